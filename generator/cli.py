@@ -1,0 +1,105 @@
+"""``clientgen generate`` / ``clientgen validate``: user errors are one line on stderr, exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from generator import __version__
+from generator.config import Target, find_pyproject, load_targets
+from generator.errors import SpecError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clientgen", description="Typed Python clients from OpenAPI specs.")
+    parser.add_argument("--version", action="version", version=f"clientgen {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    gen = commands.add_parser(
+        "generate",
+        help="generate client packages",
+        description="With no SPEC, regenerate every target in pyproject.toml's [tool.clientgen].",
+    )
+    gen.add_argument("spec", nargs="?", type=Path, help="OpenAPI spec (YAML or JSON)")
+    gen.add_argument("-o", "--output", type=Path, help="output directory (with SPEC)")
+    gen.add_argument("--package-name", help="Python package name (with SPEC)")
+    gen.add_argument("--overlay", action="append", type=Path, default=[], help="OpenAPI Overlay to apply first")
+    gen.add_argument("--check", action="store_true", help="write nothing; exit 1 if any file would change")
+    gen.add_argument("--force", action="store_true", help="replace an output directory clientgen did not make")
+    gen.add_argument("--config", type=Path, help="pyproject.toml holding [tool.clientgen] (default: nearest)")
+
+    val = commands.add_parser("validate", help="validate a spec and report")
+    val.add_argument("spec", type=Path)
+    val.add_argument("--overlay", action="append", type=Path, default=[])
+    return parser
+
+
+def _rel(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _targets(args: argparse.Namespace) -> list[Target]:
+    if args.spec is not None:
+        if args.output is None or not args.package_name:
+            raise SpecError("generate SPEC needs -o DIR and --package-name NAME")
+        return [Target(args.package_name, args.spec, args.output, args.package_name, tuple(args.overlay))]
+    if args.output or args.package_name or args.overlay:
+        raise SpecError("-o, --package-name and --overlay go with a SPEC argument")
+    pyproject = args.config or find_pyproject(Path.cwd())
+    if pyproject is None:
+        raise SpecError("no SPEC given and no pyproject.toml with [tool.clientgen] targets found")
+    return load_targets(pyproject)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from generator.pipeline import generate
+
+    would_change: list[str] = []
+    for target in _targets(args):
+        result = generate(target, check=args.check, force=args.force)
+        print(
+            f"{target.name}: {result.operations} operations, {result.models} models, "
+            f"{result.files} files, {result.seconds:.2f} s -> {_rel(target.output)} ({result.status})"
+        )
+        would_change += [f"{_rel(target.output / name)}" for name in result.changed]
+    if would_change:
+        print("files that would change:", file=sys.stderr)
+        for name in would_change:
+            print(f"  {name}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from generator.loader import load_spec
+    from generator.normalise import normalise
+
+    started = time.perf_counter()
+    spec = load_spec(args.spec, tuple(args.overlay))
+    api = normalise(spec)
+    files = sorted({_rel(p) for p in spec.documents.files()})
+    print(
+        f"{_rel(args.spec)}: valid OpenAPI {spec.openapi_version}; {len(api.operations)} operations, "
+        f"{len(api.models)} models, {len(api.enums)} enums, {len(api.aliases)} unions; "
+        f"files: {', '.join(files)}; sha256 {spec.sha256}; {time.perf_counter() - started:.2f} s"
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "generate":
+            return _generate(args)
+        return _validate(args)
+    except SpecError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

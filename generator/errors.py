@@ -1,0 +1,39 @@
+"""The one exception type for mistakes in the user's input (spec, overlay, options, output dir)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SpecError(Exception):
+    """A user-facing error: printed on one line as ``file:line: #/pointer: message``, exit code 2."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: Path | None = None,
+        line: int | None = None,
+        pointer: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+        self.pointer = pointer
+
+    def __str__(self) -> str:
+        where = []
+        if self.file is not None:
+            where.append(_display(self.file) + (f":{self.line}" if self.line is not None else ""))
+        if self.pointer is not None:
+            where.append(f"#{self.pointer}")
+        text = " ".join(self.message.split())  # one line, whatever the message held
+        return f"{': '.join(where)}: {text}" if where else text
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

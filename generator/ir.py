@@ -1,0 +1,270 @@
+"""The intermediate model: every decision about the generated client, as plain frozen dataclasses.
+
+Nothing here knows about YAML, JSON pointers or Jinja. Templates read these objects and lay them out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Union
+
+PrimitiveKind = Literal["str", "int", "float", "bool", "datetime", "date", "bytes", "any", "none"]
+
+
+@dataclass(frozen=True)
+class Primitive:
+    kind: PrimitiveKind
+
+
+@dataclass(frozen=True)
+class ListOf:
+    item: TypeExpr
+
+
+@dataclass(frozen=True)
+class MapOf:
+    """A JSON object with arbitrary keys (free-form, or ``additionalProperties: <schema>``)."""
+
+    value: TypeExpr
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A named type of the models module: a struct, an enum or a union alias."""
+
+    name: str
+    kind: Literal["model", "enum", "alias"]
+
+
+@dataclass(frozen=True)
+class UnionOf:
+    """Alternatives; ``Primitive("none")`` among them means nullable.
+
+    ``tagged`` is the discriminator's wire name when every struct option carries its tag, so the
+    decoder picks the option by tag. ``by_fields`` marks a union of untagged structs that the
+    decoder cannot pick natively: the runtime picks the option whose fields match the body best.
+    """
+
+    options: tuple[TypeExpr, ...]
+    tagged: str | None = None
+    by_fields: bool = False
+
+
+TypeExpr = Union[Primitive, ListOf, MapOf, Ref, UnionOf]
+
+ANY = Primitive("any")
+NONE = Primitive("none")
+
+_PY_PRIMITIVES: dict[str, str] = {
+    "str": "str",
+    "int": "int",
+    "float": "float",
+    "bool": "bool",
+    "datetime": "datetime.datetime",
+    "date": "datetime.date",
+    "bytes": "bytes",
+    "any": "Any",
+    "none": "None",
+}
+
+
+def annotation(t: TypeExpr, models_prefix: str = "") -> str:
+    """The Python annotation for a type, naming models as ``{models_prefix}{Name}``."""
+    if isinstance(t, Primitive):
+        return _PY_PRIMITIVES[t.kind]
+    if isinstance(t, ListOf):
+        return f"list[{annotation(t.item, models_prefix)}]"
+    if isinstance(t, MapOf):
+        return f"dict[str, {annotation(t.value, models_prefix)}]"
+    if isinstance(t, Ref):
+        return f"{models_prefix}{t.name}"
+    parts = [annotation(o, models_prefix) for o in t.options if o != NONE]
+    if NONE in t.options:
+        parts.append("None")
+    return " | ".join(parts)
+
+
+def is_nullable(t: TypeExpr) -> bool:
+    return isinstance(t, UnionOf) and NONE in t.options or t == NONE
+
+
+@dataclass(frozen=True)
+class Field:
+    wire_name: str
+    py_name: str
+    type: TypeExpr
+    required: bool
+    read_only: bool = False
+    write_only: bool = False
+    deprecated: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Model:
+    """A struct. ``tag`` is (wire field, value) when it is one option of a tagged union."""
+
+    name: str
+    source: str  # the schema it came from, as "file#pointer" relative to the spec
+    fields: tuple[Field, ...]
+    description: str = ""
+    tag: tuple[str, str] | None = None
+    deprecated: bool = False
+
+
+@dataclass(frozen=True)
+class EnumMember:
+    py_name: str
+    value: str | int
+
+
+@dataclass(frozen=True)
+class EnumModel:
+    """An enum that tolerates values the spec does not list (a newer server may send them)."""
+
+    name: str
+    source: str
+    members: tuple[EnumMember, ...]
+    value_kind: Literal["str", "int"]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Alias:
+    """A named union, e.g. ``ScheduleInterval = TimeDelta | RelativeDelta | CronExpression | None``."""
+
+    name: str
+    source: str
+    type: TypeExpr
+    description: str = ""
+
+
+ParamLocation = Literal["path", "query", "header"]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    wire_name: str
+    py_name: str
+    location: ParamLocation
+    type: TypeExpr
+    required: bool
+    # How a list is written to the query: "repeat" (?a=1&a=2, form+explode) or "csv" (?a=1,2).
+    list_style: Literal["repeat", "csv", "ssv", "pipes"] = "repeat"
+    deprecated: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Body:
+    media_type: str
+    type: TypeExpr
+    required: bool
+    # The request struct whose top-level fields the method also takes as keyword arguments.
+    model: str | None = None
+    fields: tuple[Field, ...] = ()
+    # Python names of those keyword arguments, parallel to ``fields``.
+    field_args: tuple[str, ...] = ()
+
+
+ContentKind = Literal["json", "text", "bytes", "ndjson", "empty"]
+
+
+@dataclass(frozen=True)
+class Content:
+    media_type: str
+    kind: ContentKind
+    type: TypeExpr
+
+
+@dataclass(frozen=True)
+class Response:
+    status: str  # "200", "2XX", "default"
+    description: str
+    contents: tuple[Content, ...]
+    headers: tuple[str, ...] = ()
+
+    @property
+    def is_success(self) -> bool:
+        return self.status.startswith("2")
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """limit/offset paging: keep asking with a larger offset until ``total`` items or a short page."""
+
+    iterator_name: str  # the generated helper, e.g. iter_dags for get_dags
+    limit_param: str
+    offset_param: str
+    items_field: str
+    total_field: str
+    item_type: TypeExpr
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    py_name: str
+    group: str
+    method: str
+    path: str  # template with wire names: /dags/{dag_id}
+    summary: str
+    description: str
+    deprecated: bool
+    parameters: tuple[Parameter, ...]
+    body: Body | None
+    responses: tuple[Response, ...]
+    # Alternative success media types the caller may ask for via ``accept=``; first is default.
+    accepts: tuple[Content, ...]
+    result_type: TypeExpr
+    idempotent: bool
+    update_mask: Parameter | None = None  # the query parameter derived from the fields set
+    pagination: Pagination | None = None
+    polls_location: bool = False  # may answer 202 with a Location to poll
+
+    @property
+    def path_params(self) -> tuple[Parameter, ...]:
+        return tuple(p for p in self.parameters if p.location == "path")
+
+    @property
+    def other_params(self) -> tuple[Parameter, ...]:
+        return tuple(p for p in self.parameters if p.location != "path")
+
+
+@dataclass(frozen=True)
+class Group:
+    """Operations that share a first tag: ``client.<attr>``."""
+
+    attr: str
+    class_name: str
+    tag: str
+    operations: tuple[Operation, ...]
+
+
+@dataclass(frozen=True)
+class SecurityScheme:
+    key: str
+    type: str  # http, apiKey, oauth2, openIdConnect
+    scheme: str = ""  # for http: basic, bearer, negotiate
+    param_name: str = ""  # for apiKey
+    location: str = ""  # for apiKey: header, query, cookie
+    token_url: str = ""  # for oauth2 password flow
+
+
+@dataclass(frozen=True)
+class Api:
+    title: str
+    version: str
+    description: str
+    spec_sha256: str
+    base_path: str  # path part of the first server URL, e.g. /api/v1 (empty when absolute paths)
+    default_server: str  # the first absolute server URL, if the spec gives one
+    groups: tuple[Group, ...]
+    models: tuple[Model, ...]
+    enums: tuple[EnumModel, ...]
+    aliases: tuple[Alias, ...]
+    security_schemes: tuple[SecurityScheme, ...]
+
+    @property
+    def operations(self) -> tuple[Operation, ...]:
+        return tuple(op for group in self.groups for op in group.operations)

@@ -1,0 +1,95 @@
+"""Python-safe names from spec names, with deterministic disambiguation."""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+import unicodedata
+
+_ACRONYM_BOUNDARY = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_WORD_BOUNDARY = re.compile(r"([a-z0-9])([A-Z])")
+_NON_WORD = re.compile(r"[^0-9a-zA-Z]+")
+
+# Names the generated code itself uses in annotations or signatures; a parameter or field with one
+# of these names would shadow it, so it gets a trailing underscore (``type`` -> ``type_``).
+RESERVED_VALUE_NAMES = frozenset(
+    {
+        "str", "int", "float", "bool", "bytes", "list", "dict", "object", "type", "None",
+        "Any", "datetime", "msgspec", "UNSET", "UnsetType", "self", "cls", "options", "body",
+        "accept", "models", "rt",
+    }
+)
+
+
+def words(name: str) -> list[str]:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    spaced = _WORD_BOUNDARY.sub(r"\1 \2", _ACRONYM_BOUNDARY.sub(r"\1 \2", ascii_name))
+    return [w for w in _NON_WORD.split(spaced) if w]
+
+
+def snake_case(name: str) -> str:
+    return "_".join(w.lower() for w in words(name))
+
+
+def pascal_case(name: str) -> str:
+    """``dag_run`` -> ``DagRun``; words already capitalised (``DAGRun``) keep their case."""
+    return "".join(w if w[0].isupper() else w[0].upper() + w[1:] for w in words(name))
+
+
+def safe_identifier(candidate: str, fallback: str, reserved: frozenset[str] = frozenset()) -> str:
+    """A valid, non-keyword identifier; reserved names and keywords get a trailing underscore."""
+    name = candidate or fallback
+    if name[0].isdigit():
+        name = f"{fallback}_{name}"
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in reserved:
+        name += "_"
+    return name
+
+
+def value_name(wire: str) -> str:
+    """Name of a parameter, field or keyword argument: snake_case, never shadowing our names."""
+    return safe_identifier(snake_case(wire), "field", RESERVED_VALUE_NAMES)
+
+
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+def class_name(wire: str) -> str:
+    """Name of a model, enum or alias class."""
+    name = pascal_case(wire)
+    name = safe_identifier(name, "Model")
+    if name in _BUILTIN_NAMES or name in RESERVED_VALUE_NAMES:
+        name += "Model"
+    return name
+
+
+def enum_member_name(value: str | int) -> str:
+    text = str(value)
+    name = "_".join(w.upper() for w in words(text))
+    if not name:
+        name = "EMPTY" if text == "" else "VALUE"
+    if name[0].isdigit():
+        name = f"V_{name}"
+    return safe_identifier(name, "VALUE", frozenset({"NAME", "VALUE"}))
+
+
+class NameAllocator:
+    """Hands out unique names in request order: the first asker keeps the name, later ones get
+    ``name2``, ``name3``... (``name_2`` for snake_case names). The same spec always asks in the
+    same order, so the result is deterministic."""
+
+    def __init__(self, taken: frozenset[str] | set[str] = frozenset()) -> None:
+        self._taken = {n.lower() for n in taken}
+
+    def taken(self, name: str) -> bool:
+        return name.lower() in self._taken
+
+    def take(self, name: str) -> str:
+        candidate, n = name, 1
+        sep = "_" if "_" in name or name.islower() else ""
+        while candidate.lower() in self._taken:
+            n += 1
+            candidate = f"{name}{sep}{n}"
+        self._taken.add(candidate.lower())
+        return candidate

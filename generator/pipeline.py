@@ -1,0 +1,83 @@
+"""One target through the whole flow: load -> validate -> normalise -> render -> format -> write."""
+
+from __future__ import annotations
+
+import keyword
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+from generator.config import Target
+from generator.errors import SpecError
+from generator.loader import load_spec, validate_spec
+from generator.writer import (
+    MANIFEST,
+    changes,
+    check_ownership,
+    format_sources,
+    is_current,
+    manifest_text,
+    read_manifest,
+    write_tree,
+)
+
+Status = Literal["written", "unchanged", "up to date", "would change"]
+
+
+@dataclass
+class Result:
+    target: Target
+    status: Status
+    operations: int
+    models: int
+    files: int
+    seconds: float
+    changed: list[str] = field(default_factory=list)
+
+
+def check_package_name(name: str) -> None:
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise SpecError(f"package name {name!r} is not a valid Python identifier")
+
+
+def generate(target: Target, *, check: bool = False, force: bool = False) -> Result:
+    started = time.perf_counter()
+    check_package_name(target.package)
+    check_ownership(target.output, force or check)
+    spec = load_spec(target.spec, target.overlays, validate=False)
+    meta = {"spec_sha256": spec.sha256, "package": target.package}
+
+    if is_current(target.output, meta):
+        summary = (read_manifest(target.output) or {}).get("summary", {})
+        return Result(
+            target,
+            "up to date" if check else "unchanged",
+            int(summary.get("operations", 0)),
+            int(summary.get("models", 0)),
+            int(summary.get("files", 0)),
+            time.perf_counter() - started,
+        )
+
+    from generator.normalise import normalise
+    from generator.render import render_package
+
+    validate_spec(spec)
+    api = normalise(spec)
+    texts = format_sources(render_package(api, target.package))
+    files = {name: text.encode("utf-8") for name, text in sorted(texts.items())}
+    summary = {
+        "operations": len(api.operations),
+        "models": len(api.models) + len(api.enums) + len(api.aliases),
+        "files": len(files) + 1,
+    }
+    files[MANIFEST] = manifest_text(files, {**meta, "summary": summary}).encode("utf-8")
+    result = Result(
+        target, "written", summary["operations"], summary["models"], summary["files"], 0.0
+    )
+    if check:
+        result.changed = changes(target.output, files)
+        result.status = "would change" if result.changed else "up to date"
+    else:
+        write_tree(target.output, files)
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,837 @@
+"""Client machinery shared by every operation: transport, auth, retries, errors, encoding, paging.
+
+Hand-written once and copied verbatim into each generated package (no templating), so it is read,
+reviewed and tested here rather than through every generated method.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime
+import email.utils
+import enum
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar, Union
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import httpx
+import msgspec
+from msgspec import UNSET, UnsetType
+
+__all__ = [
+    "UNSET",
+    "UnsetType",
+    "ApiError",
+    "ApiConnectionError",
+    "ApiTimeoutError",
+    "ApiKeyAuth",
+    "ApiResponse",
+    "AuthenticationError",
+    "BadRequestError",
+    "BasicAuth",
+    "BearerAuth",
+    "ClientError",
+    "ConflictError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestOptions",
+    "ServerError",
+    "UnexpectedStatusError",
+    "UnprocessableEntityError",
+]
+
+T = TypeVar("T")
+P = TypeVar("P")
+S = TypeVar("S", bound=msgspec.Struct)
+
+logger = logging.getLogger(__name__.rsplit(".", 1)[0])
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+DEFAULT_MAX_RETRIES = 2
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
+MAX_RETRY_AFTER = 60.0
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 8.0
+
+TimeoutTypes = Union[float, httpx.Timeout, None]
+
+
+# -- models support --------------------------------------------------------------------------------
+
+
+class OpenEnum(str, enum.Enum):
+    """A string enum that accepts values it does not list: a newer server may add states, and
+    decoding its answer must not fail for that. Unknown values become pseudo-members whose
+    ``name`` is the value itself; they compare equal to their string."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if not isinstance(value, str):
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = value
+        member._value_ = value
+        return member
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class OpenIntEnum(int, enum.Enum):
+    """The integer counterpart of :class:`OpenEnum`."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None
+        member = int.__new__(cls, value)
+        member._name_ = str(value)
+        member._value_ = value
+        return member
+
+
+class Model(msgspec.Struct, kw_only=True):
+    """Base of generated models: fields default to ``UNSET`` (not sent) rather than ``None``
+    (sent as null); unknown fields in answers are ignored."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-shaped dict this model encodes to (unset fields left out)."""
+        result: dict[str, Any] = msgspec.to_builtins(self)
+        return result
+
+
+# -- auth --------------------------------------------------------------------------------------------
+
+
+class BasicAuth(httpx.Auth):
+    """HTTP basic auth. The password is kept only inside the encoded header and never shown."""
+
+    def __init__(self, username: str, password: str) -> None:
+        self.username = username
+        token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+        self._header = f"Basic {token}"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = self._header
+        yield request
+
+    def __repr__(self) -> str:
+        return f"BasicAuth(username={self.username!r}, password='***')"
+
+
+class BearerAuth(httpx.Auth):
+    """``Authorization: Bearer <token>``; ``token`` may be a string or a callable returning a
+    fresh one (called for every request, so it can refresh itself). ``extra_headers`` are sent
+    with it (Snowflake's ``X-Snowflake-Authorization-Token-Type``, say)."""
+
+    def __init__(
+        self, token: str | Callable[[], str], *, extra_headers: Mapping[str, str] | None = None
+    ) -> None:
+        self._token = token
+        self._extra = dict(extra_headers or {})
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        token = self._token() if callable(self._token) else self._token
+        request.headers["Authorization"] = f"Bearer {token}"
+        request.headers.update(self._extra)
+        yield request
+
+    def __repr__(self) -> str:
+        return "BearerAuth(token='***')"
+
+
+class ApiKeyAuth(httpx.Auth):
+    """An API key sent in a header of the caller's choosing."""
+
+    def __init__(self, key: str, *, header: str = "X-API-Key") -> None:
+        self._key = key
+        self.header = header
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers[self.header] = self._key
+        yield request
+
+    def __repr__(self) -> str:
+        return f"ApiKeyAuth(header={self.header!r}, key='***')"
+
+
+# -- errors ------------------------------------------------------------------------------------------
+
+
+class ClientError(Exception):
+    """Base of every error this client raises."""
+
+
+class ApiConnectionError(ClientError):
+    """The server could not be reached, or the connection broke."""
+
+    def __init__(self, message: str, *, method: str, url: str) -> None:
+        super().__init__(f"{message} ({method} {url})")
+        self.method = method
+        self.url = url
+
+
+class ApiTimeoutError(ApiConnectionError):
+    """The request timed out."""
+
+
+class ApiError(ClientError):
+    """The server answered with an error status.
+
+    ``body`` is the parsed JSON body when there is one, else the raw text (Airflow answers some
+    bad run ids with an HTML page). Problem+json fields (``title``, ``detail``, ``type``,
+    ``instance``) and FastAPI's ``{"detail": ...}`` are lifted onto the exception.
+    """
+
+    def __init__(
+        self, *, method: str, url: str, status: int, headers: httpx.Headers, body: Any
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.status = status
+        self.headers = headers
+        self.body = body
+        details = body if isinstance(body, dict) else {}
+        self.title: str | None = _str_or_none(details.get("title"))
+        self.detail: Any = details.get("detail")
+        self.type: str | None = _str_or_none(details.get("type"))
+        self.instance: str | None = _str_or_none(details.get("instance"))
+        self.code: str | None = _str_or_none(details.get("code") or details.get("error_code"))
+        self.request_id: str | None = headers.get("x-snowflake-request-id") or _str_or_none(
+            details.get("request_id")
+        )
+        summary = (
+            self.detail if self.detail not in (None, "") else self.title or details.get("message")
+        )
+        if summary is None and isinstance(body, str):
+            summary = body.strip()[:200]
+        super().__init__(f"{method} {url} -> {status}" + (f": {summary}" if summary else ""))
+
+
+class BadRequestError(ApiError):
+    """400"""
+
+
+class AuthenticationError(ApiError):
+    """401"""
+
+
+class PermissionDeniedError(ApiError):
+    """403"""
+
+
+class NotFoundError(ApiError):
+    """404"""
+
+
+class ConflictError(ApiError):
+    """409"""
+
+
+class UnprocessableEntityError(ApiError):
+    """422"""
+
+
+class RateLimitError(ApiError):
+    """429"""
+
+
+class ServerError(ApiError):
+    """5xx"""
+
+
+class UnexpectedStatusError(ApiError):
+    """Any other status the client cannot treat as success."""
+
+
+_ERRORS: dict[int, type[ApiError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def error_for(method: str, url: str, response: httpx.Response) -> ApiError:
+    body: Any
+    try:
+        body = msgspec.json.decode(response.content) if _is_json(response) else response.text
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        body = response.text
+    cls = _ERRORS.get(response.status_code) or (
+        ServerError if response.status_code >= 500 else UnexpectedStatusError
+    )
+    return cls(
+        method=method, url=url, status=response.status_code, headers=response.headers, body=body
+    )
+
+
+# -- endpoints and options ---------------------------------------------------------------------------
+
+
+class FieldsUnion:
+    """A union of untagged structs: decode to the option whose fields match the body best."""
+
+    def __init__(self, *options: type[msgspec.Struct]) -> None:
+        self.options = options
+        self._names = [frozenset(f.encode_name for f in msgspec.structs.fields(o)) for o in options]
+
+    def decode(self, content: bytes) -> Any:
+        raw = msgspec.json.decode(content)
+        if not isinstance(raw, dict):
+            return msgspec.convert(raw, self.options[0])
+        keys = set(raw)
+        best = max(range(len(self.options)), key=lambda i: (len(keys & self._names[i]), -i))
+        return msgspec.convert(raw, self.options[best])
+
+
+@dataclass(frozen=True)
+class Endpoint(Generic[T]):
+    """What a generated method knows about its operation, as data for the runtime."""
+
+    method: str
+    path: str
+    # status ("200", "2XX", "default") -> type to decode a JSON body into (None: no content)
+    responses: Mapping[str, Any]
+    accept: str
+    list_styles: Mapping[str, str] = field(default_factory=dict)  # wire name -> csv|ssv|pipes
+    update_mask: str | None = None  # wire name of a query parameter derived from the body
+    polls_location: bool = False
+
+
+@dataclass(frozen=True)
+class RequestOptions:
+    """Per-call settings: override the client's timeout, retries and headers for one call."""
+
+    timeout: TimeoutTypes | UnsetType = UNSET
+    max_retries: int | None = None
+    headers: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class ApiResponse(Generic[T]):
+    """Status, headers and decoded body of one call (``client.<group>.<op>(..., raw=True)``)."""
+
+    status: int
+    headers: httpx.Headers
+    data: T
+    request_id: str | None = None
+
+
+# -- encoding ----------------------------------------------------------------------------------------
+
+_PATH_PARAM = re.compile(r"\{([^{}]+)\}")
+
+
+def to_text(value: Any) -> str:
+    """A parameter value as the wire writes it: booleans lower-case, dates ISO 8601."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    return str(value)
+
+
+def encode_segment(name: str, value: Any) -> str:
+    """One path segment, fully percent-encoded: ``/``, ``+``, ``:``, ``%``, spaces and
+    dot-segments can never change the path."""
+    if value is UNSET or value is None:
+        raise ValueError(f"path parameter {name!r} is required")
+    text = to_text(value)
+    if text == "":
+        raise ValueError(f"path parameter {name!r} must not be empty")
+    encoded = quote(text, safe="")
+    if encoded in (".", ".."):
+        encoded = encoded.replace(".", "%2E")
+    return encoded
+
+
+def build_path(template: str, values: Mapping[str, Any]) -> str:
+    return _PATH_PARAM.sub(lambda m: encode_segment(m.group(1), values[m.group(1)]), template)
+
+
+QueryPairs = list[tuple[str, Union[str, int, float, bool, None]]]
+
+
+def build_query(values: Mapping[str, Any], list_styles: Mapping[str, str]) -> QueryPairs:
+    """Query pairs; parameters left ``UNSET`` are not sent (their defaults are the server's)."""
+    pairs: QueryPairs = []
+    for name, value in values.items():
+        if value is UNSET:
+            continue
+        if isinstance(value, (list, tuple)):
+            style = list_styles.get(name)
+            if style is None:
+                pairs.extend((name, to_text(v)) for v in value)
+            else:
+                sep = {"csv": ",", "ssv": " ", "pipes": "|"}[style]
+                pairs.append((name, sep.join(to_text(v) for v in value)))
+        elif value is None:
+            pairs.append((name, ""))
+        else:
+            pairs.append((name, to_text(value)))
+    return pairs
+
+
+def set_fields(body: msgspec.Struct) -> list[str]:
+    """Wire names of the fields the caller set (the update_mask an update should carry)."""
+    return [
+        f.encode_name for f in msgspec.structs.fields(body) if getattr(body, f.name) is not UNSET
+    ]
+
+
+def merge_body(
+    model: type[S], body: S | None, fields: Mapping[str, Any], required: bool
+) -> S | UnsetType:
+    """The request body from a model, keyword arguments, or both (keywords win)."""
+    given = {k: v for k, v in fields.items() if v is not UNSET}
+    if body is not None:
+        return msgspec.structs.replace(body, **given) if given else body
+    if not given and not required:
+        return UNSET
+    return model(**given)
+
+
+def _is_json(response: httpx.Response) -> bool:
+    content_type = str(response.headers.get("content-type", "")).split(";")[0].strip().lower()
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
+_decoders_lock = threading.Lock()
+
+
+def _decoder(target: Any) -> msgspec.json.Decoder[Any]:
+    decoder = _decoders.get(target)
+    if decoder is None:
+        with _decoders_lock:
+            decoder = _decoders.setdefault(target, msgspec.json.Decoder(target))
+    return decoder
+
+
+def decode_body(response: httpx.Response, responses: Mapping[str, Any]) -> Any:
+    status = str(response.status_code)
+    if status in responses:
+        target = responses[status]
+    else:
+        target = responses.get(f"{status[0]}XX", responses.get("default", Any))
+    if response.status_code == 204 or not response.content or target is None:
+        return None
+    if _is_json(response) and target is not str:
+        if isinstance(target, FieldsUnion):
+            return target.decode(response.content)
+        return _decoder(target).decode(response.content)
+    if target is bytes:
+        return response.content
+    return response.text
+
+
+def redact_url(url: httpx.URL | str) -> str:
+    """The URL without user-info, safe for logs and exception text."""
+    parts = urlsplit(str(url))
+    if parts.username or parts.password:
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        parts = parts._replace(netloc=netloc)
+    return urlunsplit(parts)
+
+
+# -- retries -----------------------------------------------------------------------------------------
+
+
+def retry_after(headers: httpx.Headers) -> float | None:
+    """Seconds from a ``Retry-After`` header (seconds or HTTP-date), capped; None if absent."""
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        seconds = (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def backoff(attempt: int) -> float:
+    """Exponential backoff with full jitter."""
+    return random.uniform(0.0, min(BACKOFF_CAP, BACKOFF_BASE * (2**attempt)))  # noqa: S311
+
+
+def should_retry(
+    method: str,
+    attempt: int,
+    max_retries: int,
+    *,
+    status: int | None = None,
+    exc: Exception | None = None,
+) -> bool:
+    if attempt >= max_retries:
+        return False
+    if exc is not None:
+        if method in IDEMPOTENT_METHODS:
+            return isinstance(exc, (httpx.TransportError,))
+        # POST/PATCH: only when the request provably never reached the server.
+        return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+    return status in RETRY_STATUSES and method in IDEMPOTENT_METHODS
+
+
+# -- clients -----------------------------------------------------------------------------------------
+
+
+class _BaseClient:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        base_path: str,
+        default_accept: str,
+        auth: httpx.Auth | None,
+        timeout: TimeoutTypes,
+        headers: Mapping[str, str] | None,
+        max_retries: int,
+        user_agent: str,
+    ) -> None:
+        root = base_url.rstrip("/")
+        if base_path and not root.endswith(base_path):
+            root += base_path
+        self.base_url = root
+        self._auth = auth
+        self._timeout = (
+            timeout
+            if isinstance(timeout, httpx.Timeout) or timeout is None
+            else httpx.Timeout(timeout)
+        )
+        self._headers = {"User-Agent": user_agent, "Accept": default_accept, **(headers or {})}
+        self.max_retries = max_retries
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={redact_url(self.base_url)!r})"
+
+    def _prepare(
+        self,
+        endpoint: Endpoint[Any],
+        path: Mapping[str, Any],
+        query: Mapping[str, Any],
+        headers: Mapping[str, Any],
+        body: Any,
+        options: RequestOptions | None,
+        accept: str | None,
+    ) -> tuple[str, str, QueryPairs, dict[str, str], bytes | None, Any]:
+        url = self.base_url + build_path(endpoint.path, path)
+        query = dict(query)
+        if (
+            endpoint.update_mask
+            and query.get(endpoint.update_mask, UNSET) is UNSET
+            and isinstance(body, msgspec.Struct)
+        ):
+            query[endpoint.update_mask] = set_fields(body)
+        send_headers = {"Accept": accept or endpoint.accept}
+        send_headers.update({k: to_text(v) for k, v in headers.items() if v is not UNSET})
+        content: bytes | None = None
+        if body is not UNSET:
+            content = msgspec.json.encode(body)
+            send_headers["Content-Type"] = "application/json"
+        if options is not None and options.headers:
+            send_headers.update(options.headers)
+        timeout: Any = self._timeout
+        if options is not None and options.timeout is not UNSET:
+            timeout = options.timeout
+        return (
+            endpoint.method,
+            url,
+            build_query(query, endpoint.list_styles),
+            send_headers,
+            content,
+            timeout,
+        )
+
+    def _retries(self, options: RequestOptions | None) -> int:
+        if options is not None and options.max_retries is not None:
+            return options.max_retries
+        return self.max_retries
+
+
+def _finish(
+    endpoint: Endpoint[Any],
+    method: str,
+    url: str,
+    response: httpx.Response,
+    started: float,
+    raw: bool,
+) -> Any:
+    logger.debug(
+        "%s %s -> %d (%.1f ms)",
+        method,
+        url,
+        response.status_code,
+        (time.perf_counter() - started) * 1000,
+    )
+    if response.status_code >= 400 or response.status_code < 200:
+        raise error_for(method, url, response)
+    data = decode_body(response, endpoint.responses)
+    if raw:
+        return ApiResponse(
+            response.status_code,
+            response.headers,
+            data,
+            response.headers.get("x-snowflake-request-id"),
+        )
+    return data
+
+
+class BaseSyncClient(_BaseClient):
+    """The synchronous transport: one pooled ``httpx.Client``, safe to share between threads."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        base_path: str,
+        default_accept: str,
+        auth: httpx.Auth | None,
+        timeout: TimeoutTypes,
+        headers: Mapping[str, str] | None,
+        http_client: httpx.Client | None,
+        max_retries: int,
+        user_agent: str,
+    ) -> None:
+        super().__init__(
+            base_url,
+            base_path=base_path,
+            default_accept=default_accept,
+            auth=auth,
+            timeout=timeout,
+            headers=headers,
+            max_retries=max_retries,
+            user_agent=user_agent,
+        )
+        self._owns_http = http_client is None
+        self._http = (
+            http_client
+            if http_client is not None
+            else httpx.Client(timeout=self._timeout, follow_redirects=False)
+        )
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self: T) -> T:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(
+        self,
+        endpoint: Endpoint[T],
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        body: Any = UNSET,
+        options: RequestOptions | None = None,
+        accept: str | None = None,
+        raw: bool = False,
+    ) -> T:
+        method, url, params, send_headers, content, timeout = self._prepare(
+            endpoint, path or {}, query or {}, headers or {}, body, options, accept
+        )
+        max_retries = self._retries(options)
+        attempt = 0
+        while True:
+            started = time.perf_counter()
+            try:
+                response = self._http.request(
+                    method,
+                    url,
+                    params=params,
+                    headers={**self._headers, **send_headers},
+                    content=content,
+                    auth=self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT,
+                    timeout=timeout,
+                )
+            except httpx.TransportError as exc:
+                if should_retry(method, attempt, max_retries, exc=exc):
+                    time.sleep(backoff(attempt))
+                    attempt += 1
+                    continue
+                raise _transport_error(exc, method, redact_url(url)) from exc
+            if response.status_code in RETRY_STATUSES and should_retry(
+                method, attempt, max_retries, status=response.status_code
+            ):
+                wait = retry_after(response.headers)
+                time.sleep(backoff(attempt) if wait is None else wait)
+                attempt += 1
+                continue
+            result: T = _finish(endpoint, method, redact_url(response.url), response, started, raw)
+            return result
+
+    def paginate(
+        self,
+        fetch: Callable[[int, int], P],
+        items: Callable[[P], Sequence[T] | None | UnsetType],
+        total: Callable[[P], int | None | UnsetType],
+        page_size: int,
+    ) -> Iterator[T]:
+        """Yield items page by page until ``total`` items were seen or a page comes back short."""
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        offset = 0
+        while True:
+            page = fetch(page_size, offset)
+            batch = items(page)
+            batch = [] if batch is None or batch is UNSET else batch
+            yield from batch
+            offset += len(batch)
+            expected = total(page)
+            if len(batch) < page_size or (isinstance(expected, int) and offset >= expected):
+                return
+
+
+class BaseAsyncClient(_BaseClient):
+    """The asynchronous transport: one pooled ``httpx.AsyncClient``, safe for concurrent tasks."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        base_path: str,
+        default_accept: str,
+        auth: httpx.Auth | None,
+        timeout: TimeoutTypes,
+        headers: Mapping[str, str] | None,
+        http_client: httpx.AsyncClient | None,
+        max_retries: int,
+        user_agent: str,
+    ) -> None:
+        super().__init__(
+            base_url,
+            base_path=base_path,
+            default_accept=default_accept,
+            auth=auth,
+            timeout=timeout,
+            headers=headers,
+            max_retries=max_retries,
+            user_agent=user_agent,
+        )
+        self._owns_http = http_client is None
+        self._http = (
+            http_client
+            if http_client is not None
+            else httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
+        )
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self: T) -> T:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def request(
+        self,
+        endpoint: Endpoint[T],
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        body: Any = UNSET,
+        options: RequestOptions | None = None,
+        accept: str | None = None,
+        raw: bool = False,
+    ) -> T:
+        method, url, params, send_headers, content, timeout = self._prepare(
+            endpoint, path or {}, query or {}, headers or {}, body, options, accept
+        )
+        max_retries = self._retries(options)
+        attempt = 0
+        while True:
+            started = time.perf_counter()
+            try:
+                response = await self._http.request(
+                    method,
+                    url,
+                    params=params,
+                    headers={**self._headers, **send_headers},
+                    content=content,
+                    auth=self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT,
+                    timeout=timeout,
+                )
+            except httpx.TransportError as exc:
+                if should_retry(method, attempt, max_retries, exc=exc):
+                    await asyncio.sleep(backoff(attempt))
+                    attempt += 1
+                    continue
+                raise _transport_error(exc, method, redact_url(url)) from exc
+            if response.status_code in RETRY_STATUSES and should_retry(
+                method, attempt, max_retries, status=response.status_code
+            ):
+                wait = retry_after(response.headers)
+                await asyncio.sleep(backoff(attempt) if wait is None else wait)
+                attempt += 1
+                continue
+            result: T = _finish(endpoint, method, redact_url(response.url), response, started, raw)
+            return result
+
+    async def paginate(
+        self,
+        fetch: Callable[[int, int], Awaitable[P]],
+        items: Callable[[P], Sequence[T] | None | UnsetType],
+        total: Callable[[P], int | None | UnsetType],
+        page_size: int,
+    ) -> AsyncIterator[T]:
+        """Async counterpart of :meth:`BaseSyncClient.paginate`."""
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        offset = 0
+        while True:
+            page = await fetch(page_size, offset)
+            batch = items(page)
+            batch = [] if batch is None or batch is UNSET else batch
+            for item in batch:
+                yield item
+            offset += len(batch)
+            expected = total(page)
+            if len(batch) < page_size or (isinstance(expected, int) and offset >= expected):
+                return
+
+
+def _transport_error(exc: httpx.TransportError, method: str, url: str) -> ApiConnectionError:
+    if isinstance(exc, httpx.TimeoutException):
+        return ApiTimeoutError(f"timed out: {type(exc).__name__}", method=method, url=url)
+    return ApiConnectionError(f"connection failed: {type(exc).__name__}", method=method, url=url)
