@@ -188,10 +188,12 @@ class Documents:
         return node, at
 
     def check_refs(self) -> None:
-        """Resolve every ``$ref`` reachable from the root, so a missing target or a pure
-        reference cycle is reported before anything else looks at the spec."""
+        """Resolve every ``$ref`` reachable from the root, so a missing target, a pure reference
+        cycle or an ``allOf`` cycle (a schema extending itself) is reported before anything
+        else looks at the spec."""
         pending = [self.root]
         visited: set[Path] = set()
+        extends: dict[Location, list[tuple[Location, Location]]] = {}
         while pending:
             path = pending.pop()
             if path in visited:
@@ -199,8 +201,42 @@ class Documents:
             visited.add(path)
             for ref, at in _iter_refs(self.get(path), Location(path, "")):
                 _, target = self.deref({"$ref": ref}, at)
+                parts = at.pointer.rsplit("/", 2)
+                if len(parts) == 3 and parts[1] == "allOf":
+                    extends.setdefault(Location(at.file, parts[0]), []).append((target, at))
                 if target.file not in visited:
                     pending.append(target.file)
+        self._check_extension_cycles(extends)
+
+    def _check_extension_cycles(self, extends: dict[Location, list[tuple[Location, Location]]]) -> None:
+        done: set[Location] = set()
+
+        def visit(schema: Location, path: list[Location]) -> None:
+            if schema in done:
+                return
+            for target, at in extends.get(schema, []):
+                if target in path or target == schema:
+                    raise self.error(f"allOf cycle: #{target.pointer} extends itself", at)
+                visit(target, [*path, schema])
+            done.add(schema)
+
+        for schema in sorted(extends, key=lambda loc: (str(loc.file), loc.pointer)):
+            visit(schema, [])
+
+    def check_operation_ids(self) -> None:
+        seen: dict[str, Location] = {}
+        paths = self.get(self.root).get("paths") or {}
+        for path, item in paths.items() if isinstance(paths, dict) else []:
+            for method, operation in item.items() if isinstance(item, dict) else []:
+                if not isinstance(operation, dict) or "operationId" not in operation:
+                    continue
+                at = Location(self.root, join_pointer("", "paths", str(path), str(method), "operationId"))
+                op_id = str(operation["operationId"])
+                if op_id in seen:
+                    raise self.error(
+                        f"duplicate operationId {op_id!r} (first used at #{seen[op_id].pointer})", at
+                    )
+                seen[op_id] = at
 
 
 def _iter_refs(node: Any, at: Location) -> Iterator[tuple[Any, Location]]:
@@ -258,6 +294,7 @@ def load_spec(path: Path, overlays: tuple[Path, ...] = (), *, validate: bool = T
             Location(root, "/openapi" if "openapi" in data else ""),
         )
     documents.check_refs()
+    documents.check_operation_ids()
     spec = LoadedSpec(path, data, documents, _spec_digest(documents, overlays), version)
     if validate:
         validate_spec(spec)
@@ -322,18 +359,25 @@ def validate_spec(spec: LoadedSpec) -> None:
 
 
 def _deepest(error: Any) -> Any:
-    """The most specific error in jsonschema's tree ("'in' is a required property" rather than
-    "not valid under any of the given schemas"), avoiding the "'$ref' is required" branch."""
-    leaves: list[Any] = []
-    stack = [error]
+    """The most useful error in jsonschema's tree of alternatives: the deepest path, a concrete
+    complaint ("'in' is a required property") over "not valid under any of the given schemas",
+    never the "'$ref' is required" branch, and of equals the one nearest the top of the tree
+    (a complaint every alternative shares, not one that only a sub-alternative raises)."""
+    leaves: list[tuple[Any, int]] = []
+    stack = [(error, 0)]
     while stack:
-        current = stack.pop()
+        current, depth = stack.pop()
         if current.context:
-            stack.extend(current.context)
+            stack.extend((child, depth + 1) for child in current.context)
         else:
-            leaves.append(current)
+            leaves.append((current, depth))
+    if not leaves:
+        return error
+    specific = {"required", "type", "enum", "const", "additionalProperties", "pattern", "format", "minItems"}
 
-    def rank(e: Any) -> tuple[int, int]:
-        return (len(e.absolute_path), 0 if "'$ref'" in e.message else 1)
+    def rank(leaf: tuple[Any, int]) -> tuple[int, int, int, str]:
+        e, depth = leaf
+        kind = 0 if "'$ref'" in e.message else 2 if e.validator in specific else 1
+        return (len(e.absolute_path), kind, -depth, e.message)
 
-    return max(leaves, key=rank) if leaves else error
+    return max(leaves, key=rank)[0]

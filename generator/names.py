@@ -53,13 +53,15 @@ def value_name(wire: str) -> str:
 
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
+# Names the generated modules import next to the model classes.
+_RESERVED_CLASS_NAMES = frozenset({"Model", "OpenEnum", "OpenIntEnum", "Endpoint", "FieldsUnion", "annotations"})
 
 
 def class_name(wire: str) -> str:
     """Name of a model, enum or alias class."""
     name = pascal_case(wire)
     name = safe_identifier(name, "Model")
-    if name in _BUILTIN_NAMES or name in RESERVED_VALUE_NAMES:
+    if name in _BUILTIN_NAMES or name in RESERVED_VALUE_NAMES or name in _RESERVED_CLASS_NAMES:
         name += "Model"
     return name
 

@@ -181,9 +181,9 @@ class Normaliser:
         elif "const" in schema:
             t = self._primitive(types, schema.get("format"), schema["const"])
         elif isinstance(schema.get("discriminator"), dict) and not (schema.get("oneOf") or schema.get("anyOf")):
-            t = self._polymorphic_base(schema, at, name, mode)
+            return self._polymorphic_base(schema, at, name, mode, nullable)
         elif schema.get("oneOf") or schema.get("anyOf"):
-            t = self._composition(schema, at, name, mode)
+            return self._composition(schema, at, name, mode, nullable)
         elif schema.get("allOf"):
             parts = schema["allOf"]
             own = schema.get("properties")
@@ -243,7 +243,7 @@ class Normaliser:
             return ir.MapOf(self.type_of(additional, at.child("additionalProperties"), f"{name}Value", mode))
         return ir.MapOf(ir.ANY)  # free-form object
 
-    def _composition(self, schema: dict[str, Any], at: Location, name: str, mode: str) -> ir.TypeExpr:
+    def _composition(self, schema: dict[str, Any], at: Location, name: str, mode: str, nullable: bool) -> ir.TypeExpr:
         keyword = "oneOf" if schema.get("oneOf") else "anyOf"
         is_component = self._is_component(at)
         alias = self._name_for(at, name, "Request" if mode == "request" and self._differs(schema, at) else "") if is_component else name
@@ -252,21 +252,24 @@ class Normaliser:
             for i, option in enumerate(schema[keyword])
         ]
         tag_field = schema["discriminator"]["propertyName"] if isinstance(schema.get("discriminator"), dict) else None
-        t = self._union(options, tag_field)
+        t = self._union([*options, ir.NONE] if nullable else options, tag_field)
         if is_component and isinstance(t, ir.UnionOf):
             self.aliases[alias] = ir.Alias(alias, self.source(at), t, schema.get("description", "") or "")
             return ir.Ref(alias, "alias")
         return t
 
-    def _polymorphic_base(self, schema: dict[str, Any], at: Location, name: str, mode: str) -> ir.TypeExpr:
+    def _polymorphic_base(
+        self, schema: dict[str, Any], at: Location, name: str, mode: str, nullable: bool
+    ) -> ir.TypeExpr:
         """A base schema with a discriminator: references to it mean "any of its subtypes"."""
         variants = [v for v, tag in self._tags.items() if self._tag_owner(v, at)]
         if not variants:
-            return self._model(schema, at, name, mode)
+            t = self._model(schema, at, name, mode)
+            return self._nullable(t) if nullable else t
         options = [self._schema_type(self.docs.resolve("#" + v.pointer, Location(v.file, ""))[0], v, name, mode) for v in variants]
         field = schema["discriminator"]["propertyName"]
         alias = self._name_for(at, name, "Request" if mode == "request" and self._differs(schema, at) else "")
-        t = self._union(options, field)
+        t = self._union([*options, ir.NONE] if nullable else options, field)
         self.aliases[alias] = ir.Alias(alias, self.source(at), t, schema.get("description", "") or "")
         return ir.Ref(alias, "alias")
 

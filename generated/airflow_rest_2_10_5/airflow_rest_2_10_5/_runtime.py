@@ -108,7 +108,7 @@ class OpenIntEnum(int, enum.Enum):
         return member
 
 
-class Model(msgspec.Struct, kw_only=True):
+class Model(msgspec.Struct, kw_only=True, repr_omit_defaults=True):
     """Base of generated models: fields default to ``UNSET`` (not sent) rather than ``None``
     (sent as null); unknown fields in answers are ignored."""
 

@@ -581,7 +581,7 @@ class DAG(Model):
     owners: list[str] | UnsetType = UNSET
     description: str | None | UnsetType = UNSET
     """User-provided DAG description, which can consist of several sentences or paragraphs that describe DAG contents."""
-    schedule_interval: TimeDelta | RelativeDelta | CronExpression | None | UnsetType = UNSET
+    schedule_interval: ScheduleInterval | UnsetType = UNSET
     timetable_description: str | None | UnsetType = UNSET
     """Timetable/Schedule Interval description.
 
@@ -714,7 +714,7 @@ class DAGDetail(Model):
     owners: list[str] | UnsetType = UNSET
     description: str | None | UnsetType = UNSET
     """User-provided DAG description, which can consist of several sentences or paragraphs that describe DAG contents."""
-    schedule_interval: TimeDelta | RelativeDelta | CronExpression | None | UnsetType = UNSET
+    schedule_interval: ScheduleInterval | UnsetType = UNSET
     timetable_description: str | None | UnsetType = UNSET
     """Timetable/Schedule Interval description.
 
