@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -326,16 +326,61 @@ def _cache_dir() -> Path:
     return Path(base) / "clientgen"
 
 
+def start_validation(spec: LoadedSpec) -> Callable[[], None]:
+    """Validate in a forked child while the caller renders; the returned function waits for the
+    verdict and raises its SpecError. Where fork is unavailable, validates right away."""
+    if _validation_marker(spec).exists():
+        return lambda: None
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods() or os.name != "posix":
+        validate_spec(spec)
+        return lambda: None
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            validate_spec(spec)
+            sender.send(None)
+        except SpecError as exc:
+            sender.send((exc.message, exc.file, exc.line, exc.pointer))
+        except BaseException as exc:  # the parent reports it; a child must not print tracebacks
+            sender.send((f"spec failed validation ({type(exc).__name__}: {exc})", spec.path, None, None))
+
+    process = context.Process(target=child, daemon=True)
+    process.start()
+    sender.close()
+
+    def verdict() -> None:
+        try:
+            outcome = receiver.recv()
+        except EOFError:
+            outcome = ("validator process died", spec.path, None, None)
+        finally:
+            process.join()
+            receiver.close()
+        if outcome is not None:
+            message, file, line, pointer = outcome
+            raise SpecError(message, file=file, line=line, pointer=pointer)
+
+    return verdict
+
+
+def _validation_marker(spec: LoadedSpec) -> Path:
+    from importlib.metadata import version as dist_version
+
+    return _cache_dir() / "valid" / f"{spec.sha256}-{dist_version('openapi-spec-validator')}"
+
+
 def validate_spec(spec: LoadedSpec) -> None:
     """Validate with openapi-spec-validator; a spec that passed before (same bytes, same
     validator version) is remembered in a cache keyed by content hash."""
-    from importlib.metadata import version as dist_version
-
     from jsonschema.exceptions import ValidationError
     from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
     data, documents, version = spec.data, spec.documents, spec.openapi_version
-    marker = _cache_dir() / "valid" / f"{spec.sha256}-{dist_version('openapi-spec-validator')}"
+    marker = _validation_marker(spec)
     if marker.exists():
         return
     cls = OpenAPIV31SpecValidator if version.startswith("3.1.") else OpenAPIV30SpecValidator

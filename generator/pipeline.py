@@ -9,7 +9,7 @@ from typing import Literal
 
 from generator.config import Target
 from generator.errors import SpecError
-from generator.loader import load_spec, validate_spec
+from generator.loader import load_spec, start_validation
 from generator.writer import (
     MANIFEST,
     changes,
@@ -61,9 +61,14 @@ def generate(target: Target, *, check: bool = False, force: bool = False) -> Res
     from generator.normalise import normalise
     from generator.render import render_package
 
-    validate_spec(spec)
-    api = normalise(spec)
-    texts = format_sources(render_package(api, target.package))
+    validation = start_validation(spec)  # runs beside the rendering below
+    try:
+        api = normalise(spec)
+        texts = format_sources(render_package(api, target.package))
+    except Exception:
+        validation()  # an invalid spec explains a failure better than the failure itself
+        raise
+    validation()
     files = {name: text.encode("utf-8") for name, text in sorted(texts.items())}
     summary = {
         "operations": len(api.operations),

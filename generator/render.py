@@ -141,6 +141,27 @@ def signature(args: list[Arg], extra: list[str]) -> str:
     return "\n" + "".join(f"        {part},\n" for part in parts) + "    "
 
 
+def mapping_arg(keyword: str, params: list[ir.Parameter], indent: int) -> str:
+    """``keyword={"wire": name, ...},`` on one line when it fits, else one entry per line, the
+    way black lays it out (so black has nothing to redo)."""
+    pad = " " * indent
+    entries = [f"{py_literal(p.wire_name)}: {p.py_name}" for p in params]
+    one_line = f"{pad}{keyword}={{{', '.join(entries)}}},"
+    if len(one_line) <= LINE_LENGTH:
+        return one_line
+    inner = "".join(f"{pad}    {entry},\n" for entry in entries)
+    return f"{pad}{keyword}={{\n{inner}{pad}}},"
+
+
+def assignment_call(target: str, func: str, arg: str, indent: int) -> str:
+    """``target = func(arg)``, wrapped the way black wraps it when too long."""
+    pad = " " * indent
+    line = f"{pad}{target} = {func}({arg})"
+    if len(line) <= LINE_LENGTH:
+        return line
+    return f"{pad}{target} = {func}(\n{pad}    {arg}\n{pad})"
+
+
 def endpoint_name(op: ir.Operation) -> str:
     return op.py_name.upper()
 
@@ -266,6 +287,8 @@ def _environment() -> Any:
         op_args=op_args,
         signature=signature,
         endpoint_name=endpoint_name,
+        mapping_arg=mapping_arg,
+        assignment_call=assignment_call,
         response_targets=response_targets,
         default_accept=default_accept,
         list_styles=list_styles,
@@ -296,9 +319,8 @@ def render_package(api: ir.Api, package: str) -> dict[str, str]:
     }
     for name, template in py_files.items():
         files[f"{package}/{name}"] = env.get_template(template).render(**context)
-    resources_template = env.get_template("package/resources.py.jinja")
-    files[f"{package}/resources.py"] = resources_template.render(is_async=False, **context)
-    files[f"{package}/async_resources.py"] = resources_template.render(is_async=True, **context)
+    files[f"{package}/resources.py"] = env.get_template("package/resources.py.jinja").render(**context)
+    files[f"{package}/async_resources.py"] = env.get_template("package/async_resources.py.jinja").render(**context)
     runtime = (templates_dir() / "runtime" / RUNTIME_FILE).read_text(encoding="utf-8")
     files[f"{package}/{RUNTIME_FILE}"] = f"{header(api)}\n{runtime}"
     files[f"{package}/py.typed"] = f"{header(api)}\n"

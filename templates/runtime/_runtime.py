@@ -26,7 +26,7 @@ from collections.abc import (
     Sequence,
 )
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar, Union
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, Union, overload
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
@@ -58,6 +58,8 @@ __all__ = [
 
 T = TypeVar("T")
 P = TypeVar("P")
+R = TypeVar("R")
+Params = ParamSpec("Params")
 S = TypeVar("S", bound=msgspec.Struct)
 
 logger = logging.getLogger(__name__.rsplit(".", 1)[0])
@@ -829,6 +831,44 @@ class BaseAsyncClient(_BaseClient):
             expected = total(page)
             if len(batch) < page_size or (isinstance(expected, int) and offset >= expected):
                 return
+
+
+class awaitable_method(Generic[Params, R]):
+    """The async twin of a synchronous operation method: same parameters, same code, awaited.
+
+    A generated method only builds a request and hands it to ``self._client``; on the async
+    transport that hand-off returns an awaitable, so the code is shared and only the type differs.
+    """
+
+    def __init__(self, method: Callable[Concatenate[Any, Params], R]) -> None:
+        self._method = method
+        self.__doc__ = method.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> awaitable_method[Params, R]: ...
+    @overload
+    def __get__(self, obj: object, owner: type[Any]) -> Callable[Params, Awaitable[R]]: ...
+    def __get__(self, obj: object | None, owner: type[Any]) -> Any:
+        if obj is None:
+            return self
+        return self._method.__get__(obj, owner)
+
+
+class async_iterator_method(Generic[Params, T]):
+    """The async twin of a paging helper: yields the same items as an async iterator."""
+
+    def __init__(self, method: Callable[Concatenate[Any, Params], Iterator[T]]) -> None:
+        self._method = method
+        self.__doc__ = method.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> async_iterator_method[Params, T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type[Any]) -> Callable[Params, AsyncIterator[T]]: ...
+    def __get__(self, obj: object | None, owner: type[Any]) -> Any:
+        if obj is None:
+            return self
+        return self._method.__get__(obj, owner)
 
 
 def _transport_error(exc: httpx.TransportError, method: str, url: str) -> ApiConnectionError:
