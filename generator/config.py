@@ -35,7 +35,8 @@ def find_pyproject(start: Path) -> Path | None:
 
 def _load(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        return data
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise SpecError(f"cannot read configuration: {exc}", file=path) from None
 

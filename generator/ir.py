@@ -6,7 +6,7 @@ Nothing here knows about YAML, JSON pointers or Jinja. Templates read these obje
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 
 PrimitiveKind = Literal["str", "int", "float", "bool", "datetime", "date", "bytes", "any", "none"]
 
@@ -50,7 +50,7 @@ class UnionOf:
     by_fields: bool = False
 
 
-TypeExpr = Union[Primitive, ListOf, MapOf, Ref, UnionOf]
+TypeExpr = Primitive | ListOf | MapOf | Ref | UnionOf
 
 ANY = Primitive("any")
 NONE = Primitive("none")
@@ -85,7 +85,7 @@ def annotation(t: TypeExpr, models_prefix: str = "") -> str:
 
 
 def is_nullable(t: TypeExpr) -> bool:
-    return isinstance(t, UnionOf) and NONE in t.options or t == NONE
+    return (isinstance(t, UnionOf) and NONE in t.options) or t == NONE
 
 
 @dataclass(frozen=True)

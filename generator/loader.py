@@ -115,7 +115,7 @@ class Documents:
         if path not in self._line_maps:
             try:
                 text = self._raw[path].decode("utf-8")
-                self._line_maps[path] = yaml.compose(text, Loader=_SpecLoader)  # noqa: S506
+                self._line_maps[path] = yaml.compose(text, Loader=_SpecLoader)
             except (KeyError, UnicodeDecodeError, yaml.YAMLError):
                 self._line_maps[path] = None
         node = self._line_maps[path]
@@ -140,9 +140,7 @@ class Documents:
         return line
 
     def error(self, message: str, at: Location) -> SpecError:
-        return SpecError(
-            message, file=at.file, line=self.line_of(at.file, at.pointer), pointer=at.pointer
-        )
+        return SpecError(message, file=at.file, line=self.line_of(at.file, at.pointer), pointer=at.pointer)
 
     # -- references ----------------------------------------------------------------------------
 
@@ -233,9 +231,7 @@ class Documents:
                 at = Location(self.root, join_pointer("", "paths", str(path), str(method), "operationId"))
                 op_id = str(operation["operationId"])
                 if op_id in seen:
-                    raise self.error(
-                        f"duplicate operationId {op_id!r} (first used at #{seen[op_id].pointer})", at
-                    )
+                    raise self.error(f"duplicate operationId {op_id!r} (first used at #{seen[op_id].pointer})", at)
                 seen[op_id] = at
 
 
@@ -388,9 +384,7 @@ def validate_spec(spec: LoadedSpec) -> None:
     try:
         first = next(iter(validator.iter_errors()), None)
     except (KeyError, TypeError, ValueError, RecursionError) as exc:  # the validator's own crashes
-        raise SpecError(
-            f"spec failed validation ({type(exc).__name__}: {exc})", file=documents.root
-        ) from None
+        raise SpecError(f"spec failed validation ({type(exc).__name__}: {exc})", file=documents.root) from None
     if first is not None:
         error = _deepest(first)
         at = Location(documents.root, join_pointer("", *error.absolute_path))

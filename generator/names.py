@@ -15,9 +15,28 @@ _NON_WORD = re.compile(r"[^0-9a-zA-Z]+")
 # of these names would shadow it, so it gets a trailing underscore (``type`` -> ``type_``).
 RESERVED_VALUE_NAMES = frozenset(
     {
-        "str", "int", "float", "bool", "bytes", "list", "dict", "object", "type", "None",
-        "Any", "datetime", "msgspec", "UNSET", "UnsetType", "self", "cls", "options", "body",
-        "accept", "models", "rt",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "bytes",
+        "list",
+        "dict",
+        "object",
+        "type",
+        "None",
+        "Any",
+        "datetime",
+        "msgspec",
+        "UNSET",
+        "UnsetType",
+        "self",
+        "cls",
+        "options",
+        "body",
+        "accept",
+        "models",
+        "rt",
     }
 )
 

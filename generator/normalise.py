@@ -41,9 +41,7 @@ class _ObjectShape:
     additional: Any  # additionalProperties of the outermost schema, or None
 
 
-def _collapse(
-    group: list[ir.TypeExpr], replacement: ir.TypeExpr, options: list[ir.TypeExpr]
-) -> list[ir.TypeExpr]:
+def _collapse(group: list[ir.TypeExpr], replacement: ir.TypeExpr, options: list[ir.TypeExpr]) -> list[ir.TypeExpr]:
     """Replace the members of ``group`` by one ``replacement`` at the first member's place."""
     if len(group) < 2:
         return options
@@ -246,7 +244,11 @@ class Normaliser:
     def _composition(self, schema: dict[str, Any], at: Location, name: str, mode: str, nullable: bool) -> ir.TypeExpr:
         keyword = "oneOf" if schema.get("oneOf") else "anyOf"
         is_component = self._is_component(at)
-        alias = self._name_for(at, name, "Request" if mode == "request" and self._differs(schema, at) else "") if is_component else name
+        alias = (
+            self._name_for(at, name, "Request" if mode == "request" and self._differs(schema, at) else "")
+            if is_component
+            else name
+        )
         options = [
             self.type_of(option, at.child(keyword, i), f"{alias}Option{i + 1}", mode)
             for i, option in enumerate(schema[keyword])
@@ -266,7 +268,10 @@ class Normaliser:
         if not variants:
             t = self._model(schema, at, name, mode)
             return self._nullable(t) if nullable else t
-        options = [self._schema_type(self.docs.resolve("#" + v.pointer, Location(v.file, ""))[0], v, name, mode) for v in variants]
+        options = [
+            self._schema_type(self.docs.resolve("#" + v.pointer, Location(v.file, ""))[0], v, name, mode)
+            for v in variants
+        ]
         field = schema["discriminator"]["propertyName"]
         alias = self._name_for(at, name, "Request" if mode == "request" and self._differs(schema, at) else "")
         t = self._union([*options, ir.NONE] if nullable else options, field)
@@ -289,7 +294,11 @@ class Normaliser:
         """Flatten, deduplicate and make the alternatives decodable by msgspec."""
         flat: list[ir.TypeExpr] = []
         for option in options:
-            resolved = self.aliases[option.name].type if isinstance(option, ir.Ref) and option.kind == "alias" and option.name in self.aliases else option
+            resolved = (
+                self.aliases[option.name].type
+                if isinstance(option, ir.Ref) and option.kind == "alias" and option.name in self.aliases
+                else option
+            )
             if isinstance(resolved, ir.UnionOf):
                 if resolved.tagged:
                     tag_field = tag_field or resolved.tagged
@@ -299,6 +308,7 @@ class Normaliser:
         flat = list(dict.fromkeys(flat))
         if ir.ANY in flat:
             return ir.ANY
+
         # msgspec allows at most one alternative per JSON kind; merge alternatives that share one.
         def is_str(o: ir.TypeExpr) -> bool:
             return (isinstance(o, ir.Primitive) and o.kind in ("str", "datetime", "date", "bytes")) or (
@@ -306,7 +316,9 @@ class Normaliser:
             )
 
         def is_int(o: ir.TypeExpr) -> bool:
-            return o == ir.Primitive("int") or (isinstance(o, ir.Ref) and o.kind == "enum" and self.enums[o.name].value_kind == "int")
+            return o == ir.Primitive("int") or (
+                isinstance(o, ir.Ref) and o.kind == "enum" and self.enums[o.name].value_kind == "int"
+            )
 
         flat = _collapse([o for o in flat if is_str(o)], STR, flat)
         flat = _collapse([o for o in flat if is_int(o)], ir.Primitive("int"), flat)
@@ -489,7 +501,11 @@ class Normaliser:
         arg_names = NameAllocator({"self", "options", "body", "accept"})
         params: list[ir.Parameter] = []
         # Path parameters in the order they appear in the path, then the rest in spec order.
-        order = {name: path.find("{" + name + "}") for name, loc in ((p["name"], p["in"]) for p, _ in raw_params) if loc == "path"}
+        order = {
+            name: path.find("{" + name + "}")
+            for name, loc in ((p["name"], p["in"]) for p, _ in raw_params)
+            if loc == "path"
+        }
         for param, param_at in sorted(raw_params, key=lambda p: (p[0]["in"] != "path", order.get(p[0]["name"], 0))):
             location = param["in"]
             if location not in ("path", "query", "header"):
@@ -500,12 +516,29 @@ class Normaliser:
                 media = next(iter(param["content"]))
                 schema = param["content"][media].get("schema")
                 schema_at = param_at.child("content", media, "schema")
-            t = self.type_of(schema, schema_at, pascal_case(param["name"]) if self._is_param_component(param_at) else f"{op_class}{pascal_case(param['name'])}", "request") if schema is not None else STR
+            t = (
+                self.type_of(
+                    schema,
+                    schema_at,
+                    (
+                        pascal_case(param["name"])
+                        if self._is_param_component(param_at)
+                        else f"{op_class}{pascal_case(param['name'])}"
+                    ),
+                    "request",
+                )
+                if schema is not None
+                else STR
+            )
             if isinstance(t, ir.Ref) and t.kind == "enum":
                 t = ir.UnionOf((t, STR))  # callers may also send values a newer server accepts
             style = param.get("style", "form" if location == "query" else "simple")
             explode = param.get("explode", style == "form")
-            list_style = "repeat" if explode and style == "form" else {"spaceDelimited": "ssv", "pipeDelimited": "pipes"}.get(style, "csv")
+            list_style = (
+                "repeat"
+                if explode and style == "form"
+                else {"spaceDelimited": "ssv", "pipeDelimited": "pipes"}.get(style, "csv")
+            )
             params.append(
                 ir.Parameter(
                     wire_name=str(param["name"]),
@@ -626,6 +659,8 @@ class Normaliser:
         return self._union(types)
 
     def _pagination(self, params: list[ir.Parameter], result: ir.TypeExpr) -> ir.Pagination | None:
+        """limit/offset paging: both parameters, and a response model with ``total_entries`` and
+        exactly one list field (the items)."""
         names = {p.wire_name: p for p in params if p.location == "query"}
         if "limit" not in names or "offset" not in names:
             return None
@@ -633,13 +668,13 @@ class Normaliser:
             return None
         model = self.models[result.name]
         total = next((f for f in model.fields if f.wire_name == "total_entries"), None)
-        lists = [f for f in model.fields if isinstance(f.type, ir.ListOf) or (isinstance(f.type, ir.UnionOf) and any(isinstance(o, ir.ListOf) for o in f.type.options))]
+        lists = [(f, t) for f in model.fields for t in _options(f.type) if isinstance(t, ir.ListOf)]
         if total is None or len(lists) != 1:
             return None
-        items = lists[0]
-        list_type = items.type if isinstance(items.type, ir.ListOf) else next(o for o in items.type.options if isinstance(o, ir.ListOf))  # type: ignore[union-attr]
-        assert isinstance(list_type, ir.ListOf)
-        return ir.Pagination("", names["limit"].py_name, names["offset"].py_name, items.py_name, total.py_name, list_type.item)
+        items, list_type = lists[0]
+        return ir.Pagination(
+            "", names["limit"].py_name, names["offset"].py_name, items.py_name, total.py_name, list_type.item
+        )
 
     # -- whole api -----------------------------------------------------------------------------
 
@@ -670,7 +705,9 @@ class Normaliser:
                     pagination = replace(pagination, iterator_name=method_names.take(f"iter_{stem}"))
                 renamed.append(replace(op, py_name=named[id(op)], group=tags[group], pagination=pagination))
             attr = tags[group]
-            built.append(ir.Group(attr, pascal_case(attr) + "Api", group, tuple(sorted(renamed, key=lambda o: o.py_name))))
+            built.append(
+                ir.Group(attr, pascal_case(attr) + "Api", group, tuple(sorted(renamed, key=lambda o: o.py_name)))
+            )
         info = self.spec.data.get("info") or {}
         base_path, default_server = self._server()
         return ir.Api(
@@ -717,6 +754,10 @@ class Normaliser:
                 )
             )
         return tuple(out)
+
+
+def _options(t: ir.TypeExpr) -> tuple[ir.TypeExpr, ...]:
+    return t.options if isinstance(t, ir.UnionOf) else (t,)
 
 
 def normalise(spec: LoadedSpec) -> ir.Api:

@@ -13,7 +13,6 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from generator.errors import SpecError
 from generator.loader import Documents, Location
 
 # A path is a list of steps; each step maps one node to its selected children as
@@ -59,6 +58,46 @@ def _literal(text: str) -> Any:
     return float(text) if "." in text else int(text)
 
 
+def _descend_step(name: str) -> Step:
+    def step(node: Any) -> list[tuple[Any, Any]]:
+        return [
+            (d, k)
+            for d in _descendants(node)
+            for (_, k) in _children(d)
+            if name == "*" or (isinstance(d, dict) and k == name)
+        ]
+
+    return step
+
+
+def _member_step(name: str) -> Step:
+    def step(node: Any) -> list[tuple[Any, Any]]:
+        return [(node, name)] if isinstance(node, dict) and name in node else []
+
+    return step
+
+
+def _index_step(index: int) -> Step:
+    def step(node: Any) -> list[tuple[Any, Any]]:
+        if isinstance(node, list) and -len(node) <= index < len(node):
+            return [(node, index % len(node))]
+        return []
+
+    return step
+
+
+def _filter_step(key: str, op: str | None, value: Any) -> Step:
+    def keep(item: Any) -> bool:
+        if not isinstance(item, dict) or key not in item:
+            return False
+        return op is None or (item[key] == value) == (op == "==")
+
+    def step(node: Any) -> list[tuple[Any, Any]]:
+        return [(p, k) for p, k in _children(node) if keep(p[k])]
+
+    return step
+
+
 def compile_path(expression: str) -> list[Step] | None:
     """Steps for a JSONPath expression, or None when it is outside the supported subset."""
     if not expression.startswith("$"):
@@ -71,51 +110,22 @@ def compile_path(expression: str) -> list[Step] | None:
             return None
         pos = match.end()
         if match.group("descend") is not None:
-            name = match.group("descend")
-            steps.append(
-                lambda node, name=name: [
-                    (d, k) for d in _descendants(node) for (_, k) in _children(d)
-                    if name == "*" or (isinstance(d, dict) and k == name)
-                ]
-            )
-        elif match.group("name") is not None or match.group("quoted") is not None:
-            name = match.group("name")
-            if name is None:
-                name = match.group("quoted")[1:-1].replace("\\'", "'").replace('\\"', '"')
-            if name == "*" and match.group("name") is not None:
-                steps.append(_children)
-            else:
-                steps.append(
-                    lambda node, name=name: [(node, name)]
-                    if isinstance(node, dict) and name in node
-                    else []
-                )
-        elif match.group("index") is not None:
-            index = int(match.group("index"))
-            steps.append(
-                lambda node, index=index: [(node, index % len(node))]
-                if isinstance(node, list) and -len(node) <= index < len(node)
-                else []
-            )
-        elif match.group("star") is not None:
+            steps.append(_descend_step(match.group("descend")))
+        elif match.group("name") == "*" or match.group("star") is not None:
             steps.append(_children)
+        elif match.group("name") is not None:
+            steps.append(_member_step(match.group("name")))
+        elif match.group("quoted") is not None:
+            quoted = match.group("quoted")[1:-1]
+            steps.append(_member_step(quoted.replace("\\'", "'").replace('\\"', '"')))
+        elif match.group("index") is not None:
+            steps.append(_index_step(int(match.group("index"))))
         else:
             parsed = _FILTER.match(match.group("filter"))
             if parsed is None:
                 return None
-            key, op = parsed.group("key"), parsed.group("op")
-            value = _literal(parsed.group("value")) if op else None
-
-            def keep(item: Any, key: str = key, op: str | None = op, value: Any = value) -> bool:
-                if not isinstance(item, dict) or key not in item:
-                    return False
-                if op is None:
-                    return True
-                return (item[key] == value) == (op == "==")
-
-            steps.append(
-                lambda node, keep=keep: [(p, k) for p, k in _children(node) if keep(p[k])]
-            )
+            op = parsed.group("op")
+            steps.append(_filter_step(parsed.group("key"), op, _literal(parsed.group("value")) if op else None))
     return steps
 
 
@@ -156,14 +166,11 @@ def apply_overlay(document: dict[str, Any], overlay: Documents) -> dict[str, Any
             raise overlay.error("each action needs a 'target' JSONPath string", at)
         steps = compile_path(action["target"])
         if steps is None:
-            raise overlay.error(
-                f"unsupported JSONPath {action['target']!r}", at.child("target")
-            )
+            raise overlay.error(f"unsupported JSONPath {action['target']!r}", at.child("target"))
         matches = select(document, steps)
         if not matches:
             print(
-                f"warning: {overlay.root.name}: #{at.pointer}/target "
-                f"{action['target']!r} matched nothing",
+                f"warning: {overlay.root.name}: #{at.pointer}/target " f"{action['target']!r} matched nothing",
                 file=sys.stderr,
             )
         if action.get("remove") is True:

@@ -76,9 +76,7 @@ def generate(target: Target, *, check: bool = False, force: bool = False) -> Res
         "files": len(files) + 1,
     }
     files[MANIFEST] = manifest_text(files, {**meta, "summary": summary}).encode("utf-8")
-    result = Result(
-        target, "written", summary["operations"], summary["models"], summary["files"], 0.0
-    )
+    result = Result(target, "written", summary["operations"], summary["models"], summary["files"], 0.0)
     if check:
         result.changed = changes(target.output, files)
         result.status = "would change" if result.changed else "up to date"

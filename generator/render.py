@@ -120,7 +120,7 @@ def op_args(op: ir.Operation, *, skip: frozenset[str] = frozenset()) -> list[Arg
         else:
             args.append(Arg(p.py_name, _optional(t), "UNSET", True))
     if op.body is not None:
-        for f, name in zip(op.body.fields, op.body.field_args):
+        for f, name in zip(op.body.fields, op.body.field_args, strict=True):
             args.append(Arg(name, _optional(ir.annotation(f.type, "models.")), "UNSET", True))
     return args
 
@@ -247,7 +247,11 @@ def call_args(op: ir.Operation, paging: ir.Pagination) -> list[str]:
     for arg in op_args(op):
         if arg.keyword_only:
             parts.append(f"{arg.name}={arg.name}")
-    parts = [p for p in parts if p not in (f"{paging.limit_param}={paging.limit_param}", f"{paging.offset_param}={paging.offset_param}")]
+    parts = [
+        p
+        for p in parts
+        if p not in (f"{paging.limit_param}={paging.limit_param}", f"{paging.offset_param}={paging.offset_param}")
+    ]
     parts += [f"{paging.limit_param}=limit", f"{paging.offset_param}=offset", "options=options"]
     return parts
 

@@ -38,9 +38,7 @@ def sha256_bytes(data: bytes) -> str:
 def fingerprint() -> str:
     """Identifies this generator's code, templates and formatter: equal fingerprints and equal
     inputs mean equal output."""
-    import black
-
-    digest = hashlib.sha256(f"clientgen {__version__}\0black {black.__version__}\n".encode())
+    digest = hashlib.sha256(f"clientgen {__version__}\0black {_black_version()}\n".encode())
     roots = [Path(__file__).resolve().parent, templates_dir()]
     for root in roots:
         for path in sorted(root.rglob("*")):
@@ -53,10 +51,16 @@ def fingerprint() -> str:
 # -- formatting ----------------------------------------------------------------------------------
 
 
-def _black_mode() -> Any:
-    import black
+def _black_version() -> str:
+    from importlib.metadata import version
 
-    return black.Mode(line_length=LINE_LENGTH, target_versions={black.TargetVersion.PY310})
+    return version("black")
+
+
+def _black_mode() -> Any:
+    from black.mode import Mode, TargetVersion
+
+    return Mode(line_length=LINE_LENGTH, target_versions={TargetVersion.PY310})
 
 
 def _format_one(text: str) -> str:
@@ -69,11 +73,9 @@ def format_sources(files: Mapping[str, str]) -> dict[str, str]:
     """Run every ``.py`` file through black (the verbatim runtime is kept as written: it is
     formatted in the repository). Results are cached by content, and large batches are split
     over two worker processes."""
-    import black
-
     out = dict(files)
     todo = [name for name in files if name.endswith(".py") and not name.endswith(RUNTIME_FILE)]
-    cache_dir = _cache_dir() / "black" / black.__version__
+    cache_dir = _cache_dir() / "black" / _black_version()
     keys = {name: sha256_bytes(f"{LINE_LENGTH}\0{files[name]}".encode()) for name in todo}
     pending = []
     for name in todo:
@@ -87,7 +89,7 @@ def format_sources(files: Mapping[str, str]) -> dict[str, str]:
         # Biggest first, so the two workers finish at about the same time.
         pending.sort(key=lambda name: -len(files[name]))
         with ProcessPoolExecutor(max_workers=2, mp_context=_mp_context()) as pool:
-            for name, text in zip(pending, pool.map(_format_one, [files[n] for n in pending])):
+            for name, text in zip(pending, pool.map(_format_one, [files[n] for n in pending]), strict=True):
                 out[name] = text
     else:
         for name in pending:
@@ -144,8 +146,10 @@ def _existing_files(out_dir: Path) -> dict[str, Path]:
         return found
     for path in out_dir.rglob("*"):
         rel = path.relative_to(out_dir)
-        if path.is_file() and not (_IGNORED_PARTS & set(rel.parts)) and not any(
-            p.endswith(".egg-info") for p in rel.parts
+        if (
+            path.is_file()
+            and not (_IGNORED_PARTS & set(rel.parts))
+            and not any(p.endswith(".egg-info") for p in rel.parts)
         ):
             found[rel.as_posix()] = path
     return found
@@ -168,9 +172,7 @@ def is_current(out_dir: Path, meta: Mapping[str, Any]) -> bool:
 def changes(out_dir: Path, files: Mapping[str, bytes]) -> list[str]:
     """Files that writing ``files`` would add, change or remove."""
     existing = _existing_files(out_dir)
-    changed = [
-        name for name, data in files.items() if name not in existing or existing[name].read_bytes() != data
-    ]
+    changed = [name for name, data in files.items() if name not in existing or existing[name].read_bytes() != data]
     changed += [name for name in existing if name not in files]
     return sorted(changed)
 

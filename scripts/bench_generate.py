@@ -39,8 +39,19 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="clientgen-bench-"))
     out = work / "out"
-    base = [sys.executable, "-m", "generator", "generate", str(args.spec), "-o", str(out),
-            "--package-name", "bench_client", "--overlay", str(args.overlay)]
+    base = [
+        sys.executable,
+        "-m",
+        "generator",
+        "generate",
+        str(args.spec),
+        "-o",
+        str(out),
+        "--package-name",
+        "bench_client",
+        "--overlay",
+        str(args.overlay),
+    ]
     cold, warm, unchanged, floor = [], [], [], []
     try:
         for i in range(args.runs):
@@ -51,17 +62,28 @@ def main() -> int:
             warm.append(timed(base, env))
             unchanged.append(timed(base, env))
             floor_env = {**env, "CLIENTGEN_CACHE_DIR": str(work / f"floor-{i}")}
-            floor.append(timed([sys.executable, "-c",
-                                "import sys; from pathlib import Path; from generator.loader import load_spec; "
-                                "load_spec(Path(sys.argv[1]), (Path(sys.argv[2]),))",
-                                str(args.spec), str(args.overlay)], floor_env))
+            floor.append(
+                timed(
+                    [
+                        sys.executable,
+                        "-c",
+                        "import sys; from pathlib import Path; from generator.loader import load_spec; "
+                        "load_spec(Path(sys.argv[1]), (Path(sys.argv[2]),))",
+                        str(args.spec),
+                        str(args.overlay),
+                    ],
+                    floor_env,
+                )
+            )
         py_files = [p for p in out.rglob("*.py")]
         lines = sum(p.read_text().count("\n") for p in py_files)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     def fmt(values: list[float]) -> str:
-        return f"median {statistics.median(values):.3f} s (min {min(values):.3f}, max {max(values):.3f}, n={len(values)})"
+        return (
+            f"median {statistics.median(values):.3f} s (min {min(values):.3f}, max {max(values):.3f}, n={len(values)})"
+        )
 
     print(f"spec: {args.spec.relative_to(ROOT)}   machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print(f"cold generate (empty caches, no output):   {fmt(cold)}   target <= 1.0 s")
@@ -69,8 +91,10 @@ def main() -> int:
     print(f"unchanged spec regenerated:                {fmt(unchanged)}   target <= 0.3 s")
     print(f"floor: import + parse + validate:          {fmt(floor)}")
     print(f"ratio cold / floor: {statistics.median(cold) / statistics.median(floor):.2f}x")
-    print(f"generated Python: {lines} lines in {len(py_files)} files   target <= 12,000 "
-          "(peers: openapi-python-client 34,506; openapi-generator 42,728; official client 53,255)")
+    print(
+        f"generated Python: {lines} lines in {len(py_files)} files   target <= 12,000 "
+        "(peers: openapi-python-client 34,506; openapi-generator 42,728; official client 53,255)"
+    )
     return 0
 
 

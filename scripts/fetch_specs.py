@@ -36,8 +36,18 @@ def fetch(version: str) -> Path:
     target_dir = ROOT / "specs" / f"airflow-{version}"
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-             "--only-binary=:all:", "--dest", tmp, f"{dist}=={version}"],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--dest",
+                tmp,
+                f"{dist}=={version}",
+            ],
             check=True,
         )
         (wheel,) = Path(tmp).glob("*.whl")

@@ -30,12 +30,15 @@ def generate(spec: Path, out: Path, *extra: str):
 
 
 def test_invalid_yaml(tmp_path: Path) -> None:
-    spec = write(tmp_path / "bad.yaml", """
+    spec = write(
+        tmp_path / "bad.yaml",
+        """
         openapi: 3.0.3
         info: {title: x, version: "1"}
         paths:
           /a: [unclosed
-        """)
+        """,
+    )
     out = tmp_path / "out"
     message = assert_one_line_error(generate(spec, out), "bad.yaml", None, None)
     assert "invalid YAML" in message
@@ -51,7 +54,9 @@ def test_invalid_json(tmp_path: Path) -> None:
 
 
 def test_spec_failing_validation_names_line_and_pointer(tmp_path: Path) -> None:
-    bad = MINIMAL.replace("- {name: item_id, in: path, required: true, schema: {type: string}}", "- {name: item_id, required: true}")
+    bad = MINIMAL.replace(
+        "- {name: item_id, in: path, required: true, schema: {type: string}}", "- {name: item_id, required: true}"
+    )
     spec = write(tmp_path / "spec.yaml", bad)
     out = tmp_path / "out"
     message = assert_one_line_error(generate(spec, out), "spec.yaml", 9, "/paths/~1items~1{item_id}/get/parameters/0")
@@ -71,15 +76,21 @@ def test_missing_ref_in_file(tmp_path: Path) -> None:
 
 
 def test_missing_ref_across_files(tmp_path: Path) -> None:
-    write(tmp_path / "common.yaml", """
+    write(
+        tmp_path / "common.yaml",
+        """
         components:
           parameters:
             itemId: {name: item_id, in: path, required: true, schema: {type: string}}
-        """)
-    spec = write(tmp_path / "spec.yaml", MINIMAL.replace(
-        "- {name: item_id, in: path, required: true, schema: {type: string}}",
-        "- $ref: 'common.yaml#/components/parameters/missing'",
-    ))
+        """,
+    )
+    spec = write(
+        tmp_path / "spec.yaml",
+        MINIMAL.replace(
+            "- {name: item_id, in: path, required: true, schema: {type: string}}",
+            "- $ref: 'common.yaml#/components/parameters/missing'",
+        ),
+    )
     message = assert_one_line_error(
         generate(spec, tmp_path / "out"), "spec.yaml", 9, "/paths/~1items~1{item_id}/get/parameters/0"
     )
@@ -87,35 +98,45 @@ def test_missing_ref_across_files(tmp_path: Path) -> None:
 
 
 def test_missing_ref_inside_the_other_file(tmp_path: Path) -> None:
-    write(tmp_path / "common.yaml", """
+    write(
+        tmp_path / "common.yaml",
+        """
         components:
           parameters:
             itemId: {name: item_id, in: path, required: true, schema: {$ref: '#/components/schemas/Gone'}}
-        """)
-    spec = write(tmp_path / "spec.yaml", MINIMAL.replace(
-        "- {name: item_id, in: path, required: true, schema: {type: string}}",
-        "- $ref: 'common.yaml#/components/parameters/itemId'",
-    ))
-    assert_one_line_error(
-        generate(spec, tmp_path / "out"), "common.yaml", 3, "/components/parameters/itemId/schema"
+        """,
     )
+    spec = write(
+        tmp_path / "spec.yaml",
+        MINIMAL.replace(
+            "- {name: item_id, in: path, required: true, schema: {type: string}}",
+            "- $ref: 'common.yaml#/components/parameters/itemId'",
+        ),
+    )
+    assert_one_line_error(generate(spec, tmp_path / "out"), "common.yaml", 3, "/components/parameters/itemId/schema")
 
 
 def test_ref_cycle(tmp_path: Path) -> None:
-    spec = write(tmp_path / "spec.yaml", MINIMAL + """
+    spec = write(
+        tmp_path / "spec.yaml",
+        MINIMAL + """
     A: {$ref: "#/components/schemas/B"}
     B: {$ref: "#/components/schemas/A"}
-""")
+""",
+    )
     message = assert_one_line_error(generate(spec, tmp_path / "out"), "spec.yaml", None, None)
     assert "$ref cycle" in message
     assert re.search(r"spec\.yaml:2[0-9]", message)
 
 
 def test_all_of_cycle(tmp_path: Path) -> None:
-    spec = write(tmp_path / "spec.yaml", MINIMAL + """
+    spec = write(
+        tmp_path / "spec.yaml",
+        MINIMAL + """
     A: {allOf: [{$ref: "#/components/schemas/B"}, {properties: {a: {type: string}}}]}
     B: {allOf: [{$ref: "#/components/schemas/A"}, {properties: {b: {type: string}}}]}
-""")
+""",
+    )
     message = assert_one_line_error(generate(spec, tmp_path / "out"), "spec.yaml", None, "/components/schemas/")
     assert "allOf cycle" in message
 

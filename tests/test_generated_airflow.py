@@ -9,8 +9,7 @@ import datetime
 import importlib
 import json
 import sys
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -69,15 +68,32 @@ def test_schedule_interval_decoded_by_tag(version: str) -> None:
 
     for body, expected in [
         ({"__type": "CronExpression", "value": "0 0 * * *"}, models.CronExpression(value="0 0 * * *")),
-        ({"__type": "TimeDelta", "days": 1, "seconds": 0, "microseconds": 0}, models.TimeDelta(days=1, seconds=0, microseconds=0)),
+        (
+            {"__type": "TimeDelta", "days": 1, "seconds": 0, "microseconds": 0},
+            models.TimeDelta(days=1, seconds=0, microseconds=0),
+        ),
         (None, None),
     ]:
         dag = msgspec.json.decode(json.dumps({"dag_id": "x", "schedule_interval": body}), type=models.DAG)
         assert dag.schedule_interval == expected
     relative = {
-        "__type": "RelativeDelta", "years": 0, "months": 1, "days": 0, "leapdays": 0, "hours": 0,
-        "minutes": 0, "seconds": 0, "microseconds": 0, "year": None, "month": None, "day": 1,
-        "weekday": None, "hour": 0, "minute": 0, "second": 0, "microsecond": 0,
+        "__type": "RelativeDelta",
+        "years": 0,
+        "months": 1,
+        "days": 0,
+        "leapdays": 0,
+        "hours": 0,
+        "minutes": 0,
+        "seconds": 0,
+        "microseconds": 0,
+        "year": None,
+        "month": None,
+        "day": 1,
+        "weekday": None,
+        "hour": 0,
+        "minute": 0,
+        "second": 0,
+        "microsecond": 0,
     }
     dag = msgspec.json.decode(json.dumps({"dag_id": "x", "schedule_interval": relative}), type=models.DAG)
     assert isinstance(dag.schedule_interval, models.RelativeDelta)  # peers decode this as TimeDelta
@@ -164,9 +180,19 @@ def test_problem_json_errors_are_typed(version: str) -> None:
 
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/dags/example"):
-            body = {"detail": "Property is read-only - 'description'", "status": 400, "title": "Bad Request", "type": "https://airflow.apache.org/docs/apache-airflow/2.10.5/stable-rest-api-ref.html#section/Errors/BadRequest"}
+            body = {
+                "detail": "Property is read-only - 'description'",
+                "status": 400,
+                "title": "Bad Request",
+                "type": "https://airflow.apache.org/docs/apache-airflow/2.10.5/stable-rest-api-ref.html#section/Errors/BadRequest",
+            }
             return httpx.Response(400, json=body, headers={"content-type": "application/problem+json"})
-        body = {"detail": None, "status": 401, "title": "Unauthorized", "type": "https://airflow.apache.org/docs/apache-airflow/2.10.5/stable-rest-api-ref.html#section/Errors/Unauthenticated"}
+        body = {
+            "detail": None,
+            "status": 401,
+            "title": "Unauthorized",
+            "type": "https://airflow.apache.org/docs/apache-airflow/2.10.5/stable-rest-api-ref.html#section/Errors/Unauthenticated",
+        }
         return httpx.Response(401, json=body, headers={"content-type": "application/problem+json"})
 
     client = client_for(pkg, handler, auth=pkg.BasicAuth("admin", "s3cret-pw"))
@@ -202,8 +228,13 @@ def test_logs_as_text_or_json(version: str) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request.headers["accept"])
         if request.headers["accept"] == "text/plain":
-            return httpx.Response(200, text="a1b2c3.host\n*** Reading local file\n", headers={"content-type": "text/plain"})
-        body = {"content": "[('a1b2c3.host', '*** Reading local file')]", "continuation_token": "eyJlbmRfb2ZfbG9nIjp0cnVlfQ"}
+            return httpx.Response(
+                200, text="a1b2c3.host\n*** Reading local file\n", headers={"content-type": "text/plain"}
+            )
+        body = {
+            "content": "[('a1b2c3.host', '*** Reading local file')]",
+            "continuation_token": "eyJlbmRfb2ZfbG9nIjp0cnVlfQ",
+        }
         return httpx.Response(200, json=body)
 
     client = client_for(pkg, handler)
@@ -224,7 +255,9 @@ def test_path_segments_encoded_and_query_serialised(version: str) -> None:
         return httpx.Response(200, json={"dag_runs": [], "total_entries": 0})
 
     client = client_for(pkg, handler)
-    client.dag_run.get_dag_runs("~", limit=5, end_date_gte=datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc))
+    client.dag_run.get_dag_runs(
+        "~", limit=5, end_date_gte=datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    )
     assert sent[-1].url.raw_path == b"/api/v1/dags/~/dagRuns?limit=5&end_date_gte=2026-01-02T03%3A04%3A05%2B00%3A00"
     if version == "2.10.5":  # the state filter arrived after 2.2.4
         client.dag_run.get_dag_runs("~", state=["success", "failed"])

@@ -34,7 +34,9 @@ def fields(m: ir.Model) -> dict[str, ir.Field]:
 
 
 def test_path_item_and_operation_parameters_merge(tmp_path: Path) -> None:
-    api = build(tmp_path, """
+    api = build(
+        tmp_path,
+        """
 paths:
   /dags/{dag_id}/runs:
     parameters:
@@ -47,7 +49,8 @@ paths:
         - {name: state, in: query, schema: {type: array, items: {type: string}}}
         - {name: update_mask, in: query, style: form, explode: false, schema: {type: array, items: {type: string}}}
       responses: {"204": {description: ok}}
-""")
+""",
+    )
     params = {p.wire_name: p for p in op(api, "list_runs").parameters}
     assert list(params) == ["dag_id", "limit", "state", "update_mask"]
     assert params["limit"].description == "own"  # the operation's own parameter wins
@@ -57,7 +60,9 @@ paths:
 
 
 def test_literal_tilde_and_format_path(tmp_path: Path) -> None:
-    api = build(tmp_path, """
+    api = build(
+        tmp_path,
+        """
 paths:
   /dags/~/dagRuns/list:
     post: {operationId: batch, responses: {"204": {description: ok}}}
@@ -66,14 +71,17 @@ paths:
       operationId: get_variable
       parameters: [{name: variable_key, in: path, required: true, schema: {type: string, format: path}}]
       responses: {"204": {description: ok}}
-""")
+""",
+    )
     assert op(api, "batch").path == "/dags/~/dagRuns/list"
     assert op(api, "batch").path_params == ()
     assert op(api, "get_variable").path_params[0].type == ir.Primitive("str")
 
 
 def test_all_of_envelope_and_inheritance(tmp_path: Path) -> None:
-    api = build(tmp_path, """
+    api = build(
+        tmp_path,
+        """
 paths: {}
 components:
   schemas:
@@ -96,7 +104,8 @@ components:
         - type: object
           required: [extra]
           properties: {extra: {type: string}}
-""")
+""",
+    )
     collection = fields(model(api, "ItemCollection"))
     assert list(collection) == ["items", "total_entries"]
     assert collection["items"].type == ir.ListOf(ir.Ref("Item", "model"))
@@ -106,7 +115,9 @@ components:
 
 
 def test_discriminator_without_mapping_uses_schema_names(tmp_path: Path) -> None:
-    api = build(tmp_path, """
+    api = build(
+        tmp_path,
+        """
 paths: {}
 components:
   schemas:
@@ -129,7 +140,8 @@ components:
       properties:
         __type: {type: string}
         value: {type: string}
-""")
+""",
+    )
     alias = next(a for a in api.aliases if a.name == "ScheduleInterval")
     assert alias.type == ir.UnionOf(
         (ir.Ref("TimeDelta", "model"), ir.Ref("CronExpression", "model"), ir.NONE), tagged="__type"
@@ -139,7 +151,9 @@ components:
 
 
 def test_base_class_discriminator_with_mapping(tmp_path: Path) -> None:
-    api = build(tmp_path, """
+    api = build(
+        tmp_path,
+        """
 paths: {}
 components:
   schemas:
@@ -164,17 +178,22 @@ components:
       allOf:
         - $ref: '#/components/schemas/TaskSchedule'
         - {type: object, properties: {minutes: {type: integer}}}
-""")
+""",
+    )
     assert model(api, "CronSchedule").tag == ("schedule_type", "CRON_TYPE")
     assert list(fields(model(api, "CronSchedule"))) == ["cron_expr"]
     schedule = fields(model(api, "Task"))["schedule"].type
     assert schedule == ir.Ref("TaskSchedule", "alias")
     alias = next(a for a in api.aliases if a.name == "TaskSchedule")
-    assert alias.type == ir.UnionOf((ir.Ref("CronSchedule", "model"), ir.Ref("MinutesSchedule", "model")), tagged="schedule_type")
+    assert alias.type == ir.UnionOf(
+        (ir.Ref("CronSchedule", "model"), ir.Ref("MinutesSchedule", "model")), tagged="schedule_type"
+    )
 
 
 def test_any_of_without_discriminator_and_nullability(tmp_path: Path) -> None:
-    api = build(tmp_path, """
+    api = build(
+        tmp_path,
+        """
 paths: {}
 components:
   schemas:
@@ -195,7 +214,8 @@ components:
         when: {type: string, format: datetime}
         free: {type: object}
     Plain: {type: string}
-""")
+""",
+    )
     xcom = fields(model(api, "XCom"))
     assert ir.annotation(xcom["value"].type) == "str | float | int | bool | list[Any] | dict[str, Any] | None"
     assert ir.annotation(xcom["state"].type) == "State | None"
@@ -208,7 +228,9 @@ components:
 
 
 def test_read_only_never_in_requests_write_only_never_required_in_responses(tmp_path: Path) -> None:
-    api = build(tmp_path, """
+    api = build(
+        tmp_path,
+        """
 paths:
   /runs:
     post:
@@ -230,7 +252,8 @@ components:
         state: {type: string, readOnly: true}
         external_trigger: {type: boolean, readOnly: true}
         password: {type: string, writeOnly: true}
-""")
+""",
+    )
     post = op(api, "post_run")
     assert post.body is not None and post.body.model == "RunRequest"
     assert [f.wire_name for f in post.body.fields] == ["run_id", "password"]
@@ -241,7 +264,9 @@ components:
 
 
 def test_update_mask_and_pagination(tmp_path: Path) -> None:
-    api = build(tmp_path, """
+    api = build(
+        tmp_path,
+        """
 paths:
   /pools:
     get:
@@ -269,7 +294,8 @@ components:
       allOf:
         - {type: object, properties: {pools: {type: array, items: {$ref: '#/components/schemas/Pool'}}}}
         - {type: object, properties: {total_entries: {type: integer}}}
-""")
+""",
+    )
     patch = op(api, "patch_pool")
     assert patch.update_mask is not None and patch.update_mask.wire_name == "update_mask"
     assert patch.pagination is None
@@ -278,7 +304,9 @@ components:
 
 
 def test_media_types_per_response(tmp_path: Path) -> None:
-    api = build(tmp_path, """
+    api = build(
+        tmp_path,
+        """
 paths:
   /source:
     get:
@@ -293,7 +321,8 @@ paths:
     delete:
       operationId: delete_it
       responses: {"204": {description: gone}}
-""")
+""",
+    )
     source = op(api, "get_source")
     assert [(c.media_type, c.kind) for c in source.accepts] == [("application/json", "json"), ("plain/text", "text")]
     assert source.result_type == ir.Ref("GetSourceResponse", "model")
@@ -302,7 +331,9 @@ paths:
 
 
 def test_python_safe_names_keep_wire_names(tmp_path: Path) -> None:
-    api = build(tmp_path, """
+    api = build(
+        tmp_path,
+        """
 paths:
   /x/{class}:
     get:
@@ -328,16 +359,24 @@ components:
     list: {type: object, properties: {a: {type: string}}}
     Model: {type: object, properties: {a: {type: string}}}
     str: {type: string, enum: [a]}
-""")
+""",
+    )
     thing = op(api, "getThing")
     assert (thing.group, thing.py_name) == ("dag_run", "get_thing")
     assert [(p.wire_name, p.py_name) for p in thing.parameters] == [
-        ("class", "class_"), ("type", "type_"), ("dagId", "dag_id"), ("dag_id", "dag_id_2")
+        ("class", "class_"),
+        ("type", "type_"),
+        ("dagId", "dag_id"),
+        ("dag_id", "dag_id_2"),
     ]
     weird = [(f.wire_name, f.py_name) for f in model(api, "Weird").fields]
     assert weird == [
-        ("schema", "schema"), ("type", "type_"), ("import", "import_"),
-        ("fooBar", "foo_bar"), ("foo_bar", "foo_bar_2"), ("9lives", "field_9lives"),
+        ("schema", "schema"),
+        ("type", "type_"),
+        ("import", "import_"),
+        ("fooBar", "foo_bar"),
+        ("foo_bar", "foo_bar_2"),
+        ("9lives", "field_9lives"),
     ]
     assert {m.name for m in api.models} >= {"List", "ModelModel"}  # Model is the runtime's base class
     assert {e.name for e in api.enums} == {"Str"}
@@ -348,7 +387,9 @@ def test_determinism_of_the_whole_ir(tmp_path: Path) -> None:
     assert normalise(load_spec(spec)) == normalise(load_spec(spec))
 
 
-@pytest.mark.parametrize(("version", "operations", "update_masks", "paged"), [("2.10.5", 89, 7, 20), ("2.2.4", 59, 6, 13)])
+@pytest.mark.parametrize(
+    ("version", "operations", "update_masks", "paged"), [("2.10.5", 89, 7, 20), ("2.2.4", 59, 6, 13)]
+)
 def test_airflow_specs(version: str, operations: int, update_masks: int, paged: int) -> None:
     spec = Path(__file__).resolve().parent.parent / "specs" / f"airflow-{version}" / "v1.yaml"
     api = normalise(load_spec(spec))
