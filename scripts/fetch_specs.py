@@ -20,6 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # version -> (distribution on PyPI, path of the spec inside the wheel, file name in specs/)
 SOURCES: dict[str, tuple[str, str, str]] = {
     "2.2.4": ("apache-airflow", "airflow/api_connexion/openapi/v1.yaml", "v1.yaml"),
+    "2.5.3": ("apache-airflow", "airflow/api_connexion/openapi/v1.yaml", "v1.yaml"),
+    "2.7.3": ("apache-airflow", "airflow/api_connexion/openapi/v1.yaml", "v1.yaml"),
+    "2.9.3": ("apache-airflow", "airflow/api_connexion/openapi/v1.yaml", "v1.yaml"),
     "2.10.5": ("apache-airflow", "airflow/api_connexion/openapi/v1.yaml", "v1.yaml"),
 }
 

@@ -1,0 +1,134 @@
+"""Whole-output gates: type-checking, formatting, determinism, in-sync generated/, lint."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import AIRFLOW_TARGETS, ROOT, SPECS, run_cli
+
+OVERLAY = SPECS / "overlays" / "airflow-2-fixes.yaml"
+# operations per Airflow version, as counted in ../shared/docs/AIRFLOW-FACTS.md
+OTHER_2X = {"2.5.3": 73, "2.7.3": 74, "2.9.3": 81}
+
+
+def tool(*args: str | Path, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        check=False,
+    )
+
+
+def mypy_strict(folders_and_packages: list[tuple[Path, str]], cache: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MYPYPATH": os.pathsep.join(str(f) for f, _ in folders_and_packages)}
+    args: list[str | Path] = ["mypy", "--strict", "--no-incremental", "--cache-dir", cache]
+    for _, package in folders_and_packages:
+        args += ["-p", package]
+    return tool(*args, cwd=cache.parent, env=env)
+
+
+@pytest.mark.slow
+def test_committed_clients_pass_mypy_strict(tmp_path: Path) -> None:
+    result = mypy_strict([(folder, package) for package, folder in AIRFLOW_TARGETS.values()], tmp_path / "cache")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Success: no issues found" in result.stdout
+
+
+@pytest.mark.slow
+def test_other_airflow_2x_specs_generate_import_and_type_check(tmp_path: Path) -> None:
+    targets = []
+    for version, operations in OTHER_2X.items():
+        package = "airflow_" + version.replace(".", "_")
+        out = tmp_path / package
+        result = run_cli(
+            "generate",
+            SPECS / f"airflow-{version}" / "v1.yaml",
+            "-o",
+            out,
+            "--package-name",
+            package,
+            "--overlay",
+            OVERLAY,
+        )
+        assert result.returncode == 0, result.stderr
+        assert f"{operations} operations" in result.stdout
+        targets.append((out, package))
+        sys.path.insert(0, str(out))
+        try:
+            module = importlib.import_module(package)
+            client = module.Client("http://localhost:8080", auth=module.BasicAuth("u", "p"))
+            assert callable(client.dag.get_dags) and callable(client.dag_run.post_dag_run)
+        finally:
+            sys.path.remove(str(out))
+    result = mypy_strict(targets, tmp_path / "cache")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_generated_python_is_black_clean() -> None:
+    files = [p for _, folder in AIRFLOW_TARGETS.values() for p in folder.rglob("*.py")]
+    assert len(files) >= 14
+    result = tool("black", "--check", "--line-length", "100", "--target-version", "py310", *files)
+    assert result.returncode == 0, result.stderr
+
+
+def test_runtime_source_is_black_clean() -> None:
+    """The runtime is copied verbatim (not re-formatted), so it must already be formatted."""
+    result = tool("black", "--check", "--line-length", "100", ROOT / "templates" / "runtime" / "_runtime.py")
+    assert result.returncode == 0, result.stderr
+
+
+def test_generate_check_is_clean_on_the_committed_output() -> None:
+    result = run_cli("generate", "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("(up to date)") == len(AIRFLOW_TARGETS)
+
+
+def test_generate_check_reports_stale_files_and_touches_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "client"
+    spec = SPECS / "airflow-2.2.4" / "v1.yaml"
+    assert run_cli("generate", spec, "-o", out, "--package-name", "c").returncode == 0
+    models = out / "c" / "models.py"
+    models.write_text(models.read_text() + "# local edit\n")
+    (out / "c" / "stray.py").write_text("x = 1\n")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    result = run_cli("generate", spec, "-o", out, "--package-name", "c", "--check")
+    assert result.returncode == 1
+    assert "c/models.py" in result.stderr and "c/stray.py" in result.stderr
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_generation_is_byte_for_byte_deterministic(tmp_path: Path) -> None:
+    """Two generations in fresh processes, different hash seeds, no caches: identical bytes,
+    identical to what is committed."""
+    package, committed = AIRFLOW_TARGETS["2.10.5"]
+    trees = []
+    for seed in ("1", "4242"):
+        out = tmp_path / f"out-{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed, "CLIENTGEN_CACHE_DIR": str(tmp_path / f"cache-{seed}")}
+        result = subprocess.run(
+            [sys.executable, "-m", "generator", "generate", SPECS / "airflow-2.10.5" / "v1.yaml", "-o", out,
+             "--package-name", package, "--overlay", OVERLAY],
+            cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        trees.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    assert trees[0] == trees[1]
+    for name, data in trees[0].items():
+        assert (committed / name).read_bytes() == data, name
+
+
+def test_generator_is_ruff_and_mypy_clean() -> None:
+    ruff = tool("ruff", "check", "generator", "tests", "scripts")
+    assert ruff.returncode == 0, ruff.stdout
+    mypy = tool("mypy")
+    assert mypy.returncode == 0, mypy.stdout
