@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -12,6 +13,7 @@ from generator.errors import SpecError
 from generator.loader import LoadedSpec, Location
 from generator.names import NameAllocator, class_name, pascal_case, snake_case, value_name
 
+_UNENCODABLE = re.compile(r'["\\\x00-\x1f]')
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 STR = ir.Primitive("str")
@@ -420,6 +422,12 @@ class Normaliser:
         fields: list[ir.Field] = []
         names = NameAllocator()
         for wire, (prop, prop_at) in shape.properties.items():
+            if _UNENCODABLE.search(wire):
+                raise self.docs.error(
+                    f"property name {wire!r} contains a quote, backslash or control character, "
+                    "which the generated decoder cannot map",
+                    prop_at,
+                )
             read_only = self._flag(prop, prop_at, "readOnly")
             write_only = self._flag(prop, prop_at, "writeOnly")
             if (mode == "request" and read_only) or (tag and wire == tag[0]):

@@ -6,6 +6,7 @@ Spec text (descriptions, wire names, enum values, media types) reaches generated
 
 from __future__ import annotations
 
+import ast
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ def py_literal(value: Any) -> str:
     raise TypeError(f"not a literal: {type(value).__name__}")
 
 
+_QUOTE_RUN = re.compile(r'"(?="|$)')
 _UNSAFE_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -58,9 +60,10 @@ def docstring(text: str, indent: int = 4, fallback: str = "") -> str:
     text = _UNSAFE_CHARS.sub("", text).strip()
     if not text:
         return ""
-    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    if text.endswith('"'):
-        text = text[:-1] + '\\"'
+    text = text.replace("\\", "\\\\")
+    # Escape each quote followed by another one or by the end: no three unescaped quotes in a row
+    # can then occur, so nothing can close the string early.
+    text = _QUOTE_RUN.sub('\\\\"', text)
     pad = " " * indent
     lines = [line.rstrip() for line in text.split("\n")]
     body = "\n".join(pad + line if line else "" for line in lines[1:])
@@ -81,6 +84,56 @@ def header(api: ir.Api, comment: str = "#") -> str:
     if comment == "<!--":
         return f"<!-- {line} -->"
     return f"{comment} {line}"
+
+
+# -- imports ------------------------------------------------------------------------------------
+
+
+def prune_imports(source: str) -> str:
+    """Drop imported names the module does not use, keeping black's layout.
+
+    Templates import everything a module of their kind may need; a given spec uses only part of
+    it, and an unused import is lint. Names listed in ``__all__`` count as used (re-exports).
+    """
+    tree = ast.parse(source)
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            used |= {e.value for e in ast.walk(node.value) if isinstance(e, ast.Constant) and isinstance(e.value, str)}
+    lines = source.split("\n")
+    imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    edits: list[tuple[int, int, str | None]] = []
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            kept = [a for a in node.names if (a.asname or a.name).split(".")[0] in used]
+            if len(kept) == len(node.names):
+                continue
+            edits.append((node.lineno - 1, node.end_lineno or node.lineno, _import_text(node, kept) if kept else None))
+    for start, end, text in reversed(edits):
+        lines[start:end] = [] if text is None else text.split("\n")
+    if edits:
+        # A dropped statement can leave two blank lines inside the import block; keep one.
+        first, last = imports[0].lineno - 1, max(e[1] for e in edits)
+        while first < last < len(lines) and last - first > 0:
+            if lines[first] == "" and first + 1 < len(lines) and lines[first + 1] == "":
+                del lines[first]
+                last -= 1
+            else:
+                first += 1
+    return "\n".join(lines)
+
+
+def _import_text(node: ast.Import | ast.ImportFrom, names: list[ast.alias]) -> str:
+    parts = [f"{a.name} as {a.asname}" if a.asname else a.name for a in names]
+    if isinstance(node, ast.Import):
+        return "\n".join(f"import {part}" for part in parts)
+    module = "." * node.level + (node.module or "")
+    line = f"from {module} import {', '.join(parts)}"
+    if len(line) <= LINE_LENGTH:
+        return line
+    return f"from {module} import (\n" + "".join(f"    {part},\n" for part in parts) + ")"
 
 
 # -- operation signatures ------------------------------------------------------------------------
@@ -322,9 +375,9 @@ def render_package(api: ir.Api, package: str) -> dict[str, str]:
         "client.py": "package/client.py.jinja",
     }
     for name, template in py_files.items():
-        files[f"{package}/{name}"] = env.get_template(template).render(**context)
-    files[f"{package}/resources.py"] = env.get_template("package/resources.py.jinja").render(**context)
-    files[f"{package}/async_resources.py"] = env.get_template("package/async_resources.py.jinja").render(**context)
+        files[f"{package}/{name}"] = prune_imports(env.get_template(template).render(**context))
+    for name in ("resources.py", "async_resources.py"):
+        files[f"{package}/{name}"] = prune_imports(env.get_template(f"package/{name}.jinja").render(**context))
     runtime = (templates_dir() / "runtime" / RUNTIME_FILE).read_text(encoding="utf-8")
     files[f"{package}/{RUNTIME_FILE}"] = f"{header(api)}\n{runtime}"
     files[f"{package}/py.typed"] = f"{header(api)}\n"

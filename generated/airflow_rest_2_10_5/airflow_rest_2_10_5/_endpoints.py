@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import datetime
-from typing import Any
-
 from . import models
 from ._runtime import Endpoint, FieldsUnion
 

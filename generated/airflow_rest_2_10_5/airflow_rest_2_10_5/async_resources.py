@@ -7,8 +7,7 @@ an awaitable); only operations with overloaded signatures are spelled out again.
 
 from __future__ import annotations
 
-import datetime
-from typing import Any, Literal, overload
+from typing import Literal, overload
 
 from . import _endpoints as ep
 from . import models, resources

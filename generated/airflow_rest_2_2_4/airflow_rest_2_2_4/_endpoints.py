@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-import datetime
-from typing import Any
-
 from . import models
-from ._runtime import Endpoint, FieldsUnion
+from ._runtime import Endpoint
 
 GET_CONFIG: Endpoint[models.Config] = Endpoint(
     "GET",

@@ -27,7 +27,7 @@ from collections.abc import (
     Sequence,
 )
 from dataclasses import dataclass, field
-from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, Union, overload
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
@@ -73,7 +73,7 @@ MAX_RETRY_AFTER = 60.0
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 
-TimeoutTypes = Union[float, httpx.Timeout, None]
+TimeoutTypes = float | httpx.Timeout | None
 
 
 # -- models support --------------------------------------------------------------------------------
@@ -379,7 +379,7 @@ def build_path(template: str, values: Mapping[str, Any]) -> str:
     return _PATH_PARAM.sub(lambda m: encode_segment(m.group(1), values[m.group(1)]), template)
 
 
-QueryPairs = list[tuple[str, Union[str, int, float, bool, None]]]
+QueryPairs = list[tuple[str, str | int | float | bool | None]]
 
 
 def build_query(values: Mapping[str, Any], list_styles: Mapping[str, str]) -> QueryPairs:

@@ -1,0 +1,209 @@
+"""Rendering: escaping of spec text, a hostile spec, and golden output for a focused spec."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import importlib
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.render import docstring, py_literal
+from tests.conftest import ROOT, run_cli, write
+
+GOLDEN = ROOT / "tests" / "golden" / "focused"
+FOCUSED = ROOT / "tests" / "specs" / "focused.yaml"
+
+
+@pytest.mark.parametrize(
+    "value", ["plain", "it's", 'say "hi"', "both ' and \"", "back\\slash", "nl\nand\ttab", "\x00\x1f", "\u2028 é 🚀"]
+)
+def test_py_literal_round_trips(value: str) -> None:
+    assert ast.literal_eval(py_literal(value)) == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'ends with a quote"',
+        'has """ triple quotes """ inside',
+        "trailing backslash \\",
+        "\\N{BULLET} and \\x41 and \\u0041 are not escapes here",
+        "*/ closes a C comment, not ours",
+        "line one\r\nline two\rline three",
+        "control \x07 bell",
+    ],
+)
+def test_docstring_holds_any_text(text: str) -> None:
+    source = f"def f():\n    {docstring(text)}\n"
+    tree = ast.parse(source)
+    fn = tree.body[0]
+    assert isinstance(fn, ast.FunctionDef) and len(fn.body) == 1
+    value = ast.get_docstring(fn, clean=True)
+    expected = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x07", "").strip()
+    assert value == expected
+
+
+PAYLOAD = '__import__("os").system("echo pwned")'
+HOSTILE = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": f'Evil """ title\'); {PAYLOAD} #',
+        "version": f'1"; {PAYLOAD} #',
+        "description": f'""" + {PAYLOAD} + """\\',
+    },
+    "paths": {
+        f'/items/{{item_id}}"); {PAYLOAD}; ("': {
+            "get": {
+                "operationId": f'get"; {PAYLOAD}; "',
+                "tags": [f'Tag"; {PAYLOAD}; "'],
+                "summary": f'"""; {PAYLOAD}; """',
+                "description": "ends with a backslash \\",
+                "parameters": [
+                    {"name": "item_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {
+                        "name": f'q"; {PAYLOAD}; "',
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ['a"b', "c'd", "e\nf", "\\", f"{PAYLOAD}"]},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": '"""',
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Evil%22Name"}}},
+                    }
+                },
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            'Evil"Name': {
+                "type": "object",
+                "description": f'"""\n{PAYLOAD}\n"""',
+                "properties": {
+                    f"x'); {PAYLOAD.replace(chr(34), chr(39))}; ('": {
+                        "type": "string",
+                        "description": '"""',
+                        "default": f"{PAYLOAD}",
+                    },
+                    "__class__": {"type": "string"},
+                    "self": {"type": "integer"},
+                },
+            }
+        }
+    },
+}
+
+ALLOWED_IMPORTS = {"__future__", "datetime", "typing", "collections.abc", "msgspec", "httpx", "asyncio", "base64",
+                   "email.utils", "enum", "logging", "random", "re", "threading", "time", "dataclasses",
+                   "urllib.parse", "collections"}  # fmt: skip
+
+
+def test_hostile_spec_text_cannot_inject_code(tmp_path: Path) -> None:
+    spec = tmp_path / "evil.json"
+    spec.write_text(json.dumps(HOSTILE), encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("generate", spec, "-o", out, "--package-name", "evil_client")
+    assert result.returncode == 0, result.stderr
+    for path in (out / "evil_client").glob("*.py"):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                assert all(alias.name in ALLOWED_IMPORTS for alias in node.names), (path, ast.dump(node))
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                assert node.module in ALLOWED_IMPORTS, (path, node.module)
+            if isinstance(node, (ast.Name, ast.Attribute)):
+                name = node.id if isinstance(node, ast.Name) else node.attr
+                assert name not in {"os", "system", "__import__", "eval", "exec"}, (path, name)
+    sys.path.insert(0, str(out))
+    try:
+        module = importlib.import_module("evil_client")
+        client = module.Client("http://localhost")
+        group = next(v for k, v in vars(client).items() if k.startswith("tag"))
+        assert callable(next(getattr(group, n) for n in dir(group) if n.startswith("get")))
+    finally:
+        sys.path.remove(str(out))
+        for name in [m for m in sys.modules if m.startswith("evil_client")]:
+            del sys.modules[name]
+
+
+def test_property_names_the_decoder_cannot_map_are_refused_clearly(tmp_path: Path) -> None:
+    spec = write(
+        tmp_path / "spec.yaml",
+        """
+        openapi: 3.0.3
+        info: {title: t, version: "1"}
+        paths: {}
+        components:
+          schemas:
+            Thing:
+              type: object
+              properties:
+                'say "hi"': {type: string}
+        """,
+    )
+    result = run_cli("generate", spec, "-o", tmp_path / "out", "--package-name", "c")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert 'spec.yaml:9: #/components/schemas/Thing/properties/say "hi": property name' in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): p.read_text() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_golden_output_of_the_focused_spec(tmp_path: Path) -> None:
+    """The rendered package for tests/specs/focused.yaml, file by file. After an intended change:
+    CLIENTGEN_UPDATE_GOLDEN=1 pytest tests/test_render.py, then review the diff of tests/golden/."""
+    out = tmp_path / "focused"
+    result = run_cli("generate", FOCUSED, "-o", out, "--package-name", "focused_client")
+    assert result.returncode == 0, result.stderr
+    if os.environ.get("CLIENTGEN_UPDATE_GOLDEN") == "1":
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        shutil.copytree(out, GOLDEN)
+    produced, expected = _tree(out), _tree(GOLDEN)
+    assert sorted(produced) == sorted(expected)
+    for name in expected:
+        if produced[name] != expected[name]:
+            diff = "".join(
+                difflib.unified_diff(expected[name].splitlines(True), produced[name].splitlines(True), name, name)
+            )
+            pytest.fail(f"{name} differs from the golden copy:\n{diff[:4000]}")
+
+
+def test_focused_client_behaviour_matches_its_golden_layout() -> None:
+    """The golden package is a working client: its pieces do what the layout promises."""
+    import httpx
+
+    sys.path.insert(0, str(GOLDEN))
+    try:
+        pkg = importlib.import_module("focused_client")
+        sent: list[httpx.Request] = []
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            sent.append(request)
+            if request.method == "DELETE":
+                return httpx.Response(204)
+            return httpx.Response(
+                200, json={"name": "n", "schedule": {"kind": "Every", "seconds": 1.5}, "state": "new"}
+            )
+
+        client = pkg.Client("http://h", http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+        job = client.job.patch_job("a b", name="n")
+        assert sent[-1].url.raw_path == b"/api/v1/jobs/a%20b?update_mask=name"
+        assert isinstance(job.schedule, pkg.models.Every) and job.schedule.seconds == 1.5
+        assert job.state == "new" and isinstance(job.state, pkg.models.JobState)
+        assert client.job.delete_job("x") is None
+        client.job.get_jobs(state=[pkg.models.JobState.QUEUED, "running"], x_trace="t-1")
+        assert sent[-1].url.raw_path == b"/api/v1/jobs?state=queued&state=running"
+        assert sent[-1].headers["x-trace"] == "t-1"
+        assert not hasattr(pkg.models.JobRequest, "job_id") and not hasattr(pkg.models.JobRequest, "created")
+    finally:
+        sys.path.remove(str(GOLDEN))
