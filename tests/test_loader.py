@@ -1,0 +1,182 @@
+"""Loader: formats, references across files, overlays, line numbers, the validate command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator.errors import SpecError
+from generator.loader import Documents, Location, load_spec
+from generator.normalise import normalise
+from generator.overlay import compile_path, select
+from tests.conftest import MINIMAL, run_cli, write
+
+
+def test_yaml_uses_libyaml_and_keeps_timestamps_as_strings(tmp_path: Path) -> None:
+    from generator import loader
+
+    assert issubclass(loader._SpecLoader, yaml.CSafeLoader)
+    spec = write(
+        tmp_path / "s.yaml", MINIMAL.replace("name: {type: string}", "name: {type: string, example: 2024-01-01}")
+    )
+    data = load_spec(spec).data
+    assert data["components"]["schemas"]["Item"]["properties"]["name"]["example"] == "2024-01-01"
+
+
+def test_json_spec_gives_the_same_ir_as_yaml(tmp_path: Path, minimal_spec: Path) -> None:
+    as_json = tmp_path / "spec.json"
+    as_json.write_text(json.dumps(yaml.safe_load(minimal_spec.read_text())), encoding="utf-8")
+    from_yaml, from_json = normalise(load_spec(minimal_spec)), normalise(load_spec(as_json))
+    assert from_yaml.operations == from_json.operations
+    assert [(m.name, m.fields) for m in from_yaml.models] == [(m.name, m.fields) for m in from_json.models]
+    assert [m.source for m in from_json.models] == ["spec.json#/components/schemas/Item"]
+
+
+def test_line_of_pointer(tmp_path: Path, minimal_spec: Path) -> None:
+    docs = Documents(minimal_spec)
+    docs.get(docs.root)
+    assert docs.line_of(docs.root, "/paths/~1items~1{item_id}/get/operationId") == 6
+    assert docs.line_of(docs.root, "/components/schemas/Item/properties/name") == 22
+    assert docs.line_of(docs.root, "/components/schemas/Nope/deeper") == 17  # deepest node that exists
+
+
+def test_cross_file_refs_resolve_relative_to_the_referring_file(tmp_path: Path) -> None:
+    write(
+        tmp_path / "shared" / "params.yaml",
+        """
+        components:
+          parameters:
+            itemId: {name: item_id, in: path, required: true, schema: {$ref: 'types.yaml#/components/schemas/Id'}}
+        """,
+    )
+    write(
+        tmp_path / "shared" / "types.yaml",
+        """
+        components:
+          schemas:
+            Id: {type: string, format: path}
+        """,
+    )
+    spec = write(tmp_path / "spec.yaml", MINIMAL.replace(
+        "- {name: item_id, in: path, required: true, schema: {type: string}}",
+        "- $ref: 'shared/params.yaml#/components/parameters/itemId'",
+    ))  # fmt: skip
+    loaded = load_spec(spec)
+    assert sorted(p.name for p in loaded.documents.files()) == ["params.yaml", "spec.yaml", "types.yaml"]
+    op = normalise(loaded).operations[0]
+    assert [(p.wire_name, p.location) for p in op.parameters] == [("item_id", "path")]
+    # the digest covers every input file, so a change in a referenced file is a new spec
+    before = loaded.sha256
+    (tmp_path / "shared" / "types.yaml").write_text("components: {schemas: {Id: {type: string}}}\n")
+    assert load_spec(spec).sha256 != before
+
+
+def test_snowflake_multi_file_spec(shared_snowflake: Path) -> None:
+    loaded = load_spec(shared_snowflake)
+    assert sorted(p.name for p in loaded.documents.files()) == ["common.yaml", "task.yaml"]
+    api = normalise(loaded)
+    assert len(api.operations) == 16
+    names = {o.py_name for o in api.operations}
+    assert {"execute_task", "resume_task", "suspend_task", "fetch_task", "list_tasks"} <= names
+    execute = next(o for o in api.operations if o.py_name == "execute_task")
+    assert execute.path.endswith("/tasks/{name}:execute") and execute.polls_location
+    create = next(o for o in api.operations if o.py_name == "create_task")
+    mode = next(p for p in create.parameters if p.wire_name == "createMode")
+    assert "CreateMode" in str(mode.type)
+    deprecated = [o.py_name for o in api.operations if o.deprecated]
+    assert deprecated and all(n.endswith("_deprecated") for n in deprecated)
+
+
+def test_validate_command_reports(shared_snowflake: Path) -> None:
+    result = run_cli("validate", shared_snowflake)
+    assert result.returncode == 0, result.stderr
+    assert "valid OpenAPI 3.0.0; 16 operations" in result.stdout and "common.yaml" in result.stdout
+
+
+# -- overlays ------------------------------------------------------------------------------------
+
+OVERLAY = """
+overlay: 1.0.0
+info: {title: fixes, version: "1"}
+actions:
+  - target: $.components.schemas.Item.properties.name
+    update: {nullable: true, description: Patched.}
+  - target: $.paths['/items/{item_id}'].get
+    update: {summary: Fetch one item}
+  - target: $.paths.*.get.parameters[?(@.name == 'item_id')]
+    update: {description: The id.}
+  - target: $.components.schemas.Item.properties.id
+    remove: true
+"""
+
+
+def test_overlay_applies_update_and_remove_before_validation(tmp_path: Path, minimal_spec: Path) -> None:
+    overlay = write(tmp_path / "fixes.yaml", OVERLAY)
+    spec = load_spec(minimal_spec, (overlay,))
+    item = spec.data["components"]["schemas"]["Item"]
+    assert item["properties"]["name"] == {"type": "string", "nullable": True, "description": "Patched."}
+    assert "id" not in item["properties"]
+    get = spec.data["paths"]["/items/{item_id}"]["get"]
+    assert get["summary"] == "Fetch one item" and get["parameters"][0]["description"] == "The id."
+    assert load_spec(minimal_spec).sha256 != spec.sha256
+
+
+def test_overlay_errors_name_the_overlay_file_and_action(tmp_path: Path, minimal_spec: Path) -> None:
+    overlay = write(
+        tmp_path / "bad.yaml",
+        """
+        overlay: 1.0.0
+        info: {title: x, version: "1"}
+        actions:
+          - target: "$..[?(@.a > 3)]"
+            update: {x: 1}
+        """,
+    )
+    with pytest.raises(SpecError) as err:
+        load_spec(minimal_spec, (overlay,))
+    assert str(err.value).endswith("#/actions/0/target: unsupported JSONPath '$..[?(@.a > 3)]'")
+    assert "bad.yaml:4" in str(err.value)
+
+
+def test_overlay_that_breaks_the_spec_fails_validation(tmp_path: Path, minimal_spec: Path) -> None:
+    overlay = write(
+        tmp_path / "o.yaml",
+        """
+        overlay: 1.0.0
+        info: {title: x, version: "1"}
+        actions:
+          - target: $.paths['/items/{item_id}'].get.parameters[0]
+            update: {in: nowhere}
+        """,
+    )
+    result = run_cli("generate", minimal_spec, "-o", tmp_path / "out", "--package-name", "c", "--overlay", overlay)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "#/paths/~1items~1{item_id}/get/parameters/0" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("$.a.b", [("b", 1)]),
+        ("$['a']['b']", [("b", 1)]),
+        ("$.list[1]", [(1, {"k": "y"})]),
+        ("$.list[-1]", [(1, {"k": "y"})]),
+        ("$.list[*].k", [("k", "x"), ("k", "y")]),
+        ("$.list[?(@.k == 'y')]", [(1, {"k": "y"})]),
+        ("$..k", [("k", "x"), ("k", "y")]),
+        ("$.missing", []),
+    ],
+)
+def test_jsonpath_subset(path: str, expected: list[tuple[object, object]]) -> None:
+    doc = {"a": {"b": 1}, "list": [{"k": "x"}, {"k": "y"}]}
+    steps = compile_path(path)
+    assert steps is not None
+    assert [(key, parent[key]) for parent, key in select(doc, steps)] == expected
+
+
+def test_location_child_escapes_tokens() -> None:
+    at = Location(Path("x.yaml"), "").child("paths", "/a/{b}", "get")
+    assert at.pointer == "/paths/~1a~1{b}/get"
