@@ -11,7 +11,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +21,13 @@ RUNTIME_FILE = "_runtime.py"
 
 
 def templates_dir() -> Path:
-    """The templates: ``templates/`` in a source checkout, ``generator/templates`` in a wheel."""
-    try:
-        packaged = Path(str(resources.files("generator.templates")))
-        if (packaged / "runtime").is_dir():
-            return packaged
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parent.parent / "templates"
+    """The templates: ``generator/templates`` in an installed wheel, ``templates/`` beside the
+    package in a source checkout or an editable install."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "runtime" / RUNTIME_FILE).is_file():
+            return candidate
+    raise FileNotFoundError(f"clientgen templates not found next to {here}")
 
 
 def py_literal(value: Any) -> str:

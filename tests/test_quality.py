@@ -145,3 +145,28 @@ def test_generator_is_ruff_and_mypy_clean() -> None:
     assert ruff.returncode == 0, ruff.stdout
     mypy = tool("mypy")
     assert mypy.returncode == 0, mypy.stdout
+
+
+@pytest.mark.slow
+def test_installed_wheel_carries_the_templates(tmp_path: Path) -> None:
+    """Built and installed like a user's `pip install clientgen`, run from outside the repository."""
+    wheel_dir, venv = tmp_path / "wheel", tmp_path / "venv"
+    built = tool("pip", "wheel", "--quiet", "--no-deps", "-w", wheel_dir, ROOT)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = wheel_dir.glob("clientgen-*.whl")
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", venv], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", wheel], check=True)
+    out = tmp_path / "client"
+    result = subprocess.run(
+        [python, "-m", "generator", "generate", SPECS / "airflow-2.2.4" / "v1.yaml", "-o", out, "--package-name", "w"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    where = subprocess.run(
+        [python, "-c", "import generator.render as r; print(r.templates_dir())"],
+        cwd=tmp_path, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert str(venv) in where.stdout and "site-packages/generator/templates" in where.stdout
+    runtime = (out / "w" / "_runtime.py").read_text().split("\n", 1)[1]
+    assert runtime == (ROOT / "templates" / "runtime" / "_runtime.py").read_text()
