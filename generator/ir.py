@@ -202,6 +202,14 @@ class Pagination:
 
 
 @dataclass(frozen=True)
+class LinkPagination:
+    """RFC 8288 paging: the server sends ``Link: <...>; rel="next"`` while more items remain."""
+
+    iterator_name: str
+    item_type: Ref
+
+
+@dataclass(frozen=True)
 class Operation:
     operation_id: str
     py_name: str
@@ -220,6 +228,7 @@ class Operation:
     idempotent: bool
     update_mask: Parameter | None = None  # the query parameter derived from the fields set
     pagination: Pagination | None = None
+    link_pagination: LinkPagination | None = None
     polls_location: bool = False  # may answer 202 with a Location to poll
 
     @property
@@ -264,6 +273,9 @@ class Api:
     enums: tuple[EnumModel, ...]
     aliases: tuple[Alias, ...]
     security_schemes: tuple[SecurityScheme, ...]
+    # A response header the spec declares for request ids (X-Request-ID, X-Snowflake-Request-ID...):
+    # surfaced on every response and error.
+    request_id_header: str = ""
 
     @property
     def operations(self) -> tuple[Operation, ...]:

@@ -582,6 +582,7 @@ class Normaliser:
             idempotent=method.upper() in IDEMPOTENT,
             update_mask=update_mask if body is not None and body.model else None,
             pagination=self._pagination(params, result) if method == "get" else None,
+            link_pagination=self._link_pagination(responses) if method == "get" else None,
             polls_location=any(r.status == "202" and "location" in (h.lower() for h in r.headers) for r in responses),
         )
 
@@ -684,6 +685,19 @@ class Normaliser:
             "", names["limit"].py_name, names["offset"].py_name, items.py_name, total.py_name, list_type.item
         )
 
+    def _link_pagination(self, responses: tuple[ir.Response, ...]) -> ir.LinkPagination | None:
+        ok = next((r for r in responses if r.status == "200"), None)
+        if ok is None or "link" not in (h.lower() for h in ok.headers):
+            return None
+        json_types = [c.type for c in ok.contents if c.kind == "json"]
+        if json_types and isinstance(json_types[0], ir.ListOf) and isinstance(json_types[0].item, ir.Ref):
+            return ir.LinkPagination("", json_types[0].item)
+        return None
+
+    def _request_id_header(self, operations: list[ir.Operation]) -> str:
+        names = sorted({h for op in operations for r in op.responses for h in r.headers})
+        return next((h for h in names if h.lower().replace("_", "-").endswith("request-id")), "")
+
     # -- whole api -----------------------------------------------------------------------------
 
     def build(self) -> ir.Api:
@@ -708,10 +722,15 @@ class Normaliser:
             renamed = []
             for op in group_ops:
                 pagination = op.pagination
+                stem = named[id(op)].removeprefix("get_").removeprefix("list_")
                 if pagination is not None:
-                    stem = named[id(op)].removeprefix("get_")
                     pagination = replace(pagination, iterator_name=method_names.take(f"iter_{stem}"))
-                renamed.append(replace(op, py_name=named[id(op)], group=tags[group], pagination=pagination))
+                links = op.link_pagination
+                if links is not None:
+                    links = replace(links, iterator_name=method_names.take(f"iter_{stem}"))
+                renamed.append(
+                    replace(op, py_name=named[id(op)], group=tags[group], pagination=pagination, link_pagination=links)
+                )
             attr = tags[group]
             built.append(
                 ir.Group(attr, pascal_case(attr) + "Api", group, tuple(sorted(renamed, key=lambda o: o.py_name)))
@@ -730,6 +749,7 @@ class Normaliser:
             enums=tuple(sorted(self.enums.values(), key=lambda e: e.name)),
             aliases=tuple(sorted(self.aliases.values(), key=lambda a: a.name)),
             security_schemes=self._security(),
+            request_id_header=self._request_id_header(operations),
         )
 
     def _server(self) -> tuple[str, str]:

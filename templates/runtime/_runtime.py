@@ -25,9 +25,9 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import httpx
 import msgspec
@@ -49,11 +49,13 @@ __all__ = [
     "ConflictError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PollTimeoutError",
     "RateLimitError",
     "RequestOptions",
     "ServerError",
     "UnexpectedStatusError",
     "UnprocessableEntityError",
+    "UnsafeLocationError",
 ]
 
 T = TypeVar("T")
@@ -194,6 +196,14 @@ class ApiTimeoutError(ApiConnectionError):
     """The request timed out."""
 
 
+class PollTimeoutError(ApiTimeoutError):
+    """A 202 Accepted operation did not finish before the polling deadline."""
+
+
+class UnsafeLocationError(ClientError):
+    """The server pointed the client at a URL it refuses to follow (absolute, or another host)."""
+
+
 class ApiError(ClientError):
     """The server answered with an error status.
 
@@ -216,9 +226,7 @@ class ApiError(ClientError):
         self.type: str | None = _str_or_none(details.get("type"))
         self.instance: str | None = _str_or_none(details.get("instance"))
         self.code: str | None = _str_or_none(details.get("code") or details.get("error_code"))
-        self.request_id: str | None = headers.get("x-snowflake-request-id") or _str_or_none(
-            details.get("request_id")
-        )
+        self.request_id: str | None = _str_or_none(details.get("request_id"))
         summary = (
             self.detail if self.detail not in (None, "") else self.title or details.get("message")
         )
@@ -278,7 +286,9 @@ def _str_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def error_for(method: str, url: str, response: httpx.Response) -> ApiError:
+def error_for(
+    method: str, url: str, response: httpx.Response, request_id_header: str | None = None
+) -> ApiError:
     body: Any
     try:
         body = msgspec.json.decode(response.content) if _is_json(response) else response.text
@@ -327,16 +337,20 @@ class Endpoint(Generic[T]):
 
 @dataclass(frozen=True)
 class RequestOptions:
-    """Per-call settings: override the client's timeout, retries and headers for one call."""
+    """Per-call settings: the client's timeout, retries and headers for one call; whether an
+    operation answering 202 Accepted is polled to completion (``poll=False``: get the 202 back)
+    and for how long."""
 
     timeout: TimeoutTypes | UnsetType = UNSET
     max_retries: int | None = None
     headers: Mapping[str, str] | None = None
+    poll: bool = True
+    poll_timeout: float = 300.0
 
 
 @dataclass(frozen=True)
 class ApiResponse(Generic[T]):
-    """Status, headers and decoded body of one call (``client.<group>.<op>(..., raw=True)``)."""
+    """Status, headers and decoded body of one call (``client.with_raw_response.<group>.<op>()``)."""
 
     status: int
     headers: httpx.Headers
@@ -355,6 +369,8 @@ def to_text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, enum.Enum):
         return str(value.value)
+    if isinstance(value, datetime.datetime) and value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value.isoformat()}: pass a timezone-aware datetime")
     if isinstance(value, (datetime.datetime, datetime.date)):
         return value.isoformat()
     return str(value)
@@ -508,7 +524,88 @@ def should_retry(
     return status in RETRY_STATUSES and method in IDEMPOTENT_METHODS
 
 
-# -- clients -----------------------------------------------------------------------------------------
+# -- exchanges --------------------------------------------------------------------------------------
+#
+# One call is planned by a generator that yields what to do next (send a request, sleep) and receives
+# what happened (a response or a transport error). Retries, Retry-After, 202 polling and the checks
+# on server-given URLs are written once here; the sync and async transports only run the plan.
+
+
+@dataclass(frozen=True)
+class _Send:
+    method: str
+    url: str
+    params: QueryPairs
+    headers: dict[str, str]
+    content: bytes | None
+    timeout: Any
+
+
+@dataclass(frozen=True)
+class _Sleep:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Call:
+    endpoint: Endpoint[Any]
+    send: _Send
+    max_retries: int
+    poll: bool
+    poll_timeout: float
+
+
+Step = _Send | _Sleep
+Outcome = httpx.Response | httpx.TransportError | None
+Plan = Generator[Step, Outcome, T]
+
+POLL_FIRST_WAIT = 0.5
+POLL_MAX_WAIT = 10.0
+_LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]*)*)")
+
+
+def next_link(headers: httpx.Headers) -> str | None:
+    """The target of an RFC 8288 ``Link: <...>; rel="next"`` header, if any."""
+    for value in headers.get_list("link"):
+        for target, params in _LINK.findall(value):
+            for param in params.split(";"):
+                key, _, val = param.strip().partition("=")
+                if (
+                    key.strip().lower() == "rel"
+                    and "next" in val.strip().strip('"').lower().split()
+                ):
+                    return str(target)
+    return None
+
+
+def _send_with_retries(send: _Send, max_retries: int) -> Plan[httpx.Response]:
+    attempt = 0
+    while True:
+        started = time.perf_counter()
+        outcome = yield send
+        if isinstance(outcome, httpx.TransportError):
+            if should_retry(send.method, attempt, max_retries, exc=outcome):
+                yield _Sleep(backoff(attempt))
+                attempt += 1
+                continue
+            raise _transport_error(outcome, send.method, redact_url(send.url)) from outcome
+        assert isinstance(outcome, httpx.Response)
+        logger.debug(
+            "%s %s -> %d (%.1f ms)",
+            send.method,
+            redact_url(outcome.request.url),
+            outcome.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        status = outcome.status_code
+        if status in RETRY_STATUSES and should_retry(
+            send.method, attempt, max_retries, status=status
+        ):
+            wait = retry_after(outcome.headers)
+            yield _Sleep(backoff(attempt) if wait is None else wait)
+            attempt += 1
+            continue
+        return outcome
 
 
 class _BaseClient:
@@ -523,11 +620,14 @@ class _BaseClient:
         headers: Mapping[str, str] | None,
         max_retries: int,
         user_agent: str,
+        request_id_header: str | None = None,
     ) -> None:
         root = base_url.rstrip("/")
         if base_path and not root.endswith(base_path):
             root += base_path
         self.base_url = root
+        parts = urlsplit(root)
+        self._origin = (parts.scheme, parts.netloc)
         self._auth = auth
         self._timeout = (
             timeout
@@ -536,40 +636,36 @@ class _BaseClient:
         )
         self._headers = {"User-Agent": user_agent, "Accept": default_accept, **(headers or {})}
         self.max_retries = max_retries
+        self._request_id_header = request_id_header
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={redact_url(self.base_url)!r})"
 
-    def _prepare(
+    def _call(
         self,
         endpoint: Endpoint[Any],
-        path: Mapping[str, Any],
-        query: Mapping[str, Any],
-        headers: Mapping[str, Any],
+        path: Mapping[str, Any] | None,
+        query: Mapping[str, Any] | None,
+        headers: Mapping[str, Any] | None,
         body: Any,
         options: RequestOptions | None,
         accept: str | None,
-    ) -> tuple[str, str, QueryPairs, dict[str, str], bytes | None, Any]:
-        url = self.base_url + build_path(endpoint.path, path)
-        query = dict(query)
-        if (
-            endpoint.update_mask
-            and query.get(endpoint.update_mask, UNSET) is UNSET
-            and isinstance(body, msgspec.Struct)
-        ):
-            query[endpoint.update_mask] = set_fields(body)
+    ) -> _Call:
+        options = options or RequestOptions()
+        url = self.base_url + build_path(endpoint.path, path or {})
+        query = dict(query or {})
+        mask = endpoint.update_mask
+        if mask and query.get(mask, UNSET) is UNSET and isinstance(body, msgspec.Struct):
+            query[mask] = set_fields(body)
         send_headers = {"Accept": accept or endpoint.accept}
-        send_headers.update({k: to_text(v) for k, v in headers.items() if v is not UNSET})
+        send_headers.update({k: to_text(v) for k, v in (headers or {}).items() if v is not UNSET})
         content: bytes | None = None
         if body is not UNSET:
             content = msgspec.json.encode(body)
             send_headers["Content-Type"] = "application/json"
-        if options is not None and options.headers:
-            send_headers.update(options.headers)
-        timeout: Any = self._timeout
-        if options is not None and options.timeout is not UNSET:
-            timeout = options.timeout
-        return (
+        send_headers.update(options.headers or {})
+        timeout = self._timeout if options.timeout is UNSET else options.timeout
+        send = _Send(
             endpoint.method,
             url,
             build_query(query, endpoint.list_styles),
@@ -577,39 +673,77 @@ class _BaseClient:
             content,
             timeout,
         )
+        retries = self.max_retries if options.max_retries is None else options.max_retries
+        return _Call(endpoint, send, retries, options.poll, options.poll_timeout)
 
-    def _retries(self, options: RequestOptions | None) -> int:
-        if options is not None and options.max_retries is not None:
-            return options.max_retries
-        return self.max_retries
+    def _same_origin(self, target: str, relative_to: str, *, allow_absolute: bool) -> str:
+        """A URL the server handed us (Location, Link), resolved and checked: it must stay on this
+        API's scheme, host and port; a Location must not be absolute at all."""
+        parts = urlsplit(target)
+        if parts.scheme or parts.netloc:
+            if not allow_absolute:
+                raise UnsafeLocationError(
+                    f"refusing to follow an absolute URL from the server: {target!r}"
+                )
+            if (parts.scheme, parts.netloc) != self._origin:
+                raise UnsafeLocationError(f"refusing to follow a URL on another host: {target!r}")
+            return target
+        return urljoin(relative_to, target)
 
+    def _exchange(self, call: _Call) -> Plan[ApiResponse[Any]]:
+        response = yield from _send_with_retries(call.send, call.max_retries)
+        location = response.headers.get("location")
+        if call.endpoint.polls_location and response.status_code == 202 and call.poll and location:
+            response = yield from self._poll(call, location)
+        return self._result(call, response)
 
-def _finish(
-    endpoint: Endpoint[Any],
-    method: str,
-    url: str,
-    response: httpx.Response,
-    started: float,
-    raw: bool,
-) -> Any:
-    logger.debug(
-        "%s %s -> %d (%.1f ms)",
-        method,
-        url,
-        response.status_code,
-        (time.perf_counter() - started) * 1000,
-    )
-    if response.status_code >= 400 or response.status_code < 200:
-        raise error_for(method, url, response)
-    data = decode_body(response, endpoint.responses)
-    if raw:
-        return ApiResponse(
-            response.status_code,
-            response.headers,
-            data,
-            response.headers.get("x-snowflake-request-id"),
+    def _poll(self, call: _Call, location: str) -> Plan[httpx.Response]:
+        """GET the Location of a 202 with growing waits until it answers something else."""
+        url = self._same_origin(location, call.send.url, allow_absolute=False)
+        deadline = time.monotonic() + call.poll_timeout
+        headers = {"Accept": call.endpoint.accept}
+        attempt = 0
+        wait: float | None = None
+        while True:
+            if wait is None:
+                wait = min(POLL_MAX_WAIT, POLL_FIRST_WAIT * (1.5**attempt))
+            if time.monotonic() + wait > deadline:
+                raise PollTimeoutError(
+                    f"still 202 Accepted after {call.poll_timeout:g} s",
+                    method="GET",
+                    url=redact_url(url),
+                )
+            yield _Sleep(wait)
+            poll = _Send("GET", url, [], headers, None, call.send.timeout)
+            response = yield from _send_with_retries(poll, call.max_retries)
+            if response.status_code != 202:
+                return response
+            attempt += 1
+            wait = retry_after(response.headers)
+            moved = response.headers.get("location")
+            if moved:
+                url = self._same_origin(moved, url, allow_absolute=False)
+
+    def _result(self, call: _Call, response: httpx.Response) -> ApiResponse[Any]:
+        method, url = call.send.method, redact_url(call.send.url)
+        if response.status_code >= 400 or response.status_code < 200:
+            raise error_for(method, url, response, self._request_id_header)
+        request_id = (
+            response.headers.get(self._request_id_header) if self._request_id_header else None
         )
-    return data
+        data = decode_body(response, call.endpoint.responses)
+        return ApiResponse(response.status_code, response.headers, data, request_id)
+
+    def _next_page(self, call: _Call, page: ApiResponse[Any]) -> _Call | None:
+        link = next_link(page.headers)
+        if link is None:
+            return None
+        url = self._same_origin(link, call.send.url, allow_absolute=True)
+        return replace(call, send=replace(call.send, url=url, params=[]))
+
+
+def _items(data: Any) -> list[Any]:
+    return data if isinstance(data, list) else []
 
 
 class BaseSyncClient(_BaseClient):
@@ -627,6 +761,7 @@ class BaseSyncClient(_BaseClient):
         http_client: httpx.Client | None,
         max_retries: int,
         user_agent: str,
+        request_id_header: str | None = None,
     ) -> None:
         super().__init__(
             base_url,
@@ -637,13 +772,10 @@ class BaseSyncClient(_BaseClient):
             headers=headers,
             max_retries=max_retries,
             user_agent=user_agent,
+            request_id_header=request_id_header,
         )
         self._owns_http = http_client is None
-        self._http = (
-            http_client
-            if http_client is not None
-            else httpx.Client(timeout=self._timeout, follow_redirects=False)
-        )
+        self._http = http_client or httpx.Client(timeout=self._timeout, follow_redirects=False)
 
     def close(self) -> None:
         if self._owns_http:
@@ -655,6 +787,47 @@ class BaseSyncClient(_BaseClient):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _run(self, plan: Plan[T]) -> T:
+        try:
+            step = next(plan)
+            while True:
+                if isinstance(step, _Sleep):
+                    time.sleep(step.seconds)
+                    step = plan.send(None)
+                    continue
+                try:
+                    response = self._http.request(
+                        step.method,
+                        step.url,
+                        params=step.params,
+                        headers={**self._headers, **step.headers},
+                        content=step.content,
+                        auth=self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT,
+                        timeout=step.timeout,
+                    )
+                except httpx.TransportError as exc:
+                    step = plan.send(exc)
+                else:
+                    step = plan.send(response)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+
+    def send(
+        self,
+        endpoint: Endpoint[T],
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        body: Any = UNSET,
+        options: RequestOptions | None = None,
+        accept: str | None = None,
+    ) -> ApiResponse[T]:
+        """One operation: status, headers and decoded body."""
+        call = self._call(endpoint, path, query, headers, body, options, accept)
+        return self._run(self._exchange(call))
+
     def request(
         self,
         endpoint: Endpoint[T],
@@ -665,40 +838,11 @@ class BaseSyncClient(_BaseClient):
         body: Any = UNSET,
         options: RequestOptions | None = None,
         accept: str | None = None,
-        raw: bool = False,
     ) -> T:
-        method, url, params, send_headers, content, timeout = self._prepare(
-            endpoint, path or {}, query or {}, headers or {}, body, options, accept
-        )
-        max_retries = self._retries(options)
-        attempt = 0
-        while True:
-            started = time.perf_counter()
-            try:
-                response = self._http.request(
-                    method,
-                    url,
-                    params=params,
-                    headers={**self._headers, **send_headers},
-                    content=content,
-                    auth=self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT,
-                    timeout=timeout,
-                )
-            except httpx.TransportError as exc:
-                if should_retry(method, attempt, max_retries, exc=exc):
-                    time.sleep(backoff(attempt))
-                    attempt += 1
-                    continue
-                raise _transport_error(exc, method, redact_url(url)) from exc
-            if response.status_code in RETRY_STATUSES and should_retry(
-                method, attempt, max_retries, status=response.status_code
-            ):
-                wait = retry_after(response.headers)
-                time.sleep(backoff(attempt) if wait is None else wait)
-                attempt += 1
-                continue
-            result: T = _finish(endpoint, method, redact_url(response.url), response, started, raw)
-            return result
+        """One operation: the decoded body."""
+        call = self._call(endpoint, path, query, headers, body, options, accept)
+        result: T = self._run(self._exchange(call)).data
+        return result
 
     def paginate(
         self,
@@ -721,6 +865,23 @@ class BaseSyncClient(_BaseClient):
             if len(batch) < page_size or (isinstance(expected, int) and offset >= expected):
                 return
 
+    def follow_links(
+        self,
+        endpoint: Endpoint[Any],
+        item_type: type[T],
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        options: RequestOptions | None = None,
+    ) -> Iterator[T]:
+        """Yield the items of a list operation, following ``Link: <...>; rel="next"`` pages."""
+        call: _Call | None = self._call(endpoint, path, query, headers, UNSET, options, None)
+        while call is not None:
+            page = self._run(self._exchange(call))
+            yield from _items(page.data)
+            call = self._next_page(call, page)
+
 
 class BaseAsyncClient(_BaseClient):
     """The asynchronous transport: one pooled ``httpx.AsyncClient``, safe for concurrent tasks."""
@@ -737,6 +898,7 @@ class BaseAsyncClient(_BaseClient):
         http_client: httpx.AsyncClient | None,
         max_retries: int,
         user_agent: str,
+        request_id_header: str | None = None,
     ) -> None:
         super().__init__(
             base_url,
@@ -747,13 +909,10 @@ class BaseAsyncClient(_BaseClient):
             headers=headers,
             max_retries=max_retries,
             user_agent=user_agent,
+            request_id_header=request_id_header,
         )
         self._owns_http = http_client is None
-        self._http = (
-            http_client
-            if http_client is not None
-            else httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
-        )
+        self._http = http_client or httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
 
     async def aclose(self) -> None:
         if self._owns_http:
@@ -765,6 +924,47 @@ class BaseAsyncClient(_BaseClient):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
+    async def _run(self, plan: Plan[T]) -> T:
+        try:
+            step = next(plan)
+            while True:
+                if isinstance(step, _Sleep):
+                    await asyncio.sleep(step.seconds)
+                    step = plan.send(None)
+                    continue
+                try:
+                    response = await self._http.request(
+                        step.method,
+                        step.url,
+                        params=step.params,
+                        headers={**self._headers, **step.headers},
+                        content=step.content,
+                        auth=self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT,
+                        timeout=step.timeout,
+                    )
+                except httpx.TransportError as exc:
+                    step = plan.send(exc)
+                else:
+                    step = plan.send(response)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+
+    async def send(
+        self,
+        endpoint: Endpoint[T],
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        body: Any = UNSET,
+        options: RequestOptions | None = None,
+        accept: str | None = None,
+    ) -> ApiResponse[T]:
+        """One operation: status, headers and decoded body."""
+        call = self._call(endpoint, path, query, headers, body, options, accept)
+        return await self._run(self._exchange(call))
+
     async def request(
         self,
         endpoint: Endpoint[T],
@@ -775,40 +975,11 @@ class BaseAsyncClient(_BaseClient):
         body: Any = UNSET,
         options: RequestOptions | None = None,
         accept: str | None = None,
-        raw: bool = False,
     ) -> T:
-        method, url, params, send_headers, content, timeout = self._prepare(
-            endpoint, path or {}, query or {}, headers or {}, body, options, accept
-        )
-        max_retries = self._retries(options)
-        attempt = 0
-        while True:
-            started = time.perf_counter()
-            try:
-                response = await self._http.request(
-                    method,
-                    url,
-                    params=params,
-                    headers={**self._headers, **send_headers},
-                    content=content,
-                    auth=self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT,
-                    timeout=timeout,
-                )
-            except httpx.TransportError as exc:
-                if should_retry(method, attempt, max_retries, exc=exc):
-                    await asyncio.sleep(backoff(attempt))
-                    attempt += 1
-                    continue
-                raise _transport_error(exc, method, redact_url(url)) from exc
-            if response.status_code in RETRY_STATUSES and should_retry(
-                method, attempt, max_retries, status=response.status_code
-            ):
-                wait = retry_after(response.headers)
-                await asyncio.sleep(backoff(attempt) if wait is None else wait)
-                attempt += 1
-                continue
-            result: T = _finish(endpoint, method, redact_url(response.url), response, started, raw)
-            return result
+        """One operation: the decoded body."""
+        call = self._call(endpoint, path, query, headers, body, options, accept)
+        result: T = (await self._run(self._exchange(call))).data
+        return result
 
     async def paginate(
         self,
@@ -832,43 +1003,117 @@ class BaseAsyncClient(_BaseClient):
             if len(batch) < page_size or (isinstance(expected, int) and offset >= expected):
                 return
 
+    async def follow_links(
+        self,
+        endpoint: Endpoint[Any],
+        item_type: type[T],
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        options: RequestOptions | None = None,
+    ) -> AsyncIterator[T]:
+        """Async counterpart of :meth:`BaseSyncClient.follow_links`."""
+        call: _Call | None = self._call(endpoint, path, query, headers, UNSET, options, None)
+        while call is not None:
+            page = await self._run(self._exchange(call))
+            for item in _items(page.data):
+                yield item
+            call = self._next_page(call, page)
 
-class awaitable_method(Generic[Params, R]):
-    """The async twin of a synchronous operation method: same parameters, same code, awaited.
 
-    A generated method only builds a request and hands it to ``self._client``; on the async
-    transport that hand-off returns an awaitable, so the code is shared and only the type differs.
-    """
+class RawView:
+    """The transport as ``client.with_raw_response`` sees it: calls return :class:`ApiResponse`."""
 
-    def __init__(self, method: Callable[Concatenate[Any, Params], R]) -> None:
+    def __init__(self, client: BaseSyncClient) -> None:
+        self._client = client
+
+    def request(self, endpoint: Endpoint[T], **kwargs: Any) -> ApiResponse[T]:
+        return self._client.send(endpoint, **kwargs)
+
+
+class AsyncRawView:
+    """The async transport as ``client.with_raw_response`` sees it."""
+
+    def __init__(self, client: BaseAsyncClient) -> None:
+        self._client = client
+
+    async def request(self, endpoint: Endpoint[T], **kwargs: Any) -> ApiResponse[T]:
+        return await self._client.send(endpoint, **kwargs)
+
+
+# -- method twins ------------------------------------------------------------------------------------
+#
+# A generated method only builds a request and hands it to ``self._client``. Run against another
+# transport (async, raw) the same code returns something else; these descriptors reuse it and give
+# the twin its own signature type, so each operation is written once.
+
+
+class _Twin:
+    def __init__(self, method: Callable[..., Any]) -> None:
         self._method = method
         self.__doc__ = method.__doc__
+
+    def _bind(self, obj: object | None, owner: type[Any]) -> Any:
+        return self if obj is None else self._method.__get__(obj, owner)
+
+
+class awaitable_method(_Twin, Generic[Params, R]):
+    """The async twin of an operation method: same parameters, awaited."""
+
+    def __init__(self, method: Callable[Concatenate[Any, Params], R]) -> None:
+        super().__init__(method)
 
     @overload
     def __get__(self, obj: None, owner: type[Any]) -> awaitable_method[Params, R]: ...
     @overload
     def __get__(self, obj: object, owner: type[Any]) -> Callable[Params, Awaitable[R]]: ...
     def __get__(self, obj: object | None, owner: type[Any]) -> Any:
-        if obj is None:
-            return self
-        return self._method.__get__(obj, owner)
+        return self._bind(obj, owner)
 
 
-class async_iterator_method(Generic[Params, T]):
+class async_iterator_method(_Twin, Generic[Params, T]):
     """The async twin of a paging helper: yields the same items as an async iterator."""
 
     def __init__(self, method: Callable[Concatenate[Any, Params], Iterator[T]]) -> None:
-        self._method = method
-        self.__doc__ = method.__doc__
+        super().__init__(method)
 
     @overload
     def __get__(self, obj: None, owner: type[Any]) -> async_iterator_method[Params, T]: ...
     @overload
     def __get__(self, obj: object, owner: type[Any]) -> Callable[Params, AsyncIterator[T]]: ...
     def __get__(self, obj: object | None, owner: type[Any]) -> Any:
-        if obj is None:
-            return self
-        return self._method.__get__(obj, owner)
+        return self._bind(obj, owner)
+
+
+class raw_method(_Twin, Generic[Params, R]):
+    """The raw twin of an operation method: returns status, headers and the decoded body."""
+
+    def __init__(self, method: Callable[Concatenate[Any, Params], R]) -> None:
+        super().__init__(method)
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> raw_method[Params, R]: ...
+    @overload
+    def __get__(self, obj: object, owner: type[Any]) -> Callable[Params, ApiResponse[R]]: ...
+    def __get__(self, obj: object | None, owner: type[Any]) -> Any:
+        return self._bind(obj, owner)
+
+
+class async_raw_method(_Twin, Generic[Params, R]):
+    """The async raw twin of an operation method."""
+
+    def __init__(self, method: Callable[Concatenate[Any, Params], R]) -> None:
+        super().__init__(method)
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> async_raw_method[Params, R]: ...
+    @overload
+    def __get__(
+        self, obj: object, owner: type[Any]
+    ) -> Callable[Params, Awaitable[ApiResponse[R]]]: ...
+    def __get__(self, obj: object | None, owner: type[Any]) -> Any:
+        return self._bind(obj, owner)
 
 
 def _transport_error(exc: httpx.TransportError, method: str, url: str) -> ApiConnectionError:

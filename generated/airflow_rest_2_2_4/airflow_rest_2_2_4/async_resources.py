@@ -13,30 +13,48 @@ from . import _endpoints as ep
 from . import models, resources
 from ._runtime import (
     UNSET,
+    AsyncRawView,
     BaseAsyncClient,
     RequestOptions,
     UnsetType,
     async_iterator_method,
+    async_raw_method,
     awaitable_method,
 )
 
 __all__ = [
     "ConfigApiAsync",
+    "ConfigApiAsyncRaw",
     "ConnectionApiAsync",
+    "ConnectionApiAsyncRaw",
     "DagApiAsync",
+    "DagApiAsyncRaw",
     "DagRunApiAsync",
+    "DagRunApiAsyncRaw",
     "EventLogApiAsync",
+    "EventLogApiAsyncRaw",
     "ImportErrorApiAsync",
+    "ImportErrorApiAsyncRaw",
     "MonitoringApiAsync",
+    "MonitoringApiAsyncRaw",
     "PermissionApiAsync",
+    "PermissionApiAsyncRaw",
     "PluginApiAsync",
+    "PluginApiAsyncRaw",
     "PoolApiAsync",
+    "PoolApiAsyncRaw",
     "ProviderApiAsync",
+    "ProviderApiAsyncRaw",
     "RoleApiAsync",
+    "RoleApiAsyncRaw",
     "TaskInstanceApiAsync",
+    "TaskInstanceApiAsyncRaw",
     "UserApiAsync",
+    "UserApiAsyncRaw",
     "VariableApiAsync",
+    "VariableApiAsyncRaw",
     "XComApiAsync",
+    "XComApiAsyncRaw",
 ]
 
 
@@ -404,3 +422,190 @@ class XComApiAsync:
     iter_xcom_entries = async_iterator_method(resources.XComApi.iter_xcom_entries)
 
     get_xcom_entry = awaitable_method(resources.XComApi.get_xcom_entry)
+
+
+class ConfigApiAsyncRaw:
+    """``client.with_raw_response.config`` of the async client: awaitables of ``ApiResponse``."""
+
+    def __init__(self, client: AsyncRawView) -> None:
+        self._client = client
+
+    get_config = async_raw_method(resources.ConfigApi.get_config)
+
+
+class ConnectionApiAsyncRaw:
+    """``client.with_raw_response.connection`` of the async client: awaitables of ``ApiResponse``."""
+
+    def __init__(self, client: AsyncRawView) -> None:
+        self._client = client
+
+    delete_connection = async_raw_method(resources.ConnectionApi.delete_connection)
+    get_connection = async_raw_method(resources.ConnectionApi.get_connection)
+    get_connections = async_raw_method(resources.ConnectionApi.get_connections)
+    patch_connection = async_raw_method(resources.ConnectionApi.patch_connection)
+    post_connection = async_raw_method(resources.ConnectionApi.post_connection)
+    test_connection = async_raw_method(resources.ConnectionApi.test_connection)
+
+
+class DagApiAsyncRaw:
+    """``client.with_raw_response.dag`` of the async client: awaitables of ``ApiResponse``."""
+
+    def __init__(self, client: AsyncRawView) -> None:
+        self._client = client
+
+    delete_dag = async_raw_method(resources.DagApi.delete_dag)
+    get_dag = async_raw_method(resources.DagApi.get_dag)
+    get_dag_details = async_raw_method(resources.DagApi.get_dag_details)
+    get_dag_source = async_raw_method(resources.DagApi.get_dag_source)
+    get_dags = async_raw_method(resources.DagApi.get_dags)
+    get_task = async_raw_method(resources.DagApi.get_task)
+    get_tasks = async_raw_method(resources.DagApi.get_tasks)
+    patch_dag = async_raw_method(resources.DagApi.patch_dag)
+    post_clear_task_instances = async_raw_method(resources.DagApi.post_clear_task_instances)
+    post_set_task_instances_state = async_raw_method(resources.DagApi.post_set_task_instances_state)
+
+
+class DagRunApiAsyncRaw:
+    """``client.with_raw_response.dag_run`` of the async client: awaitables of ``ApiResponse``."""
+
+    def __init__(self, client: AsyncRawView) -> None:
+        self._client = client
+
+    delete_dag_run = async_raw_method(resources.DagRunApi.delete_dag_run)
+    get_dag_run = async_raw_method(resources.DagRunApi.get_dag_run)
+    get_dag_runs = async_raw_method(resources.DagRunApi.get_dag_runs)
+    get_dag_runs_batch = async_raw_method(resources.DagRunApi.get_dag_runs_batch)
+    post_dag_run = async_raw_method(resources.DagRunApi.post_dag_run)
+    update_dag_run_state = async_raw_method(resources.DagRunApi.update_dag_run_state)
+
+
+class EventLogApiAsyncRaw:
+    """``client.with_raw_response.event_log`` of the async client: awaitables of ``ApiResponse``."""
+
+    def __init__(self, client: AsyncRawView) -> None:
+        self._client = client
+
+    get_event_log = async_raw_method(resources.EventLogApi.get_event_log)
+    get_event_logs = async_raw_method(resources.EventLogApi.get_event_logs)
+
+
+class ImportErrorApiAsyncRaw:
+    """``client.with_raw_response.import_error`` of the async client: awaitables of ``ApiResponse``."""
+
+    def __init__(self, client: AsyncRawView) -> None:
+        self._client = client
+
+    get_import_error = async_raw_method(resources.ImportErrorApi.get_import_error)
+    get_import_errors = async_raw_method(resources.ImportErrorApi.get_import_errors)
+
+
+class MonitoringApiAsyncRaw:
+    """``client.with_raw_response.monitoring`` of the async client: awaitables of ``ApiResponse``."""
+
+    def __init__(self, client: AsyncRawView) -> None:
+        self._client = client
+
+    get_health = async_raw_method(resources.MonitoringApi.get_health)
+    get_version = async_raw_method(resources.MonitoringApi.get_version)
+
+
+class PermissionApiAsyncRaw:
+    """``client.with_raw_response.permission`` of the async client: awaitables of ``ApiResponse``."""
+
+    def __init__(self, client: AsyncRawView) -> None:
+        self._client = client
+
+    get_permissions = async_raw_method(resources.PermissionApi.get_permissions)
+
+
+class PluginApiAsyncRaw:
+    """``client.with_raw_response.plugin`` of the async client: awaitables of ``ApiResponse``."""
+
+    def __init__(self, client: AsyncRawView) -> None:
+        self._client = client
+
+    get_plugins = async_raw_method(resources.PluginApi.get_plugins)
+
+
+class PoolApiAsyncRaw:
+    """``client.with_raw_response.pool`` of the async client: awaitables of ``ApiResponse``."""
+
+    def __init__(self, client: AsyncRawView) -> None:
+        self._client = client
+
+    delete_pool = async_raw_method(resources.PoolApi.delete_pool)
+    get_pool = async_raw_method(resources.PoolApi.get_pool)
+    get_pools = async_raw_method(resources.PoolApi.get_pools)
+    patch_pool = async_raw_method(resources.PoolApi.patch_pool)
+    post_pool = async_raw_method(resources.PoolApi.post_pool)
+
+
+class ProviderApiAsyncRaw:
+    """``client.with_raw_response.provider`` of the async client: awaitables of ``ApiResponse``."""
+
+    def __init__(self, client: AsyncRawView) -> None:
+        self._client = client
+
+    get_providers = async_raw_method(resources.ProviderApi.get_providers)
+
+
+class RoleApiAsyncRaw:
+    """``client.with_raw_response.role`` of the async client: awaitables of ``ApiResponse``."""
+
+    def __init__(self, client: AsyncRawView) -> None:
+        self._client = client
+
+    delete_role = async_raw_method(resources.RoleApi.delete_role)
+    get_role = async_raw_method(resources.RoleApi.get_role)
+    get_roles = async_raw_method(resources.RoleApi.get_roles)
+    patch_role = async_raw_method(resources.RoleApi.patch_role)
+    post_role = async_raw_method(resources.RoleApi.post_role)
+
+
+class TaskInstanceApiAsyncRaw:
+    """``client.with_raw_response.task_instance`` of the async client: awaitables of ``ApiResponse``."""
+
+    def __init__(self, client: AsyncRawView) -> None:
+        self._client = client
+
+    get_extra_links = async_raw_method(resources.TaskInstanceApi.get_extra_links)
+    get_log = async_raw_method(resources.TaskInstanceApi.get_log)
+    get_task_instance = async_raw_method(resources.TaskInstanceApi.get_task_instance)
+    get_task_instances = async_raw_method(resources.TaskInstanceApi.get_task_instances)
+    get_task_instances_batch = async_raw_method(resources.TaskInstanceApi.get_task_instances_batch)
+
+
+class UserApiAsyncRaw:
+    """``client.with_raw_response.user`` of the async client: awaitables of ``ApiResponse``."""
+
+    def __init__(self, client: AsyncRawView) -> None:
+        self._client = client
+
+    delete_user = async_raw_method(resources.UserApi.delete_user)
+    get_user = async_raw_method(resources.UserApi.get_user)
+    get_users = async_raw_method(resources.UserApi.get_users)
+    patch_user = async_raw_method(resources.UserApi.patch_user)
+    post_user = async_raw_method(resources.UserApi.post_user)
+
+
+class VariableApiAsyncRaw:
+    """``client.with_raw_response.variable`` of the async client: awaitables of ``ApiResponse``."""
+
+    def __init__(self, client: AsyncRawView) -> None:
+        self._client = client
+
+    delete_variable = async_raw_method(resources.VariableApi.delete_variable)
+    get_variable = async_raw_method(resources.VariableApi.get_variable)
+    get_variables = async_raw_method(resources.VariableApi.get_variables)
+    patch_variable = async_raw_method(resources.VariableApi.patch_variable)
+    post_variables = async_raw_method(resources.VariableApi.post_variables)
+
+
+class XComApiAsyncRaw:
+    """``client.with_raw_response.x_com`` of the async client: awaitables of ``ApiResponse``."""
+
+    def __init__(self, client: AsyncRawView) -> None:
+        self._client = client
+
+    get_xcom_entries = async_raw_method(resources.XComApi.get_xcom_entries)
+    get_xcom_entry = async_raw_method(resources.XComApi.get_xcom_entry)

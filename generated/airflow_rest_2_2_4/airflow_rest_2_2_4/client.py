@@ -11,15 +11,41 @@ from . import async_resources, resources
 from ._runtime import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+    AsyncRawView,
     BaseAsyncClient,
     BaseSyncClient,
+    RawView,
     TimeoutTypes,
 )
 
-__all__ = ["AsyncClient", "Client"]
+__all__ = ["AsyncClient", "AsyncRawResponses", "Client", "RawResponses"]
 
 BASE_PATH = "/api/v1"
 USER_AGENT = "airflow_rest_2_2_4/1.0.0 clientgen/0.1.0"
+REQUEST_ID_HEADER = None
+
+
+class RawResponses:
+    """``client.with_raw_response``: every operation, returning status, headers and decoded body."""
+
+    def __init__(self, client: BaseSyncClient) -> None:
+        view = RawView(client)
+        self.config = resources.ConfigApiRaw(view)
+        self.connection = resources.ConnectionApiRaw(view)
+        self.dag = resources.DagApiRaw(view)
+        self.dag_run = resources.DagRunApiRaw(view)
+        self.event_log = resources.EventLogApiRaw(view)
+        self.import_error = resources.ImportErrorApiRaw(view)
+        self.monitoring = resources.MonitoringApiRaw(view)
+        self.permission = resources.PermissionApiRaw(view)
+        self.plugin = resources.PluginApiRaw(view)
+        self.pool = resources.PoolApiRaw(view)
+        self.provider = resources.ProviderApiRaw(view)
+        self.role = resources.RoleApiRaw(view)
+        self.task_instance = resources.TaskInstanceApiRaw(view)
+        self.user = resources.UserApiRaw(view)
+        self.variable = resources.VariableApiRaw(view)
+        self.x_com = resources.XComApiRaw(view)
 
 
 class Client(BaseSyncClient):
@@ -48,6 +74,7 @@ class Client(BaseSyncClient):
             http_client=http_client,
             max_retries=max_retries,
             user_agent=USER_AGENT,
+            request_id_header=REQUEST_ID_HEADER,
         )
         self.config = resources.ConfigApi(self)
         self.connection = resources.ConnectionApi(self)
@@ -65,6 +92,30 @@ class Client(BaseSyncClient):
         self.user = resources.UserApi(self)
         self.variable = resources.VariableApi(self)
         self.x_com = resources.XComApi(self)
+        self.with_raw_response = RawResponses(self)
+
+
+class AsyncRawResponses:
+    """``client.with_raw_response``: every operation, returning status, headers and decoded body."""
+
+    def __init__(self, client: BaseAsyncClient) -> None:
+        view = AsyncRawView(client)
+        self.config = async_resources.ConfigApiAsyncRaw(view)
+        self.connection = async_resources.ConnectionApiAsyncRaw(view)
+        self.dag = async_resources.DagApiAsyncRaw(view)
+        self.dag_run = async_resources.DagRunApiAsyncRaw(view)
+        self.event_log = async_resources.EventLogApiAsyncRaw(view)
+        self.import_error = async_resources.ImportErrorApiAsyncRaw(view)
+        self.monitoring = async_resources.MonitoringApiAsyncRaw(view)
+        self.permission = async_resources.PermissionApiAsyncRaw(view)
+        self.plugin = async_resources.PluginApiAsyncRaw(view)
+        self.pool = async_resources.PoolApiAsyncRaw(view)
+        self.provider = async_resources.ProviderApiAsyncRaw(view)
+        self.role = async_resources.RoleApiAsyncRaw(view)
+        self.task_instance = async_resources.TaskInstanceApiAsyncRaw(view)
+        self.user = async_resources.UserApiAsyncRaw(view)
+        self.variable = async_resources.VariableApiAsyncRaw(view)
+        self.x_com = async_resources.XComApiAsyncRaw(view)
 
 
 class AsyncClient(BaseAsyncClient):
@@ -93,6 +144,7 @@ class AsyncClient(BaseAsyncClient):
             http_client=http_client,
             max_retries=max_retries,
             user_agent=USER_AGENT,
+            request_id_header=REQUEST_ID_HEADER,
         )
         self.config = async_resources.ConfigApiAsync(self)
         self.connection = async_resources.ConnectionApiAsync(self)
@@ -110,3 +162,4 @@ class AsyncClient(BaseAsyncClient):
         self.user = async_resources.UserApiAsync(self)
         self.variable = async_resources.VariableApiAsync(self)
         self.x_com = async_resources.XComApiAsync(self)
+        self.with_raw_response = AsyncRawResponses(self)

@@ -9,25 +9,49 @@ from typing import Any, Literal, overload
 
 from . import _endpoints as ep
 from . import models
-from ._runtime import UNSET, BaseSyncClient, RequestOptions, UnsetType, merge_body
+from ._runtime import (
+    UNSET,
+    BaseSyncClient,
+    RawView,
+    RequestOptions,
+    UnsetType,
+    merge_body,
+    raw_method,
+)
 
 __all__ = [
     "ConfigApi",
+    "ConfigApiRaw",
     "ConnectionApi",
+    "ConnectionApiRaw",
     "DagApi",
+    "DagApiRaw",
     "DagRunApi",
+    "DagRunApiRaw",
     "EventLogApi",
+    "EventLogApiRaw",
     "ImportErrorApi",
+    "ImportErrorApiRaw",
     "MonitoringApi",
+    "MonitoringApiRaw",
     "PermissionApi",
+    "PermissionApiRaw",
     "PluginApi",
+    "PluginApiRaw",
     "PoolApi",
+    "PoolApiRaw",
     "ProviderApi",
+    "ProviderApiRaw",
     "RoleApi",
+    "RoleApiRaw",
     "TaskInstanceApi",
+    "TaskInstanceApiRaw",
     "UserApi",
+    "UserApiRaw",
     "VariableApi",
+    "VariableApiRaw",
     "XComApi",
+    "XComApiRaw",
 ]
 
 
@@ -1984,3 +2008,190 @@ class XComApi:
             },
             options=options,
         )
+
+
+class ConfigApiRaw:
+    """``client.with_raw_response.config``: the operations of ``client.config``, returning ``ApiResponse`` (status, headers, decoded body)."""
+
+    def __init__(self, client: RawView) -> None:
+        self._client = client
+
+    get_config = raw_method(ConfigApi.get_config)
+
+
+class ConnectionApiRaw:
+    """``client.with_raw_response.connection``: the operations of ``client.connection``, returning ``ApiResponse`` (status, headers, decoded body)."""
+
+    def __init__(self, client: RawView) -> None:
+        self._client = client
+
+    delete_connection = raw_method(ConnectionApi.delete_connection)
+    get_connection = raw_method(ConnectionApi.get_connection)
+    get_connections = raw_method(ConnectionApi.get_connections)
+    patch_connection = raw_method(ConnectionApi.patch_connection)
+    post_connection = raw_method(ConnectionApi.post_connection)
+    test_connection = raw_method(ConnectionApi.test_connection)
+
+
+class DagApiRaw:
+    """``client.with_raw_response.dag``: the operations of ``client.dag``, returning ``ApiResponse`` (status, headers, decoded body)."""
+
+    def __init__(self, client: RawView) -> None:
+        self._client = client
+
+    delete_dag = raw_method(DagApi.delete_dag)
+    get_dag = raw_method(DagApi.get_dag)
+    get_dag_details = raw_method(DagApi.get_dag_details)
+    get_dag_source = raw_method(DagApi.get_dag_source)
+    get_dags = raw_method(DagApi.get_dags)
+    get_task = raw_method(DagApi.get_task)
+    get_tasks = raw_method(DagApi.get_tasks)
+    patch_dag = raw_method(DagApi.patch_dag)
+    post_clear_task_instances = raw_method(DagApi.post_clear_task_instances)
+    post_set_task_instances_state = raw_method(DagApi.post_set_task_instances_state)
+
+
+class DagRunApiRaw:
+    """``client.with_raw_response.dag_run``: the operations of ``client.dag_run``, returning ``ApiResponse`` (status, headers, decoded body)."""
+
+    def __init__(self, client: RawView) -> None:
+        self._client = client
+
+    delete_dag_run = raw_method(DagRunApi.delete_dag_run)
+    get_dag_run = raw_method(DagRunApi.get_dag_run)
+    get_dag_runs = raw_method(DagRunApi.get_dag_runs)
+    get_dag_runs_batch = raw_method(DagRunApi.get_dag_runs_batch)
+    post_dag_run = raw_method(DagRunApi.post_dag_run)
+    update_dag_run_state = raw_method(DagRunApi.update_dag_run_state)
+
+
+class EventLogApiRaw:
+    """``client.with_raw_response.event_log``: the operations of ``client.event_log``, returning ``ApiResponse`` (status, headers, decoded body)."""
+
+    def __init__(self, client: RawView) -> None:
+        self._client = client
+
+    get_event_log = raw_method(EventLogApi.get_event_log)
+    get_event_logs = raw_method(EventLogApi.get_event_logs)
+
+
+class ImportErrorApiRaw:
+    """``client.with_raw_response.import_error``: the operations of ``client.import_error``, returning ``ApiResponse`` (status, headers, decoded body)."""
+
+    def __init__(self, client: RawView) -> None:
+        self._client = client
+
+    get_import_error = raw_method(ImportErrorApi.get_import_error)
+    get_import_errors = raw_method(ImportErrorApi.get_import_errors)
+
+
+class MonitoringApiRaw:
+    """``client.with_raw_response.monitoring``: the operations of ``client.monitoring``, returning ``ApiResponse`` (status, headers, decoded body)."""
+
+    def __init__(self, client: RawView) -> None:
+        self._client = client
+
+    get_health = raw_method(MonitoringApi.get_health)
+    get_version = raw_method(MonitoringApi.get_version)
+
+
+class PermissionApiRaw:
+    """``client.with_raw_response.permission``: the operations of ``client.permission``, returning ``ApiResponse`` (status, headers, decoded body)."""
+
+    def __init__(self, client: RawView) -> None:
+        self._client = client
+
+    get_permissions = raw_method(PermissionApi.get_permissions)
+
+
+class PluginApiRaw:
+    """``client.with_raw_response.plugin``: the operations of ``client.plugin``, returning ``ApiResponse`` (status, headers, decoded body)."""
+
+    def __init__(self, client: RawView) -> None:
+        self._client = client
+
+    get_plugins = raw_method(PluginApi.get_plugins)
+
+
+class PoolApiRaw:
+    """``client.with_raw_response.pool``: the operations of ``client.pool``, returning ``ApiResponse`` (status, headers, decoded body)."""
+
+    def __init__(self, client: RawView) -> None:
+        self._client = client
+
+    delete_pool = raw_method(PoolApi.delete_pool)
+    get_pool = raw_method(PoolApi.get_pool)
+    get_pools = raw_method(PoolApi.get_pools)
+    patch_pool = raw_method(PoolApi.patch_pool)
+    post_pool = raw_method(PoolApi.post_pool)
+
+
+class ProviderApiRaw:
+    """``client.with_raw_response.provider``: the operations of ``client.provider``, returning ``ApiResponse`` (status, headers, decoded body)."""
+
+    def __init__(self, client: RawView) -> None:
+        self._client = client
+
+    get_providers = raw_method(ProviderApi.get_providers)
+
+
+class RoleApiRaw:
+    """``client.with_raw_response.role``: the operations of ``client.role``, returning ``ApiResponse`` (status, headers, decoded body)."""
+
+    def __init__(self, client: RawView) -> None:
+        self._client = client
+
+    delete_role = raw_method(RoleApi.delete_role)
+    get_role = raw_method(RoleApi.get_role)
+    get_roles = raw_method(RoleApi.get_roles)
+    patch_role = raw_method(RoleApi.patch_role)
+    post_role = raw_method(RoleApi.post_role)
+
+
+class TaskInstanceApiRaw:
+    """``client.with_raw_response.task_instance``: the operations of ``client.task_instance``, returning ``ApiResponse`` (status, headers, decoded body)."""
+
+    def __init__(self, client: RawView) -> None:
+        self._client = client
+
+    get_extra_links = raw_method(TaskInstanceApi.get_extra_links)
+    get_log = raw_method(TaskInstanceApi.get_log)
+    get_task_instance = raw_method(TaskInstanceApi.get_task_instance)
+    get_task_instances = raw_method(TaskInstanceApi.get_task_instances)
+    get_task_instances_batch = raw_method(TaskInstanceApi.get_task_instances_batch)
+
+
+class UserApiRaw:
+    """``client.with_raw_response.user``: the operations of ``client.user``, returning ``ApiResponse`` (status, headers, decoded body)."""
+
+    def __init__(self, client: RawView) -> None:
+        self._client = client
+
+    delete_user = raw_method(UserApi.delete_user)
+    get_user = raw_method(UserApi.get_user)
+    get_users = raw_method(UserApi.get_users)
+    patch_user = raw_method(UserApi.patch_user)
+    post_user = raw_method(UserApi.post_user)
+
+
+class VariableApiRaw:
+    """``client.with_raw_response.variable``: the operations of ``client.variable``, returning ``ApiResponse`` (status, headers, decoded body)."""
+
+    def __init__(self, client: RawView) -> None:
+        self._client = client
+
+    delete_variable = raw_method(VariableApi.delete_variable)
+    get_variable = raw_method(VariableApi.get_variable)
+    get_variables = raw_method(VariableApi.get_variables)
+    patch_variable = raw_method(VariableApi.patch_variable)
+    post_variables = raw_method(VariableApi.post_variables)
+
+
+class XComApiRaw:
+    """``client.with_raw_response.x_com``: the operations of ``client.x_com``, returning ``ApiResponse`` (status, headers, decoded body)."""
+
+    def __init__(self, client: RawView) -> None:
+        self._client = client
+
+    get_xcom_entries = raw_method(XComApi.get_xcom_entries)
+    get_xcom_entry = raw_method(XComApi.get_xcom_entry)

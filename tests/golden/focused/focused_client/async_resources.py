@@ -11,11 +11,20 @@ from typing import Literal, overload
 
 from . import _endpoints as ep
 from . import models, resources
-from ._runtime import BaseAsyncClient, RequestOptions, async_iterator_method, awaitable_method
+from ._runtime import (
+    AsyncRawView,
+    BaseAsyncClient,
+    RequestOptions,
+    async_iterator_method,
+    async_raw_method,
+    awaitable_method,
+)
 
 __all__ = [
     "JobApiAsync",
+    "JobApiAsyncRaw",
     "LogApiAsync",
+    "LogApiAsyncRaw",
 ]
 
 
@@ -76,3 +85,24 @@ class LogApiAsync:
             options=options,
             accept=accept,
         )
+
+
+class JobApiAsyncRaw:
+    """``client.with_raw_response.job`` of the async client: awaitables of ``ApiResponse``."""
+
+    def __init__(self, client: AsyncRawView) -> None:
+        self._client = client
+
+    delete_job = async_raw_method(resources.JobApi.delete_job)
+    get_jobs = async_raw_method(resources.JobApi.get_jobs)
+    patch_job = async_raw_method(resources.JobApi.patch_job)
+    post_job = async_raw_method(resources.JobApi.post_job)
+
+
+class LogApiAsyncRaw:
+    """``client.with_raw_response.log`` of the async client: awaitables of ``ApiResponse``."""
+
+    def __init__(self, client: AsyncRawView) -> None:
+        self._client = client
+
+    get_job_log = async_raw_method(resources.LogApi.get_job_log)

@@ -11,15 +11,27 @@ from . import async_resources, resources
 from ._runtime import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+    AsyncRawView,
     BaseAsyncClient,
     BaseSyncClient,
+    RawView,
     TimeoutTypes,
 )
 
-__all__ = ["AsyncClient", "Client"]
+__all__ = ["AsyncClient", "AsyncRawResponses", "Client", "RawResponses"]
 
 BASE_PATH = "/api/v1"
 USER_AGENT = "focused_client/1.2.3 clientgen/0.1.0"
+REQUEST_ID_HEADER = None
+
+
+class RawResponses:
+    """``client.with_raw_response``: every operation, returning status, headers and decoded body."""
+
+    def __init__(self, client: BaseSyncClient) -> None:
+        view = RawView(client)
+        self.job = resources.JobApiRaw(view)
+        self.log = resources.LogApiRaw(view)
 
 
 class Client(BaseSyncClient):
@@ -48,9 +60,20 @@ class Client(BaseSyncClient):
             http_client=http_client,
             max_retries=max_retries,
             user_agent=USER_AGENT,
+            request_id_header=REQUEST_ID_HEADER,
         )
         self.job = resources.JobApi(self)
         self.log = resources.LogApi(self)
+        self.with_raw_response = RawResponses(self)
+
+
+class AsyncRawResponses:
+    """``client.with_raw_response``: every operation, returning status, headers and decoded body."""
+
+    def __init__(self, client: BaseAsyncClient) -> None:
+        view = AsyncRawView(client)
+        self.job = async_resources.JobApiAsyncRaw(view)
+        self.log = async_resources.LogApiAsyncRaw(view)
 
 
 class AsyncClient(BaseAsyncClient):
@@ -79,6 +102,8 @@ class AsyncClient(BaseAsyncClient):
             http_client=http_client,
             max_retries=max_retries,
             user_agent=USER_AGENT,
+            request_id_header=REQUEST_ID_HEADER,
         )
         self.job = async_resources.JobApiAsync(self)
         self.log = async_resources.LogApiAsync(self)
+        self.with_raw_response = AsyncRawResponses(self)

@@ -8,11 +8,21 @@ from typing import Literal, overload
 
 from . import _endpoints as ep
 from . import models
-from ._runtime import UNSET, BaseSyncClient, RequestOptions, UnsetType, merge_body
+from ._runtime import (
+    UNSET,
+    BaseSyncClient,
+    RawView,
+    RequestOptions,
+    UnsetType,
+    merge_body,
+    raw_method,
+)
 
 __all__ = [
     "JobApi",
+    "JobApiRaw",
     "LogApi",
+    "LogApiRaw",
 ]
 
 
@@ -190,3 +200,24 @@ class LogApi:
             options=options,
             accept=accept,
         )
+
+
+class JobApiRaw:
+    """``client.with_raw_response.job``: the operations of ``client.job``, returning ``ApiResponse`` (status, headers, decoded body)."""
+
+    def __init__(self, client: RawView) -> None:
+        self._client = client
+
+    delete_job = raw_method(JobApi.delete_job)
+    get_jobs = raw_method(JobApi.get_jobs)
+    patch_job = raw_method(JobApi.patch_job)
+    post_job = raw_method(JobApi.post_job)
+
+
+class LogApiRaw:
+    """``client.with_raw_response.log``: the operations of ``client.log``, returning ``ApiResponse`` (status, headers, decoded body)."""
+
+    def __init__(self, client: RawView) -> None:
+        self._client = client
+
+    get_job_log = raw_method(LogApi.get_job_log)
