@@ -411,13 +411,24 @@ class Normaliser:
         return any(self._differs(c, c_at, visiting) for c, c_at in children)
 
     def _model(self, schema: dict[str, Any], at: Location, name: str, mode: str) -> ir.TypeExpr:
-        request_variant = mode == "request" and self._differs(schema, at)
-        if mode == "request" and not request_variant:
-            return self._schema_type(schema, at, name, "response")
-        class_ = self._name_for(at, name, "Request" if request_variant else "")
+        shape = self._shape(schema, at)
+        if mode == "patch":
+            # The body of an update_mask operation carries only the fields being changed, so its
+            # model has no required fields ({Name}Patch) when the request shape would have some.
+            writable = [k for k, (p, p_at) in shape.properties.items() if not self._flag(p, p_at, "readOnly")]
+            if not shape.required.intersection(writable):
+                return self._schema_type(schema, at, name, "request")
+            suffix = "Patch"
+        elif mode == "request":
+            if not self._differs(schema, at):
+                return self._schema_type(schema, at, name, "response")
+            suffix = "Request"
+        else:
+            suffix = ""
+        class_ = self._name_for(at, name, suffix)
         ref = ir.Ref(class_, "model")
         self._memo[(at, mode)] = ref  # before the fields: a schema may contain itself
-        shape = self._shape(schema, at)
+        field_mode = "request" if mode == "patch" else mode
         tag = self._tags.get(at)
         fields: list[ir.Field] = []
         names = NameAllocator()
@@ -430,9 +441,9 @@ class Normaliser:
                 )
             read_only = self._flag(prop, prop_at, "readOnly")
             write_only = self._flag(prop, prop_at, "writeOnly")
-            if (mode == "request" and read_only) or (tag and wire == tag[0]):
+            if (field_mode == "request" and read_only) or (tag and wire == tag[0]):
                 continue
-            t = self.type_of(prop, prop_at, f"{class_}{pascal_case(wire)}", mode)
+            t = self.type_of(prop, prop_at, f"{class_}{pascal_case(wire)}", field_mode)
             if isinstance(t, ir.UnionOf) and t.by_fields:
                 # msgspec cannot choose between untagged structs inside a struct: keep the object.
                 t = self._nullable(ir.MapOf(ir.ANY)) if ir.NONE in t.options else ir.MapOf(ir.ANY)
@@ -442,7 +453,7 @@ class Normaliser:
                     wire_name=wire,
                     py_name=names.take(value_name(wire)),
                     type=t,
-                    required=wire in shape.required and not (mode == "response" and write_only),
+                    required=wire in shape.required and not (mode == "response" and write_only) and mode != "patch",
                     read_only=read_only,
                     write_only=write_only,
                     deprecated=isinstance(prop, dict) and prop.get("deprecated") is True,
@@ -559,7 +570,8 @@ class Normaliser:
                     description=str(param.get("description") or ""),
                 )
             )
-        body = self._body(operation, at, op_class, arg_names)
+        patch = any(p.wire_name == "update_mask" and p.location == "query" for p in params)
+        body = self._body(operation, at, op_class, arg_names, "patch" if patch else "request")
         responses = self._responses(operation, at, op_class)
         success = [r for r in responses if r.is_success]
         accepts = self._accepts(success)
@@ -590,7 +602,9 @@ class Normaliser:
         parts = at.pointer.split("/")
         return len(parts) == 4 and parts[1] == "components" and parts[2] == "parameters"
 
-    def _body(self, operation: dict[str, Any], at: Location, op_class: str, arg_names: NameAllocator) -> ir.Body | None:
+    def _body(
+        self, operation: dict[str, Any], at: Location, op_class: str, arg_names: NameAllocator, mode: str
+    ) -> ir.Body | None:
         if "requestBody" not in operation:
             return None
         node, body_at = self.docs.deref(operation["requestBody"], at.child("requestBody"))
@@ -601,7 +615,7 @@ class Normaliser:
         kind = media_kind(media)
         schema = (content[media] or {}).get("schema")
         if kind == "json" and schema is not None:
-            t = self.type_of(schema, body_at.child("content", media, "schema"), f"{op_class}Body", "request")
+            t = self.type_of(schema, body_at.child("content", media, "schema"), f"{op_class}Body", mode)
         else:
             t = STR if kind == "text" else ir.Primitive("bytes")
         model = None

@@ -298,9 +298,12 @@ def error_for(
     cls = _ERRORS.get(response.status_code) or (
         ServerError if response.status_code >= 500 else UnexpectedStatusError
     )
-    return cls(
+    error = cls(
         method=method, url=url, status=response.status_code, headers=response.headers, body=body
     )
+    if request_id_header and response.headers.get(request_id_header):
+        error.request_id = response.headers[request_id_header]
+    return error
 
 
 # -- endpoints and options ---------------------------------------------------------------------------
@@ -735,11 +738,16 @@ class _BaseClient:
         data = decode_body(response, call.endpoint.responses)
         return ApiResponse(response.status_code, response.headers, data, request_id)
 
-    def _next_page(self, call: _Call, page: ApiResponse[Any]) -> _Call | None:
+    def _next_page(self, call: _Call, page: ApiResponse[Any], seen: set[str]) -> _Call | None:
+        """The call for the page a ``rel="next"`` link names; None at the end, or when the link
+        leads back to a page already fetched (a server bug must not loop the client forever)."""
+        seen.add(str(httpx.URL(call.send.url, params=call.send.params or None)))
         link = next_link(page.headers)
         if link is None:
             return None
         url = self._same_origin(link, call.send.url, allow_absolute=True)
+        if url in seen:
+            return None
         return replace(call, send=replace(call.send, url=url, params=[]))
 
 
@@ -800,7 +808,7 @@ class BaseSyncClient(_BaseClient):
                     response = self._http.request(
                         step.method,
                         step.url,
-                        params=step.params,
+                        params=step.params or None,  # [] would drop a query already in the URL
                         headers={**self._headers, **step.headers},
                         content=step.content,
                         auth=self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT,
@@ -878,10 +886,11 @@ class BaseSyncClient(_BaseClient):
     ) -> Iterator[T]:
         """Yield the items of a list operation, following ``Link: <...>; rel="next"`` pages."""
         call: _Call | None = self._call(endpoint, path, query, headers, UNSET, options, None)
+        seen: set[str] = set()
         while call is not None:
             page = self._run(self._exchange(call))
             yield from _items(page.data)
-            call = self._next_page(call, page)
+            call = self._next_page(call, page, seen)
 
 
 class BaseAsyncClient(_BaseClient):
@@ -937,7 +946,7 @@ class BaseAsyncClient(_BaseClient):
                     response = await self._http.request(
                         step.method,
                         step.url,
-                        params=step.params,
+                        params=step.params or None,  # [] would drop a query already in the URL
                         headers={**self._headers, **step.headers},
                         content=step.content,
                         auth=self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT,
@@ -1016,11 +1025,12 @@ class BaseAsyncClient(_BaseClient):
     ) -> AsyncIterator[T]:
         """Async counterpart of :meth:`BaseSyncClient.follow_links`."""
         call: _Call | None = self._call(endpoint, path, query, headers, UNSET, options, None)
+        seen: set[str] = set()
         while call is not None:
             page = await self._run(self._exchange(call))
             for item in _items(page.data):
                 yield item
-            call = self._next_page(call, page)
+            call = self._next_page(call, page, seen)
 
 
 class RawView:
