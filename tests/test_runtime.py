@@ -76,7 +76,8 @@ def recorder(*responses: httpx.Response | Exception) -> tuple[list[httpx.Request
 
 def test_context_manager_closes_its_own_http_client_only(pkg: ModuleType) -> None:
     with pkg.Client("http://api.test") as client:
-        own = client._http
+        assert client._http is None  # nothing built until the first request
+        own = client._http_client()
     assert own.is_closed
     supplied = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(204)))
     with pkg.Client("http://api.test", http_client=supplied) as client:
@@ -90,9 +91,9 @@ def test_base_url_gets_the_spec_server_path_once(pkg: ModuleType) -> None:
 
 
 def test_tls_is_verified_and_redirects_are_not_followed_by_default(pkg: ModuleType) -> None:
-    client = pkg.Client("https://api.test")
-    assert client._http._transport._pool._ssl_context.verify_mode.name == "CERT_REQUIRED"
-    assert client._http.follow_redirects is False
+    http = pkg.Client("https://api.test")._http_client()
+    assert http._transport._pool._ssl_context.verify_mode.name == "CERT_REQUIRED"
+    assert http.follow_redirects is False
 
 
 # -- auth ------------------------------------------------------------------------------------------

@@ -6,10 +6,8 @@ reviewed and tested here rather than through every generated method.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import datetime
-import email.utils
 import enum
 import logging
 import random
@@ -494,6 +492,8 @@ def retry_after(headers: httpx.Headers) -> float | None:
     try:
         seconds = float(value)
     except ValueError:
+        import email.utils  # only HTTP-dates need it; kept off the import path
+
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):
@@ -783,10 +783,22 @@ class BaseSyncClient(_BaseClient):
             request_id_header=request_id_header,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(timeout=self._timeout, follow_redirects=False)
+        # Created on first use: constructing an httpx client loads its connection machinery and
+        # TLS context, which a client that is built but not yet used should not pay for.
+        self._http: httpx.Client | None = http_client
+        self._http_lock = threading.Lock()
+
+    def _http_client(self) -> httpx.Client:
+        http = self._http
+        if http is None:
+            with self._http_lock:
+                if self._http is None:
+                    self._http = httpx.Client(timeout=self._timeout, follow_redirects=False)
+                http = self._http
+        return http
 
     def close(self) -> None:
-        if self._owns_http:
+        if self._owns_http and self._http is not None:
             self._http.close()
 
     def __enter__(self: T) -> T:
@@ -804,7 +816,7 @@ class BaseSyncClient(_BaseClient):
                     step = plan.send(None)
                     continue
                 try:
-                    response = self._http.request(
+                    response = self._http_client().request(
                         step.method,
                         step.url,
                         params=step.params or None,  # [] would drop a query already in the URL
@@ -921,10 +933,15 @@ class BaseAsyncClient(_BaseClient):
             request_id_header=request_id_header,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
+        self._http: httpx.AsyncClient | None = http_client  # created on first use, as above
+
+    def _http_client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
+        return self._http
 
     async def aclose(self) -> None:
-        if self._owns_http:
+        if self._owns_http and self._http is not None:
             await self._http.aclose()
 
     async def __aenter__(self: T) -> T:
@@ -934,15 +951,19 @@ class BaseAsyncClient(_BaseClient):
         await self.aclose()
 
     async def _run(self, plan: Plan[T]) -> T:
+        import asyncio
+
         try:
             step = next(plan)
             while True:
                 if isinstance(step, _Sleep):
-                    await asyncio.sleep(step.seconds)
+                    await asyncio.sleep(
+                        step.seconds
+                    )  # imported here: sync users never load asyncio
                     step = plan.send(None)
                     continue
                 try:
-                    response = await self._http.request(
+                    response = await self._http_client().request(
                         step.method,
                         step.url,
                         params=step.params or None,  # [] would drop a query already in the URL
