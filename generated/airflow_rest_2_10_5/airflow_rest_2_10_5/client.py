@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import httpx
 
-from . import async_resources, resources
+from . import resources
 from ._runtime import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -105,6 +105,8 @@ class AsyncRawResponses:
     """``client.with_raw_response``: every operation, returning status, headers and decoded body."""
 
     def __init__(self, client: BaseAsyncClient) -> None:
+        from . import async_resources  # loaded with the first AsyncClient, not on import
+
         view = AsyncRawView(client)
         self.config = async_resources.ConfigApiAsyncRaw(view)
         self.connection = async_resources.ConnectionApiAsyncRaw(view)
@@ -155,6 +157,8 @@ class AsyncClient(BaseAsyncClient):
             user_agent=USER_AGENT,
             request_id_header=REQUEST_ID_HEADER,
         )
+        from . import async_resources  # loaded with the first AsyncClient, not on import
+
         self.config = async_resources.ConfigApiAsync(self)
         self.connection = async_resources.ConnectionApiAsync(self)
         self.dag = async_resources.DagApiAsync(self)

@@ -24,7 +24,6 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from dataclasses import dataclass, field, replace
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
@@ -312,19 +311,22 @@ class FieldsUnion:
 
     def __init__(self, *options: type[msgspec.Struct]) -> None:
         self.options = options
-        self._names = [frozenset(f.encode_name for f in msgspec.structs.fields(o)) for o in options]
+        self._names: list[frozenset[str]] = []  # filled on first use, off the import path
 
     def decode(self, content: bytes) -> Any:
         raw = msgspec.json.decode(content)
         if not isinstance(raw, dict):
             return msgspec.convert(raw, self.options[0])
+        if not self._names:
+            self._names = [
+                frozenset(f.encode_name for f in msgspec.structs.fields(o)) for o in self.options
+            ]
         keys = set(raw)
         best = max(range(len(self.options)), key=lambda i: (len(keys & self._names[i]), -i))
         return msgspec.convert(raw, self.options[best])
 
 
-@dataclass(frozen=True)
-class Endpoint(Generic[T]):
+class Endpoint(msgspec.Struct, Generic[T], frozen=True):
     """What a generated method knows about its operation, as data for the runtime."""
 
     method: str
@@ -332,13 +334,14 @@ class Endpoint(Generic[T]):
     # status ("200", "2XX", "default") -> type to decode a JSON body into (None: no content)
     responses: Mapping[str, Any]
     accept: str
-    list_styles: Mapping[str, str] = field(default_factory=dict)  # wire name -> csv|ssv|pipes
+    list_styles: Mapping[str, str] = msgspec.field(
+        default_factory=dict
+    )  # wire name -> csv|ssv|pipes
     update_mask: str | None = None  # wire name of a query parameter derived from the body
     polls_location: bool = False
 
 
-@dataclass(frozen=True)
-class RequestOptions:
+class RequestOptions(msgspec.Struct, frozen=True, kw_only=True):
     """Per-call settings: the client's timeout, retries and headers for one call; whether an
     operation answering 202 Accepted is polled to completion (``poll=False``: get the 202 back)
     and for how long."""
@@ -350,8 +353,7 @@ class RequestOptions:
     poll_timeout: float = 300.0
 
 
-@dataclass(frozen=True)
-class ApiResponse(Generic[T]):
+class ApiResponse(msgspec.Struct, Generic[T], frozen=True):
     """Status, headers and decoded body of one call (``client.with_raw_response.<group>.<op>()``)."""
 
     status: int
@@ -535,8 +537,7 @@ def should_retry(
 # on server-given URLs are written once here; the sync and async transports only run the plan.
 
 
-@dataclass(frozen=True)
-class _Send:
+class _Send(msgspec.Struct, frozen=True):
     method: str
     url: str
     params: QueryPairs
@@ -545,13 +546,11 @@ class _Send:
     timeout: Any
 
 
-@dataclass(frozen=True)
-class _Sleep:
+class _Sleep(msgspec.Struct, frozen=True):
     seconds: float
 
 
-@dataclass(frozen=True)
-class _Call:
+class _Call(msgspec.Struct, frozen=True):
     endpoint: Endpoint[Any]
     send: _Send
     max_retries: int
@@ -748,7 +747,9 @@ class _BaseClient:
         url = self._same_origin(link, call.send.url, allow_absolute=True)
         if url in seen:
             return None
-        return replace(call, send=replace(call.send, url=url, params=[]))
+        return msgspec.structs.replace(
+            call, send=msgspec.structs.replace(call.send, url=url, params=[])
+        )
 
 
 def _items(data: Any) -> list[Any]:

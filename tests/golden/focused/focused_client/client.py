@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import httpx
 
-from . import async_resources, resources
+from . import resources
 from ._runtime import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -73,6 +73,8 @@ class AsyncRawResponses:
     """``client.with_raw_response``: every operation, returning status, headers and decoded body."""
 
     def __init__(self, client: BaseAsyncClient) -> None:
+        from . import async_resources  # loaded with the first AsyncClient, not on import
+
         view = AsyncRawView(client)
         self.export = async_resources.ExportApiAsyncRaw(view)
         self.job = async_resources.JobApiAsyncRaw(view)
@@ -107,6 +109,8 @@ class AsyncClient(BaseAsyncClient):
             user_agent=USER_AGENT,
             request_id_header=REQUEST_ID_HEADER,
         )
+        from . import async_resources  # loaded with the first AsyncClient, not on import
+
         self.export = async_resources.ExportApiAsync(self)
         self.job = async_resources.JobApiAsync(self)
         self.log = async_resources.LogApiAsync(self)
