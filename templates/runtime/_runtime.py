@@ -407,6 +407,8 @@ def build_query(values: Mapping[str, Any], list_styles: Mapping[str, str]) -> Qu
         if value is UNSET:
             continue
         if isinstance(value, (list, tuple)):
+            if not value:
+                continue  # an empty list is no value (update_mask=[]: no mask at all)
             style = list_styles.get(name)
             if style is None:
                 pairs.extend((name, to_text(v)) for v in value)
@@ -420,11 +422,20 @@ def build_query(values: Mapping[str, Any], list_styles: Mapping[str, str]) -> Qu
     return pairs
 
 
-def set_fields(body: msgspec.Struct) -> list[str]:
-    """Wire names of the fields the caller set (the update_mask an update should carry)."""
-    return [
-        f.encode_name for f in msgspec.structs.fields(body) if getattr(body, f.name) is not UNSET
-    ]
+def set_fields(body: msgspec.Struct, path: Mapping[str, Any] | None = None) -> list[str]:
+    """Wire names of the fields the caller set: the update_mask an update should carry.
+
+    A field whose value repeats a path parameter (``key`` of the variable at ``/variables/{key}``)
+    names the resource rather than changing it, and is left out: servers refuse it in a mask.
+    """
+    identity = {to_text(v) for v in (path or {}).values()}
+    fields = []
+    for f in msgspec.structs.fields(body):
+        value = getattr(body, f.name)
+        if value is UNSET or (isinstance(value, (str, int)) and to_text(value) in identity):
+            continue
+        fields.append(f.encode_name)
+    return fields
 
 
 def merge_body(
@@ -658,7 +669,7 @@ class _BaseClient:
         query = dict(query or {})
         mask = endpoint.update_mask
         if mask and query.get(mask, UNSET) is UNSET and isinstance(body, msgspec.Struct):
-            query[mask] = set_fields(body)
+            query[mask] = set_fields(body, path)
         send_headers = {"Accept": accept or endpoint.accept}
         send_headers.update({k: to_text(v) for k, v in (headers or {}).items() if v is not UNSET})
         content: bytes | None = None
