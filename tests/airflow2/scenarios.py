@@ -338,17 +338,25 @@ def administration(ctx: Ctx) -> None:
     assert c.role.delete_role("clientgen_role2") is None
 
     user = c.user.post_user(
-        username="clientgen_user", password="pw-123456", email="cg@example.invalid", first_name="Client", last_name="Gen",
+        username="clientgen_user",
+        password="pw-123456",
+        email="cg@example.invalid",
+        first_name="Client",
+        last_name="Gen",
         roles=[{"name": "Viewer"}],
-    )  # fmt: skip
+    )
     assert user.username == "clientgen_user" and [r.name for r in user.roles] == ["Viewer"]
     assert c.user.get_user("clientgen_user").email == "cg@example.invalid"
     assert "clientgen_user" in [u.username for u in c.user.get_users().users]
     # Airflow validates the whole user even when the mask names one field
     patched = c.user.patch_user(
-        "clientgen_user", first_name="Renamed", last_name="Gen", email="cg@example.invalid", body_username="clientgen_user",
+        "clientgen_user",
+        first_name="Renamed",
+        last_name="Gen",
+        email="cg@example.invalid",
+        body_username="clientgen_user",
         update_mask=["first_name"],
-    )  # fmt: skip
+    )
     assert patched.first_name == "Renamed"
     assert c.user.delete_user("clientgen_user") is None
 
