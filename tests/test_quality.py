@@ -112,14 +112,18 @@ def test_generate_check_reports_stale_files_and_touches_nothing(tmp_path: Path) 
 def test_generation_is_byte_for_byte_deterministic(tmp_path: Path) -> None:
     """Two generations in fresh processes, different hash seeds, no caches: identical bytes,
     identical to what is committed."""
-    package, committed = AIRFLOW_TARGETS["2.10.5"]
+    from generator.config import load_targets
+
+    target = next(t for t in load_targets(ROOT / "pyproject.toml") if t.name == "airflow-2.10.5")
+    overlays = [arg for overlay in target.overlays for arg in ("--overlay", str(overlay))]
+    committed = target.output
     trees = []
     for seed in ("1", "4242"):
         out = tmp_path / f"out-{seed}"
         env = {**os.environ, "PYTHONHASHSEED": seed, "CLIENTGEN_CACHE_DIR": str(tmp_path / f"cache-{seed}")}
         result = subprocess.run(
-            [sys.executable, "-m", "generator", "generate", SPECS / "airflow-2.10.5" / "v1.yaml", "-o", out,
-             "--package-name", package, "--overlay", OVERLAY],
+            [sys.executable, "-m", "generator", "generate", target.spec, "-o", out,
+             "--package-name", target.package, *overlays],
             cwd=ROOT, env=env, capture_output=True, text=True, check=False,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
