@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import warnings
 from collections.abc import Iterator
 from typing import Any, Literal, overload
 
@@ -1691,6 +1692,7 @@ class PermissionApi:
 
         GET /permissions
         """
+        warnings.warn("get_permissions is deprecated in the spec", DeprecationWarning, stacklevel=2)
         return self._client.request(
             ep.GET_PERMISSIONS,
             query={"limit": limit, "offset": offset},
@@ -1950,6 +1952,7 @@ class RoleApi:
 
         DELETE /roles/{role_name}
         """
+        warnings.warn("delete_role is deprecated in the spec", DeprecationWarning, stacklevel=2)
         return self._client.request(
             ep.DELETE_ROLE,
             path={"role_name": role_name},
@@ -1972,6 +1975,7 @@ class RoleApi:
 
         GET /roles/{role_name}
         """
+        warnings.warn("get_role is deprecated in the spec", DeprecationWarning, stacklevel=2)
         return self._client.request(
             ep.GET_ROLE,
             path={"role_name": role_name},
@@ -1996,6 +2000,7 @@ class RoleApi:
 
         GET /roles
         """
+        warnings.warn("get_roles is deprecated in the spec", DeprecationWarning, stacklevel=2)
         return self._client.request(
             ep.GET_ROLES,
             query={"limit": limit, "offset": offset, "order_by": order_by},
@@ -2042,6 +2047,7 @@ class RoleApi:
 
         PATCH /roles/{role_name}
         """
+        warnings.warn("patch_role is deprecated in the spec", DeprecationWarning, stacklevel=2)
         return self._client.request(
             ep.PATCH_ROLE,
             path={"role_name": role_name},
@@ -2076,6 +2082,7 @@ class RoleApi:
 
         POST /roles
         """
+        warnings.warn("post_role is deprecated in the spec", DeprecationWarning, stacklevel=2)
         return self._client.request(
             ep.POST_ROLE,
             body=merge_body(
@@ -2912,6 +2919,7 @@ class UserApi:
 
         DELETE /users/{username}
         """
+        warnings.warn("delete_user is deprecated in the spec", DeprecationWarning, stacklevel=2)
         return self._client.request(
             ep.DELETE_USER,
             path={"username": username},
@@ -2934,6 +2942,7 @@ class UserApi:
 
         GET /users/{username}
         """
+        warnings.warn("get_user is deprecated in the spec", DeprecationWarning, stacklevel=2)
         return self._client.request(
             ep.GET_USER,
             path={"username": username},
@@ -2958,6 +2967,7 @@ class UserApi:
 
         GET /users
         """
+        warnings.warn("get_users is deprecated in the spec", DeprecationWarning, stacklevel=2)
         return self._client.request(
             ep.GET_USERS,
             query={"limit": limit, "offset": offset, "order_by": order_by},
@@ -3008,6 +3018,7 @@ class UserApi:
 
         PATCH /users/{username}
         """
+        warnings.warn("patch_user is deprecated in the spec", DeprecationWarning, stacklevel=2)
         return self._client.request(
             ep.PATCH_USER,
             path={"username": username},
@@ -3050,6 +3061,7 @@ class UserApi:
 
         POST /users
         """
+        warnings.warn("post_user is deprecated in the spec", DeprecationWarning, stacklevel=2)
         return self._client.request(
             ep.POST_USER,
             body=merge_body(
