@@ -50,7 +50,7 @@ def _free_port() -> int:
 def start(spec: Path, port: int | None = None, timeout: float = 60.0) -> Prism:
     """Mock ``spec`` (refs into sibling files followed) and wait until Prism accepts connections."""
     port = port or _free_port()
-    log = open(PREFIX / f"prism-{port}.log", "w")  # noqa: SIM115 - handed to the child process
+    log = open(PREFIX / f"prism-{port}.log", "w")  # closed when the process ends
     process = subprocess.Popen(
         [str(install()), "mock", str(spec), "-h", "127.0.0.1", "-p", str(port)],
         stdout=log,
