@@ -224,6 +224,7 @@ class ApiError(ClientError):
         self.type: str | None = _str_or_none(details.get("type"))
         self.instance: str | None = _str_or_none(details.get("instance"))
         self.code: str | None = _str_or_none(details.get("code") or details.get("error_code"))
+        self.message: str | None = _str_or_none(details.get("message"))
         self.request_id: str | None = _str_or_none(details.get("request_id"))
         summary = (
             self.detail if self.detail not in (None, "") else self.title or details.get("message")
