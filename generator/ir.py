@@ -210,6 +210,14 @@ class LinkPagination:
 
 
 @dataclass(frozen=True)
+class Stream:
+    """An ``application/x-ndjson`` answer, offered as ``<op>_stream``: one JSON value per line."""
+
+    method_name: str
+    media_type: str
+
+
+@dataclass(frozen=True)
 class Operation:
     operation_id: str
     py_name: str
@@ -229,6 +237,7 @@ class Operation:
     update_mask: Parameter | None = None  # the query parameter derived from the fields set
     pagination: Pagination | None = None
     link_pagination: LinkPagination | None = None
+    stream: Stream | None = None
     polls_location: bool = False  # may answer 202 with a Location to poll
 
     @property
@@ -276,6 +285,8 @@ class Api:
     # A response header the spec declares for request ids (X-Request-ID, X-Snowflake-Request-ID...):
     # surfaced on every response and error.
     request_id_header: str = ""
+    # The OAuth2 password flow's token URL, when the spec offers one (PasswordAuth's default).
+    token_url: str = ""
 
     @property
     def operations(self) -> tuple[Operation, ...]:

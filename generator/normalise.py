@@ -18,6 +18,7 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 STR = ir.Primitive("str")
 _FORMATS = {"date-time": "datetime", "datetime": "datetime", "date": "date", "binary": "bytes"}
+_CLIENT_HEADERS = frozenset({"accept", "content-type", "authorization"})
 # Names the generated package defines next to the groups on ``Client``.
 _CLIENT_ATTRS = frozenset({"close", "request", "with_options", "base_url", "aclose"})
 
@@ -102,7 +103,50 @@ class Normaliser:
                 continue
             for variant_at, value in self._variants(key, schema, at, components):
                 tags.setdefault(variant_at, (schema["discriminator"]["propertyName"], value))
+        for variant_at, tag in self._const_tagged_variants():
+            tags.setdefault(variant_at, tag)
         return tags
+
+    def _const_tagged_variants(self) -> list[tuple[Location, tuple[str, str]]]:
+        """``oneOf``/``anyOf`` lists whose alternatives are objects told apart only by a property
+        with a distinct ``const`` (OpenAPI 3.1, FastAPI's bulk actions: ``action: const create``):
+        a discriminator in all but name."""
+        found: list[tuple[Location, tuple[str, str]]] = []
+        stack: list[tuple[Any, Location]] = [(self.spec.data, self.spec.root)]
+        while stack:
+            node, at = stack.pop()
+            if isinstance(node, list):
+                stack.extend((v, at.child(i)) for i, v in enumerate(node) if isinstance(v, (dict, list)))
+                continue
+            if not isinstance(node, dict):
+                continue
+            stack.extend((v, at.child(str(k))) for k, v in node.items() if isinstance(v, (dict, list)))
+            keyword = "oneOf" if "oneOf" in node else "anyOf" if "anyOf" in node else None
+            options = node.get(keyword) if keyword else None
+            if not isinstance(options, list) or len(options) < 2 or "discriminator" in node:
+                continue
+            if not all(isinstance(o, dict) and "$ref" in o for o in options):
+                continue
+            targets = [self.docs.deref(o, at.child(keyword, i)) for i, o in enumerate(options)]  # type: ignore[arg-type]
+            consts = [
+                (
+                    {
+                        k: v["const"]
+                        for k, v in (t.get("properties") or {}).items()
+                        if isinstance(v, dict) and isinstance(v.get("const"), str)
+                    }
+                    if isinstance(t, dict)
+                    else {}
+                )
+                for t, _ in targets
+            ]
+            shared = set.intersection(*(set(c) for c in consts))
+            for field in sorted(shared):
+                values = [c[field] for c in consts]
+                if len(set(values)) == len(values):
+                    found += [(t_at, (field, value)) for (_, t_at), value in zip(targets, values, strict=True)]
+                    break
+        return found
 
     def _variants(
         self, key: str, schema: dict[str, Any], at: Location, components: list[tuple[str, Any, Location]]
@@ -329,8 +373,10 @@ class Normaliser:
         maps = [o for o in flat if isinstance(o, ir.MapOf)]
         tagged = None
         by_fields = False
-        if structs and tag_field and all(self._tags_of(o) == tag_field for o in structs) and not maps:
-            tagged = tag_field if len(structs) > 1 else None
+        struct_tags = {self._tags_of(o) for o in structs}
+        common_tag = next(iter(struct_tags)) if len(struct_tags) == 1 else None
+        if structs and common_tag and tag_field in (None, common_tag) and not maps:
+            tagged = common_tag if len(structs) > 1 else None
         elif len(structs) + len(maps) > 1:
             if maps:
                 flat = _collapse([*structs, *maps], ir.MapOf(ir.ANY), flat)
@@ -443,10 +489,7 @@ class Normaliser:
             write_only = self._flag(prop, prop_at, "writeOnly")
             if (field_mode == "request" and read_only) or (tag and wire == tag[0]):
                 continue
-            t = self.type_of(prop, prop_at, f"{class_}{pascal_case(wire)}", field_mode)
-            if isinstance(t, ir.UnionOf) and t.by_fields:
-                # msgspec cannot choose between untagged structs inside a struct: keep the object.
-                t = self._nullable(ir.MapOf(ir.ANY)) if ir.NONE in t.options else ir.MapOf(ir.ANY)
+            t = _decodable(self.type_of(prop, prop_at, f"{class_}{pascal_case(wire)}", field_mode))
             description = prop.get("description", "") if isinstance(prop, dict) else ""
             fields.append(
                 ir.Field(
@@ -529,6 +572,8 @@ class Normaliser:
             location = param["in"]
             if location not in ("path", "query", "header"):
                 continue  # cookie parameters are left to the caller's http client
+            if location == "header" and str(param["name"]).lower() in _CLIENT_HEADERS:
+                continue  # content negotiation and auth are the client's job (accept=, auth=)
             schema = param.get("schema")
             schema_at = param_at.child("schema")
             if schema is None and isinstance(param.get("content"), dict) and param["content"]:
@@ -575,6 +620,7 @@ class Normaliser:
         responses = self._responses(operation, at, op_class)
         success = [r for r in responses if r.is_success]
         accepts = self._accepts(success)
+        ndjson = next((c for r in success for c in r.contents if c.kind == "ndjson"), None)
         result = self._result_type(success)
         update_mask = next((p for p in params if p.wire_name == "update_mask" and p.location == "query"), None)
         return ir.Operation(
@@ -595,6 +641,7 @@ class Normaliser:
             update_mask=update_mask if body is not None and body.model else None,
             pagination=self._pagination(params, result) if method == "get" else None,
             link_pagination=self._link_pagination(responses) if method == "get" else None,
+            stream=ir.Stream("", ndjson.media_type) if ndjson else None,
             polls_location=any(r.status == "202" and "location" in (h.lower() for h in r.headers) for r in responses),
         )
 
@@ -665,7 +712,8 @@ class Normaliser:
         for response in success:
             for content in response.contents:
                 seen.setdefault(content.media_type, content)
-        return tuple(sorted(seen.values(), key=lambda c: c.kind != "json"))
+        # ndjson is offered by a streaming twin method, not through accept=
+        return tuple(sorted((c for c in seen.values() if c.kind != "ndjson"), key=lambda c: c.kind != "json"))
 
     def _result_type(self, success: list[ir.Response]) -> ir.TypeExpr:
         types: list[ir.TypeExpr] = []
@@ -742,8 +790,18 @@ class Normaliser:
                 links = op.link_pagination
                 if links is not None:
                     links = replace(links, iterator_name=method_names.take(f"iter_{stem}"))
+                stream = op.stream
+                if stream is not None:
+                    stream = replace(stream, method_name=method_names.take(f"{named[id(op)]}_stream"))
                 renamed.append(
-                    replace(op, py_name=named[id(op)], group=tags[group], pagination=pagination, link_pagination=links)
+                    replace(
+                        op,
+                        py_name=named[id(op)],
+                        group=tags[group],
+                        pagination=pagination,
+                        link_pagination=links,
+                        stream=stream,
+                    )
                 )
             attr = tags[group]
             built.append(
@@ -751,6 +809,7 @@ class Normaliser:
             )
         info = self.spec.data.get("info") or {}
         base_path, default_server = self._server()
+        security = self._security()
         return ir.Api(
             title=str(info.get("title") or "API"),
             version=str(info.get("version") or ""),
@@ -762,8 +821,9 @@ class Normaliser:
             models=tuple(sorted(self.models.values(), key=lambda m: m.name)),
             enums=tuple(sorted(self.enums.values(), key=lambda e: e.name)),
             aliases=tuple(sorted(self.aliases.values(), key=lambda a: a.name)),
-            security_schemes=self._security(),
+            security_schemes=security,
             request_id_header=self._request_id_header(operations),
+            token_url=next((scheme.token_url for scheme in security if scheme.token_url), ""),
         )
 
     def _server(self) -> tuple[str, str]:
@@ -796,6 +856,20 @@ class Normaliser:
                 )
             )
         return tuple(out)
+
+
+def _decodable(t: ir.TypeExpr) -> ir.TypeExpr:
+    """msgspec cannot choose between untagged structs inside a struct (at any depth): such a union
+    is kept as the JSON object it is."""
+    if isinstance(t, ir.UnionOf):
+        if t.by_fields:
+            return ir.UnionOf((ir.MapOf(ir.ANY), ir.NONE)) if ir.NONE in t.options else ir.MapOf(ir.ANY)
+        return ir.UnionOf(tuple(_decodable(o) for o in t.options), t.tagged, t.by_fields)
+    if isinstance(t, ir.ListOf):
+        return ir.ListOf(_decodable(t.item))
+    if isinstance(t, ir.MapOf):
+        return ir.MapOf(_decodable(t.value))
+    return t
 
 
 def _options(t: ir.TypeExpr) -> tuple[ir.TypeExpr, ...]:

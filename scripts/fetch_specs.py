@@ -24,6 +24,11 @@ SOURCES: dict[str, tuple[str, str, str]] = {
     "2.7.3": ("apache-airflow", "airflow/api_connexion/openapi/v1.yaml", "v1.yaml"),
     "2.9.3": ("apache-airflow", "airflow/api_connexion/openapi/v1.yaml", "v1.yaml"),
     "2.10.5": ("apache-airflow", "airflow/api_connexion/openapi/v1.yaml", "v1.yaml"),
+    "3.3.2": (
+        "apache-airflow-core",
+        "airflow/api_fastapi/core_api/openapi/v2-rest-api-generated.yaml",
+        "v2-rest-api-generated.yaml",
+    ),
 }
 
 NOTICE = """Apache Airflow, Copyright The Apache Software Foundation, licensed under the Apache License,

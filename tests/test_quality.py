@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AIRFLOW_TARGETS, ROOT, SPECS, run_cli
+from tests.conftest import COMMITTED, ROOT, SPECS, run_cli
 
 OVERLAY = SPECS / "overlays" / "airflow-2-fixes.yaml"
 # operations per Airflow version, as counted in ../shared/docs/AIRFLOW-FACTS.md
@@ -39,7 +39,7 @@ def mypy_strict(folders_and_packages: list[tuple[Path, str]], cache: Path) -> su
 
 @pytest.mark.slow
 def test_committed_clients_pass_mypy_strict(tmp_path: Path) -> None:
-    targets = [(folder, package) for package, folder in AIRFLOW_TARGETS.values()]
+    targets = [(folder, package) for package, folder in COMMITTED.values()]
     targets.append((ROOT / "tests" / "golden" / "focused", "focused_client"))
     result = mypy_strict(targets, tmp_path / "cache")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -77,7 +77,7 @@ def test_other_airflow_2x_specs_generate_import_and_type_check(tmp_path: Path) -
 
 
 def test_generated_python_is_black_clean() -> None:
-    files = [p for _, folder in AIRFLOW_TARGETS.values() for p in folder.rglob("*.py")]
+    files = [p for _, folder in COMMITTED.values() for p in folder.rglob("*.py")]
     assert len(files) >= 14
     result = tool("black", "--check", "--line-length", "100", "--target-version", "py310", *files)
     assert result.returncode == 0, result.stderr
@@ -92,7 +92,7 @@ def test_runtime_source_is_black_clean() -> None:
 def test_generate_check_is_clean_on_the_committed_output() -> None:
     result = run_cli("generate", "--check")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("(up to date)") == len(AIRFLOW_TARGETS)
+    assert result.stdout.count("(up to date)") == len(COMMITTED)
 
 
 def test_generate_check_reports_stale_files_and_touches_nothing(tmp_path: Path) -> None:
@@ -136,7 +136,7 @@ def test_generation_is_byte_for_byte_deterministic(tmp_path: Path) -> None:
 def test_generated_code_is_ruff_clean() -> None:
     """A fixed rule set (not the installed ruff's defaults), so a ruff upgrade cannot move the bar;
     line length is black's business (docstrings hold the spec's prose as written)."""
-    folders = [folder for _, folder in AIRFLOW_TARGETS.values()] + [ROOT / "tests" / "golden"]
+    folders = [folder for _, folder in COMMITTED.values()] + [ROOT / "tests" / "golden"]
     result = tool(
         "ruff", "check", "--isolated", "--select", "E,F,W,I,UP,B", "--ignore", "E501",
         "--target-version", "py310", "--line-length", "100", *folders,

@@ -19,6 +19,7 @@ from ._runtime import (
     ClientError,
     ConflictError,
     NotFoundError,
+    PasswordAuth,
     PermissionDeniedError,
     PollTimeoutError,
     RateLimitError,
@@ -29,7 +30,7 @@ from ._runtime import (
     UnsafeLocationError,
     UnsetType,
 )
-from .client import AsyncClient, Client
+from .client import TOKEN_URL, AsyncClient, Client
 
 __all__ = [
     "UNSET",
@@ -47,11 +48,13 @@ __all__ = [
     "ClientError",
     "ConflictError",
     "NotFoundError",
+    "PasswordAuth",
     "PermissionDeniedError",
     "PollTimeoutError",
     "RateLimitError",
     "RequestOptions",
     "ServerError",
+    "TOKEN_URL",
     "UnexpectedStatusError",
     "UnprocessableEntityError",
     "UnsafeLocationError",

@@ -23,6 +23,8 @@ __all__ = ["AsyncClient", "AsyncRawResponses", "Client", "RawResponses"]
 BASE_PATH = "/api/v1"
 USER_AGENT = "airflow_rest_2_2_4/1.0.0 clientgen/0.1.0"
 REQUEST_ID_HEADER = None
+# The spec's OAuth2 password flow token URL, for PasswordAuth(user, password, token_url=TOKEN_URL).
+TOKEN_URL = None
 
 
 class RawResponses:
