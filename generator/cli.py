@@ -31,6 +31,17 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--force", action="store_true", help="replace an output directory clientgen did not make")
     gen.add_argument("--config", type=Path, help="pyproject.toml holding [tool.clientgen] (default: nearest)")
 
+    dif = commands.add_parser(
+        "diff",
+        help="what changes for code using the client when the spec goes from OLD to NEW",
+        description="Compares the clients two specs produce; exits 1 when any change is breaking.",
+    )
+    dif.add_argument("old", type=Path)
+    dif.add_argument("new", type=Path)
+    dif.add_argument("--old-overlay", action="append", type=Path, default=[])
+    dif.add_argument("--new-overlay", action="append", type=Path, default=[])
+    dif.add_argument("--format", choices=["markdown", "json"], default="markdown")
+
     val = commands.add_parser("validate", help="validate a spec and report")
     val.add_argument("spec", type=Path)
     val.add_argument("--overlay", action="append", type=Path, default=[])
@@ -92,11 +103,26 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _diff(args: argparse.Namespace) -> int:
+    from generator.diff import as_json, diff, markdown
+    from generator.loader import load_spec
+    from generator.normalise import normalise
+
+    old = normalise(load_spec(args.old, tuple(args.old_overlay)))
+    new = normalise(load_spec(args.new, tuple(args.new_overlay)))
+    changes = diff(old, new)
+    labels = (f"{_rel(args.old)} ({old.title} {old.version})", f"{_rel(args.new)} ({new.title} {new.version})")
+    print(as_json(changes, *labels) if args.format == "json" else markdown(changes, *labels), end="")
+    return 1 if any(c.breaking for c in changes) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "generate":
             return _generate(args)
+        if args.command == "diff":
+            return _diff(args)
         return _validate(args)
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
