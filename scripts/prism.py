@@ -52,10 +52,11 @@ def start(spec: Path, port: int | None = None, timeout: float = 60.0, dynamic: b
 
     ``dynamic`` answers with data generated from the schemas: the Snowflake spec's own examples break its
     date-time formats, so static answers would carry response violations that are not the client's."""
+    binary = install()  # first: it creates .local/prism, where the log goes
     port = port or _free_port()
     log = open(PREFIX / f"prism-{port}.log", "w")  # closed when the process ends
     process = subprocess.Popen(
-        [str(install()), "mock", str(spec), "-h", "127.0.0.1", "-p", str(port), *(["--dynamic"] if dynamic else [])],
+        [str(binary), "mock", str(spec), "-h", "127.0.0.1", "-p", str(port), *(["--dynamic"] if dynamic else [])],
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
