@@ -1,6 +1,6 @@
-"""Re-record tests/fixtures/airflow-2.10.5/ from a fresh, real Airflow 2.10.5 (one command):
+"""Re-record tests/fixtures/airflow-VERSION/ from a fresh, real Airflow (one command):
 
-    python scripts/record_airflow_fixtures.py [SCENARIO ...]
+    python scripts/record_airflow_fixtures.py [--version 2.10.5|3.3.2] [SCENARIO ...]
 
 Starts the server with scripts/airflow_server.py (installing it on first use), runs each scenario of
 tests/airflow2/scenarios.py through the generated client while recording, writes one JSON fixture per
@@ -19,20 +19,24 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import airflow_server  # noqa: E402
 
-from tests.airflow2.harness import FIXTURES, run_live  # noqa: E402
-from tests.airflow2.scenarios import SCENARIOS  # noqa: E402
+from tests.airflow2.harness import FLAVORS, run_live  # noqa: E402
 
 
-def main(names: list[str]) -> int:
-    server = airflow_server.start()
+def main(argv: list[str]) -> int:
+    version = "2.10.5"
+    if argv[:1] == ["--version"]:
+        version, argv = argv[1], argv[2:]
+    flavor = FLAVORS[version]
+    server = airflow_server.start(version)
     try:
-        for name in names or list(SCENARIOS):
+        for name in argv or list(flavor.scenarios):
             started = time.perf_counter()
-            exchanges = run_live(name, server.base_url, record=True)
+            exchanges = run_live(flavor, name, server.base_url, record=True)
             took = time.perf_counter() - started
-            print(f"{name}: {len(exchanges)} exchanges, {took:.1f} s -> {FIXTURES.relative_to(ROOT)}/{name}.json")
+            where = flavor.fixtures.relative_to(ROOT)
+            print(f"{name}: {len(exchanges)} exchanges, {took:.1f} s -> {where}/{name}.json")
     finally:
-        airflow_server.stop()
+        airflow_server.stop(version)
     return 0
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.airflow2.harness import FIXTURES, replay
+from tests.airflow2.harness import AIRFLOW2, replay
 from tests.airflow2.scenarios import SCENARIOS
+
+FIXTURES = AIRFLOW2.fixtures
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_scenario_replayed_from_recording(name: str) -> None:
-    transport = replay(name)
+    transport = replay(AIRFLOW2, name)
     assert transport.position > 0
 
 

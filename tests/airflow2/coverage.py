@@ -4,35 +4,34 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
-from tests.airflow2.harness import FIXTURES, package
-
-BASE_PATH = "/api/v1"
+from tests.airflow2.harness import AIRFLOW2, Flavor, package
 
 # Operations not exercised against the live server, and why (each is still covered offline by the
 # generated-client and runtime tests through httpx.MockTransport).
 OFFLINE_ONLY: dict[str, str] = {}
 
 
-def _patterns() -> list[tuple[str, str, re.Pattern[str]]]:
-    package()
+def _patterns(flavor: Flavor = AIRFLOW2) -> list[tuple[str, str, re.Pattern[str]]]:
+    package(flavor)
     import sys
 
-    endpoints = sys.modules["airflow_rest_2_10_5._endpoints"]
+    endpoints = sys.modules[f"{flavor.package}._endpoints"]
+    base_path = sys.modules[f"{flavor.package}.client"].BASE_PATH
     found = []
     for name, value in vars(endpoints).items():
         if name.isupper() and hasattr(value, "path"):
             regex = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(value.path))
-            found.append((name.lower(), value.method, re.compile(f"^{re.escape(BASE_PATH)}{regex}$")))
+            found.append((name.lower(), value.method, re.compile(f"^{re.escape(base_path)}{regex}$")))
     # a literal segment (~/dagRuns/list) beats a parameter in the same place
     found.sort(key=lambda item: item[2].pattern.count("[^/]+"))
     return found
 
 
-def exercised(fixtures: Path = FIXTURES) -> dict[str, set[str]]:
+def exercised(flavor: Flavor = AIRFLOW2) -> dict[str, set[str]]:
     """operation -> scenarios that called it."""
-    patterns = _patterns()
+    patterns = _patterns(flavor)
+    fixtures = flavor.fixtures
     used: dict[str, set[str]] = {}
     for path in sorted(fixtures.glob("*.json")):
         for exchange in json.loads(path.read_text())["exchanges"]:
@@ -44,5 +43,5 @@ def exercised(fixtures: Path = FIXTURES) -> dict[str, set[str]]:
     return used
 
 
-def all_operations() -> list[str]:
-    return sorted(op for op, _, _ in _patterns())
+def all_operations(flavor: Flavor = AIRFLOW2) -> list[str]:
+    return sorted(op for op, _, _ in _patterns(flavor))

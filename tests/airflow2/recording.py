@@ -4,7 +4,7 @@ A fixture is the ordered list of request/response pairs one scenario produced ag
 Replay serves the recorded responses in order and fails when the client sends anything other than what
 was recorded (method, path, query, JSON body), so a replayed scenario checks the client's requests too.
 Credentials never reach a fixture: Authorization/Cookie headers are dropped and any JSON field named
-``password`` is replaced, in requests and responses alike.
+``password`` or ``access_token`` is replaced, in requests and responses alike.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ import httpx
 KEPT_REQUEST_HEADERS = ("accept", "content-type")
 KEPT_RESPONSE_HEADERS = ("content-type", "location", "link", "retry-after", "www-authenticate")
 SCRUBBED = "<scrubbed>"
+SECRET_FIELDS = frozenset({"password", "access_token"})
 
 
 def scrub(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: SCRUBBED if k == "password" else scrub(v) for k, v in value.items()}
+        return {k: SCRUBBED if k in SECRET_FIELDS else scrub(v) for k, v in value.items()}
     if isinstance(value, list):
         return [scrub(v) for v in value]
     return value

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.airflow2.harness import ROOT, run_live
+from tests.airflow2.harness import AIRFLOW2, ROOT, run_live
 from tests.airflow2.scenarios import SCENARIOS
 
 pytestmark = pytest.mark.live
@@ -36,5 +36,5 @@ def airflow_url() -> Iterator[str]:
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_scenario_against_real_airflow(name: str, airflow_url: str) -> None:
-    exchanges = run_live(name, airflow_url)
+    exchanges = run_live(AIRFLOW2, name, airflow_url)
     assert exchanges, name
