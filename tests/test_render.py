@@ -100,9 +100,11 @@ HOSTILE = {
     },
 }
 
-ALLOWED_IMPORTS = {"__future__", "datetime", "typing", "collections.abc", "msgspec", "httpx", "asyncio", "base64",
-                   "email.utils", "enum", "logging", "random", "re", "threading", "time", "dataclasses",
-                   "urllib.parse", "collections"}  # fmt: skip
+ALLOWED_IMPORTS = {
+    "__future__", "datetime", "typing", "collections.abc", "msgspec", "msgspec.inspect", "httpx", "asyncio",
+    "base64", "email.utils", "enum", "logging", "random", "re", "threading", "time", "dataclasses",
+    "urllib.parse", "collections",
+}  # fmt: skip
 
 
 def test_hostile_spec_text_cannot_inject_code(tmp_path: Path) -> None:

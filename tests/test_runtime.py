@@ -551,3 +551,19 @@ def test_async_client_with_200_concurrent_tasks(pkg: ModuleType, loopback: str) 
             return [(job.job_id, job.name) for job in jobs]
 
     assert asyncio.run(run()) == [(f"job-{i}", f"name-{i}") for i in range(200)]
+
+
+def test_unknown_union_variant_is_left_out_not_fatal(pkg: ModuleType, caplog: pytest.LogCaptureFixture) -> None:
+    """A newer server may add a variant of a tagged union (a new schedule kind): the call still works;
+    the optional field holding it is left out (with a warning), list items of it are dropped."""
+    body = {"name": "n", "schedule": {"kind": "Weekly", "day": "mon"}, "state": "queued"}
+    _, handler = recorder(httpx.Response(200, json=body))
+    with caplog.at_level(logging.WARNING, logger="focused_client"):
+        job = make(pkg, handler).job.patch_job("j1", name="n")
+    assert job.name == "n" and job.schedule is pkg.UNSET and job.state == "queued"
+    assert "unknown variant" in caplog.text
+    _, handler = recorder(httpx.Response(200, json={"name": "n", "schedule": {"kind": "Every", "seconds": 2}}))
+    assert make(pkg, handler).job.patch_job("j1", name="n").schedule == pkg.models.Every(seconds=2)
+    _, handler = recorder(httpx.Response(200, json={"name": 7}))  # other mismatches still fail loudly
+    with pytest.raises(Exception, match="Expected `str`"):
+        make(pkg, handler).job.patch_job("j1", name="n")

@@ -7,8 +7,6 @@ multi-file spec in ../shared. Every request is validated against the spec; a vio
 
 from __future__ import annotations
 
-import datetime
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,27 +48,24 @@ def sf(snowflake_pkg: Any, prism_url: str, violations: list[str]) -> Any:
     return snowflake_pkg.Client(prism_url, auth=auth, http_client=http, max_retries=0)
 
 
-# Prism's dynamic answers are generated from the schemas; TaskSchedule.schedule_type is a free string there
-# (only the discriminator mapping names CRON_TYPE / MINUTES_TYPE), so the generator invents tags no server
-# sends. Operations returning a Task therefore get the spec's static examples, whose only fault is theirs:
-# date-times without a timezone in these three fields (response-side; nothing the client sent).
-STATIC = {"Prefer": "dynamic=false"}
-SPEC_EXAMPLE_FAULTS = {("created_on", "format"), ("last_committed_on", "format"), ("last_suspended_on", "format")}
-
-
 def test_all_sixteen_operations_without_violations(sf: Any, snowflake_pkg: Any, violations: list[str]) -> None:
+    """Prism answers with data generated from the schemas. TaskSchedule.schedule_type is a free string
+    there (only the discriminator mapping names CRON_TYPE / MINUTES_TYPE), so Prism may invent a tag no
+    client knows: the client then leaves that optional field out instead of failing (as for a newer server)."""
     m = snowflake_pkg.models
-    static = snowflake_pkg.RequestOptions(headers=STATIC)
     task = m.TaskRequest(
         name="clientgen_task", definition="select 1", warehouse="wh", schedule=m.MinutesSchedule(minutes=10)
     )
     results = {
+        "list_tasks": sf.task.list_tasks("db", "sc", root_only=True, like="client%", show_limit=10, from_name="a"),
         "create_task": sf.task.create_task("db", "sc", task, create_mode=m.CreateMode.ERROR_IF_EXISTS),
         "create_or_alter_task": sf.task.create_or_alter_task("db", "sc", "clientgen_task", task),
+        "fetch_task": sf.task.fetch_task("db", "sc", "clientgen_task"),
         "delete_task": sf.task.delete_task("db", "sc", "clientgen_task", if_exists=True),
         "execute_task": sf.task.execute_task("db", "sc", "clientgen_task", retry_last=False),
         "resume_task": sf.task.resume_task("db", "sc", "clientgen_task"),
         "suspend_task": sf.task.suspend_task("db", "sc", "clientgen_task"),
+        "fetch_task_dependents": sf.task.fetch_task_dependents("db", "sc", "clientgen_task", recursive=True),
         "get_complete_graphs": sf.task.get_complete_graphs(
             "db", "sc", "clientgen_task", result_limit=5, error_only=False
         ),
@@ -87,25 +82,12 @@ def test_all_sixteen_operations_without_violations(sf: Any, snowflake_pkg: Any, 
         results["get_complete_graphs_deprecated"] = sf.task.get_complete_graphs_deprecated("db", "sc", "clientgen_task")
     with pytest.warns(DeprecationWarning):
         results["get_current_graphs_deprecated"] = sf.task.get_current_graphs_deprecated("db", "sc", "clientgen_task")
-    assert violations == []  # dynamic answers: nothing wrong in any request or response
-
-    results["list_tasks"] = sf.task.list_tasks(
-        "db", "sc", root_only=True, like="client%", show_limit=10, options=static
-    )
-    results["fetch_task"] = sf.task.fetch_task("db", "sc", "clientgen_task", options=static)
-    results["fetch_task_dependents"] = sf.task.fetch_task_dependents("db", "sc", "t", recursive=True, options=static)
     assert len(results) == 16
-    found = set()
-    for line in violations:
-        for v in json.loads(line.split(": ", 1)[1]):
-            assert v["location"][0] == "response", line  # never a request violation
-            found.add((v["location"][-1], v["code"]))
-    assert found <= SPEC_EXAMPLE_FAULTS, found
+    assert violations == []  # not one request or response Prism found at odds with the spec
 
     fetched = results["fetch_task"]
-    assert isinstance(fetched, m.Task) and fetched.name == "name_example"
-    assert isinstance(fetched.schedule, m.MinutesSchedule) and fetched.schedule.minutes == 10
-    assert isinstance(fetched.created_on, datetime.datetime)
+    assert isinstance(fetched, m.Task) and isinstance(fetched.name, str) and isinstance(fetched.definition, str)
+    assert fetched.schedule is snowflake_pkg.UNSET or isinstance(fetched.schedule, (m.CronSchedule, m.MinutesSchedule))
     assert all(isinstance(t, m.Task) for t in results["list_tasks"] + results["fetch_task_dependents"])
     assert all(isinstance(r, m.TaskRun) for r in results["get_complete_graphs"])
     for name in ("create_task", "delete_task", "execute_task", "resume_task", "suspend_task", "set_tags", "unset_tags"):

@@ -545,10 +545,62 @@ def decode_body(response: httpx.Response, responses: Mapping[str, Any]) -> Any:
     if _is_json(response) and target is not str:
         if isinstance(target, FieldsUnion):
             return target.decode(response.content)
-        return _decoder(target).decode(response.content)
+        try:
+            return _decoder(target).decode(response.content)
+        except msgspec.ValidationError:
+            return _decode_tolerating_unknown_tags(response.content, target)
     if target is bytes:
         return response.content
     return response.text
+
+
+def _decode_tolerating_unknown_tags(content: bytes, target: Any) -> Any:
+    """Decode an answer that names a variant of a tagged union this client does not know (a newer
+    server added one): the optional field or list item holding it is left out, with a warning, rather
+    than failing the whole call. Any other mismatch still raises."""
+    import msgspec.inspect as mi
+
+    raw = msgspec.json.decode(content)
+
+    def variants(kind: Any) -> list[Any]:
+        options = kind.types if isinstance(kind, mi.UnionType) else (kind,)
+        return [t for t in options if isinstance(t, mi.StructType) and t.tag_field]
+
+    def known(value: Any, kind: Any) -> bool:
+        tagged = variants(kind)
+        if not tagged or not isinstance(value, dict):
+            return True
+        return value.get(tagged[0].tag_field) in {t.tag for t in tagged}
+
+    def walk(value: Any, kind: Any) -> None:
+        if isinstance(kind, mi.StructType) and isinstance(value, dict):
+            for f in kind.fields:
+                if f.encode_name not in value:
+                    continue
+                item = value[f.encode_name]
+                if not known(item, f.type) and not f.required:
+                    logger.warning(
+                        "left out %s: unknown variant %r", f.encode_name, item.get("type", item)
+                    )
+                    del value[f.encode_name]
+                else:
+                    walk(item, f.type)
+        elif isinstance(kind, mi.ListType) and isinstance(value, list):
+            value[:] = [v for v in value if known(v, kind.item_type)]
+            for item in value:
+                walk(item, kind.item_type)
+        elif isinstance(kind, mi.DictType) and isinstance(value, dict):
+            for item in value.values():
+                walk(item, kind.value_type)
+        elif isinstance(kind, mi.UnionType) and isinstance(value, dict):
+            for option in kind.types:
+                if isinstance(option, mi.StructType) and (
+                    not option.tag_field or value.get(option.tag_field) == option.tag
+                ):
+                    walk(value, option)
+
+    walk(raw, mi.type_info(target))
+    return msgspec.convert(raw, target)
 
 
 def redact_url(url: httpx.URL | str) -> str:
