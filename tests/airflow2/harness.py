@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -69,6 +71,24 @@ def replay(flavor: Flavor, name: str) -> ReplayTransport:
     flavor.scenarios[name](_ctx(flavor, REPLAY_URL, transport, live=False))
     assert transport.finished, f"{name}: {len(transport.exchanges) - transport.position} recorded exchanges unused"
     return transport
+
+
+@contextmanager
+def live_server(version: str, env_var: str) -> Iterator[str]:
+    """A server for the live suites: the one ``env_var`` names (a fresh one of yours), else one that
+    scripts/airflow_server.py installs, starts and afterwards stops."""
+    given = os.environ.get(env_var)
+    if given:
+        yield given
+        return
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import airflow_server
+
+    server = airflow_server.start(version)
+    try:
+        yield server.base_url
+    finally:
+        airflow_server.stop(version)
 
 
 def server_from_state(version: str) -> str | None:

@@ -6,13 +6,11 @@ started yourself (a fresh one: the scenarios create named resources), set CLIENT
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 
 import pytest
 
-from tests.airflow2.harness import AIRFLOW2, ROOT, run_live
+from tests.airflow2.harness import AIRFLOW2, live_server, run_live
 from tests.airflow2.scenarios import SCENARIOS
 
 pytestmark = pytest.mark.live
@@ -20,18 +18,8 @@ pytestmark = pytest.mark.live
 
 @pytest.fixture(scope="module")
 def airflow_url() -> Iterator[str]:
-    given = os.environ.get("CLIENTGEN_AIRFLOW2_URL")
-    if given:
-        yield given
-        return
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import airflow_server
-
-    server = airflow_server.start()
-    try:
-        yield server.base_url
-    finally:
-        airflow_server.stop()
+    with live_server("2.10.5", "CLIENTGEN_AIRFLOW2_URL") as url:
+        yield url
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))

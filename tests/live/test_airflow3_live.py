@@ -5,31 +5,19 @@ Set CLIENTGEN_AIRFLOW3_URL to use a fresh server of your own instead.
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 
 import pytest
 
-from tests.airflow2.harness import AIRFLOW3, ROOT, run_live
+from tests.airflow2.harness import AIRFLOW3, live_server, run_live
 
 pytestmark = pytest.mark.live
 
 
 @pytest.fixture(scope="module")
 def airflow_url() -> Iterator[str]:
-    given = os.environ.get("CLIENTGEN_AIRFLOW3_URL")
-    if given:
-        yield given
-        return
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import airflow_server
-
-    server = airflow_server.start("3.3.2")
-    try:
-        yield server.base_url
-    finally:
-        airflow_server.stop("3.3.2")
+    with live_server("3.3.2", "CLIENTGEN_AIRFLOW3_URL") as url:
+        yield url
 
 
 @pytest.mark.parametrize("name", list(AIRFLOW3.scenarios))

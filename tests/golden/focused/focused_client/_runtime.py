@@ -60,6 +60,7 @@ __all__ = [
 T = TypeVar("T")
 P = TypeVar("P")
 R = TypeVar("R")
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
 Params = ParamSpec("Params")
 S = TypeVar("S", bound=msgspec.Struct)
 
@@ -740,7 +741,9 @@ def _send_with_retries(send: _Send, max_retries: int) -> Plan[httpx.Response]:
         return outcome
 
 
-class _BaseClient:
+class _BaseClient(Generic[H]):
+    """What both transports share; ``H`` is the httpx client class they drive."""
+
     def __init__(
         self,
         base_url: str,
@@ -750,6 +753,7 @@ class _BaseClient:
         auth: httpx.Auth | None,
         timeout: TimeoutTypes,
         headers: Mapping[str, str] | None,
+        http_client: H | None,
         max_retries: int,
         user_agent: str,
         request_id_header: str | None = None,
@@ -769,6 +773,11 @@ class _BaseClient:
         self._headers = {"User-Agent": user_agent, "Accept": default_accept, **(headers or {})}
         self.max_retries = max_retries
         self._request_id_header = request_id_header
+        self._owns_http = http_client is None
+        # Created on first use: constructing an httpx client loads its connection machinery and
+        # TLS context, which a client that is built but not yet used should not pay for.
+        self._http: H | None = http_client
+        self._http_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={redact_url(self.base_url)!r})"
@@ -885,39 +894,8 @@ def _items(data: Any) -> list[Any]:
     return data if isinstance(data, list) else []
 
 
-class BaseSyncClient(_BaseClient):
+class BaseSyncClient(_BaseClient[httpx.Client]):
     """The synchronous transport: one pooled ``httpx.Client``, safe to share between threads."""
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        base_path: str,
-        default_accept: str,
-        auth: httpx.Auth | None,
-        timeout: TimeoutTypes,
-        headers: Mapping[str, str] | None,
-        http_client: httpx.Client | None,
-        max_retries: int,
-        user_agent: str,
-        request_id_header: str | None = None,
-    ) -> None:
-        super().__init__(
-            base_url,
-            base_path=base_path,
-            default_accept=default_accept,
-            auth=auth,
-            timeout=timeout,
-            headers=headers,
-            max_retries=max_retries,
-            user_agent=user_agent,
-            request_id_header=request_id_header,
-        )
-        self._owns_http = http_client is None
-        # Created on first use: constructing an httpx client loads its connection machinery and
-        # TLS context, which a client that is built but not yet used should not pay for.
-        self._http: httpx.Client | None = http_client
-        self._http_lock = threading.Lock()
 
     def _http_client(self) -> httpx.Client:
         http = self._http
@@ -1067,36 +1045,8 @@ class BaseSyncClient(_BaseClient):
             call = self._next_page(call, page, seen)
 
 
-class BaseAsyncClient(_BaseClient):
+class BaseAsyncClient(_BaseClient[httpx.AsyncClient]):
     """The asynchronous transport: one pooled ``httpx.AsyncClient``, safe for concurrent tasks."""
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        base_path: str,
-        default_accept: str,
-        auth: httpx.Auth | None,
-        timeout: TimeoutTypes,
-        headers: Mapping[str, str] | None,
-        http_client: httpx.AsyncClient | None,
-        max_retries: int,
-        user_agent: str,
-        request_id_header: str | None = None,
-    ) -> None:
-        super().__init__(
-            base_url,
-            base_path=base_path,
-            default_accept=default_accept,
-            auth=auth,
-            timeout=timeout,
-            headers=headers,
-            max_retries=max_retries,
-            user_agent=user_agent,
-            request_id_header=request_id_header,
-        )
-        self._owns_http = http_client is None
-        self._http: httpx.AsyncClient | None = http_client  # created on first use, as above
 
     def _http_client(self) -> httpx.AsyncClient:
         if self._http is None:
