@@ -17,6 +17,7 @@ from generator.writer import (
     format_sources,
     is_current,
     manifest_text,
+    preload_formatter,
     read_manifest,
     write_tree,
 )
@@ -62,6 +63,7 @@ def generate(target: Target, *, check: bool = False, force: bool = False) -> Res
     from generator.render import render_package
 
     validation = start_validation(spec)  # runs beside the rendering below
+    preload_formatter()
     try:
         api = normalise(spec)
         texts = format_sources(render_package(api, target.package))

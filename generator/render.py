@@ -87,39 +87,60 @@ def header(api: ir.Api, comment: str = "#") -> str:
 # -- imports ------------------------------------------------------------------------------------
 
 
+_STRINGS_AND_COMMENTS = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|#[^\n]*'
+)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ALL = re.compile(r"^__all__ = \[(.*?)^\]", re.M | re.S)
+
+
 def prune_imports(source: str) -> str:
     """Drop imported names the module does not use, keeping black's layout.
 
     Templates import everything a module of their kind may need; a given spec uses only part of
-    it, and an unused import is lint. Names listed in ``__all__`` count as used (re-exports).
+    it, and an unused import is lint. Names listed in ``__all__`` count as used (re-exports). Only the
+    import block is parsed; uses are the identifiers of the rest, strings and comments left out.
     """
-    tree = ast.parse(source)
-    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
-            used |= {e.value for e in ast.walk(node.value) if isinstance(e, ast.Constant) and isinstance(e.value, str)}
     lines = source.split("\n")
-    imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    first = next(i for i, line in enumerate(lines) if line.startswith(("import ", "from ")))
+    last = first
+    i = first
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith(("import ", "from ")):
+            if line.endswith("("):
+                while not lines[i].startswith(")"):
+                    i += 1
+            last = i
+        elif line.strip():
+            break
+        i += 1
+    imports = ast.parse("\n".join(lines[first : last + 1])).body
+    rest = "\n".join(lines[last + 1 :])
+    used = set(_IDENTIFIER.findall(_STRINGS_AND_COMMENTS.sub(" ", rest)))
+    for block in _ALL.findall(rest):
+        used |= set(re.findall(r'"([^"]+)"', block))
     edits: list[tuple[int, int, str | None]] = []
-    for node in tree.body:
+    for node in imports:
         if isinstance(node, ast.ImportFrom) and node.module == "__future__":
             continue
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             kept = [a for a in node.names if (a.asname or a.name).split(".")[0] in used]
             if len(kept) == len(node.names):
                 continue
-            edits.append((node.lineno - 1, node.end_lineno or node.lineno, _import_text(node, kept) if kept else None))
-    for start, end, text in reversed(edits):
-        lines[start:end] = [] if text is None else text.split("\n")
+            end = node.end_lineno or node.lineno
+            edits.append((first + node.lineno - 1, first + end, _import_text(node, kept) if kept else None))
+    for begin, stop, text in reversed(edits):
+        lines[begin:stop] = [] if text is None else text.split("\n")
     if edits:
         # A dropped statement can leave two blank lines inside the import block; keep one.
-        first, last = imports[0].lineno - 1, max(e[1] for e in edits)
-        while first < last < len(lines) and last - first > 0:
-            if lines[first] == "" and first + 1 < len(lines) and lines[first + 1] == "":
-                del lines[first]
-                last -= 1
+        top, bottom = first, max(e[1] for e in edits)
+        while top < bottom < len(lines) and bottom - top > 0:
+            if lines[top] == "" and top + 1 < len(lines) and lines[top + 1] == "":
+                del lines[top]
+                bottom -= 1
             else:
-                first += 1
+                top += 1
     return "\n".join(lines)
 
 
