@@ -66,7 +66,7 @@ def _black_mode() -> Any:
 def preload_formatter() -> None:
     """Import black now, so the worker processes forked to format inherit it instead of each
     importing it again (about 60 ms of CPU apiece)."""
-    import black  # noqa: F401
+    import black
     import black.mode  # noqa: F401
 
 
