@@ -101,6 +101,59 @@ def dag_runs_and_task_instances(ctx: Ctx) -> None:
     c.dag.patch_dag(dag_id, is_paused=True)
 
 
+def mapped_task_instances(ctx: Ctx) -> None:
+    c, m = ctx.client, ctx.models
+    dag_id, run_id = "example_dynamic_task_mapping", "clientgen:mapped+1"
+    c.dag.patch_dag(dag_id, is_paused=False)
+    c.dag_run.trigger_dag_run(dag_id, dag_run_id=run_id, logical_date=None)
+    updates = list(c.dag_run.wait_dag_run_until_finished_stream(dag_id, run_id, interval=1))
+    assert updates[-1]["state"] == "success"
+    mapped = c.task_instance.get_mapped_task_instances(dag_id, run_id, "add_one")
+    assert mapped.total_entries == 3 and sorted(t.map_index for t in mapped.task_instances) == [0, 1, 2]
+    one = c.task_instance.get_mapped_task_instance(dag_id, run_id, "add_one", 1)
+    assert one.map_index == 1 and one.state == m.TaskInstanceState.SUCCESS
+    tries = c.task_instance.get_mapped_task_instance_tries(dag_id, run_id, "add_one", 1)
+    assert tries.total_entries == 1
+    second = c.x_com.get_xcom_entry(dag_id, run_id, "add_one", "return_value", map_index=1)
+    assert second.map_index == 1 and str(second.value) == "3"  # add_one(2)
+    c.dag.patch_dag(dag_id, is_paused=True)
+
+
+def assets(ctx: Ctx) -> None:
+    c, m = ctx.client, ctx.models
+    listed = c.asset.get_assets(uri_pattern="dag1/output_1")
+    assert [a.uri for a in listed.assets] == ["s3://dag1/output_1.txt"]
+    asset = c.asset.get_asset(listed.assets[0].id)
+    assert asset.uri == "s3://dag1/output_1.txt" and asset.name
+    event = c.asset.create_asset_event(asset_id=asset.id, extra={"from": "clientgen"})
+    assert isinstance(event, m.AssetEventResponse) and event.asset_id == asset.id and event.extra["from"] == "clientgen"
+    events = c.asset.get_asset_events(asset_id=asset.id)
+    assert events.total_entries >= 1 and events.asset_events[-1].extra["from"] == "clientgen"
+
+
+def administration(ctx: Ctx) -> None:
+    c, pkg = ctx.client, ctx.pkg
+    logs = c.event_log.get_event_logs(limit=5, order_by=["-id"])
+    assert logs.total_entries >= 1 and len(logs.event_logs) <= 5
+    one = c.event_log.get_event_log(logs.event_logs[0].event_log_id)
+    assert one.event_log_id == logs.event_logs[0].event_log_id and isinstance(one.when, datetime.datetime)
+    errors = c.import_error.get_import_errors()
+    assert errors.total_entries == len(errors.import_errors) == 0
+    with pytest.raises(pkg.NotFoundError):
+        c.import_error.get_import_error(999999)
+    with pytest.raises(pkg.PermissionDeniedError):  # expose_config is off by default
+        c.config.get_config()
+    assert c.plugin.get_plugins().total_entries >= 0
+    assert "apache-airflow-providers-standard" in [
+        p.package_name for p in c.provider.get_providers(limit=100).providers
+    ]
+    jobs = c.job.get_jobs(is_alive=True)
+    assert {"SchedulerJob"} <= {j.job_type for j in jobs.jobs}
+    versions = c.dag_version.get_dag_versions("example_bash_operator")
+    assert versions.total_entries >= 1 and versions.dag_versions[0].version_number == 1
+    assert c.dag_version.get_dag_version("example_bash_operator", 1).dag_id == "example_bash_operator"
+
+
 def variables(ctx: Ctx) -> None:
     c, pkg = ctx.client, ctx.pkg
     key = "clientgen_settings"
@@ -157,5 +210,17 @@ def errors(ctx: Ctx) -> None:
 
 
 SCENARIOS: dict[str, Callable[[Ctx], None]] = {
-    fn.__name__: fn for fn in (monitoring, dags, dag_runs_and_task_instances, variables, connections, pools, errors)
+    fn.__name__: fn
+    for fn in (
+        monitoring,
+        dags,
+        dag_runs_and_task_instances,
+        mapped_task_instances,
+        assets,
+        administration,
+        variables,
+        connections,
+        pools,
+        errors,
+    )
 }
