@@ -276,7 +276,6 @@ class Api:
     description: str
     spec_sha256: str
     base_path: str  # path part of the first server URL, e.g. /api/v1 (empty when absolute paths)
-    default_server: str  # the first absolute server URL, if the spec gives one
     groups: tuple[Group, ...]
     models: tuple[Model, ...]
     enums: tuple[EnumModel, ...]

@@ -808,15 +808,13 @@ class Normaliser:
                 ir.Group(attr, pascal_case(attr) + "Api", group, tuple(sorted(renamed, key=lambda o: o.py_name)))
             )
         info = self.spec.data.get("info") or {}
-        base_path, default_server = self._server()
         security = self._security()
         return ir.Api(
             title=str(info.get("title") or "API"),
             version=str(info.get("version") or ""),
             description=str(info.get("description") or ""),
             spec_sha256=self.spec.sha256,
-            base_path=base_path,
-            default_server=default_server,
+            base_path=self._base_path(),
             groups=tuple(built),
             models=tuple(sorted(self.models.values(), key=lambda m: m.name)),
             enums=tuple(sorted(self.enums.values(), key=lambda e: e.name)),
@@ -826,18 +824,15 @@ class Normaliser:
             token_url=next((scheme.token_url for scheme in security if scheme.token_url), ""),
         )
 
-    def _server(self) -> tuple[str, str]:
+    def _base_path(self) -> str:
+        """The path part of the first server URL (``/api/v1``); the client adds it to ``base_url``."""
         servers = self.spec.data.get("servers") or []
         if not servers or not isinstance(servers[0], dict):
-            return "", ""
+            return ""
         url = str(servers[0].get("url") or "")
         for var, spec in (servers[0].get("variables") or {}).items():
             url = url.replace("{" + str(var) + "}", str((spec or {}).get("default", "")))
-        parsed = urlparse(url)
-        path = parsed.path.rstrip("/")
-        if parsed.scheme and parsed.netloc:
-            return path, url.rstrip("/")[: len(url.rstrip("/")) - len(path)] if path else url.rstrip("/")
-        return path, ""
+        return urlparse(url).path.rstrip("/")
 
     def _security(self) -> tuple[ir.SecurityScheme, ...]:
         schemes = (self.spec.data.get("components") or {}).get("securitySchemes") or {}
