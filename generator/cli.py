@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from generator import __version__
-from generator.config import Target, find_pyproject, load_targets
+from generator.config import Target, find_pyproject, load_targets, package_version
 from generator.errors import SpecError
 
 
@@ -26,6 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("spec", nargs="?", type=Path, help="OpenAPI spec (YAML or JSON)")
     gen.add_argument("-o", "--output", type=Path, help="output directory (with SPEC)")
     gen.add_argument("--package-name", help="Python package name (with SPEC)")
+    gen.add_argument(
+        "--package-version", help="version of the generated package (with SPEC; default: the spec's info.version)"
+    )
     gen.add_argument("--overlay", action="append", type=Path, default=[], help="OpenAPI Overlay to apply first")
     gen.add_argument("--check", action="store_true", help="write nothing; exit 1 if any file would change")
     gen.add_argument("--force", action="store_true", help="replace an output directory clientgen did not make")
@@ -59,9 +62,10 @@ def _targets(args: argparse.Namespace) -> list[Target]:
     if args.spec is not None:
         if args.output is None or not args.package_name:
             raise SpecError("generate SPEC needs -o DIR and --package-name NAME")
-        return [Target(args.package_name, args.spec, args.output, args.package_name, tuple(args.overlay))]
-    if args.output or args.package_name or args.overlay:
-        raise SpecError("-o, --package-name and --overlay go with a SPEC argument")
+        version = package_version(args.package_version) if args.package_version is not None else None
+        return [Target(args.package_name, args.spec, args.output, args.package_name, tuple(args.overlay), version)]
+    if args.output or args.package_name or args.overlay or args.package_version:
+        raise SpecError("-o, --package-name, --package-version and --overlay go with a SPEC argument")
     pyproject = args.config or find_pyproject(Path.cwd())
     if pyproject is None:
         raise SpecError("no SPEC given and no pyproject.toml with [tool.clientgen] targets found")

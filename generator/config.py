@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import SpecError
+from generator.names import pep440_version
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,6 +23,17 @@ class Target:
     output: Path
     package: str
     overlays: tuple[Path, ...] = ()
+    # The generated package's version (pyproject.toml, User-Agent); None: the spec's info.version
+    # made PEP 440-safe. Checked to be PEP 440 by ``package_version``.
+    package_version: str | None = None
+
+
+def package_version(value: object, file: Path | None = None, option: str = "--package-version") -> str:
+    """A configured package version, normalised (``v1.0`` -> ``1.0``); refused unless PEP 440."""
+    version = pep440_version(value) if isinstance(value, str) else None
+    if version is None:
+        raise SpecError(f"{option} {value!r} is not a PEP 440 version (like 1.2.3 or 2.0rc1)", file=file)
+    return version
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -54,6 +66,11 @@ def load_targets(pyproject: Path) -> list[Target]:
                     output=root / entry["output"],
                     package=str(entry["package-name"]),
                     overlays=tuple(root / o for o in entry.get("overlays", [])),
+                    package_version=(
+                        package_version(entry["package-version"], pyproject, f"targets[{index}] package-version")
+                        if "package-version" in entry
+                        else None
+                    ),
                 )
             )
         except (KeyError, TypeError, AttributeError) as exc:

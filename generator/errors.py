@@ -27,8 +27,8 @@ class SpecError(Exception):
         if self.file is not None:
             where.append(_display(self.file) + (f":{self.line}" if self.line is not None else ""))
         if self.pointer is not None:
-            where.append(f"#{self.pointer}")
-        text = " ".join(self.message.split())  # one line, whatever the message held
+            where.append(f"#{_printable(self.pointer)}")
+        text = _printable(" ".join(self.message.split()))  # one line, whatever the message held
         return f"{': '.join(where)}: {text}" if where else text
 
 
@@ -37,3 +37,9 @@ def _display(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def _printable(text: str) -> str:
+    """Spec text made safe for a terminal line: characters that are not printable (CR, LF, ESC...)
+    are shown as Python escapes (``\\r``, ``\\x1b``)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

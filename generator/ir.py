@@ -88,6 +88,17 @@ def is_nullable(t: TypeExpr) -> bool:
     return (isinstance(t, UnionOf) and NONE in t.options) or t == NONE
 
 
+JsonScalar = str | int | float | bool
+
+
+@dataclass(frozen=True)
+class Default:
+    """A default the spec gives (``default: true``): what the server assumes when it is not sent.
+    Lists of scalars are kept as tuples; objects and nulls are not recorded."""
+
+    value: JsonScalar | tuple[JsonScalar, ...]
+
+
 @dataclass(frozen=True)
 class Field:
     wire_name: str
@@ -98,6 +109,12 @@ class Field:
     write_only: bool = False
     deprecated: bool = False
     description: str = ""
+    default: Default | None = None
+    # Holds a secret (``format: password``, ``writeOnly``, or named like a password or token).
+    secret: bool = False
+    # The models of an untagged union this field's type was degraded from (msgspec cannot tell
+    # untagged structs apart inside a struct, so they decode as dicts): documented on the field.
+    untagged_options: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,6 +170,7 @@ class Parameter:
     list_style: Literal["repeat", "csv", "ssv", "pipes"] = "repeat"
     deprecated: bool = False
     description: str = ""
+    default: Default | None = None
 
 
 @dataclass(frozen=True)
@@ -239,6 +257,12 @@ class Operation:
     link_pagination: LinkPagination | None = None
     stream: Stream | None = None
     polls_location: bool = False  # may answer 202 with a Location to poll
+    # (body field wire name, path parameter wire name) pairs naming the same resource: left out of
+    # a derived update_mask when the field repeats the path value (decided by name, never by value).
+    update_mask_identity: tuple[tuple[str, str], ...] = ()
+    # Wire names of the body's top-level fields that hold secrets: redacted from error text.
+    secret_fields: tuple[str, ...] = ()
+    ends_session: bool = False  # a logout: the auth's cached token is dropped after it
 
     @property
     def path_params(self) -> tuple[Parameter, ...]:

@@ -114,3 +114,19 @@ class NameAllocator:
             candidate = f"{name}{sep}{n}"
         self._taken.add(candidate.lower())
         return candidate
+
+
+# PEP 440's canonical public version (epoch, release, pre, post, dev), leading zeros allowed.
+_PEP440 = re.compile(r"([0-9]+!)?[0-9]+(\.[0-9]+)*((a|b|rc)[0-9]+)?(\.post[0-9]+)?(\.dev[0-9]+)?")
+
+
+def pep440_version(text: str) -> str | None:
+    """``text`` as a PEP 440 version (``v1.2`` -> ``1.2``, ``2`` -> ``2``), or None when it is not one."""
+    candidate = text.strip().lower().removeprefix("v")
+    return candidate if _PEP440.fullmatch(candidate) else None
+
+
+def default_package_version(spec_version: str) -> str:
+    """A package version from a spec's ``info.version``: itself when PEP 440 (``v`` prefix dropped),
+    else ``0.0.0``. Used when the target configures none."""
+    return pep440_version(spec_version) or "0.0.0"

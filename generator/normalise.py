@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlsplit
 
 from generator import ir
 from generator.errors import SpecError
 from generator.loader import LoadedSpec, Location
-from generator.names import NameAllocator, class_name, pascal_case, snake_case, value_name
+from generator.names import NameAllocator, class_name, pascal_case, snake_case, value_name, words
 
 _UNENCODABLE = re.compile(r'["\\\x00-\x1f]')
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -21,6 +22,14 @@ _FORMATS = {"date-time": "datetime", "datetime": "datetime", "date": "date", "bi
 _CLIENT_HEADERS = frozenset({"accept", "content-type", "authorization"})
 # Names the generated package defines next to the groups on ``Client``.
 _CLIENT_ATTRS = frozenset({"close", "request", "with_options", "base_url", "aclose"})
+# A body field holding a secret, by its name in snake_case: redacted from error text.
+_SECRET_NAME = re.compile(r"(^|_)(password|passwd|secret|token|api_?key)$", re.IGNORECASE)
+# What may not reach a header value: control characters and anything outside ASCII.
+_HEADER_UNSAFE = re.compile(r"[^\x20-\x7e]")
+# Words an operation ending the session is named by (its last path segment or its operationId).
+_SESSION_END = frozenset({"logout", "signout"})
+# Path parameters named <field>_<word> name the resource that body field <field> names (pool_name/pool).
+_IDENTITY_WORDS = ("id", "name", "key")
 
 
 def media_kind(media_type: str) -> ir.ContentKind:
@@ -430,6 +439,34 @@ class Normaliser:
             return isinstance(target, dict) and target.get(flag) is True
         return False
 
+    def _default(self, schema: Any, at: Location) -> ir.Default | None:
+        """The ``default`` of a property or parameter schema (beside a ``$ref``, else on its target).
+
+        Recorded when it is a scalar or a list of scalars; a null default means what leaving the
+        value out means already, and objects are left to the spec's own text."""
+        if isinstance(schema, dict) and "default" not in schema and "$ref" in schema:
+            schema, at = self.docs.deref(schema, at)
+        if not isinstance(schema, dict) or "default" not in schema:
+            return None
+        value = schema["default"]
+        if isinstance(value, list) and value and all(_json_scalar(v) for v in value):
+            return ir.Default(tuple(value))
+        return ir.Default(value) if _json_scalar(value) else None
+
+    def _is_secret(self, wire: str, prop: Any, at: Location) -> bool:
+        """A secret field: ``format: password`` (on the property, its ``$ref`` target or one of its
+        ``anyOf``/``oneOf`` alternatives), or a name ending in password, passwd, secret, token or
+        api_key/apikey (in snake_case: ``refresh_token``, ``apiKey``, ``client_secret``).
+        ``writeOnly`` fields count too (the caller checks the flag)."""
+        if _SECRET_NAME.search(snake_case(wire)):
+            return True
+        if isinstance(prop, dict) and "$ref" in prop:
+            prop, at = self.docs.deref(prop, at)
+        if not isinstance(prop, dict):
+            return False
+        options = [prop, *(prop.get("anyOf") or []), *(prop.get("oneOf") or [])]
+        return any(isinstance(o, dict) and o.get("format") == "password" for o in options)
+
     def _differs(self, schema: Any, at: Location, visiting: frozenset[Location] = frozenset()) -> bool:
         """Whether the request shape of a schema differs from its response shape: it (or a schema
         inside it) has read-only fields, or required write-only ones."""
@@ -489,7 +526,8 @@ class Normaliser:
             write_only = self._flag(prop, prop_at, "writeOnly")
             if (field_mode == "request" and read_only) or (tag and wire == tag[0]):
                 continue
-            t = _decodable(self.type_of(prop, prop_at, f"{class_}{pascal_case(wire)}", field_mode))
+            declared = self.type_of(prop, prop_at, f"{class_}{pascal_case(wire)}", field_mode)
+            t = _decodable(declared)
             description = prop.get("description", "") if isinstance(prop, dict) else ""
             fields.append(
                 ir.Field(
@@ -501,6 +539,9 @@ class Normaliser:
                     write_only=write_only,
                     deprecated=isinstance(prop, dict) and prop.get("deprecated") is True,
                     description=description or "",
+                    default=self._default(prop, prop_at),
+                    secret=write_only or self._is_secret(wire, prop, prop_at),
+                    untagged_options=_untagged_options(declared) if t != declared else (),
                 )
             )
         self.models[class_] = ir.Model(
@@ -613,6 +654,7 @@ class Normaliser:
                     list_style=list_style,  # type: ignore[arg-type]
                     deprecated=param.get("deprecated") is True,
                     description=str(param.get("description") or ""),
+                    default=self._default(schema, schema_at) if location != "path" else None,
                 )
             )
         patch = any(p.wire_name == "update_mask" and p.location == "query" for p in params)
@@ -623,6 +665,8 @@ class Normaliser:
         ndjson = next((c for r in success for c in r.contents if c.kind == "ndjson"), None)
         result = self._result_type(success)
         update_mask = next((p for p in params if p.wire_name == "update_mask" and p.location == "query"), None)
+        if body is None or not body.model:
+            update_mask = None
         return ir.Operation(
             operation_id=op_id,
             py_name=value_name(op_id),
@@ -638,11 +682,14 @@ class Normaliser:
             accepts=accepts,
             result_type=result,
             idempotent=method.upper() in IDEMPOTENT,
-            update_mask=update_mask if body is not None and body.model else None,
+            update_mask=update_mask,
             pagination=self._pagination(params, result) if method == "get" else None,
             link_pagination=self._link_pagination(responses) if method == "get" else None,
             stream=ir.Stream("", ndjson.media_type) if ndjson else None,
             polls_location=any(r.status == "202" and "location" in (h.lower() for h in r.headers) for r in responses),
+            update_mask_identity=_identity(params, body.fields) if update_mask and body else (),
+            secret_fields=tuple(f.wire_name for f in body.fields if f.secret) if body else (),
+            ends_session=_ends_session(path, op_id),
         )
 
     def _is_param_component(self, at: Location) -> bool:
@@ -690,6 +737,12 @@ class Normaliser:
             node, resp_at = self.docs.deref(response, at.child("responses", str(status)))
             contents = []
             for media, media_obj in (node.get("content") or {}).items():
+                if status.startswith("2") and _HEADER_UNSAFE.search(str(media)):
+                    raise self.docs.error(
+                        f"media type {media!r} holds a control or non-ASCII character; it would be sent "
+                        "in the Accept header",
+                        resp_at.child("content", str(media)),
+                    )
                 kind = media_kind(media)
                 schema = (media_obj or {}).get("schema")
                 if kind in ("json", "ndjson") and schema is not None and status.startswith("2"):
@@ -825,21 +878,45 @@ class Normaliser:
         )
 
     def _base_path(self) -> str:
-        """The path part of the first server URL (``/api/v1``); the client adds it to ``base_url``."""
+        """The path part of the first server URL (``/api/v1``); the client adds it to ``base_url``.
+
+        Every server URL (its variables at their defaults) is checked for userinfo first."""
         servers = self.spec.data.get("servers") or []
+        urls = []
+        for i, server in enumerate(servers):
+            if not isinstance(server, dict):
+                continue
+            url = str(server.get("url") or "")
+            for var, spec in (server.get("variables") or {}).items():
+                url = url.replace("{" + str(var) + "}", str((spec or {}).get("default", "")))
+            self._refuse_userinfo(url, self.spec.root.child("servers", i, "url"))
+            urls.append(url)
         if not servers or not isinstance(servers[0], dict):
             return ""
-        url = str(servers[0].get("url") or "")
-        for var, spec in (servers[0].get("variables") or {}).items():
-            url = url.replace("{" + str(var) + "}", str((spec or {}).get("default", "")))
-        return urlparse(url).path.rstrip("/")
+        return urlsplit(urls[0]).path.rstrip("/")
+
+    def _refuse_userinfo(self, url: str, at: Location) -> None:
+        """A URL of the spec with userinfo (``http://a@b/``, ``https://u:p@host/``) is refused: a
+        client would send its credentials to host ``b``, or the spec's own, unnoticed."""
+        if "@" in urlsplit(url).netloc:
+            raise self.docs.error(
+                f"URL {url!r} carries userinfo (user@host); the generated client refuses to send "
+                "credentials to a URL that names its own; remove the user part",
+                at,
+            )
 
     def _security(self) -> tuple[ir.SecurityScheme, ...]:
         schemes = (self.spec.data.get("components") or {}).get("securitySchemes") or {}
         out = []
         for key, node in sorted(schemes.items()):
-            node, _ = self.docs.deref(node, self.spec.root.child("components", "securitySchemes", key))
+            node, node_at = self.docs.deref(node, self.spec.root.child("components", "securitySchemes", key))
             flows = node.get("flows") or {}
+            for flow_name, flow in flows.items():
+                for url_key in ("tokenUrl", "authorizationUrl", "refreshUrl"):
+                    if isinstance(flow, dict) and url_key in flow:
+                        self._refuse_userinfo(str(flow[url_key]), node_at.child("flows", flow_name, url_key))
+            if "openIdConnectUrl" in node:
+                self._refuse_userinfo(str(node["openIdConnectUrl"]), node_at.child("openIdConnectUrl"))
             out.append(
                 ir.SecurityScheme(
                     key=str(key),
@@ -865,6 +942,69 @@ def _decodable(t: ir.TypeExpr) -> ir.TypeExpr:
     if isinstance(t, ir.MapOf):
         return ir.MapOf(_decodable(t.value))
     return t
+
+
+def _untagged_options(t: ir.TypeExpr) -> tuple[str, ...]:
+    """The models of the untagged struct unions inside ``t`` (at any depth), in order."""
+    found: list[str] = []
+    if isinstance(t, ir.UnionOf):
+        if t.by_fields:
+            found += [o.name for o in t.options if isinstance(o, ir.Ref)]
+        else:
+            for o in t.options:
+                found += _untagged_options(o)
+    elif isinstance(t, ir.ListOf):
+        found += _untagged_options(t.item)
+    elif isinstance(t, ir.MapOf):
+        found += _untagged_options(t.value)
+    return tuple(dict.fromkeys(found))
+
+
+def _json_scalar(value: Any) -> bool:
+    return isinstance(value, (str, bool, int)) or (isinstance(value, float) and math.isfinite(value))
+
+
+def _scalar(t: ir.TypeExpr) -> bool:
+    """A string or integer, nullable or not: a value that can name a resource."""
+    options = [o for o in _options(t) if o != ir.NONE]
+    return len(options) == 1 and options[0] in (STR, ir.Primitive("int"))
+
+
+def _identity(params: list[ir.Parameter], fields: tuple[ir.Field, ...]) -> tuple[tuple[str, str], ...]:
+    """Body fields of an update_mask operation that name the resource its path names, by name.
+
+    Both the field and the path parameter must be strings or integers. A field matches the path
+    parameter with its own wire name (``connection_id`` / ``connection_id``), else one named
+    ``<stem>_<field>`` (``pool_name`` / ``name``, ``variable_key`` / ``key``, ``dag_id`` / ``id``)
+    or ``<field>_id``, ``<field>_name``, ``<field>_key`` (``pool_name`` / ``pool``). When several
+    path parameters match, the last one wins: it names the resource itself, the others its parents.
+    Values never decide: a ``host`` equal to the connection id is still sent in the mask.
+    """
+    path = [p for p in params if p.location == "path" and _scalar(p.type)]
+    pairs: list[tuple[str, str]] = []
+    for field in fields:
+        if not _scalar(field.type):
+            continue
+        name = field.wire_name
+        exact = [p for p in path if p.wire_name == name]
+        named = [
+            p
+            for p in path
+            if (p.wire_name.endswith(f"_{name}") and len(p.wire_name) > len(name) + 1)
+            or p.wire_name in {f"{name}_{word}" for word in _IDENTITY_WORDS}
+        ]
+        match = (exact or named)[-1:]
+        if match:
+            pairs.append((name, match[0].wire_name))
+    return tuple(pairs)
+
+
+def _ends_session(path: str, operation_id: str) -> bool:
+    """An operation whose last path segment or operationId is logout, log_out, signout or sign_out
+    (any case, any separators: ``/auth/logout``, ``/session/sign-out``, ``LogOut``)."""
+    segments = [s for s in path.split("/") if s]
+    names = [operation_id] + ([segments[-1]] if segments and "{" not in segments[-1] else [])
+    return any("".join(words(n)).lower() in _SESSION_END for n in names)
 
 
 def _options(t: ir.TypeExpr) -> tuple[ir.TypeExpr, ...]:

@@ -10,6 +10,7 @@ from typing import Literal
 from generator.config import Target
 from generator.errors import SpecError
 from generator.loader import load_spec, start_validation
+from generator.names import default_package_version
 from generator.writer import (
     MANIFEST,
     changes,
@@ -46,7 +47,10 @@ def generate(target: Target, *, check: bool = False, force: bool = False) -> Res
     check_package_name(target.package)
     check_ownership(target.output, force or check)
     spec = load_spec(target.spec, target.overlays, validate=False)
-    meta = {"spec_sha256": spec.sha256, "package": target.package}
+    info = spec.data.get("info") if isinstance(spec.data, dict) else None
+    spec_version = str(info.get("version") or "") if isinstance(info, dict) else ""
+    version = target.package_version or default_package_version(spec_version)
+    meta = {"spec_sha256": spec.sha256, "package": target.package, "package_version": version}
 
     if is_current(target.output, meta):
         summary = (read_manifest(target.output) or {}).get("summary", {})
@@ -66,7 +70,7 @@ def generate(target: Target, *, check: bool = False, force: bool = False) -> Res
     preload_formatter()
     try:
         api = normalise(spec)
-        texts = format_sources(render_package(api, target.package))
+        texts = format_sources(render_package(api, target.package, version))
     except Exception:
         validation()  # an invalid spec explains a failure better than the failure itself
         raise

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__, ir
+from generator.names import default_package_version
 
 LINE_LENGTH = 100
 RUNTIME_FILE = "_runtime.py"
@@ -41,6 +42,13 @@ def py_literal(value: Any) -> str:
     if isinstance(value, (int, float, bool)) or value is None:
         return repr(value)
     raise TypeError(f"not a literal: {type(value).__name__}")
+
+
+def py_value(value: ir.JsonScalar | tuple[ir.JsonScalar, ...]) -> str:
+    """A Python literal for a spec default: a scalar, or a list of scalars (kept as a tuple in the IR)."""
+    if isinstance(value, tuple):
+        return f"[{', '.join(py_literal(v) for v in value)}]"
+    return py_literal(value)
 
 
 _QUOTE_RUN = re.compile(r'"(?="|$)')
@@ -72,6 +80,22 @@ def docstring(text: str, indent: int = 4, fallback: str = "") -> str:
 
 def markdown_cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;")
+
+
+_HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def header_value(text: str) -> str:
+    """Text made safe as an HTTP header value: printable ASCII only (accents dropped, other
+    non-ASCII characters removed), control characters (CR, LF, NUL, ...) and whitespace runs become
+    one space. Applied to every header value built from spec or user text (the User-Agent)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return " ".join(_HEADER_UNSAFE.sub(" ", ascii_text).split())
+
+
+def user_agent(package: str, package_version: str) -> str:
+    """``<package>/<version> clientgen/<generator version>``, safe as a header value."""
+    return header_value(f"{package}/{package_version} clientgen/{__version__}")
 
 
 def header(api: ir.Api, comment: str = "#") -> str:
@@ -225,6 +249,27 @@ def mapping_arg(keyword: str, params: list[ir.Parameter], indent: int) -> str:
     return f"{pad}{keyword}={{\n{inner}{pad}}},"
 
 
+def literal_dict_arg(keyword: str, pairs: tuple[tuple[str, str], ...], indent: int) -> str:
+    """``keyword={"a": "b", ...},`` of string literals, laid out as black does (one line when it
+    fits, else one entry per line with a trailing comma)."""
+    return _collection_arg(keyword, [f"{py_literal(k)}: {py_literal(v)}" for k, v in pairs], "{}", indent)
+
+
+def literal_tuple_arg(keyword: str, values: tuple[str, ...], indent: int) -> str:
+    """``keyword=("a", "b"),`` of string literals (``("a",)`` for one), laid out as black does."""
+    return _collection_arg(keyword, [py_literal(v) for v in values], "()", indent)
+
+
+def _collection_arg(keyword: str, entries: list[str], brackets: str, indent: int) -> str:
+    pad = " " * indent
+    inner = ", ".join(entries) + ("," if brackets == "()" and len(entries) == 1 else "")
+    one_line = f"{pad}{keyword}={brackets[0]}{inner}{brackets[1]},"
+    if len(one_line) <= LINE_LENGTH:
+        return one_line
+    lines = "".join(f"{pad}    {entry},\n" for entry in entries)
+    return f"{pad}{keyword}={brackets[0]}\n{lines}{pad}{brackets[1]},"
+
+
 def assignment_call(target: str, func: str, arg: str, indent: int) -> str:
     """``target = func(arg)``, wrapped the way black wraps it when too long."""
     pad = " " * indent
@@ -251,9 +296,9 @@ def decode_target(t: ir.TypeExpr) -> str:
 def response_targets(op: ir.Operation) -> list[tuple[str, str]]:
     out = []
     for response in op.responses:
-        if not response.is_success:
+        if not response.is_success and not response.status.startswith("3"):
             continue
-        if not response.contents:
+        if not response.contents or response.status.startswith("3"):  # a declared redirect: no body
             out.append((response.status, "None"))
             continue
         first = sorted(response.contents, key=lambda c: c.kind != "json")[0]
@@ -277,10 +322,39 @@ def summary_line(op: ir.Operation) -> str:
     return op.summary or op.operation_id
 
 
+def _wrap(words: list[str], width: int = 88) -> str:
+    """Words (each kept whole: a ``literal`` never breaks) joined by spaces into lines of at most
+    ``width`` characters where possible; the last word's trailing comma becomes a full stop."""
+    words = [*words[:-1], words[-1].removesuffix(",") + ("." if words[-1].endswith(",") else "")]
+    lines = [words[0]]
+    for word in words[1:]:
+        if len(lines[-1]) + 1 + len(word) > width:
+            lines.append(word)
+        else:
+            lines[-1] += " " + word
+    return "\n".join(lines)
+
+
+def server_defaults(op: ir.Operation) -> list[str]:
+    """``name=value`` for each argument the spec gives a default for (query and header parameters,
+    then body fields), in signature order: what the server assumes when the caller leaves it out."""
+    out = [f"{p.py_name}={py_value(p.default.value)}" for p in op.other_params if p.default is not None]
+    if op.body is not None:
+        for f, name in zip(op.body.fields, op.body.field_args, strict=True):
+            if f.default is not None:
+                out.append(f"{name}={py_value(f.default.value)}")
+    return out
+
+
 def op_doc(op: ir.Operation) -> str:
     parts = [summary_line(op)]
     if op.description and op.description.strip() != op.summary.strip():
         parts.append(op.description)
+    defaults = server_defaults(op)
+    if defaults:
+        parts.append(
+            _wrap(["Server defaults applied when an argument is not passed:", *(f"``{d}``," for d in defaults)])
+        )
     if op.deprecated:
         parts.append("Deprecated: the spec marks this operation deprecated.")
     parts.append(f"{op.method} {op.path}")
@@ -289,6 +363,26 @@ def op_doc(op: ir.Operation) -> str:
 
 def model_doc(description: str, source: str) -> str:
     return "\n\n".join(p for p in (description.strip(), f"Schema: {source}") if p)
+
+
+def field_doc(f: ir.Field) -> str:
+    """A field's docstring: the spec's description, then, when its type was degraded to dicts
+    because of an untagged union of models, which models they are and how to convert one."""
+    parts = [f.description.strip()]
+    if f.untagged_options:
+        union = " | ".join(f.untagged_options)
+        t = next((o for o in (f.type.options if isinstance(f.type, ir.UnionOf) else (f.type,)) if o != ir.NONE), f.type)
+        if isinstance(t, ir.ListOf):
+            what, var = "Items are plain dicts", "item"
+        elif isinstance(t, ir.MapOf) and isinstance(t.value, (ir.MapOf, ir.UnionOf)):
+            what, var = "Values are plain dicts", "value"
+        else:
+            what, var = "The value is a plain dict", "value"
+        parts.append(
+            f"{what}, each one of {union}: the spec's union has no discriminator, so the decoder\n"
+            f"cannot tell them apart. Convert one with ``msgspec.convert({var}, models.{f.untagged_options[0]})``."
+        )
+    return "\n\n".join(p for p in parts if p)
 
 
 def field_annotation(f: ir.Field) -> str:
@@ -329,13 +423,114 @@ def call_args(op: ir.Operation, paging: ir.Pagination) -> list[str]:
 
 
 def pep440(version: str) -> str:
-    return version if re.fullmatch(r"\d+(\.\d+)*", version) else "0.0.0"
+    """The spec's ``info.version`` as a package version (see ``names.default_package_version``)."""
+    return default_package_version(version)
 
 
 def toml_string(value: str) -> str:
     import json
 
     return json.dumps(value)
+
+
+# -- README quickstart ---------------------------------------------------------------------------
+
+# Placeholder credentials in the quickstart (a development server's usual admin account).
+QUICKSTART_USER, QUICKSTART_PASSWORD = "admin", "admin"
+
+
+def quickstart_auth(api: ir.Api) -> tuple[list[str], str] | None:
+    """The names to import and the auth expression the README quickstart uses, from the spec's
+    security schemes, first match wins: an OAuth2 password flow (``PasswordAuth(user, password,
+    token_url=TOKEN_URL)``), HTTP basic (``BasicAuth``), HTTP bearer (``BearerAuth``), an API key in
+    a header (``ApiKeyAuth(key, header=...)``). None when the spec offers none of these."""
+    user, password = py_literal(QUICKSTART_USER), py_literal(QUICKSTART_PASSWORD)
+    schemes = api.security_schemes
+    if api.token_url and any(s.type == "oauth2" and s.token_url for s in schemes):
+        return ["TOKEN_URL", "PasswordAuth"], f"PasswordAuth({user}, {password}, token_url=TOKEN_URL)"
+    if any(s.type == "http" and s.scheme == "basic" for s in schemes):
+        return ["BasicAuth"], f"BasicAuth({user}, {password})"
+    if any(s.type == "http" and s.scheme == "bearer" for s in schemes):
+        return ["BearerAuth"], f"BearerAuth({py_literal('token')})"
+    key = next((s for s in schemes if s.type == "apiKey" and s.location == "header" and s.param_name), None)
+    if key is not None:
+        return ["ApiKeyAuth"], f"ApiKeyAuth({py_literal('key')}, header={py_literal(key.param_name)})"
+    return None
+
+
+def _required(op: ir.Operation) -> list[ir.Parameter]:
+    return [p for p in op.parameters if p.required]
+
+
+def _by_path_only(op: ir.Operation) -> bool:
+    """A GET whose required arguments are string path parameters (placeholders can fill them)."""
+    return (
+        op.method == "GET"
+        and all(p.location == "path" and p.type == ir.Primitive("str") for p in _required(op))
+        and (op.body is None or not op.body.required)
+    )
+
+
+def _item_of(api: ir.Api, listing: ir.Operation) -> ir.Operation | None:
+    """The GET reading one item of ``listing``'s collection: its path is the list's path plus one
+    ``/{param}`` segment and that string path parameter is its only required argument."""
+    for op in api.operations:
+        if (
+            _by_path_only(op)
+            and len(op.path_params) == 1
+            and op.path == f"{listing.path}/{{{op.path_params[0].wire_name}}}"
+        ):
+            return op
+    return None
+
+
+def quickstart_operations(api: ir.Api) -> tuple[ir.Operation | None, ir.Operation | None]:
+    """The README quickstart's example calls: a GET that needs no argument, then (when there is
+    one) the GET of one item of the same collection, called with its path parameter's name as a
+    placeholder string and wrapped to catch ``NotFoundError``.
+
+    The rule: among GETs with no path parameter and no required argument, prefer one that has
+    such an item GET, then a paged one (``iter_*``), then one answering a list; ties go to the
+    group, then the method, in alphabetical order. When no GET goes without arguments, the second
+    call alone is shown, with the first GET (same preferences) whose required arguments are all
+    string path parameters."""
+
+    def preference(op: ir.Operation) -> tuple[bool, bool, str, str]:
+        paged = op.pagination is not None or op.link_pagination is not None
+        return (not paged, not isinstance(op.result_type, ir.ListOf), op.group, op.py_name)
+
+    listings = [op for op in api.operations if _by_path_only(op) and not op.path_params]
+    if listings:
+        listing = min(listings, key=lambda op: (_item_of(api, op) is None, *preference(op)))
+        return listing, _item_of(api, listing)
+    items = [op for op in api.operations if _by_path_only(op)]
+    return None, min(items, key=preference) if items else None
+
+
+def quickstart(api: ir.Api, package: str) -> str:
+    """The README's quickstart: Python that runs as written against a server at localhost:8080
+    (auth from ``quickstart_auth``, calls from ``quickstart_operations``)."""
+    listing, item = quickstart_operations(api)
+    auth = quickstart_auth(api)
+    names = ["Client", *(auth[0] if auth else []), *(["NotFoundError"] if item else [])]
+    names.sort(key=lambda n: (not n.isupper(), n))  # constants first, then classes (isort's order)
+    lines = [f"from {package} import {', '.join(names)}", ""]
+    if auth:
+        lines.append(f"auth = {auth[1]}")
+    lines.append(f'with Client("http://localhost:8080"{", auth=auth" if auth else ""}) as client:')
+    if listing is not None:
+        lines.append(f"    print(client.{listing.group}.{listing.py_name}())")
+    if item is not None:
+        args = ", ".join(py_literal(p.wire_name) for p in item.path_params)
+        lines += [
+            "    try:",
+            f"        print(client.{item.group}.{item.py_name}({args}))",
+            "    except NotFoundError as exc:  # the placeholder names no real item",
+            "        print(exc.status, exc.detail)",
+        ]
+    if listing is None and item is None:
+        lines.append("    print(client.base_url)")
+    return "\n".join(lines)
 
 
 @cache
@@ -365,6 +560,10 @@ def _environment() -> Any:
         endpoint_name=endpoint_name,
         mapping_arg=mapping_arg,
         assignment_call=assignment_call,
+        literal_dict_arg=literal_dict_arg,
+        literal_tuple_arg=literal_tuple_arg,
+        field_doc=field_doc,
+        quickstart=quickstart,
         response_targets=response_targets,
         default_accept=default_accept,
         list_styles=list_styles,
@@ -381,11 +580,18 @@ def _environment() -> Any:
     return env
 
 
-def render_package(api: ir.Api, package: str) -> dict[str, str]:
+def render_package(api: ir.Api, package: str, package_version: str | None = None) -> dict[str, str]:
     """Every file of the package as text, keyed by path relative to the output directory.
-    Python files are not formatted yet (see ``format_sources``)."""
+    Python files are not formatted yet (see ``format_sources``). ``package_version`` is the
+    target's (already PEP 440); by default the spec's ``info.version`` made PEP 440-safe."""
     env = _environment()
-    context = {"api": api, "package": package}
+    version = package_version or pep440(api.version)
+    context = {
+        "api": api,
+        "package": package,
+        "package_version": version,
+        "user_agent": user_agent(package, version),
+    }
     files: dict[str, str] = {}
     py_files = {
         "__init__.py": "package/__init__.py.jinja",

@@ -96,13 +96,13 @@ def main() -> int:
     client = Client("http://bench.test", http_client=httpx.Client(transport=httpx.MockTransport(handler)))
     rt = sys.modules["airflow_rest_2_10_5._runtime"]
     endpoint = sys.modules["airflow_rest_2_10_5._endpoints"].GET_DAGS
-    response = httpx.Response(200, content=body, headers={"content-type": "application/json"})
-    decoded = rt.decode_body(response, endpoint.responses)
+    headers = httpx.Headers({"content-type": "application/json"})
+    decoded = rt.decode_answer(endpoint.responses, 200, headers, body)
     assert isinstance(decoded, models.DAGCollection) and len(decoded.dags) == 1000
     assert decoded.dags[0].schedule_interval == models.CronExpression(value="0 0 * * *")
 
     baseline = median_time(lambda: json.loads(body), args.runs)
-    typed = median_time(lambda: rt.decode_body(response, endpoint.responses), args.runs)
+    typed = median_time(lambda: rt.decode_answer(endpoint.responses, 200, headers, body), args.runs)
     whole_call = median_time(lambda: client.dag.get_dags(limit=1000), max(5, args.runs // 5))
 
     import_runs = max(11, args.runs // 3)

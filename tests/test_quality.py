@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -158,8 +159,15 @@ def test_installed_wheel_carries_the_templates(tmp_path: Path) -> None:
     built = tool("pip", "wheel", "--quiet", "--no-deps", "-w", wheel_dir, ROOT)
     assert built.returncode == 0, built.stderr
     (wheel,) = wheel_dir.glob("clientgen-*.whl")
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", venv], check=True)
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True)
     python = venv / "bin" / "python"
+    # the generator's dependencies (black, jinja2...) from this interpreter's site-packages, listed
+    # after the venv's own: a plain path entry, so this checkout's editable install is not loaded
+    venv_site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    Path(venv_site, "clientgen-test-deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", wheel], check=True)
     out = tmp_path / "client"
     result = subprocess.run(

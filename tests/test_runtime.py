@@ -66,7 +66,8 @@ def recorder(*responses: httpx.Response | Exception) -> tuple[list[httpx.Request
         answer = responses[min(len(sent), len(responses)) - 1]
         if isinstance(answer, Exception):
             raise answer
-        return answer
+        # a fresh copy: a response's body can be streamed once, and the last answer repeats
+        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
 
     return sent, handler
 
@@ -127,8 +128,11 @@ def test_credentials_never_shown(pkg: ModuleType, caplog: pytest.LogCaptureFixtu
     for auth in (pkg.BasicAuth("admin", secret), pkg.BearerAuth(secret), pkg.ApiKeyAuth(secret)):
         assert secret not in repr(auth)
     _, handler = recorder(httpx.Response(401, json={"title": "Unauthorized", "detail": None}))
+    with pytest.raises(ValueError, match="user-info") as refused:
+        pkg.Client(f"http://user:{secret}@api.test")
+    assert secret not in str(refused.value)
     client = pkg.Client(
-        f"http://user:{secret}@api.test",
+        "http://api.test",
         auth=pkg.BasicAuth("admin", secret),
         http_client=httpx.Client(transport=httpx.MockTransport(handler)),
     )

@@ -2,26 +2,39 @@
 
 Hand-written once and copied verbatim into each generated package (no templating), so it is read,
 reviewed and tested here rather than through every generated method.
+
+Every call runs as a *plan*: a generator that yields what to do next (open a request, read a chunk
+of its body, sleep, hand an item to the caller) and receives what happened. Retries, deadlines,
+size limits, decompression, decoding, 202 polling, paging, ``Link`` following and line streams are
+written once in plans; the sync and async transports only perform the steps.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
 import enum
 import logging
+import math
 import random
 import re
 import threading
 import time
+import types
+import typing
+import warnings
+import weakref
+import zlib
 from collections.abc import (
+    AsyncGenerator,
     AsyncIterator,
     Awaitable,
     Callable,
     Generator,
+    Iterable,
     Iterator,
     Mapping,
-    Sequence,
 )
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
@@ -44,20 +57,25 @@ __all__ = [
     "BearerAuth",
     "ClientError",
     "ConflictError",
+    "DeadlineExceededError",
     "NotFoundError",
+    "PagingError",
     "PasswordAuth",
     "PermissionDeniedError",
     "PollTimeoutError",
     "RateLimitError",
+    "RedirectError",
     "RequestOptions",
+    "ResponseTooLargeError",
+    "ResponseValidationError",
     "ServerError",
+    "SpecDriftWarning",
     "UnexpectedStatusError",
     "UnprocessableEntityError",
     "UnsafeLocationError",
 ]
 
 T = TypeVar("T")
-P = TypeVar("P")
 R = TypeVar("R")
 H = TypeVar("H", httpx.Client, httpx.AsyncClient)
 Params = ParamSpec("Params")
@@ -66,12 +84,24 @@ S = TypeVar("S", bound=msgspec.Struct)
 logger = logging.getLogger(__name__.rsplit(".", 1)[0])
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+# A stream may be quiet between lines by design (Airflow 3's wait endpoint sends its first line
+# after ``interval`` seconds), so its read timeout is its own: the longest silence accepted.
+DEFAULT_STREAM_READ_TIMEOUT = 600.0
 DEFAULT_MAX_RETRIES = 2
+# The most a decoded body (after gzip/deflate) or one streamed line may hold in memory.
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 MAX_RETRY_AFTER = 60.0
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
+POLL_FIRST_WAIT = 0.5
+POLL_MAX_WAIT = 10.0
+# A paging helper stops with PagingError after this many pages: a server that keeps growing (or
+# ignores the page parameters in a way no other check catches) must not hold a loop forever.
+MAX_PAGES = 10_000
+# Content codings the client asks for and can decode with a bounded output (zlib's max_length).
+ACCEPT_ENCODING = "gzip, deflate"
 
 TimeoutTypes = float | httpx.Timeout | None
 
@@ -130,10 +160,15 @@ class BasicAuth(httpx.Auth):
         self.username = username
         token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
         self._header = f"Basic {token}"
+        self._password = password
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = self._header
         yield request
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values to redact from anything the client shows."""
+        return (self._password,)
 
     def __repr__(self) -> str:
         return f"BasicAuth(username={self.username!r}, password='***')"
@@ -156,19 +191,26 @@ class BearerAuth(httpx.Auth):
         request.headers.update(self._extra)
         yield request
 
+    def secrets(self) -> tuple[str, ...]:
+        return () if callable(self._token) else (self._token,)
+
     def __repr__(self) -> str:
         return "BearerAuth(token='***')"
 
 
 class PasswordAuth(httpx.Auth):
-    """OAuth2 password flow: trade username and password for a token at ``token_url`` (relative to
-    the API's origin, as specs give it), send it as a bearer, and get a new one shortly before its JWT
-    ``exp`` or when a request answers 401. The token and password are never shown or logged.
+    """OAuth2 password flow: trade username and password for a token at ``token_url``, send it as a
+    bearer, and get a new one shortly before its JWT ``exp`` or when a request answers 401. The
+    token and password are never shown or logged.
+
+    A relative ``token_url`` (as specs give it: ``/auth/token``) is resolved against the client's
+    base URL, so an API served under a sub-path gets its token there too. Concurrent first calls
+    (threads of a sync client, tasks of an async one) share one token request. An operation that
+    ends the session (``logout``) drops the cached token, so the next call logs in again.
 
     ``form=True`` posts the standard OAuth2 form (``grant_type=password``); the default posts JSON, as
     Airflow 3's ``/auth/token`` expects."""
 
-    requires_response_body = True
     EXPIRY_MARGIN = 30.0
 
     def __init__(self, username: str, password: str, *, token_url: str, form: bool = False) -> None:
@@ -176,42 +218,134 @@ class PasswordAuth(httpx.Auth):
         self._password = password
         self.token_url = token_url
         self._form = form
+        self._base_url: str | None = None
         self._token: str | None = None
         self._expires_at: float | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the fields, never held across a request
+        self._thread_gate = threading.Lock()  # one token request at a time (sync clients)
+        self._task_gates: weakref.WeakKeyDictionary[Any, Any] = (
+            weakref.WeakKeyDictionary()
+        )  # event loop -> asyncio.Lock (async clients)
 
     def __repr__(self) -> str:
         return f"PasswordAuth(username={self.username!r}, password='***', token_url={self.token_url!r})"
 
+    def secrets(self) -> tuple[str, ...]:
+        with self._lock:
+            return (self._password,) + ((self._token,) if self._token else ())
+
+    def bind_base_url(self, base_url: str) -> None:
+        """Called by the client: the URL a relative ``token_url`` is resolved against."""
+        self._base_url = base_url
+
+    def forget(self) -> None:
+        """Drop the cached token (after a logout): the next request gets a new one."""
+        with self._lock:
+            self._token = self._expires_at = None
+
+    def _url(self, request: httpx.Request) -> str:
+        if urlsplit(self.token_url).scheme or self._base_url is None:
+            return urljoin(str(request.url), self.token_url)
+        return self._base_url.rstrip("/") + "/" + self.token_url.lstrip("/")
+
     def _token_request(self, request: httpx.Request) -> httpx.Request:
-        url = urljoin(str(request.url), self.token_url)
         credentials = {"username": self.username, "password": self._password}
+        # the API call's timeouts: a request without them would wait forever
+        extensions = {"timeout": request.extensions.get("timeout", DEFAULT_TIMEOUT.as_dict())}
         if self._form:
-            return httpx.Request("POST", url, data={"grant_type": "password", **credentials})
-        return httpx.Request("POST", url, json=credentials, headers={"Accept": "application/json"})
+            form = {"grant_type": "password", **credentials}
+            return httpx.Request("POST", self._url(request), data=form, extensions=extensions)
+        accept = {"Accept": "application/json"}
+        return httpx.Request(
+            "POST", self._url(request), json=credentials, headers=accept, extensions=extensions
+        )
 
     def _store(self, response: httpx.Response) -> None:
-        if response.status_code >= 400:
-            raise error_for("POST", redact_url(response.request.url), response)
-        token = str(msgspec.json.decode(response.content)["access_token"])
+        url = redact_url(response.request.url)
+        if response.status_code >= 300:
+            raise error_for(
+                "POST",
+                url,
+                response.status_code,
+                response.headers,
+                response.content,
+                self.secrets(),
+            )
+        try:
+            token = msgspec.json.decode(response.content)["access_token"]
+        except (msgspec.DecodeError, KeyError, TypeError, IndexError):
+            token = None
+        if not isinstance(token, str) or not token:
+            raise ResponseValidationError(
+                method="POST",
+                url=url,
+                status=response.status_code,
+                headers=response.headers,
+                body="<token response withheld>",
+                path="$.access_token",
+                reason="the token response carries no access_token string",
+            )
         with self._lock:
             self._token, self._expires_at = token, _jwt_expiry(token)
 
-    def _fresh(self) -> bool:
+    def _needs_token(self, failed: str | None) -> bool:
+        """Whether a token request is due: none yet, expiring, or still the one that failed."""
         with self._lock:
-            if self._token is None:
-                return False
-            return self._expires_at is None or time.time() < self._expires_at - self.EXPIRY_MARGIN
+            if self._token is None or self._token == failed:
+                return True
+            return (
+                self._expires_at is not None
+                and time.time() >= self._expires_at - self.EXPIRY_MARGIN
+            )
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if not self._fresh():
-            self._store((yield self._token_request(request)))
-        request.headers["Authorization"] = f"Bearer {self._token}"
-        response = yield request
-        if response.status_code == 401:  # expired or revoked early: one new token, one retry
-            self._store((yield self._token_request(request)))
-            request.headers["Authorization"] = f"Bearer {self._token}"
-            yield request
+    def _authorised(self, request: httpx.Request) -> tuple[httpx.Request, str | None]:
+        with self._lock:
+            token = self._token
+        request.headers["Authorization"] = f"Bearer {token}"
+        return request, token
+
+    @staticmethod
+    def _retry_with_new_token(response: httpx.Response, failed: str | None) -> bool:
+        """A 401 (expired, or revoked early) is worth one new token and one retry. A 403 is not:
+        it is how servers deny a permission, and the client drops a token it knows is revoked
+        (after a logout) itself."""
+        return response.status_code == 401 and failed is None
+
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        failed: str | None = None
+        while True:
+            if self._needs_token(failed):
+                with self._thread_gate:
+                    if self._needs_token(failed):
+                        token_response = yield self._token_request(request)
+                        token_response.read()
+                        self._store(token_response)
+            request, used = self._authorised(request)
+            response = yield request
+            if not self._retry_with_new_token(response, failed):
+                return
+            failed = used
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        import asyncio
+
+        gate = self._task_gates.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        failed: str | None = None
+        while True:
+            if self._needs_token(failed):
+                async with gate:
+                    if self._needs_token(failed):
+                        token_response = yield self._token_request(request)
+                        await token_response.aread()
+                        self._store(token_response)
+            request, used = self._authorised(request)
+            if not self._retry_with_new_token((yield request), failed):
+                return
+            failed = used
 
 
 def _jwt_expiry(token: str) -> float | None:
@@ -219,9 +353,10 @@ def _jwt_expiry(token: str) -> float | None:
     try:
         payload = token.split(".")[1]
         claims = msgspec.json.decode(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return float(claims["exp"])
+        expiry = float(claims["exp"])
     except (IndexError, ValueError, KeyError, TypeError, msgspec.DecodeError):
         return None
+    return expiry if math.isfinite(expiry) else None
 
 
 class ApiKeyAuth(httpx.Auth):
@@ -235,6 +370,9 @@ class ApiKeyAuth(httpx.Auth):
         request.headers[self.header] = self._key
         yield request
 
+    def secrets(self) -> tuple[str, ...]:
+        return (self._key,)
+
     def __repr__(self) -> str:
         return f"ApiKeyAuth(header={self.header!r}, key='***')"
 
@@ -244,6 +382,12 @@ class ApiKeyAuth(httpx.Auth):
 
 class ClientError(Exception):
     """Base of every error this client raises."""
+
+
+class SpecDriftWarning(UserWarning):
+    """The server's answer breaks the spec in a way real servers often do (a ``null`` where the spec
+    says non-nullable, a required field missing): tolerated, and said once per model and field.
+    ``Client(strict=True)`` raises :class:`ResponseValidationError` instead."""
 
 
 class ApiConnectionError(ClientError):
@@ -259,6 +403,10 @@ class ApiTimeoutError(ApiConnectionError):
     """The request timed out."""
 
 
+class DeadlineExceededError(ApiTimeoutError):
+    """The call's ``RequestOptions(deadline=...)`` passed (retries, polling and paging included)."""
+
+
 class PollTimeoutError(ApiTimeoutError):
     """A 202 Accepted operation did not finish before the polling deadline."""
 
@@ -267,12 +415,18 @@ class UnsafeLocationError(ClientError):
     """The server pointed the client at a URL it refuses to follow (absolute, or another host)."""
 
 
+class PagingError(ClientError):
+    """A paging helper could not go on safely: a page added nothing new (the server ignores the
+    offset or repeats itself), or the number of pages passed ``MAX_PAGES``."""
+
+
 class ApiError(ClientError):
-    """The server answered with an error status.
+    """The server answered with an error status, or with something the client cannot accept.
 
     ``body`` is the parsed JSON body when there is one, else the raw text (Airflow answers some
     bad run ids with an HTML page). Problem+json fields (``title``, ``detail``, ``type``,
-    ``instance``) and FastAPI's ``{"detail": ...}`` are lifted onto the exception.
+    ``instance``) and FastAPI's ``{"detail": ...}`` are lifted onto the exception. Credentials the
+    client sent are replaced by ``***`` wherever the server echoes them.
     """
 
     def __init__(
@@ -291,12 +445,15 @@ class ApiError(ClientError):
         self.code: str | None = _str_or_none(details.get("code") or details.get("error_code"))
         self.message: str | None = _str_or_none(details.get("message"))
         self.request_id: str | None = _str_or_none(details.get("request_id"))
+        super().__init__(f"{method} {url} -> {status}" + self._summary(details))
+
+    def _summary(self, details: Mapping[str, Any]) -> str:
         summary = (
             self.detail if self.detail not in (None, "") else self.title or details.get("message")
         )
-        if summary is None and isinstance(body, str):
-            summary = body.strip()[:200]
-        super().__init__(f"{method} {url} -> {status}" + (f": {summary}" if summary else ""))
+        if summary is None and isinstance(self.body, str):
+            summary = self.body.strip()[:200]
+        return f": {summary}" if summary else ""
 
 
 class BadRequestError(ApiError):
@@ -335,6 +492,43 @@ class UnexpectedStatusError(ApiError):
     """Any other status the client cannot treat as success."""
 
 
+class RedirectError(UnexpectedStatusError):
+    """A 3xx the operation does not declare. Redirects are never followed (they could carry
+    credentials elsewhere); ``location`` is where the server pointed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.location: str | None = self.headers.get("location")
+
+    def _summary(self, details: Mapping[str, Any]) -> str:
+        return f": redirect to {self.headers.get('location')!r} not followed"
+
+
+class ResponseValidationError(ApiError):
+    """A success answer that breaks the spec: not JSON where JSON is declared, invalid JSON, or a
+    value of the wrong shape. ``body`` is the raw text, ``path`` the JSON path of the mismatch."""
+
+    def __init__(self, *, path: str = "$", reason: str, **kwargs: Any) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(**kwargs)
+
+    def _summary(self, details: Mapping[str, Any]) -> str:
+        return f": {self.reason} at {self.path}"
+
+
+class ResponseTooLargeError(ApiError):
+    """The answer (after decompression) or one streamed line passed the client's size limit
+    (``max_response_bytes``); reading stopped there, so memory stays bounded."""
+
+    def __init__(self, *, limit: int, **kwargs: Any) -> None:
+        self.limit = limit
+        super().__init__(body=None, **kwargs)
+
+    def _summary(self, details: Mapping[str, Any]) -> str:
+        return f": answer larger than {self.limit} bytes"
+
+
 _ERRORS: dict[int, type[ApiError]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -350,22 +544,89 @@ def _str_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+_SECRET_HEADER = re.compile(r"auth|key|token|secret|cookie|password", re.IGNORECASE)
+MIN_SECRET_LENGTH = 4  # shorter values would redact ordinary words
+
+
+def sent_secrets(request: httpx.Request | None, *extra: Iterable[str]) -> tuple[str, ...]:
+    """The credentials a request carried (auth headers, the parts of a Basic header) and ``extra``
+    values (passwords in its body), longest first: what error text must never show."""
+    found: set[str] = set()
+    for values in extra:
+        found.update(v for v in values if isinstance(v, str))
+    for name, value in request.headers.items() if request is not None else ():
+        if not _SECRET_HEADER.search(name):
+            continue
+        scheme, _, credential = value.partition(" ")
+        found.update((value, credential))
+        if scheme.lower() == "basic":
+            try:
+                found.add(base64.b64decode(credential).decode().partition(":")[2])
+            except (ValueError, UnicodeDecodeError):
+                pass
+    return tuple(sorted((s for s in found if len(s) >= MIN_SECRET_LENGTH), key=len, reverse=True))
+
+
+def redact(value: Any, secrets: tuple[str, ...]) -> Any:
+    """``value`` with every secret replaced by ``***`` (strings, and inside lists and dicts)."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, "***")
+        return value
+    if isinstance(value, list):
+        return [redact(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {redact(k, secrets): redact(v, secrets) for k, v in value.items()}
+    return value
+
+
+def _redact_headers(headers: httpx.Headers, secrets: tuple[str, ...]) -> httpx.Headers:
+    if not secrets:
+        return headers
+    return httpx.Headers([(k, redact(v, secrets)) for k, v in headers.multi_items()])
+
+
+def _text(content: bytes, headers: httpx.Headers) -> str:
+    charset = "utf-8"
+    for param in str(headers.get("content-type", "")).split(";")[1:]:
+        key, _, value = param.strip().partition("=")
+        if key.lower() == "charset" and value:
+            charset = value.strip('"')
+    try:
+        return content.decode(charset, errors="replace")
+    except LookupError:
+        return content.decode("utf-8", errors="replace")
+
+
 def error_for(
-    method: str, url: str, response: httpx.Response, request_id_header: str | None = None
+    method: str,
+    url: str,
+    status: int,
+    headers: httpx.Headers,
+    content: bytes,
+    secrets: tuple[str, ...] = (),
+    request_id_header: str | None = None,
 ) -> ApiError:
+    """The typed error for an error answer, with the credentials the client sent redacted."""
     body: Any
     try:
-        body = msgspec.json.decode(response.content) if _is_json(response) else response.text
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        body = response.text
-    cls = _ERRORS.get(response.status_code) or (
-        ServerError if response.status_code >= 500 else UnexpectedStatusError
-    )
+        body = msgspec.json.decode(content) if _is_json(headers) else _text(content, headers)
+    except msgspec.DecodeError:
+        body = _text(content, headers)
+    cls = _ERRORS.get(status) or (ServerError if status >= 500 else UnexpectedStatusError)
+    if 300 <= status < 400:
+        cls = RedirectError
     error = cls(
-        method=method, url=url, status=response.status_code, headers=response.headers, body=body
+        method=method,
+        url=url,
+        status=status,
+        headers=_redact_headers(headers, secrets),
+        body=redact(body, secrets),
     )
-    if request_id_header and response.headers.get(request_id_header):
-        error.request_id = response.headers[request_id_header]
+    if request_id_header and headers.get(request_id_header):
+        error.request_id = headers[request_id_header]
     return error
 
 
@@ -379,17 +640,26 @@ class FieldsUnion:
         self.options = options
         self._names: list[frozenset[str]] = []  # filled on first use, off the import path
 
-    def decode(self, content: bytes) -> Any:
-        raw = msgspec.json.decode(content)
+    def choose(self, raw: Any) -> type[msgspec.Struct]:
         if not isinstance(raw, dict):
-            return msgspec.convert(raw, self.options[0])
+            return self.options[0]
         if not self._names:
             self._names = [
                 frozenset(f.encode_name for f in msgspec.structs.fields(o)) for o in self.options
             ]
         keys = set(raw)
         best = max(range(len(self.options)), key=lambda i: (len(keys & self._names[i]), -i))
-        return msgspec.convert(raw, self.options[best])
+        return self.options[best]
+
+
+class Paging(msgspec.Struct, frozen=True):
+    """limit/offset paging of an operation: its query parameters (wire names) and the attributes
+    of the decoded page holding the items and, when the page carries it, the total count."""
+
+    items: str
+    total: str | None = None
+    limit: str = "limit"
+    offset: str = "offset"
 
 
 class Endpoint(msgspec.Struct, Generic[T], frozen=True):
@@ -397,7 +667,7 @@ class Endpoint(msgspec.Struct, Generic[T], frozen=True):
 
     method: str
     path: str
-    # status ("200", "2XX", "default") -> type to decode a JSON body into (None: no content)
+    # status ("200", "2XX", "307", "default") -> type to decode a JSON body into (None: no content)
     responses: Mapping[str, Any]
     accept: str
     list_styles: Mapping[str, str] = msgspec.field(
@@ -405,18 +675,43 @@ class Endpoint(msgspec.Struct, Generic[T], frozen=True):
     )  # wire name -> csv|ssv|pipes
     update_mask: str | None = None  # wire name of a query parameter derived from the body
     polls_location: bool = False
+    # body field wire name -> path parameter wire name that names the same resource (decided by
+    # name in the generator): left out of a derived update_mask when it repeats the path value
+    identity: Mapping[str, str] = msgspec.field(default_factory=dict)
+    # body field wire names holding secrets (passwords, tokens): redacted from error text
+    secret_fields: tuple[str, ...] = ()
+    # the operation ends the session (logout): the auth's cached token is dropped after it
+    ends_session: bool = False
+    paging: Paging | None = None
 
 
 class RequestOptions(msgspec.Struct, frozen=True, kw_only=True):
-    """Per-call settings: the client's timeout, retries and headers for one call; whether an
-    operation answering 202 Accepted is polled to completion (``poll=False``: get the 202 back)
-    and for how long."""
+    """Per-call settings.
+
+    - ``timeout``, ``max_retries``, ``headers``: the client's, for this call.
+    - ``deadline``: seconds the whole call may take, retries, 202 polling and every page of a
+      paging helper included (``DeadlineExceededError`` after it); None: no deadline.
+    - ``poll``: whether an operation answering 202 Accepted is polled to completion (``False``:
+      get the 202 back), for at most ``poll_timeout`` seconds.
+    - ``stream_read_timeout``: for ``*_stream`` methods, the longest silence between two lines
+      (default: the client's, 600 s).
+    - ``max_response_bytes``: the size limit of the decoded answer (or of one streamed line).
+    """
 
     timeout: TimeoutTypes | UnsetType = UNSET
     max_retries: int | None = None
     headers: Mapping[str, str] | None = None
     poll: bool = True
     poll_timeout: float = 300.0
+    deadline: float | None = None
+    stream_read_timeout: float | None = None
+    max_response_bytes: int | None = None
+
+    def __repr__(self) -> str:
+        shown = {f: getattr(self, f) for f in self.__struct_fields__ if f != "headers"}
+        if self.headers:
+            shown["headers"] = {name: "***" for name in self.headers}
+        return "RequestOptions(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
 
 class ApiResponse(msgspec.Struct, Generic[T], frozen=True):
@@ -433,17 +728,40 @@ class ApiResponse(msgspec.Struct, Generic[T], frozen=True):
 _PATH_PARAM = re.compile(r"\{([^{}]+)\}")
 
 
+def _refuse_naive(value: datetime.datetime, where: str) -> None:
+    if value.utcoffset() is None:
+        raise ValueError(
+            f"naive datetime {value.isoformat()} in {where}: pass a timezone-aware one"
+        )
+
+
 def to_text(value: Any) -> str:
     """A parameter value as the wire writes it: booleans lower-case, dates ISO 8601."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, enum.Enum):
         return str(value.value)
-    if isinstance(value, datetime.datetime) and value.utcoffset() is None:
-        raise ValueError(f"naive datetime {value.isoformat()}: pass a timezone-aware datetime")
+    if isinstance(value, datetime.datetime):
+        _refuse_naive(value, "a parameter")
     if isinstance(value, (datetime.datetime, datetime.date)):
         return value.isoformat()
     return str(value)
+
+
+def check_body(value: Any, where: str = "body") -> None:
+    """Refuse naive datetimes anywhere in a request body, as parameters do: the server would read
+    them in a timezone the caller did not choose (Airflow 3 answers 422)."""
+    if isinstance(value, datetime.datetime):
+        _refuse_naive(value, where)
+    elif isinstance(value, msgspec.Struct):
+        for name in value.__struct_fields__:
+            check_body(getattr(value, name), f"{where}.{name}")
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            check_body(item, f"{where}[{index}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_body(item, f"{where}[{key!r}]")
 
 
 def encode_segment(name: str, value: Any) -> str:
@@ -489,17 +807,25 @@ def build_query(values: Mapping[str, Any], list_styles: Mapping[str, str]) -> Qu
     return pairs
 
 
-def set_fields(body: msgspec.Struct, path: Mapping[str, Any] | None = None) -> list[str]:
+def set_fields(
+    body: msgspec.Struct,
+    path: Mapping[str, Any] | None = None,
+    identity: Mapping[str, str] | None = None,
+) -> list[str]:
     """Wire names of the fields the caller set: the update_mask an update should carry.
 
-    A field whose value repeats a path parameter (``key`` of the variable at ``/variables/{key}``)
-    names the resource rather than changing it, and is left out: servers refuse it in a mask.
+    The field that names the resource (``identity``: body field -> path parameter, decided by name
+    from the spec) is left out when it repeats the path value: servers refuse it in a mask. Every
+    other field is in the mask whatever its value (a host may equal the connection id).
     """
-    identity = {to_text(v) for v in (path or {}).values()}
+    path = path or {}
     fields = []
     for f in msgspec.structs.fields(body):
         value = getattr(body, f.name)
-        if value is UNSET or (isinstance(value, (str, int)) and to_text(value) in identity):
+        if value is UNSET:
+            continue
+        names = (identity or {}).get(f.encode_name)
+        if names is not None and names in path and to_text(value) == to_text(path[names]):
             continue
         fields.append(f.encode_name)
     return fields
@@ -517,13 +843,18 @@ def merge_body(
     return model(**given)
 
 
-def _is_json(response: httpx.Response) -> bool:
-    content_type = str(response.headers.get("content-type", "")).split(";")[0].strip().lower()
+# -- decoding ----------------------------------------------------------------------------------------
+
+
+def _is_json(headers: httpx.Headers) -> bool:
+    content_type = str(headers.get("content-type", "")).split(";")[0].strip().lower()
     return content_type == "application/json" or content_type.endswith("+json")
 
 
 _decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
 _decoders_lock = threading.Lock()
+_drift_said: set[tuple[str, str, str]] = set()
+_AT = re.compile(r" - at `\$([^`]*)`$")
 
 
 def _decoder(target: Any) -> msgspec.json.Decoder[Any]:
@@ -534,73 +865,195 @@ def _decoder(target: Any) -> msgspec.json.Decoder[Any]:
     return decoder
 
 
-def decode_body(response: httpx.Response, responses: Mapping[str, Any]) -> Any:
-    status = str(response.status_code)
-    if status in responses:
-        target = responses[status]
-    else:
-        target = responses.get(f"{status[0]}XX", responses.get("default", Any))
-    if response.status_code == 204 or not response.content or target is None:
-        return None
-    if _is_json(response) and target is not str:
-        if isinstance(target, FieldsUnion):
-            return target.decode(response.content)
+class _Mismatch(Exception):
+    """A value that does not fit its declared type, at a JSON path."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(reason)
+        self.path, self.reason = path, reason
+
+
+class _UnknownVariant(_Mismatch):
+    """A tagged union's tag this client does not know (a newer server added a variant)."""
+
+
+def _is_struct(kind: Any) -> bool:
+    return isinstance(kind, type) and issubclass(kind, msgspec.Struct)
+
+
+def _union_args(kind: Any) -> tuple[Any, ...]:
+    if isinstance(kind, types.UnionType) or typing.get_origin(kind) is typing.Union:
+        return typing.get_args(kind)
+    return (kind,)
+
+
+def _allows_null(kind: Any) -> bool:
+    return kind is Any or any(a is type(None) or a is Any for a in _union_args(kind))
+
+
+class _Lenient:
+    """Converts decoded JSON to the declared types, tolerating the drift real servers show: a null
+    in a non-nullable field (kept as None) and a missing required field (left UNSET), each said
+    once per model and field with :class:`SpecDriftWarning` (``strict``: a mismatch instead). A
+    variant of a tagged union the client does not know is left out of an optional field or a list
+    with a warning. Anything else that does not fit raises, with its JSON path. Only runs after
+    the fast decoder refused the body."""
+
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+
+    def drift(self, model: type[Any], field: str, what: str, path: str) -> None:
+        if self.strict:
+            raise _Mismatch(path, f"{what} (field {model.__name__}.{field})")
+        key = (model.__module__, model.__qualname__, field + what)
+        if key not in _drift_said:
+            _drift_said.add(key)
+            warnings.warn(
+                f"{model.__name__}.{field}: {what}, tolerated (spec drift; strict=True refuses it)",
+                SpecDriftWarning,
+                stacklevel=2,
+            )
+
+    def convert(self, value: Any, kind: Any, path: str) -> Any:
         try:
-            return _decoder(target).decode(response.content)
-        except msgspec.ValidationError:
-            return _decode_tolerating_unknown_tags(response.content, target)
+            return msgspec.convert(value, kind)
+        except msgspec.ValidationError as exc:
+            message = str(exc)
+        match = _AT.search(message)
+        where = path + (match.group(1) if match else "")
+        reason = _AT.sub("", message)
+        if _is_struct(kind) and isinstance(value, dict):
+            return self.struct(value, kind, path)
+        origin, args = typing.get_origin(kind), typing.get_args(kind)
+        if origin is list and isinstance(value, list):
+            return self.items(value, args[0], path)
+        if origin is dict and isinstance(value, dict):
+            return {k: self.convert(v, args[1], f"{path}.{k}") for k, v in value.items()}
+        structs = [a for a in _union_args(kind) if _is_struct(a)]
+        if structs and isinstance(value, dict):
+            return self.convert(value, self.variant(value, structs, path), path)
+        raise _Mismatch(where, reason)
+
+    def variant(self, value: dict[str, Any], structs: list[Any], path: str) -> Any:
+        configs = [s.__struct_config__ for s in structs]
+        tag_field = configs[0].tag_field
+        if tag_field is None:
+            if len(structs) == 1:
+                return structs[0]
+            raise _Mismatch(path, "no option of the union fits")
+        for struct, config in zip(structs, configs, strict=True):
+            if config.tag == value.get(tag_field):
+                return struct
+        raise _UnknownVariant(path, f"unknown variant {tag_field}={value.get(tag_field)!r}")
+
+    def struct(self, value: dict[str, Any], kind: Any, path: str) -> Any:
+        fields: dict[str, Any] = {}
+        for f in msgspec.structs.fields(kind):
+            where = f"{path}.{f.encode_name}"
+            if f.encode_name not in value:
+                if f.required:
+                    self.drift(kind, f.name, "required field missing", where)
+                    fields[f.name] = UNSET
+                continue
+            item = value[f.encode_name]
+            if item is None and not _allows_null(f.type):
+                self.drift(kind, f.name, "null where the spec says non-nullable", where)
+                fields[f.name] = None
+                continue
+            try:
+                fields[f.name] = self.convert(item, f.type, where)
+            except _UnknownVariant as unknown:
+                if f.required or self.strict:
+                    raise
+                logger.warning("left out %s: %s", where, unknown.reason)
+        return kind(**fields)
+
+    def items(self, values: list[Any], kind: Any, path: str) -> list[Any]:
+        result = []
+        for index, item in enumerate(values):
+            try:
+                result.append(self.convert(item, kind, f"{path}[{index}]"))
+            except _UnknownVariant as unknown:
+                if self.strict:
+                    raise
+                logger.warning("left out %s[%d]: %s", path, index, unknown.reason)
+        return result
+
+
+def decode_answer(
+    responses: Mapping[str, Any],
+    status: int,
+    headers: httpx.Headers,
+    content: bytes,
+    *,
+    wants_json: bool = True,
+    strict: bool = False,
+) -> Any:
+    """The decoded body of a success answer; raises ``_Mismatch`` where it breaks the spec.
+
+    A 204/205 or an empty body is None; a media type the caller asked for that is not JSON is
+    text (or bytes where the spec says binary); where JSON is expected, anything else is refused.
+    """
+    code = str(status)
+    target = responses.get(code, responses.get(f"{code[0]}XX", responses.get("default", Any)))
+    if status in (204, 205) or not content or target is None:
+        return None
     if target is bytes:
-        return response.content
-    return response.text
+        return content
+    if target is str or not wants_json or (target is Any and not _is_json(headers)):
+        return _text(content, headers)
+    if not _is_json(headers):
+        kind = headers.get("content-type") or "no Content-Type"
+        raise _Mismatch("$", f"expected application/json, got {kind!r}")
+    try:
+        if not isinstance(target, FieldsUnion):
+            return _decoder(target).decode(content)
+        raw = msgspec.json.decode(content)
+        target = target.choose(raw)
+    except msgspec.ValidationError:
+        raw = msgspec.json.decode(content)
+    except msgspec.DecodeError as exc:
+        raise _Mismatch("$", f"invalid JSON: {exc}") from None
+    return _Lenient(strict).convert(raw, target, "$")
 
 
-def _decode_tolerating_unknown_tags(content: bytes, target: Any) -> Any:
-    """Decode an answer that names a variant of a tagged union this client does not know (a newer
-    server added one): the optional field or list item holding it is left out, with a warning, rather
-    than failing the whole call. Any other mismatch still raises."""
-    import msgspec.inspect as mi
+class _Inflater:
+    """Undoes the answer's ``Content-Encoding`` (gzip, deflate) with zlib's bounded output, and
+    counts the decoded bytes: a gzip bomb or an endless body stops at the limit, memory bounded.
+    ``cumulative=False`` (streams) bounds each chunk only; the line buffer is bounded by its user.
+    """
 
-    raw = msgspec.json.decode(content)
+    def __init__(
+        self, headers: httpx.Headers, limit: int, *, decoded: bool, cumulative: bool = True
+    ) -> None:
+        codings = [c.strip().lower() for c in headers.get("content-encoding", "").split(",")]
+        codings = [] if decoded else codings
+        self._stages = []
+        for coding in reversed([c for c in codings if c and c != "identity"]):
+            if coding not in ("gzip", "x-gzip", "deflate"):
+                raise _Mismatch("$", f"unsupported Content-Encoding {coding!r}")
+            wbits = zlib.MAX_WBITS | 16 if coding != "deflate" else zlib.MAX_WBITS
+            self._stages.append(zlib.decompressobj(wbits))
+        self.limit, self.size, self.cumulative = limit, 0, cumulative
+        length = headers.get("content-length", "")
+        if cumulative and not self._stages and length.isdigit() and int(length) > limit:
+            raise _TooLarge
 
-    def variants(kind: Any) -> list[Any]:
-        options = kind.types if isinstance(kind, mi.UnionType) else (kind,)
-        return [t for t in options if isinstance(t, mi.StructType) and t.tag_field]
+    def feed(self, data: bytes) -> bytes:
+        room = self.limit - self.size
+        try:
+            for stage in self._stages:
+                data = stage.decompress(data, room + 1)
+        except zlib.error as exc:
+            raise _Mismatch("$", f"undecodable compressed body: {exc}") from None
+        if len(data) > room:
+            raise _TooLarge
+        self.size += len(data) if self.cumulative else 0
+        return data
 
-    def known(value: Any, kind: Any) -> bool:
-        tagged = variants(kind)
-        if not tagged or not isinstance(value, dict):
-            return True
-        return value.get(tagged[0].tag_field) in {t.tag for t in tagged}
 
-    def walk(value: Any, kind: Any) -> None:
-        if isinstance(kind, mi.StructType) and isinstance(value, dict):
-            for f in kind.fields:
-                if f.encode_name not in value:
-                    continue
-                item = value[f.encode_name]
-                if not known(item, f.type) and not f.required:
-                    logger.warning(
-                        "left out %s: unknown variant %r", f.encode_name, item.get("type", item)
-                    )
-                    del value[f.encode_name]
-                else:
-                    walk(item, f.type)
-        elif isinstance(kind, mi.ListType) and isinstance(value, list):
-            value[:] = [v for v in value if known(v, kind.item_type)]
-            for item in value:
-                walk(item, kind.item_type)
-        elif isinstance(kind, mi.DictType) and isinstance(value, dict):
-            for item in value.values():
-                walk(item, kind.value_type)
-        elif isinstance(kind, mi.UnionType) and isinstance(value, dict):
-            for option in kind.types:
-                if isinstance(option, mi.StructType) and (
-                    not option.tag_field or value.get(option.tag_field) == option.tag
-                ):
-                    walk(value, option)
-
-    walk(raw, mi.type_info(target))
-    return msgspec.convert(raw, target)
+class _TooLarge(Exception):
+    """The decoded answer passed the size limit."""
 
 
 def redact_url(url: httpx.URL | str) -> str:
@@ -617,8 +1070,9 @@ def redact_url(url: httpx.URL | str) -> str:
 
 
 def retry_after(headers: httpx.Headers) -> float | None:
-    """Seconds from a ``Retry-After`` header (seconds or HTTP-date), capped; None if absent."""
-    value = headers.get("retry-after")
+    """Seconds from a ``Retry-After`` header (seconds or HTTP-date), capped at ``MAX_RETRY_AFTER``;
+    None (use backoff) when absent or not a finite, non-negative number or a date."""
+    value = headers.get("retry-after", "").strip()
     if not value:
         return None
     try:
@@ -628,12 +1082,14 @@ def retry_after(headers: httpx.Headers) -> float | None:
 
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=datetime.timezone.utc)
-        seconds = (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+        seconds = max(0.0, (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds())
+    if not math.isfinite(seconds) or seconds < 0:
+        return None
+    return min(seconds, MAX_RETRY_AFTER)
 
 
 def backoff(attempt: int) -> float:
@@ -659,40 +1115,12 @@ def should_retry(
     return status in RETRY_STATUSES and method in IDEMPOTENT_METHODS
 
 
-# -- exchanges --------------------------------------------------------------------------------------
-#
-# One call is planned by a generator that yields what to do next (send a request, sleep) and receives
-# what happened (a response or a transport error). Retries, Retry-After, 202 polling and the checks
-# on server-given URLs are written once here; the sync and async transports only run the plan.
+def _transport_error(exc: httpx.TransportError, method: str, url: str) -> ApiConnectionError:
+    if isinstance(exc, httpx.TimeoutException):
+        return ApiTimeoutError(f"timed out: {type(exc).__name__}", method=method, url=url)
+    return ApiConnectionError(f"connection failed: {type(exc).__name__}", method=method, url=url)
 
 
-class _Send(msgspec.Struct, frozen=True):
-    method: str
-    url: str
-    params: QueryPairs
-    headers: dict[str, str]
-    content: bytes | None
-    timeout: Any
-
-
-class _Sleep(msgspec.Struct, frozen=True):
-    seconds: float
-
-
-class _Call(msgspec.Struct, frozen=True):
-    endpoint: Endpoint[Any]
-    send: _Send
-    max_retries: int
-    poll: bool
-    poll_timeout: float
-
-
-Step = _Send | _Sleep
-Outcome = httpx.Response | httpx.TransportError | None
-Plan = Generator[Step, Outcome, T]
-
-POLL_FIRST_WAIT = 0.5
-POLL_MAX_WAIT = 10.0
 _LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]*)*)")
 
 
@@ -710,38 +1138,141 @@ def next_link(headers: httpx.Headers) -> str | None:
     return None
 
 
-def _send_with_retries(send: _Send, max_retries: int) -> Plan[httpx.Response]:
-    attempt = 0
-    while True:
-        started = time.perf_counter()
-        outcome = yield send
-        if isinstance(outcome, httpx.TransportError):
-            if should_retry(send.method, attempt, max_retries, exc=outcome):
-                yield _Sleep(backoff(attempt))
-                attempt += 1
-                continue
-            raise _transport_error(outcome, send.method, redact_url(send.url)) from outcome
-        assert isinstance(outcome, httpx.Response)
-        logger.debug(
-            "%s %s -> %d (%.1f ms)",
-            send.method,
-            redact_url(outcome.request.url),
-            outcome.status_code,
-            (time.perf_counter() - started) * 1000,
+# -- plans -------------------------------------------------------------------------------------------
+#
+# A plan yields steps and receives outcomes: _Open -> _Received | TransportError, _Read -> the next
+# raw chunk (b"" at the end) | TransportError, _Sleep -> None, _Emit -> None (the value goes to the
+# caller of an iterator). The transports perform the steps and close what they opened.
+
+
+class _Open(msgspec.Struct, frozen=True):
+    method: str
+    url: str
+    params: QueryPairs
+    headers: dict[str, str]
+    content: bytes | None
+    timeout: httpx.Timeout | None
+
+
+class _Received:
+    """An answer whose status and headers arrived; its body is read chunk by chunk."""
+
+    __slots__ = ("chunks", "decoded", "response")
+
+    def __init__(self, response: httpx.Response, chunks: Any, decoded: bool) -> None:
+        self.response, self.chunks, self.decoded = response, chunks, decoded
+
+
+def _preread(response: httpx.Response) -> bytes | None:
+    """The body of an answer that arrived already read and decoded (a ``MockTransport`` handler's,
+    say), else None: it is streamed raw."""
+    try:
+        return response.content
+    except httpx.ResponseNotRead:
+        return None
+
+
+async def _once(content: bytes) -> AsyncIterator[bytes]:
+    yield content
+
+
+class _Read(msgspec.Struct, frozen=True):
+    source: Any  # _Received
+
+
+class _Sleep(msgspec.Struct, frozen=True):
+    seconds: float
+
+
+class _Emit(msgspec.Struct, frozen=True):
+    value: Any
+
+
+class _Answer(msgspec.Struct, frozen=True):
+    status: int
+    headers: httpx.Headers
+    content: bytes
+    request: httpx.Request
+
+
+class _Call(msgspec.Struct, frozen=True):
+    endpoint: Endpoint[Any]
+    request: _Open
+    max_retries: int
+    poll: bool
+    poll_timeout: float
+    deadline: float | None  # time.monotonic() by which the whole call must be done
+    max_bytes: int
+    wants_json: bool
+    strict: bool
+    secrets: tuple[str, ...]  # values in the body that are credentials
+
+
+Step = _Open | _Read | _Sleep | _Emit
+Plan = Generator[Step, Any, T]
+
+
+class _Stepper:
+    """Feeds a plan the outcome of its last step and asks for the next; keeps what was opened."""
+
+    def __init__(self, plan: Plan[Any]) -> None:
+        self.plan = plan
+        self.outcome: Any = None
+        self.opened: list[httpx.Response] = []
+
+    def step(self) -> Step | None:
+        try:
+            step = self.plan.send(self.outcome)
+        except StopIteration:
+            return None
+        self.outcome = None
+        return step
+
+    def finish(self) -> list[httpx.Response]:
+        """Close the plan; the responses still to close."""
+        self.plan.close()
+        opened, self.opened = self.opened, []
+        return opened
+
+
+def _returning(plan: Plan[T]) -> Plan[None]:
+    """A plan whose result is emitted, so one driver serves calls and iterators alike."""
+    result = yield from plan
+    yield _Emit(result)
+
+
+def _remaining(call: _Call, method: str, url: str) -> float | None:
+    if call.deadline is None:
+        return None
+    left = call.deadline - time.monotonic()
+    if left <= 0:
+        raise DeadlineExceededError("deadline passed", method=method, url=redact_url(url))
+    return left
+
+
+def _bounded(timeout: httpx.Timeout | None, left: float | None) -> httpx.Timeout | None:
+    """Every phase's timeout cut to the time left before the deadline."""
+    if left is None:
+        return timeout
+    limits: dict[str, float | None] = dict(timeout.as_dict()) if timeout is not None else {}
+    phases = {}
+    for phase in ("connect", "read", "write", "pool"):
+        limit = limits.get(phase)
+        phases[phase] = left if limit is None else min(limit, left)
+    return httpx.Timeout(**phases)
+
+
+def _wait(call: _Call, seconds: float, method: str, url: str) -> Plan[None]:
+    left = _remaining(call, method, url)
+    if left is not None and seconds >= left:
+        raise DeadlineExceededError(
+            f"a {seconds:.1f} s wait would pass the deadline", method=method, url=redact_url(url)
         )
-        status = outcome.status_code
-        if status in RETRY_STATUSES and should_retry(
-            send.method, attempt, max_retries, status=status
-        ):
-            wait = retry_after(outcome.headers)
-            yield _Sleep(backoff(attempt) if wait is None else wait)
-            attempt += 1
-            continue
-        return outcome
+    yield _Sleep(seconds)
 
 
 class _BaseClient(Generic[H]):
-    """What both transports share; ``H`` is the httpx client class they drive."""
+    """What both transports share: preparing calls and every plan. ``H`` is the httpx client class."""
 
     def __init__(
         self,
@@ -756,12 +1287,25 @@ class _BaseClient(Generic[H]):
         max_retries: int,
         user_agent: str,
         request_id_header: str | None = None,
+        strict: bool = False,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        stream_read_timeout: float = DEFAULT_STREAM_READ_TIMEOUT,
     ) -> None:
+        parts = urlsplit(base_url)
+        if "@" in parts.netloc:
+            raise ValueError(
+                "base_url must not carry user-info (user:password@host): it would be logged and "
+                "could send credentials to another host; pass auth=BasicAuth(...) instead"
+            )
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"base_url must be an http(s) URL with a host, not {base_url!r}")
         root = base_url.rstrip("/")
+        bind = getattr(auth, "bind_base_url", None)
+        if callable(bind):
+            bind(root)
         if base_path and not root.endswith(base_path):
             root += base_path
         self.base_url = root
-        parts = urlsplit(root)
         self._origin = (parts.scheme, parts.netloc)
         self._auth = auth
         self._timeout = (
@@ -769,8 +1313,16 @@ class _BaseClient(Generic[H]):
             if isinstance(timeout, httpx.Timeout) or timeout is None
             else httpx.Timeout(timeout)
         )
-        self._headers = {"User-Agent": user_agent, "Accept": default_accept, **(headers or {})}
+        self._headers = {
+            "User-Agent": user_agent,
+            "Accept": default_accept,
+            "Accept-Encoding": ACCEPT_ENCODING,
+            **(headers or {}),
+        }
         self.max_retries = max_retries
+        self.strict = strict
+        self.max_response_bytes = max_response_bytes
+        self.stream_read_timeout = stream_read_timeout
         self._request_id_header = request_id_header
         self._owns_http = http_client is None
         # Created on first use: constructing an httpx client loads its connection machinery and
@@ -781,40 +1333,308 @@ class _BaseClient(Generic[H]):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={redact_url(self.base_url)!r})"
 
-    def _call(
+    def _new_http_client(self, cls: type[H]) -> H:
+        http = self._http
+        if http is None:
+            with self._http_lock:
+                if self._http is None:
+                    self._http = cls(timeout=self._timeout, follow_redirects=False)
+                http = self._http
+        return http
+
+    def _build(self, http: H, step: _Open) -> httpx.Request:
+        return http.build_request(
+            step.method,
+            step.url,
+            params=step.params or None,  # [] would drop a query already in the URL
+            headers={**self._headers, **step.headers},
+            content=step.content,
+            timeout=step.timeout,
+        )
+
+    @property
+    def _auth_arg(self) -> Any:
+        return self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT
+
+    def _prepare(
         self,
         endpoint: Endpoint[Any],
-        path: Mapping[str, Any] | None,
-        query: Mapping[str, Any] | None,
-        headers: Mapping[str, Any] | None,
-        body: Any,
-        options: RequestOptions | None,
-        accept: str | None,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        body: Any = UNSET,
+        options: RequestOptions | None = None,
+        accept: str | None = None,
+        stream: bool = False,
     ) -> _Call:
+        """A call as data, everything checked before anything is sent."""
         options = options or RequestOptions()
         url = self.base_url + build_path(endpoint.path, path or {})
         query = dict(query or {})
         mask = endpoint.update_mask
         if mask and query.get(mask, UNSET) is UNSET and isinstance(body, msgspec.Struct):
-            query[mask] = set_fields(body, path)
-        send_headers = {"Accept": accept or endpoint.accept}
+            query[mask] = set_fields(body, path, endpoint.identity)
+        accept = accept or endpoint.accept
+        send_headers = {"Accept": accept}
         send_headers.update({k: to_text(v) for k, v in (headers or {}).items() if v is not UNSET})
         content: bytes | None = None
+        secrets: list[str] = []
         if body is not UNSET:
+            check_body(body)
             content = msgspec.json.encode(body)
             send_headers["Content-Type"] = "application/json"
+            secrets = _body_secrets(body, endpoint.secret_fields)
         send_headers.update(options.headers or {})
         timeout = self._timeout if options.timeout is UNSET else options.timeout
-        send = _Send(
-            endpoint.method,
-            url,
-            build_query(query, endpoint.list_styles),
-            send_headers,
-            content,
-            timeout,
+        if isinstance(timeout, (int, float)):
+            timeout = httpx.Timeout(timeout)
+        if stream:
+            read = options.stream_read_timeout or self.stream_read_timeout
+            timeout = httpx.Timeout(**{**(timeout or DEFAULT_TIMEOUT).as_dict(), "read": read})
+        params = build_query(query, endpoint.list_styles)
+        media = accept.split(";")[0].strip().lower()
+        return _Call(
+            endpoint,
+            _Open(endpoint.method, url, params, send_headers, content, timeout),
+            self.max_retries if options.max_retries is None else options.max_retries,
+            options.poll,
+            options.poll_timeout,
+            None if options.deadline is None else time.monotonic() + options.deadline,
+            options.max_response_bytes or self.max_response_bytes,
+            media in ("application/json", "*/*") or media.endswith("+json"),
+            self.strict,
+            tuple(secrets),
         )
-        retries = self.max_retries if options.max_retries is None else options.max_retries
-        return _Call(endpoint, send, retries, options.poll, options.poll_timeout)
+
+    # -- plans ---------------------------------------------------------------------------------
+
+    def _fetch(self, call: _Call, request: _Open, stream: bool = False) -> Plan[Any]:
+        """One request, retried where safe; the whole answer (``_Answer``), or with ``stream`` a
+        success answer still to be read (``_Received``)."""
+        attempt = 0
+        while True:
+            started = time.perf_counter()
+            left = _remaining(call, request.method, request.url)
+            outcome = yield msgspec.structs.replace(
+                request, timeout=_bounded(request.timeout, left)
+            )
+            if not isinstance(outcome, httpx.TransportError):
+                status = outcome.response.status_code
+                if stream and 200 <= status < 300:
+                    return outcome
+                outcome = yield from self._read_all(call, outcome)
+            if isinstance(outcome, httpx.TransportError):
+                _remaining(call, request.method, request.url)
+                if should_retry(request.method, attempt, call.max_retries, exc=outcome):
+                    yield from _wait(call, backoff(attempt), request.method, request.url)
+                    attempt += 1
+                    continue
+                url = redact_url(request.url)
+                raise _transport_error(outcome, request.method, url) from outcome
+            elapsed = (time.perf_counter() - started) * 1000
+            url = redact_url(outcome.request.url)
+            logger.debug("%s %s -> %d (%.1f ms)", request.method, url, outcome.status, elapsed)
+            if should_retry(request.method, attempt, call.max_retries, status=outcome.status):
+                wait = retry_after(outcome.headers)
+                yield from _wait(
+                    call, backoff(attempt) if wait is None else wait, request.method, url
+                )
+                attempt += 1
+                continue
+            return outcome
+
+    def _read_all(self, call: _Call, received: _Received) -> Plan[Any]:
+        """The body of an answer, decompressed and bounded: an ``_Answer``, or the transport error
+        that broke it."""
+        response = received.response
+        body = bytearray()
+        with self._translating(
+            call, _Answer(response.status_code, response.headers, b"", response.request)
+        ):
+            inflater = _Inflater(response.headers, call.max_bytes, decoded=received.decoded)
+            while chunk := (yield _Read(received)):
+                if isinstance(chunk, httpx.TransportError):
+                    return chunk
+                _remaining(call, call.request.method, call.request.url)
+                body += inflater.feed(chunk)
+        return _Answer(response.status_code, response.headers, bytes(body), response.request)
+
+    def _exchange(self, call: _Call) -> Plan[ApiResponse[Any]]:
+        answer = yield from self._fetch(call, call.request)
+        location = answer.headers.get("location")
+        if call.endpoint.polls_location and answer.status == 202 and call.poll and location:
+            answer = yield from self._poll(call, location)
+        return self._result(call, answer)
+
+    def _data(self, call: _Call) -> Plan[Any]:
+        response = yield from self._exchange(call)
+        return response.data
+
+    def _poll(self, call: _Call, location: str) -> Plan[_Answer]:
+        """GET the Location of a 202 with growing waits until it answers something else."""
+        url = self._same_origin(location, call.request.url, allow_absolute=False)
+        deadline = time.monotonic() + call.poll_timeout
+        headers = {"Accept": call.endpoint.accept}
+        attempt = 0
+        wait: float | None = None
+        while True:
+            if wait is None:
+                wait = min(POLL_MAX_WAIT, POLL_FIRST_WAIT * (1.5**attempt))
+            if time.monotonic() + wait > deadline:
+                raise PollTimeoutError(
+                    f"still 202 Accepted after {call.poll_timeout:g} s",
+                    method="GET",
+                    url=redact_url(url),
+                )
+            yield from _wait(call, wait, "GET", url)
+            poll = _Open("GET", url, [], headers, None, call.request.timeout)
+            answer: _Answer = yield from self._fetch(call, poll)
+            if answer.status != 202:
+                return answer
+            attempt += 1
+            wait = retry_after(answer.headers)
+            moved = answer.headers.get("location")
+            if moved:
+                url = self._same_origin(moved, url, allow_absolute=False)
+
+    def _pages(self, call: _Call, page_size: int) -> Plan[None]:
+        """Every item of a limit/offset list: until the page's total is reached or a page is empty
+        (a page shorter than asked ends only lists without a total: servers cap the page size)."""
+        paging = call.endpoint.paging
+        assert paging is not None
+        offset, seen = 0, _Seen()
+        for _ in range(MAX_PAGES):
+            params = [(paging.limit, page_size), (paging.offset, offset), *call.request.params]
+            page_call = msgspec.structs.replace(
+                call, request=msgspec.structs.replace(call.request, params=params)
+            )
+            page = yield from self._data(page_call)
+            batch = _listed(getattr(page, paging.items, None))
+            total = getattr(page, paging.total, None) if paging.total else None
+            if not batch:
+                return
+            seen.check(batch, f"the page at offset {offset}")
+            for item in batch:
+                yield _Emit(item)
+            offset += len(batch)
+            if isinstance(total, int) and not isinstance(total, bool):
+                if offset >= total:
+                    return
+            elif len(batch) < page_size:
+                return
+        raise PagingError(f"stopped after {MAX_PAGES} pages: the list keeps growing")
+
+    def _links(self, call: _Call) -> Plan[None]:
+        """Every item of a list that pages with ``Link: <...>; rel="next"`` (same origin only)."""
+        visited, seen = set(), _Seen()
+        for _ in range(MAX_PAGES):
+            request = call.request
+            visited.add(str(httpx.URL(request.url, params=request.params or None)))
+            page = yield from self._exchange(call)
+            batch = _listed(page.data)
+            if batch:
+                seen.check(batch, f"the page at {redact_url(request.url)}")
+            for item in batch:
+                yield _Emit(item)
+            link = next_link(page.headers)
+            if link is None:
+                return
+            url = self._same_origin(link, request.url, allow_absolute=True)
+            if url in visited:
+                raise PagingError(f"the next link leads back to a page already read: {url!r}")
+            call = msgspec.structs.replace(
+                call, request=msgspec.structs.replace(request, url=url, params=[])
+            )
+        raise PagingError(f"stopped after {MAX_PAGES} pages: the list keeps growing")
+
+    def _lines(self, call: _Call) -> Plan[None]:
+        """Each line of a newline-delimited JSON answer, decoded, as it arrives. Opening is retried
+        like any call; once lines flow, a broken stream raises (it cannot resume mid-way)."""
+        opened = yield from self._fetch(call, call.request, stream=True)
+        if isinstance(opened, _Answer):
+            self._result(call, opened)  # raises for an error answer
+            return
+        response = opened.response
+        buffer = bytearray()
+        with self._translating(
+            call, _Answer(response.status_code, response.headers, b"", response.request)
+        ):
+            inflater = _Inflater(
+                response.headers, call.max_bytes, decoded=opened.decoded, cumulative=False
+            )
+            while True:
+                chunk = yield _Read(opened)
+                if isinstance(chunk, httpx.TransportError):
+                    method, url = call.request.method, redact_url(call.request.url)
+                    raise _transport_error(chunk, method, url) from chunk
+                _remaining(call, call.request.method, call.request.url)
+                buffer += inflater.feed(chunk) if chunk else b"\n"
+                *lines, rest = bytes(buffer).split(b"\n")
+                buffer = bytearray(rest)
+                if len(buffer) > call.max_bytes:
+                    raise _TooLarge
+                for line in lines:
+                    if line.strip():
+                        yield _Emit(_json_line(line))
+                if not chunk:
+                    return
+
+    # -- answers -------------------------------------------------------------------------------
+
+    def _secrets(self, call: _Call, request: httpx.Request | None) -> tuple[str, ...]:
+        own = getattr(self._auth, "secrets", None)
+        return sent_secrets(request, call.secrets, own() if callable(own) else ())
+
+    @contextlib.contextmanager
+    def _translating(self, call: _Call, answer: _Answer) -> Iterator[None]:
+        """Answers that break the spec, or the size limit, as the package's typed errors."""
+        try:
+            yield
+        except (_TooLarge, _Mismatch) as problem:
+            secrets = self._secrets(call, answer.request)
+            common: dict[str, Any] = {
+                "method": call.request.method,
+                "url": redact_url(call.request.url),
+                "status": answer.status,
+                "headers": _redact_headers(answer.headers, secrets),
+            }
+            if isinstance(problem, _TooLarge):
+                raise ResponseTooLargeError(limit=call.max_bytes, **common) from None
+            body = redact(_text(answer.content, answer.headers), secrets)
+            raise ResponseValidationError(
+                path=problem.path, reason=problem.reason, body=body, **common
+            ) from None
+
+    def _result(self, call: _Call, answer: _Answer) -> ApiResponse[Any]:
+        status, endpoint = answer.status, call.endpoint
+        declared = str(status) in endpoint.responses or f"{status // 100}XX" in endpoint.responses
+        if status >= 400 or status < 200 or (status >= 300 and not declared):
+            raise error_for(
+                call.request.method,
+                redact_url(call.request.url),
+                status,
+                answer.headers,
+                answer.content,
+                self._secrets(call, answer.request),
+                self._request_id_header,
+            )
+        if endpoint.ends_session:
+            forget = getattr(self._auth, "forget", None)
+            if callable(forget):
+                forget()
+        request_id = (
+            answer.headers.get(self._request_id_header) if self._request_id_header else None
+        )
+        with self._translating(call, answer):
+            data = decode_answer(
+                endpoint.responses,
+                status,
+                answer.headers,
+                answer.content,
+                wants_json=call.wants_json,
+                strict=call.strict,
+            )
+        return ApiResponse(status, answer.headers, data, request_id)
 
     def _same_origin(self, target: str, relative_to: str, *, allow_absolute: bool) -> str:
         """A URL the server handed us (Location, Link), resolved and checked: it must stay on this
@@ -830,80 +1650,44 @@ class _BaseClient(Generic[H]):
             return target
         return urljoin(relative_to, target)
 
-    def _exchange(self, call: _Call) -> Plan[ApiResponse[Any]]:
-        response = yield from _send_with_retries(call.send, call.max_retries)
-        location = response.headers.get("location")
-        if call.endpoint.polls_location and response.status_code == 202 and call.poll and location:
-            response = yield from self._poll(call, location)
-        return self._result(call, response)
 
-    def _poll(self, call: _Call, location: str) -> Plan[httpx.Response]:
-        """GET the Location of a 202 with growing waits until it answers something else."""
-        url = self._same_origin(location, call.send.url, allow_absolute=False)
-        deadline = time.monotonic() + call.poll_timeout
-        headers = {"Accept": call.endpoint.accept}
-        attempt = 0
-        wait: float | None = None
-        while True:
-            if wait is None:
-                wait = min(POLL_MAX_WAIT, POLL_FIRST_WAIT * (1.5**attempt))
-            if time.monotonic() + wait > deadline:
-                raise PollTimeoutError(
-                    f"still 202 Accepted after {call.poll_timeout:g} s",
-                    method="GET",
-                    url=redact_url(url),
-                )
-            yield _Sleep(wait)
-            poll = _Send("GET", url, [], headers, None, call.send.timeout)
-            response = yield from _send_with_retries(poll, call.max_retries)
-            if response.status_code != 202:
-                return response
-            attempt += 1
-            wait = retry_after(response.headers)
-            moved = response.headers.get("location")
-            if moved:
-                url = self._same_origin(moved, url, allow_absolute=False)
-
-    def _result(self, call: _Call, response: httpx.Response) -> ApiResponse[Any]:
-        method, url = call.send.method, redact_url(call.send.url)
-        if response.status_code >= 400 or response.status_code < 200:
-            raise error_for(method, url, response, self._request_id_header)
-        request_id = (
-            response.headers.get(self._request_id_header) if self._request_id_header else None
-        )
-        data = decode_body(response, call.endpoint.responses)
-        return ApiResponse(response.status_code, response.headers, data, request_id)
-
-    def _next_page(self, call: _Call, page: ApiResponse[Any], seen: set[str]) -> _Call | None:
-        """The call for the page a ``rel="next"`` link names; None at the end, or when the link
-        leads back to a page already fetched (a server bug must not loop the client forever)."""
-        seen.add(str(httpx.URL(call.send.url, params=call.send.params or None)))
-        link = next_link(page.headers)
-        if link is None:
-            return None
-        url = self._same_origin(link, call.send.url, allow_absolute=True)
-        if url in seen:
-            return None
-        return msgspec.structs.replace(
-            call, send=msgspec.structs.replace(call.send, url=url, params=[])
-        )
+def _body_secrets(body: Any, names: tuple[str, ...]) -> list[str]:
+    if not names or not isinstance(body, msgspec.Struct):
+        return []
+    values = (getattr(body, f.name) for f in msgspec.structs.fields(body) if f.encode_name in names)
+    return [v for v in values if isinstance(v, str)]
 
 
-def _items(data: Any) -> list[Any]:
-    return data if isinstance(data, list) else []
+def _listed(items: Any) -> list[Any]:
+    return list(items) if isinstance(items, (list, tuple)) else []
+
+
+def _json_line(line: bytes) -> Any:
+    try:
+        return msgspec.json.decode(line)
+    except msgspec.DecodeError as exc:
+        raise _Mismatch("$", f"a streamed line is not JSON: {exc}") from None
+
+
+class _Seen:
+    """Fingerprints of the items a paging helper yielded: a page of nothing new means the server
+    ignores the page parameters (it would loop forever)."""
+
+    def __init__(self) -> None:
+        self._prints: set[int] = set()
+
+    def check(self, batch: list[Any], where: str) -> None:
+        prints = {hash(msgspec.json.encode(item)) for item in batch}
+        if prints <= self._prints:
+            raise PagingError(f"{where} repeats only items already seen: the server ignores paging")
+        self._prints |= prints
 
 
 class BaseSyncClient(_BaseClient[httpx.Client]):
     """The synchronous transport: one pooled ``httpx.Client``, safe to share between threads."""
 
     def _http_client(self) -> httpx.Client:
-        http = self._http
-        if http is None:
-            with self._http_lock:
-                if self._http is None:
-                    self._http = httpx.Client(timeout=self._timeout, follow_redirects=False)
-                http = self._http
-        return http
+        return self._new_http_client(httpx.Client)
 
     def close(self) -> None:
         if self._owns_http and self._http is not None:
@@ -915,142 +1699,70 @@ class BaseSyncClient(_BaseClient[httpx.Client]):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _run(self, plan: Plan[T]) -> T:
+    def _perform(self, step: Step, opened: list[httpx.Response]) -> Any:
+        if isinstance(step, _Sleep):
+            return time.sleep(step.seconds)
         try:
-            step = next(plan)
-            while True:
-                if isinstance(step, _Sleep):
-                    time.sleep(step.seconds)
-                    step = plan.send(None)
-                    continue
-                try:
-                    response = self._http_client().request(
-                        step.method,
-                        step.url,
-                        params=step.params or None,  # [] would drop a query already in the URL
-                        headers={**self._headers, **step.headers},
-                        content=step.content,
-                        auth=self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT,
-                        timeout=step.timeout,
-                    )
-                except httpx.TransportError as exc:
-                    step = plan.send(exc)
+            if isinstance(step, _Read):
+                return next(step.source.chunks, b"")
+            http = self._http_client()
+            request = self._build(http, step)  # type: ignore[arg-type]
+            response = http.send(request, auth=self._auth_arg, stream=True, follow_redirects=False)
+        except httpx.TransportError as exc:
+            return exc
+        opened.append(response)
+        content = _preread(response)
+        if content is not None:
+            return _Received(response, iter((content,)), decoded=True)
+        return _Received(response, response.iter_raw(), decoded=False)
+
+    def _iterate(self, plan: Plan[Any]) -> Generator[Any, None, None]:
+        stepper = _Stepper(plan)
+        try:
+            while (step := stepper.step()) is not None:
+                if isinstance(step, _Emit):
+                    yield step.value
                 else:
-                    step = plan.send(response)
-        except StopIteration as stop:
-            result: T = stop.value
+                    stepper.outcome = self._perform(step, stepper.opened)
+        finally:
+            for response in stepper.finish():
+                response.close()
+
+    def _run(self, plan: Plan[T]) -> T:
+        results = self._iterate(_returning(plan))
+        try:
+            result: T = next(results)
             return result
+        finally:
+            results.close()
 
-    def send(
-        self,
-        endpoint: Endpoint[T],
-        *,
-        path: Mapping[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-        headers: Mapping[str, Any] | None = None,
-        body: Any = UNSET,
-        options: RequestOptions | None = None,
-        accept: str | None = None,
-    ) -> ApiResponse[T]:
+    def send(self, endpoint: Endpoint[T], **call: Any) -> ApiResponse[T]:
         """One operation: status, headers and decoded body."""
-        call = self._call(endpoint, path, query, headers, body, options, accept)
-        return self._run(self._exchange(call))
+        return self._run(self._exchange(self._prepare(endpoint, **call)))
 
-    def request(
-        self,
-        endpoint: Endpoint[T],
-        *,
-        path: Mapping[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-        headers: Mapping[str, Any] | None = None,
-        body: Any = UNSET,
-        options: RequestOptions | None = None,
-        accept: str | None = None,
-    ) -> T:
+    def request(self, endpoint: Endpoint[T], **call: Any) -> T:
         """One operation: the decoded body."""
-        call = self._call(endpoint, path, query, headers, body, options, accept)
-        result: T = self._run(self._exchange(call)).data
+        result: T = self._run(self._data(self._prepare(endpoint, **call)))
         return result
 
-    def paginate(
-        self,
-        fetch: Callable[[int, int], P],
-        items: Callable[[P], Sequence[T] | None | UnsetType],
-        total: Callable[[P], int | None | UnsetType],
-        page_size: int,
-    ) -> Iterator[T]:
-        """Yield items page by page until ``total`` items were seen or a page comes back short."""
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
-        offset = 0
-        while True:
-            page = fetch(page_size, offset)
-            batch = items(page)
-            batch = [] if batch is None or batch is UNSET else batch
-            yield from batch
-            offset += len(batch)
-            expected = total(page)
-            if len(batch) < page_size or (isinstance(expected, int) and offset >= expected):
-                return
+    def paginate(self, endpoint: Endpoint[Any], *, page_size: int, **call: Any) -> Iterator[Any]:
+        """Every item of a limit/offset list operation, ``page_size`` per request."""
+        return self._iterate(self._pages(self._prepare(endpoint, **call), _page_size(page_size)))
 
-    def stream_lines(
-        self,
-        endpoint: Endpoint[Any],
-        *,
-        path: Mapping[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-        headers: Mapping[str, Any] | None = None,
-        body: Any = UNSET,
-        options: RequestOptions | None = None,
-        accept: str,
-    ) -> Iterator[Any]:
-        """Yield each line of a newline-delimited JSON answer, decoded, as it arrives (not retried:
-        a stream cannot be replayed from the middle)."""
-        send = self._call(endpoint, path, query, headers, body, options, accept).send
-        with self._http_client().stream(
-            send.method,
-            send.url,
-            params=send.params or None,
-            headers={**self._headers, **send.headers},
-            content=send.content,
-            auth=self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT,
-            timeout=send.timeout,
-        ) as response:
-            if response.status_code >= 400:
-                response.read()
-                raise error_for(
-                    send.method, redact_url(send.url), response, self._request_id_header
-                )
-            for line in response.iter_lines():
-                if line.strip():
-                    yield msgspec.json.decode(line)
+    def follow_links(self, endpoint: Endpoint[Any], **call: Any) -> Iterator[Any]:
+        """Every item of a list operation, following ``Link: <...>; rel="next"`` pages."""
+        return self._iterate(self._links(self._prepare(endpoint, **call)))
 
-    def follow_links(
-        self,
-        endpoint: Endpoint[Any],
-        item_type: type[T],
-        *,
-        path: Mapping[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-        headers: Mapping[str, Any] | None = None,
-        options: RequestOptions | None = None,
-    ) -> Iterator[T]:
-        """Yield the items of a list operation, following ``Link: <...>; rel="next"`` pages."""
-        call: _Call | None = self._call(endpoint, path, query, headers, UNSET, options, None)
-        seen: set[str] = set()
-        while call is not None:
-            page = self._run(self._exchange(call))
-            yield from _items(page.data)
-            call = self._next_page(call, page, seen)
+    def stream_lines(self, endpoint: Endpoint[Any], **call: Any) -> Iterator[Any]:
+        """Each line of a newline-delimited JSON answer, decoded, as it arrives."""
+        return self._iterate(self._lines(self._prepare(endpoint, stream=True, **call)))
 
 
 class BaseAsyncClient(_BaseClient[httpx.AsyncClient]):
     """The asynchronous transport: one pooled ``httpx.AsyncClient``, safe for concurrent tasks."""
 
     def _http_client(self) -> httpx.AsyncClient:
-        if self._http is None:
-            self._http = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
-        return self._http
+        return self._new_http_client(httpx.AsyncClient)
 
     async def aclose(self) -> None:
         if self._owns_http and self._http is not None:
@@ -1062,138 +1774,73 @@ class BaseAsyncClient(_BaseClient[httpx.AsyncClient]):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def _run(self, plan: Plan[T]) -> T:
-        import asyncio
+    async def _perform(self, step: Step, opened: list[httpx.Response]) -> Any:
+        import asyncio  # here: sync users never load asyncio
 
+        if isinstance(step, _Sleep):
+            return await asyncio.sleep(step.seconds)
         try:
-            step = next(plan)
-            while True:
-                if isinstance(step, _Sleep):
-                    await asyncio.sleep(
-                        step.seconds
-                    )  # imported here: sync users never load asyncio
-                    step = plan.send(None)
+            if isinstance(step, _Read):
+                return await anext(step.source.chunks, b"")
+            http = self._http_client()
+            request = self._build(http, step)  # type: ignore[arg-type]
+            send = http.send(request, auth=self._auth_arg, stream=True, follow_redirects=False)
+            response = await send
+        except httpx.TransportError as exc:
+            return exc
+        opened.append(response)
+        content = _preread(response)
+        if content is not None:
+            return _Received(response, _once(content), decoded=True)
+        return _Received(response, response.aiter_raw(), decoded=False)
+
+    async def _iterate(self, plan: Plan[Any]) -> AsyncGenerator[Any, None]:
+        stepper = _Stepper(plan)
+        try:
+            while step := stepper.step():
+                if not isinstance(step, _Emit):
+                    stepper.outcome = await self._perform(step, stepper.opened)
                     continue
-                try:
-                    response = await self._http_client().request(
-                        step.method,
-                        step.url,
-                        params=step.params or None,  # [] would drop a query already in the URL
-                        headers={**self._headers, **step.headers},
-                        content=step.content,
-                        auth=self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT,
-                        timeout=step.timeout,
-                    )
-                except httpx.TransportError as exc:
-                    step = plan.send(exc)
-                else:
-                    step = plan.send(response)
-        except StopIteration as stop:
-            result: T = stop.value
+                yield step.value
+        finally:
+            for response in stepper.finish():
+                await response.aclose()
+
+    async def _run(self, plan: Plan[T]) -> T:
+        results = self._iterate(_returning(plan))
+        try:
+            result: T = await anext(results)
             return result
+        finally:
+            await results.aclose()
 
-    async def send(
-        self,
-        endpoint: Endpoint[T],
-        *,
-        path: Mapping[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-        headers: Mapping[str, Any] | None = None,
-        body: Any = UNSET,
-        options: RequestOptions | None = None,
-        accept: str | None = None,
-    ) -> ApiResponse[T]:
+    def send(self, endpoint: Endpoint[T], **call: Any) -> Awaitable[ApiResponse[T]]:
         """One operation: status, headers and decoded body."""
-        call = self._call(endpoint, path, query, headers, body, options, accept)
-        return await self._run(self._exchange(call))
+        return self._run(self._exchange(self._prepare(endpoint, **call)))
 
-    async def request(
-        self,
-        endpoint: Endpoint[T],
-        *,
-        path: Mapping[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-        headers: Mapping[str, Any] | None = None,
-        body: Any = UNSET,
-        options: RequestOptions | None = None,
-        accept: str | None = None,
-    ) -> T:
+    def request(self, endpoint: Endpoint[T], **call: Any) -> Awaitable[T]:
         """One operation: the decoded body."""
-        call = self._call(endpoint, path, query, headers, body, options, accept)
-        result: T = (await self._run(self._exchange(call))).data
-        return result
+        return self._run(self._data(self._prepare(endpoint, **call)))
 
-    async def paginate(
-        self,
-        fetch: Callable[[int, int], Awaitable[P]],
-        items: Callable[[P], Sequence[T] | None | UnsetType],
-        total: Callable[[P], int | None | UnsetType],
-        page_size: int,
-    ) -> AsyncIterator[T]:
-        """Async counterpart of :meth:`BaseSyncClient.paginate`."""
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
-        offset = 0
-        while True:
-            page = await fetch(page_size, offset)
-            batch = items(page)
-            batch = [] if batch is None or batch is UNSET else batch
-            for item in batch:
-                yield item
-            offset += len(batch)
-            expected = total(page)
-            if len(batch) < page_size or (isinstance(expected, int) and offset >= expected):
-                return
-
-    async def stream_lines(
-        self,
-        endpoint: Endpoint[Any],
-        *,
-        path: Mapping[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-        headers: Mapping[str, Any] | None = None,
-        body: Any = UNSET,
-        options: RequestOptions | None = None,
-        accept: str,
+    def paginate(
+        self, endpoint: Endpoint[Any], *, page_size: int, **call: Any
     ) -> AsyncIterator[Any]:
-        """Async counterpart of :meth:`BaseSyncClient.stream_lines`."""
-        send = self._call(endpoint, path, query, headers, body, options, accept).send
-        async with self._http_client().stream(
-            send.method,
-            send.url,
-            params=send.params or None,
-            headers={**self._headers, **send.headers},
-            content=send.content,
-            auth=self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT,
-            timeout=send.timeout,
-        ) as response:
-            if response.status_code >= 400:
-                await response.aread()
-                raise error_for(
-                    send.method, redact_url(send.url), response, self._request_id_header
-                )
-            async for line in response.aiter_lines():
-                if line.strip():
-                    yield msgspec.json.decode(line)
+        """Every item of a limit/offset list operation, ``page_size`` per request."""
+        return self._iterate(self._pages(self._prepare(endpoint, **call), _page_size(page_size)))
 
-    async def follow_links(
-        self,
-        endpoint: Endpoint[Any],
-        item_type: type[T],
-        *,
-        path: Mapping[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-        headers: Mapping[str, Any] | None = None,
-        options: RequestOptions | None = None,
-    ) -> AsyncIterator[T]:
-        """Async counterpart of :meth:`BaseSyncClient.follow_links`."""
-        call: _Call | None = self._call(endpoint, path, query, headers, UNSET, options, None)
-        seen: set[str] = set()
-        while call is not None:
-            page = await self._run(self._exchange(call))
-            for item in _items(page.data):
-                yield item
-            call = self._next_page(call, page, seen)
+    def follow_links(self, endpoint: Endpoint[Any], **call: Any) -> AsyncIterator[Any]:
+        """Every item of a list operation, following ``Link: <...>; rel="next"`` pages."""
+        return self._iterate(self._links(self._prepare(endpoint, **call)))
+
+    def stream_lines(self, endpoint: Endpoint[Any], **call: Any) -> AsyncIterator[Any]:
+        """Each line of a newline-delimited JSON answer, decoded, as it arrives."""
+        return self._iterate(self._lines(self._prepare(endpoint, stream=True, **call)))
+
+
+def _page_size(page_size: int) -> int:
+    if page_size < 1:
+        raise ValueError("page_size must be at least 1")
+    return page_size
 
 
 class RawView:
@@ -1212,85 +1859,51 @@ class AsyncRawView:
     def __init__(self, client: BaseAsyncClient) -> None:
         self._client = client
 
-    async def request(self, endpoint: Endpoint[T], **kwargs: Any) -> ApiResponse[T]:
-        return await self._client.send(endpoint, **kwargs)
+    def request(self, endpoint: Endpoint[T], **kwargs: Any) -> Awaitable[ApiResponse[T]]:
+        return self._client.send(endpoint, **kwargs)
 
 
 # -- method twins ------------------------------------------------------------------------------------
 #
 # A generated method only builds a request and hands it to ``self._client``. Run against another
-# transport (async, raw) the same code returns something else; these descriptors reuse it and give
-# the twin its own signature type, so each operation is written once.
+# transport (async, raw) the same code returns something else; one descriptor reuses it, and the
+# functions below give each kind of twin its signature type, so each operation is written once.
 
 
-class _Twin:
+class Twin(Generic[Params, R]):
+    """A method reused on another transport: same parameters, the transport's kind of result."""
+
     def __init__(self, method: Callable[..., Any]) -> None:
         self._method = method
         self.__doc__ = method.__doc__
 
-    def _bind(self, obj: object | None, owner: type[Any]) -> Any:
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> Twin[Params, R]: ...
+    @overload
+    def __get__(self, obj: object, owner: type[Any]) -> Callable[Params, R]: ...
+    def __get__(self, obj: object | None, owner: type[Any]) -> Any:
         return self if obj is None else self._method.__get__(obj, owner)
 
 
-class awaitable_method(_Twin, Generic[Params, R]):
+def awaitable_method(method: Callable[Concatenate[Any, Params], R]) -> Twin[Params, Awaitable[R]]:
     """The async twin of an operation method: same parameters, awaited."""
-
-    def __init__(self, method: Callable[Concatenate[Any, Params], R]) -> None:
-        super().__init__(method)
-
-    @overload
-    def __get__(self, obj: None, owner: type[Any]) -> awaitable_method[Params, R]: ...
-    @overload
-    def __get__(self, obj: object, owner: type[Any]) -> Callable[Params, Awaitable[R]]: ...
-    def __get__(self, obj: object | None, owner: type[Any]) -> Any:
-        return self._bind(obj, owner)
+    return Twin(method)
 
 
-class async_iterator_method(_Twin, Generic[Params, T]):
-    """The async twin of a paging helper: yields the same items as an async iterator."""
-
-    def __init__(self, method: Callable[Concatenate[Any, Params], Iterator[T]]) -> None:
-        super().__init__(method)
-
-    @overload
-    def __get__(self, obj: None, owner: type[Any]) -> async_iterator_method[Params, T]: ...
-    @overload
-    def __get__(self, obj: object, owner: type[Any]) -> Callable[Params, AsyncIterator[T]]: ...
-    def __get__(self, obj: object | None, owner: type[Any]) -> Any:
-        return self._bind(obj, owner)
+def async_iterator_method(
+    method: Callable[Concatenate[Any, Params], Iterator[T]],
+) -> Twin[Params, AsyncIterator[T]]:
+    """The async twin of a paging or streaming helper: the same items as an async iterator."""
+    return Twin(method)
 
 
-class raw_method(_Twin, Generic[Params, R]):
-    """The raw twin of an operation method: returns status, headers and the decoded body."""
-
-    def __init__(self, method: Callable[Concatenate[Any, Params], R]) -> None:
-        super().__init__(method)
-
-    @overload
-    def __get__(self, obj: None, owner: type[Any]) -> raw_method[Params, R]: ...
-    @overload
-    def __get__(self, obj: object, owner: type[Any]) -> Callable[Params, ApiResponse[R]]: ...
-    def __get__(self, obj: object | None, owner: type[Any]) -> Any:
-        return self._bind(obj, owner)
+def raw_method(method: Callable[Concatenate[Any, Params], R]) -> Twin[Params, ApiResponse[R]]:
+    """The raw twin of an operation method: status, headers and the decoded body."""
+    return Twin(method)
 
 
-class async_raw_method(_Twin, Generic[Params, R]):
+def async_raw_method(
+    method: Callable[Concatenate[Any, Params], R],
+) -> Twin[Params, Awaitable[ApiResponse[R]]]:
     """The async raw twin of an operation method."""
-
-    def __init__(self, method: Callable[Concatenate[Any, Params], R]) -> None:
-        super().__init__(method)
-
-    @overload
-    def __get__(self, obj: None, owner: type[Any]) -> async_raw_method[Params, R]: ...
-    @overload
-    def __get__(
-        self, obj: object, owner: type[Any]
-    ) -> Callable[Params, Awaitable[ApiResponse[R]]]: ...
-    def __get__(self, obj: object | None, owner: type[Any]) -> Any:
-        return self._bind(obj, owner)
-
-
-def _transport_error(exc: httpx.TransportError, method: str, url: str) -> ApiConnectionError:
-    if isinstance(exc, httpx.TimeoutException):
-        return ApiTimeoutError(f"timed out: {type(exc).__name__}", method=method, url=url)
-    return ApiConnectionError(f"connection failed: {type(exc).__name__}", method=method, url=url)
+    return Twin(method)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from . import models
-from ._runtime import Endpoint, FieldsUnion
+from ._runtime import Endpoint, FieldsUnion, Paging
 
 GET_CONFIG: Endpoint[models.Config] = Endpoint(
     "GET",
@@ -35,6 +35,7 @@ GET_CONNECTIONS: Endpoint[models.ConnectionCollection] = Endpoint(
     "/connections",
     {"200": models.ConnectionCollection},
     accept="application/json",
+    paging=Paging("connections", "total_entries"),
 )
 PATCH_CONNECTION: Endpoint[models.Connection] = Endpoint(
     "PATCH",
@@ -43,18 +44,22 @@ PATCH_CONNECTION: Endpoint[models.Connection] = Endpoint(
     accept="application/json",
     list_styles={"update_mask": "csv"},
     update_mask="update_mask",
+    identity={"connection_id": "connection_id"},
+    secret_fields=("password",),
 )
 POST_CONNECTION: Endpoint[models.Connection] = Endpoint(
     "POST",
     "/connections",
     {"200": models.Connection},
     accept="application/json",
+    secret_fields=("password",),
 )
 TEST_CONNECTION: Endpoint[models.ConnectionTest] = Endpoint(
     "POST",
     "/connections/test",
     {"200": models.ConnectionTest},
     accept="application/json",
+    secret_fields=("password",),
 )
 DELETE_DAG: Endpoint[None] = Endpoint(
     "DELETE",
@@ -85,6 +90,7 @@ GET_DAGS: Endpoint[models.DAGCollection] = Endpoint(
     "/dags",
     {"200": models.DAGCollection},
     accept="application/json",
+    paging=Paging("dags", "total_entries"),
 )
 GET_TASK: Endpoint[models.Task] = Endpoint(
     "GET",
@@ -155,6 +161,7 @@ GET_DAG_RUNS: Endpoint[models.DAGRunCollection] = Endpoint(
     "/dags/{dag_id}/dagRuns",
     {"200": models.DAGRunCollection},
     accept="application/json",
+    paging=Paging("dag_runs", "total_entries"),
 )
 GET_DAG_RUNS_BATCH: Endpoint[models.DAGRunCollection] = Endpoint(
     "POST",
@@ -197,6 +204,7 @@ GET_DAG_WARNINGS: Endpoint[models.DagWarningCollection] = Endpoint(
     "/dagWarnings",
     {"200": models.DagWarningCollection},
     accept="application/json",
+    paging=Paging("dag_warnings", "total_entries"),
 )
 CREATE_DATASET_EVENT: Endpoint[models.DatasetEvent] = Endpoint(
     "POST",
@@ -245,6 +253,7 @@ GET_DATASET_EVENTS: Endpoint[models.DatasetEventCollection] = Endpoint(
     "/datasets/events",
     {"200": models.DatasetEventCollection},
     accept="application/json",
+    paging=Paging("dataset_events", "total_entries"),
 )
 GET_DATASET_QUEUED_EVENTS: Endpoint[models.QueuedEventCollection] = Endpoint(
     "GET",
@@ -257,6 +266,7 @@ GET_DATASETS: Endpoint[models.DatasetCollection] = Endpoint(
     "/datasets",
     {"200": models.DatasetCollection},
     accept="application/json",
+    paging=Paging("datasets", "total_entries"),
 )
 GET_EVENT_LOG: Endpoint[models.EventLog] = Endpoint(
     "GET",
@@ -269,6 +279,7 @@ GET_EVENT_LOGS: Endpoint[models.EventLogCollection] = Endpoint(
     "/eventLogs",
     {"200": models.EventLogCollection},
     accept="application/json",
+    paging=Paging("event_logs", "total_entries"),
 )
 GET_IMPORT_ERROR: Endpoint[models.ImportErrorModel] = Endpoint(
     "GET",
@@ -281,6 +292,7 @@ GET_IMPORT_ERRORS: Endpoint[models.ImportErrorCollection] = Endpoint(
     "/importErrors",
     {"200": models.ImportErrorCollection},
     accept="application/json",
+    paging=Paging("import_errors", "total_entries"),
 )
 GET_HEALTH: Endpoint[models.HealthInfo] = Endpoint(
     "GET",
@@ -299,12 +311,14 @@ GET_PERMISSIONS: Endpoint[models.ActionCollection] = Endpoint(
     "/permissions",
     {"200": models.ActionCollection},
     accept="application/json",
+    paging=Paging("actions", "total_entries"),
 )
 GET_PLUGINS: Endpoint[models.PluginCollection] = Endpoint(
     "GET",
     "/plugins",
     {"200": models.PluginCollection},
     accept="application/json",
+    paging=Paging("plugins", "total_entries"),
 )
 DELETE_POOL: Endpoint[None] = Endpoint(
     "DELETE",
@@ -323,6 +337,7 @@ GET_POOLS: Endpoint[models.PoolCollection] = Endpoint(
     "/pools",
     {"200": models.PoolCollection},
     accept="application/json",
+    paging=Paging("pools", "total_entries"),
 )
 PATCH_POOL: Endpoint[models.Pool] = Endpoint(
     "PATCH",
@@ -331,6 +346,7 @@ PATCH_POOL: Endpoint[models.Pool] = Endpoint(
     accept="application/json",
     list_styles={"update_mask": "csv"},
     update_mask="update_mask",
+    identity={"name": "pool_name"},
 )
 POST_POOL: Endpoint[models.Pool] = Endpoint(
     "POST",
@@ -361,6 +377,7 @@ GET_ROLES: Endpoint[models.RoleCollection] = Endpoint(
     "/roles",
     {"200": models.RoleCollection},
     accept="application/json",
+    paging=Paging("roles", "total_entries"),
 )
 PATCH_ROLE: Endpoint[models.Role] = Endpoint(
     "PATCH",
@@ -369,6 +386,7 @@ PATCH_ROLE: Endpoint[models.Role] = Endpoint(
     accept="application/json",
     list_styles={"update_mask": "csv"},
     update_mask="update_mask",
+    identity={"name": "role_name"},
 )
 POST_ROLE: Endpoint[models.Role] = Endpoint(
     "POST",
@@ -405,6 +423,7 @@ GET_MAPPED_TASK_INSTANCE_TRIES: Endpoint[models.TaskInstanceHistoryCollection] =
     "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/tries",
     {"200": models.TaskInstanceHistoryCollection},
     accept="application/json",
+    paging=Paging("task_instances", "total_entries"),
 )
 GET_MAPPED_TASK_INSTANCE_TRY_DETAILS: Endpoint[models.TaskInstanceHistory] = Endpoint(
     "GET",
@@ -417,6 +436,7 @@ GET_MAPPED_TASK_INSTANCES: Endpoint[models.TaskInstanceCollection] = Endpoint(
     "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/listMapped",
     {"200": models.TaskInstanceCollection},
     accept="application/json",
+    paging=Paging("task_instances", "total_entries"),
 )
 GET_TASK_INSTANCE: Endpoint[models.TaskInstance] = Endpoint(
     "GET",
@@ -435,6 +455,7 @@ GET_TASK_INSTANCE_TRIES: Endpoint[models.TaskInstanceHistoryCollection] = Endpoi
     "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/tries",
     {"200": models.TaskInstanceHistoryCollection},
     accept="application/json",
+    paging=Paging("task_instances", "total_entries"),
 )
 GET_TASK_INSTANCE_TRY_DETAILS: Endpoint[models.TaskInstanceHistory] = Endpoint(
     "GET",
@@ -447,6 +468,7 @@ GET_TASK_INSTANCES: Endpoint[models.TaskInstanceCollection] = Endpoint(
     "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances",
     {"200": models.TaskInstanceCollection},
     accept="application/json",
+    paging=Paging("task_instances", "total_entries"),
 )
 GET_TASK_INSTANCES_BATCH: Endpoint[models.TaskInstanceCollection] = Endpoint(
     "POST",
@@ -495,6 +517,7 @@ GET_USERS: Endpoint[models.UserCollection] = Endpoint(
     "/users",
     {"200": models.UserCollection},
     accept="application/json",
+    paging=Paging("users", "total_entries"),
 )
 PATCH_USER: Endpoint[models.UserCollectionItem] = Endpoint(
     "PATCH",
@@ -503,12 +526,15 @@ PATCH_USER: Endpoint[models.UserCollectionItem] = Endpoint(
     accept="application/json",
     list_styles={"update_mask": "csv"},
     update_mask="update_mask",
+    identity={"username": "username"},
+    secret_fields=("password",),
 )
 POST_USER: Endpoint[models.User] = Endpoint(
     "POST",
     "/users",
     {"200": models.User},
     accept="application/json",
+    secret_fields=("password",),
 )
 DELETE_VARIABLE: Endpoint[None] = Endpoint(
     "DELETE",
@@ -527,6 +553,7 @@ GET_VARIABLES: Endpoint[models.VariableCollection] = Endpoint(
     "/variables",
     {"200": models.VariableCollection},
     accept="application/json",
+    paging=Paging("variables", "total_entries"),
 )
 PATCH_VARIABLE: Endpoint[models.Variable] = Endpoint(
     "PATCH",
@@ -535,6 +562,7 @@ PATCH_VARIABLE: Endpoint[models.Variable] = Endpoint(
     accept="application/json",
     list_styles={"update_mask": "csv"},
     update_mask="update_mask",
+    identity={"key": "variable_key"},
 )
 POST_VARIABLES: Endpoint[models.Variable] = Endpoint(
     "POST",
@@ -547,6 +575,7 @@ GET_XCOM_ENTRIES: Endpoint[models.XComCollection] = Endpoint(
     "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries",
     {"200": models.XComCollection},
     accept="application/json",
+    paging=Paging("xcom_entries", "total_entries"),
 )
 GET_XCOM_ENTRY: Endpoint[models.XCom] = Endpoint(
     "GET",

@@ -192,6 +192,8 @@ class ConnectionApi:
     ) -> models.ConnectionCollection:
         """List connections
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /connections
         """
         return self._client.request(
@@ -207,17 +209,12 @@ class ConnectionApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.ConnectionCollectionItem]:
-        """Every item of ``get_connections``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_connections``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_connections(
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.connections,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_CONNECTIONS,
+            query={"order_by": order_by},
+            page_size=page_size,
+            options=options,
         )
 
     def patch_connection(
@@ -482,6 +479,9 @@ class DagApi:
         List DAGs in the database.
         `dag_id_pattern` can be set to match dags of a specific pattern
 
+        Server defaults applied when an argument is not passed: ``limit=100``,
+        ``only_active=True``.
+
         GET /dags
         """
         return self._client.request(
@@ -511,22 +511,19 @@ class DagApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.DAG]:
-        """Every item of ``get_dags``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_dags``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_dags(
-                order_by=order_by,
-                tags=tags,
-                only_active=only_active,
-                paused=paused,
-                fields=fields,
-                dag_id_pattern=dag_id_pattern,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.dags,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_DAGS,
+            query={
+                "order_by": order_by,
+                "tags": tags,
+                "only_active": only_active,
+                "paused": paused,
+                "fields": fields,
+                "dag_id_pattern": dag_id_pattern,
+            },
+            page_size=page_size,
+            options=options,
         )
 
     def get_task(
@@ -611,6 +608,9 @@ class DagApi:
         This endpoint allows specifying `~` as the dag_id_pattern to update all DAGs.
         *New in version 2.3.0*
 
+        Server defaults applied when an argument is not passed: ``limit=100``,
+        ``only_active=True``.
+
         PATCH /dags
         """
         return self._client.request(
@@ -658,6 +658,10 @@ class DagApi:
         """Clear a set of task instances
 
         Clears a set of task instances associated with the DAG for a specified date range.
+
+        Server defaults applied when an argument is not passed: ``dry_run=True``,
+        ``only_failed=True``, ``only_running=False``, ``include_upstream=False``,
+        ``include_downstream=False``, ``include_future=False``, ``include_past=False``.
 
         POST /dags/{dag_id}/clearTaskInstances
         """
@@ -707,6 +711,8 @@ class DagApi:
         """Set a state of task instances
 
         Updates the state for multiple task instances simultaneously.
+
+        Server defaults applied when an argument is not passed: ``dry_run=True``.
 
         POST /dags/{dag_id}/updateTaskInstancesState
         """
@@ -771,6 +777,8 @@ class DagRunApi:
         Clear a DAG run.
 
         *New in version 2.4.0*
+
+        Server defaults applied when an argument is not passed: ``dry_run=True``.
 
         POST /dags/{dag_id}/dagRuns/{dag_run_id}/clear
         """
@@ -847,6 +855,8 @@ class DagRunApi:
 
         This endpoint allows specifying `~` as the dag_id to retrieve DAG runs for all DAGs.
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /dags/{dag_id}/dagRuns
         """
         return self._client.request(
@@ -888,28 +898,25 @@ class DagRunApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.DAGRun]:
-        """Every item of ``get_dag_runs``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_dag_runs``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_dag_runs(
-                dag_id,
-                execution_date_gte=execution_date_gte,
-                execution_date_lte=execution_date_lte,
-                start_date_gte=start_date_gte,
-                start_date_lte=start_date_lte,
-                end_date_gte=end_date_gte,
-                end_date_lte=end_date_lte,
-                updated_at_gte=updated_at_gte,
-                updated_at_lte=updated_at_lte,
-                state=state,
-                order_by=order_by,
-                fields=fields,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.dag_runs,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_DAG_RUNS,
+            path={"dag_id": dag_id},
+            query={
+                "execution_date_gte": execution_date_gte,
+                "execution_date_lte": execution_date_lte,
+                "start_date_gte": start_date_gte,
+                "start_date_lte": start_date_lte,
+                "end_date_gte": end_date_gte,
+                "end_date_lte": end_date_lte,
+                "updated_at_gte": updated_at_gte,
+                "updated_at_lte": updated_at_lte,
+                "state": state,
+                "order_by": order_by,
+                "fields": fields,
+            },
+            page_size=page_size,
+            options=options,
         )
 
     def get_dag_runs_batch(
@@ -932,6 +939,8 @@ class DagRunApi:
         """List DAG runs (batch)
 
         This endpoint is a POST to allow filtering across a large number of DAG IDs, where as a GET it would run in to maximum HTTP request URL length limit.
+
+        Server defaults applied when an argument is not passed: ``page_limit=100``.
 
         POST /dags/~/dagRuns/list
         """
@@ -1123,6 +1132,8 @@ class DagWarningApi:
     ) -> models.DagWarningCollection:
         """List dag warnings
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /dagWarnings
         """
         return self._client.request(
@@ -1146,19 +1157,12 @@ class DagWarningApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.DagWarning]:
-        """Every item of ``get_dag_warnings``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_dag_warnings``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_dag_warnings(
-                dag_id=dag_id,
-                warning_type=warning_type,
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.dag_warnings,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_DAG_WARNINGS,
+            query={"dag_id": dag_id, "warning_type": warning_type, "order_by": order_by},
+            page_size=page_size,
+            options=options,
         )
 
 
@@ -1339,6 +1343,8 @@ class DatasetApi:
     ) -> models.DatasetEventCollection:
         """Get dataset events
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /datasets/events
         """
         return self._client.request(
@@ -1368,22 +1374,19 @@ class DatasetApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.DatasetEvent]:
-        """Every item of ``get_dataset_events``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_dataset_events``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_dataset_events(
-                order_by=order_by,
-                dataset_id=dataset_id,
-                source_dag_id=source_dag_id,
-                source_task_id=source_task_id,
-                source_run_id=source_run_id,
-                source_map_index=source_map_index,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.dataset_events,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_DATASET_EVENTS,
+            query={
+                "order_by": order_by,
+                "dataset_id": dataset_id,
+                "source_dag_id": source_dag_id,
+                "source_task_id": source_task_id,
+                "source_run_id": source_run_id,
+                "source_map_index": source_map_index,
+            },
+            page_size=page_size,
+            options=options,
         )
 
     def get_dataset_queued_events(
@@ -1420,6 +1423,8 @@ class DatasetApi:
     ) -> models.DatasetCollection:
         """List datasets
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /datasets
         """
         return self._client.request(
@@ -1443,19 +1448,12 @@ class DatasetApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.Dataset]:
-        """Every item of ``get_datasets``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_datasets``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_datasets(
-                order_by=order_by,
-                uri_pattern=uri_pattern,
-                dag_ids=dag_ids,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.datasets,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_DATASETS,
+            query={"order_by": order_by, "uri_pattern": uri_pattern, "dag_ids": dag_ids},
+            page_size=page_size,
+            options=options,
         )
 
 
@@ -1504,6 +1502,8 @@ class EventLogApi:
 
         List log entries from event log.
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /eventLogs
         """
         return self._client.request(
@@ -1545,28 +1545,25 @@ class EventLogApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.EventLog]:
-        """Every item of ``get_event_logs``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_event_logs``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_event_logs(
-                order_by=order_by,
-                dag_id=dag_id,
-                task_id=task_id,
-                run_id=run_id,
-                map_index=map_index,
-                try_number=try_number,
-                event=event,
-                owner=owner,
-                before=before,
-                after=after,
-                included_events=included_events,
-                excluded_events=excluded_events,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.event_logs,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_EVENT_LOGS,
+            query={
+                "order_by": order_by,
+                "dag_id": dag_id,
+                "task_id": task_id,
+                "run_id": run_id,
+                "map_index": map_index,
+                "try_number": try_number,
+                "event": event,
+                "owner": owner,
+                "before": before,
+                "after": after,
+                "included_events": included_events,
+                "excluded_events": excluded_events,
+            },
+            page_size=page_size,
+            options=options,
         )
 
 
@@ -1602,6 +1599,8 @@ class ImportErrorApi:
     ) -> models.ImportErrorCollection:
         """List import errors
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /importErrors
         """
         return self._client.request(
@@ -1617,17 +1616,12 @@ class ImportErrorApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.ImportErrorModel]:
-        """Every item of ``get_import_errors``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_import_errors``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_import_errors(
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.import_errors,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_IMPORT_ERRORS,
+            query={"order_by": order_by},
+            page_size=page_size,
+            options=options,
         )
 
 
@@ -1688,6 +1682,8 @@ class PermissionApi:
 
         *This API endpoint is deprecated, please use the endpoint `/auth/fab/v1` for this operation instead.*
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         Deprecated: the spec marks this operation deprecated.
 
         GET /permissions
@@ -1705,16 +1701,11 @@ class PermissionApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.Action]:
-        """Every item of ``get_permissions``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_permissions``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_permissions(
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.actions,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_PERMISSIONS,
+            page_size=page_size,
+            options=options,
         )
 
 
@@ -1737,6 +1728,8 @@ class PluginApi:
 
         *New in version 2.1.0*
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /plugins
         """
         return self._client.request(
@@ -1751,16 +1744,11 @@ class PluginApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.PluginCollectionItem]:
-        """Every item of ``get_plugins``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_plugins``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_plugins(
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.plugins,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_PLUGINS,
+            page_size=page_size,
+            options=options,
         )
 
 
@@ -1812,6 +1800,8 @@ class PoolApi:
     ) -> models.PoolCollection:
         """List pools
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /pools
         """
         return self._client.request(
@@ -1827,17 +1817,12 @@ class PoolApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.Pool]:
-        """Every item of ``get_pools``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_pools``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_pools(
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.pools,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_POOLS,
+            query={"order_by": order_by},
+            page_size=page_size,
+            options=options,
         )
 
     def patch_pool(
@@ -1996,6 +1981,8 @@ class RoleApi:
 
         *This API endpoint is deprecated, please use the endpoint `/auth/fab/v1` for this operation instead.*
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         Deprecated: the spec marks this operation deprecated.
 
         GET /roles
@@ -2014,17 +2001,12 @@ class RoleApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.Role]:
-        """Every item of ``get_roles``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_roles``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_roles(
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.roles,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_ROLES,
+            query={"order_by": order_by},
+            page_size=page_size,
+            options=options,
         )
 
     def patch_role(
@@ -2288,6 +2270,8 @@ class TaskInstanceApi:
 
         *New in version 2.10.0*
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/tries
         """
         return self._client.request(
@@ -2313,21 +2297,18 @@ class TaskInstanceApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.TaskInstanceHistory]:
-        """Every item of ``get_mapped_task_instance_tries``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_mapped_task_instance_tries``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_mapped_task_instance_tries(
-                dag_id,
-                dag_run_id,
-                task_id,
-                map_index,
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.task_instances,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_MAPPED_TASK_INSTANCE_TRIES,
+            path={
+                "dag_id": dag_id,
+                "dag_run_id": dag_run_id,
+                "task_id": task_id,
+                "map_index": map_index,
+            },
+            query={"order_by": order_by},
+            page_size=page_size,
+            options=options,
         )
 
     def get_mapped_task_instance_try_details(
@@ -2391,6 +2372,8 @@ class TaskInstanceApi:
 
         *New in version 2.3.0*
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/listMapped
         """
         return self._client.request(
@@ -2442,34 +2425,29 @@ class TaskInstanceApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.TaskInstance]:
-        """Every item of ``get_mapped_task_instances``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_mapped_task_instances``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_mapped_task_instances(
-                dag_id,
-                dag_run_id,
-                task_id,
-                execution_date_gte=execution_date_gte,
-                execution_date_lte=execution_date_lte,
-                start_date_gte=start_date_gte,
-                start_date_lte=start_date_lte,
-                end_date_gte=end_date_gte,
-                end_date_lte=end_date_lte,
-                updated_at_gte=updated_at_gte,
-                updated_at_lte=updated_at_lte,
-                duration_gte=duration_gte,
-                duration_lte=duration_lte,
-                state=state,
-                pool=pool,
-                queue=queue,
-                executor=executor,
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.task_instances,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_MAPPED_TASK_INSTANCES,
+            path={"dag_id": dag_id, "dag_run_id": dag_run_id, "task_id": task_id},
+            query={
+                "execution_date_gte": execution_date_gte,
+                "execution_date_lte": execution_date_lte,
+                "start_date_gte": start_date_gte,
+                "start_date_lte": start_date_lte,
+                "end_date_gte": end_date_gte,
+                "end_date_lte": end_date_lte,
+                "updated_at_gte": updated_at_gte,
+                "updated_at_lte": updated_at_lte,
+                "duration_gte": duration_gte,
+                "duration_lte": duration_lte,
+                "state": state,
+                "pool": pool,
+                "queue": queue,
+                "executor": executor,
+                "order_by": order_by,
+            },
+            page_size=page_size,
+            options=options,
         )
 
     def get_task_instance(
@@ -2529,6 +2507,8 @@ class TaskInstanceApi:
 
         *New in version 2.10.0*
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/tries
         """
         return self._client.request(
@@ -2548,20 +2528,13 @@ class TaskInstanceApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.TaskInstanceHistory]:
-        """Every item of ``get_task_instance_tries``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_task_instance_tries``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_task_instance_tries(
-                dag_id,
-                dag_run_id,
-                task_id,
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.task_instances,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_TASK_INSTANCE_TRIES,
+            path={"dag_id": dag_id, "dag_run_id": dag_run_id, "task_id": task_id},
+            query={"order_by": order_by},
+            page_size=page_size,
+            options=options,
         )
 
     def get_task_instance_try_details(
@@ -2619,6 +2592,8 @@ class TaskInstanceApi:
 
         This endpoint allows specifying `~` as the dag_id, dag_run_id to retrieve DAG runs for all DAGs and DAG runs.
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances
         """
         return self._client.request(
@@ -2667,32 +2642,28 @@ class TaskInstanceApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.TaskInstance]:
-        """Every item of ``get_task_instances``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_task_instances``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_task_instances(
-                dag_id,
-                dag_run_id,
-                execution_date_gte=execution_date_gte,
-                execution_date_lte=execution_date_lte,
-                start_date_gte=start_date_gte,
-                start_date_lte=start_date_lte,
-                end_date_gte=end_date_gte,
-                end_date_lte=end_date_lte,
-                updated_at_gte=updated_at_gte,
-                updated_at_lte=updated_at_lte,
-                duration_gte=duration_gte,
-                duration_lte=duration_lte,
-                state=state,
-                pool=pool,
-                queue=queue,
-                executor=executor,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.task_instances,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_TASK_INSTANCES,
+            path={"dag_id": dag_id, "dag_run_id": dag_run_id},
+            query={
+                "execution_date_gte": execution_date_gte,
+                "execution_date_lte": execution_date_lte,
+                "start_date_gte": start_date_gte,
+                "start_date_lte": start_date_lte,
+                "end_date_gte": end_date_gte,
+                "end_date_lte": end_date_lte,
+                "updated_at_gte": updated_at_gte,
+                "updated_at_lte": updated_at_lte,
+                "duration_gte": duration_gte,
+                "duration_lte": duration_lte,
+                "state": state,
+                "pool": pool,
+                "queue": queue,
+                "executor": executor,
+            },
+            page_size=page_size,
+            options=options,
         )
 
     def get_task_instances_batch(
@@ -2722,6 +2693,8 @@ class TaskInstanceApi:
 
         List task instances from all DAGs and DAG runs.
         This endpoint is a POST to allow filtering across a large number of DAG IDs, where as a GET it would run in to maximum HTTP request URL length limits.
+
+        Server defaults applied when an argument is not passed: ``page_limit=100``.
 
         POST /dags/~/dagRuns/~/taskInstances/list
         """
@@ -2771,6 +2744,8 @@ class TaskInstanceApi:
         Updates the state for single mapped task instance.
         *New in version 2.5.0*
 
+        Server defaults applied when an argument is not passed: ``dry_run=True``.
+
         PATCH /dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}
         """
         return self._client.request(
@@ -2808,6 +2783,8 @@ class TaskInstanceApi:
 
         Updates the state for single task instance.
         *New in version 2.5.0*
+
+        Server defaults applied when an argument is not passed: ``dry_run=True``.
 
         PATCH /dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}
         """
@@ -2963,6 +2940,8 @@ class UserApi:
 
         *This API endpoint is deprecated, please use the endpoint `/auth/fab/v1` for this operation instead.*
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         Deprecated: the spec marks this operation deprecated.
 
         GET /users
@@ -2981,17 +2960,12 @@ class UserApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.UserCollectionItem]:
-        """Every item of ``get_users``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_users``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_users(
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.users,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_USERS,
+            query={"order_by": order_by},
+            page_size=page_size,
+            options=options,
         )
 
     def patch_user(
@@ -3133,6 +3107,8 @@ class VariableApi:
 
         The collection does not contain data. To get data, you must get a single entity.
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /variables
         """
         return self._client.request(
@@ -3148,17 +3124,12 @@ class VariableApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.VariableCollectionItem]:
-        """Every item of ``get_variables``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_variables``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_variables(
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.variables,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_VARIABLES,
+            query={"order_by": order_by},
+            page_size=page_size,
+            options=options,
         )
 
     def patch_variable(
@@ -3246,6 +3217,8 @@ class XComApi:
 
         This endpoint allows specifying `~` as the dag_id, dag_run_id, task_id to retrieve XCOM entries for for all DAGs, DAG runs and task instances. XCom values won't be returned as they can be large. Use this endpoint to get a list of XCom entries and then fetch individual entry to get value.
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries
         """
         return self._client.request(
@@ -3266,21 +3239,13 @@ class XComApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.XComCollectionItem]:
-        """Every item of ``get_xcom_entries``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_xcom_entries``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_xcom_entries(
-                dag_id,
-                dag_run_id,
-                task_id,
-                map_index=map_index,
-                xcom_key=xcom_key,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.xcom_entries,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_XCOM_ENTRIES,
+            path={"dag_id": dag_id, "dag_run_id": dag_run_id, "task_id": task_id},
+            query={"map_index": map_index, "xcom_key": xcom_key},
+            page_size=page_size,
+            options=options,
         )
 
     def get_xcom_entry(
@@ -3296,6 +3261,9 @@ class XComApi:
         options: RequestOptions | None = None,
     ) -> models.XCom:
         """Get an XCom entry
+
+        Server defaults applied when an argument is not passed: ``deserialize=False``,
+        ``stringify=True``.
 
         GET /dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}
         """

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from . import models
-from ._runtime import Endpoint
+from ._runtime import Endpoint, Paging
 
 GET_CONFIG: Endpoint[models.Config] = Endpoint(
     "GET",
@@ -29,6 +29,7 @@ GET_CONNECTIONS: Endpoint[models.ConnectionCollection] = Endpoint(
     "/connections",
     {"200": models.ConnectionCollection},
     accept="application/json",
+    paging=Paging("connections", "total_entries"),
 )
 PATCH_CONNECTION: Endpoint[models.Connection] = Endpoint(
     "PATCH",
@@ -37,18 +38,22 @@ PATCH_CONNECTION: Endpoint[models.Connection] = Endpoint(
     accept="application/json",
     list_styles={"update_mask": "csv"},
     update_mask="update_mask",
+    identity={"connection_id": "connection_id"},
+    secret_fields=("password",),
 )
 POST_CONNECTION: Endpoint[models.Connection] = Endpoint(
     "POST",
     "/connections",
     {"200": models.Connection},
     accept="application/json",
+    secret_fields=("password",),
 )
 TEST_CONNECTION: Endpoint[models.ConnectionTest] = Endpoint(
     "POST",
     "/connections/test",
     {"200": models.ConnectionTest},
     accept="application/json",
+    secret_fields=("password",),
 )
 DELETE_DAG: Endpoint[None] = Endpoint(
     "DELETE",
@@ -79,6 +84,7 @@ GET_DAGS: Endpoint[models.DAGCollection] = Endpoint(
     "/dags",
     {"200": models.DAGCollection},
     accept="application/json",
+    paging=Paging("dags", "total_entries"),
 )
 GET_TASK: Endpoint[models.Task] = Endpoint(
     "GET",
@@ -129,6 +135,7 @@ GET_DAG_RUNS: Endpoint[models.DAGRunCollection] = Endpoint(
     "/dags/{dag_id}/dagRuns",
     {"200": models.DAGRunCollection},
     accept="application/json",
+    paging=Paging("dag_runs", "total_entries"),
 )
 GET_DAG_RUNS_BATCH: Endpoint[models.DAGRunCollection] = Endpoint(
     "POST",
@@ -159,6 +166,7 @@ GET_EVENT_LOGS: Endpoint[models.EventLogCollection] = Endpoint(
     "/eventLogs",
     {"200": models.EventLogCollection},
     accept="application/json",
+    paging=Paging("event_logs", "total_entries"),
 )
 GET_IMPORT_ERROR: Endpoint[models.ImportErrorModel] = Endpoint(
     "GET",
@@ -171,6 +179,7 @@ GET_IMPORT_ERRORS: Endpoint[models.ImportErrorCollection] = Endpoint(
     "/importErrors",
     {"200": models.ImportErrorCollection},
     accept="application/json",
+    paging=Paging("import_errors", "total_entries"),
 )
 GET_HEALTH: Endpoint[models.HealthInfo] = Endpoint(
     "GET",
@@ -189,12 +198,14 @@ GET_PERMISSIONS: Endpoint[models.ActionCollection] = Endpoint(
     "/permissions",
     {"200": models.ActionCollection},
     accept="application/json",
+    paging=Paging("actions", "total_entries"),
 )
 GET_PLUGINS: Endpoint[models.PluginCollection] = Endpoint(
     "GET",
     "/plugins",
     {"200": models.PluginCollection},
     accept="application/json",
+    paging=Paging("plugins", "total_entries"),
 )
 DELETE_POOL: Endpoint[None] = Endpoint(
     "DELETE",
@@ -213,6 +224,7 @@ GET_POOLS: Endpoint[models.PoolCollection] = Endpoint(
     "/pools",
     {"200": models.PoolCollection},
     accept="application/json",
+    paging=Paging("pools", "total_entries"),
 )
 PATCH_POOL: Endpoint[models.Pool] = Endpoint(
     "PATCH",
@@ -221,6 +233,7 @@ PATCH_POOL: Endpoint[models.Pool] = Endpoint(
     accept="application/json",
     list_styles={"update_mask": "csv"},
     update_mask="update_mask",
+    identity={"name": "pool_name"},
 )
 POST_POOL: Endpoint[models.Pool] = Endpoint(
     "POST",
@@ -251,6 +264,7 @@ GET_ROLES: Endpoint[models.RoleCollection] = Endpoint(
     "/roles",
     {"200": models.RoleCollection},
     accept="application/json",
+    paging=Paging("roles", "total_entries"),
 )
 PATCH_ROLE: Endpoint[models.Role] = Endpoint(
     "PATCH",
@@ -259,6 +273,7 @@ PATCH_ROLE: Endpoint[models.Role] = Endpoint(
     accept="application/json",
     list_styles={"update_mask": "csv"},
     update_mask="update_mask",
+    identity={"name": "role_name"},
 )
 POST_ROLE: Endpoint[models.Role] = Endpoint(
     "POST",
@@ -289,6 +304,7 @@ GET_TASK_INSTANCES: Endpoint[models.TaskInstanceCollection] = Endpoint(
     "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances",
     {"200": models.TaskInstanceCollection},
     accept="application/json",
+    paging=Paging("task_instances", "total_entries"),
 )
 GET_TASK_INSTANCES_BATCH: Endpoint[models.TaskInstanceCollection] = Endpoint(
     "POST",
@@ -313,6 +329,7 @@ GET_USERS: Endpoint[models.UserCollection] = Endpoint(
     "/users",
     {"200": models.UserCollection},
     accept="application/json",
+    paging=Paging("users", "total_entries"),
 )
 PATCH_USER: Endpoint[models.Role] = Endpoint(
     "PATCH",
@@ -321,12 +338,15 @@ PATCH_USER: Endpoint[models.Role] = Endpoint(
     accept="application/json",
     list_styles={"update_mask": "csv"},
     update_mask="update_mask",
+    identity={"username": "username"},
+    secret_fields=("password",),
 )
 POST_USER: Endpoint[models.User] = Endpoint(
     "POST",
     "/users",
     {"200": models.User},
     accept="application/json",
+    secret_fields=("password",),
 )
 DELETE_VARIABLE: Endpoint[None] = Endpoint(
     "DELETE",
@@ -345,6 +365,7 @@ GET_VARIABLES: Endpoint[models.VariableCollection] = Endpoint(
     "/variables",
     {"200": models.VariableCollection},
     accept="application/json",
+    paging=Paging("variables", "total_entries"),
 )
 PATCH_VARIABLE: Endpoint[models.Variable] = Endpoint(
     "PATCH",
@@ -353,6 +374,7 @@ PATCH_VARIABLE: Endpoint[models.Variable] = Endpoint(
     accept="application/json",
     list_styles={"update_mask": "csv"},
     update_mask="update_mask",
+    identity={"key": "variable_key"},
 )
 POST_VARIABLES: Endpoint[models.Variable] = Endpoint(
     "POST",
@@ -365,6 +387,7 @@ GET_XCOM_ENTRIES: Endpoint[models.XComCollection] = Endpoint(
     "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries",
     {"200": models.XComCollection},
     accept="application/json",
+    paging=Paging("xcom_entries", "total_entries"),
 )
 GET_XCOM_ENTRY: Endpoint[models.XCom] = Endpoint(
     "GET",

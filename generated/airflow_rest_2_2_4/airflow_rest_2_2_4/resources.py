@@ -142,6 +142,8 @@ class ConnectionApi:
     ) -> models.ConnectionCollection:
         """List connections
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /connections
         """
         return self._client.request(
@@ -157,17 +159,12 @@ class ConnectionApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.ConnectionCollectionItem]:
-        """Every item of ``get_connections``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_connections``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_connections(
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.connections,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_CONNECTIONS,
+            query={"order_by": order_by},
+            page_size=page_size,
+            options=options,
         )
 
     def patch_connection(
@@ -407,6 +404,9 @@ class DagApi:
     ) -> models.DAGCollection:
         """List DAGs
 
+        Server defaults applied when an argument is not passed: ``limit=100``,
+        ``only_active=True``.
+
         GET /dags
         """
         return self._client.request(
@@ -430,19 +430,12 @@ class DagApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.DAG]:
-        """Every item of ``get_dags``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_dags``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_dags(
-                order_by=order_by,
-                tags=tags,
-                only_active=only_active,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.dags,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_DAGS,
+            query={"order_by": order_by, "tags": tags, "only_active": only_active},
+            page_size=page_size,
+            options=options,
         )
 
     def get_task(
@@ -528,6 +521,9 @@ class DagApi:
 
         Clears a set of task instances associated with the DAG for a specified date range.
 
+        Server defaults applied when an argument is not passed: ``dry_run=True``,
+        ``only_failed=True``, ``only_running=False``.
+
         POST /dags/{dag_id}/clearTaskInstances
         """
         return self._client.request(
@@ -570,6 +566,8 @@ class DagApi:
         """Set a state of task instances
 
         Updates the state for multiple task instances simultaneously.
+
+        Server defaults applied when an argument is not passed: ``dry_run=True``.
 
         POST /dags/{dag_id}/updateTaskInstancesState
         """
@@ -654,6 +652,8 @@ class DagRunApi:
 
         This endpoint allows specifying `~` as the dag_id to retrieve DAG runs for all DAGs.
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /dags/{dag_id}/dagRuns
         """
         return self._client.request(
@@ -687,24 +687,21 @@ class DagRunApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.DAGRun]:
-        """Every item of ``get_dag_runs``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_dag_runs``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_dag_runs(
-                dag_id,
-                execution_date_gte=execution_date_gte,
-                execution_date_lte=execution_date_lte,
-                start_date_gte=start_date_gte,
-                start_date_lte=start_date_lte,
-                end_date_gte=end_date_gte,
-                end_date_lte=end_date_lte,
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.dag_runs,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_DAG_RUNS,
+            path={"dag_id": dag_id},
+            query={
+                "execution_date_gte": execution_date_gte,
+                "execution_date_lte": execution_date_lte,
+                "start_date_gte": start_date_gte,
+                "start_date_lte": start_date_lte,
+                "end_date_gte": end_date_gte,
+                "end_date_lte": end_date_lte,
+                "order_by": order_by,
+            },
+            page_size=page_size,
+            options=options,
         )
 
     def get_dag_runs_batch(
@@ -726,6 +723,8 @@ class DagRunApi:
         """List DAG runs (batch)
 
         This endpoint is a POST to allow filtering across a large number of DAG IDs, where as a GET it would run in to maximum HTTP request URL length limit.
+
+        Server defaults applied when an argument is not passed: ``page_limit=100``.
 
         POST /dags/~/dagRuns/list
         """
@@ -849,6 +848,8 @@ class EventLogApi:
 
         List log entries from event log.
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /eventLogs
         """
         return self._client.request(
@@ -864,17 +865,12 @@ class EventLogApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.EventLog]:
-        """Every item of ``get_event_logs``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_event_logs``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_event_logs(
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.event_logs,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_EVENT_LOGS,
+            query={"order_by": order_by},
+            page_size=page_size,
+            options=options,
         )
 
 
@@ -910,6 +906,8 @@ class ImportErrorApi:
     ) -> models.ImportErrorCollection:
         """List import errors
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /importErrors
         """
         return self._client.request(
@@ -925,17 +923,12 @@ class ImportErrorApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.ImportErrorModel]:
-        """Every item of ``get_import_errors``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_import_errors``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_import_errors(
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.import_errors,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_IMPORT_ERRORS,
+            query={"order_by": order_by},
+            page_size=page_size,
+            options=options,
         )
 
 
@@ -996,6 +989,8 @@ class PermissionApi:
 
         *New in version 2.1.0*
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /permissions
         """
         return self._client.request(
@@ -1010,16 +1005,11 @@ class PermissionApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.Action]:
-        """Every item of ``get_permissions``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_permissions``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_permissions(
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.actions,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_PERMISSIONS,
+            page_size=page_size,
+            options=options,
         )
 
 
@@ -1042,6 +1032,8 @@ class PluginApi:
 
         *New in version 2.1.0*
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /plugins
         """
         return self._client.request(
@@ -1056,16 +1048,11 @@ class PluginApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.PluginCollectionItem]:
-        """Every item of ``get_plugins``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_plugins``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_plugins(
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.plugins,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_PLUGINS,
+            page_size=page_size,
+            options=options,
         )
 
 
@@ -1117,6 +1104,8 @@ class PoolApi:
     ) -> models.PoolCollection:
         """List pools
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /pools
         """
         return self._client.request(
@@ -1132,17 +1121,12 @@ class PoolApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.Pool]:
-        """Every item of ``get_pools``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_pools``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_pools(
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.pools,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_POOLS,
+            query={"order_by": order_by},
+            page_size=page_size,
+            options=options,
         )
 
     def patch_pool(
@@ -1287,6 +1271,8 @@ class RoleApi:
 
         *New in version 2.1.0*
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /roles
         """
         return self._client.request(
@@ -1302,17 +1288,12 @@ class RoleApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.Role]:
-        """Every item of ``get_roles``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_roles``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_roles(
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.roles,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_ROLES,
+            query={"order_by": order_by},
+            page_size=page_size,
+            options=options,
         )
 
     def patch_role(
@@ -1507,6 +1488,8 @@ class TaskInstanceApi:
 
         This endpoint allows specifying `~` as the dag_id, dag_run_id to retrieve DAG runs for all DAGs and DAG runs.
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances
         """
         return self._client.request(
@@ -1549,29 +1532,25 @@ class TaskInstanceApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.TaskInstance]:
-        """Every item of ``get_task_instances``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_task_instances``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_task_instances(
-                dag_id,
-                dag_run_id,
-                execution_date_gte=execution_date_gte,
-                execution_date_lte=execution_date_lte,
-                start_date_gte=start_date_gte,
-                start_date_lte=start_date_lte,
-                end_date_gte=end_date_gte,
-                end_date_lte=end_date_lte,
-                duration_gte=duration_gte,
-                duration_lte=duration_lte,
-                state=state,
-                pool=pool,
-                queue=queue,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.task_instances,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_TASK_INSTANCES,
+            path={"dag_id": dag_id, "dag_run_id": dag_run_id},
+            query={
+                "execution_date_gte": execution_date_gte,
+                "execution_date_lte": execution_date_lte,
+                "start_date_gte": start_date_gte,
+                "start_date_lte": start_date_lte,
+                "end_date_gte": end_date_gte,
+                "end_date_lte": end_date_lte,
+                "duration_gte": duration_gte,
+                "duration_lte": duration_lte,
+                "state": state,
+                "pool": pool,
+                "queue": queue,
+            },
+            page_size=page_size,
+            options=options,
         )
 
     def get_task_instances_batch(
@@ -1684,6 +1663,8 @@ class UserApi:
 
         *New in version 2.1.0*
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /users
         """
         return self._client.request(
@@ -1699,17 +1680,12 @@ class UserApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.UserCollectionItem]:
-        """Every item of ``get_users``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_users``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_users(
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.users,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_USERS,
+            query={"order_by": order_by},
+            page_size=page_size,
+            options=options,
         )
 
     def patch_user(
@@ -1845,6 +1821,8 @@ class VariableApi:
 
         The collection does not contain data. To get data, you must get a single entity.
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /variables
         """
         return self._client.request(
@@ -1860,17 +1838,12 @@ class VariableApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.VariableCollectionItem]:
-        """Every item of ``get_variables``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_variables``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_variables(
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.variables,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_VARIABLES,
+            query={"order_by": order_by},
+            page_size=page_size,
+            options=options,
         )
 
     def patch_variable(
@@ -1952,6 +1925,8 @@ class XComApi:
 
         This endpoint allows specifying `~` as the dag_id, dag_run_id, task_id to retrieve XCOM entries for for all DAGs, DAG runs and task instances. XCom values won't be returned as they can be large. Use this endpoint to get a list of XCom entries and then fetch individual entry to get value.
 
+        Server defaults applied when an argument is not passed: ``limit=100``.
+
         GET /dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries
         """
         return self._client.request(
@@ -1970,19 +1945,12 @@ class XComApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.XComCollectionItem]:
-        """Every item of ``get_xcom_entries``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_xcom_entries``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_xcom_entries(
-                dag_id,
-                dag_run_id,
-                task_id,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.xcom_entries,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_XCOM_ENTRIES,
+            path={"dag_id": dag_id, "dag_run_id": dag_run_id, "task_id": task_id},
+            page_size=page_size,
+            options=options,
         )
 
     def get_xcom_entry(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import models
-from ._runtime import Endpoint, FieldsUnion
+from ._runtime import Endpoint, FieldsUnion, Paging
 
 CREATE_ASSET_EVENT: Endpoint[models.AssetEventResponse] = Endpoint(
     "POST",
@@ -49,12 +49,14 @@ GET_ASSET_ALIASES: Endpoint[models.AssetAliasCollectionResponse] = Endpoint(
     "/api/v2/assets/aliases",
     {"200": models.AssetAliasCollectionResponse},
     accept="application/json",
+    paging=Paging("asset_aliases", "total_entries"),
 )
 GET_ASSET_EVENTS: Endpoint[models.AssetEventCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/assets/events",
     {"200": models.AssetEventCollectionResponse},
     accept="application/json",
+    paging=Paging("asset_events", "total_entries"),
 )
 GET_ASSET_QUEUED_EVENTS: Endpoint[models.QueuedEventCollectionResponse] = Endpoint(
     "GET",
@@ -67,6 +69,7 @@ GET_ASSETS: Endpoint[models.AssetCollectionResponse] = Endpoint(
     "/api/v2/assets",
     {"200": models.AssetCollectionResponse},
     accept="application/json",
+    paging=Paging("assets", "total_entries"),
 )
 GET_DAG_ASSET_QUEUED_EVENT: Endpoint[models.QueuedEventResponse] = Endpoint(
     "GET",
@@ -109,6 +112,7 @@ LIST_ASSET_STATE_STORE: Endpoint[models.AssetStateStoreCollectionResponse] = End
     "/api/v2/assets/{asset_id}/state-store",
     {"200": models.AssetStateStoreCollectionResponse},
     accept="application/json",
+    paging=Paging("asset_state_store", "total_entries"),
 )
 SET_ASSET_STATE_STORE: Endpoint[None] = Endpoint(
     "PUT",
@@ -145,6 +149,7 @@ LIST_BACKFILLS: Endpoint[models.BackfillCollectionResponse] = Endpoint(
     "/api/v2/backfills",
     {"200": models.BackfillCollectionResponse},
     accept="application/json",
+    paging=Paging("backfills", "total_entries"),
 )
 PAUSE_BACKFILL: Endpoint[models.BackfillResponse] = Endpoint(
     "PUT",
@@ -193,6 +198,7 @@ ENQUEUE_CONNECTION_TEST: Endpoint[models.ConnectionTestQueuedResponse] = Endpoin
     "/api/v2/connections/enqueue-test",
     {"202": models.ConnectionTestQueuedResponse},
     accept="application/json",
+    secret_fields=("password",),
 )
 GET_CONNECTION: Endpoint[models.ConnectionResponse] = Endpoint(
     "GET",
@@ -211,6 +217,7 @@ GET_CONNECTIONS: Endpoint[models.ConnectionCollectionResponse] = Endpoint(
     "/api/v2/connections",
     {"200": models.ConnectionCollectionResponse},
     accept="application/json",
+    paging=Paging("connections", "total_entries"),
 )
 PATCH_CONNECTION: Endpoint[models.ConnectionResponse] = Endpoint(
     "PATCH",
@@ -218,18 +225,22 @@ PATCH_CONNECTION: Endpoint[models.ConnectionResponse] = Endpoint(
     {"200": models.ConnectionResponse},
     accept="application/json",
     update_mask="update_mask",
+    identity={"connection_id": "connection_id"},
+    secret_fields=("password",),
 )
 POST_CONNECTION: Endpoint[models.ConnectionResponse] = Endpoint(
     "POST",
     "/api/v2/connections",
     {"201": models.ConnectionResponse},
     accept="application/json",
+    secret_fields=("password",),
 )
 TEST_CONNECTION: Endpoint[models.ConnectionTestResponse] = Endpoint(
     "POST",
     "/api/v2/connections/test",
     {"200": models.ConnectionTestResponse},
     accept="application/json",
+    secret_fields=("password",),
 )
 DELETE_DAG: Endpoint[Any] = Endpoint(
     "DELETE",
@@ -260,12 +271,14 @@ GET_DAG_TAGS: Endpoint[models.DAGTagCollectionResponse] = Endpoint(
     "/api/v2/dagTags",
     {"200": models.DAGTagCollectionResponse},
     accept="application/json",
+    paging=Paging("tags", "total_entries"),
 )
 GET_DAGS: Endpoint[models.DAGCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/dags",
     {"200": models.DAGCollectionResponse},
     accept="application/json",
+    paging=Paging("dags", "total_entries"),
 )
 PATCH_DAG: Endpoint[models.DAGResponse] = Endpoint(
     "PATCH",
@@ -342,6 +355,7 @@ GET_DAG_RUNS: Endpoint[models.DAGRunCollectionResponse] = Endpoint(
     "/api/v2/dags/{dag_id}/dagRuns",
     {"200": models.DAGRunCollectionResponse},
     accept="application/json",
+    paging=Paging("dag_runs", "total_entries"),
 )
 GET_LIST_DAG_RUNS_BATCH: Endpoint[models.DAGRunCollectionResponse] = Endpoint(
     "POST",
@@ -397,12 +411,14 @@ GET_DAG_VERSIONS: Endpoint[models.DAGVersionCollectionResponse] = Endpoint(
     "/api/v2/dags/{dag_id}/dagVersions",
     {"200": models.DAGVersionCollectionResponse},
     accept="application/json",
+    paging=Paging("dag_versions", "total_entries"),
 )
 LIST_DAG_WARNINGS: Endpoint[models.DAGWarningCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/dagWarnings",
     {"200": models.DAGWarningCollectionResponse},
     accept="application/json",
+    paging=Paging("dag_warnings", "total_entries"),
 )
 GET_EVENT_LOG: Endpoint[models.EventLogResponse] = Endpoint(
     "GET",
@@ -415,6 +431,7 @@ GET_EVENT_LOGS: Endpoint[models.EventLogCollectionResponse] = Endpoint(
     "/api/v2/eventLogs",
     {"200": models.EventLogCollectionResponse},
     accept="application/json",
+    paging=Paging("event_logs", "total_entries"),
 )
 GET_EXTRA_LINKS: Endpoint[models.ExtraLinkCollectionResponse] = Endpoint(
     "GET",
@@ -433,24 +450,27 @@ GET_IMPORT_ERRORS: Endpoint[models.ImportErrorCollectionResponse] = Endpoint(
     "/api/v2/importErrors",
     {"200": models.ImportErrorCollectionResponse},
     accept="application/json",
+    paging=Paging("import_errors", "total_entries"),
 )
 GET_JOBS: Endpoint[models.JobCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/jobs",
     {"200": models.JobCollectionResponse},
     accept="application/json",
+    paging=Paging("jobs", "total_entries"),
 )
 LOGIN: Endpoint[Any] = Endpoint(
     "GET",
     "/api/v2/auth/login",
-    {"200": Any},
+    {"200": Any, "307": None},
     accept="application/json",
 )
 LOGOUT: Endpoint[Any] = Endpoint(
     "GET",
     "/api/v2/auth/logout",
-    {"200": Any},
+    {"200": Any, "307": None},
     accept="application/json",
+    ends_session=True,
 )
 GET_HEALTH: Endpoint[models.HealthInfoResponse] = Endpoint(
     "GET",
@@ -463,6 +483,7 @@ GET_PLUGINS: Endpoint[models.PluginCollectionResponse] = Endpoint(
     "/api/v2/plugins",
     {"200": models.PluginCollectionResponse},
     accept="application/json",
+    paging=Paging("plugins", "total_entries"),
 )
 IMPORT_ERRORS: Endpoint[models.PluginImportErrorCollectionResponse] = Endpoint(
     "GET",
@@ -493,6 +514,7 @@ GET_POOLS: Endpoint[models.PoolCollectionResponse] = Endpoint(
     "/api/v2/pools",
     {"200": models.PoolCollectionResponse},
     accept="application/json",
+    paging=Paging("pools", "total_entries"),
 )
 PATCH_POOL: Endpoint[models.PoolResponse] = Endpoint(
     "PATCH",
@@ -500,6 +522,7 @@ PATCH_POOL: Endpoint[models.PoolResponse] = Endpoint(
     {"200": models.PoolResponse},
     accept="application/json",
     update_mask="update_mask",
+    identity={"pool": "pool_name"},
 )
 POST_POOL: Endpoint[models.PoolResponse] = Endpoint(
     "POST",
@@ -512,6 +535,7 @@ GET_PROVIDERS: Endpoint[models.ProviderCollectionResponse] = Endpoint(
     "/api/v2/providers",
     {"200": models.ProviderCollectionResponse},
     accept="application/json",
+    paging=Paging("providers", "total_entries"),
 )
 GET_TASK: Endpoint[models.TaskResponse] = Endpoint(
     "GET",
@@ -560,6 +584,7 @@ GET_HITL_DETAILS: Endpoint[models.HITLDetailCollection] = Endpoint(
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/hitlDetails",
     {"200": models.HITLDetailCollection},
     accept="application/json",
+    paging=Paging("hitl_details", "total_entries"),
 )
 GET_LOG: Endpoint[models.TaskInstancesLogResponse] = Endpoint(
     "GET",
@@ -590,6 +615,7 @@ GET_MAPPED_TASK_INSTANCES: Endpoint[models.TaskInstanceCollectionResponse] = End
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/listMapped",
     {"200": models.TaskInstanceCollectionResponse},
     accept="application/json",
+    paging=Paging("task_instances", "total_entries"),
 )
 GET_TASK_INSTANCE: Endpoint[models.TaskInstanceResponse] = Endpoint(
     "GET",
@@ -628,6 +654,7 @@ GET_TASK_INSTANCES: Endpoint[models.TaskInstanceCollectionResponse] = Endpoint(
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances",
     {"200": models.TaskInstanceCollectionResponse},
     accept="application/json",
+    paging=Paging("task_instances", "total_entries"),
 )
 GET_TASK_INSTANCES_BATCH: Endpoint[models.TaskInstanceCollectionResponse] = Endpoint(
     "POST",
@@ -713,6 +740,7 @@ LIST_TASK_STATE_STORE: Endpoint[models.TaskStateStoreCollectionResponse] = Endpo
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/state-store",
     {"200": models.TaskStateStoreCollectionResponse},
     accept="application/json",
+    paging=Paging("task_state_store", "total_entries"),
 )
 PATCH_TASK_STATE_STORE: Endpoint[Any] = Endpoint(
     "PATCH",
@@ -749,6 +777,7 @@ GET_VARIABLES: Endpoint[models.VariableCollectionResponse] = Endpoint(
     "/api/v2/variables",
     {"200": models.VariableCollectionResponse},
     accept="application/json",
+    paging=Paging("variables", "total_entries"),
 )
 PATCH_VARIABLE: Endpoint[models.VariableResponse] = Endpoint(
     "PATCH",
@@ -756,6 +785,7 @@ PATCH_VARIABLE: Endpoint[models.VariableResponse] = Endpoint(
     {"200": models.VariableResponse},
     accept="application/json",
     update_mask="update_mask",
+    identity={"key": "variable_key"},
 )
 POST_VARIABLE: Endpoint[models.VariableResponse] = Endpoint(
     "POST",
@@ -786,6 +816,7 @@ GET_XCOM_ENTRIES: Endpoint[models.XComCollectionResponse] = Endpoint(
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries",
     {"200": models.XComCollectionResponse},
     accept="application/json",
+    paging=Paging("xcom_entries", "total_entries"),
 )
 GET_XCOM_ENTRY: Endpoint[models.XComResponseNative | models.XComResponseString] = Endpoint(
     "GET",

@@ -9,7 +9,9 @@ import httpx
 
 from . import resources
 from ._runtime import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
+    DEFAULT_STREAM_READ_TIMEOUT,
     DEFAULT_TIMEOUT,
     AsyncRawView,
     BaseAsyncClient,
@@ -21,7 +23,7 @@ from ._runtime import (
 __all__ = ["AsyncClient", "AsyncRawResponses", "Client", "RawResponses"]
 
 BASE_PATH = ""
-USER_AGENT = "airflow_rest_3_3_2/2 clientgen/0.1.0"
+USER_AGENT = "airflow_rest_3_3_2/3.3.2 clientgen/0.1.0"
 REQUEST_ID_HEADER = None
 # The spec's OAuth2 password flow token URL, for PasswordAuth(user, password, token_url=TOKEN_URL).
 TOKEN_URL = "/auth/token"
@@ -64,7 +66,9 @@ class RawResponses:
 class Client(BaseSyncClient):
     """The synchronous client for Airflow API.
 
-    ``base_url`` is the server root (``http://localhost:8080``); the spec's server path (````) is added when missing. ``auth`` is applied to every request (for example ``BasicAuth(user, password)``); the default timeout is finite; TLS is verified unless you pass your own ``http_client``.
+    ``base_url`` is the server root (``http://localhost:8080``); the spec's server path (````) is added when missing. ``auth`` is applied to every request (for example ``BasicAuth(user, password)``); the default timeout is finite; TLS is verified unless you pass your own ``http_client``; redirects are never followed.
+
+    ``strict=True`` refuses answers that drift from the spec (a null where it says non-nullable, a missing required field) with ``ResponseValidationError``; by default they are kept, with one ``SpecDriftWarning`` per model and field. ``max_response_bytes`` bounds a decoded answer (and one streamed line); ``stream_read_timeout`` is the longest silence a ``*_stream`` method waits for between lines.
     """
 
     def __init__(
@@ -76,6 +80,9 @@ class Client(BaseSyncClient):
         headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        strict: bool = False,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        stream_read_timeout: float = DEFAULT_STREAM_READ_TIMEOUT,
     ) -> None:
         super().__init__(
             base_url,
@@ -88,6 +95,9 @@ class Client(BaseSyncClient):
             max_retries=max_retries,
             user_agent=USER_AGENT,
             request_id_header=REQUEST_ID_HEADER,
+            strict=strict,
+            max_response_bytes=max_response_bytes,
+            stream_read_timeout=stream_read_timeout,
         )
         self.asset = resources.AssetApi(self)
         self.asset_state_store = resources.AssetStateStoreApi(self)
@@ -158,7 +168,9 @@ class AsyncRawResponses:
 class AsyncClient(BaseAsyncClient):
     """The asynchronous client for Airflow API.
 
-    ``base_url`` is the server root (``http://localhost:8080``); the spec's server path (````) is added when missing. ``auth`` is applied to every request (for example ``BasicAuth(user, password)``); the default timeout is finite; TLS is verified unless you pass your own ``http_client``.
+    ``base_url`` is the server root (``http://localhost:8080``); the spec's server path (````) is added when missing. ``auth`` is applied to every request (for example ``BasicAuth(user, password)``); the default timeout is finite; TLS is verified unless you pass your own ``http_client``; redirects are never followed.
+
+    ``strict=True`` refuses answers that drift from the spec (a null where it says non-nullable, a missing required field) with ``ResponseValidationError``; by default they are kept, with one ``SpecDriftWarning`` per model and field. ``max_response_bytes`` bounds a decoded answer (and one streamed line); ``stream_read_timeout`` is the longest silence a ``*_stream`` method waits for between lines.
     """
 
     def __init__(
@@ -170,6 +182,9 @@ class AsyncClient(BaseAsyncClient):
         headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        strict: bool = False,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        stream_read_timeout: float = DEFAULT_STREAM_READ_TIMEOUT,
     ) -> None:
         super().__init__(
             base_url,
@@ -182,6 +197,9 @@ class AsyncClient(BaseAsyncClient):
             max_retries=max_retries,
             user_agent=USER_AGENT,
             request_id_header=REQUEST_ID_HEADER,
+            strict=strict,
+            max_response_bytes=max_response_bytes,
+            stream_read_timeout=stream_read_timeout,
         )
         from . import async_resources  # loaded with the first AsyncClient, not on import
 

@@ -904,6 +904,9 @@ class ClearTaskInstanceCollectionResponse(Model, kw_only=True):
     """
 
     task_instances: list[dict[str, Any]]
+    """Items are plain dicts, each one of TaskInstanceResponse | NewTaskResponse: the spec's union has no discriminator, so the decoder
+    cannot tell them apart. Convert one with ``msgspec.convert(item, models.TaskInstanceResponse)``.
+    """
     total_entries: int
 
 

@@ -224,6 +224,9 @@ class AssetApi:
 
         Get asset aliases.
 
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``,
+        ``order_by=["id"]``.
+
         GET /api/v2/assets/aliases
         """
         return self._client.request(
@@ -247,19 +250,16 @@ class AssetApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.AssetAliasResponse]:
-        """Every item of ``get_asset_aliases``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_asset_aliases``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_asset_aliases(
-                name_pattern=name_pattern,
-                name_prefix_pattern=name_prefix_pattern,
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.asset_aliases,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_ASSET_ALIASES,
+            query={
+                "name_pattern": name_pattern,
+                "name_prefix_pattern": name_prefix_pattern,
+                "order_by": order_by,
+            },
+            page_size=page_size,
+            options=options,
         )
 
     def get_asset_events(
@@ -284,6 +284,9 @@ class AssetApi:
         """Get Asset Events
 
         Get asset events.
+
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``,
+        ``order_by=["timestamp"]``.
 
         GET /api/v2/assets/events
         """
@@ -326,28 +329,25 @@ class AssetApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.AssetEventResponse]:
-        """Every item of ``get_asset_events``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_asset_events``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_asset_events(
-                order_by=order_by,
-                asset_id=asset_id,
-                source_dag_id=source_dag_id,
-                source_task_id=source_task_id,
-                source_run_id=source_run_id,
-                source_map_index=source_map_index,
-                name_pattern=name_pattern,
-                name_prefix_pattern=name_prefix_pattern,
-                timestamp_gte=timestamp_gte,
-                timestamp_gt=timestamp_gt,
-                timestamp_lte=timestamp_lte,
-                timestamp_lt=timestamp_lt,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.asset_events,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_ASSET_EVENTS,
+            query={
+                "order_by": order_by,
+                "asset_id": asset_id,
+                "source_dag_id": source_dag_id,
+                "source_task_id": source_task_id,
+                "source_run_id": source_run_id,
+                "source_map_index": source_map_index,
+                "name_pattern": name_pattern,
+                "name_prefix_pattern": name_prefix_pattern,
+                "timestamp_gte": timestamp_gte,
+                "timestamp_gt": timestamp_gt,
+                "timestamp_lte": timestamp_lte,
+                "timestamp_lt": timestamp_lt,
+            },
+            page_size=page_size,
+            options=options,
         )
 
     def get_asset_queued_events(
@@ -388,6 +388,9 @@ class AssetApi:
 
         Get assets.
 
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``,
+        ``only_active=True``, ``order_by=["id"]``.
+
         GET /api/v2/assets
         """
         return self._client.request(
@@ -419,23 +422,20 @@ class AssetApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.AssetResponse]:
-        """Every item of ``get_assets``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_assets``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_assets(
-                name_pattern=name_pattern,
-                name_prefix_pattern=name_prefix_pattern,
-                uri_pattern=uri_pattern,
-                uri_prefix_pattern=uri_prefix_pattern,
-                dag_ids=dag_ids,
-                only_active=only_active,
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.assets,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_ASSETS,
+            query={
+                "name_pattern": name_pattern,
+                "name_prefix_pattern": name_prefix_pattern,
+                "uri_pattern": uri_pattern,
+                "uri_prefix_pattern": uri_prefix_pattern,
+                "dag_ids": dag_ids,
+                "only_active": only_active,
+                "order_by": order_by,
+            },
+            page_size=page_size,
+            options=options,
         )
 
     def get_dag_asset_queued_event(
@@ -574,6 +574,8 @@ class AssetStateStoreApi:
 
         List all state store entries for an asset.
 
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``.
+
         GET /api/v2/assets/{asset_id}/state-store
         """
         return self._client.request(
@@ -590,17 +592,12 @@ class AssetStateStoreApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.AssetStateStoreResponse]:
-        """Every item of ``list_asset_state_store``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``list_asset_state_store``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.list_asset_state_store(
-                asset_id,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.asset_state_store,
-            lambda page: page.total_entries,
-            page_size,
+            ep.LIST_ASSET_STATE_STORE,
+            path={"asset_id": asset_id},
+            page_size=page_size,
+            options=options,
         )
 
     def set_asset_state_store(
@@ -671,6 +668,9 @@ class BackfillApi:
     ) -> models.BackfillResponse:
         """Create Backfill
 
+        Server defaults applied when an argument is not passed: ``run_backwards=False``,
+        ``reprocess_behavior="none"``, ``max_active_runs=10``.
+
         POST /api/v2/backfills
         """
         return self._client.request(
@@ -708,6 +708,9 @@ class BackfillApi:
         options: RequestOptions | None = None,
     ) -> models.DryRunBackfillCollectionResponse:
         """Create Backfill Dry Run
+
+        Server defaults applied when an argument is not passed: ``run_backwards=False``,
+        ``reprocess_behavior="none"``, ``max_active_runs=10``.
 
         POST /api/v2/backfills/dry_run
         """
@@ -758,6 +761,9 @@ class BackfillApi:
     ) -> models.BackfillCollectionResponse:
         """List Backfills
 
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``,
+        ``order_by=["id"]``.
+
         GET /api/v2/backfills
         """
         return self._client.request(
@@ -774,18 +780,12 @@ class BackfillApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.BackfillResponse]:
-        """Every item of ``list_backfills``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``list_backfills``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.list_backfills(
-                dag_id=dag_id,
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.backfills,
-            lambda page: page.total_entries,
-            page_size,
+            ep.LIST_BACKFILLS,
+            query={"dag_id": dag_id, "order_by": order_by},
+            page_size=page_size,
+            options=options,
         )
 
     def pause_backfill(
@@ -999,6 +999,8 @@ class ConnectionApi:
 
         Enqueue a connection test for deferred execution on a worker; returns a polling token.
 
+        Server defaults applied when an argument is not passed: ``commit_on_success=False``.
+
         POST /api/v2/connections/enqueue-test
         """
         return self._client.request(
@@ -1076,6 +1078,9 @@ class ConnectionApi:
 
         Get all connection entries.
 
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``,
+        ``order_by=["id"]``.
+
         GET /api/v2/connections
         """
         return self._client.request(
@@ -1099,19 +1104,16 @@ class ConnectionApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.ConnectionResponse]:
-        """Every item of ``get_connections``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_connections``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_connections(
-                order_by=order_by,
-                connection_id_pattern=connection_id_pattern,
-                connection_id_prefix_pattern=connection_id_prefix_pattern,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.connections,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_CONNECTIONS,
+            query={
+                "order_by": order_by,
+                "connection_id_pattern": connection_id_pattern,
+                "connection_id_prefix_pattern": connection_id_prefix_pattern,
+            },
+            page_size=page_size,
+            options=options,
         )
 
     def patch_connection(
@@ -1347,6 +1349,9 @@ class DagApi:
 
         Get all Dag tags.
 
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``,
+        ``order_by=["name"]``.
+
         GET /api/v2/dagTags
         """
         return self._client.request(
@@ -1370,19 +1375,16 @@ class DagApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[str]:
-        """Every item of ``get_dag_tags``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_dag_tags``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_dag_tags(
-                order_by=order_by,
-                tag_name_pattern=tag_name_pattern,
-                tag_name_prefix_pattern=tag_name_prefix_pattern,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.tags,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_DAG_TAGS,
+            query={
+                "order_by": order_by,
+                "tag_name_pattern": tag_name_pattern,
+                "tag_name_prefix_pattern": tag_name_prefix_pattern,
+            },
+            page_size=page_size,
+            options=options,
         )
 
     def get_dags(
@@ -1422,6 +1424,9 @@ class DagApi:
         """Get Dags
 
         Get all Dags.
+
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``,
+        ``exclude_stale=True``, ``order_by=["dag_id"]``.
 
         GET /api/v2/dags
         """
@@ -1494,43 +1499,40 @@ class DagApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.DAGResponse]:
-        """Every item of ``get_dags``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_dags``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_dags(
-                tags=tags,
-                tags_match_mode=tags_match_mode,
-                owners=owners,
-                dag_id_pattern=dag_id_pattern,
-                dag_id_prefix_pattern=dag_id_prefix_pattern,
-                dag_display_name_pattern=dag_display_name_pattern,
-                dag_display_name_prefix_pattern=dag_display_name_prefix_pattern,
-                exclude_stale=exclude_stale,
-                paused=paused,
-                has_import_errors=has_import_errors,
-                last_dag_run_state=last_dag_run_state,
-                bundle_name=bundle_name,
-                bundle_version=bundle_version,
-                has_asset_schedule=has_asset_schedule,
-                asset_dependency=asset_dependency,
-                dag_run_start_date_gte=dag_run_start_date_gte,
-                dag_run_start_date_gt=dag_run_start_date_gt,
-                dag_run_start_date_lte=dag_run_start_date_lte,
-                dag_run_start_date_lt=dag_run_start_date_lt,
-                dag_run_end_date_gte=dag_run_end_date_gte,
-                dag_run_end_date_gt=dag_run_end_date_gt,
-                dag_run_end_date_lte=dag_run_end_date_lte,
-                dag_run_end_date_lt=dag_run_end_date_lt,
-                dag_run_state=dag_run_state,
-                order_by=order_by,
-                is_favorite=is_favorite,
-                timetable_type=timetable_type,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.dags,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_DAGS,
+            query={
+                "tags": tags,
+                "tags_match_mode": tags_match_mode,
+                "owners": owners,
+                "dag_id_pattern": dag_id_pattern,
+                "dag_id_prefix_pattern": dag_id_prefix_pattern,
+                "dag_display_name_pattern": dag_display_name_pattern,
+                "dag_display_name_prefix_pattern": dag_display_name_prefix_pattern,
+                "exclude_stale": exclude_stale,
+                "paused": paused,
+                "has_import_errors": has_import_errors,
+                "last_dag_run_state": last_dag_run_state,
+                "bundle_name": bundle_name,
+                "bundle_version": bundle_version,
+                "has_asset_schedule": has_asset_schedule,
+                "asset_dependency": asset_dependency,
+                "dag_run_start_date_gte": dag_run_start_date_gte,
+                "dag_run_start_date_gt": dag_run_start_date_gt,
+                "dag_run_start_date_lte": dag_run_start_date_lte,
+                "dag_run_start_date_lt": dag_run_start_date_lt,
+                "dag_run_end_date_gte": dag_run_end_date_gte,
+                "dag_run_end_date_gt": dag_run_end_date_gt,
+                "dag_run_end_date_lte": dag_run_end_date_lte,
+                "dag_run_end_date_lt": dag_run_end_date_lt,
+                "dag_run_state": dag_run_state,
+                "order_by": order_by,
+                "is_favorite": is_favorite,
+                "timetable_type": timetable_type,
+            },
+            page_size=page_size,
+            options=options,
         )
 
     def patch_dag(
@@ -1587,6 +1589,9 @@ class DagApi:
         If neither `dag_id_pattern` nor `dag_id_prefix_pattern` is provided, no Dags will be
         matched regardless of other filters. To match all Dags, pass a wildcard value such as
         `~` or `%` for `dag_id_pattern`.
+
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``,
+        ``exclude_stale=True``.
 
         PATCH /api/v2/dags
         """
@@ -1715,6 +1720,9 @@ class DagRunApi:
     ) -> models.ClearTaskInstanceCollectionResponse | models.DAGRunResponse:
         """Clear Dag Run
 
+        Server defaults applied when an argument is not passed: ``dry_run=True``,
+        ``only_failed=False``, ``only_new=False``.
+
         POST /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/clear
         """
         return self._client.request(
@@ -1751,6 +1759,9 @@ class DagRunApi:
         """Clear Dag Run Partitions
 
         Reset partition_key and partition_date fields on matching Dag Runs.
+
+        Server defaults applied when an argument is not passed: ``clear_task_instances=False``,
+        ``dry_run=True``.
 
         POST /api/v2/dags/{dag_id}/clearPartitions
         """
@@ -1792,6 +1803,9 @@ class DagRunApi:
         """Clear Dag Runs
 
         Clear multiple Dag Runs in a single request.
+
+        Server defaults applied when an argument is not passed: ``dry_run=True``,
+        ``only_failed=False``, ``only_new=False``.
 
         POST /api/v2/dags/{dag_id}/clearDagRuns
         """
@@ -1919,6 +1933,9 @@ class DagRunApi:
         ``next_cursor`` is ``null`` when there are no more pages; ``previous_cursor`` is ``null``
         on the first page.
 
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``,
+        ``order_by=["id"]``.
+
         GET /api/v2/dags/{dag_id}/dagRuns
         """
         return self._client.request(
@@ -2022,59 +2039,56 @@ class DagRunApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.DAGRunResponse]:
-        """Every item of ``get_dag_runs``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_dag_runs``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_dag_runs(
-                dag_id,
-                partition_date_gte=partition_date_gte,
-                partition_date_lte=partition_date_lte,
-                cursor=cursor,
-                run_after_gte=run_after_gte,
-                run_after_gt=run_after_gt,
-                run_after_lte=run_after_lte,
-                run_after_lt=run_after_lt,
-                logical_date_gte=logical_date_gte,
-                logical_date_gt=logical_date_gt,
-                logical_date_lte=logical_date_lte,
-                logical_date_lt=logical_date_lt,
-                start_date_gte=start_date_gte,
-                start_date_gt=start_date_gt,
-                start_date_lte=start_date_lte,
-                start_date_lt=start_date_lt,
-                end_date_gte=end_date_gte,
-                end_date_gt=end_date_gt,
-                end_date_lte=end_date_lte,
-                end_date_lt=end_date_lt,
-                duration_gte=duration_gte,
-                duration_gt=duration_gt,
-                duration_lte=duration_lte,
-                duration_lt=duration_lt,
-                updated_at_gte=updated_at_gte,
-                updated_at_gt=updated_at_gt,
-                updated_at_lte=updated_at_lte,
-                updated_at_lt=updated_at_lt,
-                conf_contains=conf_contains,
-                run_type=run_type,
-                state=state,
-                dag_version=dag_version,
-                bundle_version=bundle_version,
-                order_by=order_by,
-                run_id_pattern=run_id_pattern,
-                run_id_prefix_pattern=run_id_prefix_pattern,
-                triggering_user_name_pattern=triggering_user_name_pattern,
-                triggering_user_name_prefix_pattern=triggering_user_name_prefix_pattern,
-                dag_id_pattern=dag_id_pattern,
-                dag_id_prefix_pattern=dag_id_prefix_pattern,
-                partition_key_pattern=partition_key_pattern,
-                partition_key_prefix_pattern=partition_key_prefix_pattern,
-                consuming_asset_pattern=consuming_asset_pattern,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.dag_runs,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_DAG_RUNS,
+            path={"dag_id": dag_id},
+            query={
+                "partition_date_gte": partition_date_gte,
+                "partition_date_lte": partition_date_lte,
+                "cursor": cursor,
+                "run_after_gte": run_after_gte,
+                "run_after_gt": run_after_gt,
+                "run_after_lte": run_after_lte,
+                "run_after_lt": run_after_lt,
+                "logical_date_gte": logical_date_gte,
+                "logical_date_gt": logical_date_gt,
+                "logical_date_lte": logical_date_lte,
+                "logical_date_lt": logical_date_lt,
+                "start_date_gte": start_date_gte,
+                "start_date_gt": start_date_gt,
+                "start_date_lte": start_date_lte,
+                "start_date_lt": start_date_lt,
+                "end_date_gte": end_date_gte,
+                "end_date_gt": end_date_gt,
+                "end_date_lte": end_date_lte,
+                "end_date_lt": end_date_lt,
+                "duration_gte": duration_gte,
+                "duration_gt": duration_gt,
+                "duration_lte": duration_lte,
+                "duration_lt": duration_lt,
+                "updated_at_gte": updated_at_gte,
+                "updated_at_gt": updated_at_gt,
+                "updated_at_lte": updated_at_lte,
+                "updated_at_lt": updated_at_lt,
+                "conf_contains": conf_contains,
+                "run_type": run_type,
+                "state": state,
+                "dag_version": dag_version,
+                "bundle_version": bundle_version,
+                "order_by": order_by,
+                "run_id_pattern": run_id_pattern,
+                "run_id_prefix_pattern": run_id_prefix_pattern,
+                "triggering_user_name_pattern": triggering_user_name_pattern,
+                "triggering_user_name_prefix_pattern": triggering_user_name_prefix_pattern,
+                "dag_id_pattern": dag_id_pattern,
+                "dag_id_prefix_pattern": dag_id_prefix_pattern,
+                "partition_key_pattern": partition_key_pattern,
+                "partition_key_prefix_pattern": partition_key_prefix_pattern,
+                "consuming_asset_pattern": consuming_asset_pattern,
+            },
+            page_size=page_size,
+            options=options,
         )
 
     def get_list_dag_runs_batch(
@@ -2113,6 +2127,9 @@ class DagRunApi:
         """Get List Dag Runs Batch
 
         Get a list of Dag Runs.
+
+        Server defaults applied when an argument is not passed: ``page_offset=0``,
+        ``page_limit=100``.
 
         POST /api/v2/dags/{dag_id}/dagRuns/list
         """
@@ -2280,7 +2297,7 @@ class DagRunApi:
         result: list[str] | None | UnsetType = UNSET,
         options: RequestOptions | None = None,
     ) -> Iterator[Any]:
-        """``wait_dag_run_until_finished`` streamed (application/x-ndjson): yields one decoded JSON value per line as the server sends it."""
+        """``wait_dag_run_until_finished`` streamed (application/x-ndjson): yields one decoded JSON value per line as the server sends it. The server may be quiet between lines: the read timeout is the client's ``stream_read_timeout`` (600 s unless set), per call ``RequestOptions(stream_read_timeout=...)``."""
         return self._client.stream_lines(
             ep.WAIT_DAG_RUN_UNTIL_FINISHED,
             path={"dag_id": dag_id, "dag_run_id": dag_run_id},
@@ -2407,6 +2424,9 @@ class DagVersionApi:
 
         This endpoint allows specifying `~` as the dag_id to retrieve Dag Versions for all Dags.
 
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``,
+        ``order_by=["id"]``.
+
         GET /api/v2/dags/{dag_id}/dagVersions
         """
         return self._client.request(
@@ -2434,21 +2454,18 @@ class DagVersionApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.DagVersionResponse]:
-        """Every item of ``get_dag_versions``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_dag_versions``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_dag_versions(
-                dag_id,
-                version_number=version_number,
-                bundle_name=bundle_name,
-                bundle_version=bundle_version,
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.dag_versions,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_DAG_VERSIONS,
+            path={"dag_id": dag_id},
+            query={
+                "version_number": version_number,
+                "bundle_name": bundle_name,
+                "bundle_version": bundle_version,
+                "order_by": order_by,
+            },
+            page_size=page_size,
+            options=options,
         )
 
 
@@ -2471,6 +2488,9 @@ class DagWarningApi:
         """List Dag Warnings
 
         Get a list of Dag warnings.
+
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``,
+        ``order_by=["dag_id"]``.
 
         GET /api/v2/dagWarnings
         """
@@ -2495,19 +2515,12 @@ class DagWarningApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.DAGWarningResponse]:
-        """Every item of ``list_dag_warnings``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``list_dag_warnings``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.list_dag_warnings(
-                dag_id=dag_id,
-                warning_type=warning_type,
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.dag_warnings,
-            lambda page: page.total_entries,
-            page_size,
+            ep.LIST_DAG_WARNINGS,
+            query={"dag_id": dag_id, "warning_type": warning_type, "order_by": order_by},
+            page_size=page_size,
+            options=options,
         )
 
 
@@ -2565,6 +2578,9 @@ class EventLogApi:
         """Get Event Logs
 
         Get all Event Logs.
+
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``,
+        ``order_by=["id"]``.
 
         GET /api/v2/eventLogs
         """
@@ -2627,38 +2643,35 @@ class EventLogApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.EventLogResponse]:
-        """Every item of ``get_event_logs``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_event_logs``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_event_logs(
-                order_by=order_by,
-                dag_id=dag_id,
-                task_id=task_id,
-                run_id=run_id,
-                map_index=map_index,
-                try_number=try_number,
-                owner=owner,
-                event=event,
-                excluded_events=excluded_events,
-                included_events=included_events,
-                before=before,
-                after=after,
-                dag_id_pattern=dag_id_pattern,
-                task_id_pattern=task_id_pattern,
-                run_id_pattern=run_id_pattern,
-                owner_pattern=owner_pattern,
-                event_pattern=event_pattern,
-                dag_id_prefix_pattern=dag_id_prefix_pattern,
-                task_id_prefix_pattern=task_id_prefix_pattern,
-                run_id_prefix_pattern=run_id_prefix_pattern,
-                owner_prefix_pattern=owner_prefix_pattern,
-                event_prefix_pattern=event_prefix_pattern,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.event_logs,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_EVENT_LOGS,
+            query={
+                "order_by": order_by,
+                "dag_id": dag_id,
+                "task_id": task_id,
+                "run_id": run_id,
+                "map_index": map_index,
+                "try_number": try_number,
+                "owner": owner,
+                "event": event,
+                "excluded_events": excluded_events,
+                "included_events": included_events,
+                "before": before,
+                "after": after,
+                "dag_id_pattern": dag_id_pattern,
+                "task_id_pattern": task_id_pattern,
+                "run_id_pattern": run_id_pattern,
+                "owner_pattern": owner_pattern,
+                "event_pattern": event_pattern,
+                "dag_id_prefix_pattern": dag_id_prefix_pattern,
+                "task_id_prefix_pattern": task_id_prefix_pattern,
+                "run_id_prefix_pattern": run_id_prefix_pattern,
+                "owner_prefix_pattern": owner_prefix_pattern,
+                "event_prefix_pattern": event_prefix_pattern,
+            },
+            page_size=page_size,
+            options=options,
         )
 
 
@@ -2681,6 +2694,8 @@ class ExtraLinksApi:
         """Get Extra Links
 
         Get extra links for task instance.
+
+        Server defaults applied when an argument is not passed: ``map_index=-1``.
 
         GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/links
         """
@@ -2732,6 +2747,9 @@ class ImportErrorApi:
 
         Get all import errors.
 
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``,
+        ``order_by=["id"]``.
+
         GET /api/v2/importErrors
         """
         return self._client.request(
@@ -2759,21 +2777,18 @@ class ImportErrorApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.ImportErrorResponse]:
-        """Every item of ``get_import_errors``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_import_errors``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_import_errors(
-                order_by=order_by,
-                filename_pattern=filename_pattern,
-                filename_prefix_pattern=filename_prefix_pattern,
-                filename=filename,
-                bundle_name=bundle_name,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.import_errors,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_IMPORT_ERRORS,
+            query={
+                "order_by": order_by,
+                "filename_pattern": filename_pattern,
+                "filename_prefix_pattern": filename_prefix_pattern,
+                "filename": filename,
+                "bundle_name": bundle_name,
+            },
+            page_size=page_size,
+            options=options,
         )
 
 
@@ -2807,6 +2822,9 @@ class JobApi:
         """Get Jobs
 
         Get all jobs.
+
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``,
+        ``order_by=["id"]``.
 
         GET /api/v2/jobs
         """
@@ -2853,30 +2871,27 @@ class JobApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.JobResponse]:
-        """Every item of ``get_jobs``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_jobs``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_jobs(
-                is_alive=is_alive,
-                start_date_gte=start_date_gte,
-                start_date_gt=start_date_gt,
-                start_date_lte=start_date_lte,
-                start_date_lt=start_date_lt,
-                end_date_gte=end_date_gte,
-                end_date_gt=end_date_gt,
-                end_date_lte=end_date_lte,
-                end_date_lt=end_date_lt,
-                order_by=order_by,
-                job_state=job_state,
-                job_type=job_type,
-                hostname=hostname,
-                executor_class=executor_class,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.jobs,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_JOBS,
+            query={
+                "is_alive": is_alive,
+                "start_date_gte": start_date_gte,
+                "start_date_gt": start_date_gt,
+                "start_date_lte": start_date_lte,
+                "start_date_lt": start_date_lt,
+                "end_date_gte": end_date_gte,
+                "end_date_gt": end_date_gt,
+                "end_date_lte": end_date_lte,
+                "end_date_lt": end_date_lt,
+                "order_by": order_by,
+                "job_state": job_state,
+                "job_type": job_type,
+                "hostname": hostname,
+                "executor_class": executor_class,
+            },
+            page_size=page_size,
+            options=options,
         )
 
 
@@ -2957,6 +2972,8 @@ class PluginApi:
     ) -> models.PluginCollectionResponse:
         """Get Plugins
 
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``.
+
         GET /api/v2/plugins
         """
         return self._client.request(
@@ -2971,16 +2988,11 @@ class PluginApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.PluginResponse]:
-        """Every item of ``get_plugins``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_plugins``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_plugins(
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.plugins,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_PLUGINS,
+            page_size=page_size,
+            options=options,
         )
 
     def import_errors(
@@ -3087,6 +3099,9 @@ class PoolApi:
 
         Get all pools entries.
 
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``,
+        ``order_by=["id"]``.
+
         GET /api/v2/pools
         """
         return self._client.request(
@@ -3110,19 +3125,16 @@ class PoolApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.PoolResponse]:
-        """Every item of ``get_pools``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_pools``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_pools(
-                order_by=order_by,
-                pool_name_pattern=pool_name_pattern,
-                pool_name_prefix_pattern=pool_name_prefix_pattern,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.pools,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_POOLS,
+            query={
+                "order_by": order_by,
+                "pool_name_pattern": pool_name_pattern,
+                "pool_name_prefix_pattern": pool_name_prefix_pattern,
+            },
+            page_size=page_size,
+            options=options,
         )
 
     def patch_pool(
@@ -3178,6 +3190,8 @@ class PoolApi:
 
         Create a Pool.
 
+        Server defaults applied when an argument is not passed: ``include_deferred=False``.
+
         POST /api/v2/pools
         """
         return self._client.request(
@@ -3215,6 +3229,8 @@ class ProviderApi:
 
         Get providers.
 
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``.
+
         GET /api/v2/providers
         """
         return self._client.request(
@@ -3229,16 +3245,11 @@ class ProviderApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.ProviderResponse]:
-        """Every item of ``get_providers``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_providers``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_providers(
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.providers,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_PROVIDERS,
+            page_size=page_size,
+            options=options,
         )
 
 
@@ -3277,6 +3288,8 @@ class TaskApi:
         """Get Tasks
 
         Get tasks for Dag.
+
+        Server defaults applied when an argument is not passed: ``order_by="task_id"``.
 
         GET /api/v2/dags/{dag_id}/tasks
         """
@@ -3343,6 +3356,8 @@ class TaskInstanceApi:
 
         Delete a task instance.
 
+        Server defaults applied when an argument is not passed: ``map_index=-1``.
+
         DELETE /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}
         """
         return self._client.request(
@@ -3365,6 +3380,8 @@ class TaskInstanceApi:
         """Get External Log Url
 
         Get external log URL for a specific task instance.
+
+        Server defaults applied when an argument is not passed: ``map_index=-1``.
 
         GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/externalLogUrl/{try_number}
         """
@@ -3464,6 +3481,9 @@ class TaskInstanceApi:
 
         Get Human-in-the-loop details.
 
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``,
+        ``order_by=["ti_id"]``.
+
         GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/hitlDetails
         """
         return self._client.request(
@@ -3518,35 +3538,31 @@ class TaskInstanceApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.HITLDetail]:
-        """Every item of ``get_hitl_details``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_hitl_details``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_hitl_details(
-                dag_id,
-                dag_run_id,
-                order_by=order_by,
-                dag_id_pattern=dag_id_pattern,
-                dag_id_prefix_pattern=dag_id_prefix_pattern,
-                task_id=task_id,
-                task_id_pattern=task_id_pattern,
-                task_id_prefix_pattern=task_id_prefix_pattern,
-                map_index=map_index,
-                state=state,
-                response_received=response_received,
-                responded_by_user_id=responded_by_user_id,
-                responded_by_user_name=responded_by_user_name,
-                subject_search=subject_search,
-                body_search=body_search,
-                created_at_gte=created_at_gte,
-                created_at_gt=created_at_gt,
-                created_at_lte=created_at_lte,
-                created_at_lt=created_at_lt,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.hitl_details,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_HITL_DETAILS,
+            path={"dag_id": dag_id, "dag_run_id": dag_run_id},
+            query={
+                "order_by": order_by,
+                "dag_id_pattern": dag_id_pattern,
+                "dag_id_prefix_pattern": dag_id_prefix_pattern,
+                "task_id": task_id,
+                "task_id_pattern": task_id_pattern,
+                "task_id_prefix_pattern": task_id_prefix_pattern,
+                "map_index": map_index,
+                "state": state,
+                "response_received": response_received,
+                "responded_by_user_id": responded_by_user_id,
+                "responded_by_user_name": responded_by_user_name,
+                "subject_search": subject_search,
+                "body_search": body_search,
+                "created_at_gte": created_at_gte,
+                "created_at_gt": created_at_gt,
+                "created_at_lte": created_at_lte,
+                "created_at_lt": created_at_lt,
+            },
+            page_size=page_size,
+            options=options,
         )
 
     def get_log(
@@ -3564,6 +3580,9 @@ class TaskInstanceApi:
         """Get Log
 
         Get logs for a specific task instance.
+
+        Server defaults applied when an argument is not passed: ``full_content=False``,
+        ``map_index=-1``.
 
         GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/logs/{try_number}
         """
@@ -3591,7 +3610,7 @@ class TaskInstanceApi:
         token: str | None | UnsetType = UNSET,
         options: RequestOptions | None = None,
     ) -> Iterator[Any]:
-        """``get_log`` streamed (application/x-ndjson): yields one decoded JSON value per line as the server sends it."""
+        """``get_log`` streamed (application/x-ndjson): yields one decoded JSON value per line as the server sends it. The server may be quiet between lines: the read timeout is the client's ``stream_read_timeout`` (600 s unless set), per call ``RequestOptions(stream_read_timeout=...)``."""
         return self._client.stream_lines(
             ep.GET_LOG,
             path={
@@ -3736,6 +3755,9 @@ class TaskInstanceApi:
 
         Get list of mapped task instances.
 
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``,
+        ``order_by=["map_index"]``.
+
         GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/listMapped
         """
         return self._client.request(
@@ -3839,60 +3861,55 @@ class TaskInstanceApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.TaskInstanceResponse]:
-        """Every item of ``get_mapped_task_instances``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_mapped_task_instances``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_mapped_task_instances(
-                dag_id,
-                dag_run_id,
-                task_id,
-                run_after_gte=run_after_gte,
-                run_after_gt=run_after_gt,
-                run_after_lte=run_after_lte,
-                run_after_lt=run_after_lt,
-                logical_date_gte=logical_date_gte,
-                logical_date_gt=logical_date_gt,
-                logical_date_lte=logical_date_lte,
-                logical_date_lt=logical_date_lt,
-                start_date_gte=start_date_gte,
-                start_date_gt=start_date_gt,
-                start_date_lte=start_date_lte,
-                start_date_lt=start_date_lt,
-                end_date_gte=end_date_gte,
-                end_date_gt=end_date_gt,
-                end_date_lte=end_date_lte,
-                end_date_lt=end_date_lt,
-                updated_at_gte=updated_at_gte,
-                updated_at_gt=updated_at_gt,
-                updated_at_lte=updated_at_lte,
-                updated_at_lt=updated_at_lt,
-                duration_gte=duration_gte,
-                duration_gt=duration_gt,
-                duration_lte=duration_lte,
-                duration_lt=duration_lt,
-                state=state,
-                pool=pool,
-                pool_name_pattern=pool_name_pattern,
-                pool_name_prefix_pattern=pool_name_prefix_pattern,
-                queue=queue,
-                queue_name_pattern=queue_name_pattern,
-                queue_name_prefix_pattern=queue_name_prefix_pattern,
-                executor=executor,
-                version_number=version_number,
-                try_number=try_number,
-                operator=operator,
-                operator_name_pattern=operator_name_pattern,
-                operator_name_prefix_pattern=operator_name_prefix_pattern,
-                map_index=map_index,
-                rendered_map_index_pattern=rendered_map_index_pattern,
-                rendered_map_index_prefix_pattern=rendered_map_index_prefix_pattern,
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.task_instances,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_MAPPED_TASK_INSTANCES,
+            path={"dag_id": dag_id, "dag_run_id": dag_run_id, "task_id": task_id},
+            query={
+                "run_after_gte": run_after_gte,
+                "run_after_gt": run_after_gt,
+                "run_after_lte": run_after_lte,
+                "run_after_lt": run_after_lt,
+                "logical_date_gte": logical_date_gte,
+                "logical_date_gt": logical_date_gt,
+                "logical_date_lte": logical_date_lte,
+                "logical_date_lt": logical_date_lt,
+                "start_date_gte": start_date_gte,
+                "start_date_gt": start_date_gt,
+                "start_date_lte": start_date_lte,
+                "start_date_lt": start_date_lt,
+                "end_date_gte": end_date_gte,
+                "end_date_gt": end_date_gt,
+                "end_date_lte": end_date_lte,
+                "end_date_lt": end_date_lt,
+                "updated_at_gte": updated_at_gte,
+                "updated_at_gt": updated_at_gt,
+                "updated_at_lte": updated_at_lte,
+                "updated_at_lt": updated_at_lt,
+                "duration_gte": duration_gte,
+                "duration_gt": duration_gt,
+                "duration_lte": duration_lte,
+                "duration_lt": duration_lt,
+                "state": state,
+                "pool": pool,
+                "pool_name_pattern": pool_name_pattern,
+                "pool_name_prefix_pattern": pool_name_prefix_pattern,
+                "queue": queue,
+                "queue_name_pattern": queue_name_pattern,
+                "queue_name_prefix_pattern": queue_name_prefix_pattern,
+                "executor": executor,
+                "version_number": version_number,
+                "try_number": try_number,
+                "operator": operator,
+                "operator_name_pattern": operator_name_pattern,
+                "operator_name_prefix_pattern": operator_name_prefix_pattern,
+                "map_index": map_index,
+                "rendered_map_index_pattern": rendered_map_index_pattern,
+                "rendered_map_index_prefix_pattern": rendered_map_index_prefix_pattern,
+                "order_by": order_by,
+            },
+            page_size=page_size,
+            options=options,
         )
 
     def get_task_instance(
@@ -3927,6 +3944,8 @@ class TaskInstanceApi:
         """Get Task Instance Dependencies
 
         Get dependencies blocking task from getting scheduled.
+
+        Server defaults applied when an argument is not passed: ``map_index=-1``.
 
         GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dependencies
         """
@@ -3976,6 +3995,8 @@ class TaskInstanceApi:
 
         Get list of task instances history.
 
+        Server defaults applied when an argument is not passed: ``map_index=-1``.
+
         GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/tries
         """
         return self._client.request(
@@ -3998,6 +4019,8 @@ class TaskInstanceApi:
         """Get Task Instance Try Details
 
         Get task instance details by try number.
+
+        Server defaults applied when an argument is not passed: ``map_index=-1``.
 
         GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/tries/{task_try_number}
         """
@@ -4088,6 +4111,9 @@ class TaskInstanceApi:
         `total_entries_limit` (a value equal to that limit means at least that many task instances
         match). ``next_cursor`` is ``null`` when there are no more pages; ``previous_cursor`` is
         ``null`` on the first page.
+
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``,
+        ``order_by=["map_index"]``.
 
         GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances
         """
@@ -4209,68 +4235,64 @@ class TaskInstanceApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.TaskInstanceResponse]:
-        """Every item of ``get_task_instances``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_task_instances``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_task_instances(
-                dag_id,
-                dag_run_id,
-                cursor=cursor,
-                task_id=task_id,
-                run_after_gte=run_after_gte,
-                run_after_gt=run_after_gt,
-                run_after_lte=run_after_lte,
-                run_after_lt=run_after_lt,
-                logical_date_gte=logical_date_gte,
-                logical_date_gt=logical_date_gt,
-                logical_date_lte=logical_date_lte,
-                logical_date_lt=logical_date_lt,
-                start_date_gte=start_date_gte,
-                start_date_gt=start_date_gt,
-                start_date_lte=start_date_lte,
-                start_date_lt=start_date_lt,
-                end_date_gte=end_date_gte,
-                end_date_gt=end_date_gt,
-                end_date_lte=end_date_lte,
-                end_date_lt=end_date_lt,
-                updated_at_gte=updated_at_gte,
-                updated_at_gt=updated_at_gt,
-                updated_at_lte=updated_at_lte,
-                updated_at_lt=updated_at_lt,
-                duration_gte=duration_gte,
-                duration_gt=duration_gt,
-                duration_lte=duration_lte,
-                duration_lt=duration_lt,
-                task_display_name_pattern=task_display_name_pattern,
-                task_display_name_prefix_pattern=task_display_name_prefix_pattern,
-                task_group_id=task_group_id,
-                dag_id_pattern=dag_id_pattern,
-                dag_id_prefix_pattern=dag_id_prefix_pattern,
-                run_id_pattern=run_id_pattern,
-                run_id_prefix_pattern=run_id_prefix_pattern,
-                state=state,
-                pool=pool,
-                pool_name_pattern=pool_name_pattern,
-                pool_name_prefix_pattern=pool_name_prefix_pattern,
-                queue=queue,
-                queue_name_pattern=queue_name_pattern,
-                queue_name_prefix_pattern=queue_name_prefix_pattern,
-                executor=executor,
-                version_number=version_number,
-                try_number=try_number,
-                operator=operator,
-                operator_name_pattern=operator_name_pattern,
-                operator_name_prefix_pattern=operator_name_prefix_pattern,
-                map_index=map_index,
-                rendered_map_index_pattern=rendered_map_index_pattern,
-                rendered_map_index_prefix_pattern=rendered_map_index_prefix_pattern,
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.task_instances,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_TASK_INSTANCES,
+            path={"dag_id": dag_id, "dag_run_id": dag_run_id},
+            query={
+                "cursor": cursor,
+                "task_id": task_id,
+                "run_after_gte": run_after_gte,
+                "run_after_gt": run_after_gt,
+                "run_after_lte": run_after_lte,
+                "run_after_lt": run_after_lt,
+                "logical_date_gte": logical_date_gte,
+                "logical_date_gt": logical_date_gt,
+                "logical_date_lte": logical_date_lte,
+                "logical_date_lt": logical_date_lt,
+                "start_date_gte": start_date_gte,
+                "start_date_gt": start_date_gt,
+                "start_date_lte": start_date_lte,
+                "start_date_lt": start_date_lt,
+                "end_date_gte": end_date_gte,
+                "end_date_gt": end_date_gt,
+                "end_date_lte": end_date_lte,
+                "end_date_lt": end_date_lt,
+                "updated_at_gte": updated_at_gte,
+                "updated_at_gt": updated_at_gt,
+                "updated_at_lte": updated_at_lte,
+                "updated_at_lt": updated_at_lt,
+                "duration_gte": duration_gte,
+                "duration_gt": duration_gt,
+                "duration_lte": duration_lte,
+                "duration_lt": duration_lt,
+                "task_display_name_pattern": task_display_name_pattern,
+                "task_display_name_prefix_pattern": task_display_name_prefix_pattern,
+                "task_group_id": task_group_id,
+                "dag_id_pattern": dag_id_pattern,
+                "dag_id_prefix_pattern": dag_id_prefix_pattern,
+                "run_id_pattern": run_id_pattern,
+                "run_id_prefix_pattern": run_id_prefix_pattern,
+                "state": state,
+                "pool": pool,
+                "pool_name_pattern": pool_name_pattern,
+                "pool_name_prefix_pattern": pool_name_prefix_pattern,
+                "queue": queue,
+                "queue_name_pattern": queue_name_pattern,
+                "queue_name_prefix_pattern": queue_name_prefix_pattern,
+                "executor": executor,
+                "version_number": version_number,
+                "try_number": try_number,
+                "operator": operator,
+                "operator_name_pattern": operator_name_pattern,
+                "operator_name_prefix_pattern": operator_name_prefix_pattern,
+                "map_index": map_index,
+                "rendered_map_index_pattern": rendered_map_index_pattern,
+                "rendered_map_index_prefix_pattern": rendered_map_index_prefix_pattern,
+                "order_by": order_by,
+            },
+            page_size=page_size,
+            options=options,
         )
 
     def get_task_instances_batch(
@@ -4314,6 +4336,9 @@ class TaskInstanceApi:
         """Get Task Instances Batch
 
         Get list of task instances.
+
+        Server defaults applied when an argument is not passed: ``page_offset=0``,
+        ``page_limit=100``.
 
         POST /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/list
         """
@@ -4380,6 +4405,9 @@ class TaskInstanceApi:
 
         Update the state of all task instances in a task group.
 
+        Server defaults applied when an argument is not passed: ``include_upstream=False``,
+        ``include_downstream=False``, ``include_future=False``, ``include_past=False``.
+
         PATCH /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskGroupInstances/{group_id}
         """
         return self._client.request(
@@ -4420,6 +4448,9 @@ class TaskInstanceApi:
         """Patch Task Group Instances Dry Run
 
         Dry-run of updating the state of all task instances in a task group.
+
+        Server defaults applied when an argument is not passed: ``include_upstream=False``,
+        ``include_downstream=False``, ``include_future=False``, ``include_past=False``.
 
         PATCH /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskGroupInstances/{group_id}/dry_run
         """
@@ -4463,6 +4494,9 @@ class TaskInstanceApi:
 
         Update a task instance.
 
+        Server defaults applied when an argument is not passed: ``include_upstream=False``,
+        ``include_downstream=False``, ``include_future=False``, ``include_past=False``.
+
         PATCH /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}
         """
         return self._client.request(
@@ -4505,6 +4539,9 @@ class TaskInstanceApi:
         """Patch Task Instance
 
         Update a task instance.
+
+        Server defaults applied when an argument is not passed: ``include_upstream=False``,
+        ``include_downstream=False``, ``include_future=False``, ``include_past=False``.
 
         PATCH /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}
         """
@@ -4554,6 +4591,9 @@ class TaskInstanceApi:
 
         Update a task instance dry_run mode.
 
+        Server defaults applied when an argument is not passed: ``include_upstream=False``,
+        ``include_downstream=False``, ``include_future=False``, ``include_past=False``.
+
         PATCH /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dry_run
         """
         return self._client.request(
@@ -4596,6 +4636,9 @@ class TaskInstanceApi:
         """Patch Task Instance Dry Run
 
         Update a task instance dry_run mode.
+
+        Server defaults applied when an argument is not passed: ``include_upstream=False``,
+        ``include_downstream=False``, ``include_future=False``, ``include_past=False``.
 
         PATCH /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/dry_run
         """
@@ -4649,6 +4692,11 @@ class TaskInstanceApi:
         """Post Clear Task Instances
 
         Clear task instances.
+
+        Server defaults applied when an argument is not passed: ``dry_run=True``,
+        ``only_failed=True``, ``only_running=False``, ``reset_dag_runs=True``,
+        ``include_upstream=False``, ``include_downstream=False``, ``include_future=False``,
+        ``include_past=False``, ``prevent_running_task=False``.
 
         POST /api/v2/dags/{dag_id}/clearTaskInstances
         """
@@ -4742,6 +4790,9 @@ class TaskStateStoreApi:
         When ``all_map_indices=true``, state store is cleared for every map index of the task and
         the ``map_index`` parameter is ignored.
 
+        Server defaults applied when an argument is not passed: ``all_map_indices=False``,
+        ``map_index=-1``.
+
         DELETE /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/state-store
         """
         return self._client.request(
@@ -4765,6 +4816,8 @@ class TaskStateStoreApi:
 
         Delete a single task state store key. No-op if the key does not exist.
 
+        Server defaults applied when an argument is not passed: ``map_index=-1``.
+
         DELETE /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/state-store/{key}
         """
         return self._client.request(
@@ -4787,6 +4840,8 @@ class TaskStateStoreApi:
         """Get Task State Store
 
         Get a single task state store entry.
+
+        Server defaults applied when an argument is not passed: ``map_index=-1``.
 
         GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/state-store/{key}
         """
@@ -4812,6 +4867,9 @@ class TaskStateStoreApi:
 
         List all task state store entries for a task instance.
 
+        Server defaults applied when an argument is not passed: ``map_index=-1``, ``limit=50``,
+        ``offset=0``.
+
         GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/state-store
         """
         return self._client.request(
@@ -4831,20 +4889,13 @@ class TaskStateStoreApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.TaskStateStoreResponse]:
-        """Every item of ``list_task_state_store``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``list_task_state_store``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.list_task_state_store(
-                dag_id,
-                dag_run_id,
-                task_id,
-                map_index=map_index,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.task_state_store,
-            lambda page: page.total_entries,
-            page_size,
+            ep.LIST_TASK_STATE_STORE,
+            path={"dag_id": dag_id, "dag_run_id": dag_run_id, "task_id": task_id},
+            query={"map_index": map_index},
+            page_size=page_size,
+            options=options,
         )
 
     def patch_task_state_store(
@@ -4862,6 +4913,8 @@ class TaskStateStoreApi:
         """Patch Task State Store
 
         Update the value of an existing task state store key.
+
+        Server defaults applied when an argument is not passed: ``map_index=-1``.
 
         PATCH /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/state-store/{key}
         """
@@ -4896,6 +4949,9 @@ class TaskStateStoreApi:
         """Set Task State Store
 
         Set a task state store value. Creates or overwrites the key.
+
+        Server defaults applied when an argument is not passed: ``map_index=-1``,
+        ``expires_at="default"``.
 
         PUT /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/state-store/{key}
         """
@@ -5005,6 +5061,9 @@ class VariableApi:
 
         Get all Variables entries.
 
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``,
+        ``order_by=["id"]``.
+
         GET /api/v2/variables
         """
         return self._client.request(
@@ -5028,19 +5087,16 @@ class VariableApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.VariableResponse]:
-        """Every item of ``get_variables``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_variables``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_variables(
-                order_by=order_by,
-                variable_key_pattern=variable_key_pattern,
-                variable_key_prefix_pattern=variable_key_prefix_pattern,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.variables,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_VARIABLES,
+            query={
+                "order_by": order_by,
+                "variable_key_pattern": variable_key_pattern,
+                "variable_key_prefix_pattern": variable_key_prefix_pattern,
+            },
+            page_size=page_size,
+            options=options,
         )
 
     def patch_variable(
@@ -5157,6 +5213,8 @@ class XComApi:
 
         Create an XCom entry.
 
+        Server defaults applied when an argument is not passed: ``map_index=-1``.
+
         POST /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries
         """
         return self._client.request(
@@ -5188,6 +5246,8 @@ class XComApi:
         """Delete Xcom Entry
 
         Delete an XCom entry.
+
+        Server defaults applied when an argument is not passed: ``map_index=-1``.
 
         DELETE /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}
         """
@@ -5238,6 +5298,9 @@ class XComApi:
         Get all XCom entries.
 
         This endpoint allows specifying `~` as the dag_id, dag_run_id, task_id to retrieve XCom entries for all Dags.
+
+        Server defaults applied when an argument is not passed: ``limit=50``, ``offset=0``,
+        ``order_by=["dag_id", "task_id", "run_id", "map_index", "key"]``.
 
         GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries
         """
@@ -5300,39 +5363,34 @@ class XComApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.XComResponse]:
-        """Every item of ``get_xcom_entries``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_xcom_entries``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_xcom_entries(
-                dag_id,
-                dag_run_id,
-                task_id,
-                xcom_key=xcom_key,
-                map_index=map_index,
-                xcom_key_pattern=xcom_key_pattern,
-                xcom_key_prefix_pattern=xcom_key_prefix_pattern,
-                dag_display_name_pattern=dag_display_name_pattern,
-                dag_display_name_prefix_pattern=dag_display_name_prefix_pattern,
-                run_id_pattern=run_id_pattern,
-                run_id_prefix_pattern=run_id_prefix_pattern,
-                task_id_pattern=task_id_pattern,
-                task_id_prefix_pattern=task_id_prefix_pattern,
-                map_index_filter=map_index_filter,
-                logical_date_gte=logical_date_gte,
-                logical_date_gt=logical_date_gt,
-                logical_date_lte=logical_date_lte,
-                logical_date_lt=logical_date_lt,
-                run_after_gte=run_after_gte,
-                run_after_gt=run_after_gt,
-                run_after_lte=run_after_lte,
-                run_after_lt=run_after_lt,
-                order_by=order_by,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.xcom_entries,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_XCOM_ENTRIES,
+            path={"dag_id": dag_id, "dag_run_id": dag_run_id, "task_id": task_id},
+            query={
+                "xcom_key": xcom_key,
+                "map_index": map_index,
+                "xcom_key_pattern": xcom_key_pattern,
+                "xcom_key_prefix_pattern": xcom_key_prefix_pattern,
+                "dag_display_name_pattern": dag_display_name_pattern,
+                "dag_display_name_prefix_pattern": dag_display_name_prefix_pattern,
+                "run_id_pattern": run_id_pattern,
+                "run_id_prefix_pattern": run_id_prefix_pattern,
+                "task_id_pattern": task_id_pattern,
+                "task_id_prefix_pattern": task_id_prefix_pattern,
+                "map_index_filter": map_index_filter,
+                "logical_date_gte": logical_date_gte,
+                "logical_date_gt": logical_date_gt,
+                "logical_date_lte": logical_date_lte,
+                "logical_date_lt": logical_date_lt,
+                "run_after_gte": run_after_gte,
+                "run_after_gt": run_after_gt,
+                "run_after_lte": run_after_lte,
+                "run_after_lt": run_after_lt,
+                "order_by": order_by,
+            },
+            page_size=page_size,
+            options=options,
         )
 
     def get_xcom_entry(
@@ -5350,6 +5408,9 @@ class XComApi:
         """Get Xcom Entry
 
         Get an XCom entry.
+
+        Server defaults applied when an argument is not passed: ``map_index=-1``,
+        ``deserialize=False``, ``stringify=False``.
 
         GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}
         """
@@ -5380,6 +5441,8 @@ class XComApi:
         """Update Xcom Entry
 
         Update an existing XCom entry.
+
+        Server defaults applied when an argument is not passed: ``map_index=-1``.
 
         PATCH /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}
         """

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from . import models
-from ._runtime import Endpoint
+from ._runtime import Endpoint, Paging
 
 LIST_EXPORTS: Endpoint[list[models.ExportResult]] = Endpoint(
     "GET",
@@ -30,6 +30,7 @@ GET_JOBS: Endpoint[models.JobCollection] = Endpoint(
     "/jobs",
     {"200": models.JobCollection},
     accept="application/json",
+    paging=Paging("jobs", "total_entries"),
 )
 PATCH_JOB: Endpoint[models.Job] = Endpoint(
     "PATCH",

@@ -9,7 +9,9 @@ import httpx
 
 from . import resources
 from ._runtime import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
+    DEFAULT_STREAM_READ_TIMEOUT,
     DEFAULT_TIMEOUT,
     AsyncRawView,
     BaseAsyncClient,
@@ -40,7 +42,9 @@ class RawResponses:
 class Client(BaseSyncClient):
     """The synchronous client for Focused.
 
-    ``base_url`` is the server root (``http://localhost:8080``); the spec's server path (``/api/v1``) is added when missing. ``auth`` is applied to every request (for example ``BasicAuth(user, password)``); the default timeout is finite; TLS is verified unless you pass your own ``http_client``.
+    ``base_url`` is the server root (``http://localhost:8080``); the spec's server path (``/api/v1``) is added when missing. ``auth`` is applied to every request (for example ``BasicAuth(user, password)``); the default timeout is finite; TLS is verified unless you pass your own ``http_client``; redirects are never followed.
+
+    ``strict=True`` refuses answers that drift from the spec (a null where it says non-nullable, a missing required field) with ``ResponseValidationError``; by default they are kept, with one ``SpecDriftWarning`` per model and field. ``max_response_bytes`` bounds a decoded answer (and one streamed line); ``stream_read_timeout`` is the longest silence a ``*_stream`` method waits for between lines.
     """
 
     def __init__(
@@ -52,6 +56,9 @@ class Client(BaseSyncClient):
         headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        strict: bool = False,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        stream_read_timeout: float = DEFAULT_STREAM_READ_TIMEOUT,
     ) -> None:
         super().__init__(
             base_url,
@@ -64,6 +71,9 @@ class Client(BaseSyncClient):
             max_retries=max_retries,
             user_agent=USER_AGENT,
             request_id_header=REQUEST_ID_HEADER,
+            strict=strict,
+            max_response_bytes=max_response_bytes,
+            stream_read_timeout=stream_read_timeout,
         )
         self.export = resources.ExportApi(self)
         self.job = resources.JobApi(self)
@@ -86,7 +96,9 @@ class AsyncRawResponses:
 class AsyncClient(BaseAsyncClient):
     """The asynchronous client for Focused.
 
-    ``base_url`` is the server root (``http://localhost:8080``); the spec's server path (``/api/v1``) is added when missing. ``auth`` is applied to every request (for example ``BasicAuth(user, password)``); the default timeout is finite; TLS is verified unless you pass your own ``http_client``.
+    ``base_url`` is the server root (``http://localhost:8080``); the spec's server path (``/api/v1``) is added when missing. ``auth`` is applied to every request (for example ``BasicAuth(user, password)``); the default timeout is finite; TLS is verified unless you pass your own ``http_client``; redirects are never followed.
+
+    ``strict=True`` refuses answers that drift from the spec (a null where it says non-nullable, a missing required field) with ``ResponseValidationError``; by default they are kept, with one ``SpecDriftWarning`` per model and field. ``max_response_bytes`` bounds a decoded answer (and one streamed line); ``stream_read_timeout`` is the longest silence a ``*_stream`` method waits for between lines.
     """
 
     def __init__(
@@ -98,6 +110,9 @@ class AsyncClient(BaseAsyncClient):
         headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        strict: bool = False,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        stream_read_timeout: float = DEFAULT_STREAM_READ_TIMEOUT,
     ) -> None:
         super().__init__(
             base_url,
@@ -110,6 +125,9 @@ class AsyncClient(BaseAsyncClient):
             max_retries=max_retries,
             user_agent=USER_AGENT,
             request_id_header=REQUEST_ID_HEADER,
+            strict=strict,
+            max_response_bytes=max_response_bytes,
+            stream_read_timeout=stream_read_timeout,
         )
         from . import async_resources  # loaded with the first AsyncClient, not on import
 

@@ -59,7 +59,6 @@ class ExportApi:
         """Every item of ``list_exports``, following the server's ``Link: <...>; rel="next"`` pages."""
         return self._client.follow_links(
             ep.LIST_EXPORTS,
-            models.ExportResult,
             query={"prefix": prefix},
             options=options,
         )
@@ -129,18 +128,13 @@ class JobApi:
         page_size: int = 100,
         options: RequestOptions | None = None,
     ) -> Iterator[models.Job]:
-        """Every item of ``get_jobs``, fetched page by page (``page_size`` per request) until ``total_entries`` items or a short page."""
+        """Every item of ``get_jobs``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
-            lambda limit, offset: self.get_jobs(
-                state=state,
-                x_trace=x_trace,
-                limit=limit,
-                offset=offset,
-                options=options,
-            ),
-            lambda page: page.jobs,
-            lambda page: page.total_entries,
-            page_size,
+            ep.GET_JOBS,
+            query={"state": state},
+            headers={"X-Trace": x_trace},
+            page_size=page_size,
+            options=options,
         )
 
     def patch_job(

@@ -1,0 +1,659 @@
+"""The runtime at its edges (issue 9): paging past server caps, update masks by name, deadlines,
+streams, token auth under concurrency, hostile servers and secrets. Exercised through the committed
+Airflow clients (exact exchanges with httpx.MockTransport) and loopback servers where timing or real
+sockets matter. Each test failed on the runtime before issue 9."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import importlib
+import json
+import logging
+import sys
+import threading
+import time
+import traceback
+import tracemalloc
+import warnings
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import COMMITTED
+
+
+def load(version: str) -> ModuleType:
+    package, folder = COMMITTED[version]
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    return importlib.import_module(package)
+
+
+@pytest.fixture(scope="module")
+def af2() -> ModuleType:
+    return load("2.10.5")
+
+
+@pytest.fixture(scope="module")
+def af3() -> ModuleType:
+    return load("3.3.2")
+
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def client(pkg: ModuleType, handler: Handler, base: str = "http://af.test:8080", **kwargs: Any) -> Any:
+    return pkg.Client(base, http_client=httpx.Client(transport=httpx.MockTransport(handler)), **kwargs)
+
+
+def async_client(pkg: ModuleType, handler: Any, base: str = "http://af.test:8080", **kwargs: Any) -> Any:
+    return pkg.AsyncClient(base, http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)), **kwargs)
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The runtime's sleeps, recorded instead of slept (every committed package's runtime)."""
+    recorded: list[float] = []
+    for version in COMMITTED:
+        monkeypatch.setattr(load(version)._runtime.time, "sleep", recorded.append)
+    return recorded
+
+
+def variables_server(total: int, cap: int = 100, ignore_offset: bool = False, grow: bool = False) -> Any:
+    """Airflow's /variables with its page cap (``[api] maximum_page_limit``): ``limit`` above the
+    cap answers ``cap`` items with the true ``total_entries``."""
+    state = {"total": total, "requests": 0}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        state["requests"] += 1
+        limit = min(int(request.url.params["limit"]), cap)
+        offset = 0 if ignore_offset else int(request.url.params["offset"])
+        if grow:
+            state["total"] += limit
+        keys = [f"v{i:04d}" for i in range(offset, min(offset + limit, state["total"]))]
+        body = {"variables": [{"key": k, "value": "x"} for k in keys], "total_entries": state["total"]}
+        return httpx.Response(200, json=body)
+
+    return state, handler
+
+
+# -- paging ----------------------------------------------------------------------------------------
+
+
+def test_paging_goes_past_the_server_page_cap(af2: ModuleType) -> None:
+    state, handler = variables_server(total=250)
+    keys = [v.key for v in client(af2, handler).variable.iter_variables(page_size=1000)]
+    assert keys == [f"v{i:04d}" for i in range(250)] and state["requests"] == 3
+
+
+def test_async_paging_goes_past_the_server_page_cap(af2: ModuleType) -> None:
+    _, handler = variables_server(total=250)
+
+    async def collect() -> list[str]:
+        return [v.key async for v in async_client(af2, handler).variable.iter_variables(page_size=1000)]
+
+    assert asyncio.run(collect()) == [f"v{i:04d}" for i in range(250)]
+
+
+def test_paging_stops_on_an_empty_page_before_the_total(af2: ModuleType) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params["offset"])
+        items = [{"key": f"v{offset + i}"} for i in range(2)] if offset < 4 else []
+        return httpx.Response(200, json={"variables": items, "total_entries": 10})  # the list shrank
+
+    assert len(list(client(af2, handler).variable.iter_variables(page_size=2))) == 4
+
+
+def test_paging_server_that_ignores_offset_raises(af2: ModuleType) -> None:
+    state, handler = variables_server(total=250, ignore_offset=True)
+    seen = []
+    with pytest.raises(af2.PagingError, match="offset 100 repeats only items already seen"):
+        for variable in client(af2, handler).variable.iter_variables(page_size=1000):
+            seen.append(variable.key)
+    assert len(seen) == 100 and state["requests"] == 2
+
+
+def test_paging_server_that_keeps_growing_is_bounded(af2: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(af2._runtime, "MAX_PAGES", 5)
+    state, handler = variables_server(total=10, cap=10, grow=True)
+    with pytest.raises(af2.PagingError, match="after 5 pages"):
+        list(client(af2, handler).variable.iter_variables(page_size=10))
+    assert state["requests"] == 5
+
+
+def test_paging_without_a_total_stops_on_a_short_page(af2: ModuleType) -> None:
+    rt = af2._runtime
+    endpoint = rt.Endpoint("GET", "/things", {"200": Any}, accept="application/json", paging=rt.Paging("items"))
+
+    class Page:
+        def __init__(self, items: list[int]) -> None:
+            self.items = items
+
+    pages = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params["offset"])
+        pages.append(offset)
+        return httpx.Response(200, json=list(range(offset, min(offset + 3, 7))))
+
+    c = client(af2, handler)
+    monkey = rt.decode_answer
+    try:
+        rt.decode_answer = lambda *a, **k: Page(monkey(*a, **k))
+        assert list(c.paginate(endpoint, page_size=3)) == list(range(7))
+    finally:
+        rt.decode_answer = monkey
+    assert pages == [0, 3, 6]
+
+
+def test_link_paging_loop_raises(af2: ModuleType) -> None:
+    rt = af2._runtime
+    endpoint = rt.Endpoint("GET", "/things", {"200": list[int]}, accept="application/json")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params.get("page", "1"))
+        link = f'</api/v1/things?page={page % 2 + 1}>; rel="next"'
+        return httpx.Response(200, json=[page], headers={"link": link})
+
+    with pytest.raises(af2.PagingError):
+        list(client(af2, handler).follow_links(endpoint))
+
+
+# -- update_mask, defaults, datetimes ----------------------------------------------------------------
+
+
+def test_update_mask_names_the_resource_by_name_not_by_value(af2: ModuleType) -> None:
+    masks: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        masks.append(request.url.params.get("update_mask", ""))
+        return httpx.Response(200, json=json.loads(request.content))
+
+    c = client(af2, handler)
+    c.connection.patch_connection("c1", body_connection_id="c1", conn_type="http", host="c1")
+    c.pool.patch_pool("p1", name="p1", slots=3, description="p1")
+    c.variable.patch_variable("k1", key="k1", value="v", description="k1")
+    c.pool.patch_pool("p1", name="p2")  # a rename: the identity field differs from the path
+    assert masks == ["conn_type,host", "slots,description", "description,value", "name"]
+
+
+def test_set_fields_uses_the_identity_the_generator_decided(af2: ModuleType) -> None:
+    rt, models = af2._runtime, af2.models
+    body = models.Connection(connection_id="same", host="same", login="same")
+    assert rt.set_fields(body, {"connection_id": "same"}, {"connection_id": "connection_id"}) == ["host", "login"]
+    assert rt.set_fields(body, {"connection_id": "same"}, {}) == ["connection_id", "host", "login"]
+    endpoint = af2._endpoints.PATCH_CONNECTION
+    assert dict(endpoint.identity) == {"connection_id": "connection_id"}
+
+
+def test_naive_datetimes_are_refused_in_bodies_as_in_parameters(af2: ModuleType, af3: ModuleType) -> None:
+    import datetime
+
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={})
+
+    naive = datetime.datetime(2026, 11, 22, 12, 0)
+    with pytest.raises(ValueError, match="naive datetime"):
+        client(af2, handler).dag_run.post_dag_run("d", dag_run_id="r", logical_date=naive)
+    with pytest.raises(ValueError, match="naive datetime"):
+        client(af3, handler).dag_run.trigger_dag_run("d", logical_date=naive)
+    with pytest.raises(ValueError, match="naive datetime"):
+        client(af2, handler).dag_run.get_dag_runs("d", execution_date_gte=naive)
+    assert sent == []
+    aware = naive.replace(tzinfo=datetime.timezone.utc)
+    client(af2, handler).dag_run.post_dag_run("d", dag_run_id="r", logical_date=aware)
+    assert json.loads(sent[0].content)["logical_date"] == "2026-11-22T12:00:00Z"
+
+
+# -- streams and deadlines -------------------------------------------------------------------------
+
+
+class BrokenStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """One line, then the connection breaks."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield b'{"state": "running"}\n'
+        raise self.error
+
+    async def __aiter__(self) -> Any:
+        yield b'{"state": "running"}\n'
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "error, expected",
+    [(httpx.ReadTimeout("slow"), "ApiTimeoutError"), (httpx.RemoteProtocolError("cut"), "ApiConnectionError")],
+)
+def test_streams_raise_the_packages_own_errors(af3: ModuleType, error: Exception, expected: str) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=BrokenStream(error), headers={"content-type": "application/x-ndjson"})
+
+    got: list[Any] = []
+    with pytest.raises(getattr(af3, expected)) as err:
+        for update in client(af3, handler).dag_run.wait_dag_run_until_finished_stream("d", "r", interval=1):
+            got.append(update)
+    assert got == [{"state": "running"}] and type(err.value).__name__ == expected
+
+    async def consume() -> None:
+        c = async_client(af3, handler)
+        async for _ in c.dag_run.wait_dag_run_until_finished_stream("d", "r", interval=1):
+            pass
+
+    with pytest.raises(getattr(af3, expected)):
+        asyncio.run(consume())
+
+
+def test_stream_connect_failure_is_typed(af3: ModuleType, sleeps: list[float]) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    with pytest.raises(af3.ApiConnectionError):
+        list(client(af3, handler).dag_run.wait_dag_run_until_finished_stream("d", "r", interval=1))
+
+
+def test_stream_read_timeout_is_its_own_and_overridable(af3: ModuleType) -> None:
+    timeouts: list[dict[str, float]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        timeouts.append(request.extensions["timeout"])
+        return httpx.Response(200, content=b"{}\n", headers={"content-type": "application/json"})
+
+    c = client(af3, handler)
+    list(c.dag_run.wait_dag_run_until_finished_stream("d", "r", interval=40))
+    options = af3.RequestOptions(stream_read_timeout=90.0)
+    list(c.dag_run.wait_dag_run_until_finished_stream("d", "r", interval=40, options=options))
+    c.monitor.get_health()
+    assert [t["read"] for t in timeouts] == [af3._runtime.DEFAULT_STREAM_READ_TIMEOUT, 90.0, 30.0]
+    assert all(t["connect"] == 10.0 for t in timeouts)
+
+
+class Loopback:
+    """A real HTTP server on 127.0.0.1 whose handler writes raw bytes with pauses."""
+
+    def __init__(self, respond: Callable[[BaseHTTPRequestHandler], None]) -> None:
+        class H(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                try:
+                    respond(self)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def quiet_then_lines(pause: float) -> Callable[[BaseHTTPRequestHandler], None]:
+    def respond(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Transfer-Encoding", "chunked")
+        h.end_headers()
+        time.sleep(pause)  # Airflow 3 sends the first line only after ``interval``
+        for line in (b'{"state": "running"}\n', b'{"state": "success"}\n'):
+            h.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+            h.wfile.flush()
+        h.wfile.write(b"0\r\n\r\n")
+
+    return respond
+
+
+def test_a_quiet_stream_outlives_the_read_timeout_of_calls(af3: ModuleType) -> None:
+    server = Loopback(quiet_then_lines(1.5))
+    try:
+        c = af3.Client(server.url, timeout=af3._runtime.httpx.Timeout(0.5, connect=2.0))
+        updates = list(c.dag_run.wait_dag_run_until_finished_stream("d", "r", interval=2))
+        assert [u["state"] for u in updates] == ["running", "success"]
+        options = af3.RequestOptions(stream_read_timeout=0.3)
+        with pytest.raises(af3.ApiTimeoutError):
+            list(c.dag_run.wait_dag_run_until_finished_stream("d", "r", interval=2, options=options))
+    finally:
+        server.close()
+
+
+def trickle(h: BaseHTTPRequestHandler) -> None:
+    h.send_response(200)
+    h.send_header("Content-Type", "application/json")
+    h.send_header("Content-Length", "100000")
+    h.end_headers()
+    for _ in range(200):  # one byte every 0.1 s: never a read timeout, never done
+        h.wfile.write(b" ")
+        h.wfile.flush()
+        time.sleep(0.1)
+
+
+def test_deadline_bounds_a_trickling_server(af3: ModuleType) -> None:
+    server = Loopback(trickle)
+    try:
+        c = af3.Client(server.url)
+        started = time.monotonic()
+        with pytest.raises(af3.DeadlineExceededError):
+            c.monitor.get_health(options=af3.RequestOptions(deadline=1.0))
+        assert time.monotonic() - started < 3.0
+    finally:
+        server.close()
+
+
+def test_deadline_covers_retries_and_paging(af2: ModuleType, sleeps: list[float]) -> None:
+    def busy(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503, headers={"retry-after": "30"})
+
+    with pytest.raises(af2.DeadlineExceededError, match="would pass the deadline"):
+        client(af2, busy).monitoring.get_health(options=af2.RequestOptions(deadline=5.0))
+    assert sleeps == []  # it did not sleep 30 s to fail afterwards
+
+    clock = {"now": 0.0}
+    _, pages = variables_server(total=10_000)
+
+    def slow_pages(request: httpx.Request) -> httpx.Response:
+        clock["now"] += 1.0  # each page takes a second
+        return pages(request)
+
+    rt = af2._runtime
+    real = rt.time.monotonic
+    rt.time.monotonic = lambda: clock["now"]
+    try:
+        seen = []
+        with pytest.raises(af2.DeadlineExceededError):
+            for v in client(af2, slow_pages).variable.iter_variables(options=af2.RequestOptions(deadline=3.5)):
+                seen.append(v)
+    finally:
+        rt.time.monotonic = real
+    assert len(seen) == 300
+
+
+# -- token auth ------------------------------------------------------------------------------------
+
+
+def jwt(exp: float) -> str:
+    import base64
+
+    part = base64.urlsafe_b64encode(json.dumps({"sub": "admin", "exp": exp}).encode()).decode().rstrip("=")
+    return f"eyJhbGciOiJIUzUxMiJ9.{part}.signature"
+
+
+def token_server(delay: float = 0.2) -> tuple[dict[str, Any], Handler]:
+    state: dict[str, Any] = {"tokens": 0, "revoked": set(), "paths": []}
+    lock = threading.Lock()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        state["paths"].append(request.url.path)
+        if request.url.path.endswith("/auth/token"):
+            time.sleep(delay)  # slow enough that every first call is waiting for it
+            with lock:
+                state["tokens"] += 1
+                token = jwt(time.time() + 3600) + str(state["tokens"])
+            return httpx.Response(201, json={"access_token": token})
+        auth = request.headers.get("authorization", "")
+        if request.url.path.endswith("/auth/logout"):
+            state["revoked"].add(auth)
+            return httpx.Response(307, headers={"location": "/auth/login"})
+        if auth in state["revoked"]:
+            return httpx.Response(403, json={"detail": "Invalid JWT token"})
+        return httpx.Response(200, json={"version": "3.3.2", "git_version": None})
+
+    return state, handler
+
+
+def test_one_token_request_for_twenty_concurrent_first_calls_threads(af3: ModuleType) -> None:
+    state, handler = token_server()
+    c = client(af3, handler, auth=af3.PasswordAuth("admin", "admin", token_url=af3.TOKEN_URL))
+    barrier = threading.Barrier(20)
+
+    def call() -> str:
+        barrier.wait()
+        return str(c.version.get_version().version)
+
+    threads_results: list[str] = []
+    threads = [threading.Thread(target=lambda: threads_results.append(call())) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert threads_results == ["3.3.2"] * 20 and state["tokens"] == 1
+
+
+def test_one_token_request_for_twenty_concurrent_first_calls_tasks(af3: ModuleType) -> None:
+    state = {"tokens": 0}
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/auth/token":
+            await asyncio.sleep(0.2)
+            state["tokens"] += 1
+            return httpx.Response(201, json={"access_token": jwt(time.time() + 3600)})
+        return httpx.Response(200, json={"version": "3.3.2", "git_version": None})
+
+    async def main() -> list[Any]:
+        c = async_client(af3, handler, auth=af3.PasswordAuth("admin", "admin", token_url=af3.TOKEN_URL))
+        return await asyncio.gather(*(c.version.get_version() for _ in range(20)))
+
+    assert [v.version for v in asyncio.run(main())] == ["3.3.2"] * 20 and state["tokens"] == 1
+
+
+def test_logout_then_a_call_logs_in_again(af3: ModuleType) -> None:
+    state, handler = token_server(delay=0)
+    c = client(af3, handler, auth=af3.PasswordAuth("admin", "admin", token_url=af3.TOKEN_URL))
+    c.version.get_version()
+    assert c.login.logout() is None  # the spec declares its 307: the documented answer
+    assert c.version.get_version().version == "3.3.2"
+    assert state["tokens"] == 2 and state["paths"].count("/auth/token") == 2
+
+
+def test_token_url_resolves_against_a_sub_path_base_url(af3: ModuleType) -> None:
+    state, handler = token_server(delay=0)
+    c = client(af3, handler, base="http://host.test/airflow", auth=af3.PasswordAuth("a", "b", token_url="/auth/token"))
+    c.version.get_version()
+    assert state["paths"] == ["/airflow/auth/token", "/airflow/api/v2/version"]
+
+
+def test_token_request_has_a_finite_timeout(af3: ModuleType) -> None:
+    seen: list[Any] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.extensions.get("timeout"))
+        if request.url.path == "/auth/token":
+            return httpx.Response(201, json={"access_token": jwt(time.time() + 3600)})
+        return httpx.Response(200, json={"version": "3", "git_version": None})
+
+    client(af3, handler, auth=af3.PasswordAuth("a", "b", token_url="/auth/token")).version.get_version()
+    assert len(seen) == 2 and all(t and all(v is not None for v in t.values()) for t in seen)
+
+
+# -- hostile servers -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_undeclared_redirects_raise_with_their_location(af2: ModuleType, status: int) -> None:
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.method)
+        return httpx.Response(status, headers={"location": "http://elsewhere.test/steal"})
+
+    c = client(af2, handler, auth=af2.BasicAuth("admin", "pw"))
+    with pytest.raises(af2.RedirectError) as err:
+        c.dag.get_dag("d")
+    assert err.value.status == status and err.value.location == "http://elsewhere.test/steal"
+    with pytest.raises(af2.RedirectError):
+        c.pool.post_pool(name="p", slots=1)
+    assert calls == ["GET", "POST"]  # never followed
+
+
+@pytest.mark.parametrize(
+    "content, headers, path, reason",
+    [
+        (b'{"dag_id": "d", "is_paused": tr', {"content-type": "application/json"}, "$", "invalid JSON"),
+        (b"<html>login</html>", {"content-type": "text/html"}, "$", "expected application/json, got 'text/html'"),
+        (b'{"dag_id": "d"}', {}, "$", "no Content-Type"),
+        (b'{"dag_id": "d", "is_paused": "yes"}', {"content-type": "application/json"}, "$.is_paused", "bool"),
+        (b'{"dag_id": "d", "tags": [{"name": 5}]}', {"content-type": "application/json"}, "$.tags[0].name", "str"),
+    ],
+)
+def test_answers_breaking_the_spec_raise_a_typed_error(
+    af2: ModuleType, content: bytes, headers: dict[str, str], path: str, reason: str
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=content, headers=headers)
+
+    with pytest.raises(af2.ResponseValidationError) as err:
+        client(af2, handler).dag.get_dag("d")
+    error = err.value
+    assert isinstance(error, af2.ApiError) and error.status == 200 and error.path == path
+    assert reason in str(error) and error.body == content.decode() and error.headers is not None
+
+
+def test_spec_drift_is_tolerated_once_per_field_and_refused_when_strict(af3: ModuleType) -> None:
+    from airflow_rest_3_3_2 import SpecDriftWarning
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        # VersionInfo: version is required and non-nullable, git_version required
+        return httpx.Response(200, json={"version": None})
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        first = client(af3, handler).version.get_version()
+        client(af3, handler).version.get_version()
+    assert first.version is None and first.git_version is af3.UNSET
+    drift = [str(w.message) for w in caught if issubclass(w.category, SpecDriftWarning)]
+    assert len(drift) == 2 and any("VersionInfo.version" in m for m in drift)
+    assert any("VersionInfo.git_version" in m for m in drift)
+    with pytest.raises(af3.ResponseValidationError) as err:
+        client(af3, handler, strict=True).version.get_version()
+    assert err.value.path == "$.version"
+
+
+def test_a_204_with_a_body_is_not_decoded(af2: ModuleType) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(204, json={"name": "surprise"})
+
+    assert client(af2, handler).pool.delete_pool("p") is None
+
+
+def test_response_size_is_bounded_even_for_a_gzip_bomb(af2: ModuleType) -> None:
+    limit = 1 << 20
+    bomb = gzip.compress(b"[" + b" " * (200 << 20) + b"]", compresslevel=1)  # 200 MiB inflated
+    assert len(bomb) < 1 << 20
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "application/json", "content-encoding": "gzip"}
+        return httpx.Response(200, stream=httpx.ByteStream(bomb), headers=headers)
+
+    c = client(af2, handler, max_response_bytes=limit)
+    tracemalloc.start()
+    try:
+        with pytest.raises(af2.ResponseTooLargeError) as err:
+            c.dag.get_dags()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert err.value.limit == limit and peak < 12 * limit + len(bomb)
+
+
+def test_an_endless_body_stops_at_the_limit(af2: ModuleType) -> None:
+    class Endless(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            while True:
+                yield b"x" * 65536
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=Endless(), headers={"content-type": "application/json"})
+
+    with pytest.raises(af2.ResponseTooLargeError):
+        client(af2, handler, max_response_bytes=1 << 20).dag.get_dags()
+    with pytest.raises(af2.ResponseTooLargeError):
+        opts = af2.RequestOptions(max_response_bytes=1000)
+        client(af2, lambda r: httpx.Response(200, json={"dags": [{"dag_id": "d" * 2000}]})).dag.get_dags(options=opts)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-5", "1e300", "garbage", "Thu, 99 Foo 2026", "0x10"])
+def test_retry_after_garbage_is_ignored_or_clamped(af2: ModuleType, sleeps: list[float], value: str) -> None:
+    answers = iter([httpx.Response(503, headers={"retry-after": value}), httpx.Response(200, json={})])
+    client(af2, lambda r: next(answers)).monitoring.get_health()
+    rt = af2._runtime
+    assert len(sleeps) == 1 and 0.0 <= sleeps[0] <= rt.MAX_RETRY_AFTER
+    if value != "1e300":
+        assert sleeps[0] <= rt.BACKOFF_BASE  # ignored: the first backoff step
+    else:
+        assert sleeps[0] == rt.MAX_RETRY_AFTER
+
+
+# -- secrets ---------------------------------------------------------------------------------------
+
+SECRET = "hunter2-very-secret"
+
+
+def echo_everything(status: int) -> Handler:
+    """A server that repeats back every header and the body it was sent."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = {
+            "title": "echo",
+            "detail": f"you sent {dict(request.headers)} and {request.content.decode()}",
+            "headers": dict(request.headers),
+        }
+        return httpx.Response(status, json=body, headers={"x-echo": request.headers.get("authorization", "")})
+
+    return handler
+
+
+@pytest.mark.parametrize("status", [401, 422, 500])
+def test_credentials_never_appear_in_errors_logs_or_tracebacks(
+    af2: ModuleType, caplog: pytest.LogCaptureFixture, status: int, sleeps: list[float]
+) -> None:
+    auths = [af2.BasicAuth("admin", SECRET), af2.BearerAuth(SECRET), af2.ApiKeyAuth(SECRET, header="X-Key")]
+    for auth in auths:
+        c = client(af2, echo_everything(status), auth=auth, max_retries=0)
+        with caplog.at_level(logging.DEBUG):
+            with pytest.raises(af2.ApiError) as err:
+                c.connection.post_connection(connection_id="c", conn_type="http", password="pw-" + SECRET[::-1])
+        shown = [
+            str(err.value),
+            repr(err.value.body),
+            repr(err.value.detail),
+            repr(dict(err.value.headers)),
+            "".join(traceback.format_exception(err.value)),
+            caplog.text,
+        ]
+        for text in shown:
+            assert SECRET not in text and SECRET[::-1] not in text
+        assert "***" in str(err.value)
+
+
+def test_password_auth_token_errors_do_not_echo_the_password(af3: ModuleType) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401, json={"detail": f"bad credentials {request.content.decode()}"})
+
+    c = client(af3, handler, auth=af3.PasswordAuth("admin", SECRET, token_url=af3.TOKEN_URL))
+    with pytest.raises(af3.AuthenticationError) as err:
+        c.version.get_version()
+    assert SECRET not in str(err.value) and SECRET not in repr(err.value.body)
+
+
+def test_request_options_repr_hides_header_values(af2: ModuleType) -> None:
+    options = af2.RequestOptions(headers={"Authorization": f"Bearer {SECRET}"}, deadline=5.0)
+    assert SECRET not in repr(options) and "Authorization" in repr(options) and "deadline=5.0" in repr(options)
+
+
+@pytest.mark.parametrize("url", ["http://a@b.test/", f"http://admin:{SECRET}@b.test", "http://@b.test"])
+def test_base_urls_with_user_info_are_refused(af2: ModuleType, url: str) -> None:
+    with pytest.raises(ValueError, match="user-info") as err:
+        af2.Client(url, auth=af2.BasicAuth("admin", "pw"))
+    assert SECRET not in str(err.value)
