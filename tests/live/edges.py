@@ -21,7 +21,10 @@ def paging_past_the_page_cap(c: Any, create_variable: Callable[[str], Any]) -> N
 
 
 def patches_whose_fields_equal_the_resource_id(
-    c: Any, create_variable: Callable[[str], Any], patch_pool: Callable[..., Any]
+    c: Any,
+    create_variable: Callable[[str], Any],
+    patch_pool: Callable[..., Any],
+    patch_variable: Callable[..., Any],
 ) -> None:
     """A host equal to the connection id, a description equal to the pool's name or the variable's
     key: the update mask must still name them (it used to leave them out by value)."""
@@ -33,7 +36,7 @@ def patches_whose_fields_equal_the_resource_id(
     pool = c.pool.get_pool("edge_pool")
     assert (pool.slots, pool.description) == (2, "edge_pool")
     create_variable("edge_var")
-    c.variable.patch_variable("edge_var", key="edge_var", value="edge_var", description="edge_var")
+    patch_variable("edge_var", value="edge_var", description="edge_var")
     variable = c.variable.get_variable("edge_var")
     assert (variable.value, variable.description) == ("edge_var", "edge_var")
     c.connection.delete_connection("edge_conn")

@@ -87,6 +87,7 @@ def test_patch_whose_fields_equal_the_resource_id_live(airflow_url: str) -> None
         lambda key: c.variable.post_variable(key=key, value="x"),
         # used to be a 422; the server requires include_deferred although the spec says optional
         lambda name, **fields: c.pool.patch_pool(name, pool=name, include_deferred=False, **fields),
+        lambda key, **fields: c.variable.patch_variable(key, key=key, **fields),
     )
 
 
