@@ -15,6 +15,7 @@ import threading
 import time
 import traceback
 import tracemalloc
+import types
 import warnings
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -101,12 +102,16 @@ def test_async_paging_goes_past_the_server_page_cap(af2: ModuleType) -> None:
 
 
 def test_paging_stops_on_an_empty_page_before_the_total(af2: ModuleType) -> None:
+    pages: list[int] = []
+
     def handler(request: httpx.Request) -> httpx.Response:
         offset = int(request.url.params["offset"])
-        items = [{"key": f"v{offset + i}"} for i in range(2)] if offset < 4 else []
+        pages.append(offset)
+        items = [{"key": f"v{offset + i}"} for i in range(2)] if offset < 4 else []  # 2 a page: capped
         return httpx.Response(200, json={"variables": items, "total_entries": 10})  # the list shrank
 
-    assert len(list(client(af2, handler).variable.iter_variables(page_size=2))) == 4
+    assert len(list(client(af2, handler).variable.iter_variables(page_size=10))) == 4
+    assert pages == [0, 2, 4]
 
 
 def test_paging_server_that_ignores_offset_raises(af2: ModuleType) -> None:
@@ -126,14 +131,12 @@ def test_paging_server_that_keeps_growing_is_bounded(af2: ModuleType, monkeypatc
     assert state["requests"] == 5
 
 
-def test_paging_without_a_total_stops_on_a_short_page(af2: ModuleType) -> None:
+def test_paging_without_a_total_stops_on_a_short_page(af2: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A regression guard: the short-page rule still ends lists whose pages carry no total."""
     rt = af2._runtime
     endpoint = rt.Endpoint("GET", "/things", {"200": Any}, accept="application/json", paging=rt.Paging("items"))
-
-    class Page:
-        def __init__(self, items: list[int]) -> None:
-            self.items = items
-
+    decode = rt.decode_answer
+    monkeypatch.setattr(rt, "decode_answer", lambda *a, **k: types.SimpleNamespace(items=decode(*a, **k)))
     pages = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -141,13 +144,7 @@ def test_paging_without_a_total_stops_on_a_short_page(af2: ModuleType) -> None:
         pages.append(offset)
         return httpx.Response(200, json=list(range(offset, min(offset + 3, 7))))
 
-    c = client(af2, handler)
-    monkey = rt.decode_answer
-    try:
-        rt.decode_answer = lambda *a, **k: Page(monkey(*a, **k))
-        assert list(c.paginate(endpoint, page_size=3)) == list(range(7))
-    finally:
-        rt.decode_answer = monkey
+    assert list(client(af2, handler).paginate(endpoint, page_size=3)) == list(range(7))
     assert pages == [0, 3, 6]
 
 
@@ -520,6 +517,21 @@ def test_answers_breaking_the_spec_raise_a_typed_error(
     assert reason in str(error) and error.body == content.decode() and error.headers is not None
 
 
+def test_deeply_nested_json_and_malformed_links_raise_typed_errors(af2: ModuleType) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    json_headers = {"content-type": "application/json"}
+    with pytest.raises(af2.ResponseValidationError, match="invalid JSON"):
+        client(af2, lambda r: httpx.Response(200, content=deep, headers=json_headers)).dag.get_dags()
+    with pytest.raises(af2.ServerError) as err:  # an error body is kept as text when it cannot be parsed
+        client(af2, lambda r: httpx.Response(500, content=deep, headers=json_headers), max_retries=0).dag.get_dags()
+    assert isinstance(err.value.body, str)
+    rt = af2._runtime
+    endpoint = rt.Endpoint("GET", "/things", {"200": list[int]}, accept="application/json")
+    bad_link = {"link": '<http://[broken/x>; rel="next"'}
+    with pytest.raises(af2.UnsafeLocationError, match="malformed"):
+        list(client(af2, lambda r: httpx.Response(200, json=[1], headers=bad_link)).follow_links(endpoint))
+
+
 def test_spec_drift_is_tolerated_once_per_field_and_refused_when_strict(af3: ModuleType) -> None:
     from airflow_rest_3_3_2 import SpecDriftWarning
 
@@ -540,11 +552,46 @@ def test_spec_drift_is_tolerated_once_per_field_and_refused_when_strict(af3: Mod
     assert err.value.path == "$.version"
 
 
-def test_a_204_with_a_body_is_not_decoded(af2: ModuleType) -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(204, json={"name": "surprise"})
+class NoBodyWithABody(BaseHTTPRequestHandler):
+    """A 204 that sends a body anyway, then honest answers, on one keep-alive connection."""
 
-    assert client(af2, handler).pool.delete_pool("p") is None
+    protocol_version = "HTTP/1.1"
+
+    def answer(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_DELETE(self) -> None:
+        self.answer(204, b'{"name": "surprise", "slots": 1}')
+
+    def do_POST(self) -> None:
+        self.answer(200, self.rfile.read(int(self.headers["content-length"])))
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_204_with_a_body_is_not_decoded_and_does_not_poison_the_connection(af2: ModuleType) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NoBodyWithABody)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        c = af2.Client(url, max_retries=0)  # a POST is never retried: the next answer must be its own
+        for _ in range(2):
+            assert c.pool.delete_pool("p") is None
+            assert c.pool.post_pool(name="p", slots=2).slots == 2
+
+        async def twice() -> list[Any]:
+            async with af2.AsyncClient(url, max_retries=0) as ac:
+                return [await ac.pool.delete_pool("p"), (await ac.pool.post_pool(name="q", slots=3)).name]
+
+        assert asyncio.run(twice()) == [None, "q"]
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_response_size_is_bounded_even_for_a_gzip_bomb(af2: ModuleType) -> None:
@@ -583,16 +630,28 @@ def test_an_endless_body_stops_at_the_limit(af2: ModuleType) -> None:
         client(af2, lambda r: httpx.Response(200, json={"dags": [{"dag_id": "d" * 2000}]})).dag.get_dags(options=opts)
 
 
-@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-5", "1e300", "garbage", "Thu, 99 Foo 2026", "0x10"])
-def test_retry_after_garbage_is_ignored_or_clamped(af2: ModuleType, sleeps: list[float], value: str) -> None:
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("nan", "backoff"),
+        ("inf", "backoff"),
+        ("-inf", "backoff"),
+        ("-5", "backoff"),
+        ("garbage", "backoff"),
+        ("Thu, 99 Foo 2026", "backoff"),
+        ("1e300", "cap"),
+        ("7", 7.0),
+    ],
+)
+def test_retry_after_garbage_is_ignored_or_clamped(
+    af2: ModuleType, sleeps: list[float], monkeypatch: pytest.MonkeyPatch, value: str, expected: Any
+) -> None:
+    rt = af2._runtime
+    monkeypatch.setattr(rt, "backoff", lambda attempt: 0.25)
     answers = iter([httpx.Response(503, headers={"retry-after": value}), httpx.Response(200, json={})])
     client(af2, lambda r: next(answers)).monitoring.get_health()
-    rt = af2._runtime
-    assert len(sleeps) == 1 and 0.0 <= sleeps[0] <= rt.MAX_RETRY_AFTER
-    if value != "1e300":
-        assert sleeps[0] <= rt.BACKOFF_BASE  # ignored: the first backoff step
-    else:
-        assert sleeps[0] == rt.MAX_RETRY_AFTER
+    wanted = {"backoff": 0.25, "cap": rt.MAX_RETRY_AFTER}.get(expected, expected)
+    assert sleeps == [wanted]
 
 
 # -- secrets ---------------------------------------------------------------------------------------

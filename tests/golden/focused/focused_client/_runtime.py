@@ -274,7 +274,7 @@ class PasswordAuth(httpx.Auth):
             )
         try:
             token = msgspec.json.decode(response.content)["access_token"]
-        except (msgspec.DecodeError, KeyError, TypeError, IndexError):
+        except (msgspec.DecodeError, RecursionError, KeyError, TypeError, IndexError):
             token = None
         if not isinstance(token, str) or not token:
             raise ResponseValidationError(
@@ -614,7 +614,7 @@ def error_for(
     body: Any
     try:
         body = msgspec.json.decode(content) if _is_json(headers) else _text(content, headers)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         body = _text(content, headers)
     cls = _ERRORS.get(status) or (ServerError if status >= 500 else UnexpectedStatusError)
     if 300 <= status < 400:
@@ -1008,13 +1008,15 @@ def decode_answer(
         raise _Mismatch("$", f"expected application/json, got {kind!r}")
     try:
         if not isinstance(target, FieldsUnion):
-            return _decoder(target).decode(content)
+            try:
+                return _decoder(target).decode(content)
+            except msgspec.ValidationError:
+                pass  # the lenient walk below says where, or tolerates drift
         raw = msgspec.json.decode(content)
-        target = target.choose(raw)
-    except msgspec.ValidationError:
-        raw = msgspec.json.decode(content)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:  # deep nesting: RecursionError
         raise _Mismatch("$", f"invalid JSON: {exc}") from None
+    if isinstance(target, FieldsUnion):
+        target = target.choose(raw)
     return _Lenient(strict).convert(raw, target, "$")
 
 
@@ -1171,6 +1173,18 @@ def _preread(response: httpx.Response) -> bytes | None:
         return response.content
     except httpx.ResponseNotRead:
         return None
+
+
+def _poisoned(response: httpx.Response) -> Any:
+    """The connection of a no-body answer (204, 205, 304) whose headers announce a body anyway: the
+    bytes after it would be read as the next answer on this keep-alive connection, so it must not be
+    reused. Its network stream, for the transport to close; else None."""
+    if response.status_code not in (204, 205, 304):
+        return None
+    announced = response.headers.get("content-length", "0").strip() not in ("", "0")
+    if announced or "transfer-encoding" in response.headers:
+        return response.extensions.get("network_stream")
+    return None
 
 
 async def _once(content: bytes) -> AsyncIterator[bytes]:
@@ -1640,7 +1654,12 @@ class _BaseClient(Generic[H]):
     def _same_origin(self, target: str, relative_to: str, *, allow_absolute: bool) -> str:
         """A URL the server handed us (Location, Link), resolved and checked: it must stay on this
         API's scheme, host and port; a Location must not be absolute at all."""
-        parts = urlsplit(target)
+        try:
+            parts = urlsplit(target)
+        except ValueError:
+            raise UnsafeLocationError(
+                f"refusing a malformed URL from the server: {target!r}"
+            ) from None
         if parts.scheme or parts.netloc:
             if not allow_absolute:
                 raise UnsafeLocationError(
@@ -1666,7 +1685,7 @@ def _listed(items: Any) -> list[Any]:
 def _json_line(line: bytes) -> Any:
     try:
         return msgspec.json.decode(line)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:
         raise _Mismatch("$", f"a streamed line is not JSON: {exc}") from None
 
 
@@ -1709,6 +1728,8 @@ class BaseSyncClient(_BaseClient[httpx.Client]):
             http = self._http_client()
             request = self._build(http, step)  # type: ignore[arg-type]
             response = http.send(request, auth=self._auth_arg, stream=True, follow_redirects=False)
+            if (poisoned := _poisoned(response)) is not None:
+                poisoned.close()
         except httpx.TransportError as exc:
             return exc
         opened.append(response)
@@ -1787,6 +1808,8 @@ class BaseAsyncClient(_BaseClient[httpx.AsyncClient]):
             request = self._build(http, step)  # type: ignore[arg-type]
             send = http.send(request, auth=self._auth_arg, stream=True, follow_redirects=False)
             response = await send
+            if (poisoned := _poisoned(response)) is not None:
+                await poisoned.aclose()
         except httpx.TransportError as exc:
             return exc
         opened.append(response)
