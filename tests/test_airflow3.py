@@ -186,8 +186,7 @@ def test_password_auth_gets_refreshes_and_hides_the_token(af3: ModuleType) -> No
     assert log == ["token", f"Bearer {tokens[0]}", f"Bearer {tokens[0]}", "token", f"Bearer {tokens[1]}"]
     assert "pw" not in repr(auth) and tokens[0] not in repr(auth)
     tokens[1] = jwt(time.time() + 10)  # expires inside the margin: fetched again before use
-    auth._store(
-        httpx.Response(201, json={"access_token": tokens[1]}, request=httpx.Request("POST", "http://x/auth/token"))
-    )
+    stored = httpx.Response(201, json={"access_token": tokens[1]}, request=httpx.Request("POST", "http://x/auth/token"))
+    auth._store(stored, stored.content)
     client.version.get_version()
     assert log[-2:] == ["token", f"Bearer {tokens[2]}"]

@@ -469,6 +469,17 @@ def test_202_polling_deadline(pkg: ModuleType, rt: ModuleType, monkeypatch: pyte
     assert clock[0] <= 20
 
 
+def test_call_deadline_bounds_202_polling(pkg: ModuleType, rt: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``deadline`` covers the whole call: polling stops at it, long before ``poll_timeout``."""
+    clock = [0.0]
+    monkeypatch.setattr(rt.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(rt.time, "sleep", lambda s: clock.__setitem__(0, clock[0] + s))
+    sent, handler = recorder(httpx.Response(202, json=ACCEPTED, headers={"Location": "/api/v2/results/h1"}))
+    with pytest.raises(pkg.DeadlineExceededError):
+        make(pkg, handler).export.start_export(options=pkg.RequestOptions(deadline=5, poll_timeout=300))
+    assert clock[0] <= 5 and len(sent) >= 3
+
+
 # -- raw access and logging ------------------------------------------------------------------------
 
 

@@ -706,6 +706,20 @@ def test_password_auth_token_errors_do_not_echo_the_password(af3: ModuleType) ->
     assert SECRET not in str(err.value) and SECRET not in repr(err.value.body)
 
 
+def test_an_endless_token_answer_is_bounded(af3: ModuleType) -> None:
+    class Endless(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            while True:
+                yield b"x" * 65536
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(201, stream=Endless(), headers={"content-type": "application/json"})
+
+    c = client(af3, handler, auth=af3.PasswordAuth("admin", SECRET, token_url=af3.TOKEN_URL))
+    with pytest.raises(af3.ResponseTooLargeError):
+        c.version.get_version()
+
+
 def test_request_options_repr_hides_header_values(af2: ModuleType) -> None:
     options = af2.RequestOptions(headers={"Authorization": f"Bearer {SECRET}"}, deadline=5.0)
     assert SECRET not in repr(options) and "Authorization" in repr(options) and "deadline=5.0" in repr(options)

@@ -261,7 +261,7 @@ class PasswordAuth(httpx.Auth):
             "POST", self._url(request), json=credentials, headers=accept, extensions=extensions
         )
 
-    def _store(self, response: httpx.Response) -> None:
+    def _store(self, response: httpx.Response, content: bytes) -> None:
         url = redact_url(response.request.url)
         if response.status_code >= 300:
             raise error_for(
@@ -269,11 +269,11 @@ class PasswordAuth(httpx.Auth):
                 url,
                 response.status_code,
                 response.headers,
-                response.content,
+                content,
                 self.secrets(),
             )
         try:
-            token = msgspec.json.decode(response.content)["access_token"]
+            token = msgspec.json.decode(content)["access_token"]
         except (msgspec.DecodeError, RecursionError, KeyError, TypeError, IndexError):
             token = None
         if not isinstance(token, str) or not token:
@@ -321,8 +321,10 @@ class PasswordAuth(httpx.Auth):
                 with self._thread_gate:
                     if self._needs_token(failed):
                         token_response = yield self._token_request(request)
-                        token_response.read()
-                        self._store(token_response)
+                        body = _CappedBody(token_response)
+                        for chunk in token_response.iter_bytes():
+                            body.add(chunk)
+                        self._store(token_response, bytes(body))
             request, used = self._authorised(request)
             response = yield request
             if not self._retry_with_new_token(response, failed):
@@ -341,12 +343,35 @@ class PasswordAuth(httpx.Auth):
                 async with gate:
                     if self._needs_token(failed):
                         token_response = yield self._token_request(request)
-                        await token_response.aread()
-                        self._store(token_response)
+                        body = _CappedBody(token_response)
+                        async for chunk in token_response.aiter_bytes():
+                            body.add(chunk)
+                        self._store(token_response, bytes(body))
             request, used = self._authorised(request)
             if not self._retry_with_new_token((yield request), failed):
                 return
             failed = used
+
+
+class _CappedBody(bytearray):
+    """A token answer's body, bounded like any answer's (the token endpoint is the server too)."""
+
+    LIMIT = 1 << 20
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__()
+        self.response = response
+
+    def add(self, chunk: bytes) -> None:
+        self.extend(chunk)
+        if len(self) > self.LIMIT:
+            raise ResponseTooLargeError(
+                method="POST",
+                url=redact_url(self.response.request.url),
+                status=self.response.status_code,
+                headers=self.response.headers,
+                limit=self.LIMIT,
+            )
 
 
 def _jwt_expiry(token: str) -> float | None:
