@@ -215,3 +215,68 @@ def test_focused_client_behaviour_matches_its_golden_layout() -> None:
         assert not hasattr(pkg.models.JobRequest, "job_id") and not hasattr(pkg.models.JobRequest, "created")
     finally:
         sys.path.remove(str(GOLDEN))
+
+
+SWARM = """
+openapi: 3.0.3
+info: {title: Swarm, version: "1.0"}
+paths:
+  /swarm/init:
+    post:
+      operationId: swarm_init
+      tags: [Swarm]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/SwarmInitRequest"}
+      responses:
+        "200":
+          description: node id
+          content:
+            application/json: {schema: {type: string}}
+            text/plain: {schema: {type: string}}
+components:
+  schemas:
+    SwarmInitRequest:
+      type: object
+      properties:
+        ListenAddr: {type: string}
+"""
+
+
+def test_async_method_with_a_json_body_and_two_response_media_types(tmp_path: Path) -> None:
+    """Docker's swarm_init: an overloaded (``accept=``) async method that builds a JSON body used to
+    raise NameError (``merge_body`` was not imported by the async module); and a JSON string answer
+    (``"node1"``) used to come back with its quotes, as text."""
+    import asyncio
+
+    import httpx
+
+    result = run_cli(
+        "generate", write(tmp_path / "swarm.yaml", SWARM), "-o", tmp_path / "out", "--package-name", "swarm_c"
+    )
+    assert result.returncode == 0, result.stderr
+    sys.path.insert(0, str(tmp_path / "out"))
+    try:
+        swarm = importlib.import_module("swarm_c")
+        sent: list[bytes] = []
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            sent.append(request.content)
+            if request.headers["accept"] == "text/plain":
+                return httpx.Response(200, text="node1", headers={"content-type": "text/plain"})
+            return httpx.Response(200, json="node1")
+
+        async def main() -> list[str]:
+            http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+            async with swarm.AsyncClient("http://docker.test", http_client=http) as client:
+                return [
+                    await client.swarm.swarm_init(listen_addr="0.0.0.0:2377"),
+                    await client.swarm.swarm_init(listen_addr="0.0.0.0:2377", accept="text/plain"),
+                ]
+
+        assert asyncio.run(main()) == ["node1", "node1"]
+        assert [json.loads(body) for body in sent] == [{"ListenAddr": "0.0.0.0:2377"}] * 2
+    finally:
+        sys.path.remove(str(tmp_path / "out"))

@@ -1026,7 +1026,7 @@ def decode_answer(
         return None
     if target is bytes:
         return content
-    if target is str or not wants_json or (target is Any and not _is_json(headers)):
+    if not wants_json or (target in (str, Any) and not _is_json(headers)):
         return _text(content, headers)
     if not _is_json(headers):
         kind = headers.get("content-type") or "no Content-Type"
