@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
 from generator import __version__
 from generator.config import Target, find_pyproject, load_targets, package_version
-from generator.errors import SpecError
+from generator.errors import SpecError, display_path
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,13 +50,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _rel(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
-
-
 def _targets(args: argparse.Namespace) -> list[Target]:
     if args.spec is not None:
         if args.output is None or not args.package_name:
@@ -80,9 +72,9 @@ def _generate(args: argparse.Namespace) -> int:
         result = generate(target, check=args.check, force=args.force)
         print(
             f"{target.name}: {result.operations} operations, {result.models} models, "
-            f"{result.files} files, {result.seconds:.2f} s -> {_rel(target.output)} ({result.status})"
+            f"{result.files} files, {result.seconds:.2f} s -> {display_path(target.output)} ({result.status})"
         )
-        would_change += [f"{_rel(target.output / name)}" for name in result.changed]
+        would_change += [f"{display_path(target.output / name)}" for name in result.changed]
     if would_change:
         print("files that would change:", file=sys.stderr)
         for name in would_change:
@@ -98,9 +90,9 @@ def _validate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     spec = load_spec(args.spec, tuple(args.overlay))
     api = normalise(spec)
-    files = sorted({_rel(p) for p in spec.documents.files()})
+    files = sorted({display_path(p) for p in spec.documents.files()})
     print(
-        f"{_rel(args.spec)}: valid OpenAPI {spec.openapi_version}; {len(api.operations)} operations, "
+        f"{display_path(args.spec)}: valid OpenAPI {spec.openapi_version}; {len(api.operations)} operations, "
         f"{len(api.models)} models, {len(api.enums)} enums, {len(api.aliases)} unions; "
         f"files: {', '.join(files)}; sha256 {spec.sha256}; {time.perf_counter() - started:.2f} s"
     )
@@ -115,7 +107,10 @@ def _diff(args: argparse.Namespace) -> int:
     old = normalise(load_spec(args.old, tuple(args.old_overlay)))
     new = normalise(load_spec(args.new, tuple(args.new_overlay)))
     changes = diff(old, new)
-    labels = (f"{_rel(args.old)} ({old.title} {old.version})", f"{_rel(args.new)} ({new.title} {new.version})")
+    labels = (
+        f"{display_path(args.old)} ({old.title} {old.version})",
+        f"{display_path(args.new)} ({new.title} {new.version})",
+    )
     print(as_json(changes, *labels) if args.format == "json" else markdown(changes, *labels), end="")
     return 1 if any(c.breaking for c in changes) else 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -25,17 +26,19 @@ class SpecError(Exception):
     def __str__(self) -> str:
         where = []
         if self.file is not None:
-            where.append(_display(self.file) + (f":{self.line}" if self.line is not None else ""))
+            where.append(display_path(self.file) + (f":{self.line}" if self.line is not None else ""))
         if self.pointer is not None:
             where.append(f"#{_printable(self.pointer)}")
         text = _printable(" ".join(self.message.split()))  # one line, whatever the message held
         return f"{': '.join(where)}: {text}" if where else text
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """How every message shows a path: relative to the working directory when it can be (``..``
+    included), else as given. The one place paths are displayed."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+        return os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
         return str(path)
 
 

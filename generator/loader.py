@@ -8,247 +8,15 @@ line maps are built lazily).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
-import yaml
-
+from generator.cache import cache_dir
+from generator.documents import Documents, Location, join_pointer
 from generator.errors import SpecError
-
-
-class _SpecLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML loader that keeps timestamps as strings, so the data stays JSON-shaped."""
-
-
-_SpecLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-@dataclass(frozen=True)
-class Location:
-    """Where a node lives: a file and a JSON pointer inside it ("" is the whole document)."""
-
-    file: Path
-    pointer: str
-
-    def child(self, *tokens: str | int) -> Location:
-        return Location(self.file, join_pointer(self.pointer, *tokens))
-
-
-def join_pointer(pointer: str, *tokens: str | int) -> str:
-    for token in tokens:
-        pointer += "/" + str(token).replace("~", "~0").replace("/", "~1")
-    return pointer
-
-
-def split_pointer(pointer: str) -> list[str]:
-    if pointer in ("", "/"):
-        return []
-    if not pointer.startswith("/"):
-        raise ValueError(pointer)
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
-
-
-class Documents:
-    """Every file of one spec, parsed once; resolves references and maps pointers to lines."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root.resolve()
-        self._base_dir = self.root.parent
-        self._data: dict[Path, Any] = {}
-        self._raw: dict[Path, bytes] = {}
-        self._line_maps: dict[Path, yaml.Node | None] = {}
-
-    # -- files ---------------------------------------------------------------------------------
-
-    def get(self, path: Path) -> Any:
-        path = path.resolve()
-        if path not in self._data:
-            self._data[path] = self._parse(path)
-        return self._data[path]
-
-    def replace(self, path: Path, data: Any) -> None:
-        """Install modified data for a file (after overlays)."""
-        self._data[path.resolve()] = data
-
-    def files(self) -> list[Path]:
-        return sorted(self._raw)
-
-    def raw(self, path: Path) -> bytes:
-        return self._raw[path.resolve()]
-
-    def _parse(self, path: Path) -> Any:
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise SpecError(f"cannot read spec file: {exc.strerror}", file=path) from None
-        self._raw[path] = raw
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise SpecError(f"not UTF-8 text (byte {exc.start})", file=path) from None
-        if path.suffix.lower() == ".json":
-            try:
-                return json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise SpecError(f"invalid JSON: {exc.msg}", file=path, line=exc.lineno) from None
-        try:
-            return yaml.load(text, Loader=_SpecLoader)  # noqa: S506 - a safe loader subclass
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            problem = getattr(exc, "problem", None) or str(exc)
-            line = mark.line + 1 if mark is not None else None
-            raise SpecError(f"invalid YAML: {problem}", file=path, line=line) from None
-
-    # -- lines ---------------------------------------------------------------------------------
-
-    def line_of(self, path: Path, pointer: str) -> int | None:
-        """Line of the deepest node on the way to ``pointer`` (composed on demand, errors only)."""
-        path = path.resolve()
-        if path not in self._line_maps:
-            try:
-                text = self._raw[path].decode("utf-8")
-                self._line_maps[path] = yaml.compose(text, Loader=_SpecLoader)
-            except (KeyError, UnicodeDecodeError, yaml.YAMLError):
-                self._line_maps[path] = None
-        node = self._line_maps[path]
-        if node is None:
-            return None
-        line: int = node.start_mark.line + 1
-        for token in split_pointer(pointer):
-            child: yaml.Node | None = None
-            if isinstance(node, yaml.MappingNode):
-                for key, value in node.value:
-                    if str(key.value) == token:
-                        line = key.start_mark.line + 1
-                        child = value
-                        break
-            elif isinstance(node, yaml.SequenceNode) and token.isdigit():
-                if int(token) < len(node.value):
-                    child = node.value[int(token)]
-                    line = child.start_mark.line + 1
-            if child is None:
-                break
-            node = child
-        return line
-
-    def error(self, message: str, at: Location) -> SpecError:
-        return SpecError(message, file=at.file, line=self.line_of(at.file, at.pointer), pointer=at.pointer)
-
-    # -- references ----------------------------------------------------------------------------
-
-    def resolve(self, ref: Any, at: Location) -> tuple[Any, Location]:
-        """The node a ``$ref`` (found at ``at``) points to, and where that node lives."""
-        if not isinstance(ref, str):
-            raise self.error("$ref must be a string", at)
-        file_part, _, fragment = ref.partition("#")
-        if "://" in file_part:
-            raise self.error(f"remote $ref {ref!r} is not supported (refs must be local files)", at)
-        target = at.file
-        if file_part:
-            target = (at.file.parent / unquote(file_part)).resolve()
-            if not target.is_relative_to(self._base_dir):
-                raise self.error(f"$ref {ref!r} leaves the spec's directory", at)
-            if not target.is_file():
-                raise self.error(f"$ref {ref!r}: file {file_part!r} does not exist", at)
-        node = self.get(target)
-        pointer = unquote(fragment)
-        try:
-            tokens = split_pointer(pointer)
-        except ValueError:
-            raise self.error(f"$ref {ref!r} has a malformed JSON pointer", at) from None
-        for token in tokens:
-            if isinstance(node, dict) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                raise self.error(f"$ref target {ref!r} does not exist", at)
-        return node, Location(target, pointer)
-
-    def deref(self, node: Any, at: Location) -> tuple[Any, Location]:
-        """Follow a chain of ``{$ref: ...}`` objects to the first node that is not a reference."""
-        seen = [at]
-        while isinstance(node, dict) and "$ref" in node:
-            node, target = self.resolve(node["$ref"], at)
-            if target in seen:
-                chain = " -> ".join(f"#{loc.pointer}" for loc in [*seen, target])
-                raise self.error(f"$ref cycle: {chain}", seen[0])
-            seen.append(target)
-            at = target
-        return node, at
-
-    def check_refs(self) -> None:
-        """Resolve every ``$ref`` reachable from the root, so a missing target, a pure reference
-        cycle or an ``allOf`` cycle (a schema extending itself) is reported before anything
-        else looks at the spec."""
-        pending = [self.root]
-        visited: set[Path] = set()
-        extends: dict[Location, list[tuple[Location, Location]]] = {}
-        while pending:
-            path = pending.pop()
-            if path in visited:
-                continue
-            visited.add(path)
-            for ref, at in _iter_refs(self.get(path), Location(path, "")):
-                _, target = self.deref({"$ref": ref}, at)
-                parts = at.pointer.rsplit("/", 2)
-                if len(parts) == 3 and parts[1] == "allOf":
-                    extends.setdefault(Location(at.file, parts[0]), []).append((target, at))
-                if target.file not in visited:
-                    pending.append(target.file)
-        self._check_extension_cycles(extends)
-
-    def _check_extension_cycles(self, extends: dict[Location, list[tuple[Location, Location]]]) -> None:
-        done: set[Location] = set()
-
-        def visit(schema: Location, path: list[Location]) -> None:
-            if schema in done:
-                return
-            for target, at in extends.get(schema, []):
-                if target in path or target == schema:
-                    raise self.error(f"allOf cycle: #{target.pointer} extends itself", at)
-                visit(target, [*path, schema])
-            done.add(schema)
-
-        for schema in sorted(extends, key=lambda loc: (str(loc.file), loc.pointer)):
-            visit(schema, [])
-
-    def check_operation_ids(self) -> None:
-        seen: dict[str, Location] = {}
-        paths = self.get(self.root).get("paths") or {}
-        for path, item in paths.items() if isinstance(paths, dict) else []:
-            for method, operation in item.items() if isinstance(item, dict) else []:
-                if not isinstance(operation, dict) or "operationId" not in operation:
-                    continue
-                at = Location(self.root, join_pointer("", "paths", str(path), str(method), "operationId"))
-                op_id = str(operation["operationId"])
-                if op_id in seen:
-                    raise self.error(f"duplicate operationId {op_id!r} (first used at #{seen[op_id].pointer})", at)
-                seen[op_id] = at
-
-
-def _iter_refs(node: Any, at: Location) -> Iterator[tuple[Any, Location]]:
-    stack: list[tuple[Any, Location]] = [(node, at)]
-    while stack:
-        node, at = stack.pop()
-        if isinstance(node, dict):
-            if "$ref" in node:
-                yield node["$ref"], at
-            for key, value in node.items():
-                if isinstance(value, (dict, list)):
-                    stack.append((value, at.child(str(key))))
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                if isinstance(value, (dict, list)):
-                    stack.append((value, at.child(index)))
 
 
 @dataclass
@@ -314,14 +82,6 @@ def _spec_digest(documents: Documents, overlays: tuple[Path, ...]) -> str:
 # -- validation ----------------------------------------------------------------------------------
 
 
-def _cache_dir() -> Path:
-    explicit = os.environ.get("CLIENTGEN_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "clientgen"
-
-
 def start_validation(spec: LoadedSpec) -> Callable[[], None]:
     """Validate in a forked child while the caller renders; the returned function waits for the
     verdict and raises its SpecError. Where fork is unavailable, validates right away."""
@@ -366,7 +126,7 @@ def start_validation(spec: LoadedSpec) -> Callable[[], None]:
 def _validation_marker(spec: LoadedSpec) -> Path:
     from importlib.metadata import version as dist_version
 
-    return _cache_dir() / "valid" / f"{spec.sha256}-{dist_version('openapi-spec-validator')}"
+    return cache_dir() / "valid" / f"{spec.sha256}-{dist_version('openapi-spec-validator')}"
 
 
 def validate_spec(spec: LoadedSpec) -> None:

@@ -10,8 +10,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from generator import ir
+from generator.documents import Location
 from generator.errors import SpecError
-from generator.loader import LoadedSpec, Location
+from generator.loader import LoadedSpec
 from generator.names import NameAllocator, class_name, pascal_case, snake_case, value_name, words
 
 _UNENCODABLE = re.compile(r'["\\\x00-\x1f]')

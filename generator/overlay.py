@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from generator.loader import Documents, Location
+from generator.documents import Documents, Location
 
 # A path is a list of steps; each step maps one node to its selected children as
 # (parent, key) pairs so that "remove" can delete from the parent.

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
+from generator.cache import cache_dir
 from generator.errors import SpecError
-from generator.loader import _cache_dir
 from generator.render import LINE_LENGTH, RUNTIME_FILE, templates_dir
 
 MANIFEST = ".clientgen-manifest.json"
@@ -82,11 +82,11 @@ def format_sources(files: Mapping[str, str]) -> dict[str, str]:
     over two worker processes."""
     out = dict(files)
     todo = [name for name in files if name.endswith(".py") and not name.endswith(RUNTIME_FILE)]
-    cache_dir = _cache_dir() / "black" / _black_version()
+    black_cache = cache_dir() / "black" / _black_version()
     keys = {name: sha256_bytes(f"{LINE_LENGTH}\0{files[name]}".encode()) for name in todo}
     pending = []
     for name in todo:
-        cached = cache_dir / keys[name]
+        cached = black_cache / keys[name]
         try:
             out[name] = cached.read_text(encoding="utf-8")
         except OSError:
@@ -102,7 +102,7 @@ def format_sources(files: Mapping[str, str]) -> dict[str, str]:
         for name in pending:
             out[name] = _format_one(files[name])
     for name in pending:
-        _store(cache_dir / keys[name], out[name])
+        _store(black_cache / keys[name], out[name])
     return out
 
 

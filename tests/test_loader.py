@@ -8,17 +8,18 @@ from pathlib import Path
 import pytest
 import yaml
 
+from generator.documents import Documents, Location
 from generator.errors import SpecError
-from generator.loader import Documents, Location, load_spec
+from generator.loader import load_spec
 from generator.normalise import normalise
 from generator.overlay import compile_path, select
 from tests.conftest import MINIMAL, run_cli, write
 
 
 def test_yaml_uses_libyaml_and_keeps_timestamps_as_strings(tmp_path: Path) -> None:
-    from generator import loader
+    from generator import documents
 
-    assert issubclass(loader._SpecLoader, yaml.CSafeLoader)
+    assert issubclass(documents._SpecLoader, yaml.CSafeLoader)
     spec = write(
         tmp_path / "s.yaml", MINIMAL.replace("name: {type: string}", "name: {type: string, example: 2024-01-01}")
     )
