@@ -89,12 +89,13 @@ class Normaliser:
         if key not in self._names:
             tokens = at.pointer.rsplit("/", 2)
             base = tokens[-1] if len(tokens) == 3 and tokens[-2] in ("schemas", "parameters") else fallback
+            base = _owned_name(at.pointer, base)
             self._names[key] = self.classes.take(class_name(base.replace("~1", "/").replace("~0", "~")) + suffix)
         return self._names[key]
 
     def _component_schemas(self) -> Iterable[tuple[str, Any, Location]]:
         schemas = self.spec.data.get("components", {}).get("schemas", {}) or {}
-        for key, schema in schemas.items():
+        for key, schema in sorted(schemas.items()):  # names must not depend on the spec's order
             yield key, schema, self.spec.root.child("components", "schemas", key)
 
     # -- discriminators ------------------------------------------------------------------------
@@ -1017,3 +1018,28 @@ def normalise(spec: LoadedSpec) -> ir.Api:
         return Normaliser(spec).build()
     except RecursionError:
         raise SpecError("schema nesting too deep (a reference cycle?)", file=spec.path) from None
+
+
+_INLINE_STEPS = {"items": "Item", "additionalProperties": "Value"}
+
+
+def _owned_name(pointer: str, context_name: str) -> str:
+    """The name of an inline schema inside a component schema, from where it is written rather than
+    from the context that reached it first: ``#/components/schemas/UserCollectionItem/properties/roles/items``
+    is ``UserCollectionItemRolesItem`` whether ``User`` (which extends it through ``allOf``) or
+    ``UserCollectionItem`` is built first. Other places keep the context's name."""
+    parts = pointer.split("/")
+    if len(parts) < 5 or parts[1:3] != ["components", "schemas"]:
+        return context_name
+    words, steps = [parts[3].replace("~1", "/").replace("~0", "~")], parts[4:]
+    while steps:
+        if steps[0] == "properties" and len(steps) > 1:
+            words.append(pascal_case(steps[1].replace("~1", "/").replace("~0", "~")))
+            steps = steps[2:]
+        elif steps[0] in _INLINE_STEPS:
+            words.append(_INLINE_STEPS[steps[0]])
+            steps = steps[1:]
+        else:
+            return context_name
+    owned = class_name(words[0]) + "".join(words[1:])
+    return owned if context_name.endswith("".join(words[1:])) else context_name

@@ -9,7 +9,7 @@ import pytest
 from generator import ir
 from generator.loader import load_spec
 from generator.normalise import normalise
-from tests.conftest import write
+from tests.conftest import SPECS, write
 
 HEAD = """
 openapi: 3.0.3
@@ -405,3 +405,35 @@ def test_airflow_specs(version: str, operations: int, update_masks: int, paged: 
     assert "state" not in {f.wire_name for f in dag_run.body.fields}
     schedule = next(a for a in api.aliases if a.name == "ScheduleInterval")
     assert isinstance(schedule.type, ir.UnionOf) and schedule.type.tagged == "__type"
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_names_do_not_depend_on_the_order_of_the_spec(tmp_path: Path, seed: int) -> None:
+    """Shuffled schemas and paths give the same model names: an inline schema is named after the
+    component it is written in (``UserCollectionItemRolesItem``), not after whichever schema reached it
+    first (``User`` extends ``UserCollectionItem``; seed 0 used to give ``UserRolesItem``)."""
+    import random
+
+    import yaml
+
+    spec = SPECS / "airflow-2.10.5" / "v1.yaml"
+    data = yaml.safe_load(spec.read_text())
+    shuffled = dict(data)
+    for section, get in (("paths", lambda d: d["paths"]), ("schemas", lambda d: d["components"]["schemas"])):
+        items = list(get(data).items())
+        random.Random(seed).shuffle(items)
+        if section == "paths":
+            shuffled["paths"] = dict(items)
+        else:
+            shuffled["components"] = {**data["components"], "schemas": dict(items)}
+    copy = tmp_path / "v1.yaml"
+    copy.write_text(yaml.safe_dump(shuffled, sort_keys=False))
+
+    def names(path: Path) -> tuple[list[str], dict[str, str]]:
+        api = normalise(load_spec(path, validate=False))
+        models = sorted(m.name for m in (*api.models, *api.enums, *api.aliases))
+        return models, {op.operation_id: repr(op.result_type) for op in api.operations}
+
+    original, reordered = names(spec), names(copy)
+    assert "UserCollectionItemRolesItem" in original[0]
+    assert reordered == original
