@@ -32,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--check", action="store_true", help="write nothing; exit 1 if any file would change")
     gen.add_argument("--force", action="store_true", help="replace an output directory clientgen did not make")
     gen.add_argument("--config", type=Path, help="pyproject.toml holding [tool.clientgen] (default: nearest)")
+    gen.add_argument("--strict", action="store_true", help="warnings (skipped or degraded parts) are fatal: exit 2")
 
     dif = commands.add_parser(
         "diff",
@@ -47,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     val = commands.add_parser("validate", help="validate a spec and report")
     val.add_argument("spec", type=Path)
     val.add_argument("--overlay", action="append", type=Path, default=[])
+    val.add_argument("--strict", action="store_true", help="warnings are fatal: exit 2")
     return parser
 
 
@@ -69,7 +71,9 @@ def _generate(args: argparse.Namespace) -> int:
 
     would_change: list[str] = []
     for target in _targets(args):
-        result = generate(target, check=args.check, force=args.force)
+        result = generate(target, check=args.check, force=args.force, strict=args.strict)
+        for warning in result.warnings:
+            print(warning, file=sys.stderr)
         print(
             f"{target.name}: {result.operations} operations, {result.models} models, "
             f"{result.files} files, {result.seconds:.2f} s -> {display_path(target.output)} ({result.status})"
@@ -94,9 +98,12 @@ def _validate(args: argparse.Namespace) -> int:
     print(
         f"{display_path(args.spec)}: valid OpenAPI {spec.openapi_version}; {len(api.operations)} operations, "
         f"{len(api.models)} models, {len(api.enums)} enums, {len(api.aliases)} unions; "
-        f"files: {', '.join(files)}; sha256 {spec.sha256}; {time.perf_counter() - started:.2f} s"
+        f"files: {', '.join(files)}; sha256 {spec.sha256}; {time.perf_counter() - started:.2f} s; "
+        f"{len(api.diagnostics)} warning(s)"
     )
-    return 0
+    for diagnostic in api.diagnostics:
+        print(diagnostic, file=sys.stderr)
+    return 2 if args.strict and api.diagnostics else 0
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -124,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
             return _diff(args)
         return _validate(args)
     except SpecError as exc:
+        for warning in getattr(exc, "warnings", []):
+            print(warning, file=sys.stderr)
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -294,6 +294,21 @@ class SecurityScheme:
 
 
 @dataclass(frozen=True)
+class Diagnostic:
+    """Something the generator skipped, guessed or degraded, said where it is in the spec."""
+
+    severity: Literal["warning"]
+    file: str  # as displayed (relative to the working directory when it can be)
+    line: int | None
+    pointer: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line is not None else "")
+        return f"{self.severity}: {where}: #{self.pointer}: {self.message}"
+
+
+@dataclass(frozen=True)
 class Api:
     title: str
     version: str
@@ -310,6 +325,8 @@ class Api:
     request_id_header: str = ""
     # The OAuth2 password flow's token URL, when the spec offers one (PasswordAuth's default).
     token_url: str = ""
+    # What the generator skipped, guessed or degraded (printed as warnings; fatal with --strict).
+    diagnostics: tuple[Diagnostic, ...] = ()
 
     @property
     def operations(self) -> tuple[Operation, ...]:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from generator import ir
 from generator.documents import Location
-from generator.errors import SpecError
+from generator.errors import SpecError, display_path
 from generator.loader import LoadedSpec
 from generator.names import NameAllocator, class_name, pascal_case, snake_case, value_name, words
 
@@ -76,8 +76,14 @@ class Normaliser:
         self._names: dict[tuple[Location, str], str] = {}
         self._tags = self._find_tagged_variants()
         self._merging: list[Location] = []
+        self.diagnostics: list[ir.Diagnostic] = []
 
     # -- helpers -------------------------------------------------------------------------------
+
+    def warn(self, message: str, at: Location) -> None:
+        """Record something skipped, guessed or degraded: nothing degrades without a line saying so."""
+        line = self.docs.line_of(at.file, at.pointer)
+        self.diagnostics.append(ir.Diagnostic("warning", display_path(at.file), line, at.pointer, message))
 
     def source(self, at: Location) -> str:
         rel = at.file.relative_to(self.docs.root.parent).as_posix()
@@ -566,9 +572,12 @@ class Normaliser:
             item_at = self.spec.root.child("paths", path)
             item, item_at_resolved = self.docs.deref(item, item_at)
             if not isinstance(item, dict):
+                self.warn("path item is not an object: skipped", item_at)
                 continue
             shared = self._parameters(item.get("parameters") or [], item_at_resolved.child("parameters"))
             for method in HTTP_METHODS:
+                if method in item and not isinstance(item[method], dict):
+                    self.warn(f"{method} operation is not an object: skipped", item_at_resolved.child(method))
                 if not isinstance(item.get(method), dict):
                     continue
                 op_at = item_at_resolved.child(method)
@@ -580,6 +589,8 @@ class Normaliser:
                         op_at.child("operationId"),
                     )
                 seen_ids[op_id] = op_at
+                if operation.get("callbacks"):
+                    self.warn("callbacks are not generated", op_at.child("callbacks"))
                 own = self._parameters(operation.get("parameters") or [], op_at.child("parameters"))
                 merged = {**shared, **own}  # keyed by (name, in): the operation's own win
                 ops.append(self._operation(str(path), method, operation, op_at, str(op_id), list(merged.values())))
@@ -591,6 +602,8 @@ class Normaliser:
             node, node_at = self.docs.deref(param, at.child(i))
             if isinstance(node, dict) and "name" in node and "in" in node:
                 out[(str(node["name"]), str(node["in"]))] = (node, node_at)
+            else:
+                self.warn("parameter without both name and in: skipped", node_at)
         return out
 
     def _operation(
@@ -614,7 +627,12 @@ class Normaliser:
         for param, param_at in sorted(raw_params, key=lambda p: (p[0]["in"] != "path", order.get(p[0]["name"], 0))):
             location = param["in"]
             if location not in ("path", "query", "header"):
-                continue  # cookie parameters are left to the caller's http client
+                self.warn(
+                    f"{location} parameter {param['name']!r} is not sent by the generated client "
+                    "(set it on your own http_client)",
+                    param_at,
+                )
+                continue
             if location == "header" and str(param["name"]).lower() in _CLIENT_HEADERS:
                 continue  # content negotiation and auth are the client's job (accept=, auth=)
             schema = param.get("schema")
@@ -714,6 +732,11 @@ class Normaliser:
             t = self.type_of(schema, body_at.child("content", media, "schema"), f"{op_class}Body", mode)
         else:
             t = STR if kind == "text" else ir.Primitive("bytes")
+            self.warn(
+                f"request body {media!r} is not supported yet: the generated client sends `body` "
+                "JSON-encoded with Content-Type application/json",
+                body_at.child("content", media),
+            )
         model = None
         fields: tuple[ir.Field, ...] = ()
         if isinstance(t, ir.Ref) and t.kind == "model":
@@ -864,6 +887,8 @@ class Normaliser:
             )
         info = self.spec.data.get("info") or {}
         security = self._security()
+        if self.spec.data.get("webhooks"):
+            self.warn(f"{len(self.spec.data['webhooks'])} webhooks are not generated", self.spec.root.child("webhooks"))
         return ir.Api(
             title=str(info.get("title") or "API"),
             version=str(info.get("version") or ""),
@@ -877,6 +902,7 @@ class Normaliser:
             security_schemes=security,
             request_id_header=self._request_id_header(operations),
             token_url=next((scheme.token_url for scheme in security if scheme.token_url), ""),
+            diagnostics=tuple(sorted(self.diagnostics, key=lambda d: (d.file, d.pointer, d.message))),
         )
 
     def _base_path(self) -> str:

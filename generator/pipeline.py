@@ -35,6 +35,15 @@ class Result:
     files: int
     seconds: float
     changed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the IR's diagnostics, as printed
+
+
+class StrictFailure(SpecError):
+    """``--strict`` and the spec drew warnings: nothing is written."""
+
+    def __init__(self, warnings: list[str]) -> None:
+        super().__init__(f"{len(warnings)} warning(s) and --strict: nothing written")
+        self.warnings = warnings
 
 
 def check_package_name(name: str) -> None:
@@ -42,7 +51,7 @@ def check_package_name(name: str) -> None:
         raise SpecError(f"package name {name!r} is not a valid Python identifier")
 
 
-def generate(target: Target, *, check: bool = False, force: bool = False) -> Result:
+def generate(target: Target, *, check: bool = False, force: bool = False, strict: bool = False) -> Result:
     started = time.perf_counter()
     check_package_name(target.package)
     check_ownership(target.output, force or check)
@@ -53,14 +62,18 @@ def generate(target: Target, *, check: bool = False, force: bool = False) -> Res
     meta = {"spec_sha256": spec.sha256, "package": target.package, "package_version": version}
 
     if is_current(target.output, meta):
-        summary = (read_manifest(target.output) or {}).get("summary", {})
+        recorded = (read_manifest(target.output) or {}).get("summary", {})
+        warnings = [str(w) for w in recorded.get("warnings", [])]
+        if strict and warnings:
+            raise StrictFailure(warnings)
         return Result(
             target,
             "up to date" if check else "unchanged",
-            int(summary.get("operations", 0)),
-            int(summary.get("models", 0)),
-            int(summary.get("files", 0)),
+            int(recorded.get("operations", 0)),
+            int(recorded.get("models", 0)),
+            int(recorded.get("files", 0)),
             time.perf_counter() - started,
+            warnings=warnings,
         )
 
     from generator.normalise import normalise
@@ -75,14 +88,16 @@ def generate(target: Target, *, check: bool = False, force: bool = False) -> Res
         validation()  # an invalid spec explains a failure better than the failure itself
         raise
     validation()
+    warnings = [str(d) for d in api.diagnostics]
+    if strict and warnings:
+        raise StrictFailure(warnings)
     files = {name: text.encode("utf-8") for name, text in sorted(texts.items())}
-    summary = {
-        "operations": len(api.operations),
-        "models": len(api.models) + len(api.enums) + len(api.aliases),
-        "files": len(files) + 1,
-    }
+    models = len(api.models) + len(api.enums) + len(api.aliases)
+    summary: dict[str, object] = {"operations": len(api.operations), "models": models, "files": len(files) + 1}
+    if warnings:  # kept so an unchanged target still says them
+        summary["warnings"] = warnings
     files[MANIFEST] = manifest_text(files, {**meta, "summary": summary}).encode("utf-8")
-    result = Result(target, "written", summary["operations"], summary["models"], summary["files"], 0.0)
+    result = Result(target, "written", len(api.operations), models, len(files), 0.0, warnings=warnings)
     if check:
         result.changed = changes(target.output, files)
         result.status = "would change" if result.changed else "up to date"

@@ -193,3 +193,61 @@ def test_refs_outside_the_spec_directory_are_refused(tmp_path: Path, target: str
     result = generate(spec, tmp_path / "out")
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+DEGRADED = """
+openapi: 3.1.0
+info: {title: Degraded, version: "1"}
+paths:
+  /things:
+    post:
+      operationId: post_thing
+      tags: [Thing]
+      parameters:
+        - {name: session, in: cookie, schema: {type: string}}
+      requestBody:
+        content:
+          application/x-www-form-urlencoded:
+            schema: {type: object, properties: {name: {type: string}}}
+      callbacks:
+        done: {}
+      responses:
+        "204": {description: ok}
+webhooks:
+  thingCreated: {}
+"""
+
+
+def test_skipped_and_degraded_parts_are_said_with_file_line_and_pointer(tmp_path: Path) -> None:
+    spec = write(tmp_path / "degraded.yaml", DEGRADED)
+    out = tmp_path / "out"
+    result = run_cli("generate", spec, "-o", out, "--package-name", "degraded", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert warnings == [  # sorted by place, each with its line
+        "warning: degraded.yaml:14: #/paths/~1things/post/callbacks: callbacks are not generated",
+        "warning: degraded.yaml:9: #/paths/~1things/post/parameters/0: cookie parameter 'session' is not sent "
+        "by the generated client (set it on your own http_client)",
+        "warning: degraded.yaml:12: #/paths/~1things/post/requestBody/content/application~1x-www-form-urlencoded: "
+        "request body 'application/x-www-form-urlencoded' is not supported yet: the generated client sends `body` "
+        "JSON-encoded with Content-Type application/json",
+        "warning: degraded.yaml:18: #/webhooks: 1 webhooks are not generated",
+    ]
+    again = run_cli("generate", spec, "-o", out, "--package-name", "degraded", cwd=tmp_path)
+    assert "(unchanged)" in again.stdout and again.stderr.count("warning: ") == 4  # still said
+    listed = run_cli("validate", spec, cwd=tmp_path)
+    assert listed.returncode == 0 and "4 warning(s)" in listed.stdout and listed.stderr.count("warning: ") == 4
+    assert run_cli("validate", spec, "--strict", cwd=tmp_path).returncode == 2
+
+
+def test_strict_makes_warnings_fatal_and_writes_nothing(tmp_path: Path) -> None:
+    spec = write(tmp_path / "degraded.yaml", DEGRADED)
+    out = tmp_path / "out"
+    result = run_cli("generate", spec, "-o", out, "--package-name", "degraded", "--strict", cwd=tmp_path)
+    assert result.returncode == 2 and not out.exists()
+    assert result.stderr.count("warning: ") == 4
+    assert result.stderr.splitlines()[-1] == "error: 4 warning(s) and --strict: nothing written"
+    assert "Traceback" not in result.stderr
+    run_cli("generate", spec, "-o", out, "--package-name", "degraded", cwd=tmp_path)
+    unchanged = run_cli("generate", spec, "-o", out, "--package-name", "degraded", "--strict", cwd=tmp_path)
+    assert unchanged.returncode == 2  # an unchanged target is no excuse
