@@ -120,20 +120,10 @@ class Documents:
             return None
         line: int = node.start_mark.line + 1
         for token in split_pointer(pointer):
-            child: yaml.Node | None = None
-            if isinstance(node, yaml.MappingNode):
-                for key, value in node.value:
-                    if str(key.value) == token:
-                        line = key.start_mark.line + 1
-                        child = value
-                        break
-            elif isinstance(node, yaml.SequenceNode) and token.isdigit():
-                if int(token) < len(node.value):
-                    child = node.value[int(token)]
-                    line = child.start_mark.line + 1
-            if child is None:
+            found = _yaml_child(node, token)
+            if found is None:
                 break
-            node = child
+            node, line = found
         return line
 
     def error(self, message: str, at: Location) -> SpecError:
@@ -246,3 +236,15 @@ def _iter_refs(node: Any, at: Location) -> Iterator[tuple[Any, Location]]:
             for index, value in enumerate(node):
                 if isinstance(value, (dict, list)):
                     stack.append((value, at.child(index)))
+
+
+def _yaml_child(node: yaml.Node, token: str) -> tuple[yaml.Node, int] | None:
+    """The composed child a pointer token names, with the line it starts on (a key's line for maps)."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if str(key.value) == token:
+                return value, key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode) and token.isdigit() and int(token) < len(node.value):
+        child = node.value[int(token)]
+        return child, child.start_mark.line + 1
+    return None

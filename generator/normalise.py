@@ -168,32 +168,41 @@ class Normaliser:
     def _variants(
         self, key: str, schema: dict[str, Any], at: Location, components: list[tuple[str, Any, Location]]
     ) -> list[tuple[Location, str]]:
-        discriminator = schema["discriminator"]
-        at_disc = at.child("discriminator")
-        by_target: dict[Location, str] = {}
-        for value, ref in (discriminator.get("mapping") or {}).items():
-            if "#" not in str(ref) and "/" not in str(ref):
-                ref = f"#/components/schemas/{ref}"
-            _, target = self.docs.resolve(ref, at_disc.child("mapping", value))
-            by_target.setdefault(target, str(value))
+        by_target = self._mapping(schema["discriminator"], at.child("discriminator"))
         options = schema.get("oneOf") or schema.get("anyOf")
         if options:
+            keyword = "oneOf" if "oneOf" in schema else "anyOf"
             found = []
             for i, option in enumerate(options):
                 if isinstance(option, dict) and "$ref" in option:
-                    _, target = self.docs.deref(option, at.child("oneOf" if "oneOf" in schema else "anyOf", i))
+                    _, target = self.docs.deref(option, at.child(keyword, i))
                     found.append((target, by_target.get(target, target.pointer.rsplit("/", 1)[-1])))
             return found
         if by_target:
             return sorted(by_target.items(), key=lambda item: item[1])
-        # A base schema without mapping: its subtypes are the schemas that extend it via allOf.
+        return self._subtypes(at, components)
+
+    def _mapping(self, discriminator: dict[str, Any], at: Location) -> dict[Location, str]:
+        """A discriminator's ``mapping``: target schema -> tag value (bare names mean components)."""
+        by_target: dict[Location, str] = {}
+        for value, ref in (discriminator.get("mapping") or {}).items():
+            if "#" not in str(ref) and "/" not in str(ref):
+                ref = f"#/components/schemas/{ref}"
+            _, target = self.docs.resolve(ref, at.child("mapping", value))
+            by_target.setdefault(target, str(value))
+        return by_target
+
+    def _subtypes(self, base: Location, components: list[tuple[str, Any, Location]]) -> list[tuple[Location, str]]:
+        """A base schema without mapping: its subtypes are the schemas that extend it via allOf."""
         found = []
         for sub_key, sub, sub_at in components:
             for i, part in enumerate(sub.get("allOf", []) if isinstance(sub, dict) else []):
-                if isinstance(part, dict) and "$ref" in part:
-                    _, target = self.docs.deref(part, sub_at.child("allOf", i))
-                    if target == at:
-                        found.append((sub_at, sub_key))
+                if (
+                    isinstance(part, dict)
+                    and "$ref" in part
+                    and self.docs.deref(part, sub_at.child("allOf", i))[1] == base
+                ):
+                    found.append((sub_at, sub_key))
         return found
 
     # -- types ---------------------------------------------------------------------------------
@@ -222,7 +231,9 @@ class Normaliser:
         self._memo[key] = t
         return t
 
-    def _build_type(self, schema: dict[str, Any], at: Location, name: str, mode: str) -> ir.TypeExpr:
+    # One branch per schema kind, in precedence order (enum before const before discriminator...):
+    # split up, the precedence would be spread over several functions.
+    def _build_type(self, schema: dict[str, Any], at: Location, name: str, mode: str) -> ir.TypeExpr:  # noqa: C901
         nullable = schema.get("nullable") is True
         types = schema.get("type")
         if isinstance(types, list):  # OpenAPI 3.1: type: [string, "null"]
@@ -353,7 +364,9 @@ class Normaliser:
         parts = at.pointer.split("/")
         return len(parts) == 4 and parts[1] == "components" and parts[2] == "schemas"
 
-    def _union(self, options: list[ir.TypeExpr], tag_field: str | None = None) -> ir.TypeExpr:
+    # Flatten, then msgspec's one-alternative-per-JSON-kind rule, then the tag: one sequence, to
+    # become the IR->IR union pass when the normaliser is split into passes.
+    def _union(self, options: list[ir.TypeExpr], tag_field: str | None = None) -> ir.TypeExpr:  # noqa: C901
         """Flatten, deduplicate and make the alternatives decodable by msgspec."""
         flat: list[ir.TypeExpr] = []
         for option in options:
@@ -475,7 +488,8 @@ class Normaliser:
         options = [prop, *(prop.get("anyOf") or []), *(prop.get("oneOf") or [])]
         return any(isinstance(o, dict) and o.get("format") == "password" for o in options)
 
-    def _differs(self, schema: Any, at: Location, visiting: frozenset[Location] = frozenset()) -> bool:
+    # One short branch per keyword that can hold a nested schema.
+    def _differs(self, schema: Any, at: Location, visiting: frozenset[Location] = frozenset()) -> bool:  # noqa: C901
         """Whether the request shape of a schema differs from its response shape: it (or a schema
         inside it) has read-only fields, or required write-only ones."""
         if isinstance(schema, dict) and "$ref" in schema:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from generator.documents import Documents, Location
+from generator.errors import display_path
 
 # A path is a list of steps; each step maps one node to its selected children as
 # (parent, key) pairs so that "remove" can delete from the parent.
@@ -161,32 +162,35 @@ def apply_overlay(document: dict[str, Any], overlay: Documents) -> dict[str, Any
     if not isinstance(actions, list) or not actions:
         raise overlay.error("an overlay needs a non-empty 'actions' list", root.child("actions"))
     for index, action in enumerate(actions):
-        at = root.child("actions", index)
-        if not isinstance(action, dict) or not isinstance(action.get("target"), str):
-            raise overlay.error("each action needs a 'target' JSONPath string", at)
-        steps = compile_path(action["target"])
-        if steps is None:
-            raise overlay.error(f"unsupported JSONPath {action['target']!r}", at.child("target"))
-        matches = select(document, steps)
-        if not matches:
-            print(
-                f"warning: {overlay.root.name}: #{at.pointer}/target " f"{action['target']!r} matched nothing",
-                file=sys.stderr,
-            )
-        if action.get("remove") is True:
-            # Delete list items from the highest index down so earlier indexes stay valid.
-            for parent, key in sorted(
-                (m for m in matches if m[0] is not None),
-                key=lambda m: m[1] if isinstance(m[1], int) else 0,
-                reverse=True,
-            ):
-                del parent[key]
-        elif "update" in action:
-            for parent, key in matches:
-                if parent is None:
-                    document = _merge(document, action["update"])
-                else:
-                    parent[key] = _merge(parent[key], action["update"])
+        document = _apply_action(document, action, root.child("actions", index), overlay)
+    return document
+
+
+def _apply_action(document: dict[str, Any], action: Any, at: Location, overlay: Documents) -> dict[str, Any]:
+    if not isinstance(action, dict) or not isinstance(action.get("target"), str):
+        raise overlay.error("each action needs a 'target' JSONPath string", at)
+    steps = compile_path(action["target"])
+    if steps is None:
+        raise overlay.error(f"unsupported JSONPath {action['target']!r}", at.child("target"))
+    matches = select(document, steps)
+    if not matches:
+        line = overlay.line_of(at.file, at.pointer + "/target")
+        where = display_path(at.file) + (f":{line}" if line is not None else "")
+        print(f"warning: {where}: #{at.pointer}/target: {action['target']!r} matched nothing", file=sys.stderr)
+    if action.get("remove") is True:
+        # Delete list items from the highest index down so earlier indexes stay valid.
+        for parent, key in sorted(
+            (m for m in matches if m[0] is not None),
+            key=lambda m: m[1] if isinstance(m[1], int) else 0,
+            reverse=True,
+        ):
+            del parent[key]
+        return document
+    if "update" not in action:
+        raise overlay.error("an action needs 'update' or 'remove: true'", at)
+    for parent, key in matches:
+        if parent is None:
+            document = _merge(document, action["update"])
         else:
-            raise overlay.error("an action needs 'update' or 'remove: true'", at)
+            parent[key] = _merge(parent[key], action["update"])
     return document

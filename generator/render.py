@@ -126,19 +126,7 @@ def prune_imports(source: str) -> str:
     import block is parsed; uses are the identifiers of the rest, strings and comments left out.
     """
     lines = source.split("\n")
-    first = next(i for i, line in enumerate(lines) if line.startswith(("import ", "from ")))
-    last = first
-    i = first
-    while i < len(lines):
-        line = lines[i]
-        if line.startswith(("import ", "from ")):
-            if line.endswith("("):
-                while not lines[i].startswith(")"):
-                    i += 1
-            last = i
-        elif line.strip():
-            break
-        i += 1
+    first, last = _import_block(lines)
     imports = ast.parse("\n".join(lines[first : last + 1])).body
     rest = "\n".join(lines[last + 1 :])
     used = set(_IDENTIFIER.findall(_STRINGS_AND_COMMENTS.sub(" ", rest)))
@@ -146,26 +134,43 @@ def prune_imports(source: str) -> str:
         used |= set(re.findall(r'"([^"]+)"', block))
     edits: list[tuple[int, int, str | None]] = []
     for node in imports:
-        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+        if not isinstance(node, (ast.Import, ast.ImportFrom)) or getattr(node, "module", None) == "__future__":
             continue
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            kept = [a for a in node.names if (a.asname or a.name).split(".")[0] in used]
-            if len(kept) == len(node.names):
-                continue
+        kept = [a for a in node.names if (a.asname or a.name).split(".")[0] in used]
+        if len(kept) < len(node.names):
             end = node.end_lineno or node.lineno
             edits.append((first + node.lineno - 1, first + end, _import_text(node, kept) if kept else None))
     for begin, stop, text in reversed(edits):
         lines[begin:stop] = [] if text is None else text.split("\n")
     if edits:
-        # A dropped statement can leave two blank lines inside the import block; keep one.
-        top, bottom = first, max(e[1] for e in edits)
-        while top < bottom < len(lines) and bottom - top > 0:
-            if lines[top] == "" and top + 1 < len(lines) and lines[top + 1] == "":
-                del lines[top]
-                bottom -= 1
-            else:
-                top += 1
+        _drop_double_blanks(lines, first, max(e[1] for e in edits))
     return "\n".join(lines)
+
+
+def _import_block(lines: list[str]) -> tuple[int, int]:
+    """The first and last line of the module's import statements (parenthesised ones included)."""
+    first = next(i for i, line in enumerate(lines) if line.startswith(("import ", "from ")))
+    last = i = first
+    while i < len(lines):
+        if lines[i].startswith(("import ", "from ")):
+            if lines[i].endswith("("):
+                while not lines[i].startswith(")"):
+                    i += 1
+            last = i
+        elif lines[i].strip():
+            break
+        i += 1
+    return first, last
+
+
+def _drop_double_blanks(lines: list[str], top: int, bottom: int) -> None:
+    """A dropped statement can leave two blank lines inside the import block; keep one."""
+    while top < bottom < len(lines) and bottom - top > 0:
+        if lines[top] == "" and top + 1 < len(lines) and lines[top + 1] == "":
+            del lines[top]
+            bottom -= 1
+        else:
+            top += 1
 
 
 def _import_text(node: ast.Import | ast.ImportFrom, names: list[ast.alias]) -> str:
