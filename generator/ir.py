@@ -251,7 +251,6 @@ class Operation:
     # Alternative success media types the caller may ask for via ``accept=``; first is default.
     accepts: tuple[Content, ...]
     result_type: TypeExpr
-    idempotent: bool
     update_mask: Parameter | None = None  # the query parameter derived from the fields set
     pagination: Pagination | None = None
     link_pagination: LinkPagination | None = None

@@ -17,7 +17,6 @@ from generator.names import NameAllocator, class_name, pascal_case, snake_case, 
 
 _UNENCODABLE = re.compile(r'["\\\x00-\x1f]')
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 STR = ir.Primitive("str")
 _FORMATS = {"date-time": "datetime", "datetime": "datetime", "date": "date", "binary": "bytes"}
 _CLIENT_HEADERS = frozenset({"accept", "content-type", "authorization"})
@@ -715,7 +714,6 @@ class Normaliser:
             responses=responses,
             accepts=accepts,
             result_type=result,
-            idempotent=method.upper() in IDEMPOTENT,
             update_mask=update_mask,
             pagination=self._pagination(params, result) if method == "get" else None,
             link_pagination=self._link_pagination(responses) if method == "get" else None,

@@ -585,6 +585,23 @@ def _environment() -> Any:
     return env
 
 
+@cache
+def runtime_source() -> str:
+    return (templates_dir() / "runtime" / RUNTIME_FILE).read_text(encoding="utf-8")
+
+
+@cache
+def runtime_exports() -> tuple[str, ...]:
+    """The runtime's ``__all__``, which the package re-exports: the list exists once, in the runtime.
+    ``UNSET`` first, then by name (the order the package's ``__init__`` has always had)."""
+    tree = ast.parse(runtime_source())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            names = ast.literal_eval(node.value)
+            return tuple(sorted(names, key=lambda name: (name != "UNSET", name)))
+    raise RuntimeError(f"{RUNTIME_FILE} has no __all__")
+
+
 def render_package(api: ir.Api, package: str, package_version: str | None = None) -> dict[str, str]:
     """Every file of the package as text, keyed by path relative to the output directory.
     Python files are not formatted yet (see ``format_sources``). ``package_version`` is the
@@ -596,6 +613,10 @@ def render_package(api: ir.Api, package: str, package_version: str | None = None
         "package": package,
         "package_version": version,
         "user_agent": user_agent(package, version),
+        "runtime_exports": runtime_exports(),
+        "package_exports": sorted(
+            (*runtime_exports(), "AsyncClient", "Client", "TOKEN_URL", "models"), key=lambda n: (n != "UNSET", n)
+        ),
     }
     files: dict[str, str] = {}
     py_files = {
@@ -608,7 +629,7 @@ def render_package(api: ir.Api, package: str, package_version: str | None = None
         files[f"{package}/{name}"] = prune_imports(env.get_template(template).render(**context))
     for name in ("resources.py", "async_resources.py"):
         files[f"{package}/{name}"] = prune_imports(env.get_template(f"package/{name}.jinja").render(**context))
-    runtime = (templates_dir() / "runtime" / RUNTIME_FILE).read_text(encoding="utf-8")
+    runtime = runtime_source()
     files[f"{package}/{RUNTIME_FILE}"] = f"{header(api)}\n{runtime}"
     files[f"{package}/py.typed"] = f"{header(api)}\n"
     files["pyproject.toml"] = env.get_template("pyproject.toml.jinja").render(**context)

@@ -327,7 +327,6 @@ paths:
     assert [(c.media_type, c.kind) for c in source.accepts] == [("application/json", "json"), ("plain/text", "text")]
     assert source.result_type == ir.Ref("GetSourceResponse", "model")
     assert op(api, "delete_it").result_type == ir.NONE
-    assert op(api, "delete_it").idempotent
 
 
 def test_python_safe_names_keep_wire_names(tmp_path: Path) -> None:
