@@ -206,6 +206,12 @@ class Response:
     def is_success(self) -> bool:
         return self.status.startswith("2")
 
+    @property
+    def primary(self) -> Content | None:
+        """The content the client decodes by default: JSON first, else the spec's first. The one
+        place this choice is made (result types, decode targets)."""
+        return min(self.contents, key=lambda c: c.kind != "json") if self.contents else None
+
 
 @dataclass(frozen=True)
 class Pagination:
@@ -262,6 +268,11 @@ class Operation:
     # Wire names of the body's top-level fields that hold secrets: redacted from error text.
     secret_fields: tuple[str, ...] = ()
     ends_session: bool = False  # a logout: the auth's cached token is dropped after it
+
+    @property
+    def default_accept(self) -> str:
+        """The Accept header sent when the caller does not choose: the first of ``accepts``."""
+        return self.accepts[0].media_type if self.accepts else "application/json"
 
     @property
     def path_params(self) -> tuple[Parameter, ...]:

@@ -808,11 +808,7 @@ class Normaliser:
     def _result_type(self, success: list[ir.Response]) -> ir.TypeExpr:
         types: list[ir.TypeExpr] = []
         for response in success:
-            if response.contents:
-                first = sorted(response.contents, key=lambda c: c.kind != "json")[0]
-                types.append(first.type)
-            else:
-                types.append(ir.NONE)
+            types.append(response.primary.type if response.primary else ir.NONE)
         if not types:
             return ir.NONE
         if len(set(types)) == 1:

@@ -303,16 +303,12 @@ def response_targets(op: ir.Operation) -> list[tuple[str, str]]:
     for response in op.responses:
         if not response.is_success and not response.status.startswith("3"):
             continue
-        if not response.contents or response.status.startswith("3"):  # a declared redirect: no body
+        primary = response.primary
+        if primary is None or response.status.startswith("3"):  # a declared redirect: no body
             out.append((response.status, "None"))
             continue
-        first = sorted(response.contents, key=lambda c: c.kind != "json")[0]
-        out.append((response.status, decode_target(first.type)))
+        out.append((response.status, decode_target(primary.type)))
     return out
-
-
-def default_accept(op: ir.Operation) -> str:
-    return op.accepts[0].media_type if op.accepts else "application/json"
 
 
 def list_styles(op: ir.Operation) -> dict[str, str]:
@@ -410,21 +406,6 @@ def call_example(op: ir.Operation) -> str:
         if p.required:
             values.append(f"{p.py_name}=...")
     return f"client.{op.group}.{op.py_name}({', '.join(values)})"
-
-
-def call_args(op: ir.Operation, paging: ir.Pagination) -> list[str]:
-    """Arguments forwarding an iterator helper's parameters to the paged operation."""
-    parts = [p.py_name for p in op.path_params]
-    for arg in op_args(op):
-        if arg.keyword_only:
-            parts.append(f"{arg.name}={arg.name}")
-    parts = [
-        p
-        for p in parts
-        if p not in (f"{paging.limit_param}={paging.limit_param}", f"{paging.offset_param}={paging.offset_param}")
-    ]
-    parts += [f"{paging.limit_param}=limit", f"{paging.offset_param}=offset", "options=options"]
-    return parts
 
 
 def pep440(version: str) -> str:
@@ -570,12 +551,10 @@ def _environment() -> Any:
         field_doc=field_doc,
         quickstart=quickstart,
         response_targets=response_targets,
-        default_accept=default_accept,
         list_styles=list_styles,
         op_doc=op_doc,
         model_doc=model_doc,
         call_example=call_example,
-        call_args=call_args,
         zip=zip,
         summary_line=summary_line,
         pep440=pep440,
