@@ -255,10 +255,16 @@ class PasswordAuth(httpx.Auth):
         extensions = {"timeout": request.extensions.get("timeout", DEFAULT_TIMEOUT.as_dict())}
         if self._form:
             form = {"grant_type": "password", **credentials}
-            return httpx.Request("POST", self._url(request), data=form, extensions=extensions)
-        accept = {"Accept": "application/json"}
+            return httpx.Request(
+                "POST",
+                self._url(request),
+                data=form,
+                headers={"Accept-Encoding": "identity"},
+                extensions=extensions,
+            )
+        headers = {"Accept": "application/json", "Accept-Encoding": "identity"}
         return httpx.Request(
-            "POST", self._url(request), json=credentials, headers=accept, extensions=extensions
+            "POST", self._url(request), json=credentials, headers=headers, extensions=extensions
         )
 
     def _store(self, response: httpx.Response, content: bytes) -> None:
@@ -321,10 +327,9 @@ class PasswordAuth(httpx.Auth):
                 with self._thread_gate:
                     if self._needs_token(failed):
                         token_response = yield self._token_request(request)
-                        body = _CappedBody(token_response)
-                        for chunk in token_response.iter_bytes():
-                            body.add(chunk)
-                        self._store(token_response, bytes(body))
+                        _CappedStream(token_response)
+                        token_response.read()
+                        self._store(token_response, token_response.content)
             request, used = self._authorised(request)
             response = yield request
             if not self._retry_with_new_token(response, failed):
@@ -343,28 +348,38 @@ class PasswordAuth(httpx.Auth):
                 async with gate:
                     if self._needs_token(failed):
                         token_response = yield self._token_request(request)
-                        body = _CappedBody(token_response)
-                        async for chunk in token_response.aiter_bytes():
-                            body.add(chunk)
-                        self._store(token_response, bytes(body))
+                        _CappedStream(token_response)
+                        await token_response.aread()
+                        self._store(token_response, token_response.content)
             request, used = self._authorised(request)
             if not self._retry_with_new_token((yield request), failed):
                 return
             failed = used
 
 
-class _CappedBody(bytearray):
-    """A token answer's body, bounded like any answer's (the token endpoint is the server too)."""
+class _CappedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A token answer's raw body, refused past ``limit`` bytes (the token endpoint is the server too,
+    and httpx reads auth answers whole). Token requests ask for no content coding, so raw is all."""
 
     LIMIT = 1 << 20
 
     def __init__(self, response: httpx.Response) -> None:
-        super().__init__()
-        self.response = response
+        self.inner, self.response, self.size = response.stream, response, 0
+        coding = response.headers.get("content-encoding", "identity").strip().lower()
+        if coding not in ("", "identity"):
+            raise ResponseValidationError(
+                method="POST",
+                url=redact_url(response.request.url),
+                status=response.status_code,
+                headers=response.headers,
+                body="<token response withheld>",
+                reason=f"Content-Encoding {coding!r} where none was asked for",
+            )
+        response.stream = self
 
-    def add(self, chunk: bytes) -> None:
-        self.extend(chunk)
-        if len(self) > self.LIMIT:
+    def _count(self, chunk: bytes) -> bytes:
+        self.size += len(chunk)
+        if self.size > self.LIMIT:
             raise ResponseTooLargeError(
                 method="POST",
                 url=redact_url(self.response.request.url),
@@ -372,6 +387,21 @@ class _CappedBody(bytearray):
                 headers=self.response.headers,
                 limit=self.LIMIT,
             )
+        return chunk
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.inner:
+            yield self._count(chunk)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self.inner:
+            yield self._count(chunk)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
 
 
 def _jwt_expiry(token: str) -> float | None:
