@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -416,7 +416,7 @@ class TokenAndVersion(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     token_body = b'{"access_token": "a.b.c"}'
-    token_headers: dict[str, str] = {}
+    token_headers: ClassVar[dict[str, str]] = {}
 
     def answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)

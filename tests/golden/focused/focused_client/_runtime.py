@@ -364,7 +364,8 @@ class _CappedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
     LIMIT = 1 << 20
 
     def __init__(self, response: httpx.Response) -> None:
-        self.inner, self.response, self.size = response.stream, response, 0
+        self.inner: Any = response.stream
+        self.response, self.size = response, 0
         coding = response.headers.get("content-encoding", "identity").strip().lower()
         if coding not in ("", "identity"):
             raise ResponseValidationError(
