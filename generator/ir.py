@@ -115,6 +115,9 @@ class Field:
     # The models of an untagged union this field's type was degraded from (msgspec cannot tell
     # untagged structs apart inside a struct, so they decode as dicts): documented on the field.
     untagged_options: tuple[str, ...] = ()
+    # The name the server wants for this field in an update_mask when it is not the wire name
+    # (``x-clientgen-update-mask-name``, set by an overlay: Airflow 2's variable ``value`` is ``val``).
+    mask_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,12 @@ class Model:
     description: str = ""
     tag: tuple[str, str] | None = None
     deprecated: bool = False
+
+    @property
+    def secret_fields(self) -> tuple[str, ...]:
+        """Wire names of the fields holding secrets: the runtime redacts their values, at any depth
+        of a request body, from error texts."""
+        return tuple(f.wire_name for f in self.fields if f.secret)
 
 
 @dataclass(frozen=True)
@@ -265,6 +274,8 @@ class Operation:
     # (body field wire name, path parameter wire name) pairs naming the same resource: left out of
     # a derived update_mask when the field repeats the path value (decided by name, never by value).
     update_mask_identity: tuple[tuple[str, str], ...] = ()
+    # (body field wire name, name in the update_mask) where the server's differs
+    update_mask_names: tuple[tuple[str, str], ...] = ()
     # Wire names of the body's top-level fields that hold secrets: redacted from error text.
     secret_fields: tuple[str, ...] = ()
     ends_session: bool = False  # a logout: the auth's cached token is dropped after it

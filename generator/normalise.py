@@ -563,6 +563,7 @@ class Normaliser:
                     default=self._default(prop, prop_at),
                     secret=write_only or self._is_secret(wire, prop, prop_at),
                     untagged_options=_untagged_options(declared) if t != declared else (),
+                    mask_name=str(prop.get(MASK_NAME, "")) if isinstance(prop, dict) else "",
                 )
             )
         self.models[class_] = ir.Model(
@@ -720,6 +721,9 @@ class Normaliser:
             stream=ir.Stream("", ndjson.media_type) if ndjson else None,
             polls_location=any(r.status == "202" and "location" in (h.lower() for h in r.headers) for r in responses),
             update_mask_identity=_identity(params, body.fields) if update_mask and body else (),
+            update_mask_names=(
+                tuple((f.wire_name, f.mask_name) for f in body.fields if f.mask_name) if update_mask and body else ()
+            ),
             secret_fields=tuple(f.wire_name for f in body.fields if f.secret) if body else (),
             ends_session=_ends_session(path, op_id),
         )
@@ -1053,6 +1057,9 @@ def normalise(spec: LoadedSpec) -> ir.Api:
     except RecursionError:
         raise SpecError("schema nesting too deep (a reference cycle?)", file=spec.path) from None
 
+
+# An overlay's way to say a field's name in update_mask differs from its wire name.
+MASK_NAME = "x-clientgen-update-mask-name"
 
 _INLINE_STEPS = {"items": "Item", "additionalProperties": "Value"}
 

@@ -176,7 +176,7 @@ def test_update_mask_names_the_resource_by_name_not_by_value(af2: ModuleType) ->
     c.pool.patch_pool("p1", name="p1", slots=3, description="p1")
     c.variable.patch_variable("k1", key="k1", value="v", description="k1")
     c.pool.patch_pool("p1", name="p2")  # a rename: the identity field differs from the path
-    assert masks == ["conn_type,host", "slots,description", "description,value", "name"]
+    assert masks == ["conn_type,host", "slots,description", "description,val", "name"]  # val: the server's name
 
 
 def test_set_fields_uses_the_identity_the_generator_decided(af2: ModuleType) -> None:
@@ -795,3 +795,139 @@ def test_the_package_exports_the_runtime_list_once(version: str) -> None:
     pkg = load(version)
     assert set(pkg.__all__) - set(pkg._runtime.__all__) == {"AsyncClient", "Client", "TOKEN_URL", "models"}
     assert all(getattr(pkg, name) is getattr(pkg._runtime, name) for name in pkg._runtime.__all__)
+
+
+# -- found by an adversarial review (each reproduced first) ----------------------------------------
+
+
+def test_nested_passwords_are_redacted_too(af3: ModuleType) -> None:
+    """FastAPI's 422 repeats the request in ``input``: a bulk body nests connections with passwords."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(422, json={"detail": [{"msg": "bad", "input": json.loads(request.content)}]})
+
+    models = af3.models
+    entity = models.ConnectionBody(connection_id="c", conn_type="http", password=SECRET)
+    body = models.BulkBodyConnectionBody(actions=[models.BulkCreateActionConnectionBody(entities=[entity])])
+    with pytest.raises(af3.UnprocessableEntityError) as err:
+        client(af3, handler).connection.bulk_connections(body)
+    assert SECRET not in str(err.value) and SECRET not in repr(err.value.body) and "***" in str(err.value)
+
+
+@pytest.mark.parametrize("make_auth", ["ApiKeyAuth", "BearerAuth", "BasicAuth"])
+def test_credentials_with_control_characters_are_refused_before_sending(af2: ModuleType, make_auth: str) -> None:
+    cls = getattr(af2, make_auth)
+    with pytest.raises(ValueError, match="control character") as err:
+        cls("admin", SECRET + "\n") if make_auth == "BasicAuth" else cls(SECRET + "\n")
+    assert SECRET not in str(err.value)
+
+
+def test_transport_errors_keep_their_cause_redacted_and_unchained(af2: ModuleType) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.LocalProtocolError(f"Illegal header value b'{request.headers['x-api-key']}\\n'")
+
+    c = client(af2, handler, auth=af2.ApiKeyAuth(SECRET), max_retries=0)
+    with pytest.raises(af2.ApiConnectionError) as err:
+        c.monitoring.get_health()
+    text = "".join(traceback.format_exception(err.value))
+    assert SECRET not in text and "LocalProtocolError: Illegal header value" in str(err.value)
+    assert err.value.__cause__ is None
+
+
+@pytest.mark.parametrize("charset", ["idna", "punycode", "no-such-codec"])
+def test_hostile_charsets_fall_back_to_utf8(af2: ModuleType, charset: str) -> None:
+    headers = {"content-type": f"text/plain; charset={charset}"}
+    with pytest.raises(af2.ServerError) as err:
+        client(af2, lambda r: httpx.Response(500, content=b"oops\xff", headers=headers), max_retries=0).dag.get_dags()
+    assert err.value.body.startswith("oops")
+
+
+def test_deeply_nested_error_bodies_with_auth_stay_typed(af2: ModuleType) -> None:
+    deep = b"[" * 900 + b"]" * 900
+    answer = httpx.Response(400, content=deep, headers={"content-type": "application/json"})
+    c = client(af2, lambda r: answer, auth=af2.BasicAuth("admin", SECRET))
+    with pytest.raises(af2.BadRequestError):
+        c.dag.get_dag("x")
+
+
+@pytest.mark.parametrize("link", ["</api/v1/things?\tpage=2>", "</api/v1/things?page=2\x7f>"])
+def test_control_characters_in_server_urls_are_refused(af2: ModuleType, link: str) -> None:
+    endpoint = af2._runtime.Endpoint("GET", "/things", {"200": list[int]}, accept="application/json")
+    c = client(af2, lambda r: httpx.Response(200, json=[1], headers={"link": f'{link}; rel="next"'}))
+    with pytest.raises(af2.UnsafeLocationError):
+        list(c.follow_links(endpoint))
+
+
+def test_polling_never_busy_loops_on_retry_after_zero(af2: ModuleType, sleeps: list[float]) -> None:
+    rt = af2._runtime
+    endpoint = rt.Endpoint("POST", "/jobs", {"200": None, "202": None}, "application/json", polls_location=True)
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.method)
+        if len(sent) < 5:
+            return httpx.Response(202, headers={"location": "/api/v1/jobs/1", "retry-after": "0"})
+        return httpx.Response(200)
+
+    client(af2, handler).request(endpoint)
+    assert sent == ["POST", "GET", "GET", "GET", "GET"]
+    assert sleeps == [rt._poll_wait(n) for n in range(4)] and all(s >= rt.POLL_FIRST_WAIT for s in sleeps)
+
+
+def test_streams_read_every_gzip_member_and_long_lines_in_linear_time(af3: ModuleType) -> None:
+    members = b"".join(gzip.compress(b'{"n": %d}\r\n' % i) for i in range(5))
+    headers = {"content-type": "application/x-ndjson", "content-encoding": "gzip"}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=httpx.ByteStream(members), headers=headers)
+
+    lines = list(client(af3, handler).dag_run.wait_dag_run_until_finished_stream("d", "r", interval=1))
+    assert lines == [{"n": i} for i in range(5)]
+
+    class OneLongLine(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            yield b'{"log": "'
+            for _ in range(4096):  # 16 MiB in 4 KiB chunks: quadratic splitting took minutes
+                yield b"x" * 4096
+            yield b'"}\n'
+
+    long = client(af3, lambda r: httpx.Response(200, stream=OneLongLine()))
+    started = time.monotonic()
+    (line,) = list(long.dag_run.wait_dag_run_until_finished_stream("d", "r", interval=1))
+    assert len(line["log"]) == 16 << 20 and time.monotonic() - started < 20
+
+
+def test_raw_deflate_is_read(af2: ModuleType) -> None:
+    import zlib
+
+    packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    raw = packer.compress(b'{"metadatabase": {"status": "healthy"}}') + packer.flush()
+    headers = {"content-type": "application/json", "content-encoding": "deflate"}
+    health = client(af2, lambda r: httpx.Response(200, stream=httpx.ByteStream(raw), headers=headers))
+    assert health.monitoring.get_health().metadatabase.status == "healthy"
+
+
+def test_bad_caller_arguments_are_value_errors(af2: ModuleType) -> None:
+    with pytest.raises(ValueError, match="not a valid URL"):
+        af2.Client("http://host:80x")
+    for deadline in (float("inf"), float("nan"), 0, -1):
+        with pytest.raises(ValueError, match="deadline"):
+            client(af2, lambda r: httpx.Response(200, json={})).monitoring.get_health(
+                options=af2.RequestOptions(deadline=deadline)
+            )
+
+
+def test_a_stream_past_its_deadline_says_so(af3: ModuleType) -> None:
+    server = Loopback(quiet_then_lines(5.0))
+    try:
+        c = af3.Client(server.url)
+        started = time.monotonic()
+        with pytest.raises(af3.DeadlineExceededError):
+            list(
+                c.dag_run.wait_dag_run_until_finished_stream(
+                    "d", "r", interval=5, options=af3.RequestOptions(deadline=1)
+                )
+            )
+        assert time.monotonic() - started < 4
+    finally:
+        server.close()

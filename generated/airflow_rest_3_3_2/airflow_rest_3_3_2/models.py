@@ -7,7 +7,7 @@ Fields the server did not send, or the caller did not set, are ``UNSET`` (distin
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 
@@ -543,6 +543,7 @@ class AsyncConnectionTestResponse(Model, kw_only=True):
     Schema: v2-rest-api-generated.yaml#/components/schemas/AsyncConnectionTestResponse
     """
 
+    __secret_fields__: ClassVar[tuple[str, ...]] = ("token",)
     token: str
     connection_id: str
     state: str
@@ -970,6 +971,7 @@ class ConnectionBody(Model, kw_only=True):
     Schema: v2-rest-api-generated.yaml#/components/schemas/ConnectionBody
     """
 
+    __secret_fields__: ClassVar[tuple[str, ...]] = ("password",)
     connection_id: str
     conn_type: str
     description: str | None | UnsetType = UNSET
@@ -988,6 +990,7 @@ class ConnectionBodyPatch(Model, kw_only=True):
     Schema: v2-rest-api-generated.yaml#/components/schemas/ConnectionBody
     """
 
+    __secret_fields__: ClassVar[tuple[str, ...]] = ("password",)
     connection_id: str | UnsetType = UNSET
     conn_type: str | UnsetType = UNSET
     description: str | None | UnsetType = UNSET
@@ -1016,6 +1019,7 @@ class ConnectionResponse(Model, kw_only=True):
     Schema: v2-rest-api-generated.yaml#/components/schemas/ConnectionResponse
     """
 
+    __secret_fields__: ClassVar[tuple[str, ...]] = ("password",)
     connection_id: str
     conn_type: str
     description: str | None
@@ -1034,6 +1038,7 @@ class ConnectionTestQueuedResponse(Model, kw_only=True):
     Schema: v2-rest-api-generated.yaml#/components/schemas/ConnectionTestQueuedResponse
     """
 
+    __secret_fields__: ClassVar[tuple[str, ...]] = ("token",)
     token: str
     connection_id: str
     state: str
@@ -1049,6 +1054,7 @@ class ConnectionTestRequestBody(Model, kw_only=True):
     Schema: v2-rest-api-generated.yaml#/components/schemas/ConnectionTestRequestBody
     """
 
+    __secret_fields__: ClassVar[tuple[str, ...]] = ("password",)
     connection_id: str
     conn_type: str
     description: str | None | UnsetType = UNSET
@@ -1105,6 +1111,7 @@ class DAGDetailsResponse(Model, kw_only=True):
     Schema: v2-rest-api-generated.yaml#/components/schemas/DAGDetailsResponse
     """
 
+    __secret_fields__: ClassVar[tuple[str, ...]] = ("file_token",)
     dag_id: str
     dag_display_name: str
     is_paused: bool
@@ -1187,6 +1194,7 @@ class DAGResponse(Model, kw_only=True):
     Schema: v2-rest-api-generated.yaml#/components/schemas/DAGResponse
     """
 
+    __secret_fields__: ClassVar[tuple[str, ...]] = ("file_token",)
     dag_id: str
     dag_display_name: str
     is_paused: bool
@@ -2185,6 +2193,7 @@ class TaskInstancesLogResponse(Model, kw_only=True):
     Schema: v2-rest-api-generated.yaml#/components/schemas/TaskInstancesLogResponse
     """
 
+    __secret_fields__: ClassVar[tuple[str, ...]] = ("continuation_token",)
     content: list[Any]
     continuation_token: str | None
 

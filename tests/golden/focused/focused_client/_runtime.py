@@ -154,11 +154,20 @@ class Model(msgspec.Struct, kw_only=True, repr_omit_defaults=True):
 # -- auth --------------------------------------------------------------------------------------------
 
 
+def _credential(value: str, what: str) -> str:
+    """A credential that can travel in a header: no control characters (a key read from a file
+    often ends in a newline, and the transport's error would quote the whole value)."""
+    if any(ord(c) < 0x20 or c == "\x7f" for c in value):
+        raise ValueError(f"{what} contains a control character (a trailing newline?)")
+    return value
+
+
 class BasicAuth(httpx.Auth):
     """HTTP basic auth. The password is kept only inside the encoded header and never shown."""
 
     def __init__(self, username: str, password: str) -> None:
-        self.username = username
+        self.username = _credential(username, "username")
+        password = _credential(password, "password")
         token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
         self._header = f"Basic {token}"
         self._password = password
@@ -183,11 +192,11 @@ class BearerAuth(httpx.Auth):
     def __init__(
         self, token: str | Callable[[], str], *, extra_headers: Mapping[str, str] | None = None
     ) -> None:
-        self._token = token
+        self._token = token if callable(token) else _credential(token, "token")
         self._extra = dict(extra_headers or {})
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        token = self._token() if callable(self._token) else self._token
+        token = _credential(self._token(), "token") if callable(self._token) else self._token
         request.headers["Authorization"] = f"Bearer {token}"
         request.headers.update(self._extra)
         yield request
@@ -282,7 +291,12 @@ class PasswordAuth(httpx.Auth):
             token = msgspec.json.decode(content)["access_token"]
         except (msgspec.DecodeError, RecursionError, KeyError, TypeError, IndexError):
             token = None
-        if not isinstance(token, str) or not token:
+        if (
+            not isinstance(token, str)
+            or not token
+            or token != token.strip()
+            or not token.isprintable()
+        ):
             raise ResponseValidationError(
                 method="POST",
                 url=url,
@@ -420,7 +434,7 @@ class ApiKeyAuth(httpx.Auth):
     """An API key sent in a header of the caller's choosing."""
 
     def __init__(self, key: str, *, header: str = "X-API-Key") -> None:
-        self._key = key
+        self._key = _credential(key, "key")
         self.header = header
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
@@ -621,6 +635,7 @@ def sent_secrets(request: httpx.Request | None, *extra: Iterable[str]) -> tuple[
                 found.add(base64.b64decode(credential).decode().partition(":")[2])
             except (ValueError, UnicodeDecodeError):
                 pass
+    found |= {repr(s)[1:-1] for s in found}  # as error texts quote them (h11: b'...\\n')
     return tuple(sorted((s for s in found if len(s) >= MIN_SECRET_LENGTH), key=len, reverse=True))
 
 
@@ -653,7 +668,7 @@ def _text(content: bytes, headers: httpx.Headers) -> str:
             charset = value.strip('"')
     try:
         return content.decode(charset, errors="replace")
-    except LookupError:
+    except (LookupError, UnicodeError):  # unknown, or a codec like idna that cannot "replace"
         return content.decode("utf-8", errors="replace")
 
 
@@ -675,12 +690,12 @@ def error_for(
     cls = _ERRORS.get(status) or (ServerError if status >= 500 else UnexpectedStatusError)
     if 300 <= status < 400:
         cls = RedirectError
+    try:
+        body = redact(body, secrets)
+    except RecursionError:  # nested deeper than redact can walk: kept as (redacted) text
+        body = redact(_text(content, headers), secrets)
     error = cls(
-        method=method,
-        url=url,
-        status=status,
-        headers=_redact_headers(headers, secrets),
-        body=redact(body, secrets),
+        method=method, url=url, status=status, headers=_redact_headers(headers, secrets), body=body
     )
     if request_id_header and headers.get(request_id_header):
         error.request_id = headers[request_id_header]
@@ -735,6 +750,8 @@ class Endpoint(msgspec.Struct, Generic[T], frozen=True):
     # body field wire name -> path parameter wire name that names the same resource (decided by
     # name in the generator): left out of a derived update_mask when it repeats the path value
     identity: Mapping[str, str] = msgspec.field(default_factory=dict)
+    # body field wire name -> the name the server wants for it in the update_mask, where they differ
+    mask_names: Mapping[str, str] = msgspec.field(default_factory=dict)
     # body field wire names holding secrets (passwords, tokens): redacted from error text
     secret_fields: tuple[str, ...] = ()
     # the operation ends the session (logout): the auth's cached token is dropped after it
@@ -1076,9 +1093,42 @@ def decode_answer(
     return _Lenient(strict).convert(raw, target, "$")
 
 
+class _Decompressor:
+    """One content coding undone with zlib's bounded output. gzip may come as several members
+    (servers compress each flushed line); ``deflate`` is zlib-wrapped by the standard and raw by
+    some servers, so both are read."""
+
+    def __init__(self, coding: str) -> None:
+        self.gzip = coding != "deflate"
+        self.obj = self._new(zlib.MAX_WBITS | 16 if self.gzip else zlib.MAX_WBITS)
+        self.started = False
+
+    @staticmethod
+    def _new(wbits: int) -> Any:
+        return zlib.decompressobj(wbits)
+
+    def decompress(self, data: bytes, room: int) -> bytes:
+        out = bytearray()
+        while data and len(out) <= room:
+            try:
+                out += self.obj.decompress(data, room + 1 - len(out))
+            except zlib.error as exc:
+                if self.gzip or self.started:
+                    raise _Mismatch("$", f"undecodable compressed body: {exc}") from None
+                self.obj, self.started = self._new(-zlib.MAX_WBITS), True  # raw deflate
+                continue
+            self.started = True
+            data = self.obj.unconsumed_tail  # left only when the output limit was hit
+            if not data and self.obj.eof and self.obj.unused_data:
+                if not self.gzip:
+                    raise _Mismatch("$", "data after the end of the deflate stream")
+                data, self.obj = self.obj.unused_data, self._new(zlib.MAX_WBITS | 16)
+        return bytes(out)
+
+
 class _Inflater:
-    """Undoes the answer's ``Content-Encoding`` (gzip, deflate) with zlib's bounded output, and
-    counts the decoded bytes: a gzip bomb or an endless body stops at the limit, memory bounded.
+    """Undoes the answer's ``Content-Encoding`` (gzip, deflate) with bounded output, and counts the
+    decoded bytes: a gzip bomb or an endless body stops at the limit, memory bounded.
     ``cumulative=False`` (streams) bounds each chunk only; the line buffer is bounded by its user.
     """
 
@@ -1091,8 +1141,7 @@ class _Inflater:
         for coding in reversed([c for c in codings if c and c != "identity"]):
             if coding not in ("gzip", "x-gzip", "deflate"):
                 raise _Mismatch("$", f"unsupported Content-Encoding {coding!r}")
-            wbits = zlib.MAX_WBITS | 16 if coding != "deflate" else zlib.MAX_WBITS
-            self._stages.append(zlib.decompressobj(wbits))
+            self._stages.append(_Decompressor(coding))
         self.limit, self.size, self.cumulative = limit, 0, cumulative
         length = headers.get("content-length", "")
         if cumulative and not self._stages and length.isdigit() and int(length) > limit:
@@ -1100,11 +1149,10 @@ class _Inflater:
 
     def feed(self, data: bytes) -> bytes:
         room = self.limit - self.size
-        try:
-            for stage in self._stages:
-                data = stage.decompress(data, room + 1)
-        except zlib.error as exc:
-            raise _Mismatch("$", f"undecodable compressed body: {exc}") from None
+        for stage in self._stages:
+            data = stage.decompress(data, room)
+            if len(data) > room:
+                raise _TooLarge
         if len(data) > room:
             raise _TooLarge
         self.size += len(data) if self.cumulative else 0
@@ -1174,10 +1222,15 @@ def should_retry(
     return status in RETRY_STATUSES and method in IDEMPOTENT_METHODS
 
 
-def _transport_error(exc: httpx.TransportError, method: str, url: str) -> ApiConnectionError:
+def _transport_error(
+    exc: httpx.TransportError, method: str, url: str, secrets: tuple[str, ...]
+) -> ApiConnectionError:
+    """The package's error for a transport failure. Raised ``from None``: httpx's text can quote a
+    header value (h11: "Illegal header value b'...'"), so only a redacted copy of it is kept."""
+    cause = redact(f"{type(exc).__name__}: {exc}", secrets)
     if isinstance(exc, httpx.TimeoutException):
-        return ApiTimeoutError(f"timed out: {type(exc).__name__}", method=method, url=url)
-    return ApiConnectionError(f"connection failed: {type(exc).__name__}", method=method, url=url)
+        return ApiTimeoutError(f"timed out: {cause}", method=method, url=url)
+    return ApiConnectionError(f"connection failed: {cause}", method=method, url=url)
 
 
 _LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]*)*)")
@@ -1368,6 +1421,10 @@ class _BaseClient(Generic[H]):
                 "base_url must not carry user-info (user:password@host): it would be logged and "
                 "could send credentials to another host; pass auth=BasicAuth(...) instead"
             )
+        try:
+            httpx.URL(base_url).port  # noqa: B018 - parses the port too
+        except (httpx.InvalidURL, ValueError):
+            raise ValueError(f"base_url is not a valid URL: {base_url!r}") from None
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"base_url must be an http(s) URL with a host, not {base_url!r}")
         root = base_url.rstrip("/")
@@ -1440,11 +1497,16 @@ class _BaseClient(Generic[H]):
     ) -> _Call:
         """A call as data, everything checked before anything is sent."""
         options = options or RequestOptions()
+        if options.deadline is not None and not 0 < options.deadline < math.inf:
+            raise ValueError(
+                f"deadline must be a positive number of seconds, not {options.deadline!r}"
+            )
         url = self.base_url + build_path(endpoint.path, path or {})
         query = dict(query or {})
         mask = endpoint.update_mask
         if mask and query.get(mask, UNSET) is UNSET and isinstance(body, msgspec.Struct):
-            query[mask] = set_fields(body, path, endpoint.identity)
+            names = endpoint.mask_names
+            query[mask] = [names.get(f, f) for f in set_fields(body, path, endpoint.identity)]
         accept = accept or endpoint.accept
         send_headers = {"Accept": accept}
         send_headers.update({k: to_text(v) for k, v in (headers or {}).items() if v is not UNSET})
@@ -1501,7 +1563,9 @@ class _BaseClient(Generic[H]):
                     attempt += 1
                     continue
                 url = redact_url(request.url)
-                raise _transport_error(outcome, request.method, url) from outcome
+                raise _transport_error(
+                    outcome, request.method, url, self._secrets(call, None)
+                ) from None
             elapsed = (time.perf_counter() - started) * 1000
             url = redact_url(outcome.request.url)
             logger.debug("%s %s -> %d (%.1f ms)", request.method, url, outcome.status, elapsed)
@@ -1547,10 +1611,8 @@ class _BaseClient(Generic[H]):
         deadline = time.monotonic() + call.poll_timeout
         headers = {"Accept": call.endpoint.accept}
         attempt = 0
-        wait: float | None = None
+        wait = _poll_wait(attempt)
         while True:
-            if wait is None:
-                wait = min(POLL_MAX_WAIT, POLL_FIRST_WAIT * (1.5**attempt))
             if time.monotonic() + wait > deadline:
                 raise PollTimeoutError(
                     f"still 202 Accepted after {call.poll_timeout:g} s",
@@ -1563,7 +1625,8 @@ class _BaseClient(Generic[H]):
             if answer.status != 202:
                 return answer
             attempt += 1
-            wait = retry_after(answer.headers)
+            # Retry-After may ask for more than the growing wait, never for less (0 would busy-loop)
+            wait = max(retry_after(answer.headers) or 0.0, _poll_wait(attempt))
             moved = answer.headers.get("location")
             if moved:
                 url = self._same_origin(moved, url, allow_absolute=False)
@@ -1636,17 +1699,21 @@ class _BaseClient(Generic[H]):
             while True:
                 chunk = yield _Read(opened)
                 if isinstance(chunk, httpx.TransportError):
+                    _remaining(call, call.request.method, call.request.url)  # a deadline says so
                     method, url = call.request.method, redact_url(call.request.url)
-                    raise _transport_error(chunk, method, url) from chunk
+                    raise _transport_error(chunk, method, url, self._secrets(call, None)) from None
                 _remaining(call, call.request.method, call.request.url)
+                search = len(buffer)  # what is buffered holds no newline: search only what comes
                 buffer += inflater.feed(chunk) if chunk else b"\n"
-                *lines, rest = bytes(buffer).split(b"\n")
-                buffer = bytearray(rest)
-                if len(buffer) > call.max_bytes:
-                    raise _TooLarge
-                for line in lines:
+                start = 0
+                while (end := buffer.find(b"\n", search)) != -1:
+                    line, start = bytes(buffer[start:end]), end + 1
+                    search = start
                     if line.strip():
                         yield _Emit(_json_line(line))
+                del buffer[:start]
+                if len(buffer) > call.max_bytes:
+                    raise _TooLarge
                 if not chunk:
                     return
 
@@ -1712,6 +1779,8 @@ class _BaseClient(Generic[H]):
         API's scheme, host and port; a Location must not be absolute at all."""
         try:
             parts = urlsplit(target)
+            if any(ord(c) <= 0x20 or c == "\x7f" for c in target):  # urlsplit drops some silently
+                raise ValueError(target)
         except ValueError:
             raise UnsafeLocationError(
                 f"refusing a malformed URL from the server: {target!r}"
@@ -1727,11 +1796,29 @@ class _BaseClient(Generic[H]):
         return urljoin(relative_to, target)
 
 
-def _body_secrets(body: Any, names: tuple[str, ...]) -> list[str]:
-    if not names or not isinstance(body, msgspec.Struct):
-        return []
-    values = (getattr(body, f.name) for f in msgspec.structs.fields(body) if f.encode_name in names)
-    return [v for v in values if isinstance(v, str)]
+def _poll_wait(attempt: int) -> float:
+    return min(POLL_MAX_WAIT, POLL_FIRST_WAIT * (1.5**attempt))
+
+
+def _body_secrets(value: Any, names: tuple[str, ...] = ()) -> list[str]:
+    """Values of a request body's secret fields, at any depth: the endpoint's top-level ones and
+    each model's own ``__secret_fields__`` (a bulk body nests connections with their passwords)."""
+    found: list[str] = []
+    if isinstance(value, msgspec.Struct):
+        secret = set(names) | set(getattr(type(value), "__secret_fields__", ()))
+        for f in msgspec.structs.fields(value):
+            item = getattr(value, f.name)
+            if f.encode_name in secret and isinstance(item, str):
+                found.append(item)
+            else:
+                found += _body_secrets(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            found += _body_secrets(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            found += _body_secrets(item)
+    return found
 
 
 def _listed(items: Any) -> list[Any]:
