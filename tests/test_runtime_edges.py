@@ -931,3 +931,37 @@ def test_a_stream_past_its_deadline_says_so(af3: ModuleType) -> None:
         assert time.monotonic() - started < 4
     finally:
         server.close()
+
+
+def test_async_deadline_bounds_a_server_trickling_its_headers(af2: ModuleType) -> None:
+    """No per-read timeout fires when each header byte comes in time; the async client bounds the whole
+    wait for the head by the deadline (the sync one can bound each read only: see the README)."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def trickle() -> None:
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        for _ in range(40):
+            time.sleep(0.25)
+            try:
+                conn.sendall(b"a")
+            except OSError:
+                break
+        conn.close()
+
+    threading.Thread(target=trickle, daemon=True).start()
+
+    async def call() -> None:
+        async with af2.AsyncClient(f"http://127.0.0.1:{listener.getsockname()[1]}", max_retries=0) as c:
+            await c.dag.get_dag("a", options=af2.RequestOptions(deadline=1.0))
+
+    started = time.monotonic()
+    with pytest.raises(af2.DeadlineExceededError):
+        asyncio.run(call())
+    assert time.monotonic() - started < 3
+    listener.close()

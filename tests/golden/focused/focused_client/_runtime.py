@@ -1264,6 +1264,7 @@ class _Open(msgspec.Struct, frozen=True):
     headers: dict[str, str]
     content: bytes | None
     timeout: httpx.Timeout | None
+    budget: float | None = None  # seconds left before the call's deadline, when it has one
 
 
 class _Received:
@@ -1549,7 +1550,7 @@ class _BaseClient(Generic[H]):
             started = time.perf_counter()
             left = _remaining(call, request.method, request.url)
             outcome = yield msgspec.structs.replace(
-                request, timeout=_bounded(request.timeout, left)
+                request, timeout=_bounded(request.timeout, left), budget=left
             )
             if not isinstance(outcome, httpx.TransportError):
                 status = outcome.response.status_code
@@ -1950,11 +1951,15 @@ class BaseAsyncClient(_BaseClient[httpx.AsyncClient]):
             http = self._http_client()
             request = self._build(http, step)  # type: ignore[arg-type]
             send = http.send(request, auth=self._auth_arg, stream=True, follow_redirects=False)
-            response = await send
+            # the whole wait for the answer's head is bounded here (a server trickling its headers
+            # never trips a per-read timeout); the sync transport can only bound each read
+            response = await (send if step.budget is None else asyncio.wait_for(send, step.budget))
             if (poisoned := _poisoned(response)) is not None:
                 await poisoned.aclose()
         except httpx.TransportError as exc:
             return exc
+        except asyncio.TimeoutError:
+            return httpx.ReadTimeout("the call's deadline passed while waiting for the answer")
         opened.append(response)
         content = _preread(response)
         if content is not None:
