@@ -1863,14 +1863,14 @@ class BaseSyncClient(_BaseClient[httpx.Client]):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _perform(self, step: Step, opened: list[httpx.Response]) -> Any:
+    def _perform(self, step: _Open | _Read | _Sleep, opened: list[httpx.Response]) -> Any:
         if isinstance(step, _Sleep):
             return time.sleep(step.seconds)
         try:
             if isinstance(step, _Read):
                 return next(step.source.chunks, b"")
             http = self._http_client()
-            request = self._build(http, step)  # type: ignore[arg-type]
+            request = self._build(http, step)
             response = http.send(request, auth=self._auth_arg, stream=True, follow_redirects=False)
             if (poisoned := _poisoned(response)) is not None:
                 poisoned.close()
@@ -1940,7 +1940,7 @@ class BaseAsyncClient(_BaseClient[httpx.AsyncClient]):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def _perform(self, step: Step, opened: list[httpx.Response]) -> Any:
+    async def _perform(self, step: _Open | _Read | _Sleep, opened: list[httpx.Response]) -> Any:
         import asyncio  # here: sync users never load asyncio
 
         if isinstance(step, _Sleep):
@@ -1949,7 +1949,7 @@ class BaseAsyncClient(_BaseClient[httpx.AsyncClient]):
             if isinstance(step, _Read):
                 return await anext(step.source.chunks, b"")
             http = self._http_client()
-            request = self._build(http, step)  # type: ignore[arg-type]
+            request = self._build(http, step)
             send = http.send(request, auth=self._auth_arg, stream=True, follow_redirects=False)
             # the whole wait for the answer's head is bounded here (a server trickling its headers
             # never trips a per-read timeout); the sync transport can only bound each read
