@@ -1,0 +1,142 @@
+"""The whole API: operations grouped, models collected, servers and security read."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import urlsplit
+
+from generator import ir
+from generator.documents import Location
+from generator.errors import SpecError
+from generator.loader import LoadedSpec
+from generator.names import NameAllocator, class_name, pascal_case
+from generator.normalise.operations import Operations
+
+# Names the generated package defines next to the groups on ``Client``.
+_CLIENT_ATTRS = frozenset({"close", "request", "with_options", "base_url", "aclose"})
+
+
+class Normaliser(Operations):
+    def build(self) -> ir.Api:
+        # Every component schema is generated (in response shape), used by an operation or not,
+        # so names stay stable when a new Airflow version starts or stops using one.
+        for key, schema, at in self._component_schemas():
+            self.type_of(schema, at, class_name(str(key)), "response")
+        operations = self.operations()
+        groups: dict[str, list[ir.Operation]] = {}
+        tags: dict[str, str] = {}
+        group_names = NameAllocator(_CLIENT_ATTRS)
+        for op in operations:
+            if op.group not in tags:
+                tags[op.group] = group_names.take(op.group)
+            groups.setdefault(op.group, []).append(op)
+        # Method names are unique across groups (they also name the endpoint constants); paging
+        # helpers are named after every operation has its name, so they never take one.
+        method_names = NameAllocator()
+        named = {id(op): method_names.take(op.py_name) for op in operations}
+        built: list[ir.Group] = []
+        for group, group_ops in sorted(groups.items()):
+            renamed = []
+            for op in group_ops:
+                pagination = op.pagination
+                stem = named[id(op)].removeprefix("get_").removeprefix("list_")
+                if pagination is not None:
+                    pagination = replace(pagination, iterator_name=method_names.take(f"iter_{stem}"))
+                links = op.link_pagination
+                if links is not None:
+                    links = replace(links, iterator_name=method_names.take(f"iter_{stem}"))
+                stream = op.stream
+                if stream is not None:
+                    stream = replace(stream, method_name=method_names.take(f"{named[id(op)]}_stream"))
+                renamed.append(
+                    replace(
+                        op,
+                        py_name=named[id(op)],
+                        group=tags[group],
+                        pagination=pagination,
+                        link_pagination=links,
+                        stream=stream,
+                    )
+                )
+            attr = tags[group]
+            built.append(
+                ir.Group(attr, pascal_case(attr) + "Api", group, tuple(sorted(renamed, key=lambda o: o.py_name)))
+            )
+        info = self.spec.data.get("info") or {}
+        security = self._security()
+        if self.spec.data.get("webhooks"):
+            self.warn(f"{len(self.spec.data['webhooks'])} webhooks are not generated", self.spec.root.child("webhooks"))
+        return ir.Api(
+            title=str(info.get("title") or "API"),
+            version=str(info.get("version") or ""),
+            description=str(info.get("description") or ""),
+            spec_sha256=self.spec.sha256,
+            base_path=self._base_path(),
+            groups=tuple(built),
+            models=tuple(sorted(self.models.values(), key=lambda m: m.name)),
+            enums=tuple(sorted(self.enums.values(), key=lambda e: e.name)),
+            aliases=tuple(sorted(self.aliases.values(), key=lambda a: a.name)),
+            security_schemes=security,
+            request_id_header=self._request_id_header(operations),
+            token_url=next((scheme.token_url for scheme in security if scheme.token_url), ""),
+            diagnostics=tuple(sorted(self.diagnostics, key=lambda d: (d.file, d.pointer, d.message))),
+        )
+
+    def _base_path(self) -> str:
+        """The path part of the first server URL (``/api/v1``); the client adds it to ``base_url``.
+
+        Every server URL (its variables at their defaults) is checked for userinfo first."""
+        servers = self.spec.data.get("servers") or []
+        urls = []
+        for i, server in enumerate(servers):
+            if not isinstance(server, dict):
+                continue
+            url = str(server.get("url") or "")
+            for var, spec in (server.get("variables") or {}).items():
+                url = url.replace("{" + str(var) + "}", str((spec or {}).get("default", "")))
+            self._refuse_userinfo(url, self.spec.root.child("servers", i, "url"))
+            urls.append(url)
+        if not servers or not isinstance(servers[0], dict):
+            return ""
+        return urlsplit(urls[0]).path.rstrip("/")
+
+    def _refuse_userinfo(self, url: str, at: Location) -> None:
+        """A URL of the spec with userinfo (``http://a@b/``, ``https://u:p@host/``) is refused: a
+        client would send its credentials to host ``b``, or the spec's own, unnoticed."""
+        if "@" in urlsplit(url).netloc:
+            raise self.docs.error(
+                f"URL {url!r} carries userinfo (user@host); the generated client refuses to send "
+                "credentials to a URL that names its own; remove the user part",
+                at,
+            )
+
+    def _security(self) -> tuple[ir.SecurityScheme, ...]:
+        schemes = (self.spec.data.get("components") or {}).get("securitySchemes") or {}
+        out = []
+        for key, node in sorted(schemes.items()):
+            node, node_at = self.docs.deref(node, self.spec.root.child("components", "securitySchemes", key))
+            flows = node.get("flows") or {}
+            for flow_name, flow in flows.items():
+                for url_key in ("tokenUrl", "authorizationUrl", "refreshUrl"):
+                    if isinstance(flow, dict) and url_key in flow:
+                        self._refuse_userinfo(str(flow[url_key]), node_at.child("flows", flow_name, url_key))
+            if "openIdConnectUrl" in node:
+                self._refuse_userinfo(str(node["openIdConnectUrl"]), node_at.child("openIdConnectUrl"))
+            out.append(
+                ir.SecurityScheme(
+                    key=str(key),
+                    type=str(node.get("type", "")),
+                    scheme=str(node.get("scheme", "")).lower(),
+                    param_name=str(node.get("name", "")),
+                    location=str(node.get("in", "")),
+                    token_url=str((flows.get("password") or {}).get("tokenUrl", "")),
+                )
+            )
+        return tuple(out)
+
+
+def normalise(spec: LoadedSpec) -> ir.Api:
+    try:
+        return Normaliser(spec).build()
+    except RecursionError:
+        raise SpecError("schema nesting too deep (a reference cycle?)", file=spec.path) from None

@@ -1,0 +1,131 @@
+"""State shared by every pass, naming, and the object-shape helpers every pass reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from generator import ir
+from generator.documents import Location
+from generator.errors import display_path
+from generator.loader import LoadedSpec
+from generator.names import NameAllocator, class_name, pascal_case
+
+_INLINE_STEPS = {"items": "Item", "additionalProperties": "Value"}
+STR = ir.Primitive("str")
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+class NormaliserBase:
+    """The state every pass reads and writes. The passes are classes stacked in dependency order
+    (base, discriminators, unions, schemas, conventions, operations, api): each calls only what is
+    defined in its own module or an earlier one."""
+
+    def __init__(self, spec: LoadedSpec) -> None:
+        self.spec = spec
+        self.docs = spec.documents
+        self.classes = NameAllocator()
+        self.models: dict[str, ir.Model] = {}
+        self.enums: dict[str, ir.EnumModel] = {}
+        self.aliases: dict[str, ir.Alias] = {}
+        self._memo: dict[tuple[Location, str], ir.TypeExpr] = {}
+        self._names: dict[tuple[Location, str], str] = {}
+        self._tags: dict[Location, tuple[str, str]] = {}  # filled by Discriminators
+        self._merging: list[Location] = []
+        self.diagnostics: list[ir.Diagnostic] = []
+
+    def warn(self, message: str, at: Location) -> None:
+        """Record something skipped, guessed or degraded: nothing degrades without a line saying so."""
+        line = self.docs.line_of(at.file, at.pointer)
+        self.diagnostics.append(ir.Diagnostic("warning", display_path(at.file), line, at.pointer, message))
+
+    def source(self, at: Location) -> str:
+        rel = at.file.relative_to(self.docs.root.parent).as_posix()
+        return f"{rel}#{at.pointer}"
+
+    def _name_for(self, at: Location, fallback: str, suffix: str = "") -> str:
+        """Class name for the schema at ``at``: its component key, else the context's name."""
+        key = (at, suffix)
+        if key not in self._names:
+            tokens = at.pointer.rsplit("/", 2)
+            base = tokens[-1] if len(tokens) == 3 and tokens[-2] in ("schemas", "parameters") else fallback
+            base = _owned_name(at.pointer, base)
+            self._names[key] = self.classes.take(class_name(base.replace("~1", "/").replace("~0", "~")) + suffix)
+        return self._names[key]
+
+    def _component_schemas(self) -> Iterable[tuple[str, Any, Location]]:
+        schemas = self.spec.data.get("components", {}).get("schemas", {}) or {}
+        for key, schema in sorted(schemas.items()):  # names must not depend on the spec's order
+            yield key, schema, self.spec.root.child("components", "schemas", key)
+
+    def _is_component(self, at: Location) -> bool:
+        parts = at.pointer.split("/")
+        return len(parts) == 4 and parts[1] == "components" and parts[2] == "schemas"
+
+    def _shape(self, schema: Any, at: Location) -> _ObjectShape:
+        """Flatten ``allOf`` (inheritance and collection envelopes alike) into one object."""
+        if isinstance(schema, dict) and "$ref" in schema:
+            schema, at = self.docs.deref(schema, at)
+        if at in self._merging:
+            raise self.docs.error("allOf cycle: a schema includes itself", at)
+        self._merging.append(at)
+        try:
+            shape = _ObjectShape({}, set(), "", None)
+            if not isinstance(schema, dict):
+                return shape
+            for i, part in enumerate(schema.get("allOf") or []):
+                inner = self._shape(part, at.child("allOf", i))
+                shape.properties.update(inner.properties)
+                shape.required |= inner.required
+                shape.description = shape.description or inner.description
+            for key, prop in (schema.get("properties") or {}).items():
+                shape.properties[str(key)] = (prop, at.child("properties", str(key)))
+            shape.required |= {str(r) for r in schema.get("required") or []}
+            shape.description = schema.get("description") or shape.description
+            shape.additional = schema.get("additionalProperties")
+            return shape
+        finally:
+            self._merging.pop()
+
+    def _flag(self, prop: Any, at: Location, flag: str) -> bool:
+        if not isinstance(prop, dict):
+            return False
+        if prop.get(flag) is True:
+            return True
+        if "$ref" in prop:
+            target, _ = self.docs.deref(prop, at)
+            return isinstance(target, dict) and target.get(flag) is True
+        return False
+
+
+@dataclass
+class _ObjectShape:
+    """An object schema with its ``allOf`` parts flattened."""
+
+    properties: dict[str, tuple[Any, Location]]
+    required: set[str]
+    description: str
+    additional: Any  # additionalProperties of the outermost schema, or None
+
+
+def _owned_name(pointer: str, context_name: str) -> str:
+    """The name of an inline schema inside a component schema, from where it is written rather than
+    from the context that reached it first: ``#/components/schemas/UserCollectionItem/properties/roles/items``
+    is ``UserCollectionItemRolesItem`` whether ``User`` (which extends it through ``allOf``) or
+    ``UserCollectionItem`` is built first. Other places keep the context's name."""
+    parts = pointer.split("/")
+    if len(parts) < 5 or parts[1:3] != ["components", "schemas"]:
+        return context_name
+    words, steps = [parts[3].replace("~1", "/").replace("~0", "~")], parts[4:]
+    while steps:
+        if steps[0] == "properties" and len(steps) > 1:
+            words.append(pascal_case(steps[1].replace("~1", "/").replace("~0", "~")))
+            steps = steps[2:]
+        elif steps[0] in _INLINE_STEPS:
+            words.append(_INLINE_STEPS[steps[0]])
+            steps = steps[1:]
+        else:
+            return context_name
+    owned = class_name(words[0]) + "".join(words[1:])
+    return owned if context_name.endswith("".join(words[1:])) else context_name

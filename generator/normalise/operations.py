@@ -1,0 +1,275 @@
+"""Operations, parameters, bodies and responses."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from generator import ir
+from generator.documents import Location
+from generator.names import NameAllocator, pascal_case, snake_case, value_name
+from generator.normalise.base import HTTP_METHODS, STR
+from generator.normalise.conventions import (
+    Conventions,
+    _ends_session,
+    _identity,
+)
+
+_CLIENT_HEADERS = frozenset({"accept", "content-type", "authorization"})
+
+# What may not reach a header value: control characters and anything outside ASCII.
+_HEADER_UNSAFE = re.compile(r"[^\x20-\x7e]")
+
+
+class Operations(Conventions):
+    def operations(self) -> list[ir.Operation]:
+        ops: list[ir.Operation] = []
+        seen_ids: dict[str, Location] = {}
+        paths = self.spec.data.get("paths") or {}
+        for path, item in paths.items():
+            item_at = self.spec.root.child("paths", path)
+            item, item_at_resolved = self.docs.deref(item, item_at)
+            if not isinstance(item, dict):
+                self.warn("path item is not an object: skipped", item_at)
+                continue
+            shared = self._parameters(item.get("parameters") or [], item_at_resolved.child("parameters"))
+            for method in HTTP_METHODS:
+                if method in item and not isinstance(item[method], dict):
+                    self.warn(f"{method} operation is not an object: skipped", item_at_resolved.child(method))
+                if not isinstance(item.get(method), dict):
+                    continue
+                op_at = item_at_resolved.child(method)
+                operation = item[method]
+                op_id = operation.get("operationId") or f"{method}_{path}"
+                if op_id in seen_ids:
+                    raise self.docs.error(
+                        f"duplicate operationId {op_id!r} (first used at #{seen_ids[op_id].pointer})",
+                        op_at.child("operationId"),
+                    )
+                seen_ids[op_id] = op_at
+                if operation.get("callbacks"):
+                    self.warn("callbacks are not generated", op_at.child("callbacks"))
+                own = self._parameters(operation.get("parameters") or [], op_at.child("parameters"))
+                merged = {**shared, **own}  # keyed by (name, in): the operation's own win
+                ops.append(self._operation(str(path), method, operation, op_at, str(op_id), list(merged.values())))
+        return ops
+
+    def _parameters(self, params: list[Any], at: Location) -> dict[tuple[str, str], tuple[dict[str, Any], Location]]:
+        out: dict[tuple[str, str], tuple[dict[str, Any], Location]] = {}
+        for i, param in enumerate(params):
+            node, node_at = self.docs.deref(param, at.child(i))
+            if isinstance(node, dict) and "name" in node and "in" in node:
+                out[(str(node["name"]), str(node["in"]))] = (node, node_at)
+            else:
+                self.warn("parameter without both name and in: skipped", node_at)
+        return out
+
+    def _operation(
+        self,
+        path: str,
+        method: str,
+        operation: dict[str, Any],
+        at: Location,
+        op_id: str,
+        raw_params: list[tuple[dict[str, Any], Location]],
+    ) -> ir.Operation:
+        op_class = pascal_case(op_id)
+        arg_names = NameAllocator({"self", "options", "body", "accept"})
+        params: list[ir.Parameter] = []
+        # Path parameters in the order they appear in the path, then the rest in spec order.
+        order = {
+            name: path.find("{" + name + "}")
+            for name, loc in ((p["name"], p["in"]) for p, _ in raw_params)
+            if loc == "path"
+        }
+        for param, param_at in sorted(raw_params, key=lambda p: (p[0]["in"] != "path", order.get(p[0]["name"], 0))):
+            location = param["in"]
+            if location not in ("path", "query", "header"):
+                self.warn(
+                    f"{location} parameter {param['name']!r} is not sent by the generated client "
+                    "(set it on your own http_client)",
+                    param_at,
+                )
+                continue
+            if location == "header" and str(param["name"]).lower() in _CLIENT_HEADERS:
+                continue  # content negotiation and auth are the client's job (accept=, auth=)
+            schema = param.get("schema")
+            schema_at = param_at.child("schema")
+            if schema is None and isinstance(param.get("content"), dict) and param["content"]:
+                media = next(iter(param["content"]))
+                schema = param["content"][media].get("schema")
+                schema_at = param_at.child("content", media, "schema")
+            t = (
+                self.type_of(
+                    schema,
+                    schema_at,
+                    (
+                        pascal_case(param["name"])
+                        if self._is_param_component(param_at)
+                        else f"{op_class}{pascal_case(param['name'])}"
+                    ),
+                    "request",
+                )
+                if schema is not None
+                else STR
+            )
+            if isinstance(t, ir.Ref) and t.kind == "enum":
+                t = ir.UnionOf((t, STR))  # callers may also send values a newer server accepts
+            style = param.get("style", "form" if location == "query" else "simple")
+            explode = param.get("explode", style == "form")
+            list_style = (
+                "repeat"
+                if explode and style == "form"
+                else {"spaceDelimited": "ssv", "pipeDelimited": "pipes"}.get(style, "csv")
+            )
+            params.append(
+                ir.Parameter(
+                    wire_name=str(param["name"]),
+                    py_name=arg_names.take(value_name(str(param["name"]))),
+                    location=location,
+                    type=t,
+                    required=bool(param.get("required")) or location == "path",
+                    list_style=list_style,  # type: ignore[arg-type]
+                    deprecated=param.get("deprecated") is True,
+                    description=str(param.get("description") or ""),
+                    default=self._default(schema, schema_at) if location != "path" else None,
+                )
+            )
+        patch = any(p.wire_name == "update_mask" and p.location == "query" for p in params)
+        body = self._body(operation, at, op_class, arg_names, "patch" if patch else "request")
+        responses = self._responses(operation, at, op_class)
+        success = [r for r in responses if r.is_success]
+        accepts = self._accepts(success)
+        ndjson = next((c for r in success for c in r.contents if c.kind == "ndjson"), None)
+        result = self._result_type(success)
+        update_mask = next((p for p in params if p.wire_name == "update_mask" and p.location == "query"), None)
+        if body is None or not body.model:
+            update_mask = None
+        return ir.Operation(
+            operation_id=op_id,
+            py_name=value_name(op_id),
+            group=snake_case(str((operation.get("tags") or ["default"])[0])) or "default",
+            method=method.upper(),
+            path=path,
+            summary=str(operation.get("summary") or ""),
+            description=str(operation.get("description") or ""),
+            deprecated=operation.get("deprecated") is True,
+            parameters=tuple(params),
+            body=body,
+            responses=responses,
+            accepts=accepts,
+            result_type=result,
+            update_mask=update_mask,
+            pagination=self._pagination(params, result) if method == "get" else None,
+            link_pagination=self._link_pagination(responses) if method == "get" else None,
+            stream=ir.Stream("", ndjson.media_type) if ndjson else None,
+            polls_location=any(r.status == "202" and "location" in (h.lower() for h in r.headers) for r in responses),
+            update_mask_identity=_identity(params, body.fields) if update_mask and body else (),
+            update_mask_names=(
+                tuple((f.wire_name, f.mask_name) for f in body.fields if f.mask_name) if update_mask and body else ()
+            ),
+            secret_fields=tuple(f.wire_name for f in body.fields if f.secret) if body else (),
+            ends_session=_ends_session(path, op_id),
+        )
+
+    def _is_param_component(self, at: Location) -> bool:
+        parts = at.pointer.split("/")
+        return len(parts) == 4 and parts[1] == "components" and parts[2] == "parameters"
+
+    def _body(
+        self, operation: dict[str, Any], at: Location, op_class: str, arg_names: NameAllocator, mode: str
+    ) -> ir.Body | None:
+        if "requestBody" not in operation:
+            return None
+        node, body_at = self.docs.deref(operation["requestBody"], at.child("requestBody"))
+        content = node.get("content") or {}
+        if not content:
+            return None
+        media = next((m for m in content if media_kind(m) == "json"), next(iter(content)))
+        kind = media_kind(media)
+        schema = (content[media] or {}).get("schema")
+        if kind == "json" and schema is not None:
+            t = self.type_of(schema, body_at.child("content", media, "schema"), f"{op_class}Body", mode)
+        else:
+            t = STR if kind == "text" else ir.Primitive("bytes")
+            self.warn(
+                f"request body {media!r} is not supported yet: the generated client sends `body` "
+                "JSON-encoded with Content-Type application/json",
+                body_at.child("content", media),
+            )
+        model = None
+        fields: tuple[ir.Field, ...] = ()
+        if isinstance(t, ir.Ref) and t.kind == "model":
+            model = t.name
+            fields = self.models[t.name].fields
+        return ir.Body(
+            media_type=media,
+            type=t,
+            required=node.get("required") is True,
+            model=model,
+            fields=fields,
+            # A body field named like a parameter (connection_id in the path and the body) becomes
+            # body_connection_id, so both stay reachable.
+            field_args=tuple(
+                arg_names.take(f"body_{f.py_name}" if arg_names.taken(f.py_name) else f.py_name) for f in fields
+            ),
+        )
+
+    def _responses(self, operation: dict[str, Any], at: Location, op_class: str) -> tuple[ir.Response, ...]:
+        out = []
+        for status, response in (operation.get("responses") or {}).items():
+            status = str(status).upper() if str(status) != "default" else "default"
+            node, resp_at = self.docs.deref(response, at.child("responses", str(status)))
+            contents = []
+            for media, media_obj in (node.get("content") or {}).items():
+                if status.startswith("2") and _HEADER_UNSAFE.search(str(media)):
+                    raise self.docs.error(
+                        f"media type {media!r} holds a control or non-ASCII character; it would be sent "
+                        "in the Accept header",
+                        resp_at.child("content", str(media)),
+                    )
+                kind = media_kind(media)
+                schema = (media_obj or {}).get("schema")
+                if kind in ("json", "ndjson") and schema is not None and status.startswith("2"):
+                    name = f"{op_class}Response" if status in ("200", "201", "2XX") else f"{op_class}Response{status}"
+                    t = self.type_of(schema, resp_at.child("content", media, "schema"), name, "response")
+                elif kind == "text":
+                    t = STR
+                elif kind == "bytes":
+                    t = ir.Primitive("bytes")
+                else:
+                    t = ir.ANY
+                contents.append(ir.Content(media, kind, t))
+            headers = tuple(sorted(str(h) for h in (node.get("headers") or {})))
+            out.append(ir.Response(status, str(node.get("description") or ""), tuple(contents), headers))
+        return tuple(out)
+
+    def _accepts(self, success: list[ir.Response]) -> tuple[ir.Content, ...]:
+        """Media types the caller may ask for; JSON first, the spec's order otherwise."""
+        seen: dict[str, ir.Content] = {}
+        for response in success:
+            for content in response.contents:
+                seen.setdefault(content.media_type, content)
+        # ndjson is offered by a streaming twin method, not through accept=
+        return tuple(sorted((c for c in seen.values() if c.kind != "ndjson"), key=lambda c: c.kind != "json"))
+
+    def _result_type(self, success: list[ir.Response]) -> ir.TypeExpr:
+        types: list[ir.TypeExpr] = []
+        for response in success:
+            types.append(response.primary.type if response.primary else ir.NONE)
+        if not types:
+            return ir.NONE
+        if len(set(types)) == 1:
+            return types[0]
+        return self._union(types)
+
+
+def media_kind(media_type: str) -> ir.ContentKind:
+    mt = media_type.split(";")[0].strip().lower()
+    if mt in ("application/x-ndjson", "application/jsonl", "application/json-seq"):
+        return "ndjson"
+    if mt == "application/json" or mt.endswith("+json"):
+        return "json"
+    if mt.startswith("text/") or mt == "plain/text":  # "plain/text": Airflow's typo before 2.10
+        return "text"
+    return "bytes"

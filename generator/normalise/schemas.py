@@ -1,0 +1,287 @@
+"""Schemas -> types: primitives, enums, models (request / response / patch shapes), compositions."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from generator import ir
+from generator.documents import Location
+from generator.names import NameAllocator, pascal_case, snake_case, value_name
+from generator.normalise.unions import Unions, _decodable, _untagged_options
+
+_FORMATS = {"date-time": "datetime", "datetime": "datetime", "date": "date", "binary": "bytes"}
+# A body field holding a secret, by its name in snake_case: redacted from error text.
+_SECRET_NAME = re.compile(r"(^|_)(password|passwd|secret|token|api_?key)$", re.IGNORECASE)
+_UNENCODABLE = re.compile(r'["\\\x00-\x1f]')
+# An overlay's way to say a field's name in update_mask differs from its wire name.
+MASK_NAME = "x-clientgen-update-mask-name"
+
+
+class Schemas(Unions):
+    def type_of(self, node: Any, at: Location, name: str, mode: str) -> ir.TypeExpr:
+        """The type of the schema ``node`` found at ``at``. ``name`` names an inline class if one
+        is needed; ``mode`` is "response" or "request" (request shapes drop read-only fields)."""
+        if isinstance(node, dict) and "$ref" in node:
+            target, target_at = self.docs.deref(node, at)
+            t = self._schema_type(target, target_at, name, mode)
+            # OpenAPI 3.0 ignores siblings of $ref, but Airflow 2.2.4 writes `nullable` there and
+            # means it; honouring it is the only way to decode the nulls its server sends.
+            return self._nullable(t) if node.get("nullable") is True else t
+        return self._schema_type(node, at, name, mode)
+
+    def _nullable(self, t: ir.TypeExpr) -> ir.TypeExpr:
+        return self._union([t, ir.NONE])
+
+    def _schema_type(self, schema: Any, at: Location, name: str, mode: str) -> ir.TypeExpr:
+        if not isinstance(schema, dict):
+            return ir.ANY
+        key = (at, mode)
+        if key in self._memo:
+            return self._memo[key]
+        t = self._build_type(schema, at, name, mode)
+        self._memo[key] = t
+        return t
+
+    # One branch per schema kind, in precedence order (enum before const before discriminator...):
+    # split up, the precedence would be spread over several functions.
+    def _build_type(self, schema: dict[str, Any], at: Location, name: str, mode: str) -> ir.TypeExpr:  # noqa: C901
+        nullable = schema.get("nullable") is True
+        types = schema.get("type")
+        if isinstance(types, list):  # OpenAPI 3.1: type: [string, "null"]
+            nullable = nullable or "null" in types
+            types = [t for t in types if t != "null"]
+            if len(types) != 1:
+                inner = [self._build_type({**schema, "type": t}, at, name, mode) for t in types]
+                return self._union([*inner, ir.NONE] if nullable else inner)
+            types = types[0]
+        if types == "null":
+            return ir.NONE
+
+        t: ir.TypeExpr
+        if "enum" in schema and isinstance(schema["enum"], list):
+            t = self._enum(schema, at, name)
+            nullable = nullable or None in schema["enum"]
+        elif "const" in schema:
+            t = self._primitive(types, schema.get("format"), schema["const"])
+        elif isinstance(schema.get("discriminator"), dict) and not (schema.get("oneOf") or schema.get("anyOf")):
+            return self._polymorphic_base(schema, at, name, mode, nullable)
+        elif schema.get("oneOf") or schema.get("anyOf"):
+            return self._composition(schema, at, name, mode, nullable)
+        elif schema.get("allOf"):
+            parts = schema["allOf"]
+            own = schema.get("properties")
+            if len(parts) == 1 and not own:  # a wrapper (for a description or nullable)
+                t = self.type_of(parts[0], at.child("allOf", 0), name, mode)
+            else:
+                t = self._model(schema, at, name, mode)
+        elif types == "object" or "properties" in schema or (types is None and "additionalProperties" in schema):
+            t = self._object(schema, at, name, mode)
+        elif types == "array" or "items" in schema:
+            items = schema.get("items")
+            t = ir.ListOf(self.type_of(items, at.child("items"), f"{name}Item", mode) if items is not None else ir.ANY)
+        else:
+            t = self._primitive(types, schema.get("format"))
+        return self._nullable(t) if nullable else t
+
+    def _primitive(self, type_name: Any, fmt: Any, const: Any = None) -> ir.TypeExpr:
+        if type_name is None and const is not None:
+            type_name = {bool: "boolean", int: "integer", float: "number", str: "string"}.get(type(const))
+        if type_name == "string":
+            return ir.Primitive(_FORMATS.get(str(fmt), "str"))  # type: ignore[arg-type]
+        if type_name == "integer":
+            return ir.Primitive("int")
+        if type_name == "number":
+            return ir.Primitive("float")
+        if type_name == "boolean":
+            return ir.Primitive("bool")
+        return ir.ANY
+
+    def _enum(self, schema: dict[str, Any], at: Location, name: str) -> ir.TypeExpr:
+        values = [v for v in schema["enum"] if v is not None]
+        if not values:
+            return ir.NONE
+        if all(isinstance(v, str) for v in values):
+            kind = "str"
+        elif all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            kind = "int"
+        else:
+            return self._primitive(schema.get("type"), schema.get("format"))
+        class_ = self._name_for(at, name)
+        members: list[ir.EnumMember] = []
+        taken = NameAllocator()
+        from generator.names import enum_member_name
+
+        for value in dict.fromkeys(values):  # keep order, drop duplicates
+            members.append(ir.EnumMember(taken.take(enum_member_name(value)), value))
+        self.enums[class_] = ir.EnumModel(
+            class_, self.source(at), tuple(members), kind, schema.get("description", "") or ""  # type: ignore[arg-type]
+        )
+        return ir.Ref(class_, "enum")
+
+    def _object(self, schema: dict[str, Any], at: Location, name: str, mode: str) -> ir.TypeExpr:
+        if schema.get("properties"):
+            return self._model(schema, at, name, mode)
+        additional = schema.get("additionalProperties")
+        if isinstance(additional, dict) and additional:
+            return ir.MapOf(self.type_of(additional, at.child("additionalProperties"), f"{name}Value", mode))
+        return ir.MapOf(ir.ANY)  # free-form object
+
+    def _composition(self, schema: dict[str, Any], at: Location, name: str, mode: str, nullable: bool) -> ir.TypeExpr:
+        keyword = "oneOf" if schema.get("oneOf") else "anyOf"
+        is_component = self._is_component(at)
+        alias = (
+            self._name_for(at, name, "Request" if mode == "request" and self._differs(schema, at) else "")
+            if is_component
+            else name
+        )
+        options = [
+            self.type_of(option, at.child(keyword, i), f"{alias}Option{i + 1}", mode)
+            for i, option in enumerate(schema[keyword])
+        ]
+        tag_field = schema["discriminator"]["propertyName"] if isinstance(schema.get("discriminator"), dict) else None
+        t = self._union([*options, ir.NONE] if nullable else options, tag_field)
+        if is_component and isinstance(t, ir.UnionOf):
+            self.aliases[alias] = ir.Alias(alias, self.source(at), t, schema.get("description", "") or "")
+            return ir.Ref(alias, "alias")
+        return t
+
+    def _polymorphic_base(
+        self, schema: dict[str, Any], at: Location, name: str, mode: str, nullable: bool
+    ) -> ir.TypeExpr:
+        """A base schema with a discriminator: references to it mean "any of its subtypes"."""
+        variants = [v for v, tag in self._tags.items() if self._tag_owner(v, at)]
+        if not variants:
+            t = self._model(schema, at, name, mode)
+            return self._nullable(t) if nullable else t
+        options = [
+            self._schema_type(self.docs.resolve("#" + v.pointer, Location(v.file, ""))[0], v, name, mode)
+            for v in variants
+        ]
+        field = schema["discriminator"]["propertyName"]
+        alias = self._name_for(at, name, "Request" if mode == "request" and self._differs(schema, at) else "")
+        t = self._union([*options, ir.NONE] if nullable else options, field)
+        self.aliases[alias] = ir.Alias(alias, self.source(at), t, schema.get("description", "") or "")
+        return ir.Ref(alias, "alias")
+
+    def _default(self, schema: Any, at: Location) -> ir.Default | None:
+        """The ``default`` of a property or parameter schema (beside a ``$ref``, else on its target).
+
+        Recorded when it is a scalar or a list of scalars; a null default means what leaving the
+        value out means already, and objects are left to the spec's own text."""
+        if isinstance(schema, dict) and "default" not in schema and "$ref" in schema:
+            schema, at = self.docs.deref(schema, at)
+        if not isinstance(schema, dict) or "default" not in schema:
+            return None
+        value = schema["default"]
+        if isinstance(value, list) and value and all(_json_scalar(v) for v in value):
+            return ir.Default(tuple(value))
+        return ir.Default(value) if _json_scalar(value) else None
+
+    def _is_secret(self, wire: str, prop: Any, at: Location) -> bool:
+        """A secret field: ``format: password`` (on the property, its ``$ref`` target or one of its
+        ``anyOf``/``oneOf`` alternatives), or a name ending in password, passwd, secret, token or
+        api_key/apikey (in snake_case: ``refresh_token``, ``apiKey``, ``client_secret``).
+        ``writeOnly`` fields count too (the caller checks the flag)."""
+        if _SECRET_NAME.search(snake_case(wire)):
+            return True
+        if isinstance(prop, dict) and "$ref" in prop:
+            prop, at = self.docs.deref(prop, at)
+        if not isinstance(prop, dict):
+            return False
+        options = [prop, *(prop.get("anyOf") or []), *(prop.get("oneOf") or [])]
+        return any(isinstance(o, dict) and o.get("format") == "password" for o in options)
+
+    # One short branch per keyword that can hold a nested schema.
+    def _differs(self, schema: Any, at: Location, visiting: frozenset[Location] = frozenset()) -> bool:  # noqa: C901
+        """Whether the request shape of a schema differs from its response shape: it (or a schema
+        inside it) has read-only fields, or required write-only ones."""
+        if isinstance(schema, dict) and "$ref" in schema:
+            schema, at = self.docs.deref(schema, at)
+        if at in visiting or not isinstance(schema, dict):
+            return False
+        visiting = visiting | {at}
+        if schema.get("readOnly") is True:
+            return True
+        children: list[tuple[Any, Location]] = []
+        if schema.get("properties") or schema.get("allOf"):
+            shape = self._shape(schema, at)
+            for key, (prop, prop_at) in shape.properties.items():
+                if self._flag(prop, prop_at, "readOnly"):
+                    return True
+                if key in shape.required and self._flag(prop, prop_at, "writeOnly"):
+                    return True
+                children.append((prop, prop_at))
+        for keyword in ("oneOf", "anyOf"):
+            children += [(o, at.child(keyword, i)) for i, o in enumerate(schema.get(keyword) or [])]
+        for keyword in ("items", "additionalProperties"):
+            if isinstance(schema.get(keyword), dict):
+                children.append((schema[keyword], at.child(keyword)))
+        return any(self._differs(c, c_at, visiting) for c, c_at in children)
+
+    def _model(self, schema: dict[str, Any], at: Location, name: str, mode: str) -> ir.TypeExpr:
+        shape = self._shape(schema, at)
+        if mode == "patch":
+            # The body of an update_mask operation carries only the fields being changed, so its
+            # model has no required fields ({Name}Patch) when the request shape would have some.
+            writable = [k for k, (p, p_at) in shape.properties.items() if not self._flag(p, p_at, "readOnly")]
+            if not shape.required.intersection(writable):
+                return self._schema_type(schema, at, name, "request")
+            suffix = "Patch"
+        elif mode == "request":
+            if not self._differs(schema, at):
+                return self._schema_type(schema, at, name, "response")
+            suffix = "Request"
+        else:
+            suffix = ""
+        class_ = self._name_for(at, name, suffix)
+        ref = ir.Ref(class_, "model")
+        self._memo[(at, mode)] = ref  # before the fields: a schema may contain itself
+        field_mode = "request" if mode == "patch" else mode
+        tag = self._tags.get(at)
+        fields: list[ir.Field] = []
+        names = NameAllocator()
+        for wire, (prop, prop_at) in shape.properties.items():
+            if _UNENCODABLE.search(wire):
+                raise self.docs.error(
+                    f"property name {wire!r} contains a quote, backslash or control character, "
+                    "which the generated decoder cannot map",
+                    prop_at,
+                )
+            read_only = self._flag(prop, prop_at, "readOnly")
+            write_only = self._flag(prop, prop_at, "writeOnly")
+            if (field_mode == "request" and read_only) or (tag and wire == tag[0]):
+                continue
+            declared = self.type_of(prop, prop_at, f"{class_}{pascal_case(wire)}", field_mode)
+            t = _decodable(declared)
+            description = prop.get("description", "") if isinstance(prop, dict) else ""
+            fields.append(
+                ir.Field(
+                    wire_name=wire,
+                    py_name=names.take(value_name(wire)),
+                    type=t,
+                    required=wire in shape.required and not (mode == "response" and write_only) and mode != "patch",
+                    read_only=read_only,
+                    write_only=write_only,
+                    deprecated=isinstance(prop, dict) and prop.get("deprecated") is True,
+                    description=description or "",
+                    default=self._default(prop, prop_at),
+                    secret=write_only or self._is_secret(wire, prop, prop_at),
+                    untagged_options=_untagged_options(declared) if t != declared else (),
+                    mask_name=str(prop.get(MASK_NAME, "")) if isinstance(prop, dict) else "",
+                )
+            )
+        self.models[class_] = ir.Model(
+            name=class_,
+            source=self.source(at),
+            fields=tuple(fields),
+            description=shape.description or "",
+            tag=tag,
+            deprecated=schema.get("deprecated") is True,
+        )
+        return ref
+
+
+def _json_scalar(value: Any) -> bool:
+    return isinstance(value, (str, bool, int)) or (isinstance(value, float) and math.isfinite(value))
