@@ -242,6 +242,28 @@ def signature(args: list[Arg], extra: list[str]) -> str:
     return "\n" + "".join(f"        {part},\n" for part in parts) + "    "
 
 
+_OPTIONS_ARG = "options: RequestOptions | None = None"
+
+
+def method_heads(op: ir.Operation, is_async: bool) -> list[str]:
+    """The lines that open an operation's method: one ``@overload`` per media type the caller may
+    ask for with ``accept=`` (each with its return type) and then the implementation, or the one
+    signature. Blank lines included, as black separates them."""
+    define = f"    {'async ' if is_async else ''}def {op.py_name}"
+    args = op_args(op)
+    if len(op.accepts) <= 1:
+        return ["", f"{define}({signature(args, [_OPTIONS_ARG])}) -> {ir.annotation(op.result_type, 'models.')}:"]
+    heads = []
+    for index, content in enumerate(op.accepts):
+        media = py_literal(content.media_type)
+        accept = f"accept: Literal[{media}]" + (f" = {media}" if index == 0 else "")
+        returns = ir.annotation(content.type, "models.")
+        heads += ["", "    @overload", f"{define}({signature(args, [accept, _OPTIONS_ARG])}) -> {returns}: ..."]
+    returns = " | ".join(dict.fromkeys(ir.annotation(c.type, "models.") for c in op.accepts))
+    accept = f"accept: str = {py_literal(op.accepts[0].media_type)}"
+    return [*heads, "", f"{define}({signature(args, [accept, _OPTIONS_ARG])}) -> {returns}:"]
+
+
 def mapping_arg(keyword: str, params: list[ir.Parameter], indent: int) -> str:
     """``keyword={"wire": name, ...},`` on one line when it fits, else one entry per line, the
     way black lays it out (so black has nothing to redo)."""
@@ -542,6 +564,7 @@ def _environment() -> Any:
     )
     env.globals.update(
         op_args=op_args,
+        method_heads=method_heads,
         signature=signature,
         endpoint_name=endpoint_name,
         mapping_arg=mapping_arg,
