@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from generator import ir
 from generator.documents import Location
@@ -14,6 +14,9 @@ from generator.names import NameAllocator, class_name, pascal_case
 
 _INLINE_STEPS = {"items": "Item", "additionalProperties": "Value"}
 STR = ir.Primitive("str")
+# The shape a schema is read for: an answer's, a request's (read-only fields dropped), or a patch's
+# (every field optional, for update_mask operations).
+Mode = Literal["response", "request", "patch"]
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 

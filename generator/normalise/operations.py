@@ -8,7 +8,7 @@ from typing import Any
 from generator import ir
 from generator.documents import Location
 from generator.names import NameAllocator, pascal_case, snake_case, value_name
-from generator.normalise.base import HTTP_METHODS, STR
+from generator.normalise.base import HTTP_METHODS, STR, Mode
 from generator.normalise.conventions import (
     Conventions,
     _ends_session,
@@ -177,7 +177,7 @@ class Operations(Conventions):
         return len(parts) == 4 and parts[1] == "components" and parts[2] == "parameters"
 
     def _body(
-        self, operation: dict[str, Any], at: Location, op_class: str, arg_names: NameAllocator, mode: str
+        self, operation: dict[str, Any], at: Location, op_class: str, arg_names: NameAllocator, mode: Mode
     ) -> ir.Body | None:
         if "requestBody" not in operation:
             return None

@@ -9,6 +9,7 @@ from typing import Any
 from generator import ir
 from generator.documents import Location
 from generator.names import NameAllocator, pascal_case, snake_case, value_name
+from generator.normalise.base import Mode
 from generator.normalise.unions import Unions, _decodable, _untagged_options
 
 _FORMATS = {"date-time": "datetime", "datetime": "datetime", "date": "date", "binary": "bytes"}
@@ -20,7 +21,7 @@ MASK_NAME = "x-clientgen-update-mask-name"
 
 
 class Schemas(Unions):
-    def type_of(self, node: Any, at: Location, name: str, mode: str) -> ir.TypeExpr:
+    def type_of(self, node: Any, at: Location, name: str, mode: Mode) -> ir.TypeExpr:
         """The type of the schema ``node`` found at ``at``. ``name`` names an inline class if one
         is needed; ``mode`` is "response" or "request" (request shapes drop read-only fields)."""
         if isinstance(node, dict) and "$ref" in node:
@@ -34,7 +35,7 @@ class Schemas(Unions):
     def _nullable(self, t: ir.TypeExpr) -> ir.TypeExpr:
         return self._union([t, ir.NONE])
 
-    def _schema_type(self, schema: Any, at: Location, name: str, mode: str) -> ir.TypeExpr:
+    def _schema_type(self, schema: Any, at: Location, name: str, mode: Mode) -> ir.TypeExpr:
         if not isinstance(schema, dict):
             return ir.ANY
         key = (at, mode)
@@ -46,7 +47,7 @@ class Schemas(Unions):
 
     # One branch per schema kind, in precedence order (enum before const before discriminator...):
     # split up, the precedence would be spread over several functions.
-    def _build_type(self, schema: dict[str, Any], at: Location, name: str, mode: str) -> ir.TypeExpr:  # noqa: C901
+    def _build_type(self, schema: dict[str, Any], at: Location, name: str, mode: Mode) -> ir.TypeExpr:  # noqa: C901
         nullable = schema.get("nullable") is True
         types = schema.get("type")
         if isinstance(types, list):  # OpenAPI 3.1: type: [string, "null"]
@@ -120,7 +121,7 @@ class Schemas(Unions):
         )
         return ir.Ref(class_, "enum")
 
-    def _object(self, schema: dict[str, Any], at: Location, name: str, mode: str) -> ir.TypeExpr:
+    def _object(self, schema: dict[str, Any], at: Location, name: str, mode: Mode) -> ir.TypeExpr:
         if schema.get("properties"):
             return self._model(schema, at, name, mode)
         additional = schema.get("additionalProperties")
@@ -128,7 +129,7 @@ class Schemas(Unions):
             return ir.MapOf(self.type_of(additional, at.child("additionalProperties"), f"{name}Value", mode))
         return ir.MapOf(ir.ANY)  # free-form object
 
-    def _composition(self, schema: dict[str, Any], at: Location, name: str, mode: str, nullable: bool) -> ir.TypeExpr:
+    def _composition(self, schema: dict[str, Any], at: Location, name: str, mode: Mode, nullable: bool) -> ir.TypeExpr:
         keyword = "oneOf" if schema.get("oneOf") else "anyOf"
         is_component = self._is_component(at)
         alias = (
@@ -148,7 +149,7 @@ class Schemas(Unions):
         return t
 
     def _polymorphic_base(
-        self, schema: dict[str, Any], at: Location, name: str, mode: str, nullable: bool
+        self, schema: dict[str, Any], at: Location, name: str, mode: Mode, nullable: bool
     ) -> ir.TypeExpr:
         """A base schema with a discriminator: references to it mean "any of its subtypes"."""
         variants = [v for v, tag in self._tags.items() if self._tag_owner(v, at)]
@@ -220,7 +221,7 @@ class Schemas(Unions):
                 children.append((schema[keyword], at.child(keyword)))
         return any(self._differs(c, c_at, visiting) for c, c_at in children)
 
-    def _model(self, schema: dict[str, Any], at: Location, name: str, mode: str) -> ir.TypeExpr:
+    def _model(self, schema: dict[str, Any], at: Location, name: str, mode: Mode) -> ir.TypeExpr:
         shape = self._shape(schema, at)
         if mode == "patch":
             # The body of an update_mask operation carries only the fields being changed, so its
