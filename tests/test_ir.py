@@ -436,3 +436,31 @@ def test_names_do_not_depend_on_the_order_of_the_spec(tmp_path: Path, seed: int)
     original, reordered = names(spec), names(copy)
     assert "UserCollectionItemRolesItem" in original[0]
     assert reordered == original
+
+
+COLLIDING = """
+openapi: 3.0.3
+info: {title: C, version: "1"}
+paths:
+  PATHS
+"""
+COLLIDING_PATHS = {
+    "/first": "{get: {operationId: a_b, responses: {'200': {description: ok, content: {application/json: "
+    "{schema: {type: object, properties: {first: {type: string}}}}}}}}}",
+    "/second": "{get: {operationId: aB, responses: {'200': {description: ok, content: {application/json: "
+    "{schema: {type: object, properties: {second: {type: string}}}}}}}}}",
+}
+
+
+def test_colliding_inline_names_are_settled_by_path_not_by_spec_order(tmp_path: Path) -> None:
+    """``a_b`` and ``aB`` both want ``ABResponse``: which one gets the suffix follows the sorted paths,
+    so reordering the spec cannot rename a model under its user."""
+
+    def results(order: list[str]) -> dict[str, str]:
+        paths = "\n  ".join(f"{p}: {COLLIDING_PATHS[p]}" for p in order)
+        api = normalise(load_spec(write(tmp_path / "c.yaml", COLLIDING.replace("PATHS", paths)), validate=False))
+        return {op.operation_id: repr(op.result_type) for op in api.operations}
+
+    forward, backward = results(["/first", "/second"]), results(["/second", "/first"])
+    assert forward == backward
+    assert sorted(forward.values()) == ["Ref(name='ABResponse', kind='model')", "Ref(name='ABResponse2', kind='model')"]

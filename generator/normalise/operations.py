@@ -26,7 +26,7 @@ class Operations(Conventions):
         ops: list[ir.Operation] = []
         seen_ids: dict[str, Location] = {}
         paths = self.spec.data.get("paths") or {}
-        for path, item in paths.items():
+        for path, item in sorted(paths.items()):  # names must not depend on the spec's order
             item_at = self.spec.root.child("paths", path)
             item, item_at_resolved = self.docs.deref(item, item_at)
             if not isinstance(item, dict):
