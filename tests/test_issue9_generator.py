@@ -21,19 +21,13 @@ from generator.normalise import normalise
 from generator.render import header_value, op_doc, pep440, quickstart, quickstart_operations, render_package
 from tests.conftest import MINIMAL, ROOT, run_cli, write
 from tests.test_cli_errors import assert_one_line_error
-
-HEAD = """
-openapi: 3.0.3
-info: {title: T, version: "1"}
-"""
+from tests.test_ir import HEAD, build, op
 
 
-def build(tmp_path: Path, body: str) -> ir.Api:
-    return normalise(load_spec(write(tmp_path / "spec.yaml", HEAD + body)))
-
-
-def op(api: ir.Api, name: str) -> ir.Operation:
-    return next(o for o in api.operations if o.operation_id == name)
+def body_secrets(api: ir.Api, operation_id: str) -> tuple[str, ...]:
+    """The secret fields of an operation's body model: what the runtime redacts from errors."""
+    body = op(api, operation_id).body
+    return next(m for m in api.models if m.name == body.model).secret_fields if body and body.model else ()
 
 
 @cache
@@ -147,7 +141,7 @@ def test_identity_emitted_in_the_endpoint_only_when_present(tmp_path: Path) -> N
     assert 'identity={"name": "pool_name"},' in endpoints
     assert 'identity={"connection_id": "connection_id"},' in endpoints
     put_pool = endpoints.split("PUT_POOL")[1].split("\n)\n")[0]
-    assert "identity" not in put_pool and "secret_fields" not in put_pool and "ends_session" not in put_pool
+    assert "identity" not in put_pool and "ends_session" not in put_pool and "secret_fields" not in endpoints
 
 
 @pytest.mark.parametrize(
@@ -224,7 +218,7 @@ paths:
       responses: {"204": {description: ok}}
 """,
     )
-    assert op(api, "post_thing").secret_fields == (
+    assert body_secrets(api, "post_thing") == (
         "pass_phrase",
         "hidden",
         "Password",
@@ -234,8 +228,8 @@ paths:
         "client_secret",
         "passwd",
     )
-    endpoints = render_package(api, "pkg")["pkg/_endpoints.py"]
-    assert "    secret_fields=(\n" in endpoints and '        "pass_phrase",\n' in endpoints
+    models = render_package(api, "pkg")["pkg/models.py"]
+    assert "    __secret_fields__: ClassVar[tuple[str, ...]] = (\n" in models and '        "pass_phrase",\n' in models
 
 
 @pytest.mark.parametrize(
@@ -253,13 +247,13 @@ paths:
     ],
 )
 def test_secret_fields_of_the_airflow_specs(version: str, name: str, secrets: tuple[str, ...]) -> None:
-    assert op(real(version), name).secret_fields == secrets
+    assert body_secrets(real(version), name) == secrets
 
 
 def test_secret_fields_emitted_for_airflow_connections() -> None:
-    endpoints = render_package(real("2.10.5"), "pkg")["pkg/_endpoints.py"]
-    post = endpoints.split("\nPOST_CONNECTION:")[1].split("\n)\n")[0]
-    assert 'secret_fields=("password",),' in post
+    models = render_package(real("2.10.5"), "pkg")["pkg/models.py"]
+    connection = models.split("\nclass Connection(")[1].split("\nclass ")[0]
+    assert '    __secret_fields__: ClassVar[tuple[str, ...]] = ("password",)\n' in connection
 
 
 # -- 3. operations that end the session --------------------------------------------------------------
