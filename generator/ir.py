@@ -276,8 +276,6 @@ class Operation:
     update_mask_identity: tuple[tuple[str, str], ...] = ()
     # (body field wire name, name in the update_mask) where the server's differs
     update_mask_names: tuple[tuple[str, str], ...] = ()
-    # Wire names of the body's top-level fields that hold secrets: redacted from error text.
-    secret_fields: tuple[str, ...] = ()
     ends_session: bool = False  # a logout: the auth's cached token is dropped after it
 
     @property

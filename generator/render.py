@@ -282,19 +282,19 @@ def literal_dict_arg(keyword: str, pairs: tuple[tuple[str, str], ...], indent: i
     return _collection_arg(keyword, [f"{py_literal(k)}: {py_literal(v)}" for k, v in pairs], "{}", indent)
 
 
-def literal_tuple_arg(keyword: str, values: tuple[str, ...], indent: int) -> str:
-    """``keyword=("a", "b"),`` of string literals (``("a",)`` for one), laid out as black does."""
-    return _collection_arg(keyword, [py_literal(v) for v in values], "()", indent)
+def literal_tuple_assign(target: str, values: tuple[str, ...], indent: int) -> str:
+    """``target = ("a", "b")`` of string literals, laid out as black does."""
+    return _collection_arg(target, [py_literal(v) for v in values], "()", indent, assign=True)
 
 
-def _collection_arg(keyword: str, entries: list[str], brackets: str, indent: int) -> str:
-    pad = " " * indent
+def _collection_arg(keyword: str, entries: list[str], brackets: str, indent: int, assign: bool = False) -> str:
+    pad, equals, end = " " * indent, (" = " if assign else "="), ("" if assign else ",")
     inner = ", ".join(entries) + ("," if brackets == "()" and len(entries) == 1 else "")
-    one_line = f"{pad}{keyword}={brackets[0]}{inner}{brackets[1]},"
+    one_line = f"{pad}{keyword}{equals}{brackets[0]}{inner}{brackets[1]}{end}"
     if len(one_line) <= LINE_LENGTH:
         return one_line
     lines = "".join(f"{pad}    {entry},\n" for entry in entries)
-    return f"{pad}{keyword}={brackets[0]}\n{lines}{pad}{brackets[1]},"
+    return f"{pad}{keyword}{equals}{brackets[0]}\n{lines}{pad}{brackets[1]}{end}"
 
 
 def assignment_call(target: str, func: str, arg: str, indent: int) -> str:
@@ -570,7 +570,7 @@ def _environment() -> Any:
         mapping_arg=mapping_arg,
         assignment_call=assignment_call,
         literal_dict_arg=literal_dict_arg,
-        literal_tuple_arg=literal_tuple_arg,
+        literal_tuple_assign=literal_tuple_assign,
         field_doc=field_doc,
         quickstart=quickstart,
         response_targets=response_targets,

@@ -168,7 +168,6 @@ class Operations(Conventions):
             update_mask_names=(
                 tuple((f.wire_name, f.mask_name) for f in body.fields if f.mask_name) if update_mask and body else ()
             ),
-            secret_fields=tuple(f.wire_name for f in body.fields if f.secret) if body else (),
             ends_session=_ends_session(path, op_id),
         )
 

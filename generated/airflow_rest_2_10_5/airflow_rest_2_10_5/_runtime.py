@@ -752,8 +752,6 @@ class Endpoint(msgspec.Struct, Generic[T], frozen=True):
     identity: Mapping[str, str] = msgspec.field(default_factory=dict)
     # body field wire name -> the name the server wants for it in the update_mask, where they differ
     mask_names: Mapping[str, str] = msgspec.field(default_factory=dict)
-    # body field wire names holding secrets (passwords, tokens): redacted from error text
-    secret_fields: tuple[str, ...] = ()
     # the operation ends the session (logout): the auth's cached token is dropped after it
     ends_session: bool = False
     paging: Paging | None = None
@@ -1517,7 +1515,7 @@ class _BaseClient(Generic[H]):
             check_body(body)
             content = msgspec.json.encode(body)
             send_headers["Content-Type"] = "application/json"
-            secrets = _body_secrets(body, endpoint.secret_fields)
+            secrets = _body_secrets(body)
         send_headers.update(options.headers or {})
         timeout = self._timeout if options.timeout is UNSET else options.timeout
         if isinstance(timeout, (int, float)):
@@ -1801,12 +1799,12 @@ def _poll_wait(attempt: int) -> float:
     return min(POLL_MAX_WAIT, POLL_FIRST_WAIT * (1.5**attempt))
 
 
-def _body_secrets(value: Any, names: tuple[str, ...] = ()) -> list[str]:
-    """Values of a request body's secret fields, at any depth: the endpoint's top-level ones and
-    each model's own ``__secret_fields__`` (a bulk body nests connections with their passwords)."""
+def _body_secrets(value: Any) -> list[str]:
+    """Values of a request body's secret fields at any depth, as each model lists them in its
+    ``__secret_fields__`` (a bulk body nests connections with their passwords)."""
     found: list[str] = []
     if isinstance(value, msgspec.Struct):
-        secret = set(names) | set(getattr(type(value), "__secret_fields__", ()))
+        secret = set(getattr(type(value), "__secret_fields__", ()))
         for f in msgspec.structs.fields(value):
             item = getattr(value, f.name)
             if f.encode_name in secret and isinstance(item, str):

@@ -39,21 +39,18 @@ PATCH_CONNECTION: Endpoint[models.Connection] = Endpoint(
     list_styles={"update_mask": "csv"},
     update_mask="update_mask",
     identity={"connection_id": "connection_id"},
-    secret_fields=("password",),
 )
 POST_CONNECTION: Endpoint[models.Connection] = Endpoint(
     "POST",
     "/connections",
     {"200": models.Connection},
     accept="application/json",
-    secret_fields=("password",),
 )
 TEST_CONNECTION: Endpoint[models.ConnectionTest] = Endpoint(
     "POST",
     "/connections/test",
     {"200": models.ConnectionTest},
     accept="application/json",
-    secret_fields=("password",),
 )
 DELETE_DAG: Endpoint[None] = Endpoint(
     "DELETE",
@@ -339,14 +336,12 @@ PATCH_USER: Endpoint[models.Role] = Endpoint(
     list_styles={"update_mask": "csv"},
     update_mask="update_mask",
     identity={"username": "username"},
-    secret_fields=("password",),
 )
 POST_USER: Endpoint[models.User] = Endpoint(
     "POST",
     "/users",
     {"200": models.User},
     accept="application/json",
-    secret_fields=("password",),
 )
 DELETE_VARIABLE: Endpoint[None] = Endpoint(
     "DELETE",

@@ -198,7 +198,6 @@ ENQUEUE_CONNECTION_TEST: Endpoint[models.ConnectionTestQueuedResponse] = Endpoin
     "/api/v2/connections/enqueue-test",
     {"202": models.ConnectionTestQueuedResponse},
     accept="application/json",
-    secret_fields=("password",),
 )
 GET_CONNECTION: Endpoint[models.ConnectionResponse] = Endpoint(
     "GET",
@@ -226,21 +225,18 @@ PATCH_CONNECTION: Endpoint[models.ConnectionResponse] = Endpoint(
     accept="application/json",
     update_mask="update_mask",
     identity={"connection_id": "connection_id"},
-    secret_fields=("password",),
 )
 POST_CONNECTION: Endpoint[models.ConnectionResponse] = Endpoint(
     "POST",
     "/api/v2/connections",
     {"201": models.ConnectionResponse},
     accept="application/json",
-    secret_fields=("password",),
 )
 TEST_CONNECTION: Endpoint[models.ConnectionTestResponse] = Endpoint(
     "POST",
     "/api/v2/connections/test",
     {"200": models.ConnectionTestResponse},
     accept="application/json",
-    secret_fields=("password",),
 )
 DELETE_DAG: Endpoint[Any] = Endpoint(
     "DELETE",
