@@ -1328,7 +1328,7 @@ class _Call(msgspec.Struct, frozen=True):
     max_bytes: int
     wants_json: bool
     strict: bool
-    secrets: tuple[str, ...]  # values in the body that are credentials
+    body: Any  # the request body as given: its secret fields are read only if an error needs them
 
 
 Step = _Open | _Read | _Sleep | _Emit
@@ -1510,12 +1510,10 @@ class _BaseClient(Generic[H]):
         send_headers = {"Accept": accept}
         send_headers.update({k: to_text(v) for k, v in (headers or {}).items() if v is not UNSET})
         content: bytes | None = None
-        secrets: list[str] = []
         if body is not UNSET:
             check_body(body)
             content = msgspec.json.encode(body)
             send_headers["Content-Type"] = "application/json"
-            secrets = _body_secrets(body)
         send_headers.update(options.headers or {})
         timeout = self._timeout if options.timeout is UNSET else options.timeout
         if isinstance(timeout, (int, float)):
@@ -1535,7 +1533,7 @@ class _BaseClient(Generic[H]):
             options.max_response_bytes or self.max_response_bytes,
             media in ("application/json", "*/*") or media.endswith("+json"),
             self.strict,
-            tuple(secrets),
+            body,
         )
 
     # -- plans ---------------------------------------------------------------------------------
@@ -1720,7 +1718,7 @@ class _BaseClient(Generic[H]):
 
     def _secrets(self, call: _Call, request: httpx.Request | None) -> tuple[str, ...]:
         own = getattr(self._auth, "secrets", None)
-        return sent_secrets(request, call.secrets, own() if callable(own) else ())
+        return sent_secrets(request, _body_secrets(call.body), own() if callable(own) else ())
 
     @contextlib.contextmanager
     def _translating(self, call: _Call, answer: _Answer) -> Iterator[None]:
