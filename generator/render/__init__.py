@@ -1,0 +1,172 @@
+"""IR -> source text. Jinja lays the IR out; the modules here turn IR values into Python text:
+``text`` (literals, docstrings), ``methods`` (signatures), ``docs`` (docstrings, README), ``imports``.
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from generator import __version__, ir
+from generator.render.docs import (
+    call_example,
+    field_annotation,
+    field_default,
+    field_doc,
+    model_doc,
+    op_doc,
+    quickstart,
+    quickstart_operations,
+    summary_line,
+)
+from generator.render.imports import prune_imports
+from generator.render.methods import (
+    assignment_call,
+    endpoint_name,
+    list_styles,
+    literal_dict_arg,
+    literal_tuple_assign,
+    mapping_arg,
+    method_heads,
+    op_args,
+    response_targets,
+    signature,
+)
+from generator.render.text import (
+    LINE_LENGTH,
+    docstring,
+    header,
+    header_value,
+    markdown_cell,
+    pep440,
+    py_literal,
+    toml_string,
+    user_agent,
+)
+
+__all__ = [
+    "LINE_LENGTH",
+    "RUNTIME_FILE",
+    "docstring",
+    "header_value",
+    "op_doc",
+    "pep440",
+    "py_literal",
+    "quickstart",
+    "quickstart_operations",
+    "render_package",
+    "runtime_exports",
+    "runtime_source",
+    "templates_dir",
+]
+
+RUNTIME_FILE = "_runtime.py"
+
+
+def templates_dir() -> Path:
+    """The templates: ``generator/templates`` in an installed wheel, ``templates/`` beside the
+    package in a source checkout or an editable install."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "runtime" / RUNTIME_FILE).is_file():
+            return candidate
+    raise FileNotFoundError(f"clientgen templates not found next to {here}")
+
+
+def _environment() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        autoescape=False,  # noqa: S701 - Python source, escaped by py_literal/docstring
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(
+        py=py_literal,
+        docstring=docstring,
+        annotation=ir.annotation,
+        md=markdown_cell,
+        field_annotation=field_annotation,
+        field_default=field_default,
+        toml=toml_string,
+    )
+    env.globals.update(
+        op_args=op_args,
+        method_heads=method_heads,
+        signature=signature,
+        endpoint_name=endpoint_name,
+        mapping_arg=mapping_arg,
+        assignment_call=assignment_call,
+        literal_dict_arg=literal_dict_arg,
+        literal_tuple_assign=literal_tuple_assign,
+        field_doc=field_doc,
+        quickstart=quickstart,
+        response_targets=response_targets,
+        list_styles=list_styles,
+        op_doc=op_doc,
+        model_doc=model_doc,
+        call_example=call_example,
+        zip=zip,
+        summary_line=summary_line,
+        pep440=pep440,
+        header=header,
+        version=__version__,
+    )
+    return env
+
+
+@cache
+def runtime_source() -> str:
+    return (templates_dir() / "runtime" / RUNTIME_FILE).read_text(encoding="utf-8")
+
+
+@cache
+def runtime_exports() -> tuple[str, ...]:
+    """The runtime's ``__all__``, which the package re-exports: the list exists once, in the runtime.
+    ``UNSET`` first, then by name (the order the package's ``__init__`` has always had)."""
+    tree = ast.parse(runtime_source())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            names = ast.literal_eval(node.value)
+            return tuple(sorted(names, key=lambda name: (name != "UNSET", name)))
+    raise RuntimeError(f"{RUNTIME_FILE} has no __all__")
+
+
+def render_package(api: ir.Api, package: str, package_version: str | None = None) -> dict[str, str]:
+    """Every file of the package as text, keyed by path relative to the output directory.
+    Python files are not formatted yet (see ``format_sources``). ``package_version`` is the
+    target's (already PEP 440); by default the spec's ``info.version`` made PEP 440-safe."""
+    env = _environment()
+    version = package_version or pep440(api.version)
+    context = {
+        "api": api,
+        "package": package,
+        "package_version": version,
+        "user_agent": user_agent(package, version),
+        "runtime_exports": runtime_exports(),
+        "package_exports": sorted(
+            (*runtime_exports(), "AsyncClient", "Client", "TOKEN_URL", "models"), key=lambda n: (n != "UNSET", n)
+        ),
+    }
+    files: dict[str, str] = {}
+    py_files = {
+        "__init__.py": "package/__init__.py.jinja",
+        "models.py": "package/models.py.jinja",
+        "_endpoints.py": "package/_endpoints.py.jinja",
+        "client.py": "package/client.py.jinja",
+    }
+    for name, template in py_files.items():
+        files[f"{package}/{name}"] = prune_imports(env.get_template(template).render(**context))
+    for name in ("resources.py", "async_resources.py"):
+        files[f"{package}/{name}"] = prune_imports(env.get_template(f"package/{name}.jinja").render(**context))
+    runtime = runtime_source()
+    files[f"{package}/{RUNTIME_FILE}"] = f"{header(api)}\n{runtime}"
+    files[f"{package}/py.typed"] = f"{header(api)}\n"
+    files["pyproject.toml"] = env.get_template("pyproject.toml.jinja").render(**context)
+    files["README.md"] = env.get_template("README.md.jinja").render(**context)
+    return files

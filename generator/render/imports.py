@@ -1,0 +1,80 @@
+"""Unused-import pruning of rendered modules, keeping black's layout."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from generator.render.text import LINE_LENGTH
+
+_STRINGS_AND_COMMENTS = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|#[^\n]*'
+)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ALL = re.compile(r"^__all__ = \[(.*?)^\]", re.M | re.S)
+
+
+def prune_imports(source: str) -> str:
+    """Drop imported names the module does not use, keeping black's layout.
+
+    Templates import everything a module of their kind may need; a given spec uses only part of
+    it, and an unused import is lint. Names listed in ``__all__`` count as used (re-exports). Only the
+    import block is parsed; uses are the identifiers of the rest, strings and comments left out.
+    """
+    lines = source.split("\n")
+    first, last = _import_block(lines)
+    imports = ast.parse("\n".join(lines[first : last + 1])).body
+    rest = "\n".join(lines[last + 1 :])
+    used = set(_IDENTIFIER.findall(_STRINGS_AND_COMMENTS.sub(" ", rest)))
+    for block in _ALL.findall(rest):
+        used |= set(re.findall(r'"([^"]+)"', block))
+    edits: list[tuple[int, int, str | None]] = []
+    for node in imports:
+        if not isinstance(node, (ast.Import, ast.ImportFrom)) or getattr(node, "module", None) == "__future__":
+            continue
+        kept = [a for a in node.names if (a.asname or a.name).split(".")[0] in used]
+        if len(kept) < len(node.names):
+            end = node.end_lineno or node.lineno
+            edits.append((first + node.lineno - 1, first + end, _import_text(node, kept) if kept else None))
+    for begin, stop, text in reversed(edits):
+        lines[begin:stop] = [] if text is None else text.split("\n")
+    if edits:
+        _drop_double_blanks(lines, first, max(e[1] for e in edits))
+    return "\n".join(lines)
+
+
+def _import_block(lines: list[str]) -> tuple[int, int]:
+    """The first and last line of the module's import statements (parenthesised ones included)."""
+    first = next(i for i, line in enumerate(lines) if line.startswith(("import ", "from ")))
+    last = i = first
+    while i < len(lines):
+        if lines[i].startswith(("import ", "from ")):
+            if lines[i].endswith("("):
+                while not lines[i].startswith(")"):
+                    i += 1
+            last = i
+        elif lines[i].strip():
+            break
+        i += 1
+    return first, last
+
+
+def _drop_double_blanks(lines: list[str], top: int, bottom: int) -> None:
+    """A dropped statement can leave two blank lines inside the import block; keep one."""
+    while top < bottom < len(lines) and bottom - top > 0:
+        if lines[top] == "" and top + 1 < len(lines) and lines[top + 1] == "":
+            del lines[top]
+            bottom -= 1
+        else:
+            top += 1
+
+
+def _import_text(node: ast.Import | ast.ImportFrom, names: list[ast.alias]) -> str:
+    parts = [f"{a.name} as {a.asname}" if a.asname else a.name for a in names]
+    if isinstance(node, ast.Import):
+        return "\n".join(f"import {part}" for part in parts)
+    module = "." * node.level + (node.module or "")
+    line = f"from {module} import {', '.join(parts)}"
+    if len(line) <= LINE_LENGTH:
+        return line
+    return f"from {module} import (\n" + "".join(f"    {part},\n" for part in parts) + ")"
