@@ -1,0 +1,149 @@
+"""Schemas -> types (generator/normalise/schemas.py): allOf, read/write-only shapes, secret fields."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator import ir
+from generator.render import render_package
+from tests.normalise import body_secrets, build, fields, model, op, real
+
+
+def test_all_of_envelope_and_inheritance(tmp_path: Path) -> None:
+    api = build(
+        tmp_path,
+        """
+paths: {}
+components:
+  schemas:
+    CollectionInfo:
+      type: object
+      properties: {total_entries: {type: integer}}
+    Item:
+      type: object
+      properties: {name: {type: string}}
+    ItemCollection:
+      type: object
+      allOf:
+        - type: object
+          properties:
+            items: {type: array, items: {$ref: '#/components/schemas/Item'}}
+        - $ref: '#/components/schemas/CollectionInfo'
+    Detailed:
+      allOf:
+        - $ref: '#/components/schemas/Item'
+        - type: object
+          required: [extra]
+          properties: {extra: {type: string}}
+""",
+    )
+    collection = fields(model(api, "ItemCollection"))
+    assert list(collection) == ["items", "total_entries"]
+    assert collection["items"].type == ir.ListOf(ir.Ref("Item", "model"))
+    detailed = fields(model(api, "Detailed"))
+    assert list(detailed) == ["name", "extra"]
+    assert detailed["extra"].required and not detailed["name"].required
+
+
+def test_read_only_never_in_requests_write_only_never_required_in_responses(tmp_path: Path) -> None:
+    api = build(
+        tmp_path,
+        """
+paths:
+  /runs:
+    post:
+      operationId: post_run
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/Run'}}}
+      responses:
+        "200":
+          description: ok
+          content: {application/json: {schema: {$ref: '#/components/schemas/Run'}}}
+components:
+  schemas:
+    Run:
+      type: object
+      required: [password]
+      properties:
+        run_id: {type: string}
+        state: {type: string, readOnly: true}
+        external_trigger: {type: boolean, readOnly: true}
+        password: {type: string, writeOnly: true}
+""",
+    )
+    post = op(api, "post_run")
+    assert post.body is not None and post.body.model == "RunRequest"
+    assert [f.wire_name for f in post.body.fields] == ["run_id", "password"]
+    assert fields(model(api, "RunRequest"))["password"].required
+    response = fields(model(api, "Run"))
+    assert not response["password"].required and response["state"].read_only
+    assert post.result_type == ir.Ref("Run", "model")
+
+
+def test_secret_fields_by_format_write_only_and_name(tmp_path: Path) -> None:
+    api = build(
+        tmp_path,
+        """
+paths:
+  /things:
+    post:
+      operationId: post_thing
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                login: {type: string}
+                pass_phrase: {type: string, format: password}
+                hidden: {type: string, writeOnly: true}
+                Password: {type: string}
+                refresh_token: {type: string}
+                apiKey: {type: string}
+                api_key: {type: string}
+                client_secret: {type: string}
+                tokens_used: {type: integer}
+                secretary: {type: string}
+                passwd: {type: string}
+      responses: {"204": {description: ok}}
+""",
+    )
+    assert body_secrets(api, "post_thing") == (
+        "pass_phrase",
+        "hidden",
+        "Password",
+        "refresh_token",
+        "apiKey",
+        "api_key",
+        "client_secret",
+        "passwd",
+    )
+    models = render_package(api, "pkg")["pkg/models.py"]
+    assert "    __secret_fields__: ClassVar[tuple[str, ...]] = (\n" in models and '        "pass_phrase",\n' in models
+
+
+@pytest.mark.parametrize(
+    ("version", "name", "secrets"),
+    [
+        ("2.10.5", "post_connection", ("password",)),
+        ("2.10.5", "patch_connection", ("password",)),
+        ("2.10.5", "post_user", ("password",)),
+        ("2.10.5", "patch_user", ("password",)),
+        ("2.10.5", "get_connections", ()),
+        ("3.3.2", "post_connection", ("password",)),
+        ("3.3.2", "patch_connection", ("password",)),
+        ("3.3.2", "test_connection", ("password",)),
+        ("3.3.2", "patch_pool", ()),
+    ],
+)
+def test_secret_fields_of_the_airflow_specs(version: str, name: str, secrets: tuple[str, ...]) -> None:
+    assert body_secrets(real(version), name) == secrets
+
+
+def test_secret_fields_emitted_for_airflow_connections() -> None:
+    models = render_package(real("2.10.5"), "pkg")["pkg/models.py"]
+    connection = models.split("\nclass Connection(")[1].split("\nclass ")[0]
+    assert '    __secret_fields__: ClassVar[tuple[str, ...]] = ("password",)\n' in connection
