@@ -8,7 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-PrimitiveKind = Literal["str", "int", "float", "bool", "datetime", "date", "bytes", "any", "none"]
+# "file": a multipart part's file (bytes, a binary file object, a path, or a (filename, content,
+# content type) tuple); "binary": a whole binary request body (bytes, a file object, a path, or an
+# iterator of bytes). Both only in request bodies, never decoded.
+PrimitiveKind = Literal["str", "int", "float", "bool", "datetime", "date", "bytes", "file", "binary", "any", "none"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ _PY_PRIMITIVES: dict[str, str] = {
     "datetime": "datetime.datetime",
     "date": "datetime.date",
     "bytes": "bytes",
+    "file": "File",
+    "binary": "BinaryContent",
     "any": "Any",
     "none": "None",
 }
@@ -182,16 +187,28 @@ class Parameter:
     default: Default | None = None
 
 
+BodyEncoding = Literal["json", "form", "multipart", "binary", "text"]
+
+
 @dataclass(frozen=True)
 class Body:
     media_type: str
     type: TypeExpr
     required: bool
+    # How the runtime encodes it: JSON; form (application/x-www-form-urlencoded, OpenAPI's form rules);
+    # multipart/form-data parts; raw bytes sent as they are; text.
+    encoding: BodyEncoding = "json"
     # The request struct whose top-level fields the method also takes as keyword arguments.
     model: str | None = None
     fields: tuple[Field, ...] = ()
     # Python names of those keyword arguments, parallel to ``fields``.
     field_args: tuple[str, ...] = ()
+    # Form fields not sent the default way (form style, exploded: ``a=1&a=2``, an object's properties
+    # as pairs of their own), by the spec's ``encoding``: "deepObject" (``name[key]=value`` at any
+    # depth: how Stripe's API wants nested objects and arrays), "csv", "ssv" or "pipes" (one pair).
+    form_styles: tuple[tuple[str, str], ...] = ()
+    # Multipart parts whose ``encoding.contentType`` (or OpenAPI's default for objects) makes them JSON.
+    json_parts: tuple[str, ...] = ()
 
 
 ContentKind = Literal["json", "text", "bytes", "ndjson", "empty"]

@@ -207,8 +207,8 @@ paths:
         - {name: session, in: cookie, schema: {type: string}}
       requestBody:
         content:
-          application/x-www-form-urlencoded:
-            schema: {type: object, properties: {name: {type: string}}}
+          application/json: {schema: {type: object, properties: {name: {type: string}}}}
+          application/x-www-form-urlencoded: {schema: {type: object, properties: {name: {type: string}}}}
       callbacks:
         done: {}
       responses:
@@ -228,9 +228,8 @@ def test_skipped_and_degraded_parts_are_said_with_file_line_and_pointer(tmp_path
         "warning: degraded.yaml:14: #/paths/~1things/post/callbacks: callbacks are not generated",
         "warning: degraded.yaml:9: #/paths/~1things/post/parameters/0: cookie parameter 'session' is not sent "
         "by the generated client (set it on your own http_client)",
-        "warning: degraded.yaml:12: #/paths/~1things/post/requestBody/content/application~1x-www-form-urlencoded: "
-        "request body 'application/x-www-form-urlencoded' is not supported yet: the generated client sends `body` "
-        "JSON-encoded with Content-Type application/json",
+        "warning: degraded.yaml:11: #/paths/~1things/post/requestBody/content: request body also offered as "
+        "'application/x-www-form-urlencoded': the generated client sends 'application/json'",
         "warning: degraded.yaml:18: #/webhooks: 1 webhooks are not generated",
     ]
     again = run_cli("generate", spec, "-o", out, "--package-name", "degraded", cwd=tmp_path)

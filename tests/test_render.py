@@ -103,7 +103,7 @@ HOSTILE = {
 ALLOWED_IMPORTS = {
     "__future__", "datetime", "typing", "collections.abc", "msgspec", "msgspec.inspect", "httpx", "asyncio",
     "base64", "email.utils", "enum", "logging", "random", "re", "threading", "time", "dataclasses",
-    "urllib.parse", "collections", "contextlib", "math", "types", "warnings", "weakref", "zlib",
+    "urllib.parse", "collections", "contextlib", "math", "pathlib", "types", "warnings", "weakref", "zlib",
 }  # fmt: skip
 
 

@@ -14,9 +14,10 @@ from generator.names import NameAllocator, class_name, pascal_case
 
 _INLINE_STEPS = {"items": "Item", "additionalProperties": "Value"}
 STR = ir.Primitive("str")
-# The shape a schema is read for: an answer's, a request's (read-only fields dropped), or a patch's
-# (every field optional, for update_mask operations).
-Mode = Literal["response", "request", "patch"]
+# The shape a schema is read for: an answer's, a request's (read-only fields dropped), a patch's
+# (every field optional, for update_mask operations), or a multipart upload's (a request's, with
+# binary strings as files).
+Mode = Literal["response", "request", "patch", "upload"]
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 

@@ -184,27 +184,45 @@ class Operations(Conventions):
         content = node.get("content") or {}
         if not content:
             return None
-        media = next((m for m in content if media_kind(m) == "json"), next(iter(content)))
-        kind = media_kind(media)
+        media = _preferred_request_media(content)
+        encoding = body_encoding(media)
+        media_at = body_at.child("content", media)
+        if _HEADER_UNSAFE.search(str(media)):
+            raise self.docs.error(
+                f"media type {media!r} holds a control or non-ASCII character; it would be sent in the "
+                "Content-Type header",
+                media_at,
+            )
         schema = (content[media] or {}).get("schema")
-        if kind == "json" and schema is not None:
-            t = self.type_of(schema, body_at.child("content", media, "schema"), f"{op_class}Body", mode)
-        else:
-            t = STR if kind == "text" else ir.Primitive("bytes")
+        others = [m for m in content if m != media]
+        if others:
             self.warn(
-                f"request body {media!r} is not supported yet: the generated client sends `body` "
-                "JSON-encoded with Content-Type application/json",
-                body_at.child("content", media),
+                f"request body also offered as {', '.join(map(repr, others))}: the generated client sends {media!r}",
+                body_at.child("content"),
+            )
+        if encoding == "binary":
+            t: ir.TypeExpr = ir.Primitive("binary")
+        elif encoding == "text":
+            t = STR
+        elif schema is None:
+            t = ir.MapOf(ir.ANY) if encoding in ("form", "multipart") else ir.ANY
+        else:
+            t = self.type_of(
+                schema, media_at.child("schema"), f"{op_class}Body", "upload" if encoding == "multipart" else mode
             )
         model = None
         fields: tuple[ir.Field, ...] = ()
         if isinstance(t, ir.Ref) and t.kind == "model":
             model = t.name
             fields = self.models[t.name].fields
+        part_encodings = (content[media] or {}).get("encoding") or {}
         return ir.Body(
             media_type=media,
             type=t,
             required=node.get("required") is True,
+            encoding=encoding,
+            form_styles=_form_styles(part_encodings) if encoding == "form" else (),
+            json_parts=_json_parts(part_encodings, fields) if encoding == "multipart" else (),
             model=model,
             fields=fields,
             # A body field named like a parameter (connection_id in the path and the body) becomes
@@ -261,6 +279,62 @@ class Operations(Conventions):
         if len(set(types)) == 1:
             return types[0]
         return self._union(types)
+
+
+def _preferred_request_media(content: dict[str, Any]) -> str:
+    """JSON when the spec offers it, else the first media type it lists."""
+    return next((m for m in content if media_kind(m) == "json"), next(iter(content)))
+
+
+def body_encoding(media_type: str) -> ir.BodyEncoding:
+    """How a request body of this media type goes on the wire."""
+    mt = media_type.split(";")[0].strip().lower()
+    if mt == "application/x-www-form-urlencoded":
+        return "form"
+    if mt.startswith("multipart/"):
+        return "multipart"
+    kind = media_kind(mt)
+    if kind in ("json", "ndjson"):
+        return "json"
+    return "text" if kind == "text" else "binary"
+
+
+def _form_styles(encodings: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Per OpenAPI's ``encoding`` of a form body: each property's style where it is not the default
+    (``form``, exploded)."""
+    out = []
+    for name, enc in sorted(encodings.items()):
+        if not isinstance(enc, dict):
+            continue
+        style = enc.get("style", "form")
+        explode = enc.get("explode", style == "form")
+        if style == "deepObject":
+            out.append((str(name), "deepObject"))
+        elif not (style == "form" and explode):
+            out.append((str(name), {"spaceDelimited": "ssv", "pipeDelimited": "pipes"}.get(style, "csv")))
+    return tuple(out)
+
+
+def _json_parts(encodings: dict[str, Any], fields: tuple[ir.Field, ...]) -> tuple[str, ...]:
+    """Multipart parts sent as JSON: the ones whose ``encoding.contentType`` is JSON, and objects
+    (or arrays of objects) without one, OpenAPI's default for them."""
+    out = []
+    for f in fields:
+        declared = (encodings.get(f.wire_name) or {}).get("contentType") if isinstance(encodings, dict) else None
+        if declared:
+            if media_kind(str(declared).split(",")[0]) == "json":
+                out.append(f.wire_name)
+        elif _is_structured(f.type):
+            out.append(f.wire_name)
+    return tuple(out)
+
+
+def _is_structured(t: ir.TypeExpr) -> bool:
+    if isinstance(t, ir.UnionOf):
+        return any(_is_structured(o) for o in t.options)
+    if isinstance(t, ir.ListOf):
+        return _is_structured(t.item)
+    return isinstance(t, ir.MapOf) or (isinstance(t, ir.Ref) and t.kind in ("model", "alias"))
 
 
 def media_kind(media_type: str) -> ir.ContentKind:

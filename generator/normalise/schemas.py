@@ -234,12 +234,17 @@ class Schemas(Unions):
             if not self._differs(schema, at):
                 return self._schema_type(schema, at, name, "response")
             suffix = "Request"
+        elif mode == "upload":
+            if not any(self._file_type(p, p_at) for p, p_at in shape.properties.values()):
+                return self._schema_type(schema, at, name, "request")  # nothing in it is a file
+            # a shared schema's files are typed apart from its JSON shape: {Name}Upload
+            suffix = "Upload" if self._is_component(at) else ""
         else:
             suffix = ""
         class_ = self._name_for(at, name, suffix)
         ref = ir.Ref(class_, "model")
         self._memo[(at, mode)] = ref  # before the fields: a schema may contain itself
-        field_mode = "request" if mode == "patch" else mode
+        field_mode = "request" if mode in ("patch", "upload") else mode
         tag = self._tags.get(at)
         fields: list[ir.Field] = []
         names = NameAllocator()
@@ -254,7 +259,9 @@ class Schemas(Unions):
             write_only = self._flag(prop, prop_at, "writeOnly")
             if (field_mode == "request" and read_only) or (tag and wire == tag[0]):
                 continue
-            declared = self.type_of(prop, prop_at, f"{class_}{pascal_case(wire)}", field_mode)
+            declared = (self._file_type(prop, prop_at) if mode == "upload" else None) or self.type_of(
+                prop, prop_at, f"{class_}{pascal_case(wire)}", field_mode
+            )
             t = _decodable(declared)
             description = prop.get("description", "") if isinstance(prop, dict) else ""
             fields.append(
@@ -282,6 +289,22 @@ class Schemas(Unions):
             deprecated=schema.get("deprecated") is True,
         )
         return ref
+
+
+    def _file_type(self, prop: Any, at: Location) -> ir.TypeExpr | None:
+        """A multipart property that carries a file (a binary string, or a list of them), else None."""
+        if isinstance(prop, dict) and "$ref" in prop:
+            prop, at = self.docs.deref(prop, at)
+        if not isinstance(prop, dict):
+            return None
+        types = prop.get("type")
+        if isinstance(types, list):
+            types = next((t for t in types if t != "null"), None)
+        if types == "array" and isinstance(prop.get("items"), dict):
+            item = self._file_type(prop["items"], at.child("items"))
+            return ir.ListOf(item) if item else None
+        binary = prop.get("format") == "binary" or ("contentMediaType" in prop and "contentEncoding" not in prop)
+        return ir.Primitive("file") if types in ("string", None) and binary else None
 
 
 def _json_scalar(value: Any) -> bool:

@@ -104,6 +104,11 @@ def literal_dict_arg(keyword: str, pairs: tuple[tuple[str, str], ...], indent: i
     return _collection_arg(keyword, [f"{py_literal(k)}: {py_literal(v)}" for k, v in pairs], "{}", indent)
 
 
+def literal_tuple_arg(keyword: str, values: tuple[str, ...], indent: int) -> str:
+    """``keyword=("a", "b"),`` of string literals, laid out as black does."""
+    return _collection_arg(keyword, [py_literal(v) for v in values], "()", indent)
+
+
 def literal_tuple_assign(target: str, values: tuple[str, ...], indent: int) -> str:
     """``target = ("a", "b")`` of string literals, laid out as black does."""
     return _collection_arg(target, [py_literal(v) for v in values], "()", indent, assign=True)

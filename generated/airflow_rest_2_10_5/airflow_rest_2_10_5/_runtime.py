@@ -18,6 +18,7 @@ import datetime
 import enum
 import logging
 import math
+import pathlib
 import random
 import re
 import threading
@@ -38,7 +39,7 @@ from collections.abc import (
     Mapping,
 )
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 import msgspec
@@ -56,9 +57,11 @@ __all__ = [
     "BadRequestError",
     "BasicAuth",
     "BearerAuth",
+    "BinaryContent",
     "ClientError",
     "ConflictError",
     "DeadlineExceededError",
+    "File",
     "NotFoundError",
     "PagingError",
     "PasswordAuth",
@@ -755,6 +758,12 @@ class Endpoint(msgspec.Struct, Generic[T], frozen=True):
     # the operation ends the session (logout): the auth's cached token is dropped after it
     ends_session: bool = False
     paging: Paging | None = None
+    # how the request body goes on the wire: json, form, multipart, binary or text
+    body_encoding: str = "json"
+    content_type: str | None = None  # the request body's media type where it is not JSON
+    # form field wire name -> deepObject|csv|ssv|pipes, where not OpenAPI's default (form, exploded)
+    form_styles: Mapping[str, str] = msgspec.field(default_factory=dict)
+    json_parts: tuple[str, ...] = ()  # multipart parts sent as JSON
 
 
 class RequestOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -834,6 +843,270 @@ def check_body(value: Any, where: str = "body") -> None:
     elif isinstance(value, dict):
         for key, item in value.items():
             check_body(item, f"{where}[{key!r}]")
+
+
+# Real objects, not strings: models annotate fields with them and msgspec resolves those names.
+FileContent: typing.TypeAlias = bytes | typing.IO[bytes] | pathlib.Path
+File: typing.TypeAlias = (
+    FileContent | tuple[str | None, FileContent] | tuple[str | None, FileContent, str]
+)
+"""A multipart file: its content (bytes, a binary file object, a path), or with its filename, or
+with its filename and content type. Files are streamed, never copied into memory."""
+BinaryContent: typing.TypeAlias = (
+    bytes | typing.IO[bytes] | pathlib.Path | Iterable[bytes] | typing.AsyncIterable[bytes]
+)
+"""A whole binary request body: bytes, a binary file object, a path, or an iterator of chunks."""
+
+_CHUNK = 64 * 1024
+
+
+async def _async_chunks(chunks: Iterable[bytes]) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield chunk
+
+
+class _Upload:
+    """A streamed request body from a file object or a path: read in chunks, re-read from its start
+    on a retry (a path is reopened), the same for the sync and the async transport."""
+
+    def __init__(self, source: typing.IO[bytes] | pathlib.Path) -> None:
+        self.source = source
+        self.start = (
+            source.tell() if not isinstance(source, pathlib.Path) and _seekable(source) else 0
+        )
+
+    @property
+    def replayable(self) -> bool:
+        return isinstance(self.source, pathlib.Path) or _seekable(self.source)
+
+    def length(self) -> int | None:
+        source = self.source
+        if isinstance(source, pathlib.Path):
+            return source.stat().st_size
+        if not _seekable(source):
+            return None
+        end = source.seek(0, 2)
+        source.seek(self.start)
+        return end - self.start
+
+    def __iter__(self) -> Iterator[bytes]:
+        source = self.source
+        if isinstance(source, pathlib.Path):
+            with source.open("rb") as file:
+                yield from iter(lambda: file.read(_CHUNK), b"")
+            return
+        if _seekable(source):
+            source.seek(self.start)
+        yield from iter(lambda: source.read(_CHUNK), b"")
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        for chunk in self:
+            yield chunk
+
+
+class _PathFile:
+    """A path as the file object a multipart part reads: opened on the first read, closed at its
+    end, reopened when rewound for a retry. Its size is known without opening it."""
+
+    def __init__(self, path: pathlib.Path) -> None:
+        self.path, self.name = path, path.name
+        self._file: typing.IO[bytes] | None = None
+        self._position = 0
+
+    def read(self, size: int = -1) -> bytes:
+        if self._file is None:
+            self._file = self.path.open("rb")
+            self._file.seek(self._position)
+        chunk = self._file.read(size)
+        if not chunk:
+            self.close()
+        return chunk
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self.close()
+        self._position = offset if whence == 0 else self.path.stat().st_size + offset
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def _seekable(file: Any) -> bool:
+    try:
+        return bool(file.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _is_file(value: Any) -> bool:
+    return isinstance(value, (bytes, bytearray, pathlib.Path)) or hasattr(value, "read")
+
+
+def _file_part(name: str, value: Any) -> tuple[str | None, Any, str]:
+    """httpx's ``(filename, file, content type)`` for a ``File``; bytes get the part's name as their
+    filename, so servers see a file upload rather than a plain field."""
+    filename, content, content_type = (None, value, None)
+    if isinstance(value, tuple):
+        filename, content, content_type = (*value, None)[:3]
+    if isinstance(content, pathlib.Path):
+        filename = filename if filename is not None else content.name
+        content = _PathFile(content)
+    elif isinstance(content, (bytes, bytearray)):
+        filename = filename if filename is not None else name
+        content = bytes(content)
+    elif not hasattr(content, "read"):
+        raise TypeError(
+            f"{name}: a file is bytes, a binary file object or a path, not {type(content).__name__}"
+        )
+    elif filename is None:
+        filename = pathlib.PurePath(str(getattr(content, "name", name))).name
+    return filename, content, content_type or "application/octet-stream"
+
+
+class _Payload(msgspec.Struct, frozen=True):
+    """An encoded request body: what ``httpx`` sends, the headers that describe it, and whether it
+    can be sent again on a retry."""
+
+    content: Any = None
+    data: Any = None
+    files: Any = None
+    headers: dict[str, str] = msgspec.field(default_factory=dict)
+    replayable: bool = True
+
+
+def encode_body(endpoint: Endpoint[Any], body: Any) -> _Payload:
+    """The request body on the wire as the spec's media type says: JSON, a form, multipart parts,
+    raw bytes or text."""
+    kind = endpoint.body_encoding
+    content_type = endpoint.content_type or "application/json"
+    if kind == "form":
+        pairs = form_pairs(_plain(body), endpoint.form_styles)
+        return _Payload(urlencode(pairs).encode("ascii"), headers={"Content-Type": content_type})
+    if kind == "multipart":
+        return _multipart(body, endpoint.json_parts)
+    if kind == "binary":
+        return _binary(body, content_type)
+    if kind == "text":
+        if not isinstance(body, str):
+            raise TypeError(f"a {content_type} body is a str, not {type(body).__name__}")
+        charset = "" if "charset=" in content_type.lower() else "; charset=utf-8"
+        return _Payload(body.encode("utf-8"), headers={"Content-Type": content_type + charset})
+    return _Payload(msgspec.json.encode(body), headers={"Content-Type": "application/json"})
+
+
+_DATES = (datetime.datetime, datetime.date)  # kept as they are, for to_text's ISO 8601
+
+
+def _plain(body: Any) -> dict[str, Any]:
+    """A form body (a model or a mapping) as plain values, fields left ``UNSET`` dropped."""
+    value = msgspec.to_builtins(body, builtin_types=_DATES)
+    if not isinstance(value, dict):
+        raise TypeError(f"a form body is a model or a mapping, not {type(body).__name__}")
+    return value
+
+
+def form_pairs(values: Mapping[str, Any], styles: Mapping[str, str]) -> list[tuple[str, str]]:
+    """``application/x-www-form-urlencoded`` pairs by OpenAPI's rules: form style, exploded, unless
+    ``styles`` says otherwise; deepObject nests with brackets at any depth (``a[b][0]=x``)."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in values.items():
+        style = styles.get(name)
+        if style == "deepObject":
+            pairs.extend(_deep_pairs(name, value))
+        elif isinstance(value, dict):
+            exploded = [(str(k), _form_text(v)) for k, v in value.items()]
+            pairs.extend(
+                exploded if style is None else [(name, ",".join(f"{k},{v}" for k, v in exploded))]
+            )
+        elif isinstance(value, list):
+            texts = [_form_text(v) for v in value]
+            if style is None:
+                pairs.extend((name, text) for text in texts)
+            elif texts:
+                pairs.append((name, {"csv": ",", "ssv": " ", "pipes": "|"}[style].join(texts)))
+        else:
+            pairs.append((name, _form_text(value)))
+    return pairs
+
+
+def _deep_pairs(prefix: str, value: Any) -> Iterator[tuple[str, str]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _deep_pairs(f"{prefix}[{key}]", item)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _deep_pairs(f"{prefix}[{index}]", item)
+    else:
+        yield prefix, _form_text(value)
+
+
+def _form_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return msgspec.json.encode(value).decode()
+    return to_text(value)
+
+
+def _multipart(body: Any, json_parts: tuple[str, ...]) -> _Payload:
+    """Parts of ``multipart/form-data``: files streamed (``File``), JSON parts where the spec says,
+    every other value as text."""
+    if isinstance(body, msgspec.Struct):
+        names = zip(body.__struct_fields__, body.__struct_encode_fields__, strict=True)
+        items = [(wire, getattr(body, name)) for name, wire in names]
+    elif isinstance(body, Mapping):
+        items = [(str(k), v) for k, v in body.items()]
+    else:
+        raise TypeError(f"a multipart body is a model or a mapping, not {type(body).__name__}")
+    # every part goes to httpx as a "file": text parts without a filename or Content-Type, so a
+    # body with no file is still multipart (httpx would send plain fields form-encoded)
+    parts: list[tuple[str, Any]] = []
+    for name, value in items:
+        if value is UNSET:
+            continue
+        if name in json_parts:
+            parts.append((name, (None, msgspec.json.encode(value), "application/json")))
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if _is_file(item) or isinstance(item, tuple):
+                parts.append((name, _file_part(name, item)))
+            else:
+                text = _form_text(msgspec.to_builtins(item, builtin_types=_DATES))
+                parts.append((name, (None, text.encode("utf-8"), None)))
+    if not parts:
+        boundary = "clientgen-empty-form"
+        return _Payload(
+            f"--{boundary}--\r\n".encode(),
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+    replayable = all(
+        isinstance(part[1], (bytes, _PathFile)) or _seekable(part[1]) for _, part in parts
+    )
+    return _Payload(files=parts, replayable=replayable)
+
+
+def _binary(body: Any, content_type: str) -> _Payload:
+    headers = {"Content-Type": content_type}
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return _Payload(bytes(body), headers=headers)
+    if isinstance(body, str):
+        raise TypeError(f"a {content_type} body is binary content (BinaryContent), not str")
+    if isinstance(body, pathlib.Path) or hasattr(body, "read"):
+        upload = _Upload(body)
+        length = upload.length()
+        if length is not None:
+            headers["Content-Length"] = str(length)
+        return _Payload(upload, headers=headers, replayable=upload.replayable)
+    if isinstance(body, (Iterable, typing.AsyncIterable)):
+        return _Payload(body, headers=headers, replayable=False)
+    raise TypeError(
+        f"a {content_type} body is binary content (BinaryContent), not {type(body).__name__}"
+    )
 
 
 def encode_segment(name: str, value: Any) -> str:
@@ -1260,9 +1533,10 @@ class _Open(msgspec.Struct, frozen=True):
     url: str
     params: QueryPairs
     headers: dict[str, str]
-    content: bytes | None
+    content: Any  # bytes, an _Upload, an iterator of bytes, or None
     timeout: httpx.Timeout | None
     budget: float | None = None  # seconds left before the call's deadline, when it has one
+    files: Any = None  # multipart parts, for httpx
 
 
 class _Received:
@@ -1470,12 +1744,22 @@ class _BaseClient(Generic[H]):
         return http
 
     def _build(self, http: H, step: _Open) -> httpx.Request:
+        content = step.content
+        if isinstance(http, httpx.AsyncClient) and isinstance(content, _Upload):
+            content = content.chunks()  # httpx's async transport takes only async iterators
+        elif (
+            isinstance(http, httpx.AsyncClient)
+            and isinstance(content, Iterable)
+            and not isinstance(content, bytes)
+        ):
+            content = _async_chunks(content)
         return http.build_request(
             step.method,
             step.url,
             params=step.params or None,  # [] would drop a query already in the URL
             headers={**self._headers, **step.headers},
-            content=step.content,
+            content=content,
+            files=step.files,
             timeout=step.timeout,
         )
 
@@ -1509,11 +1793,11 @@ class _BaseClient(Generic[H]):
         accept = accept or endpoint.accept
         send_headers = {"Accept": accept}
         send_headers.update({k: to_text(v) for k, v in (headers or {}).items() if v is not UNSET})
-        content: bytes | None = None
+        payload = _Payload()
         if body is not UNSET:
             check_body(body)
-            content = msgspec.json.encode(body)
-            send_headers["Content-Type"] = "application/json"
+            payload = encode_body(endpoint, body)
+            send_headers.update(payload.headers)
         send_headers.update(options.headers or {})
         timeout = self._timeout if options.timeout is UNSET else options.timeout
         if isinstance(timeout, (int, float)):
@@ -1525,8 +1809,21 @@ class _BaseClient(Generic[H]):
         media = accept.split(";")[0].strip().lower()
         return _Call(
             endpoint,
-            _Open(endpoint.method, url, params, send_headers, content, timeout),
-            self.max_retries if options.max_retries is None else options.max_retries,
+            _Open(
+                endpoint.method,
+                url,
+                params,
+                send_headers,
+                payload.content,
+                timeout,
+                files=payload.files,
+            ),
+            # a body that cannot be read again (an iterator) is sent once
+            (
+                (self.max_retries if options.max_retries is None else options.max_retries)
+                if payload.replayable
+                else 0
+            ),
             options.poll,
             options.poll_timeout,
             None if options.deadline is None else time.monotonic() + options.deadline,
