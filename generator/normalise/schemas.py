@@ -290,7 +290,6 @@ class Schemas(Unions):
         )
         return ref
 
-
     def _file_type(self, prop: Any, at: Location) -> ir.TypeExpr | None:
         """A multipart property that carries a file (a binary string, or a list of them), else None."""
         if isinstance(prop, dict) and "$ref" in prop:

@@ -30,10 +30,7 @@ from generator.render.methods import (
     literal_tuple_arg,
     literal_tuple_assign,
     mapping_arg,
-    method_heads,
-    op_args,
     response_targets,
-    signature,
 )
 from generator.render.text import (
     LINE_LENGTH,
@@ -46,6 +43,7 @@ from generator.render.text import (
     toml_string,
     user_agent,
 )
+from generator.render.views import method_view
 
 __all__ = [
     "LINE_LENGTH",
@@ -97,9 +95,7 @@ def _environment() -> Any:
         toml=toml_string,
     )
     env.globals.update(
-        op_args=op_args,
-        method_heads=method_heads,
-        signature=signature,
+        method_view=method_view,
         endpoint_name=endpoint_name,
         mapping_arg=mapping_arg,
         assignment_call=assignment_call,
