@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator import ir
 from generator.documents import Location
 from generator.loader import LoadedSpec
 from generator.normalise.base import NormaliserBase
@@ -121,9 +120,3 @@ class Discriminators(NormaliserBase):
                 if self.docs.deref(part, variant.child("allOf", i))[1] == base:
                     return True
         return False
-
-    def _tags_of(self, t: ir.TypeExpr) -> str | None:
-        if isinstance(t, ir.Ref) and t.kind == "model" and t.name in self.models:
-            tag = self.models[t.name].tag
-            return tag[0] if tag else None
-        return None

@@ -2,64 +2,92 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 from generator import ir
 from generator.normalise.base import STR
 from generator.normalise.discriminators import Discriminators
 
 
+@dataclass(frozen=True)
+class UnionFacts:
+    """What deciding a union needs to know about the types already built: aliases (to flatten
+    nested unions), enums (their JSON kind) and models (their discriminator tag)."""
+
+    aliases: Mapping[str, ir.Alias]
+    enums: Mapping[str, ir.EnumModel]
+    models: Mapping[str, ir.Model]
+
+    def tag_of(self, t: ir.TypeExpr) -> str | None:
+        if isinstance(t, ir.Ref) and t.kind == "model" and t.name in self.models:
+            tag = self.models[t.name].tag
+            return tag[0] if tag else None
+        return None
+
+
 class Unions(Discriminators):
-    # Flatten, then msgspec's one-alternative-per-JSON-kind rule, then the tag: one sequence, to
-    # become the IR->IR union pass when the normaliser is split into passes.
-    def _union(self, options: list[ir.TypeExpr], tag_field: str | None = None) -> ir.TypeExpr:  # noqa: C901
-        """Flatten, deduplicate and make the alternatives decodable by msgspec."""
-        flat: list[ir.TypeExpr] = []
-        for option in options:
-            resolved = (
-                self.aliases[option.name].type
-                if isinstance(option, ir.Ref) and option.kind == "alias" and option.name in self.aliases
-                else option
-            )
-            if isinstance(resolved, ir.UnionOf):
-                if resolved.tagged:
-                    tag_field = tag_field or resolved.tagged
-                flat.extend(resolved.options)
-            else:
-                flat.append(option)
-        flat = list(dict.fromkeys(flat))
-        if ir.ANY in flat:
-            return ir.ANY
+    def _union(self, options: list[ir.TypeExpr], tag_field: str | None = None) -> ir.TypeExpr:
+        return decodable_union(options, UnionFacts(self.aliases, self.enums, self.models), tag_field)
 
-        # msgspec allows at most one alternative per JSON kind; merge alternatives that share one.
-        def is_str(o: ir.TypeExpr) -> bool:
-            return (isinstance(o, ir.Primitive) and o.kind in ("str", "datetime", "date", "bytes")) or (
-                isinstance(o, ir.Ref) and o.kind == "enum" and self.enums[o.name].value_kind == "str"
-            )
 
-        def is_int(o: ir.TypeExpr) -> bool:
-            return o == ir.Primitive("int") or (
-                isinstance(o, ir.Ref) and o.kind == "enum" and self.enums[o.name].value_kind == "int"
-            )
+# Flatten, then msgspec's one-alternative-per-JSON-kind rule, then the tag: one sequence.
+def decodable_union(  # noqa: C901
+    options: list[ir.TypeExpr], facts: UnionFacts, tag_field: str | None = None
+) -> ir.TypeExpr:
+    """IR -> IR: the alternatives of a oneOf/anyOf (or a nullable type) as a type msgspec can
+    decode. Nested unions are flattened and duplicates dropped; ``Any`` absorbs everything;
+    alternatives of one JSON kind merge (msgspec allows one per kind: strings and str enums become
+    ``str``, ints and int enums ``int``, lists ``list[Any]``); models that share a discriminator
+    tag stay a tagged union, other mixes of models decode by their fields, and models with maps
+    become ``dict[str, Any]``."""
+    flat: list[ir.TypeExpr] = []
+    for option in options:
+        resolved = (
+            facts.aliases[option.name].type
+            if isinstance(option, ir.Ref) and option.kind == "alias" and option.name in facts.aliases
+            else option
+        )
+        if isinstance(resolved, ir.UnionOf):
+            if resolved.tagged:
+                tag_field = tag_field or resolved.tagged
+            flat.extend(resolved.options)
+        else:
+            flat.append(option)
+    flat = list(dict.fromkeys(flat))
+    if ir.ANY in flat:
+        return ir.ANY
 
-        flat = _collapse([o for o in flat if is_str(o)], STR, flat)
-        flat = _collapse([o for o in flat if is_int(o)], ir.Primitive("int"), flat)
-        flat = _collapse([o for o in flat if isinstance(o, ir.ListOf)], ir.ListOf(ir.ANY), flat)
-        structs = [o for o in flat if isinstance(o, ir.Ref) and o.kind == "model"]
-        maps = [o for o in flat if isinstance(o, ir.MapOf)]
-        tagged = None
-        by_fields = False
-        struct_tags = {self._tags_of(o) for o in structs}
-        common_tag = next(iter(struct_tags)) if len(struct_tags) == 1 else None
-        if structs and common_tag and tag_field in (None, common_tag) and not maps:
-            tagged = common_tag if len(structs) > 1 else None
-        elif len(structs) + len(maps) > 1:
-            if maps:
-                flat = _collapse([*structs, *maps], ir.MapOf(ir.ANY), flat)
-            else:
-                by_fields = True
-        non_null = [o for o in flat if o != ir.NONE]
-        if len(flat) == 1:
-            return flat[0]
-        return ir.UnionOf(tuple(flat), tagged=tagged, by_fields=by_fields) if non_null else ir.NONE
+    def is_str(o: ir.TypeExpr) -> bool:
+        return (isinstance(o, ir.Primitive) and o.kind in ("str", "datetime", "date", "bytes")) or (
+            isinstance(o, ir.Ref) and o.kind == "enum" and facts.enums[o.name].value_kind == "str"
+        )
+
+    def is_int(o: ir.TypeExpr) -> bool:
+        return o == ir.Primitive("int") or (
+            isinstance(o, ir.Ref) and o.kind == "enum" and facts.enums[o.name].value_kind == "int"
+        )
+
+    flat = _collapse([o for o in flat if is_str(o)], STR, flat)
+    flat = _collapse([o for o in flat if is_int(o)], ir.Primitive("int"), flat)
+    flat = _collapse([o for o in flat if isinstance(o, ir.ListOf)], ir.ListOf(ir.ANY), flat)
+    structs = [o for o in flat if isinstance(o, ir.Ref) and o.kind == "model"]
+    maps = [o for o in flat if isinstance(o, ir.MapOf)]
+    tagged = None
+    by_fields = False
+    struct_tags = {facts.tag_of(o) for o in structs}
+    common_tag = next(iter(struct_tags)) if len(struct_tags) == 1 else None
+    if structs and common_tag and tag_field in (None, common_tag) and not maps:
+        tagged = common_tag if len(structs) > 1 else None
+    elif len(structs) + len(maps) > 1:
+        if maps:
+            flat = _collapse([*structs, *maps], ir.MapOf(ir.ANY), flat)
+        else:
+            by_fields = True
+    non_null = [o for o in flat if o != ir.NONE]
+    if len(flat) == 1:
+        return flat[0]
+    return ir.UnionOf(tuple(flat), tagged=tagged, by_fields=by_fields) if non_null else ir.NONE
 
 
 def _collapse(group: list[ir.TypeExpr], replacement: ir.TypeExpr, options: list[ir.TypeExpr]) -> list[ir.TypeExpr]:

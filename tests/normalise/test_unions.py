@@ -8,7 +8,10 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 from generator import ir
+from generator.normalise.unions import UnionFacts, decodable_union
 from generator.render import render_package
 from tests.conftest import ROOT, run_cli
 from tests.normalise import build, fields, model, real, targets
@@ -131,3 +134,46 @@ def test_clear_task_instances_items_documented_and_convertible(tmp_path: Path) -
         sys.path.remove(str(out))
         for name in [m for m in sys.modules if m.startswith("af3_models")]:
             del sys.modules[name]
+
+
+# -- the pass alone: IR in, IR out ------------------------------------------------------------------
+
+FACTS = UnionFacts(
+    aliases={
+        "Pet": ir.Alias("Pet", "", ir.UnionOf((ir.Ref("Cat", "model"), ir.Ref("Dog", "model")), tagged="kind"), "")
+    },
+    enums={
+        "Colour": ir.EnumModel("Colour", "", (ir.EnumMember("RED", "red"),), "str"),
+        "Level": ir.EnumModel("Level", "", (ir.EnumMember("V_1", 1),), "int"),
+    },
+    models={
+        "Cat": ir.Model("Cat", "", (), "", tag=("kind", "cat")),
+        "Dog": ir.Model("Dog", "", (), "", tag=("kind", "dog")),
+        "A": ir.Model("A", "", (), ""),
+        "B": ir.Model("B", "", (), ""),
+    },
+)
+STR, INT = ir.Primitive("str"), ir.Primitive("int")
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ([STR, ir.Ref("Colour", "enum"), ir.Primitive("datetime")], STR),  # one alternative per JSON kind
+        ([INT, ir.Ref("Level", "enum"), ir.NONE], ir.UnionOf((INT, ir.NONE))),
+        ([ir.ListOf(STR), ir.ListOf(INT)], ir.ListOf(ir.ANY)),
+        ([STR, ir.ANY], ir.ANY),
+        ([ir.NONE, ir.NONE], ir.NONE),
+        (
+            [ir.Ref("Pet", "alias"), ir.NONE],
+            ir.UnionOf((ir.Ref("Cat", "model"), ir.Ref("Dog", "model"), ir.NONE), tagged="kind"),
+        ),
+        (
+            [ir.Ref("A", "model"), ir.Ref("B", "model")],
+            ir.UnionOf((ir.Ref("A", "model"), ir.Ref("B", "model")), by_fields=True),
+        ),
+        ([ir.Ref("A", "model"), ir.MapOf(STR), STR], ir.UnionOf((ir.MapOf(ir.ANY), STR))),
+    ],
+)
+def test_decodable_union_is_a_pass_over_ir_values(options: list[ir.TypeExpr], expected: ir.TypeExpr) -> None:
+    assert decodable_union(options, FACTS) == expected
