@@ -37,6 +37,8 @@ class NormaliserBase:
         self._names: dict[tuple[Location, str], str] = {}
         self._tags: dict[Location, tuple[str, str]] = {}  # filled by Discriminators
         self._merging: list[Location] = []
+        self._building: set[tuple[Location, str]] = set()  # schemas whose type is being built
+        self._recursive: set[Location] = set()  # cycles already reported
         self.diagnostics: list[ir.Diagnostic] = []
 
     def warn(self, message: str, at: Location) -> None:

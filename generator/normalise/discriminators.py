@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.documents import Location
+from generator.errors import SpecError
 from generator.loader import LoadedSpec
 from generator.normalise.base import NormaliserBase
 
@@ -96,7 +97,12 @@ class Discriminators(NormaliserBase):
         for value, ref in (discriminator.get("mapping") or {}).items():
             if "#" not in str(ref) and "/" not in str(ref):
                 ref = f"#/components/schemas/{ref}"
-            _, target = self.docs.resolve(ref, at.child("mapping", value))
+            here = at.child("mapping", value)
+            try:
+                _, target = self.docs.resolve(ref, here)
+            except SpecError as exc:
+                self.warn(f"discriminator mapping {value!r}: {exc.message}; that variant is left out", here)
+                continue
             by_target.setdefault(target, str(value))
         return by_target
 

@@ -41,7 +41,16 @@ class Schemas(Unions):
         key = (at, mode)
         if key in self._memo:
             return self._memo[key]
-        t = self._build_type(schema, at, name, mode)
+        if key in self._building:  # a cycle that no model breaks (a model is memoised before its fields)
+            if at not in self._recursive:
+                self._recursive.add(at)
+                self.warn("recursive schema without an object to break the cycle: typed Any where it recurs", at)
+            return ir.ANY
+        self._building.add(key)
+        try:
+            t = self._build_type(schema, at, name, mode)
+        finally:
+            self._building.discard(key)
         self._memo[key] = t
         return t
 
@@ -73,7 +82,9 @@ class Schemas(Unions):
         elif schema.get("allOf"):
             parts = schema["allOf"]
             own = schema.get("properties")
-            if len(parts) == 1 and not own:  # a wrapper (for a description or nullable)
+            # a wrapper (for a description or nullable), unless it is a variant of a discriminated
+            # base: then it is a model with its own tag, even with no field of its own
+            if len(parts) == 1 and not own and at not in self._tags:
                 t = self.type_of(parts[0], at.child("allOf", 0), name, mode)
             else:
                 t = self._model(schema, at, name, mode)

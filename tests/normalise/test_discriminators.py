@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator import ir
-from tests.normalise import build, fields, model
+from tests.normalise import build, fields, model, op
 
 
 def test_discriminator_without_mapping_uses_schema_names(tmp_path: Path) -> None:
@@ -82,3 +82,72 @@ components:
     assert alias.type == ir.UnionOf(
         (ir.Ref("CronSchedule", "model"), ir.Ref("MinutesSchedule", "model")), tagged="schedule_type"
     )
+
+
+def test_variants_that_only_wrap_their_base_are_models_not_a_cycle(tmp_path: Path) -> None:
+    """Snowflake's table.yaml: ``PrimaryKey: {allOf: [$ref: Constraint]}`` and Constraint's mapping names
+    PrimaryKey; taken as a plain wrapper, each was the other's type without end ("nesting too deep")."""
+    api = build(
+        tmp_path,
+        """
+paths:
+  /c:
+    get:
+      operationId: get_constraint
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Constraint"}}}}
+components:
+  schemas:
+    Constraint:
+      type: object
+      properties:
+        name: {type: string}
+        constraint_type: {type: string}
+      discriminator:
+        propertyName: constraint_type
+        mapping: {PRIMARY KEY: PrimaryKey, FOREIGN KEY: ForeignKey}
+    PrimaryKey:
+      allOf: [{$ref: "#/components/schemas/Constraint"}]
+      type: object
+    ForeignKey:
+      allOf: [{$ref: "#/components/schemas/Constraint"}]
+      properties:
+        referenced_table_name: {type: string}
+""",
+    )
+    assert model(api, "PrimaryKey").tag == ("constraint_type", "PRIMARY KEY")
+    assert set(fields(model(api, "PrimaryKey"))) == {"name"}
+    assert model(api, "ForeignKey").tag == ("constraint_type", "FOREIGN KEY")
+    result = op(api, "get_constraint").result_type
+    assert isinstance(result, ir.Ref) and result.kind == "alias"
+
+
+def test_a_mapping_entry_whose_target_is_missing_is_a_warning_and_left_out(tmp_path: Path) -> None:
+    """Snowflake's cortex-analyst.yaml maps ``chart`` to a schema the document does not have."""
+    api = build(
+        tmp_path,
+        """
+paths:
+  /m:
+    get:
+      operationId: get_message
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Content"}}}}
+components:
+  schemas:
+    Content:
+      oneOf: [{$ref: "#/components/schemas/Text"}, {$ref: "#/components/schemas/Sql"}]
+      discriminator:
+        propertyName: type
+        mapping:
+          text: "#/components/schemas/Text"
+          sql: "#/components/schemas/Sql"
+          chart: "#/components/schemas/Chart"
+    Text: {type: object, properties: {type: {type: string}, text: {type: string}}}
+    Sql: {type: object, properties: {type: {type: string}, statement: {type: string}}}
+""",
+    )
+    assert model(api, "Text").tag == ("type", "text") and model(api, "Sql").tag == ("type", "sql")
+    (warning,) = api.diagnostics
+    assert warning.pointer == "/components/schemas/Content/discriminator/mapping/chart"
+    assert "Chart" in warning.message and "left out" in warning.message and warning.line == 19

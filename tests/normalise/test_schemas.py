@@ -147,3 +147,33 @@ def test_secret_fields_emitted_for_airflow_connections() -> None:
     models = render_package(real("2.10.5"), "pkg")["pkg/models.py"]
     connection = models.split("\nclass Connection(")[1].split("\nclass ")[0]
     assert '    __secret_fields__: ClassVar[tuple[str, ...]] = ("password",)\n' in connection
+
+
+def test_recursive_schemas_without_an_object_generate(tmp_path: Path) -> None:
+    """``Tree: {type: array, items: {$ref: Tree}}`` and maps that refer to each other have no struct to
+    break the cycle at: where a schema recurs into itself it is typed ``Any``, said by a warning."""
+    api = build(
+        tmp_path,
+        """
+paths:
+  /t:
+    get:
+      operationId: get_tree
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Tree"}}}}
+  /m:
+    get:
+      operationId: get_map
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/MapA"}}}}
+components:
+  schemas:
+    Tree: {type: array, items: {$ref: "#/components/schemas/Tree"}}
+    MapA: {type: object, additionalProperties: {$ref: "#/components/schemas/MapB"}}
+    MapB: {type: object, additionalProperties: {$ref: "#/components/schemas/MapA"}}
+""",
+    )
+    assert op(api, "get_tree").result_type == ir.ListOf(ir.ANY)
+    assert op(api, "get_map").result_type == ir.MapOf(ir.MapOf(ir.ANY))
+    assert sorted(d.pointer for d in api.diagnostics) == ["/components/schemas/MapA", "/components/schemas/Tree"]
+    assert all("recursive" in d.message for d in api.diagnostics)
