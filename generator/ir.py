@@ -170,7 +170,7 @@ class Alias:
     description: str = ""
 
 
-ParamLocation = Literal["path", "query", "header"]
+ParamLocation = Literal["path", "query", "header", "cookie"]
 
 
 @dataclass(frozen=True)

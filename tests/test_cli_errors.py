@@ -204,7 +204,7 @@ paths:
       operationId: post_thing
       tags: [Thing]
       parameters:
-        - {name: session, in: cookie, schema: {type: string}}
+        - {name: "session id", in: cookie, schema: {type: string}}
       requestBody:
         content:
           application/json: {schema: {type: object, properties: {name: {type: string}}}}
@@ -226,8 +226,8 @@ def test_skipped_and_degraded_parts_are_said_with_file_line_and_pointer(tmp_path
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
     assert warnings == [  # sorted by place, each with its line
         "warning: degraded.yaml:14: #/paths/~1things/post/callbacks: callbacks are not generated",
-        "warning: degraded.yaml:9: #/paths/~1things/post/parameters/0: cookie parameter 'session' is not sent "
-        "by the generated client (set it on your own http_client)",
+        "warning: degraded.yaml:9: #/paths/~1things/post/parameters/0: cookie parameter 'session id' is not a "
+        "valid cookie name (RFC 9110 token): not sent by the generated client",
         "warning: degraded.yaml:11: #/paths/~1things/post/requestBody/content: request body also offered as "
         "'application/x-www-form-urlencoded': the generated client sends 'application/json'",
         "warning: degraded.yaml:18: #/webhooks: 1 webhooks are not generated",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import email.parser
 import importlib
+import inspect
 import io
 import itertools
 import re
@@ -416,3 +417,43 @@ def test_async_uploads_stream_files_and_multipart(pkg: Any, tmp_path: Path) -> N
     assert bodies[:3] == [b"async content", b"async content", b"xy"]
     request, body = recorder.requests[3]
     assert multipart_parts(request, body)[0] == ("file", "a.txt", "application/octet-stream", b"async content")
+
+
+# -- cookie parameters --------------------------------------------------------------------------------
+
+COOKIES = """
+paths:
+  /session:
+    get:
+      operationId: get_session
+      parameters:
+        - {name: session_id, in: cookie, required: true, schema: {type: string}}
+        - {name: theme, in: cookie, schema: {type: string}}
+        - {name: X-Trace, in: header, schema: {type: string}}
+        - {name: "X Bad", in: header, schema: {type: string}}
+      responses:
+        "204": {description: ok}
+"""
+
+
+def test_cookie_parameters_are_sent_beside_the_clients_own_cookies(tmp_path: Path) -> None:
+    spec = write(tmp_path / "spec.yaml", HEAD + COOKIES)
+    result = run_cli("generate", spec, "-o", tmp_path / "out", "--package-name", "cookie_client")
+    assert result.returncode == 0, result.stderr
+    assert "'X Bad' is not a valid header name" in result.stderr  # said, and not a parameter
+    sys.path.insert(0, str(tmp_path / "out"))
+    try:
+        pkg = importlib.import_module("cookie_client")
+    finally:
+        sys.path.remove(str(tmp_path / "out"))
+    recorder = Recorder()
+    http = httpx.Client(transport=httpx.MockTransport(recorder), cookies={"jar": "1"})
+    c = pkg.Client("http://api.test", http_client=http)
+    group = next(v for k, v in vars(c).items() if hasattr(v, "get_session"))
+    group.get_session(session_id="a b;c=d,é", x_trace="t")
+    group.get_session(session_id="plain", theme="dark")
+    first, second = (r.headers["cookie"] for r, _ in recorder.requests)
+    assert first == "jar=1; session_id=a%20b%3Bc=d%2C%C3%A9"  # nothing in a value can end the pair
+    assert second == "jar=1; session_id=plain; theme=dark"
+    assert recorder.requests[0][0].headers["x-trace"] == "t" and "x bad" not in recorder.requests[0][0].headers
+    assert "x_bad" not in inspect.signature(group.get_session).parameters

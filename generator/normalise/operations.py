@@ -84,10 +84,13 @@ class Operations(Conventions):
         }
         for param, param_at in sorted(raw_params, key=lambda p: (p[0]["in"] != "path", order.get(p[0]["name"], 0))):
             location = param["in"]
-            if location not in ("path", "query", "header"):
+            if location not in ("path", "query", "header", "cookie"):
+                self.warn(f"parameter {param['name']!r} in {location!r}: not a parameter location", param_at)
+                continue
+            if location in ("header", "cookie") and not _TOKEN.fullmatch(str(param["name"])):
                 self.warn(
-                    f"{location} parameter {param['name']!r} is not sent by the generated client "
-                    "(set it on your own http_client)",
+                    f"{location} parameter {param['name']!r} is not a valid {location} name (RFC 9110 token): "
+                    "not sent by the generated client",
                     param_at,
                 )
                 continue
@@ -279,6 +282,10 @@ class Operations(Conventions):
         if len(set(types)) == 1:
             return types[0]
         return self._union(types)
+
+
+# A header or cookie name: an RFC 9110 token.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 def _preferred_request_media(content: dict[str, Any]) -> str:

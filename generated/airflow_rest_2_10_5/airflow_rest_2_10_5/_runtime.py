@@ -1109,6 +1109,23 @@ def _binary(body: Any, content_type: str) -> _Payload:
     )
 
 
+# RFC 6265 cookie-octets; anything else (space, quote, comma, semicolon, backslash, %, non-ASCII) is
+# percent-encoded so a value can never end the pair or start another.
+_COOKIE_SAFE = "!#$&'()*+-./:<=>?@[]^_`{|}~"
+
+
+def cookie_header(values: Mapping[str, Any]) -> str | None:
+    """The ``Cookie`` header of an operation's cookie parameters (those left ``UNSET`` not sent)."""
+    pairs = []
+    for name, value in values.items():
+        if value is UNSET:
+            continue
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            text = "" if item is None else to_text(item)
+            pairs.append(f"{name}={quote(text, safe=_COOKIE_SAFE)}")
+    return "; ".join(pairs) or None
+
+
 def encode_segment(name: str, value: Any) -> str:
     """One path segment, fully percent-encoded: ``/``, ``+``, ``:``, ``%``, spaces and
     dot-segments can never change the path."""
@@ -1537,6 +1554,9 @@ class _Open(msgspec.Struct, frozen=True):
     timeout: httpx.Timeout | None
     budget: float | None = None  # seconds left before the call's deadline, when it has one
     files: Any = None  # multipart parts, for httpx
+    cookie: str | None = (
+        None  # the operation's cookie parameters, sent beside the client's own cookies
+    )
 
 
 class _Received:
@@ -1753,7 +1773,7 @@ class _BaseClient(Generic[H]):
             and not isinstance(content, bytes)
         ):
             content = _async_chunks(content)
-        return http.build_request(
+        request = http.build_request(
             step.method,
             step.url,
             params=step.params or None,  # [] would drop a query already in the URL
@@ -1762,6 +1782,10 @@ class _BaseClient(Generic[H]):
             files=step.files,
             timeout=step.timeout,
         )
+        if step.cookie:
+            jar = request.headers.get("Cookie")  # the http client's cookies for this URL, if any
+            request.headers["Cookie"] = f"{jar}; {step.cookie}" if jar else step.cookie
+        return request
 
     @property
     def _auth_arg(self) -> Any:
@@ -1773,6 +1797,7 @@ class _BaseClient(Generic[H]):
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
         headers: Mapping[str, Any] | None = None,
+        cookies: Mapping[str, Any] | None = None,
         body: Any = UNSET,
         options: RequestOptions | None = None,
         accept: str | None = None,
@@ -1817,6 +1842,7 @@ class _BaseClient(Generic[H]):
                 payload.content,
                 timeout,
                 files=payload.files,
+                cookie=cookie_header(cookies or {}),
             ),
             # a body that cannot be read again (an iterator) is sent once
             (
