@@ -140,8 +140,13 @@ def endpoint_name(op: ir.Operation) -> str:
 def decode_target(t: ir.TypeExpr) -> str:
     """The runtime's decode target for a response type (an expression in ``_endpoints``)."""
     if isinstance(t, ir.UnionOf) and t.by_fields:
-        options = ", ".join(ir.annotation(o, "models.") for o in t.options if o != ir.NONE)
-        return f"FieldsUnion({options})"
+        structs = [o for o in t.options if isinstance(o, ir.Ref) and o.kind == "model"]
+        others = [o for o in t.options if o not in structs]
+        options = ", ".join(ir.annotation(o, "models.") for o in structs)
+        if not others:
+            return f"FieldsUnion({options})"
+        rest = ir.annotation(others[0] if len(others) == 1 else ir.UnionOf(tuple(others)), "models.")
+        return f"FieldsUnion({options}, rest={rest})"
     if t == ir.NONE:
         return "None"
     return ir.annotation(t, "models.")

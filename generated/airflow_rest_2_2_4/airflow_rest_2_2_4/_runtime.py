@@ -709,15 +709,18 @@ def error_for(
 
 
 class FieldsUnion:
-    """A union of untagged structs: decode to the option whose fields match the body best."""
+    """A union of untagged structs: a JSON object decodes to the option whose fields match it best;
+    anything else to ``rest``, the union's other alternatives (``str``, ``None``...), if it has any.
+    """
 
-    def __init__(self, *options: type[msgspec.Struct]) -> None:
+    def __init__(self, *options: type[msgspec.Struct], rest: Any = UNSET) -> None:
         self.options = options
+        self.rest = rest
         self._names: list[frozenset[str]] = []  # filled on first use, off the import path
 
-    def choose(self, raw: Any) -> type[msgspec.Struct]:
+    def choose(self, raw: Any) -> Any:
         if not isinstance(raw, dict):
-            return self.options[0]
+            return self.options[0] if self.rest is UNSET else self.rest
         if not self._names:
             self._names = [
                 frozenset(f.encode_name for f in msgspec.structs.fields(o)) for o in self.options

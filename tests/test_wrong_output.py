@@ -1,0 +1,144 @@
+"""Issue 11, "known wrong output in packages that generate": each reproduced on a generated package (calls on
+a MockTransport, mypy --strict, ruff), then fixed."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import run_cli, write
+from tests.normalise import HEAD
+
+SPEC = """
+paths:
+  /shapes/{id}:
+    get:
+      operationId: get_shape
+      tags: [shapes]
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200":
+          description: a name, a circle or a square
+          content:
+            application/json:
+              schema:
+                oneOf:
+                  - {type: string}
+                  - {$ref: "#/components/schemas/Circle"}
+                  - {$ref: "#/components/schemas/Square"}
+  /exports/{id}:
+    get:
+      operationId: get_export
+      tags: [shapes]
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200": {description: the file, content: {application/octet-stream: {schema: {type: string, format: binary}}}}
+        "202": {description: not ready yet}
+  /pets:
+    get:
+      operationId: list_pets
+      tags: [pets]
+      responses:
+        "200":
+          description: a page of pets
+          headers: {Link: {schema: {type: string}}}
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: "#/components/schemas/Pet"}}
+components:
+  schemas:
+    Circle: {type: object, required: [radius], properties: {radius: {type: number}}}
+    Square: {type: object, required: [side], properties: {side: {type: number}}}
+    Cat: {type: object, required: [kind], properties: {kind: {type: string, enum: [cat]}, lives: {type: integer}}}
+    Dog: {type: object, required: [kind], properties: {kind: {type: string, enum: [dog]}, good: {type: boolean}}}
+    Pet:
+      oneOf: [{$ref: "#/components/schemas/Cat"}, {$ref: "#/components/schemas/Dog"}]
+      discriminator: {propertyName: kind, mapping: {cat: "#/components/schemas/Cat", dog: "#/components/schemas/Dog"}}
+"""
+
+
+def generate(tmp_path: Path, body: str, package: str) -> Path:
+    spec = write(tmp_path / f"{package}.yaml", HEAD + body)
+    result = run_cli("generate", spec, "-o", tmp_path / package, "--package-name", package)
+    assert result.returncode == 0, result.stderr
+    return tmp_path / package
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate(tmp_path_factory.mktemp("wrong"), SPEC, "wrong_client")
+
+
+@pytest.fixture(scope="module")
+def pkg(out: Path) -> Iterator[Any]:
+    sys.path.insert(0, str(out))
+    try:
+        yield importlib.import_module("wrong_client")
+    finally:
+        sys.path.remove(str(out))
+
+
+def answering(pkg: Any, handler: Any) -> Any:
+    return pkg.Client("http://api.test", http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+
+
+def test_a_union_of_a_string_and_untagged_objects_decodes_each(pkg: Any) -> None:
+    answers = iter([{"side": 2.0}, {"radius": 1.5}, "just a name"])
+    client = answering(pkg, lambda request: httpx.Response(200, json=next(answers)))
+    assert client.shapes.get_shape("a") == pkg.models.Square(side=2.0)
+    assert client.shapes.get_shape("b") == pkg.models.Circle(radius=1.5)
+    assert client.shapes.get_shape("c") == "just a name"
+
+
+def test_a_binary_answer_beside_a_bodiless_202_is_typed_optional(pkg: Any, out: Path) -> None:
+    answers = iter([httpx.Response(200, content=b"\x00data"), httpx.Response(202)])
+    client = answering(pkg, lambda request: next(answers))
+    assert client.shapes.get_export("a") == b"\x00data"
+    assert client.shapes.get_export("b") is None
+    assert "def get_export(" in (out / "wrong_client" / "resources.py").read_text()
+    assert pkg.resources.ShapesApi.get_export.__annotations__["return"] == "bytes | None"
+
+
+def test_link_paging_of_a_discriminated_union_decodes_and_type_checks(pkg: Any, out: Path) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if "page=2" in str(request.url):
+            return httpx.Response(200, json=[{"kind": "dog", "good": True}])
+        return httpx.Response(200, json=[{"kind": "cat", "lives": 9}], headers={"Link": '</pets?page=2>; rel="next"'})
+
+    pets = list(answering(pkg, handler).pets.iter_pets())
+    assert pets == [pkg.models.Cat(lives=9), pkg.models.Dog(good=True)]
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "wrong_client"],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout
+
+
+def test_a_spec_without_operations_is_lint_clean(tmp_path: Path) -> None:
+    out = generate(tmp_path, "paths: {}\n", "empty_client")
+    linted = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--isolated", "--target-version", "py310", "--select", "F", "."],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert linted.returncode == 0, linted.stdout
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "empty_client"],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout
