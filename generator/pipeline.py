@@ -9,8 +9,10 @@ from typing import Literal
 
 from generator.config import Target
 from generator.errors import SpecError
-from generator.loader import load_spec, start_validation
+from generator.ir import Diagnostic
+from generator.loader import load_spec
 from generator.names import default_package_version
+from generator.validation import start_validation
 from generator.writer import (
     MANIFEST,
     changes,
@@ -87,8 +89,8 @@ def generate(target: Target, *, check: bool = False, force: bool = False, strict
     except Exception:
         validation()  # an invalid spec explains a failure better than the failure itself
         raise
-    validation()
-    warnings = [str(d) for d in api.diagnostics]
+    slips = validation()
+    warnings = [str(d) for d in sorted({*slips, *api.diagnostics}, key=_place)]
     if strict and warnings:
         raise StrictFailure(warnings)
     files = {name: text.encode("utf-8") for name, text in sorted(texts.items())}
@@ -105,3 +107,7 @@ def generate(target: Target, *, check: bool = False, force: bool = False, strict
         write_tree(target.output, files)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _place(diagnostic: Diagnostic) -> tuple[str, str, str]:
+    return (diagnostic.file, diagnostic.pointer, diagnostic.message)

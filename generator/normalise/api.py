@@ -79,7 +79,9 @@ class Normaliser(Operations):
             security_schemes=security,
             request_id_header=self._request_id_header(operations),
             token_url=next((scheme.token_url for scheme in security if scheme.token_url), ""),
-            diagnostics=tuple(sorted(self.diagnostics, key=lambda d: (d.file, d.pointer, d.message))),
+            diagnostics=tuple(
+                sorted({*self.spec.diagnostics, *self.diagnostics}, key=lambda d: (d.file, d.pointer, d.message))
+            ),
         )
 
     def _base_path(self) -> str:

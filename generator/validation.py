@@ -1,0 +1,205 @@
+"""Validation with openapi-spec-validator: structural errors are fatal (one line, exit 2); harmless
+schema-level slips (a default of the wrong type, a pattern that is not a Python regex, ``const`` or
+``title`` where OpenAPI 3.0 has none) are warnings with their file, line and pointer, and the spec is
+generated anyway. A verdict is cached by the spec's content hash and the validator's version."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from generator.cache import cache_dir
+from generator.documents import Location, join_pointer
+from generator.errors import SpecError, display_path
+from generator.ir import Diagnostic
+from generator.loader import LoadedSpec
+
+# A value that breaks its own schema is a slip wherever it sits under one of these keys.
+_VALUE_KEYS = frozenset({"default", "example", "examples", "enum", "pattern", "const", "x-example"})
+_VALUE_CHECKS = frozenset({"type", "format", "pattern", "enum", "uniqueItems", "minimum", "maximum", "const"})
+# Keys OpenAPI 3.0 does not allow where they are written, but which only document (3.1 allows most).
+_DOCUMENTING_KEYS = frozenset(
+    {"const", "title", "summary", "examples", "$schema", "$id", "$comment", "contentMediaType", "contentEncoding"}
+)
+_QUOTED = re.compile(r"'([^']*)'")
+_MAX_LOCATED = 20  # slips searched for in the document; later ones are said without a line
+
+
+def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
+    """Raise the first structural error; return the harmless slips as warnings."""
+    marker = _validation_marker(spec)
+    if marker.exists():
+        return _cached(marker)
+    from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+
+    data, documents = spec.data, spec.documents
+    cls = OpenAPIV31SpecValidator if spec.openapi_version.startswith("3.1.") else OpenAPIV30SpecValidator
+    validator = cls(data, base_uri=documents.root.as_uri())
+    slips: list[Diagnostic] = []
+    nodes: list[tuple[str, Any]] = []  # the document's nodes, listed once when a slip needs them
+    try:
+        for found in validator.iter_errors():
+            error = _deepest(found)
+            if not _harmless(error):
+                at = Location(documents.root, join_pointer("", *error.absolute_path))
+                raise documents.error(f"invalid spec: {error.message}", at)
+            pointer = None
+            if len(slips) < _MAX_LOCATED:
+                nodes = nodes or list(_walk(data, ""))
+                pointer = _locate(nodes, error)
+            line = documents.line_of(documents.root, pointer) if pointer is not None else None
+            message = f"spec slip (generated anyway): {' '.join(str(error.message).split())[:300]}"
+            slips.append(Diagnostic("warning", display_path(documents.root), line, pointer or "", message))
+    except (KeyError, TypeError, ValueError, RecursionError) as exc:  # the validator's own crashes
+        raise SpecError(f"spec failed validation ({type(exc).__name__}: {exc})", file=documents.root) from None
+    result = tuple(dict.fromkeys(slips))
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(json.dumps([[d.file, d.line, d.pointer, d.message] for d in result]))
+    except OSError:
+        pass  # a read-only cache only costs time
+    return result
+
+
+def _validation_marker(spec: LoadedSpec) -> Path:
+    from importlib.metadata import version as dist_version
+
+    return cache_dir() / "valid" / f"{spec.sha256}-{dist_version('openapi-spec-validator')}"
+
+
+def _cached(marker: Path) -> tuple[Diagnostic, ...]:
+    try:
+        rows = json.loads(marker.read_text() or "[]")
+        return tuple(Diagnostic("warning", str(f), line, str(p), str(m)) for f, line, p, m in rows)
+    except (OSError, ValueError, TypeError):
+        return ()  # an old or damaged marker: the spec was valid, its slips are not known
+
+
+def _harmless(error: Any) -> bool:
+    path = [str(p) for p in error.absolute_path]
+    if error.validator in _VALUE_CHECKS and (not path or path[-1] in _VALUE_KEYS):
+        return True  # a value (default, example, enum, pattern) that breaks its own schema
+    if error.validator == "additionalProperties":
+        unexpected = _QUOTED.findall(str(error.message).split(" does not match", 1)[0].split(" was unexpected")[0])
+        return bool(unexpected) and all(key in _DOCUMENTING_KEYS for key in unexpected)
+    return False
+
+
+def _locate(nodes: list[tuple[str, Any]], error: Any) -> str | None:
+    """Where the slip is. The validator checks schemas one by one and reports paths relative to the
+    schema (or to the value checked against it): find the node they lead to in the document."""
+    path = list(error.absolute_path)
+    for pointer, node in nodes:
+        if path:
+            target = _follow(node, path)
+            if target is not _MISSING and target == error.instance and type(target) is type(error.instance):
+                return join_pointer(pointer, *path)
+        elif isinstance(node, dict):
+            for key in ("default", "example", "const", "x-example"):
+                value = node.get(key, _MISSING)
+                if value is not _MISSING and value == error.instance and type(value) is type(error.instance):
+                    if error.validator in ("type", "format") and node.get(error.validator) != error.validator_value:
+                        continue
+                    return join_pointer(pointer, key)
+    return None
+
+
+_MISSING = object()
+
+
+def _follow(node: Any, path: list[Any]) -> Any:
+    for step in path:
+        if isinstance(node, dict) and str(step) in node:
+            node = node[str(step)]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+        else:
+            return _MISSING
+    return node
+
+
+def _walk(node: Any, pointer: str) -> Iterator[tuple[str, Any]]:
+    stack = [(pointer, node)]
+    while stack:
+        here, current = stack.pop()
+        yield here, current
+        if isinstance(current, dict):
+            children = [(join_pointer(here, str(k)), v) for k, v in current.items()]
+        elif isinstance(current, list):
+            children = [(join_pointer(here, str(i)), v) for i, v in enumerate(current)]
+        else:
+            continue
+        stack.extend(reversed(children))  # document order
+
+
+def start_validation(spec: LoadedSpec) -> Callable[[], tuple[Diagnostic, ...]]:
+    """Validate in a forked child while the caller renders; the returned function waits for the
+    verdict, raises its SpecError or returns its warnings. Where fork is unavailable, validates
+    right away."""
+    marker = _validation_marker(spec)
+    if marker.exists():
+        cached = _cached(marker)
+        return lambda: cached
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods() or os.name != "posix":
+        slips = validate_spec(spec)
+        return lambda: slips
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            sender.send(("ok", validate_spec(spec)))
+        except SpecError as exc:
+            sender.send(("error", (exc.message, exc.file, exc.line, exc.pointer)))
+        except BaseException as exc:  # the parent reports it; a child must not print tracebacks
+            sender.send(("error", (f"spec failed validation ({type(exc).__name__}: {exc})", spec.path, None, None)))
+
+    process = context.Process(target=child, daemon=True)
+    process.start()
+    sender.close()
+
+    def verdict() -> tuple[Diagnostic, ...]:
+        try:
+            kind, outcome = receiver.recv()
+        except EOFError:
+            kind, outcome = "error", ("validator process died", spec.path, None, None)
+        finally:
+            process.join()
+            receiver.close()
+        if kind == "error":
+            message, file, line, pointer = outcome
+            raise SpecError(message, file=file, line=line, pointer=pointer)
+        return tuple(outcome)
+
+    return verdict
+
+
+def _deepest(error: Any) -> Any:
+    """The most useful error in jsonschema's tree of alternatives: the deepest path, a concrete
+    complaint ("'in' is a required property") over "not valid under any of the given schemas",
+    never the "'$ref' is required" branch, and of equals the one nearest the top of the tree
+    (a complaint every alternative shares, not one that only a sub-alternative raises)."""
+    leaves: list[tuple[Any, int]] = []
+    stack = [(error, 0)]
+    while stack:
+        current, depth = stack.pop()
+        if current.context:
+            stack.extend((child, depth + 1) for child in current.context)
+        else:
+            leaves.append((current, depth))
+    if not leaves:
+        return error
+    specific = {"required", "type", "enum", "const", "additionalProperties", "pattern", "format", "minItems"}
+
+    def rank(leaf: tuple[Any, int]) -> tuple[int, int, int, str]:
+        e, depth = leaf
+        kind = 0 if "'$ref'" in e.message else 2 if e.validator in specific else 1
+        return (len(e.absolute_path), kind, -depth, e.message)
+
+    return max(leaves, key=rank)[0]

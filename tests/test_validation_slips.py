@@ -1,0 +1,89 @@
+"""Issue 11: harmless schema-level slips that strict validation rejects wholesale generate with a warning line
+each (real line and pointer); --strict refuses them; structural errors stay fatal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli, write
+
+HEAD = """openapi: 3.0.3
+info: {title: Slips, version: "1"}
+paths:
+  /things:
+    get:
+      operationId: list_things
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Thing"}
+components:
+  schemas:
+    Thing:
+      type: object
+      properties:
+"""
+
+SLIPS = [
+    # (the property's schema, the pointer the warning names, a word of the validator's complaint)
+    ("limit: {type: integer, default: inf}", "/components/schemas/Thing/properties/limit/default", "integer"),
+    ("name: {type: string, default: 1}", "/components/schemas/Thing/properties/name/default", "string"),
+    ("kind: {type: string, const: thing}", "/components/schemas/Thing/properties/kind", "const"),
+    (
+        "label: {type: string, pattern: '^[\\p{L}\\p{N}]+$'}",
+        "/components/schemas/Thing/properties/label/pattern",
+        "regex",
+    ),
+    ("flag: {type: string, enum: ['true', 'true']}", "/components/schemas/Thing/properties/flag/enum", "non-unique"),
+    (
+        "big: {type: integer, format: int64, default: 9223372036854776000}",
+        "/components/schemas/Thing/properties/big/default",
+        "int64",
+    ),
+]
+
+
+@pytest.mark.parametrize(("prop", "pointer", "word"), SLIPS)
+def test_a_schema_slip_is_a_warning_with_its_line(tmp_path: Path, prop: str, pointer: str, word: str) -> None:
+    spec = write(tmp_path / "slips.yaml", HEAD + f"        {prop}\n")
+    result = run_cli("generate", spec, "-o", tmp_path / "out", "--package-name", "slips", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (warning,) = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert warning.startswith(f"warning: slips.yaml:18: #{pointer}: spec slip (generated anyway): "), warning
+    assert word in warning
+    strict = run_cli("generate", spec, "-o", tmp_path / "strict", "--package-name", "slips", "--strict", cwd=tmp_path)
+    assert strict.returncode == 2 and not (tmp_path / "strict").exists()
+    listed = run_cli("validate", spec, cwd=tmp_path)
+    assert listed.returncode == 0 and "1 warning(s)" in listed.stdout and warning in listed.stderr
+
+
+def test_title_on_an_operation_is_a_slip(tmp_path: Path) -> None:
+    spec = write(
+        tmp_path / "slips.yaml",
+        HEAD.replace("      operationId: list_things\n", "      operationId: list_things\n      title: Things\n")
+        + "        name: {type: string}\n",
+    )
+    result = run_cli("generate", spec, "-o", tmp_path / "out", "--package-name", "slips", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "warning: slips.yaml:5: #/paths/~1things/get: spec slip (generated anyway): " in result.stderr
+
+
+def test_a_warning_is_said_again_when_the_validation_is_cached(tmp_path: Path) -> None:
+    spec = write(tmp_path / "slips.yaml", HEAD + "        name: {type: string, default: 1}\n")
+    first = run_cli("generate", spec, "-o", tmp_path / "a", "--package-name", "slips", cwd=tmp_path)
+    second = run_cli("generate", spec, "-o", tmp_path / "b", "--package-name", "slips", cwd=tmp_path)
+    assert first.returncode == second.returncode == 0
+    assert first.stderr.count("warning: ") == second.stderr.count("warning: ") == 1
+
+
+def test_structural_errors_stay_fatal(tmp_path: Path) -> None:
+    spec = write(
+        tmp_path / "broken.yaml", HEAD.replace('      responses:\n        "200":', '      responsez:\n        "200":')
+    )
+    result = run_cli("generate", spec, "-o", tmp_path / "out", "--package-name", "broken", cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.startswith("error: broken.yaml:")
+    assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
