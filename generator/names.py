@@ -37,8 +37,39 @@ RESERVED_VALUE_NAMES = frozenset(
         "accept",
         "models",
         "rt",
+        # what a generated method's body refers to: a parameter with one of these names would hide it
+        "ep",
+        "merge_body",
+        "warnings",
+        "overload",
+        # the paging helper's own argument
+        "page_size",
     }
 )
+
+# The generated ``Client``'s and ``AsyncClient``'s public names (the runtime's and the package's): a
+# group named like one of them would replace it. tests/test_hostile_names.py checks this list
+# against the classes themselves.
+CLIENT_MEMBERS = frozenset(
+    {
+        "aclose",
+        "base_url",
+        "close",
+        "follow_links",
+        "max_response_bytes",
+        "max_retries",
+        "paginate",
+        "request",
+        "send",
+        "strict",
+        "stream_lines",
+        "stream_read_timeout",
+        "with_options",
+        "with_raw_response",
+    }
+)
+# Methods of the generated models' base class: a field named like one would hide it.
+MODEL_MEMBERS = frozenset({"to_dict"})
 
 
 def words(name: str) -> list[str]:
@@ -69,6 +100,17 @@ def safe_identifier(candidate: str, fallback: str, reserved: frozenset[str] = fr
 def value_name(wire: str) -> str:
     """Name of a parameter, field or keyword argument: snake_case, never shadowing our names."""
     return safe_identifier(snake_case(wire), "field", RESERVED_VALUE_NAMES)
+
+
+def field_name(wire: str) -> str:
+    """Name of a model field: a value name that does not hide a method of the models' base class."""
+    return safe_identifier(snake_case(wire), "field", RESERVED_VALUE_NAMES | MODEL_MEMBERS)
+
+
+def group_name(tag: str) -> str:
+    """Attribute of a client holding one tag's operations: an identifier (``2fa`` -> ``group_2fa``,
+    ``class`` -> ``class_``) that no member of the client has."""
+    return safe_identifier(snake_case(tag), "group", CLIENT_MEMBERS)
 
 
 _BUILTIN_NAMES = frozenset(dir(builtins))

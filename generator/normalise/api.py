@@ -9,11 +9,8 @@ from generator import ir
 from generator.documents import Location
 from generator.errors import SpecError
 from generator.loader import LoadedSpec
-from generator.names import NameAllocator, class_name, pascal_case
+from generator.names import CLIENT_MEMBERS, NameAllocator, class_name, pascal_case
 from generator.normalise.operations import Operations
-
-# Names the generated package defines next to the groups on ``Client``.
-_CLIENT_ATTRS = frozenset({"close", "request", "with_options", "base_url", "aclose"})
 
 
 class Normaliser(Operations):
@@ -25,7 +22,7 @@ class Normaliser(Operations):
         operations = self.operations()
         groups: dict[str, list[ir.Operation]] = {}
         tags: dict[str, str] = {}
-        group_names = NameAllocator(_CLIENT_ATTRS)
+        group_names = NameAllocator(CLIENT_MEMBERS)
         for op in operations:
             if op.group not in tags:
                 tags[op.group] = group_names.take(op.group)

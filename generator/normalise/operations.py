@@ -7,7 +7,7 @@ from typing import Any
 
 from generator import ir
 from generator.documents import Location
-from generator.names import NameAllocator, pascal_case, snake_case, value_name
+from generator.names import NameAllocator, group_name, pascal_case, value_name
 from generator.normalise.base import HTTP_METHODS, STR, Mode
 from generator.normalise.conventions import (
     Conventions,
@@ -151,7 +151,7 @@ class Operations(Conventions):
         return ir.Operation(
             operation_id=op_id,
             py_name=value_name(op_id),
-            group=snake_case(str((operation.get("tags") or ["default"])[0])) or "default",
+            group=group_name(str((operation.get("tags") or ["default"])[0])),
             method=method.upper(),
             path=path,
             summary=str(operation.get("summary") or ""),

@@ -8,7 +8,7 @@ from typing import Any
 
 from generator import ir
 from generator.documents import Location
-from generator.names import NameAllocator, pascal_case, snake_case, value_name
+from generator.names import NameAllocator, field_name, pascal_case, snake_case
 from generator.normalise.base import Mode
 from generator.normalise.unions import Unions, _decodable, _untagged_options
 
@@ -278,7 +278,7 @@ class Schemas(Unions):
             fields.append(
                 ir.Field(
                     wire_name=wire,
-                    py_name=names.take(value_name(wire)),
+                    py_name=names.take(field_name(wire)),
                     type=t,
                     required=wire in shape.required and not (mode == "response" and write_only) and mode != "patch",
                     read_only=read_only,
