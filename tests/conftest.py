@@ -92,3 +92,14 @@ def snowflake_pkg(shared_snowflake: Path, tmp_path_factory: pytest.TempPathFacto
     assert result.returncode == 0, result.stderr
     sys.path.insert(0, str(out / "client"))
     return importlib.import_module("snowflake_tasks")
+
+
+def type_check(package_dir: Path, package: str) -> subprocess.CompletedProcess[str]:
+    """``mypy --strict`` on a generated package, run from the folder that holds it."""
+    return subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", package],
+        cwd=package_dir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )

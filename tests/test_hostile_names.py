@@ -5,7 +5,6 @@ method, ``page_size`` beside limit/offset)."""
 from __future__ import annotations
 
 import importlib
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ import httpx
 import pytest
 
 from generator.names import CLIENT_MEMBERS
-from tests.conftest import run_cli, write
+from tests.conftest import run_cli, type_check, write
 from tests.normalise import HEAD
 
 TAGS = [
@@ -137,13 +136,7 @@ def test_parameters_named_like_the_modules_imports_and_page_size(generated: tupl
 
 def test_the_package_type_checks(generated: tuple[Path, Any]) -> None:
     out, _ = generated
-    checked = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "names_client"],
-        cwd=out,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    checked = type_check(out, "names_client")
     assert checked.returncode == 0, checked.stdout
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import run_cli, write
+from tests.conftest import run_cli, type_check, write
 from tests.normalise import HEAD
 
 SPEC = """
@@ -114,13 +114,7 @@ def test_link_paging_of_a_discriminated_union_decodes_and_type_checks(pkg: Any, 
 
     pets = list(answering(pkg, handler).pets.iter_pets())
     assert pets == [pkg.models.Cat(lives=9), pkg.models.Dog(good=True)]
-    checked = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "wrong_client"],
-        cwd=out,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    checked = type_check(out, "wrong_client")
     assert checked.returncode == 0, checked.stdout
 
 
@@ -134,11 +128,5 @@ def test_a_spec_without_operations_is_lint_clean(tmp_path: Path) -> None:
         check=False,
     )
     assert linted.returncode == 0, linted.stdout
-    checked = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "empty_client"],
-        cwd=out,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    checked = type_check(out, "empty_client")
     assert checked.returncode == 0, checked.stdout
