@@ -222,20 +222,31 @@ class Documents:
                 seen[op_id] = at
 
 
+# Values that are data, not spec: a "$ref" key inside them is the data's own (Kubernetes' JSON schema
+# examples), never a reference.
+_DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const"})
+
+
 def _iter_refs(node: Any, at: Location) -> Iterator[tuple[Any, Location]]:
-    stack: list[tuple[Any, Location]] = [(node, at)]
+    """Every ``$ref`` below ``node``, skipping data (examples, defaults, extensions) and the keys of
+    ``properties`` maps, which are names: Kubernetes' ``JSONSchemaProps`` has a property ``$ref``."""
+    stack: list[tuple[Any, Location, bool, str]] = [(node, at, False, "")]
     while stack:
-        node, at = stack.pop()
+        node, at, names, within = stack.pop()
         if isinstance(node, dict):
-            if "$ref" in node:
+            if "$ref" in node and not names:
                 yield node["$ref"], at
             for key, value in node.items():
+                data = key in _DATA_KEYS and not (key == "default" and within == "responses")
+                if not names and (data or str(key).startswith("x-")):
+                    continue
                 if isinstance(value, (dict, list)):
-                    stack.append((value, at.child(str(key))))
+                    is_names = not names and key in ("properties", "patternProperties")
+                    stack.append((value, at.child(str(key)), is_names, str(key)))
         elif isinstance(node, list):
             for index, value in enumerate(node):
                 if isinstance(value, (dict, list)):
-                    stack.append((value, at.child(index)))
+                    stack.append((value, at.child(index), False, ""))
 
 
 def _yaml_child(node: yaml.Node, token: str) -> tuple[yaml.Node, int] | None:

@@ -115,7 +115,9 @@ def group_name(tag: str) -> str:
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
 # Names the generated modules import next to the model classes.
-_RESERVED_CLASS_NAMES = frozenset({"Model", "OpenEnum", "OpenIntEnum", "Endpoint", "FieldsUnion", "annotations"})
+_RESERVED_CLASS_NAMES = frozenset(
+    {"Model", "OpenEnum", "OpenIntEnum", "Endpoint", "FieldsUnion", "annotations", "File", "BinaryContent"}
+)
 
 
 def class_name(wire: str) -> str:

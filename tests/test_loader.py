@@ -181,3 +181,46 @@ def test_jsonpath_subset(path: str, expected: list[tuple[object, object]]) -> No
 def test_location_child_escapes_tokens() -> None:
     at = Location(Path("x.yaml"), "").child("paths", "/a/{b}", "get")
     assert at.pointer == "/paths/~1a~1{b}/get"
+
+
+REF_NAMES = """openapi: 3.0.3
+info: {title: Refs, version: "1"}
+paths:
+  /schemas:
+    get:
+      operationId: get_schema
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/JSONSchemaProps"}
+              example: {"$ref": "#/definitions/not-in-this-document"}
+        default: {$ref: "#/components/responses/Error"}
+components:
+  responses:
+    Error: {description: failed}
+  schemas:
+    JSONSchemaProps:
+      type: object
+      properties:
+        $ref: {type: string}
+        default: {type: object, default: {"$ref": "data"}}
+        x-kubernetes-embedded-resource: {type: boolean}
+"""
+
+
+def test_a_property_named_ref_and_ref_keys_in_data_are_not_references(tmp_path: Path) -> None:
+    """Kubernetes' JSONSchemaProps has a property ``$ref``; examples and defaults may hold "$ref" keys."""
+    api = normalise(load_spec(write(tmp_path / "refs.yaml", REF_NAMES)))
+    props = next(m for m in api.models if m.name == "JSONSchemaProps")
+    assert [f.wire_name for f in props.fields] == ["$ref", "default", "x-kubernetes-embedded-resource"]
+
+
+def test_a_default_response_reference_is_still_checked(tmp_path: Path) -> None:
+    spec = write(
+        tmp_path / "refs.yaml", REF_NAMES.replace('"#/components/responses/Error"', '"#/components/responses/Nope"')
+    )
+    with pytest.raises(SpecError, match="Nope") as error:
+        load_spec(spec)
+    assert error.value.pointer == "/paths/~1schemas/get/responses/default"

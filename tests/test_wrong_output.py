@@ -52,8 +52,21 @@ paths:
           content:
             application/json:
               schema: {type: array, items: {$ref: "#/components/schemas/Pet"}}
+  /reports/{id}:
+    get:
+      operationId: get_report
+      tags: [shapes]
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200":
+          description: the report, as JSON or text
+          content:
+            application/json: {schema: {$ref: "#/components/schemas/File"}}
+            text/plain: {schema: {type: string}}
+        "204": {description: nothing yet}
 components:
   schemas:
+    File: {type: object, properties: {name: {type: string}}}
     Circle: {type: object, required: [radius], properties: {radius: {type: number}}}
     Square: {type: object, required: [side], properties: {side: {type: number}}}
     Cat: {type: object, required: [kind], properties: {kind: {type: string, enum: [cat]}, lives: {type: integer}}}
@@ -104,6 +117,16 @@ def test_a_binary_answer_beside_a_bodiless_202_is_typed_optional(pkg: Any, out: 
     assert client.shapes.get_export("b") is None
     assert "def get_export(" in (out / "wrong_client" / "resources.py").read_text()
     assert pkg.resources.ShapesApi.get_export.__annotations__["return"] == "bytes | None"
+
+
+def test_a_schema_named_file_and_accept_overloads_beside_a_204(pkg: Any) -> None:
+    """Two mypy errors in corpus packages: a model ``File`` beside the runtime's ``File`` import, and
+    accept= overloads typed without the None a bodiless 204 answers."""
+    answers = iter([httpx.Response(200, json={"name": "r"}), httpx.Response(204), httpx.Response(200, text="plain")])
+    client = answering(pkg, lambda request: next(answers))
+    assert client.shapes.get_report("a") == pkg.models.FileModel(name="r")
+    assert client.shapes.get_report("b") is None
+    assert client.shapes.get_report("c", accept="text/plain") == "plain"
 
 
 def test_link_paging_of_a_discriminated_union_decodes_and_type_checks(pkg: Any, out: Path) -> None:

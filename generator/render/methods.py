@@ -76,12 +76,26 @@ def method_heads(op: ir.Operation, is_async: bool) -> list[str]:
     if len(op.accepts) <= 1:
         return ["", f"{define}({signature(args, [_OPTIONS_ARG])}) -> {ir.annotation(op.result_type, 'models.')}:"]
     heads = []
-    for index, content in enumerate(op.accepts):
+    # a success answer without a body (a 204 beside the 200) is None whatever the caller accepts
+    bodiless = ir.is_nullable(op.result_type)
+    answers = [
+        ir.annotation(ir.UnionOf((c.type, ir.NONE)) if bodiless and not ir.is_nullable(c.type) else c.type, "models.")
+        for c in op.accepts
+    ]
+    for index, (content, returns) in enumerate(zip(op.accepts, answers, strict=True)):
         media = py_literal(content.media_type)
         accept = f"accept: Literal[{media}]" + (f" = {media}" if index == 0 else "")
-        returns = ir.annotation(content.type, "models.")
         heads += ["", "    @overload", f"{define}({signature(args, [accept, _OPTIONS_ARG])}) -> {returns}: ..."]
-    returns = " | ".join(dict.fromkeys(ir.annotation(c.type, "models.") for c in op.accepts))
+    returns = ir.annotation(
+        (
+            ir.UnionOf(tuple(dict.fromkeys(o for c in op.accepts for o in _options(c.type) if o != ir.NONE)))
+            if len(op.accepts) > 1
+            else op.accepts[0].type
+        ),
+        "models.",
+    )
+    if bodiless and not returns.endswith("| None"):
+        returns += " | None"
     accept = f"accept: str = {py_literal(op.accepts[0].media_type)}"
     return [*heads, "", f"{define}({signature(args, [accept, _OPTIONS_ARG])}) -> {returns}:"]
 
@@ -171,3 +185,7 @@ def list_styles(op: ir.Operation) -> dict[str, str]:
 
 def _is_list(t: ir.TypeExpr) -> bool:
     return isinstance(t, ir.ListOf) or (isinstance(t, ir.UnionOf) and any(isinstance(o, ir.ListOf) for o in t.options))
+
+
+def _options(t: ir.TypeExpr) -> tuple[ir.TypeExpr, ...]:
+    return t.options if isinstance(t, ir.UnionOf) else (t,)
