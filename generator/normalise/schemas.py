@@ -261,11 +261,12 @@ class Schemas(Unions):
         names = NameAllocator()
         for wire, (prop, prop_at) in shape.properties.items():
             if _UNENCODABLE.search(wire):
-                raise self.docs.error(
-                    f"property name {wire!r} contains a quote, backslash or control character, "
-                    "which the generated decoder cannot map",
+                self.warn(  # said once however many shapes (request, response) the schema is read in
+                    f"property name {wire!r} holds a quote, backslash or control character, which msgspec "
+                    "cannot map to a field: left out of the model (ignored when decoding, never sent)",
                     prop_at,
                 )
+                continue
             read_only = self._flag(prop, prop_at, "readOnly")
             write_only = self._flag(prop, prop_at, "writeOnly")
             if (field_mode == "request" and read_only) or (tag and wire == tag[0]):

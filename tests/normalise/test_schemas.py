@@ -177,3 +177,24 @@ components:
     assert op(api, "get_map").result_type == ir.MapOf(ir.MapOf(ir.ANY))
     assert sorted(d.pointer for d in api.diagnostics) == ["/components/schemas/MapA", "/components/schemas/Tree"]
     assert all("recursive" in d.message for d in api.diagnostics)
+
+
+def test_a_property_name_msgspec_cannot_map_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    """netatmo.net's spec has a property ``wind_timeutc"``: msgspec refuses quotes, backslashes and control
+    characters in field names, so that property is left out (and ignored when decoding), said by a warning."""
+    api = build(
+        tmp_path,
+        """
+paths: {}
+components:
+  schemas:
+    Measure:
+      type: object
+      properties:
+        'wind_timeutc"': {type: integer}
+        wind_angle: {type: integer}
+""",
+    )
+    assert [f.wire_name for f in model(api, "Measure").fields] == ["wind_angle"]
+    (warning,) = api.diagnostics
+    assert warning.pointer == '/components/schemas/Measure/properties/wind_timeutc"' and "left out" in warning.message
