@@ -135,7 +135,7 @@ def test_hostile_spec_text_cannot_inject_code(tmp_path: Path) -> None:
             del sys.modules[name]
 
 
-def test_property_names_the_decoder_cannot_map_are_refused_clearly(tmp_path: Path) -> None:
+def test_property_names_the_decoder_cannot_map_are_a_warning_and_strict_refuses(tmp_path: Path) -> None:
     spec = write(
         tmp_path / "spec.yaml",
         """
@@ -151,10 +151,12 @@ def test_property_names_the_decoder_cannot_map_are_refused_clearly(tmp_path: Pat
         """,
     )
     result = run_cli("generate", spec, "-o", tmp_path / "out", "--package-name", "c")
-    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.returncode == 0 and "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1
     assert 'spec.yaml:9: #/components/schemas/Thing/properties/say "hi": property name' in result.stderr
-    assert not (tmp_path / "out").exists()
+    assert result.stderr.startswith("warning: ")
+    strict = run_cli("generate", spec, "-o", tmp_path / "strict", "--package-name", "c", "--strict")
+    assert strict.returncode == 2 and not (tmp_path / "strict").exists()
 
 
 def _tree(folder: Path) -> dict[str, str]:
