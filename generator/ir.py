@@ -211,7 +211,7 @@ class Body:
     json_parts: tuple[str, ...] = ()
 
 
-ContentKind = Literal["json", "text", "bytes", "ndjson", "empty"]
+ContentKind = Literal["json", "text", "bytes", "ndjson", "sse", "empty"]
 
 
 @dataclass(frozen=True)
@@ -219,6 +219,8 @@ class Content:
     media_type: str
     kind: ContentKind
     type: TypeExpr
+    # text/event-stream: the type of each event's data (the answer as a whole is text)
+    event_type: TypeExpr | None = None
 
 
 @dataclass(frozen=True)
@@ -261,10 +263,13 @@ class LinkPagination:
 
 @dataclass(frozen=True)
 class Stream:
-    """An ``application/x-ndjson`` answer, offered as ``<op>_stream``: one JSON value per line."""
+    """A streamed answer, offered as ``<op>_stream``: ``application/x-ndjson`` (one JSON value per
+    line) or ``text/event-stream`` (server-sent events whose data is ``event_type``)."""
 
     method_name: str
     media_type: str
+    kind: Literal["ndjson", "sse"] = "ndjson"
+    event_type: TypeExpr = ANY
 
 
 @dataclass(frozen=True)

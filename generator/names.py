@@ -62,6 +62,7 @@ CLIENT_MEMBERS = frozenset(
         "request",
         "send",
         "strict",
+        "stream_events",
         "stream_lines",
         "stream_read_timeout",
         "with_options",

@@ -143,7 +143,7 @@ class Operations(Conventions):
         responses = self._responses(operation, at, op_class)
         success = [r for r in responses if r.is_success]
         accepts = self._accepts(success)
-        ndjson = next((c for r in success for c in r.contents if c.kind == "ndjson"), None)
+        streamed = next((c for r in success for c in r.contents if c.kind in ("ndjson", "sse")), None)
         result = self._result_type(success)
         update_mask = next((p for p in params if p.wire_name == "update_mask" and p.location == "query"), None)
         if body is None or not body.model:
@@ -165,7 +165,7 @@ class Operations(Conventions):
             update_mask=update_mask,
             pagination=self._pagination(params, result) if method == "get" else None,
             link_pagination=self._link_pagination(responses) if method == "get" else None,
-            stream=ir.Stream("", ndjson.media_type) if ndjson else None,
+            stream=_stream(streamed) if streamed else None,
             polls_location=any(r.status == "202" and "location" in (h.lower() for h in r.headers) for r in responses),
             update_mask_identity=_identity(params, body.fields) if update_mask and body else (),
             update_mask_names=(
@@ -253,6 +253,13 @@ class Operations(Conventions):
                 if kind in ("json", "ndjson") and schema is not None and status.startswith("2"):
                     name = f"{op_class}Response" if status in ("200", "201", "2XX") else f"{op_class}Response{status}"
                     t = self.type_of(schema, resp_at.child("content", media, "schema"), name, "response")
+                elif kind == "sse":  # the whole answer is text; each event's data has the schema
+                    event = None
+                    if schema is not None and status.startswith("2"):
+                        name = f"{op_class}Event"
+                        event = self.type_of(schema, resp_at.child("content", media, "schema"), name, "response")
+                    contents.append(ir.Content(media, kind, STR, event))
+                    continue
                 elif kind == "text":
                     t = STR
                 elif kind == "bytes":
@@ -344,8 +351,16 @@ def _is_structured(t: ir.TypeExpr) -> bool:
     return isinstance(t, ir.MapOf) or (isinstance(t, ir.Ref) and t.kind in ("model", "alias"))
 
 
+def _stream(content: ir.Content) -> ir.Stream:
+    if content.kind == "sse":
+        return ir.Stream("", content.media_type, "sse", content.event_type or ir.ANY)
+    return ir.Stream("", content.media_type)
+
+
 def media_kind(media_type: str) -> ir.ContentKind:
     mt = media_type.split(";")[0].strip().lower()
+    if mt == "text/event-stream":
+        return "sse"
     if mt in ("application/x-ndjson", "application/jsonl", "application/json-seq"):
         return "ndjson"
     if mt == "application/json" or mt.endswith("+json"):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from generator import ir
 from generator.render.docs import op_doc
-from generator.render.methods import _OPTIONS_ARG, endpoint_name, method_heads, op_args, signature
+from generator.render.methods import _OPTIONS_ARG, decode_target, endpoint_name, method_heads, op_args, signature
 from generator.render.text import py_literal
 
 
@@ -82,7 +82,24 @@ def _helpers(op: ir.Operation) -> list[HelperView]:
                 extra=(),
             )
         )
-    if op.stream is not None:
+    if op.stream is not None and op.stream.kind == "sse":
+        stream = op.stream
+        event = ir.annotation(stream.event_type, "models.")
+        helpers.append(
+            HelperView(
+                name=stream.method_name,
+                head=f"    def {stream.method_name}({signature(op_args(op), [_OPTIONS_ARG])}) "
+                f"-> Iterator[ServerSentEvent[{event}]]:",
+                doc=f"``{op.py_name}`` streamed ({stream.media_type}): yields each server-sent event as it "
+                "arrives (``event``, ``data``, ``id``, ``retry``); ``event.json()`` decodes its data as the "
+                "spec says. The server may be quiet between events: the read timeout is the client's "
+                "``stream_read_timeout`` (600 s unless set), per call ``RequestOptions(stream_read_timeout=...)``.",
+                runtime_call="stream_events",
+                skip=(),
+                extra=(f"accept={py_literal(stream.media_type)}", f"event_type={decode_target(stream.event_type)}"),
+            )
+        )
+    elif op.stream is not None:
         stream = op.stream
         helpers.append(
             HelperView(

@@ -73,6 +73,7 @@ __all__ = [
     "ResponseTooLargeError",
     "ResponseValidationError",
     "ServerError",
+    "ServerSentEvent",
     "SpecDriftWarning",
     "UnexpectedStatusError",
     "UnprocessableEntityError",
@@ -2004,14 +2005,17 @@ class _BaseClient(Generic[H]):
             )
         raise PagingError(f"stopped after {MAX_PAGES} pages: the list keeps growing")
 
-    def _lines(self, call: _Call) -> Plan[None]:
-        """Each line of a newline-delimited JSON answer, decoded, as it arrives. Opening is retried
-        like any call; once lines flow, a broken stream raises (it cannot resume mid-way)."""
+    def _lines(self, call: _Call, reader: _LineReader | None = None) -> Plan[None]:
+        """What ``reader`` makes of each line of a streamed answer, as the lines arrive (by default
+        newline-delimited JSON, one decoded value per line). Opening is retried like any call;
+        once lines flow, a broken stream raises (it cannot resume mid-way)."""
+        reader = reader or _JsonLines()
         opened = yield from self._fetch(call, call.request, stream=True)
         if isinstance(opened, _Answer):
             self._result(call, opened)  # raises for an error answer
             return
         response = opened.response
+        reader.opened(response)
         buffer = bytearray()
         with self._translating(
             call, _Answer(response.status_code, response.headers, b"", response.request)
@@ -2032,13 +2036,30 @@ class _BaseClient(Generic[H]):
                 while (end := buffer.find(b"\n", search)) != -1:
                     line, start = bytes(buffer[start:end]), end + 1
                     search = start
-                    if line.strip():
-                        yield _Emit(_json_line(line))
+                    for value in reader.line(line):
+                        yield _Emit(value)
                 del buffer[:start]
                 if len(buffer) > call.max_bytes:
                     raise _TooLarge
                 if not chunk:
+                    for value in reader.end():
+                        yield _Emit(value)
                     return
+
+    def _event_reader(self, call: _Call, event_type: Any) -> _Events:
+        def error(problem: _Mismatch, data: str, response: httpx.Response) -> Exception:
+            secrets = self._secrets(call, response.request)
+            return ResponseValidationError(
+                path=problem.path,
+                reason=problem.reason,
+                body=redact(data, secrets),
+                method=call.request.method,
+                url=redact_url(call.request.url),
+                status=response.status_code,
+                headers=_redact_headers(response.headers, secrets),
+            )
+
+        return _Events(_EventSource(event_type, call.strict, error), call.max_bytes)
 
     # -- answers -------------------------------------------------------------------------------
 
@@ -2148,11 +2169,142 @@ def _listed(items: Any) -> list[Any]:
     return list(items) if isinstance(items, (list, tuple)) else []
 
 
-def _json_line(line: bytes) -> Any:
-    try:
-        return msgspec.json.decode(line)
-    except (msgspec.DecodeError, RecursionError) as exc:
-        raise _Mismatch("$", f"a streamed line is not JSON: {exc}") from None
+class _LineReader(typing.Protocol):
+    def opened(self, response: httpx.Response) -> None: ...
+
+    def line(self, line: bytes) -> Iterable[Any]: ...
+
+    def end(self) -> Iterable[Any]: ...
+
+
+class _JsonLines:
+    """Newline-delimited JSON: one decoded value per non-blank line."""
+
+    def opened(self, response: httpx.Response) -> None:
+        pass
+
+    def line(self, line: bytes) -> Iterable[Any]:
+        if not line.strip():
+            return ()
+        try:
+            return (msgspec.json.decode(line),)
+        except (msgspec.DecodeError, RecursionError) as exc:
+            raise _Mismatch("$", f"a streamed line is not JSON: {exc}") from None
+
+    def end(self) -> Iterable[Any]:
+        return ()
+
+
+class ServerSentEvent(Generic[T]):
+    """One event of a ``text/event-stream`` answer: its type (``message`` unless the server named
+    one), its data (the ``data:`` lines joined by newlines), ``id`` and ``retry`` when sent.
+    ``json()`` decodes the data as the spec's schema for the events says."""
+
+    __slots__ = ("_source", "data", "event", "id", "retry")
+
+    def __init__(
+        self, event: str, data: str, id: str | None, retry: int | None, source: _EventSource[T]
+    ) -> None:
+        self.event, self.data, self.id, self.retry, self._source = event, data, id, retry, source
+
+    def json(self) -> T:
+        """The data decoded and checked against the spec (``ResponseValidationError`` if it is
+        not JSON or breaks the schema; a sentinel such as ``[DONE]`` is not JSON)."""
+        return self._source.decode(self.data)
+
+    def __repr__(self) -> str:
+        return f"ServerSentEvent(event={self.event!r}, data={self.data!r}, id={self.id!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ServerSentEvent):
+            return NotImplemented
+        mine, theirs = (self.event, self.data, self.id, self.retry), (
+            other.event,
+            other.data,
+            other.id,
+            other.retry,
+        )
+        return mine == theirs
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class _EventSource(Generic[T]):
+    """What an event's ``json()`` needs: the type of its data, and the answer it came in (for errors)."""
+
+    def __init__(
+        self, type_: Any, strict: bool, error: Callable[[_Mismatch, str, httpx.Response], Exception]
+    ) -> None:
+        self.type, self.strict, self.error = type_, strict, error
+        self.response: httpx.Response | None = None  # the answer the events come in
+
+    def decode(self, data: str) -> T:
+        try:
+            try:
+                raw = msgspec.json.decode(data)
+            except (msgspec.DecodeError, RecursionError) as exc:
+                raise _Mismatch("$", f"an event's data is not JSON: {exc}") from None
+            target = self.type.choose(raw) if isinstance(self.type, FieldsUnion) else self.type
+            value: T = _Lenient(self.strict).convert(raw, target, "$")
+            return value
+        except _Mismatch as problem:
+            assert self.response is not None  # events exist only once the answer arrived
+            raise self.error(problem, data, self.response) from None
+
+
+class _Events:
+    """``text/event-stream`` lines to events, by the WHATWG rules: ``data:`` lines joined with
+    newlines, ``event:``, ``id:`` (kept across events, ignored when it holds NUL), ``retry:``
+    (digits only), ``:`` comments ignored, one leading space after the colon dropped, an event
+    dispatched at a blank line and only when it has data."""
+
+    def __init__(self, source: _EventSource[Any], limit: int) -> None:
+        self.source, self.limit = source, limit
+        self.data: list[str] = []
+        self.size = 0
+        self.event = ""
+        self.last_id: str | None = None
+        self.retry: int | None = None
+
+    def opened(self, response: httpx.Response) -> None:
+        self.source.response = response
+
+    def line(self, raw: bytes) -> Iterable[Any]:
+        out: list[Any] = []
+        for part in raw.removesuffix(b"\r").split(b"\r"):  # CRLF, LF and a lone CR all end a line
+            out.extend(self._field(part.decode("utf-8", "replace")))
+        return out
+
+    def end(self) -> Iterable[Any]:
+        return ()  # an event not ended by a blank line is incomplete: not dispatched (WHATWG)
+
+    def _field(self, line: str) -> Iterable[Any]:
+        if not line:
+            return self._dispatch()
+        if line.startswith(":"):
+            return ()
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "data":
+            self.size += len(value) + 1
+            if self.size > self.limit:
+                raise _TooLarge
+            self.data.append(value)
+        elif name == "event":
+            self.event = value
+        elif name == "id" and "\0" not in value:
+            self.last_id = value
+        elif name == "retry" and value.isascii() and value.isdigit():
+            self.retry = int(value)
+        return ()
+
+    def _dispatch(self) -> Iterable[Any]:
+        data, event = "\n".join(self.data), self.event or "message"
+        had_data = bool(self.data)
+        self.data, self.size, self.event = [], 0, ""
+        if not had_data:
+            return ()
+        return (ServerSentEvent(event, data, self.last_id, self.retry, self.source),)
 
 
 class _Seen:
@@ -2245,6 +2397,13 @@ class BaseSyncClient(_BaseClient[httpx.Client]):
         """Each line of a newline-delimited JSON answer, decoded, as it arrives."""
         return self._iterate(self._lines(self._prepare(endpoint, stream=True, **call)))
 
+    def stream_events(
+        self, endpoint: Endpoint[Any], *, event_type: Any, **call: Any
+    ) -> Iterator[ServerSentEvent[Any]]:
+        """Each event of a ``text/event-stream`` answer as it arrives."""
+        prepared = self._prepare(endpoint, stream=True, **call)
+        return self._iterate(self._lines(prepared, self._event_reader(prepared, event_type)))
+
 
 class BaseAsyncClient(_BaseClient[httpx.AsyncClient]):
     """The asynchronous transport: one pooled ``httpx.AsyncClient``, safe for concurrent tasks."""
@@ -2329,6 +2488,13 @@ class BaseAsyncClient(_BaseClient[httpx.AsyncClient]):
     def stream_lines(self, endpoint: Endpoint[Any], **call: Any) -> AsyncIterator[Any]:
         """Each line of a newline-delimited JSON answer, decoded, as it arrives."""
         return self._iterate(self._lines(self._prepare(endpoint, stream=True, **call)))
+
+    def stream_events(
+        self, endpoint: Endpoint[Any], *, event_type: Any, **call: Any
+    ) -> AsyncIterator[ServerSentEvent[Any]]:
+        """Each event of a ``text/event-stream`` answer as it arrives."""
+        prepared = self._prepare(endpoint, stream=True, **call)
+        return self._iterate(self._lines(prepared, self._event_reader(prepared, event_type)))
 
 
 def _page_size(page_size: int) -> int:
