@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import contextlib
+import importlib
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +106,16 @@ def type_check(package_dir: Path, package: str) -> subprocess.CompletedProcess[s
         text=True,
         check=False,
     )
+
+
+@contextlib.contextmanager
+def generated_package(spec_text: str, out: Path, package: str) -> Iterator[Any]:
+    """Generate ``spec_text`` into ``out`` as ``package`` (exit 0 asserted) and import it for the
+    duration of the ``with``."""
+    result = run_cli("generate", write(out.parent / f"{package}.yaml", spec_text), "-o", out, "--package-name", package)
+    assert result.returncode == 0, result.stderr
+    sys.path.insert(0, str(out))
+    try:
+        yield importlib.import_module(package)
+    finally:
+        sys.path.remove(str(out))

@@ -4,8 +4,6 @@ method, ``page_size`` beside limit/offset)."""
 
 from __future__ import annotations
 
-import importlib
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,7 @@ import httpx
 import pytest
 
 from generator.names import CLIENT_MEMBERS
-from tests.conftest import run_cli, type_check, write
+from tests.conftest import generated_package, type_check
 from tests.normalise import HEAD
 
 TAGS = [
@@ -78,15 +76,9 @@ def _operations() -> str:
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Any]]:
-    tmp = tmp_path_factory.mktemp("names")
-    spec = write(tmp / "names.yaml", HEAD + _operations())
-    result = run_cli("generate", spec, "-o", tmp / "out", "--package-name", "names_client")
-    assert result.returncode == 0, result.stderr
-    sys.path.insert(0, str(tmp / "out"))
-    try:
-        yield tmp / "out", importlib.import_module("names_client")
-    finally:
-        sys.path.remove(str(tmp / "out"))
+    out = tmp_path_factory.mktemp("names") / "out"
+    with generated_package(HEAD + _operations(), out, "names_client") as pkg:
+        yield out, pkg
 
 
 def test_every_tag_is_a_group_and_the_clients_members_survive(generated: tuple[Path, Any]) -> None:

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from generator import ir
-from tests.conftest import run_cli, write
+from tests.conftest import generated_package, run_cli, write
 from tests.normalise import HEAD, build, fields, model, op
 
 SPEC = """
@@ -206,15 +206,8 @@ paths:
 
 @pytest.fixture(scope="module")
 def pkg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    out = tmp_path_factory.mktemp("bodies")
-    spec = write(out / "spec.yaml", HEAD + SPEC)
-    result = run_cli("generate", spec, "-o", out / "client", "--package-name", "bodies_client")
-    assert result.returncode == 0, result.stderr
-    sys.path.insert(0, str(out / "client"))
-    try:
-        yield importlib.import_module("bodies_client")
-    finally:
-        sys.path.remove(str(out / "client"))
+    with generated_package(HEAD + SPEC, tmp_path_factory.mktemp("bodies") / "client", "bodies_client") as pkg:
+        yield pkg
 
 
 class Recorder:

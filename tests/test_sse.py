@@ -4,8 +4,6 @@ parsed by the WHATWG rules, sync and async."""
 from __future__ import annotations
 
 import asyncio
-import importlib
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import run_cli, type_check, write
+from tests.conftest import generated_package, type_check
 from tests.normalise import HEAD
 
 SPEC = """
@@ -56,16 +54,9 @@ STREAM = (
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Any]]:
-    tmp = tmp_path_factory.mktemp("sse")
-    result = run_cli(
-        "generate", write(tmp / "sse.yaml", HEAD + SPEC), "-o", tmp / "out", "--package-name", "sse_client"
-    )
-    assert result.returncode == 0, result.stderr
-    sys.path.insert(0, str(tmp / "out"))
-    try:
-        yield tmp / "out", importlib.import_module("sse_client")
-    finally:
-        sys.path.remove(str(tmp / "out"))
+    out = tmp_path_factory.mktemp("sse") / "out"
+    with generated_package(HEAD + SPEC, out, "sse_client") as pkg:
+        yield out, pkg
 
 
 def client(pkg: Any, body: bytes, seen: list[httpx.Request] | None = None, **options: Any) -> Any:

@@ -3,7 +3,6 @@ a MockTransport, mypy --strict, ruff), then fixed."""
 
 from __future__ import annotations
 
-import importlib
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import run_cli, type_check, write
+from tests.conftest import generated_package, run_cli, type_check, write
 from tests.normalise import HEAD
 
 SPEC = """
@@ -85,17 +84,20 @@ def generate(tmp_path: Path, body: str, package: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate(tmp_path_factory.mktemp("wrong"), SPEC, "wrong_client")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Any]]:
+    out = tmp_path_factory.mktemp("wrong") / "wrong_client"
+    with generated_package(HEAD + SPEC, out, "wrong_client") as pkg:
+        yield out, pkg
 
 
 @pytest.fixture(scope="module")
-def pkg(out: Path) -> Iterator[Any]:
-    sys.path.insert(0, str(out))
-    try:
-        yield importlib.import_module("wrong_client")
-    finally:
-        sys.path.remove(str(out))
+def out(generated: tuple[Path, Any]) -> Path:
+    return generated[0]
+
+
+@pytest.fixture(scope="module")
+def pkg(generated: tuple[Path, Any]) -> Any:
+    return generated[1]
 
 
 def answering(pkg: Any, handler: Any) -> Any:
