@@ -62,6 +62,7 @@ paths:
           content:
             application/json: {schema: {$ref: "#/components/schemas/File"}}
             text/plain: {schema: {type: string}}
+        "201": {description: a new one, content: {application/json: {schema: {$ref: "#/components/schemas/Circle"}}}}
         "204": {description: nothing yet}
 components:
   schemas:
@@ -124,11 +125,19 @@ def test_a_binary_answer_beside_a_bodiless_202_is_typed_optional(pkg: Any, out: 
 def test_a_schema_named_file_and_accept_overloads_beside_a_204(pkg: Any) -> None:
     """Two mypy errors in corpus packages: a model ``File`` beside the runtime's ``File`` import, and
     accept= overloads typed without the None a bodiless 204 answers."""
-    answers = iter([httpx.Response(200, json={"name": "r"}), httpx.Response(204), httpx.Response(200, text="plain")])
+    answers = iter(
+        [
+            httpx.Response(200, json={"name": "r"}),
+            httpx.Response(204),
+            httpx.Response(200, text="plain"),
+            httpx.Response(201, json={"radius": 1.0}),
+        ]
+    )
     client = answering(pkg, lambda request: next(answers))
     assert client.shapes.get_report("a") == pkg.models.FileModel(name="r")
     assert client.shapes.get_report("b") is None
     assert client.shapes.get_report("c", accept="text/plain") == "plain"
+    assert client.shapes.get_report("d") == pkg.models.Circle(radius=1.0)  # JSON from another status, typed too
 
 
 def test_link_paging_of_a_discriminated_union_decodes_and_type_checks(pkg: Any, out: Path) -> None:

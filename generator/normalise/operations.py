@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from generator import ir
@@ -276,7 +277,11 @@ class Operations(Conventions):
         seen: dict[str, ir.Content] = {}
         for response in success:
             for content in response.contents:
-                seen.setdefault(content.media_type, content)
+                known = seen.get(content.media_type)
+                if known is None:
+                    seen[content.media_type] = content
+                elif known.type != content.type:  # the same media type from two statuses: either shape
+                    seen[content.media_type] = replace(known, type=self._union([known.type, content.type]))
         # ndjson is offered by a streaming twin method, not through accept=
         return tuple(sorted((c for c in seen.values() if c.kind != "ndjson"), key=lambda c: c.kind != "json"))
 
