@@ -191,6 +191,16 @@ BodyEncoding = Literal["json", "form", "multipart", "binary", "text"]
 
 
 @dataclass(frozen=True)
+class BodyVariant:
+    """Another media type the spec offers for the same body schema, chosen with ``content_type=``."""
+
+    media_type: str
+    encoding: BodyEncoding
+    form_styles: tuple[tuple[str, str], ...] = ()
+    json_parts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Body:
     media_type: str
     type: TypeExpr
@@ -209,6 +219,8 @@ class Body:
     form_styles: tuple[tuple[str, str], ...] = ()
     # Multipart parts whose ``encoding.contentType`` (or OpenAPI's default for objects) makes them JSON.
     json_parts: tuple[str, ...] = ()
+    # the other media types offered for the same schema (``content_type=``), in the spec's order
+    alternatives: tuple[BodyVariant, ...] = ()
 
 
 ContentKind = Literal["json", "text", "bytes", "ndjson", "sse", "empty"]

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from generator import ir
-from tests.conftest import generated_package, run_cli, write
+from tests.conftest import generated_package, run_cli, type_check, write
 from tests.normalise import HEAD, build, fields, model, op
 
 SPEC = """
@@ -174,14 +174,62 @@ paths:
       requestBody:
         content:
           application/json: {schema: {type: object}}
-          application/x-www-form-urlencoded: {schema: {type: object}}
+          application/x-www-form-urlencoded: {schema: {type: object, properties: {a: {type: string}}}}
+          text/plain: {schema: {type: string}}
       responses: {"204": {description: ok}}
 """,
     )
-    assert op(api, "create").body.encoding == "json"  # type: ignore[union-attr]
+    body = op(api, "create").body
+    assert body is not None and body.encoding == "json" and body.alternatives == ()
     (warning,) = api.diagnostics
     assert warning.pointer == "/paths/~1a/post/requestBody/content"
-    assert "application/x-www-form-urlencoded" in warning.message and "sends 'application/json'" in warning.message
+    assert "'application/x-www-form-urlencoded', 'text/plain' with another schema" in warning.message
+    assert "sends 'application/json'" in warning.message
+
+
+VARIANTS = """
+paths:
+  /pets:
+    post:
+      operationId: create_pet
+      tags: [pets]
+      requestBody:
+        required: true
+        content:
+          application/json: {schema: {$ref: "#/components/schemas/Pet"}}
+          application/x-www-form-urlencoded:
+            schema: {$ref: "#/components/schemas/Pet"}
+            encoding: {tags: {style: form, explode: false}}
+          application/merge-patch+json: {schema: {$ref: "#/components/schemas/Pet"}}
+      responses: {"204": {description: ok}}
+components:
+  schemas:
+    Pet:
+      type: object
+      required: [name]
+      properties:
+        name: {type: string}
+        tags: {type: array, items: {type: string}}
+"""
+
+
+def test_other_media_types_of_the_same_schema_are_chosen_with_content_type(tmp_path: Path) -> None:
+    with generated_package(HEAD + VARIANTS, tmp_path / "out", "variants_client") as pkg:
+        recorder = Recorder()
+        pets = client(pkg, recorder).pets
+        pets.create_pet(name="Rex", tags=["a", "b"])
+        pets.create_pet(name="Rex", tags=["a", "b"], content_type="application/x-www-form-urlencoded")
+        pets.create_pet(name="Rex", content_type="application/merge-patch+json")
+        with pytest.raises(ValueError, match="not offered"):
+            pets.create_pet(name="Rex", content_type="text/csv")
+        sent = [(r.headers["content-type"], body) for r, body in recorder.requests]
+        assert sent == [
+            ("application/json", b'{"name":"Rex","tags":["a","b"]}'),
+            ("application/x-www-form-urlencoded", b"name=Rex&tags=a%2Cb"),
+            ("application/merge-patch+json", b'{"name":"Rex"}'),
+        ]
+        checked = type_check(tmp_path / "out", "variants_client")
+        assert checked.returncode == 0, checked.stdout
 
 
 def test_a_request_media_type_that_would_break_the_header_is_refused(tmp_path: Path) -> None:

@@ -198,10 +198,11 @@ class Operations(Conventions):
                 media_at,
             )
         schema = (content[media] or {}).get("schema")
-        others = [m for m in content if m != media]
-        if others:
+        alternatives, differing = self._body_variants(content, media, body_at)
+        if differing:
             self.warn(
-                f"request body also offered as {', '.join(map(repr, others))}: the generated client sends {media!r}",
+                f"request body also offered as {', '.join(map(repr, differing))} with another schema: the "
+                f"generated client sends {media!r}",
                 body_at.child("content"),
             )
         if encoding == "binary":
@@ -227,6 +228,15 @@ class Operations(Conventions):
             encoding=encoding,
             form_styles=_form_styles(part_encodings) if encoding == "form" else (),
             json_parts=_json_parts(part_encodings, fields) if encoding == "multipart" else (),
+            alternatives=tuple(
+                ir.BodyVariant(
+                    variant.media_type,
+                    variant.encoding,
+                    _form_styles(encodings) if variant.encoding == "form" else (),
+                    _json_parts(encodings, fields) if variant.encoding == "multipart" else (),
+                )
+                for variant, encodings in alternatives
+            ),
             model=model,
             fields=fields,
             # A body field named like a parameter (connection_id in the path and the body) becomes
@@ -235,6 +245,36 @@ class Operations(Conventions):
                 arg_names.take(f"body_{f.py_name}" if arg_names.taken(f.py_name) else f.py_name) for f in fields
             ),
         )
+
+    def _body_variants(
+        self, content: dict[str, Any], media: str, at: Location
+    ) -> tuple[list[tuple[ir.BodyVariant, dict[str, Any]]], list[str]]:
+        """The body's other media types: those with the same schema (and an encoding that takes a
+        structured body when the default does) become ``content_type=`` choices; the rest differ."""
+        alternatives: list[tuple[ir.BodyVariant, dict[str, Any]]] = []
+        differing: list[str] = []
+        structured = ("json", "form", "multipart")
+        chosen = self._resolved((content[media] or {}).get("schema"), at.child("content", media, "schema"))
+        for other, media_obj in content.items():
+            if other == media:
+                continue
+            encoding = body_encoding(other)
+            schema = self._resolved((media_obj or {}).get("schema"), at.child("content", other, "schema"))
+            same_kind = (encoding in structured) == (body_encoding(media) in structured)
+            if _HEADER_UNSAFE.search(str(other)) or not same_kind or schema != chosen:
+                differing.append(str(other))
+                continue
+            encodings = (media_obj or {}).get("encoding") or {}
+            alternatives.append(
+                (ir.BodyVariant(str(other), encoding), encodings if isinstance(encodings, dict) else {})
+            )
+        return alternatives, differing
+
+    def _resolved(self, schema: Any, at: Location) -> Any:
+        """A schema for comparison: where a reference leads, else the schema itself."""
+        if isinstance(schema, dict) and "$ref" in schema:
+            return self.docs.deref(schema, at)[1]
+        return schema
 
     def _responses(self, operation: dict[str, Any], at: Location, op_class: str) -> tuple[ir.Response, ...]:
         out = []

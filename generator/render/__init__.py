@@ -24,6 +24,7 @@ from generator.render.docs import (
 from generator.render.imports import prune_imports
 from generator.render.methods import (
     assignment_call,
+    body_variant,
     endpoint_name,
     list_styles,
     literal_dict_arg,
@@ -96,6 +97,7 @@ def _environment() -> Any:
     )
     env.globals.update(
         method_view=method_view,
+        body_variant=body_variant,
         endpoint_name=endpoint_name,
         mapping_arg=mapping_arg,
         assignment_call=assignment_call,

@@ -73,8 +73,10 @@ def method_heads(op: ir.Operation, is_async: bool) -> list[str]:
     signature. Blank lines included, as black separates them."""
     define = f"    {'async ' if is_async else ''}def {op.py_name}"
     args = op_args(op)
+    chooser = content_type_arg(op)
     if len(op.accepts) <= 1:
-        return ["", f"{define}({signature(args, [_OPTIONS_ARG])}) -> {ir.annotation(op.result_type, 'models.')}:"]
+        returns = ir.annotation(op.result_type, "models.")
+        return ["", f"{define}({signature(args, [*chooser, _OPTIONS_ARG])}) -> {returns}:"]
     heads = []
     # a success answer without a body (a 204 beside the 200) is None whatever the caller accepts
     bodiless = ir.is_nullable(op.result_type)
@@ -85,7 +87,11 @@ def method_heads(op: ir.Operation, is_async: bool) -> list[str]:
     for index, (content, returns) in enumerate(zip(op.accepts, answers, strict=True)):
         media = py_literal(content.media_type)
         accept = f"accept: Literal[{media}]" + (f" = {media}" if index == 0 else "")
-        heads += ["", "    @overload", f"{define}({signature(args, [accept, _OPTIONS_ARG])}) -> {returns}: ..."]
+        heads += [
+            "",
+            "    @overload",
+            f"{define}({signature(args, [*chooser, accept, _OPTIONS_ARG])}) -> {returns}: ...",
+        ]
     returns = ir.annotation(
         (
             ir.UnionOf(tuple(dict.fromkeys(o for c in op.accepts for o in _options(c.type) if o != ir.NONE)))
@@ -97,7 +103,26 @@ def method_heads(op: ir.Operation, is_async: bool) -> list[str]:
     if bodiless and not returns.endswith("| None"):
         returns += " | None"
     accept = f"accept: str = {py_literal(op.accepts[0].media_type)}"
-    return [*heads, "", f"{define}({signature(args, [accept, _OPTIONS_ARG])}) -> {returns}:"]
+    return [*heads, "", f"{define}({signature(args, [*chooser, accept, _OPTIONS_ARG])}) -> {returns}:"]
+
+
+def content_type_arg(op: ir.Operation) -> list[str]:
+    """``content_type: Literal[...] = <default>`` when the body may be sent as other media types."""
+    if op.body is None or not op.body.alternatives:
+        return []
+    media = [op.body.media_type, *(v.media_type for v in op.body.alternatives)]
+    return [f"content_type: Literal[{', '.join(map(py_literal, media))}] = {py_literal(media[0])}"]
+
+
+def body_variant(variant: ir.BodyVariant) -> str:
+    """A runtime ``BodyVariant(...)`` expression for ``_endpoints``."""
+    args = [py_literal(variant.encoding)]
+    if variant.form_styles:
+        pairs = ", ".join(f"{py_literal(k)}: {py_literal(v)}" for k, v in variant.form_styles)
+        args.append(f"form_styles={{{pairs}}}")
+    if variant.json_parts:
+        args.append(f"json_parts=({', '.join(map(py_literal, variant.json_parts))},)")
+    return f"BodyVariant({', '.join(args)})"
 
 
 def mapping_arg(keyword: str, params: list[ir.Parameter], indent: int) -> str:

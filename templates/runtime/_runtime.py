@@ -740,6 +740,14 @@ class Paging(msgspec.Struct, frozen=True):
     offset: str = "offset"
 
 
+class BodyVariant(msgspec.Struct, frozen=True):
+    """Another media type an operation's body may be sent as (``content_type=``)."""
+
+    encoding: str
+    form_styles: Mapping[str, str] = msgspec.field(default_factory=dict)
+    json_parts: tuple[str, ...] = ()
+
+
 class Endpoint(msgspec.Struct, Generic[T], frozen=True):
     """What a generated method knows about its operation, as data for the runtime."""
 
@@ -767,6 +775,8 @@ class Endpoint(msgspec.Struct, Generic[T], frozen=True):
     # form field wire name -> deepObject|csv|ssv|pipes, where not OpenAPI's default (form, exploded)
     form_styles: Mapping[str, str] = msgspec.field(default_factory=dict)
     json_parts: tuple[str, ...] = ()  # multipart parts sent as JSON
+    # the other media types the body may be sent as, chosen per call with content_type=
+    body_variants: Mapping[str, BodyVariant] = msgspec.field(default_factory=dict)
 
 
 class RequestOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -982,16 +992,25 @@ class _Payload(msgspec.Struct, frozen=True):
     replayable: bool = True
 
 
-def encode_body(endpoint: Endpoint[Any], body: Any) -> _Payload:
-    """The request body on the wire as the spec's media type says: JSON, a form, multipart parts,
-    raw bytes or text."""
-    kind = endpoint.body_encoding
-    content_type = endpoint.content_type or "application/json"
+def encode_body(endpoint: Endpoint[Any], body: Any, content_type: str | None = None) -> _Payload:
+    """The request body on the wire as the spec's media type says (or the one of its other media
+    types the caller chose): JSON, a form, multipart parts, raw bytes or text."""
+    default = endpoint.content_type or "application/json"
+    chosen = BodyVariant(endpoint.body_encoding, endpoint.form_styles, endpoint.json_parts)
+    if content_type is not None and content_type != default:
+        if content_type not in endpoint.body_variants:
+            offered = ", ".join(repr(m) for m in [default, *endpoint.body_variants])
+            raise ValueError(
+                f"content_type {content_type!r} is not offered; the spec offers {offered}"
+            )
+        chosen = endpoint.body_variants[content_type]
+    content_type = content_type or default
+    kind = chosen.encoding
     if kind == "form":
-        pairs = form_pairs(_plain(body), endpoint.form_styles)
+        pairs = form_pairs(_plain(body), chosen.form_styles)
         return _Payload(urlencode(pairs).encode("ascii"), headers={"Content-Type": content_type})
     if kind == "multipart":
-        return _multipart(body, endpoint.json_parts)
+        return _multipart(body, chosen.json_parts)
     if kind == "binary":
         return _binary(body, content_type)
     if kind == "text":
@@ -999,7 +1018,7 @@ def encode_body(endpoint: Endpoint[Any], body: Any) -> _Payload:
             raise TypeError(f"a {content_type} body is a str, not {type(body).__name__}")
         charset = "" if "charset=" in content_type.lower() else "; charset=utf-8"
         return _Payload(body.encode("utf-8"), headers={"Content-Type": content_type + charset})
-    return _Payload(msgspec.json.encode(body), headers={"Content-Type": "application/json"})
+    return _Payload(msgspec.json.encode(body), headers={"Content-Type": content_type})
 
 
 _DATES = (datetime.datetime, datetime.date)  # kept as they are, for to_text's ISO 8601
@@ -1802,6 +1821,7 @@ class _BaseClient(Generic[H]):
         headers: Mapping[str, Any] | None = None,
         cookies: Mapping[str, Any] | None = None,
         body: Any = UNSET,
+        content_type: str | None = None,
         options: RequestOptions | None = None,
         accept: str | None = None,
         stream: bool = False,
@@ -1824,7 +1844,7 @@ class _BaseClient(Generic[H]):
         payload = _Payload()
         if body is not UNSET:
             check_body(body)
-            payload = encode_body(endpoint, body)
+            payload = encode_body(endpoint, body, content_type)
             send_headers.update(payload.headers)
         send_headers.update(options.headers or {})
         timeout = self._timeout if options.timeout is UNSET else options.timeout
