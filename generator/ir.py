@@ -274,6 +274,14 @@ class LinkPagination:
 
 
 @dataclass(frozen=True)
+class Download:
+    """A binary answer, also offered as ``<op>_to_file``: written to a path or file as it arrives."""
+
+    method_name: str
+    media_type: str
+
+
+@dataclass(frozen=True)
 class Stream:
     """A streamed answer, offered as ``<op>_stream``: ``application/x-ndjson`` (one JSON value per
     line) or ``text/event-stream`` (server-sent events whose data is ``event_type``)."""
@@ -304,6 +312,7 @@ class Operation:
     pagination: Pagination | None = None
     link_pagination: LinkPagination | None = None
     stream: Stream | None = None
+    download: Download | None = None
     polls_location: bool = False  # may answer 202 with a Location to poll
     # (body field wire name, path parameter wire name) pairs naming the same resource: left out of
     # a derived update_mask when the field repeats the path value (decided by name, never by value).

@@ -55,6 +55,7 @@ CLIENT_MEMBERS = frozenset(
         "aclose",
         "base_url",
         "close",
+        "download",
         "follow_links",
         "max_response_bytes",
         "max_retries",

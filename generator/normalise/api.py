@@ -35,26 +35,7 @@ class Normaliser(Operations):
         for group, group_ops in sorted(groups.items()):
             renamed = []
             for op in group_ops:
-                pagination = op.pagination
-                stem = named[id(op)].removeprefix("get_").removeprefix("list_")
-                if pagination is not None:
-                    pagination = replace(pagination, iterator_name=method_names.take(f"iter_{stem}"))
-                links = op.link_pagination
-                if links is not None:
-                    links = replace(links, iterator_name=method_names.take(f"iter_{stem}"))
-                stream = op.stream
-                if stream is not None:
-                    stream = replace(stream, method_name=method_names.take(f"{named[id(op)]}_stream"))
-                renamed.append(
-                    replace(
-                        op,
-                        py_name=named[id(op)],
-                        group=tags[group],
-                        pagination=pagination,
-                        link_pagination=links,
-                        stream=stream,
-                    )
-                )
+                renamed.append(_named(op, named[id(op)], tags[group], method_names))
             attr = tags[group]
             built.append(
                 ir.Group(attr, pascal_case(attr) + "Api", group, tuple(sorted(renamed, key=lambda o: o.py_name)))
@@ -139,3 +120,26 @@ def normalise(spec: LoadedSpec) -> ir.Api:
         return Normaliser(spec).build()
     except RecursionError:
         raise SpecError("schema nesting too deep (a reference cycle?)", file=spec.path) from None
+
+
+def _named(op: ir.Operation, name: str, group: str, method_names: NameAllocator) -> ir.Operation:
+    """``op`` under its final method name and group, its helpers named after it."""
+    stem = name.removeprefix("get_").removeprefix("list_")
+    pagination, links, stream, download = op.pagination, op.link_pagination, op.stream, op.download
+    if pagination is not None:
+        pagination = replace(pagination, iterator_name=method_names.take(f"iter_{stem}"))
+    if links is not None:
+        links = replace(links, iterator_name=method_names.take(f"iter_{stem}"))
+    if stream is not None:
+        stream = replace(stream, method_name=method_names.take(f"{name}_stream"))
+    if download is not None:
+        download = replace(download, method_name=method_names.take(f"{name}_to_file"))
+    return replace(
+        op,
+        py_name=name,
+        group=group,
+        pagination=pagination,
+        link_pagination=links,
+        stream=stream,
+        download=download,
+    )

@@ -145,6 +145,7 @@ class Operations(Conventions):
         success = [r for r in responses if r.is_success]
         accepts = self._accepts(success)
         streamed = next((c for r in success for c in r.contents if c.kind in ("ndjson", "sse")), None)
+        binary = next((c for r in success for c in r.contents if c.kind == "bytes"), None)
         result = self._result_type(success)
         update_mask = next((p for p in params if p.wire_name == "update_mask" and p.location == "query"), None)
         if body is None or not body.model:
@@ -167,6 +168,7 @@ class Operations(Conventions):
             pagination=self._pagination(params, result) if method == "get" else None,
             link_pagination=self._link_pagination(responses) if method == "get" else None,
             stream=_stream(streamed) if streamed else None,
+            download=ir.Download("", binary.media_type) if binary else None,
             polls_location=any(r.status == "202" and "location" in (h.lower() for h in r.headers) for r in responses),
             update_mask_identity=_identity(params, body.fields) if update_mask and body else (),
             update_mask_names=(

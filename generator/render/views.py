@@ -22,6 +22,8 @@ class HelperView:
     runtime_call: str  # the runtime method it returns: paginate, follow_links or stream_lines
     skip: tuple[str, ...]  # parameters the helper sets itself (limit and offset)
     extra: tuple[str, ...]  # keyword arguments after the parameters (``page_size=page_size``)
+    # how the async class reuses it: an iterator becomes an async iterator, a value an awaitable
+    async_factory: str = "async_iterator_method"
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,23 @@ def _helpers(op: ir.Operation) -> list[HelperView]:
                 runtime_call="stream_lines",
                 skip=(),
                 extra=(f"accept={py_literal(stream.media_type)}",),
+            )
+        )
+    if op.download is not None:
+        download = op.download
+        args = signature(op_args(op), ["destination: Destination", _OPTIONS_ARG])
+        helpers.append(
+            HelperView(
+                name=download.method_name,
+                head=f"    def {download.method_name}({args}) -> int:",
+                doc=f"``{op.py_name}``'s answer ({download.media_type}) written to ``destination`` (a path, or a "
+                "binary file open for writing) as it arrives, never held whole in memory; the number of bytes "
+                "written. A path is written beside itself and renamed when complete: a failed download leaves "
+                "no partial file. No size limit unless ``RequestOptions(max_response_bytes=...)`` sets one.",
+                runtime_call="download",
+                skip=(),
+                extra=("destination=destination", f"accept={py_literal(download.media_type)}"),
+                async_factory="awaitable_method",
             )
         )
     return helpers

@@ -61,6 +61,7 @@ __all__ = [
     "ClientError",
     "ConflictError",
     "DeadlineExceededError",
+    "Destination",
     "File",
     "NotFoundError",
     "PagingError",
@@ -870,6 +871,46 @@ BinaryContent: typing.TypeAlias = (
     bytes | typing.IO[bytes] | pathlib.Path | Iterable[bytes] | typing.AsyncIterable[bytes]
 )
 """A whole binary request body: bytes, a binary file object, a path, or an iterator of chunks."""
+Destination: typing.TypeAlias = str | pathlib.PurePath | typing.BinaryIO
+_UNBOUNDED = 1 << 62  # the size limit of a download to a file nobody limited
+"""Where a ``*_to_file`` method writes an answer: a path, or a binary file open for writing."""
+
+
+class _Sink:
+    """A download's destination. A path is written to a hidden sibling and renamed over it only
+    when the answer is complete, so a failed download never leaves a partial file behind; a file
+    object is written to as it is."""
+
+    def __init__(self, destination: Destination) -> None:
+        self.path: pathlib.Path | None = None
+        self.file: typing.BinaryIO | None = None
+        if isinstance(destination, (str, pathlib.PurePath)):
+            self.path = pathlib.Path(destination)
+            self.part = self.path.with_name(f".{self.path.name}.{random.getrandbits(32):08x}.part")
+        else:
+            self.file = destination
+        self.written = 0
+
+    def write(self, data: bytes) -> None:
+        if self.file is None:
+            self.file = self.part.open("wb")
+        self.file.write(data)
+        self.written += len(data)
+
+    def finish(self) -> int:
+        if self.path is not None:
+            if self.file is None:
+                self.file = self.part.open("wb")  # an empty answer is an empty file
+            self.file.close()
+            self.part.replace(self.path)
+        return self.written
+
+    def abort(self) -> None:
+        if self.path is not None:
+            if self.file is not None:
+                self.file.close()
+            self.part.unlink(missing_ok=True)
+
 
 _CHUNK = 64 * 1024
 
@@ -2066,6 +2107,30 @@ class _BaseClient(Generic[H]):
                         yield _Emit(value)
                     return
 
+    def _download(self, call: _Call, sink: _Sink) -> Plan[int]:
+        """A success answer's body written to ``sink`` chunk by chunk as it arrives (decompressed,
+        bounded only by the call's limit); an error answer raises as any call does."""
+        try:
+            opened = yield from self._fetch(call, call.request, stream=True)
+            if isinstance(opened, _Answer):
+                self._result(call, opened)  # raises for an error answer
+                return sink.finish()
+            response = opened.response
+            with self._translating(
+                call, _Answer(response.status_code, response.headers, b"", response.request)
+            ):
+                inflater = _Inflater(response.headers, call.max_bytes, decoded=opened.decoded)
+                while chunk := (yield _Read(opened)):
+                    if isinstance(chunk, httpx.TransportError):
+                        method, url = call.request.method, redact_url(call.request.url)
+                        raise _transport_error(chunk, method, url, self._secrets(call, None))
+                    _remaining(call, call.request.method, call.request.url)
+                    sink.write(inflater.feed(chunk))
+            return sink.finish()
+        except BaseException:
+            sink.abort()
+            raise
+
     def _event_reader(self, call: _Call, event_type: Any) -> _Events:
         def error(problem: _Mismatch, data: str, response: httpx.Response) -> Exception:
             secrets = self._secrets(call, response.request)
@@ -2417,6 +2482,15 @@ class BaseSyncClient(_BaseClient[httpx.Client]):
         """Each line of a newline-delimited JSON answer, decoded, as it arrives."""
         return self._iterate(self._lines(self._prepare(endpoint, stream=True, **call)))
 
+    def download(self, endpoint: Endpoint[Any], *, destination: Destination, **call: Any) -> int:
+        """An answer written to ``destination`` as it arrives; the number of bytes written."""
+        options = call.get("options") or RequestOptions()
+        unbounded = options.max_response_bytes is None
+        prepared = self._prepare(endpoint, stream=True, **call)
+        if unbounded:  # a file is not memory: only a limit the caller sets applies
+            prepared = msgspec.structs.replace(prepared, max_bytes=_UNBOUNDED)
+        return self._run(self._download(prepared, _Sink(destination)))
+
     def stream_events(
         self, endpoint: Endpoint[Any], *, event_type: Any, **call: Any
     ) -> Iterator[ServerSentEvent[Any]]:
@@ -2508,6 +2582,17 @@ class BaseAsyncClient(_BaseClient[httpx.AsyncClient]):
     def stream_lines(self, endpoint: Endpoint[Any], **call: Any) -> AsyncIterator[Any]:
         """Each line of a newline-delimited JSON answer, decoded, as it arrives."""
         return self._iterate(self._lines(self._prepare(endpoint, stream=True, **call)))
+
+    def download(
+        self, endpoint: Endpoint[Any], *, destination: Destination, **call: Any
+    ) -> Awaitable[int]:
+        """An answer written to ``destination`` as it arrives; the number of bytes written."""
+        options = call.get("options") or RequestOptions()
+        unbounded = options.max_response_bytes is None
+        prepared = self._prepare(endpoint, stream=True, **call)
+        if unbounded:  # a file is not memory: only a limit the caller sets applies
+            prepared = msgspec.structs.replace(prepared, max_bytes=_UNBOUNDED)
+        return self._run(self._download(prepared, _Sink(destination)))
 
     def stream_events(
         self, endpoint: Endpoint[Any], *, event_type: Any, **call: Any
