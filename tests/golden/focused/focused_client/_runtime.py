@@ -2107,6 +2107,15 @@ class _BaseClient(Generic[H]):
                         yield _Emit(value)
                     return
 
+    def _to_file(self, endpoint: Endpoint[Any], destination: Destination, call: Any) -> Plan[int]:
+        options = call.get("options") or RequestOptions()
+        prepared = self._prepare(endpoint, stream=True, **call)
+        if (
+            options.max_response_bytes is None
+        ):  # a file is not memory: only a caller's limit applies
+            prepared = msgspec.structs.replace(prepared, max_bytes=_UNBOUNDED)
+        return self._download(prepared, _Sink(destination))
+
     def _download(self, call: _Call, sink: _Sink) -> Plan[int]:
         """A success answer's body written to ``sink`` chunk by chunk as it arrives (decompressed,
         bounded only by the call's limit); an error answer raises as any call does."""
@@ -2484,12 +2493,7 @@ class BaseSyncClient(_BaseClient[httpx.Client]):
 
     def download(self, endpoint: Endpoint[Any], *, destination: Destination, **call: Any) -> int:
         """An answer written to ``destination`` as it arrives; the number of bytes written."""
-        options = call.get("options") or RequestOptions()
-        unbounded = options.max_response_bytes is None
-        prepared = self._prepare(endpoint, stream=True, **call)
-        if unbounded:  # a file is not memory: only a limit the caller sets applies
-            prepared = msgspec.structs.replace(prepared, max_bytes=_UNBOUNDED)
-        return self._run(self._download(prepared, _Sink(destination)))
+        return self._run(self._to_file(endpoint, destination, call))
 
     def stream_events(
         self, endpoint: Endpoint[Any], *, event_type: Any, **call: Any
@@ -2587,12 +2591,7 @@ class BaseAsyncClient(_BaseClient[httpx.AsyncClient]):
         self, endpoint: Endpoint[Any], *, destination: Destination, **call: Any
     ) -> Awaitable[int]:
         """An answer written to ``destination`` as it arrives; the number of bytes written."""
-        options = call.get("options") or RequestOptions()
-        unbounded = options.max_response_bytes is None
-        prepared = self._prepare(endpoint, stream=True, **call)
-        if unbounded:  # a file is not memory: only a limit the caller sets applies
-            prepared = msgspec.structs.replace(prepared, max_bytes=_UNBOUNDED)
-        return self._run(self._download(prepared, _Sink(destination)))
+        return self._run(self._to_file(endpoint, destination, call))
 
     def stream_events(
         self, endpoint: Endpoint[Any], *, event_type: Any, **call: Any
