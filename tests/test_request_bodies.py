@@ -362,13 +362,13 @@ def test_multipart_with_files_a_file_array_and_a_json_part(pkg: Any, tmp_path: P
     )
     request, body = recorder.requests[0]
     assert request.headers["content-type"].startswith("multipart/form-data; boundary=")
-    assert multipart_parts(request, body) == [
-        ("file", "report.pdf", "application/octet-stream", b"%PDF-1.7 pretend"),
-        ("attachments", "attachments", "application/octet-stream", b"raw bytes"),
-        ("attachments", "notes.txt", "text/plain", b"line 1\n"),
+    assert multipart_parts(request, body) == [  # fields first, then files, each in the spec's order
         ("title", None, None, b"Q3"),
         ("count", None, None, b"3"),
         ("settings", None, "application/json", b'{"public":true}'),
+        ("file", "report.pdf", "application/octet-stream", b"%PDF-1.7 pretend"),
+        ("attachments", "attachments", "application/octet-stream", b"raw bytes"),
+        ("attachments", "notes.txt", "text/plain", b"line 1\n"),
     ]
 
 
@@ -377,7 +377,7 @@ def test_multipart_without_files_is_still_multipart(pkg: Any) -> None:
     client(pkg, recorder).files.upload_documents(body=pkg.models.UploadDocumentsBody(file=b"x"), title="t")
     request, body = recorder.requests[0]
     assert request.headers["content-type"].startswith("multipart/form-data")
-    assert [name for name, *_ in multipart_parts(request, body)] == ["file", "title"]
+    assert [name for name, *_ in multipart_parts(request, body)] == ["title", "file"]
 
 
 def test_binary_bodies_from_bytes_a_file_a_path_and_an_iterator(pkg: Any, tmp_path: Path) -> None:
@@ -457,7 +457,7 @@ def test_async_uploads_stream_files_and_multipart(pkg: Any, tmp_path: Path) -> N
     bodies = [body for _, body in recorder.requests]
     assert bodies[:3] == [b"async content", b"async content", b"xy"]
     request, body = recorder.requests[3]
-    assert multipart_parts(request, body)[0] == ("file", "a.txt", "application/octet-stream", b"async content")
+    assert multipart_parts(request, body)[1] == ("file", "a.txt", "application/octet-stream", b"async content")
 
 
 # -- cookie parameters --------------------------------------------------------------------------------

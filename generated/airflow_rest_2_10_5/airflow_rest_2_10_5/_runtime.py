@@ -1129,7 +1129,10 @@ def _multipart(body: Any, json_parts: tuple[str, ...]) -> _Payload:
         raise TypeError(f"a multipart body is a model or a mapping, not {type(body).__name__}")
     # every part goes to httpx as a "file": text parts without a filename or Content-Type, so a
     # body with no file is still multipart (httpx would send plain fields form-encoded)
+    # fields first, then files (what most clients send, and what some parsers, Prism's among them,
+    # need: a text part after a file part is lost to them); each group in the spec's order
     parts: list[tuple[str, Any]] = []
+    files: list[tuple[str, Any]] = []
     for name, value in items:
         if value is UNSET:
             continue
@@ -1138,10 +1141,11 @@ def _multipart(body: Any, json_parts: tuple[str, ...]) -> _Payload:
             continue
         for item in value if isinstance(value, list) else [value]:
             if _is_file(item) or isinstance(item, tuple):
-                parts.append((name, _file_part(name, item)))
+                files.append((name, _file_part(name, item)))
             else:
                 text = _form_text(msgspec.to_builtins(item, builtin_types=_DATES))
                 parts.append((name, (None, text.encode("utf-8"), None)))
+    parts += files
     if not parts:
         boundary = "clientgen-empty-form"
         return _Payload(
