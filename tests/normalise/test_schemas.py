@@ -198,3 +198,35 @@ components:
     assert [f.wire_name for f in model(api, "Measure").fields] == ["wind_angle"]
     (warning,) = api.diagnostics
     assert warning.pointer == '/components/schemas/Measure/properties/wind_timeutc"' and "left out" in warning.message
+
+
+def test_a_recursive_one_of_and_a_long_ref_chain_generate(tmp_path: Path) -> None:
+    """``Node: oneOf: [string, array of Node]`` recurses through a union, not a model; a chain of 300
+    aliases ($ref to $ref... to a string) resolves to its end."""
+    chain = "\n".join(f"    A{i}: {{$ref: '#/components/schemas/A{i + 1}'}}" for i in range(300))
+    api = build(
+        tmp_path,
+        f"""
+paths:
+  /n:
+    get:
+      operationId: get_node
+      responses:
+        "200": {{description: ok, content: {{application/json: {{schema: {{$ref: "#/components/schemas/Node"}}}}}}}}
+  /c:
+    get:
+      operationId: get_chain
+      responses:
+        "200": {{description: ok, content: {{application/json: {{schema: {{$ref: "#/components/schemas/A0"}}}}}}}}
+components:
+  schemas:
+    Node:
+      oneOf: [{{type: string}}, {{type: array, items: {{$ref: "#/components/schemas/Node"}}}}]
+{chain}
+    A300: {{type: string}}
+""",
+    )
+    assert op(api, "get_chain").result_type == ir.Primitive("str")
+    node = op(api, "get_node").result_type
+    assert isinstance(node, ir.Ref) and node.kind == "alias"
+    assert [d.pointer for d in api.diagnostics] == ["/components/schemas/Node"]
