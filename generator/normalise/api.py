@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 from urllib.parse import urlsplit
 
 from generator import ir
@@ -10,7 +11,8 @@ from generator.documents import Location
 from generator.errors import SpecError
 from generator.loader import LoadedSpec
 from generator.names import CLIENT_MEMBERS, NameAllocator, class_name, pascal_case
-from generator.normalise.operations import Operations
+from generator.normalise.base import HTTP_METHODS
+from generator.normalise.operations import Operations, media_kind
 
 
 class Normaliser(Operations):
@@ -42,8 +44,7 @@ class Normaliser(Operations):
             )
         info = self.spec.data.get("info") or {}
         security = self._security()
-        if self.spec.data.get("webhooks"):
-            self.warn(f"{len(self.spec.data['webhooks'])} webhooks are not generated", self.spec.root.child("webhooks"))
+        self._webhook_payloads()
         return ir.Api(
             title=str(info.get("title") or "API"),
             version=str(info.get("version") or ""),
@@ -90,6 +91,35 @@ class Normaliser(Operations):
                 at,
             )
 
+    def _webhook_payloads(self) -> None:
+        """OpenAPI 3.1 webhooks are requests the server sends: no client method, but each JSON payload
+        becomes a model (``<Webhook>WebhookPayload`` when inline) a receiver can decode into."""
+        webhooks = self.spec.data.get("webhooks")
+        if not isinstance(webhooks, dict) or not webhooks:
+            return
+        at = self.spec.root.child("webhooks")
+        for name, item in sorted(webhooks.items()):
+            item_at = at.child(str(name))
+            if isinstance(item, dict) and "$ref" in item:
+                item, item_at = self.docs.deref(item, item_at)
+            for method in _webhook_methods(item):
+                body = item[method].get("requestBody")
+                body_at = item_at.child(method, "requestBody")
+                if isinstance(body, dict) and "$ref" in body:
+                    body, body_at = self.docs.deref(body, body_at)
+                content = body.get("content") if isinstance(body, dict) else None
+                content = content if isinstance(content, dict) else {}
+                media = next((str(m) for m in content if media_kind(str(m)) == "json"), None)
+                schema = (content[media] or {}).get("schema") if media is not None else None
+                if media is not None and schema is not None:
+                    class_ = class_name(f"{name}Webhook{'' if method == 'post' else pascal_case(method)}Payload")
+                    self.type_of(schema, body_at.child("content", media, "schema"), class_, "response")
+        self.warn(
+            f"{len(webhooks)} webhooks: the server sends them, so no client method; their JSON payload models are "
+            "generated",
+            at,
+        )
+
     def _security(self) -> tuple[ir.SecurityScheme, ...]:
         schemes = (self.spec.data.get("components") or {}).get("securitySchemes") or {}
         out = []
@@ -120,6 +150,10 @@ def normalise(spec: LoadedSpec) -> ir.Api:
         return Normaliser(spec).build()
     except RecursionError:
         raise SpecError("schema nesting too deep (a reference cycle?)", file=spec.path) from None
+
+
+def _webhook_methods(item: Any) -> list[str]:
+    return [m for m in HTTP_METHODS if isinstance(item, dict) and isinstance(item.get(m), dict)]
 
 
 def _named(op: ir.Operation, name: str, group: str, method_names: NameAllocator) -> ir.Operation:

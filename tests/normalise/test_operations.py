@@ -6,9 +6,11 @@ import ast
 from pathlib import Path
 
 from generator import ir
+from generator.loader import load_spec
+from generator.normalise import normalise
 from generator.render import op_doc
 from tests.conftest import MINIMAL, run_cli, write
-from tests.normalise import build, op, real, targets
+from tests.normalise import build, fields, model, op, real, targets
 from tests.test_cli_errors import assert_one_line_error
 
 
@@ -175,3 +177,37 @@ def test_success_media_types_that_would_break_the_accept_header_are_refused(tmp_
     )
     assert "Accept header" in message
     assert not out.exists()
+
+
+def test_webhook_payloads_are_typed_models_and_the_webhooks_a_diagnostic(tmp_path: Path) -> None:
+    """OpenAPI 3.1 webhooks are requests the server sends: no client method, but their payloads become
+    models a receiver can decode into (``msgspec.json.decode(body, type=models.NewPetWebhookPayload)``)."""
+    spec = write(
+        tmp_path / "hooks.yaml",
+        """openapi: 3.1.0
+info: {title: Hooks, version: "1"}
+paths: {}
+webhooks:
+  newPet:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, required: [name], properties: {name: {type: string}, tag: {type: string}}}
+      responses: {"200": {description: ok}}
+  petGone:
+    post:
+      requestBody:
+        content: {application/json: {schema: {$ref: "#/components/schemas/Gone"}}}
+      responses: {"200": {description: ok}}
+components:
+  schemas:
+    Gone: {type: object, properties: {id: {type: integer}}}
+""",
+    )
+    api = normalise(load_spec(spec))
+    payload = fields(model(api, "NewPetWebhookPayload"))
+    assert payload["name"].required and not payload["tag"].required
+    assert {m.name for m in api.models} == {"Gone", "NewPetWebhookPayload"}
+    (warning,) = api.diagnostics
+    assert warning.pointer == "/webhooks" and "payload models are generated" in warning.message
