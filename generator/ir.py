@@ -222,6 +222,14 @@ class Body:
     # the other media types offered for the same schema (``content_type=``), in the spec's order
     alternatives: tuple[BodyVariant, ...] = ()
 
+    @property
+    def declared_content_type(self) -> str | None:
+        """The media type the runtime is told to send, where the default (JSON as application/json,
+        no other choice) is not it."""
+        if self.encoding == "json" and self.media_type == "application/json" and not self.alternatives:
+            return None
+        return self.media_type
+
 
 ContentKind = Literal["json", "text", "bytes", "ndjson", "sse", "empty"]
 

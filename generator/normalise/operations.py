@@ -120,12 +120,7 @@ class Operations(Conventions):
             if isinstance(t, ir.Ref) and t.kind == "enum":
                 t = ir.UnionOf((t, STR))  # callers may also send values a newer server accepts
             style = param.get("style", "form" if location == "query" else "simple")
-            explode = param.get("explode", style == "form")
-            list_style = (
-                "repeat"
-                if explode and style == "form"
-                else {"spaceDelimited": "ssv", "pipeDelimited": "pipes"}.get(style, "csv")
-            )
+            list_style = _list_style(style, param.get("explode", style == "form"))
             params.append(
                 ir.Parameter(
                     wire_name=str(param["name"]),
@@ -222,23 +217,15 @@ class Operations(Conventions):
         if isinstance(t, ir.Ref) and t.kind == "model":
             model = t.name
             fields = self.models[t.name].fields
-        part_encodings = (content[media] or {}).get("encoding") or {}
+        wire = _wire_format(media, content[media], fields)
         return ir.Body(
             media_type=media,
             type=t,
             required=node.get("required") is True,
             encoding=encoding,
-            form_styles=_form_styles(part_encodings) if encoding == "form" else (),
-            json_parts=_json_parts(part_encodings, fields) if encoding == "multipart" else (),
-            alternatives=tuple(
-                ir.BodyVariant(
-                    variant.media_type,
-                    variant.encoding,
-                    _form_styles(encodings) if variant.encoding == "form" else (),
-                    _json_parts(encodings, fields) if variant.encoding == "multipart" else (),
-                )
-                for variant, encodings in alternatives
-            ),
+            form_styles=wire.form_styles,
+            json_parts=wire.json_parts,
+            alternatives=tuple(_wire_format(other, content[other], fields) for other in alternatives),
             model=model,
             fields=fields,
             # A body field named like a parameter (connection_id in the path and the body) becomes
@@ -248,12 +235,10 @@ class Operations(Conventions):
             ),
         )
 
-    def _body_variants(
-        self, content: dict[str, Any], media: str, at: Location
-    ) -> tuple[list[tuple[ir.BodyVariant, dict[str, Any]]], list[str]]:
+    def _body_variants(self, content: dict[str, Any], media: str, at: Location) -> tuple[list[str], list[str]]:
         """The body's other media types: those with the same schema (and an encoding that takes a
         structured body when the default does) become ``content_type=`` choices; the rest differ."""
-        alternatives: list[tuple[ir.BodyVariant, dict[str, Any]]] = []
+        alternatives: list[str] = []
         differing: list[str] = []
         structured = ("json", "form", "multipart")
         chosen = self._resolved((content[media] or {}).get("schema"), at.child("content", media, "schema"))
@@ -266,10 +251,7 @@ class Operations(Conventions):
             if _HEADER_UNSAFE.search(str(other)) or not same_kind or schema != chosen:
                 differing.append(str(other))
                 continue
-            encodings = (media_obj or {}).get("encoding") or {}
-            alternatives.append(
-                (ir.BodyVariant(str(other), encoding), encodings if isinstance(encodings, dict) else {})
-            )
+            alternatives.append(str(other))
         return alternatives, differing
 
     def _resolved(self, schema: Any, at: Location) -> Any:
@@ -360,6 +342,20 @@ def body_encoding(media_type: str) -> ir.BodyEncoding:
     return "text" if kind == "text" else "binary"
 
 
+def _wire_format(media: str, media_obj: Any, fields: tuple[ir.Field, ...]) -> ir.BodyVariant:
+    """How a body goes on the wire as ``media``: its encoding, and per OpenAPI's ``encoding`` map the
+    form styles (forms) or JSON parts (multipart)."""
+    encoding = body_encoding(media)
+    encodings = (media_obj or {}).get("encoding") if isinstance(media_obj, dict) else None
+    encodings = encodings if isinstance(encodings, dict) else {}
+    return ir.BodyVariant(
+        media,
+        encoding,
+        _form_styles(encodings) if encoding == "form" else (),
+        _json_parts(encodings, fields) if encoding == "multipart" else (),
+    )
+
+
 def _form_styles(encodings: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     """Per OpenAPI's ``encoding`` of a form body: each property's style where it is not the default
     (``form``, exploded)."""
@@ -368,12 +364,18 @@ def _form_styles(encodings: dict[str, Any]) -> tuple[tuple[str, str], ...]:
         if not isinstance(enc, dict):
             continue
         style = enc.get("style", "form")
-        explode = enc.get("explode", style == "form")
-        if style == "deepObject":
-            out.append((str(name), "deepObject"))
-        elif not (style == "form" and explode):
-            out.append((str(name), {"spaceDelimited": "ssv", "pipeDelimited": "pipes"}.get(style, "csv")))
+        written = "deepObject" if style == "deepObject" else _list_style(style, enc.get("explode", style == "form"))
+        if written != "repeat":
+            out.append((str(name), written))
     return tuple(out)
+
+
+def _list_style(style: Any, explode: Any) -> str:
+    """How a list goes on the wire, for query parameters and form fields alike: "repeat" (form,
+    exploded: ``a=1&a=2``), else one value joined by "csv", "ssv" (spaceDelimited) or "pipes"."""
+    if explode and style == "form":
+        return "repeat"
+    return {"spaceDelimited": "ssv", "pipeDelimited": "pipes"}.get(str(style), "csv")
 
 
 def _json_parts(encodings: dict[str, Any], fields: tuple[ir.Field, ...]) -> tuple[str, ...]:

@@ -8,7 +8,15 @@ from dataclasses import dataclass
 
 from generator import ir
 from generator.render.docs import op_doc
-from generator.render.methods import _OPTIONS_ARG, decode_target, endpoint_name, method_heads, op_args, signature
+from generator.render.methods import (
+    _OPTIONS_ARG,
+    content_type_arg,
+    decode_target,
+    endpoint_name,
+    method_heads,
+    op_args,
+    signature,
+)
 from generator.render.text import py_literal
 
 
@@ -36,6 +44,8 @@ class MethodView:
     # the caller chooses the answer's media type (``accept=``): the overloads are spelled out again
     # for the async class, which otherwise reuses the sync method
     takes_accept: bool
+    # the body may be sent as other media types: the method passes its content_type= on
+    chooses_content_type: bool
     helpers: tuple[HelperView, ...]
 
 
@@ -47,6 +57,7 @@ def method_view(op: ir.Operation) -> MethodView:
         async_heads=tuple(method_heads(op, True)),
         doc=op_doc(op),
         takes_accept=len(op.accepts) > 1,
+        chooses_content_type=bool(content_type_arg(op)),
         helpers=tuple(_helpers(op)),
     )
 

@@ -1038,7 +1038,7 @@ def encode_body(endpoint: Endpoint[Any], body: Any, content_type: str | None = N
     """The request body on the wire as the spec's media type says (or the one of its other media
     types the caller chose): JSON, a form, multipart parts, raw bytes or text."""
     default = endpoint.content_type or "application/json"
-    chosen = BodyVariant(endpoint.body_encoding, endpoint.form_styles, endpoint.json_parts)
+    kind, styles, parts = endpoint.body_encoding, endpoint.form_styles, endpoint.json_parts
     if content_type is not None and content_type != default:
         if content_type not in endpoint.body_variants:
             offered = ", ".join(repr(m) for m in [default, *endpoint.body_variants])
@@ -1046,13 +1046,13 @@ def encode_body(endpoint: Endpoint[Any], body: Any, content_type: str | None = N
                 f"content_type {content_type!r} is not offered; the spec offers {offered}"
             )
         chosen = endpoint.body_variants[content_type]
+        kind, styles, parts = chosen.encoding, chosen.form_styles, chosen.json_parts
     content_type = content_type or default
-    kind = chosen.encoding
     if kind == "form":
-        pairs = form_pairs(_plain(body), chosen.form_styles)
+        pairs = form_pairs(_plain(body), styles)
         return _Payload(urlencode(pairs).encode("ascii"), headers={"Content-Type": content_type})
     if kind == "multipart":
-        return _multipart(body, chosen.json_parts)
+        return _multipart(body, parts)
     if kind == "binary":
         return _binary(body, content_type)
     if kind == "text":
@@ -1063,6 +1063,8 @@ def encode_body(endpoint: Endpoint[Any], body: Any, content_type: str | None = N
     return _Payload(msgspec.json.encode(body), headers={"Content-Type": content_type})
 
 
+# How a list goes in one query or form value, by OpenAPI style (explode: false).
+_LIST_SEPARATORS = {"csv": ",", "ssv": " ", "pipes": "|"}
 _DATES = (datetime.datetime, datetime.date)  # kept as they are, for to_text's ISO 8601
 
 
@@ -1092,7 +1094,7 @@ def form_pairs(values: Mapping[str, Any], styles: Mapping[str, str]) -> list[tup
             if style is None:
                 pairs.extend((name, text) for text in texts)
             elif texts:
-                pairs.append((name, {"csv": ",", "ssv": " ", "pipes": "|"}[style].join(texts)))
+                pairs.append((name, _LIST_SEPARATORS[style].join(texts)))
         else:
             pairs.append((name, _form_text(value)))
     return pairs
@@ -1228,7 +1230,7 @@ def build_query(values: Mapping[str, Any], list_styles: Mapping[str, str]) -> Qu
             if style is None:
                 pairs.extend((name, to_text(v)) for v in value)
             else:
-                sep = {"csv": ",", "ssv": " ", "pipes": "|"}[style]
+                sep = _LIST_SEPARATORS[style]
                 pairs.append((name, sep.join(to_text(v) for v in value)))
         elif value is None:
             pairs.append((name, ""))
