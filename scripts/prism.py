@@ -1,13 +1,20 @@
-"""Prism (@stoplight/prism-cli 5 from npm), the spec-validating mock server, for the live tests.
+"""Prism (@stoplight/prism-cli from npm, pinned), the spec-validating mock server, for the live tests.
 
     python scripts/prism.py install               # into the git-ignored .local/prism (reused)
     python scripts/prism.py start SPEC [PORT]     # mock SPEC on 127.0.0.1; prints the URL (Ctrl-C stops)
 
 The tests import ``install`` / ``start`` / ``stop`` (tests/live/test_snowflake_prism.py).
+
+Prism as released keeps only the last of repeated form fields or multipart parts, so an array sent the way
+OpenAPI says (one part per item, same name) fails with "must be array". ``install`` applies the fix proposed
+upstream (stoplightio/prism pull request 2654, open since January 2025) to the pinned release's compiled
+validator: repeated names become an array, and a lone value for an array property becomes a one-item array.
+Nothing else in Prism's validation changes; each edit fails loudly if its anchor text is not found.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -18,8 +25,59 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = "@stoplight/prism-cli@5"
+VERSION = "5.14.2"  # depends on @stoplight/prism-http 5.12.0 exactly, whose compiled text the patch edits
+PACKAGE = f"@stoplight/prism-cli@{VERSION}"
 PREFIX = ROOT / ".local" / "prism"
+BODY_VALIDATOR = PREFIX / "node_modules" / "@stoplight" / "prism-http" / "dist" / "validator" / "validators" / "body.js"
+PATCH_MARK = "/* clientgen: repeated form names become arrays (stoplightio/prism#2654) */\n"
+
+_COLLECT_REPEATED = """
+        const [key, value] = [pair['name'], pair['data'].toString()];
+        result[key] = Object.prototype.hasOwnProperty.call(result, key) ? [].concat(result[key], value) : value;
+        return result;"""
+
+# (anchor in prism-http 5.12.0's dist/validator/validators/body.js, replacement)
+REPEATED_NAMES_PATCH = (
+    (  # multipart parts
+        """
+        result[pair['name']] = pair['data'].toString();
+        return result;""",
+        _COLLECT_REPEATED,
+    ),
+    (  # url-encoded fields
+        """
+        const [key, ...rest] = pair.split('=');
+        result[key] = rest.join('=');
+        return result;""",
+        """
+        const [key, ...rest] = pair.split('=');
+        const value = rest.join('=');
+        result[key] = Object.prototype.hasOwnProperty.call(result, key) ? [].concat(result[key], value) : value;
+        return result;""",
+    ),
+    (  # percent-decoding, item by item
+        """
+            result[decodeURIComponent(k)] = decodeURIComponent(v);""",
+        """
+            const decode = item => decodeURIComponent(item);
+            result[decodeURIComponent(k)] = Array.isArray(v) ? v.map(decode) : decode(v);""",
+    ),
+    (
+        """
+                v = v.replaceAll('+', '%20');""",
+        """
+                v = Array.isArray(v) ? v.map(item => item.replaceAll('+', '%20')) : v.replaceAll('+', '%20');""",
+    ),
+    (  # one item of an array property
+        """
+            deserialized[property] = decodedUriParams[property];""",
+        """
+            const declared = schema.properties[property];
+            const lone = decodedUriParams[property];
+            const isArray = declared && declared.type === 'array';
+            deserialized[property] = isArray && typeof lone === 'string' ? [lone] : lone;""",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -32,13 +90,34 @@ def executable() -> Path:
     return PREFIX / "node_modules" / ".bin" / "prism"
 
 
+def installed_version() -> str | None:
+    manifest = PREFIX / "node_modules" / "@stoplight" / "prism-cli" / "package.json"
+    if not executable().exists() or not manifest.exists():
+        return None
+    return str(json.loads(manifest.read_text(encoding="utf-8")).get("version"))
+
+
 def install() -> Path:
-    if not executable().exists():
+    if installed_version() != VERSION:
         PREFIX.mkdir(parents=True, exist_ok=True)
         subprocess.run(
             ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(PREFIX), PACKAGE], check=True
         )
+    patch_repeated_names(BODY_VALIDATOR)
     return executable()
+
+
+def patch_repeated_names(validator: Path) -> None:
+    text = validator.read_text(encoding="utf-8")
+    if text.startswith(PATCH_MARK):
+        return
+    for anchor, replacement in REPEATED_NAMES_PATCH:
+        if text.count(anchor) != 1:
+            raise RuntimeError(f"{validator}: the text the repeated-names patch replaces is not there once: {anchor!r}")
+        text = text.replace(anchor, replacement)
+    temporary = validator.with_suffix(".js.clientgen")
+    temporary.write_text(PATCH_MARK + text, encoding="utf-8")
+    temporary.replace(validator)
 
 
 def _free_port() -> int:
