@@ -7,6 +7,7 @@ are built lazily: they are needed only when an error must say where it is.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,15 +18,64 @@ import yaml
 
 from generator.errors import SpecError
 
+# Bounds on what one spec file may make clientgen do. The largest public spec known (GitHub's,
+# dereferenced) is 73 MB; the deepest of 2,702 public specs nests 35 levels.
+MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_DEPTH = 200
+# Nodes a YAML file may expand to through its aliases (a billion-laughs file expands to 10^9).
+MAX_EXPANDED_NODES = 5_000_000
+# libyaml's composer recurses in C: far below the depth where it overflows the stack (about 20,000),
+# a file is first measured event by event.
+_DEPTH_SCREEN = 5_000
+_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\[\]{},]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]|\\U0000[dD][89a-fA-F]")
+_LONG_DIGITS = re.compile(r"\d{4000,}")
+
 
 class _SpecLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML loader that keeps timestamps as strings, so the data stays JSON-shaped."""
+    """Safe YAML loader that keeps the data JSON-shaped: timestamps stay strings, every mapping key is
+    the text it was written as (``200``, ``true`` and ``null`` keys are strings, as in JSON), and a key
+    written twice in one mapping is refused at its line instead of silently replacing the first."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping key must be a string, not a list or mapping", key_node.start_mark
+                )
+            if key_node.value in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key_node.value!r} in one mapping", key_node.start_mark
+                )
+            seen.add(key_node.value)
+        self.flatten_mapping(node)  # YAML merge keys (<<): merged entries first, the mapping's own win
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            mapping[str(key_node.value)] = self.construct_object(value_node, deep=deep)
+        return mapping
 
 
 _SpecLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        seen: set[str] = set()
+        raise _DuplicateKey(next(k for k, _ in pairs if k in seen or seen.add(k)))  # type: ignore[func-returns-value]
+    return mapping
 
 
 @dataclass(frozen=True)
@@ -62,10 +112,13 @@ class Documents:
         self._data: dict[Path, Any] = {}
         self._raw: dict[Path, bytes] = {}
         self._line_maps: dict[Path, yaml.Node | None] = {}
+        self._derefs: dict[tuple[Location, str], tuple[Any, Location]] = {}  # a $ref -> the end of its chain
 
     # -- files ---------------------------------------------------------------------------------
 
     def get(self, path: Path) -> Any:
+        if path in self._data:  # the paths of Locations are resolved already
+            return self._data[path]
         path = path.resolve()
         if path not in self._data:
             self._data[path] = self._parse(path)
@@ -74,6 +127,7 @@ class Documents:
     def replace(self, path: Path, data: Any) -> None:
         """Install modified data for a file (after overlays)."""
         self._data[path.resolve()] = data
+        self._derefs.clear()
 
     def files(self) -> list[Path]:
         return sorted(self._raw)
@@ -83,6 +137,12 @@ class Documents:
 
     def _parse(self, path: Path) -> Any:
         try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise SpecError(
+                    f"file is {size / 2**20:.0f} MB; clientgen reads spec files up to {MAX_FILE_BYTES // 2**20} MB",
+                    file=path,
+                )
             raw = path.read_bytes()
         except OSError as exc:
             raise SpecError(f"cannot read spec file: {exc.strerror}", file=path) from None
@@ -91,11 +151,32 @@ class Documents:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise SpecError(f"not UTF-8 text (byte {exc.start})", file=path) from None
-        if path.suffix.lower() == ".json":
-            try:
-                return json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise SpecError(f"invalid JSON: {exc.msg}", file=path, line=exc.lineno) from None
+        data = self._parse_json(path, text) if path.suffix.lower() == ".json" else self._parse_yaml(path, text)
+        if _deeper_than(data, MAX_DEPTH):
+            pointer = _deep_pointer(data, MAX_DEPTH)
+            raise self.error(f"nesting deeper than {MAX_DEPTH} levels", Location(path, pointer))
+        if _SURROGATE_ESCAPE.search(text):
+            self._refuse_lone_surrogates(path, data)
+        return data
+
+    def _parse_json(self, path: Path, text: str) -> Any:
+        try:
+            return json.loads(text, object_pairs_hook=_json_object)
+        except json.JSONDecodeError as exc:
+            raise SpecError(f"invalid JSON: {exc.msg}", file=path, line=exc.lineno) from None
+        except _DuplicateKey as exc:
+            line, pointer = _duplicate_key_place(text, exc.key)
+            raise SpecError(f"duplicate key {exc.key!r} in one object", file=path, line=line, pointer=pointer) from None
+        except RecursionError:
+            raise SpecError(
+                f"nesting deeper than {MAX_DEPTH} levels", file=path, line=_json_too_deep_line(text)
+            ) from None
+        except ValueError as exc:  # an integer past Python's digit limit
+            raise self._number_error(path, text, exc) from None
+
+    def _parse_yaml(self, path: Path, text: str) -> Any:
+        if _ANCHOR.search(text) or _may_nest_deeper_than(text, _DEPTH_SCREEN):
+            self._check_yaml_shape(path, text)
         try:
             return yaml.load(text, Loader=_SpecLoader)  # noqa: S506 - a safe loader subclass
         except yaml.YAMLError as exc:
@@ -103,6 +184,46 @@ class Documents:
             problem = getattr(exc, "problem", None) or str(exc)
             line = mark.line + 1 if mark is not None else None
             raise SpecError(f"invalid YAML: {problem}", file=path, line=line) from None
+        except (ValueError, RecursionError) as exc:
+            raise self._number_error(path, text, exc) from None
+
+    @staticmethod
+    def _number_error(path: Path, text: str, exc: Exception) -> SpecError:
+        found = _LONG_DIGITS.search(text)
+        if found is None:
+            return SpecError(f"cannot read spec file: {' '.join(str(exc).split())}", file=path)
+        line = text.count("\n", 0, found.start()) + 1
+        return SpecError("a number of more than 4,000 digits (no API needs one)", file=path, line=line)
+
+    def _check_yaml_shape(self, path: Path, text: str) -> None:
+        """Measure a YAML file from its events, before anything builds it: nesting depth, and the
+        nodes its aliases expand to (an alias inside its own anchor expands forever)."""
+        shape = _YamlShape(path)
+        try:
+            for event in yaml.parse(text, Loader=_SpecLoader):
+                shape.take(event)
+        except yaml.YAMLError:
+            return  # the loader says what is wrong, at its line
+
+    def _refuse_lone_surrogates(self, path: Path, data: Any) -> None:
+        """A ``\\ud800`` escape without its pair decodes to a string no file can hold."""
+        stack: list[tuple[Any, str]] = [(data, "")]
+        while stack:
+            node, pointer = stack.pop()
+            items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+            for key, value in items:
+                for text in (key, value):
+                    if isinstance(text, str) and not text.isascii():
+                        try:
+                            text.encode("utf-8")
+                        except UnicodeEncodeError:
+                            at = join_pointer(pointer, key)
+                            raise self.error(
+                                "a string holds a lone surrogate escape (\\ud800-\\udfff without its pair)",
+                                Location(path, at),
+                            ) from None
+                if isinstance(value, (dict, list)):
+                    stack.append((value, join_pointer(pointer, key)))
 
     # -- lines ---------------------------------------------------------------------------------
 
@@ -161,15 +282,28 @@ class Documents:
         return node, Location(target, pointer)
 
     def deref(self, node: Any, at: Location) -> tuple[Any, Location]:
-        """Follow a chain of ``{$ref: ...}`` objects to the first node that is not a reference."""
+        """Follow a chain of ``{$ref: ...}`` objects to the first node that is not a reference.
+
+        Every link's end is remembered, so resolving each link of a chain of n costs n steps in all."""
+        links: list[tuple[Location, str]] = []
         seen = [at]
+        seen_set = {at}
         while isinstance(node, dict) and "$ref" in node:
-            node, target = self.resolve(node["$ref"], at)
-            if target in seen:
+            ref = node["$ref"]
+            known = self._derefs.get((at, ref)) if isinstance(ref, str) else None
+            if known is not None:
+                node, at = known
+                break
+            node, target = self.resolve(ref, at)
+            if target in seen_set:
                 chain = " -> ".join(f"#{loc.pointer}" for loc in [*seen, target])
                 raise self.error(f"$ref cycle: {chain}", seen[0])
+            links.append((at, ref))
             seen.append(target)
+            seen_set.add(target)
             at = target
+        for link in links:
+            self._derefs[link] = (node, at)
         return node, at
 
     def check_refs(self) -> None:
@@ -220,6 +354,128 @@ class Documents:
                 if op_id in seen:
                     raise self.error(f"duplicate operationId {op_id!r} (first used at #{seen[op_id].pointer})", at)
                 seen[op_id] = at
+
+
+class _YamlShape:
+    """Nesting depth and alias expansion of a YAML event stream, counted as it goes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.expanded: dict[str, int] = {}  # anchor -> nodes it stands for
+        self.open_anchors: set[str] = set()
+        # per open collection: [nodes so far, anchor, is a mapping, children so far, last key]
+        self.stack: list[list[Any]] = []
+
+    def take(self, event: yaml.Event) -> None:
+        kind = type(event)
+        if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            if len(self.stack) >= MAX_DEPTH:
+                raise self.fail(f"nesting deeper than {MAX_DEPTH} levels", event)
+            self.stack.append([1, event.anchor, kind is yaml.MappingStartEvent, 0, None])
+            if event.anchor:
+                self.open_anchors.add(event.anchor)
+        elif kind is yaml.ScalarEvent:
+            self.add(1, event.anchor, event, event.value)
+        elif kind is yaml.AliasEvent:
+            if event.anchor in self.open_anchors:
+                raise self.fail(f"alias *{event.anchor} is inside the node it names: it expands forever", event)
+            self.add(self.expanded.get(event.anchor, 1), None, event, None)
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            nodes, anchor = self.stack.pop()[:2]
+            self.open_anchors.discard(anchor)
+            self.add(nodes, anchor, event, None)
+
+    def add(self, nodes: int, anchor: str | None, event: yaml.Event, scalar: str | None) -> None:
+        if anchor:
+            self.expanded[anchor] = nodes
+        if not self.stack:
+            return
+        parent = self.stack[-1]
+        parent[0] += nodes
+        if parent[0] > MAX_EXPANDED_NODES:
+            raise self.fail(f"aliases expand this file past {MAX_EXPANDED_NODES:,} nodes", event)
+        if parent[2] and parent[3] % 2 == 0:  # a mapping's key
+            parent[4] = scalar if scalar is not None else parent[3] // 2
+        parent[3] += 1
+
+    def fail(self, message: str, event: yaml.Event) -> SpecError:
+        tokens = [str(key) if is_mapping else str(children) for _, _, is_mapping, children, key in self.stack]
+        line = event.start_mark.line + 1
+        return SpecError(message, file=self.path, line=line, pointer=join_pointer("", *tokens))
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Whether any node sits more than ``limit`` levels down (iterative: a deep file cannot exhaust
+    the stack here)."""
+    if type(data) is not dict and type(data) is not list:
+        return False
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, depth = pop()
+        if depth > limit:
+            return True
+        for child in node.values() if type(node) is dict else node:
+            if type(child) is dict or type(child) is list:
+                push((child, depth + 1))
+    return False
+
+
+def _deep_pointer(data: Any, limit: int) -> str:
+    """The pointer of the first node ``limit`` levels down (the error path only)."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 1)]
+    while stack:
+        node, pointer, depth = stack.pop()
+        if depth > limit:
+            return pointer
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        stack.extend((v, join_pointer(pointer, k), depth + 1) for k, v in items if isinstance(v, (dict, list)))
+    return ""
+
+
+def _may_nest_deeper_than(text: str, limit: int) -> bool:
+    """A cheap upper bound on a YAML text's nesting: every level is an opening bracket, or at least
+    one column of indentation or of compact ``- ``/``? ``/``: `` indicators at a line's start."""
+    if text.count("[") + text.count("{") > limit // 2:
+        return True
+    return max(map(len, re.findall(r"^[ \t?:-]*", text, re.MULTILINE)), default=0) > limit // 4
+
+
+def _json_too_deep_line(text: str) -> int | None:
+    """The line where a JSON text's brackets first go ``MAX_DEPTH`` deep (the error path only)."""
+    depth = 0
+    for token in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[{]|[\]}]', text):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return text.count("\n", 0, token.start()) + 1
+        elif char in "]}":
+            depth -= 1
+    return None
+
+
+def _duplicate_key_place(text: str, key: str) -> tuple[int | None, str | None]:
+    """Line and pointer of the second ``key`` in one JSON object (the error path only): JSON is read
+    as YAML for its marks."""
+    try:
+        root = yaml.compose(text, Loader=_SpecLoader)
+    except (yaml.YAMLError, RecursionError):
+        return None, None
+    stack: list[tuple[yaml.Node, str]] = [(root, "")] if root is not None else []
+    while stack:
+        node, pointer = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value in node.value:
+                name = str(key_node.value)
+                if name == key and name in seen:
+                    return key_node.start_mark.line + 1, join_pointer(pointer, name)
+                seen.add(name)
+                stack.append((value, join_pointer(pointer, name)))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, join_pointer(pointer, i)) for i, child in enumerate(node.value))
+    return None, None
 
 
 # Values that are data, not spec: a "$ref" key inside them is the data's own (Kubernetes' JSON schema
