@@ -20,8 +20,10 @@ from generator.writer import (
     format_sources,
     is_current,
     manifest_text,
+    output_dir,
     preload_formatter,
     read_manifest,
+    recover,
     write_tree,
 )
 
@@ -37,6 +39,7 @@ class Result:
     files: int
     seconds: float
     changed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # files in the output clientgen did not write, left alone
     warnings: list[str] = field(default_factory=list)  # the IR's diagnostics, as printed
 
 
@@ -56,6 +59,11 @@ def check_package_name(name: str) -> None:
 def generate(target: Target, *, check: bool = False, force: bool = False, strict: bool = False) -> Result:
     started = time.perf_counter()
     check_package_name(target.package)
+    if not check and target.output.exists():
+        try:
+            recover(output_dir(target.output))  # a run killed mid-write is finished first
+        except OSError as exc:
+            raise SpecError(f"cannot finish an interrupted write: {exc.strerror or exc}", file=target.output) from None
     check_ownership(target.output, force or check)
     spec = load_spec(target.spec, target.overlays, validate=False)
     info = spec.data.get("info") if isinstance(spec.data, dict) else None
@@ -104,7 +112,7 @@ def generate(target: Target, *, check: bool = False, force: bool = False, strict
         result.changed = changes(target.output, files)
         result.status = "would change" if result.changed else "up to date"
     else:
-        write_tree(target.output, files)
+        result.kept = write_tree(target.output, files, force)
     result.seconds = time.perf_counter() - started
     return result
 

@@ -17,6 +17,7 @@ from generator.documents import Location, join_pointer
 from generator.errors import SpecError, display_path
 from generator.ir import Diagnostic
 from generator.loader import LoadedSpec
+from generator.processes import die_with_parent
 
 # A value that breaks its own schema is a slip wherever it sits under one of these keys.
 _VALUE_KEYS = frozenset({"default", "example", "examples", "enum", "pattern", "const", "x-example"})
@@ -159,6 +160,7 @@ def start_validation(spec: LoadedSpec) -> Callable[[], tuple[Diagnostic, ...]]:
     receiver, sender = context.Pipe(duplex=False)
 
     def child() -> None:
+        die_with_parent()
         try:
             sender.send(("ok", validate_spec(spec)))
         except SpecError as exc:

@@ -1,8 +1,15 @@
-"""Source text -> files: black in-process, a manifest, an atomic swap of the whole package.
+"""Source text -> files: black in-process, a manifest, and a recoverable write of the package.
 
 The manifest records the generator's fingerprint, the spec's sha256 and every file's hash. It is how
-``generate`` recognises a directory as its own, and how an unchanged target is skipped without
-rendering anything.
+``generate`` recognises a directory as its own, how an unchanged target is skipped without rendering
+anything, and the only list of files clientgen may ever replace or remove: anything else in the output
+(the user's tests, a ``.git``) is kept.
+
+A write stages every new file inside the output (``.clientgen-staging``, so a symlinked output is
+written through and each move is a rename on one file system), then writes a journal
+(``.clientgen-journal.json``), then moves the files into place and removes the ones the new package
+no longer has. A run killed before the journal exists leaves the previous output untouched (the next
+run drops the staging folder); one killed after is finished by the next run.
 """
 
 from __future__ import annotations
@@ -11,7 +18,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from functools import cache
@@ -21,11 +27,16 @@ from typing import Any
 from generator import __version__
 from generator.cache import cache_dir
 from generator.errors import SpecError
+from generator.processes import die_with_parent
 from generator.render import LINE_LENGTH, RUNTIME_FILE, templates_dir
 
 MANIFEST = ".clientgen-manifest.json"
-# Left behind by tools run on a generated package; never ours, never a difference.
-_IGNORED_PARTS = frozenset({"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", "build"})
+STAGING = ".clientgen-staging"
+JOURNAL = ".clientgen-journal.json"
+# Left behind by tools run on a generated package, or clientgen's own work in progress; never a difference.
+_IGNORED_PARTS = frozenset(
+    {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", ".git", STAGING, JOURNAL}
+)
 # Below this many lines to format, starting worker processes costs more than it saves.
 _PARALLEL_MIN_LINES = 1500
 
@@ -95,7 +106,7 @@ def format_sources(files: Mapping[str, str]) -> dict[str, str]:
     if len(pending) > 1 and lines >= _PARALLEL_MIN_LINES and (os.cpu_count() or 1) > 1:
         # Biggest first, so the two workers finish at about the same time.
         pending.sort(key=lambda name: -len(files[name]))
-        with ProcessPoolExecutor(max_workers=2, mp_context=_mp_context()) as pool:
+        with ProcessPoolExecutor(max_workers=2, mp_context=_mp_context(), initializer=die_with_parent) as pool:
             for name, text in zip(pending, pool.map(_format_one, [files[n] for n in pending]), strict=True):
                 out[name] = text
     else:
@@ -163,65 +174,157 @@ def _existing_files(out_dir: Path) -> dict[str, Path]:
 
 
 def is_current(out_dir: Path, meta: Mapping[str, Any]) -> bool:
-    """True when the directory holds exactly what this generator would write for these inputs."""
+    """True when the directory holds what this generator would write for these inputs (files the
+    user added beside them do not count)."""
     manifest = read_manifest(out_dir)
     if manifest is None or manifest.get("fingerprint") != fingerprint():
         return False
     if any(manifest.get(key) != value for key, value in meta.items()):
         return False
+    if (out_dir / JOURNAL).exists() or (out_dir / STAGING).exists():
+        return False  # an interrupted write: the next write finishes or drops it
     recorded: dict[str, str] = manifest.get("files", {})
     existing = _existing_files(out_dir)
-    if set(existing) != set(recorded) | {MANIFEST}:
-        return False
-    return all(sha256_bytes(existing[name].read_bytes()) == digest for name, digest in recorded.items())
+    return all(name in existing and sha256_bytes(existing[name].read_bytes()) == d for name, d in recorded.items())
 
 
 def changes(out_dir: Path, files: Mapping[str, bytes]) -> list[str]:
-    """Files that writing ``files`` would add, change or remove."""
+    """Files that writing ``files`` would add, change or remove (only files the previous manifest
+    lists are ever removed)."""
     existing = _existing_files(out_dir)
     changed = [name for name, data in files.items() if name not in existing or existing[name].read_bytes() != data]
-    changed += [name for name in existing if name not in files]
+    changed += [name for name in _listed(out_dir) if name in existing and name not in files]
     return sorted(changed)
 
 
+def _listed(out_dir: Path) -> dict[str, str]:
+    """The files the output's manifest says clientgen wrote, with their sha256 (the manifest included)."""
+    manifest = read_manifest(out_dir)
+    listed = manifest.get("files") if manifest else None
+    if not isinstance(listed, dict):
+        return {}
+    return {str(k): str(v) for k, v in listed.items() if _safe_name(str(k))} | {MANIFEST: ""}
+
+
+def _safe_name(name: str) -> bool:
+    """A relative path inside the output: a manifest naming ``../x`` or ``/etc/x`` names nothing."""
+    parts = name.split("/")
+    return bool(name) and not name.startswith("/") and all(p not in ("", ".", "..") for p in parts) and "\\" not in name
+
+
+def output_dir(out_dir: Path) -> Path:
+    """Where the package goes: a symlinked output is written through its link, never replaced."""
+    if out_dir.is_symlink() and not out_dir.exists():
+        raise SpecError("the output is a symbolic link to something that does not exist", file=out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise SpecError("output path exists and is not a directory", file=out_dir)
+    return out_dir.resolve()
+
+
 def check_ownership(out_dir: Path, force: bool) -> None:
+    """Refuse an output clientgen did not make, and one whose generated files were changed since
+    (a hand edit, or a manifest copied from elsewhere): replacing them would lose someone's work."""
     if force or not out_dir.exists():
         return
-    if not out_dir.is_dir():
-        raise SpecError("output path exists and is not a directory", file=out_dir)
-    if read_manifest(out_dir) is None and any(out_dir.iterdir()):
-        raise SpecError(
-            "output directory is not empty and was not generated by clientgen "
-            "(no .clientgen-manifest.json); pass --force to replace it",
-            file=out_dir,
-        )
+    out = output_dir(out_dir)
+    if read_manifest(out) is None:
+        if any(p.name not in (STAGING, JOURNAL) for p in out.iterdir()):
+            raise SpecError(
+                "output directory is not empty and was not generated by clientgen "
+                "(no .clientgen-manifest.json); pass --force to write into it",
+                file=out_dir,
+            )
+        return
+    for name, digest in _listed(out).items():
+        path = out / name
+        if name == MANIFEST or not path.is_file():
+            continue
+        if path.is_symlink() or sha256_bytes(path.read_bytes()) != digest:
+            raise SpecError(
+                f"{name} changed since clientgen wrote it (or the manifest is not this folder's); "
+                "pass --force to replace it",
+                file=out_dir,
+            )
 
 
-def write_tree(out_dir: Path, files: Mapping[str, bytes]) -> None:
-    """Write the whole package next to ``out_dir`` and swap it in: a failure at any point
-    leaves the previous output as it was."""
-    parent = out_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent))
+def write_tree(out_dir: Path, files: Mapping[str, bytes], force: bool = False) -> list[str]:
+    """Write the package into ``out_dir`` (see the module docstring); returns the files it kept
+    that clientgen did not write. Any failure before the journal leaves the output as it was."""
+    out = output_dir(out_dir)
     try:
-        for name, data in files.items():
-            target = staging / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    old: Path | None = None
-    if out_dir.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
-        old.rmdir()
-        out_dir.rename(old)
+        recover(out)
+        listed = _listed(out)
+        existing = _existing_files(out)
+        foreign = [name for name in files if name in existing and name not in listed]
+        if foreign and not force:
+            raise SpecError(
+                f"{foreign[0]} is in the way: clientgen did not write it; move it or pass --force to replace it",
+                file=out_dir,
+            )
+        out.mkdir(parents=True, exist_ok=True)
+        staging = out / STAGING
+        writes = [name for name, data in files.items() if name not in existing or existing[name].read_bytes() != data]
+        writes.sort(key=lambda name: name == MANIFEST)  # the manifest moves last
+        try:
+            for name in writes:
+                target = staging / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(files[name])
+            removals = sorted(name for name in listed if name in existing and name not in files)
+            if writes or removals:
+                _write_atomic(out / JOURNAL, json.dumps({"write": writes, "remove": removals}).encode())
+        except BaseException:
+            _drop(staging)
+            raise
+        recover(out)
+    except OSError as exc:
+        raise SpecError(f"cannot write the package: {exc.strerror or exc}", file=out_dir) from None
+    return sorted(name for name in existing if name not in listed and name not in files)
+
+
+def recover(out: Path) -> None:
+    """Finish an interrupted write whose journal exists, or drop one that never got that far."""
+    journal = out / JOURNAL
+    staging = out / STAGING
     try:
-        staging.rename(out_dir)
-    except BaseException:
-        if old is not None:
-            old.rename(out_dir)
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        plan = json.loads(journal.read_bytes())
+    except FileNotFoundError:
+        _drop(staging)
+        return
+    except (OSError, ValueError):
+        plan = {}
+    writes = [n for n in plan.get("write", []) if isinstance(n, str) and _safe_name(n)]
+    removals = [n for n in plan.get("remove", []) if isinstance(n, str) and _safe_name(n)]
+    for name in writes:
+        staged = staging / name
+        if staged.exists():
+            (out / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged, out / name)
+    for name in removals:
+        (out / name).unlink(missing_ok=True)
+        _prune_empty(out, (out / name).parent)
+    journal.unlink()
+    _drop(staging)
+
+
+def _prune_empty(out: Path, folder: Path) -> None:
+    while folder != out and folder.is_relative_to(out):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def _drop(staging: Path) -> None:
+    if staging.is_symlink():
+        staging.unlink()
+    elif staging.exists():
+        shutil.rmtree(staging)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    temporary = path.parent / STAGING / path.name
+    temporary.parent.mkdir(exist_ok=True)
+    temporary.write_bytes(data)
+    os.replace(temporary, path)

@@ -159,7 +159,8 @@ def test_output_directory_not_ours(tmp_path: Path, minimal_spec: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["precious.txt"]
     forced = generate(minimal_spec, out, "--force")
     assert forced.returncode == 0, forced.stderr
-    assert not (out / "precious.txt").exists()
+    assert (out / "precious.txt").read_text() == "mine"  # --force writes into it; a user's file is never lost
+    assert (out / "mini" / "client.py").is_file()
 
 
 def test_failed_generation_leaves_previous_output_untouched(tmp_path: Path, minimal_spec: Path) -> None:
