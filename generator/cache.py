@@ -1,10 +1,23 @@
 """Where clientgen keeps its caches (validation verdicts, black's output): ``$CLIENTGEN_CACHE_DIR``, else
-``$XDG_CACHE_HOME/clientgen``, else ``~/.cache/clientgen``. Losing it only costs time."""
+``$XDG_CACHE_HOME/clientgen``, else ``~/.cache/clientgen``. Losing it only costs time.
+
+A cache is input clientgen did not check, so every entry carries an HMAC of its kind, key and content
+under a per-user secret (``secret``, created 0600 beside the entries): an entry edited or planted by
+anyone without the secret (a shared or copied cache, a hand edit) fails the check and is ignored and
+rebuilt. ``--no-cache`` (or ``CLIENTGEN_NO_CACHE=1``) reads and writes nothing.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
+import stat
+from functools import cache
 from pathlib import Path
+
+_SECRET_BYTES = 32
+_TAG_BYTES = 64  # hex sha256
 
 
 def cache_dir() -> Path:
@@ -13,3 +26,83 @@ def cache_dir() -> Path:
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "clientgen"
+
+
+_switched_off = False
+
+
+def use_cache(on: bool) -> None:
+    """``--no-cache`` switches it off for the command being run (set by the CLI on every command)."""
+    global _switched_off
+    _switched_off = not on
+
+
+def enabled() -> bool:
+    return not _switched_off and os.environ.get("CLIENTGEN_NO_CACHE", "") in ("", "0")
+
+
+@cache
+def _secret(folder: Path) -> bytes | None:
+    """The per-user key, created on first use; None (no caching) when it cannot be trusted: not a
+    regular file of this user, or readable by others."""
+    path = folder / "secret"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(os.urandom(_SECRET_BYTES))
+        facts = os.lstat(path)
+        if not stat.S_ISREG(facts.st_mode) or facts.st_mode & 0o077:
+            return None
+        if hasattr(os, "getuid") and facts.st_uid != os.getuid():
+            return None
+        secret = path.read_bytes()
+    except OSError:
+        return None
+    return secret if len(secret) == _SECRET_BYTES else None
+
+
+def _tag(secret: bytes, kind: str, key: str, content: bytes) -> bytes:
+    message = f"{kind}\0{key}\0".encode() + content
+    return hmac.new(secret, message, hashlib.sha256).hexdigest().encode()
+
+
+def read_entry(kind: str, key: str) -> bytes | None:
+    """The content stored under ``kind``/``key``, if it is there and provably written by this user's
+    clientgen for that key; else None."""
+    if not enabled():
+        return None
+    folder = cache_dir()
+    secret = _secret(folder)
+    if secret is None:
+        return None
+    try:
+        stored = (folder / kind / key).read_bytes()
+    except OSError:
+        return None
+    tag, content = stored[:_TAG_BYTES], stored[_TAG_BYTES + 1 :]
+    if len(stored) <= _TAG_BYTES or not hmac.compare_digest(tag, _tag(secret, kind, key, content)):
+        return None
+    return content
+
+
+def write_entry(kind: str, key: str, content: bytes) -> None:
+    """Store ``content`` under ``kind``/``key`` with its tag; an unwritable cache only costs time."""
+    if not enabled():
+        return
+    folder = cache_dir()
+    secret = _secret(folder)
+    if secret is None:
+        return
+    path = folder / kind / key
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(_tag(secret, kind, key, content) + b"\n" + content)
+        temporary.replace(path)
+    except OSError:
+        pass

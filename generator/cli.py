@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 
 from generator import __version__
+from generator.cache import use_cache
 from generator.config import Target, find_pyproject, load_targets, package_version
-from generator.errors import SpecError, display_path
+from generator.errors import SpecError, display_path, printable
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--force", action="store_true", help="replace an output directory clientgen did not make")
     gen.add_argument("--config", type=Path, help="pyproject.toml holding [tool.clientgen] (default: nearest)")
     gen.add_argument("--strict", action="store_true", help="warnings (skipped or degraded parts) are fatal: exit 2")
+    gen.add_argument("--no-cache", action="store_true", help="read and write no cache entries")
 
     dif = commands.add_parser(
         "diff",
@@ -44,11 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     dif.add_argument("--old-overlay", action="append", type=Path, default=[])
     dif.add_argument("--new-overlay", action="append", type=Path, default=[])
     dif.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    dif.add_argument("--no-cache", action="store_true", help="read and write no cache entries")
 
     val = commands.add_parser("validate", help="validate a spec and report")
     val.add_argument("spec", type=Path)
     val.add_argument("--overlay", action="append", type=Path, default=[])
     val.add_argument("--strict", action="store_true", help="warnings are fatal: exit 2")
+    val.add_argument("--no-cache", action="store_true", help="read and write no cache entries")
     return parser
 
 
@@ -73,16 +77,21 @@ def _generate(args: argparse.Namespace) -> int:
     for target in _targets(args):
         result = generate(target, check=args.check, force=args.force, strict=args.strict)
         for warning in result.warnings:
-            print(warning, file=sys.stderr)
+            print(printable(warning), file=sys.stderr)  # recorded in a manifest, maybe by an older clientgen
         print(
-            f"{target.name}: {result.operations} operations, {result.models} models, "
-            f"{result.files} files, {result.seconds:.2f} s -> {display_path(target.output)} ({result.status})"
+            printable(
+                f"{target.name}: {result.operations} operations, {result.models} models, "
+                f"{result.files} files, {result.seconds:.2f} s -> {display_path(target.output)} ({result.status})"
+            )
         )
-        would_change += [f"{display_path(target.output / name)}" for name in result.changed]
+        if result.kept:
+            shown = ", ".join(result.kept[:5]) + (f" and {len(result.kept) - 5} more" if len(result.kept) > 5 else "")
+            print(printable(f"{target.name}: kept {len(result.kept)} file(s) clientgen did not write: {shown}"))
+        would_change += [display_path(target.output / name) for name in result.changed]
     if would_change:
         print("files that would change:", file=sys.stderr)
         for name in would_change:
-            print(f"  {name}", file=sys.stderr)
+            print(f"  {printable(name)}", file=sys.stderr)
         return 1
     return 0
 
@@ -96,10 +105,12 @@ def _validate(args: argparse.Namespace) -> int:
     api = normalise(spec)
     files = sorted({display_path(p) for p in spec.documents.files()})
     print(
-        f"{display_path(args.spec)}: valid OpenAPI {spec.openapi_version}; {len(api.operations)} operations, "
-        f"{len(api.models)} models, {len(api.enums)} enums, {len(api.aliases)} unions; "
-        f"files: {', '.join(files)}; sha256 {spec.sha256}; {time.perf_counter() - started:.2f} s; "
-        f"{len(api.diagnostics)} warning(s)"
+        printable(
+            f"{display_path(args.spec)}: valid OpenAPI {spec.openapi_version}; {len(api.operations)} operations, "
+            f"{len(api.models)} models, {len(api.enums)} enums, {len(api.aliases)} unions; "
+            f"files: {', '.join(files)}; sha256 {spec.sha256}; {time.perf_counter() - started:.2f} s; "
+            f"{len(api.diagnostics)} warning(s)"
+        )
     )
     for diagnostic in api.diagnostics:
         print(diagnostic, file=sys.stderr)
@@ -124,6 +135,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    use_cache(not args.no_cache)
     try:
         if args.command == "generate":
             return _generate(args)
@@ -132,8 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         return _validate(args)
     except SpecError as exc:
         for warning in getattr(exc, "warnings", []):
-            print(warning, file=sys.stderr)
-        print(f"error: {exc}", file=sys.stderr)
+            print(printable(str(warning)), file=sys.stderr)
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

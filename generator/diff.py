@@ -8,9 +8,11 @@ changed type or a newly nullable field break code; additions and deprecations do
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 
 from generator import ir
+from generator.errors import printable
 
 
 @dataclass(frozen=True)
@@ -230,9 +232,11 @@ def diff(old: ir.Api, new: ir.Api) -> list[Change]:
 
 
 def markdown(changes: list[Change], old_label: str, new_label: str) -> str:
+    """The change list as Markdown. Every string from a spec (labels, subjects, details) stays inside
+    its line and its code span or text: see ``_text`` and ``_code``."""
     breaking = [c for c in changes if c.breaking]
     lines = [
-        f"# Client changes: {old_label} -> {new_label}",
+        f"# Client changes: {_text(old_label)} -> {_text(new_label)}",
         "",
         f"{len(changes)} changes, {len(breaking)} breaking.",
     ]
@@ -243,8 +247,35 @@ def markdown(changes: list[Change], old_label: str, new_label: str) -> str:
             kinds.setdefault(change.kind, []).append(change)
         for kind, group in kinds.items():
             lines += ["", f"### {kind} ({len(group)})", ""]
-            lines += [f"- `{c.subject}`" + (f": {c.detail}" if c.detail else "") for c in group]
+            lines += [f"- {_code(c.subject)}" + (f": {_text(c.detail)}" if c.detail else "") for c in group]
     return "\n".join(lines) + "\n"
+
+
+# Characters with a meaning inside a Markdown line (CommonMark, and GitHub's tables, strikethrough and
+# math), escaped with a backslash as CommonMark allows for any ASCII punctuation: code, emphasis,
+# links and images ([), raw HTML and autolinks (<; a lone > means nothing), entities, table cells.
+# Block syntax (#, >, -, 1., ===) counts only at a line's start, where spec text never is: every line
+# starts with clientgen's own text (and the title's labels end with clientgen's ")").
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<|~$&])")
+
+
+def _one_line(text: str) -> str:
+    """Spec text on one line: line breaks (and other whitespace runs) collapsed to a space, then what
+    is left unprintable (ESC, bidi overrides...) escaped."""
+    return printable(" ".join(text.split()))
+
+
+def _text(text: str) -> str:
+    """Spec text as literal Markdown text inside a line."""
+    return _MARKDOWN_INLINE.sub(r"\\\1", _one_line(text))
+
+
+def _code(text: str) -> str:
+    """Spec text as a Markdown code span, fenced by more backticks than any run it holds."""
+    text = _one_line(text) or " "
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    pad = " " if "`" in text else ""  # `` `a` `` : one space each side is stripped again
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def as_json(changes: list[Change], old_label: str, new_label: str) -> str:

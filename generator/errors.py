@@ -26,10 +26,10 @@ class SpecError(Exception):
     def __str__(self) -> str:
         where = []
         if self.file is not None:
-            where.append(display_path(self.file) + (f":{self.line}" if self.line is not None else ""))
+            where.append(place(self.file, self.line))
         if self.pointer is not None:
-            where.append(f"#{_printable(self.pointer)}")
-        text = _printable(" ".join(self.message.split()))  # one line, whatever the message held
+            where.append(f"#{printable(self.pointer)}")
+        text = printable(" ".join(self.message.split()))  # one line, whatever the message held
         return f"{': '.join(where)}: {text}" if where else text
 
 
@@ -42,7 +42,19 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def _printable(text: str) -> str:
-    """Spec text made safe for a terminal line: characters that are not printable (CR, LF, ESC...)
-    are shown as Python escapes (``\\r``, ``\\x1b``)."""
+def place(file: Path | str, line: int | None = None) -> str:
+    """``file:line`` as a message shows it: a Path displayed by ``display_path`` (a str is taken as
+    displayed already), made printable."""
+    shown = display_path(file) if isinstance(file, Path) else file
+    return printable(shown) + (f":{line}" if line is not None else "")
+
+
+def printable(text: str) -> str:
+    """Text from a spec or a path made safe for one terminal line: every character that is not
+    printable (CR, LF, ESC, C1 controls, U+2028, bidi overrides such as U+202E, lone surrogates from
+    undecodable file names...) is shown as its Python escape (``\\n``, ``\\x1b``, ``\\u202e``).
+    The one place this is done: every line clientgen prints passes what it did not write itself
+    through here. Idempotent (its output is printable), so applying it twice is harmless."""
+    if text.isprintable():
+        return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from generator.errors import place, printable
+
 # "file": a multipart part's file (bytes, a binary file object, a path, or a (filename, content,
 # content type) tuple); "binary": a whole binary request body (bytes, a file object, a path, or an
 # iterator of bytes). Both only in request bodies, never decoded.
@@ -374,8 +376,7 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
-        where = self.file + (f":{self.line}" if self.line is not None else "")
-        return f"{self.severity}: {where}: #{self.pointer}: {self.message}"
+        return f"{self.severity}: {place(self.file, self.line)}: #{printable(self.pointer)}: {printable(self.message)}"
 
 
 @dataclass(frozen=True)

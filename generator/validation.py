@@ -5,14 +5,14 @@ generated anyway. A verdict is cached by the spec's content hash and the validat
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
-from generator.cache import cache_dir
+from generator.cache import read_entry, write_entry
 from generator.documents import Location, join_pointer
 from generator.errors import SpecError, display_path
 from generator.ir import Diagnostic
@@ -32,9 +32,9 @@ _MAX_LOCATED = 20  # slips searched for in the document; later ones are said wit
 
 def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
     """Raise the first structural error; return the harmless slips as warnings."""
-    marker = _validation_marker(spec)
-    if marker.exists():
-        return _cached(marker)
+    cached = _cached(spec)
+    if cached is not None:
+        return cached
     from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
     data, documents = spec.data, spec.documents
@@ -64,26 +64,32 @@ def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
         message = f"the validator stopped ({text}); the spec is generated from clientgen's own checks"
         slips.append(Diagnostic("warning", display_path(documents.root), None, "", message))
     result = tuple(dict.fromkeys(slips))
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.write_text(json.dumps([[d.file, d.line, d.pointer, d.message] for d in result]))
-    except OSError:
-        pass  # a read-only cache only costs time
+    rows = [[d.file, d.line, d.pointer, d.message] for d in result]
+    write_entry("valid", _verdict_key(spec), json.dumps(rows).encode())
     return result
 
 
-def _validation_marker(spec: LoadedSpec) -> Path:
+def _verdict_key(spec: LoadedSpec) -> str:
+    """A verdict holds for these inputs, this validator and this clientgen (which decides what is a slip)."""
     from importlib.metadata import version as dist_version
 
-    return cache_dir() / "valid" / f"{spec.sha256}-{dist_version('openapi-spec-validator')}"
+    from generator.writer import fingerprint
+
+    return hashlib.sha256(
+        f"{spec.sha256}\0{dist_version('openapi-spec-validator')}\0{fingerprint()}".encode()
+    ).hexdigest()
 
 
-def _cached(marker: Path) -> tuple[Diagnostic, ...]:
+def _cached(spec: LoadedSpec) -> tuple[Diagnostic, ...] | None:
+    """The verdict of an earlier run on the same inputs (it passed: errors are never stored), or None."""
+    stored = read_entry("valid", _verdict_key(spec))
+    if stored is None:
+        return None
     try:
-        rows = json.loads(marker.read_text() or "[]")
+        rows = json.loads(stored)
         return tuple(Diagnostic("warning", str(f), line, str(p), str(m)) for f, line, p, m in rows)
-    except (OSError, ValueError, TypeError):
-        return ()  # an old or damaged marker: the spec was valid, its slips are not known
+    except (ValueError, TypeError):
+        return None
 
 
 def _harmless(error: Any) -> bool:
@@ -147,10 +153,10 @@ def start_validation(spec: LoadedSpec) -> Callable[[], tuple[Diagnostic, ...]]:
     """Validate in a forked child while the caller renders; the returned function waits for the
     verdict, raises its SpecError or returns its warnings. Where fork is unavailable, validates
     right away."""
-    marker = _validation_marker(spec)
-    if marker.exists():
-        cached = _cached(marker)
-        return lambda: cached
+    cached = _cached(spec)
+    if cached is not None:
+        known = cached
+        return lambda: known
     import multiprocessing
 
     if "fork" not in multiprocessing.get_all_start_methods() or os.name != "posix":

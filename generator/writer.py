@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
-from generator.cache import cache_dir
+from generator.cache import read_entry, write_entry
 from generator.errors import SpecError
 from generator.processes import die_with_parent
 from generator.render import LINE_LENGTH, RUNTIME_FILE, templates_dir
@@ -93,15 +93,15 @@ def format_sources(files: Mapping[str, str]) -> dict[str, str]:
     over two worker processes."""
     out = dict(files)
     todo = [name for name in files if name.endswith(".py") and not name.endswith(RUNTIME_FILE)]
-    black_cache = cache_dir() / "black" / _black_version()
+    kind = f"black-{_black_version()}"
     keys = {name: sha256_bytes(f"{LINE_LENGTH}\0{files[name]}".encode()) for name in todo}
     pending = []
     for name in todo:
-        cached = black_cache / keys[name]
-        try:
-            out[name] = cached.read_text(encoding="utf-8")
-        except OSError:
+        cached = read_entry(kind, keys[name])
+        if cached is None:
             pending.append(name)
+        else:
+            out[name] = cached.decode("utf-8")
     lines = sum(files[name].count("\n") for name in pending)
     if len(pending) > 1 and lines >= _PARALLEL_MIN_LINES and (os.cpu_count() or 1) > 1:
         # Biggest first, so the two workers finish at about the same time.
@@ -113,7 +113,7 @@ def format_sources(files: Mapping[str, str]) -> dict[str, str]:
         for name in pending:
             out[name] = _format_one(files[name])
     for name in pending:
-        _store(black_cache / keys[name], out[name])
+        write_entry(kind, keys[name], out[name].encode("utf-8"))
     return out
 
 
@@ -123,16 +123,6 @@ def _mp_context() -> Any:
     # fork starts a worker in milliseconds with black already imported; elsewhere the default.
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods and os.name == "posix" else None)
-
-
-def _store(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    except OSError:
-        pass  # an unwritable cache only costs time
 
 
 # -- manifest ------------------------------------------------------------------------------------

@@ -1,0 +1,98 @@
+"""The cache is input clientgen did not check: an entry edited, planted or copied in is ignored and rebuilt,
+never trusted (formatter output into a package, a verdict that lets an invalid spec through)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from tests.conftest import MINIMAL, write
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CLIENTGEN_CACHE_DIR", str(folder))
+    monkeypatch.delenv("CLIENTGEN_NO_CACHE", raising=False)
+    return folder
+
+
+def generate(capsys: pytest.CaptureFixture[str], spec: Path, out: Path, *extra: str) -> tuple[int, str]:
+    code = main(["generate", str(spec), "-o", str(out), "--package-name", "mini", *extra])
+    return code, capsys.readouterr().err
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def black_entries(cache: Path) -> list[Path]:
+    return sorted(p for p in cache.glob("black-*/*") if p.is_file())
+
+
+def test_an_edited_formatter_entry_never_reaches_a_package(
+    capsys: pytest.CaptureFixture[str], cache: Path, tmp_path: Path
+) -> None:
+    spec = write(tmp_path / "spec.yaml", MINIMAL)
+    assert generate(capsys, spec, tmp_path / "first")[0] == 0
+    entries = black_entries(cache)
+    assert entries
+    for entry in entries:  # keep the tag line, change the code: what an attacker without the secret can do
+        tag, _, code = entry.read_bytes().partition(b"\n")
+        entry.write_bytes(tag + b"\n" + b"import os; os.system('echo pwned')\n" + code)
+    assert generate(capsys, spec, tmp_path / "second")[0] == 0
+    second = tree(tmp_path / "second")
+    assert not any(b"pwned" in text for text in second.values())
+    assert second == tree(tmp_path / "first")
+    assert not any(b"pwned" in entry.read_bytes() for entry in black_entries(cache))  # rebuilt
+
+
+def test_a_forged_validation_verdict_does_not_let_an_invalid_spec_through(
+    capsys: pytest.CaptureFixture[str], cache: Path, tmp_path: Path
+) -> None:
+    valid = write(tmp_path / "valid.yaml", MINIMAL)
+    assert generate(capsys, valid, tmp_path / "out")[0] == 0
+    verdicts = sorted((cache / "valid").iterdir())
+    assert len(verdicts) == 1
+    invalid = write(tmp_path / "invalid.yaml", MINIMAL.replace("in: path, ", ""))
+    from generator.loader import load_spec
+    from generator.validation import _verdict_key
+
+    key = _verdict_key(load_spec(invalid, validate=False))
+    (cache / "valid" / key).write_bytes(verdicts[0].read_bytes())  # a genuine tag, for another key
+    code, err = generate(capsys, invalid, tmp_path / "bad")
+    assert code == 2 and "invalid spec" in err, err
+    (cache / "valid" / key).write_bytes(b"0" * 64 + b"\n[]")
+    code, err = generate(capsys, invalid, tmp_path / "bad")
+    assert code == 2 and "invalid spec" in err, err
+
+
+def test_the_secret_is_private_and_a_readable_one_turns_caching_off(
+    capsys: pytest.CaptureFixture[str], cache: Path, tmp_path: Path
+) -> None:
+    from generator import cache as cache_module
+
+    spec = write(tmp_path / "spec.yaml", MINIMAL)
+    assert generate(capsys, spec, tmp_path / "out")[0] == 0
+    secret = cache / "secret"
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    other = tmp_path / "other-cache"
+    other.mkdir()
+    (other / "secret").write_bytes(os.urandom(32))
+    os.chmod(other / "secret", 0o644)
+    assert cache_module._secret(other) is None
+    os.environ["CLIENTGEN_CACHE_DIR"] = str(other)
+    assert generate(capsys, spec, tmp_path / "out2")[0] == 0
+    assert sorted(p.name for p in other.iterdir()) == ["secret"]  # nothing cached under a key others can read
+
+
+def test_no_cache_reads_and_writes_nothing(capsys: pytest.CaptureFixture[str], cache: Path, tmp_path: Path) -> None:
+    spec = write(tmp_path / "spec.yaml", MINIMAL)
+    assert generate(capsys, spec, tmp_path / "out", "--no-cache")[0] == 0
+    assert not cache.exists() or list(cache.rglob("*")) == []
+    assert main(["validate", str(spec), "--no-cache"]) == 0
+    assert not cache.exists() or list(cache.rglob("*")) == []
