@@ -40,6 +40,7 @@ def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
     data, documents = spec.data, spec.documents
     cls = OpenAPIV31SpecValidator if spec.openapi_version.startswith("3.1.") else OpenAPIV30SpecValidator
     validator = cls(data, base_uri=documents.root.as_uri())
+    _index_visited_schemas(validator)
     slips: list[Diagnostic] = []
     nodes: list[tuple[str, Any]] = []  # the document's nodes, listed once when a slip needs them
     try:
@@ -67,6 +68,33 @@ def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
     rows = [[d.file, d.line, d.pointer, d.message] for d in result]
     write_entry("valid", _verdict_key(spec), json.dumps(rows).encode())
     return result
+
+
+class _IdRegistry(list[int]):
+    """openapi-spec-validator (0.7-0.9) remembers the schemas it has visited and meta-checked in lists,
+    searched for every schema: quadratic (GitHub's spec: 15.3 s, 8.9 s with this). Same answers, kept in
+    a set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._ids: set[int] = set()
+
+    def append(self, schema_id: int) -> None:
+        self._ids.add(schema_id)
+
+    def __contains__(self, schema_id: object) -> bool:
+        return schema_id in self._ids
+
+
+def _index_visited_schemas(validator: Any) -> None:
+    registry = getattr(validator, "keyword_validators_registry", None)
+    try:
+        schemas = registry["schema"] if registry is not None else None
+    except KeyError:
+        return
+    for name in ("visited_schema_ids", "meta_checked_schema_ids"):
+        if isinstance(getattr(schemas, name, None), list):
+            setattr(schemas, name, _IdRegistry())
 
 
 def _verdict_key(spec: LoadedSpec) -> str:
