@@ -39,6 +39,9 @@ _IGNORED_PARTS = frozenset(
 )
 # Below this many lines to format, starting worker processes costs more than it saves.
 _PARALLEL_MIN_LINES = 1500
+# Lines per piece a big file is formatted in: small enough to spread over workers and to cache what a
+# spec change leaves alone, big enough that per-call overhead stays negligible.
+_PIECE_LINES = 2000
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -89,32 +92,63 @@ def _format_one(text: str) -> str:
 
 def format_sources(files: Mapping[str, str]) -> dict[str, str]:
     """Run every ``.py`` file through black (the verbatim runtime is kept as written: it is
-    formatted in the repository). Results are cached by content, and large batches are split
-    over two worker processes."""
+    formatted in the repository). Big files are formatted in pieces (``split_top_level``): black's
+    time grows faster than a file's length, pieces spread evenly over the workers, and a changed spec
+    reformats only the pieces it changed. Results are cached by content."""
     out = dict(files)
     todo = [name for name in files if name.endswith(".py") and not name.endswith(RUNTIME_FILE)]
+    pieces = {name: split_top_level(files[name]) for name in todo}
     kind = f"black-{_black_version()}"
-    keys = {name: sha256_bytes(f"{LINE_LENGTH}\0{files[name]}".encode()) for name in todo}
-    pending = []
-    for name in todo:
-        cached = read_entry(kind, keys[name])
+    formatted: dict[str, str] = {}
+    pending: list[str] = []
+    for piece in dict.fromkeys(p for name in todo for p in pieces[name]):
+        cached = read_entry(kind, _piece_key(piece))
         if cached is None:
-            pending.append(name)
+            pending.append(piece)
         else:
-            out[name] = cached.decode("utf-8")
-    lines = sum(files[name].count("\n") for name in pending)
-    if len(pending) > 1 and lines >= _PARALLEL_MIN_LINES and (os.cpu_count() or 1) > 1:
-        # Biggest first, so the two workers finish at about the same time.
-        pending.sort(key=lambda name: -len(files[name]))
-        with ProcessPoolExecutor(max_workers=2, mp_context=_mp_context(), initializer=die_with_parent) as pool:
-            for name, text in zip(pending, pool.map(_format_one, [files[n] for n in pending]), strict=True):
-                out[name] = text
+            formatted[piece] = cached.decode("utf-8")
+    workers = min(2, os.cpu_count() or 1)
+    if len(pending) > 1 and sum(p.count("\n") for p in pending) >= _PARALLEL_MIN_LINES and workers > 1:
+        # Biggest first, so the workers finish at about the same time.
+        pending.sort(key=len, reverse=True)
+        with ProcessPoolExecutor(workers, mp_context=_mp_context(), initializer=die_with_parent) as pool:
+            formatted.update(zip(pending, pool.map(_format_one, pending), strict=True))
     else:
-        for name in pending:
-            out[name] = _format_one(files[name])
-    for name in pending:
-        write_entry(kind, keys[name], out[name].encode("utf-8"))
+        formatted.update((piece, _format_one(piece)) for piece in pending)
+    for piece in pending:
+        write_entry(kind, _piece_key(piece), formatted[piece].encode("utf-8"))
+    for name in todo:
+        out[name] = "\n\n".join(formatted[piece] for piece in pieces[name])
     return out
+
+
+def _piece_key(piece: str) -> str:
+    return sha256_bytes(f"{LINE_LENGTH}\0{piece}".encode())
+
+
+def split_top_level(text: str, lines_per_piece: int = _PIECE_LINES) -> list[str]:
+    """``text`` cut before top-level ``class``/``def``/decorator lines that follow exactly two blank
+    lines (and no comment or decorator), into pieces of about ``lines_per_piece`` lines, the blank
+    lines dropped. Black puts exactly two blank lines before such a line whatever precedes it, and
+    formats the rest of each piece alike whatever surrounds it, so formatting the pieces and joining
+    them with two blank lines gives black's output for the whole file (tests/test_render.py and the
+    committed clients hold this byte for byte)."""
+    lines = text.splitlines(keepends=True)
+    pieces: list[str] = []
+    start = 0
+    for i in range(start + 3, len(lines)):
+        if (
+            i - start >= lines_per_piece
+            and lines[i].startswith(("class ", "def ", "async def ", "@"))
+            and lines[i - 1] == "\n"
+            and lines[i - 2] == "\n"
+            and lines[i - 3] != "\n"
+            and not lines[i - 3].startswith(("#", "@"))
+        ):
+            pieces.append("".join(lines[start : i - 2]))
+            start = i
+    pieces.append("".join(lines[start:]))
+    return pieces
 
 
 def _mp_context() -> Any:
