@@ -41,7 +41,7 @@ _IGNORED_PARTS = frozenset(
 _PARALLEL_MIN_LINES = 1500
 # Lines per piece a big file is formatted in: small enough to spread over workers and to cache what a
 # spec change leaves alone, big enough that per-call overhead stays negligible.
-_PIECE_LINES = 2000
+_PIECE_LINES = 50
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -112,7 +112,7 @@ def format_sources(files: Mapping[str, str]) -> dict[str, str]:
         # Biggest first, so the workers finish at about the same time.
         pending.sort(key=len, reverse=True)
         with ProcessPoolExecutor(workers, mp_context=_mp_context(), initializer=die_with_parent) as pool:
-            formatted.update(zip(pending, pool.map(_format_one, pending), strict=True))
+            formatted.update(zip(pending, pool.map(_format_one, pending, chunksize=8), strict=True))
     else:
         formatted.update((piece, _format_one(piece)) for piece in pending)
     for piece in pending:
