@@ -8,11 +8,21 @@ installed package has, whatever this shell's PYTHONDONTWRITEBYTECODE says; a war
 The floor (import + parse + validate in one process) is measured in the same run, for the ratio.
 
 Usage: python scripts/bench_generate.py [--runs N] [--spec PATH]
+
+With ``--peer``, instead: clientgen and openapi-python-client (pinned as in scripts/corpus.py, installed into
+the bench-only ``.local/bench/peer``) side by side in one run, cold (empty caches, no output), per spec:
+Airflow 2.10.5 and 3.3.2, GitHub's and Stripe's (from scripts/corpus.py's packages), and synthetic specs of
+100, 1,000 and 5,000 operations (scripts/synthetic_spec.py): median wall seconds of each, the ratio, and each
+one's peak RSS (the largest process of the run); then the scaling ratio 5k/1k and GitHub's regeneration after
+a one-operation change with warm caches, as a share of cold.
+
+    python scripts/bench_generate.py --peer [--runs N] [--only NAME]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -31,12 +41,117 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
+def measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS in MiB (the largest process of the run) of one command."""
+    started = time.perf_counter()
+    process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    error = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({process.returncode}): {error[-2000:]}")
+    return seconds, usage.ru_maxrss // 1024
+
+
+def peer_tool() -> Path:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from corpus import PEER
+
+    home = ROOT / ".local" / "bench" / "peer"
+    tool = home / "bin" / "openapi-python-client"
+    if not tool.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(home)], check=True)
+        subprocess.run([str(home / "bin" / "pip"), "install", "--quiet", PEER], check=True)
+    return tool
+
+
+def bench_specs(work: Path, only: str | None) -> list[tuple[str, Path]]:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from corpus import HOME, fetch_specs
+    from synthetic_spec import synthetic
+
+    directory = Path(fetch_specs())
+    github = next(Path(HOME).glob("_octokit+openapi_*/package/generated/api.github.com.json"))
+    specs = [
+        ("Airflow 2.10.5", ROOT / "specs" / "airflow-2.10.5" / "v1.yaml"),
+        ("Airflow 3.3.2", ROOT / "specs" / "airflow-3.3.2" / "v2-rest-api-generated.yaml"),
+        ("GitHub", github),
+        ("Stripe", directory / "stripe.com.json"),
+    ]
+    for operations in (100, 1000, 5000):
+        path = work / f"synthetic-{operations}.json"
+        path.write_text(json.dumps(synthetic(operations)), encoding="utf-8")
+        specs.append((f"synthetic {operations}", path))
+    return [(name, path) for name, path in specs if only is None or only.lower() in name.lower()]
+
+
+def compare(runs: int, only: str | None) -> int:
+    tool = peer_tool()
+    work = Path(tempfile.mkdtemp(prefix="clientgen-bench-"))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    rows: dict[str, tuple[float, float]] = {}
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; cold runs, median of {runs}")
+    print(f"{'spec':16} {'clientgen s':>12} {'peer s':>8} {'ratio':>6} {'clientgen MiB':>14} {'peer MiB':>9}")
+    try:
+        for name, spec in bench_specs(work, only):
+            ours, theirs, our_rss, their_rss = [], [], [], []
+            for run in range(runs):
+                out = work / f"out-{run}"
+                shutil.rmtree(out, ignore_errors=True)
+                cache = {**env, "CLIENTGEN_CACHE_DIR": str(work / f"cache-{name}-{run}")}
+                command = [sys.executable, "-m", "generator", "generate", str(spec), "-o", str(out)]
+                seconds, rss = measured([*command, "--package-name", "bench_client"], cache)
+                ours.append(seconds)
+                our_rss.append(rss)
+                peer_out = work / f"peer-{run}"
+                shutil.rmtree(peer_out, ignore_errors=True)
+                peer = [str(tool), "generate", "--path", str(spec), "--output-path", str(peer_out), "--meta", "none"]
+                seconds, rss = measured(peer, env)
+                theirs.append(seconds)
+                their_rss.append(rss)
+            mine, peers = statistics.median(ours), statistics.median(theirs)
+            rows[name] = (mine, peers)
+            print(
+                f"{name:16} {mine:12.2f} {peers:8.2f} {mine / peers:5.2f}x {max(our_rss):14} {max(their_rss):9}",
+                flush=True,
+            )
+        if "synthetic 1000" in rows and "synthetic 5000" in rows:
+            scale = rows["synthetic 5000"][0] / rows["synthetic 1000"][0]
+            print(f"scaling, clientgen 5k / 1k operations: {scale:.2f}x (target <= 5.5x)")
+        if "GitHub" in rows:
+            print(f"GitHub regeneration after a one-operation change, warm caches: {regenerate_github(work, env)}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def regenerate_github(work: Path, env: dict[str, str]) -> str:
+    github = next(p for name, p in bench_specs(work, "GitHub"))
+    cache = {**env, "CLIENTGEN_CACHE_DIR": str(work / "cache-regen")}
+    out = work / "out-regen"
+    command = [sys.executable, "-m", "generator", "generate", "-o", str(out), "--package-name", "bench_client"]
+    cold, _ = measured([*command[:4], str(github), *command[4:]], cache)
+    data = json.loads(github.read_text(encoding="utf-8"))
+    operation = next(op for item in data["paths"].values() for key, op in item.items() if key == "get")
+    operation["summary"] = f"{operation.get('summary', '')} (changed)"
+    changed = work / "github-changed.json"
+    changed.write_text(json.dumps(data), encoding="utf-8")
+    warm, _ = measured([*command[:4], str(changed), *command[4:]], cache)
+    return f"{warm:.2f} s after {cold:.2f} s cold: {warm / cold:.0%} (target <= 10%)"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=None)
+    parser.add_argument("--peer", action="store_true", help="side by side with openapi-python-client")
+    parser.add_argument("--only", help="with --peer: only specs whose name holds this")
     parser.add_argument("--spec", type=Path, default=ROOT / "specs/airflow-2.10.5/v1.yaml")
     parser.add_argument("--overlay", type=Path, default=ROOT / "specs/overlays/airflow-2-fixes.yaml")
     args = parser.parse_args()
+    if args.peer:
+        return compare(args.runs or 3, args.only)
+    args.runs = args.runs or 7
 
     work = Path(tempfile.mkdtemp(prefix="clientgen-bench-"))
     out = work / "out"
