@@ -43,14 +43,15 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
 
 def measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
     """Wall seconds and peak RSS in MiB (the largest process of the run) of one command."""
-    started = time.perf_counter()
-    process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    error = process.stderr.read().decode(errors="replace") if process.stderr else ""
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({process.returncode}): {error[-2000:]}")
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a chatty tool must not block on it
+        started = time.perf_counter()
+        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"{' '.join(cmd)} failed ({process.returncode}): {errors.read()[-2000:]!r}")
     return seconds, usage.ru_maxrss // 1024
 
 
