@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import SpecError
-from generator.names import pep440_version
+from generator.names import package_name_problem, pep440_version
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,8 +40,10 @@ def find_pyproject(start: Path) -> Path | None:
     """The nearest ``pyproject.toml`` at or above ``start`` that has a ``[tool.clientgen]`` table."""
     for folder in [start, *start.parents]:
         candidate = folder / "pyproject.toml"
-        if candidate.is_file() and "clientgen" in _load(candidate).get("tool", {}):
-            return candidate
+        if candidate.is_file():
+            tool = _load(candidate).get("tool")
+            if isinstance(tool, dict) and "clientgen" in tool:
+                return candidate
     return None
 
 
@@ -49,35 +51,85 @@ def _load(path: Path) -> dict[str, Any]:
     try:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
         return data
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise SpecError(f"cannot read configuration: {exc}", file=path) from None
 
 
+_TOML_TYPES = {
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a float",
+    list: "an array",
+    dict: "a table",
+}
+
+
+def _wrong(pyproject: Path, key: str, expected: str, value: object) -> SpecError:
+    """``KEY must be EXPECTED, not a string ('x')``: one line naming the file and the key."""
+    kind = next((name for t, name in _TOML_TYPES.items() if isinstance(value, t)), f"a {type(value).__name__}")
+    shown = repr(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return SpecError(f"{key} must be {expected}, not {kind}" + (f" ({shown})" if shown else ""), file=pyproject)
+
+
+def _string(pyproject: Path, entry: dict[str, Any], name: str, key: str) -> str:
+    value = entry[name]
+    if not isinstance(value, str) or not value:
+        raise _wrong(pyproject, f"{key}.{name}", "a non-empty string", value)
+    return value
+
+
 def load_targets(pyproject: Path) -> list[Target]:
-    table = _load(pyproject).get("tool", {}).get("clientgen", {})
-    root = pyproject.parent
-    targets = []
-    for index, entry in enumerate(table.get("targets", [])):
-        try:
-            targets.append(
-                Target(
-                    name=str(entry.get("name") or entry["package-name"]),
-                    spec=root / entry["spec"],
-                    output=root / entry["output"],
-                    package=str(entry["package-name"]),
-                    overlays=tuple(root / o for o in entry.get("overlays", [])),
-                    package_version=(
-                        package_version(entry["package-version"], pyproject, f"targets[{index}] package-version")
-                        if "package-version" in entry
-                        else None
-                    ),
-                )
-            )
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise SpecError(
-                f"[tool.clientgen] targets[{index}] needs spec, output and package-name ({exc})",
-                file=pyproject,
-            ) from None
+    """The targets of ``[tool.clientgen]``, every value's type checked: a wrong one is one line naming the
+    file and the key (``tool.clientgen.targets[0].overlays``), before any target is generated."""
+    data = _load(pyproject)
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise _wrong(pyproject, "tool", "a table", tool)
+    table = tool.get("clientgen", {})
+    if not isinstance(table, dict):
+        raise _wrong(pyproject, "tool.clientgen", "a table", table)
+    entries = table.get("targets", [])
+    if not isinstance(entries, list):
+        raise _wrong(pyproject, "tool.clientgen.targets", "an array of tables ([[tool.clientgen.targets]])", entries)
+    targets = [_target(pyproject, index, entry) for index, entry in enumerate(entries)]
     if not targets:
         raise SpecError("[tool.clientgen] lists no targets", file=pyproject)
     return targets
+
+
+def _target(pyproject: Path, index: int, entry: object) -> Target:
+    """``tool.clientgen.targets[index]``, each value's type checked."""
+    key = f"tool.clientgen.targets[{index}]"
+    if not isinstance(entry, dict):
+        raise _wrong(pyproject, key, "a table", entry)
+    missing = [name for name in ("spec", "output", "package-name") if name not in entry]
+    if missing:
+        raise SpecError(f"{key} needs spec, output and package-name; missing: {', '.join(missing)}", file=pyproject)
+    spec = _string(pyproject, entry, "spec", key)
+    output = _string(pyproject, entry, "output", key)
+    package = _string(pyproject, entry, "package-name", key)
+    problem = package_name_problem(package)
+    if problem is not None:
+        raise SpecError(f"{key}.package-name: {problem}", file=pyproject)
+    overlays = entry.get("overlays", [])
+    if not isinstance(overlays, list):
+        raise _wrong(pyproject, f"{key}.overlays", "an array of strings", overlays)
+    for number, overlay in enumerate(overlays):
+        if not isinstance(overlay, str) or not overlay:
+            raise _wrong(pyproject, f"{key}.overlays[{number}]", "a non-empty string", overlay)
+    root = pyproject.parent
+    return Target(
+        name=_string(pyproject, entry, "name", key) if "name" in entry else package,
+        spec=root / spec,
+        output=root / output,
+        package=package,
+        overlays=tuple(root / o for o in overlays),
+        package_version=(
+            package_version(entry["package-version"], pyproject, f"{key}.package-version")
+            if "package-version" in entry
+            else None
+        ),
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
+import sys
 import unicodedata
 
 _ACRONYM_BOUNDARY = re.compile(r"([A-Z]+)([A-Z][a-z])")
@@ -176,3 +177,82 @@ def default_package_version(spec_version: str) -> str:
     """A package version from a spec's ``info.version``: itself when PEP 440 (``v`` prefix dropped),
     else ``0.0.0``. Used when the target configures none."""
     return pep440_version(spec_version) or "0.0.0"
+
+
+# A package name is also the distribution name (``name = "<package with - for _>"`` in pyproject.toml)
+# and the top-level module the generated client is imported as: ASCII letters, digits and underscores,
+# starting with a letter, is both a Python identifier and a PEP 508 name (a leading underscore is
+# neither a public module nor a portable distribution name).
+MAX_PACKAGE_NAME = 64
+_PACKAGE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+# Standard-library modules gone from newer Pythons that the generated package still supports (3.10+):
+# ``sys.stdlib_module_names`` of the running Python lacks them, yet the name would shadow them there.
+_REMOVED_STDLIB = frozenset(
+    {
+        # 3.12
+        "asynchat",
+        "asyncore",
+        "distutils",
+        "imp",
+        "smtpd",
+        # 3.13 (PEP 594) and lib2to3
+        "aifc",
+        "audioop",
+        "cgi",
+        "cgitb",
+        "chunk",
+        "crypt",
+        "imghdr",
+        "lib2to3",
+        "mailcap",
+        "msilib",
+        "nis",
+        "nntplib",
+        "ossaudiodev",
+        "pipes",
+        "sndhdr",
+        "spwd",
+        "sunau",
+        "telnetlib",
+        "uu",
+        "xdrlib",
+    }
+)
+_STDLIB = frozenset(m.lower() for m in (*sys.stdlib_module_names, *_REMOVED_STDLIB))
+# The generated client's runtime dependencies (pyproject.toml's ``dependencies``) and what they import
+# themselves (httpx 0.27/0.28 on Python 3.10+): a package of the same name would shadow the module, and
+# its distribution would replace theirs for pip (names compare case- and ``-``/``_``-insensitively).
+RUNTIME_DEPENDENCIES = (
+    "httpx",
+    "msgspec",
+    "httpcore",
+    "h11",
+    "anyio",
+    "sniffio",
+    "idna",
+    "certifi",
+    "exceptiongroup",
+    "typing_extensions",
+)
+
+
+def package_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a generated package (the rule it breaks, as a message starting with the
+    name shown), or None when it can."""
+    shown = repr(name) if len(name) <= 40 else f"{name[:20]!r}..."
+    if len(name) > MAX_PACKAGE_NAME:
+        return f"package name {shown} is {len(name)} characters long: at most {MAX_PACKAGE_NAME}"
+    if not _PACKAGE_NAME.fullmatch(name):
+        return (
+            f"package name {shown} is not a valid Python identifier and distribution name: ASCII letters, "
+            "digits and underscores, starting with a letter"
+        )
+    if keyword.iskeyword(name):
+        return f"package name {shown} is a Python keyword"
+    folded = name.lower()
+    if folded in _STDLIB:
+        return f"package name {shown} would shadow the standard-library module of that name"
+    dependency = next((d for d in RUNTIME_DEPENDENCIES if d.lower() == folded), None)
+    if dependency is not None:
+        return f"package name {shown} would shadow {dependency!r}, which the generated client depends on"
+    return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import keyword
 import time
 from dataclasses import dataclass, field
 from typing import Literal
@@ -11,7 +10,7 @@ from generator.config import Target
 from generator.errors import SpecError
 from generator.ir import Diagnostic
 from generator.loader import load_spec
-from generator.names import default_package_version
+from generator.names import default_package_version, package_name_problem
 from generator.validation import start_validation
 from generator.writer import (
     MANIFEST,
@@ -52,8 +51,12 @@ class StrictFailure(SpecError):
 
 
 def check_package_name(name: str) -> None:
-    if not name.isidentifier() or keyword.iskeyword(name):
-        raise SpecError(f"package name {name!r} is not a valid Python identifier")
+    """Refuse a package name that is not an importable ASCII identifier, not a PEP 508 distribution name,
+    longer than 64 characters, or would shadow a standard-library module or a runtime dependency (the
+    rules: ``names.package_name_problem``). Called for every target, from the command line or a config."""
+    problem = package_name_problem(name)
+    if problem is not None:
+        raise SpecError(problem)
 
 
 def generate(target: Target, *, check: bool = False, force: bool = False, strict: bool = False) -> Result:

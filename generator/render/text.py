@@ -63,8 +63,24 @@ def docstring(text: str, indent: int = 4, fallback: str = "") -> str:
     return f'"""{lines[0]}\n{body}\n{pad}"""'
 
 
-def markdown_cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;")
+_MD_DROPPED = frozenset({"Cc", "Cf", "Cs"})  # controls, format characters (bidi overrides), surrogates
+_BACKTICK_RUN = re.compile(r"`+")
+
+
+def markdown_cell(text: str, code: bool = False) -> str:
+    """Spec text on one line of the README (its title, a table cell), unable to leave it: whitespace runs
+    (newlines and line separators included) become one space, controls and format characters are dropped,
+    ``|`` is escaped (a GFM table cell ends at an unescaped one, inside code spans too).
+
+    As text, ``<`` becomes ``&lt;`` (no HTML). With ``code``, the text as one code span whose backtick
+    fence is longer than any backtick run inside, so nothing in the text can close it early."""
+    line = "".join(c for c in " ".join(text.split()) if unicodedata.category(c) not in _MD_DROPPED)
+    line = " ".join(line.split()).replace("|", "\\|")
+    if not code:
+        return line.replace("<", "&lt;")
+    fence = "`" * (max((len(run) for run in _BACKTICK_RUN.findall(line)), default=0) + 1)
+    pad = " " if line.startswith("`") or line.endswith("`") else ""
+    return f"{fence}{pad}{line}{pad}{fence}"
 
 
 _HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
@@ -78,9 +94,20 @@ def header_value(text: str) -> str:
     return " ".join(_HEADER_UNSAFE.sub(" ", ascii_text).split())
 
 
+_NOT_TCHAR = re.compile(r"[^!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def http_token(text: str, fallback: str = "unknown") -> str:
+    """``text`` as an RFC 9110 token: accents dropped, every run of other characters (spaces, ``/``, ``:``,
+    controls, non-ASCII) one ``-``, none at either end; ``fallback`` when nothing is left."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _NOT_TCHAR.sub("-", ascii_text).strip("-") or fallback
+
+
 def user_agent(package: str, package_version: str) -> str:
-    """``<package>/<version> clientgen/<generator version>``, safe as a header value."""
-    return header_value(f"{package}/{package_version} clientgen/{__version__}")
+    """``<package>/<version> clientgen/<generator version>``: products (RFC 9110 ``token/token``) whatever
+    the package name or version hold, so the header is always valid and says what it should."""
+    return f"{http_token(package)}/{http_token(package_version)} clientgen/{http_token(__version__)}"
 
 
 def header(api: ir.Api, comment: str = "#") -> str:
@@ -98,7 +125,23 @@ def pep440(version: str) -> str:
     return default_package_version(version)
 
 
-def toml_string(value: str) -> str:
-    import json
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 
-    return json.dumps(value)
+
+def toml_string(value: str) -> str:
+    """A TOML basic string holding ``value`` exactly: quotes, backslashes and the usual controls escaped as
+    JSON would (so ASCII text reads as before), every other non-printable character (controls, DEL, line
+    separators, bidi overrides) as ``\\uXXXX``/``\\UXXXXXXXX``, printable Unicode kept as it is. A lone
+    surrogate, which no TOML string can hold, becomes U+FFFD."""
+    out = ['"']
+    for c in value:
+        if c in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[c])
+        elif unicodedata.category(c) == "Cs":
+            out.append("\ufffd")
+        elif c.isprintable():
+            out.append(c)
+        else:
+            out.append(f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}")
+    out.append('"')
+    return "".join(out)

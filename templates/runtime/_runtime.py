@@ -1789,6 +1789,10 @@ class _BaseClient(Generic[H]):
             raise ValueError(f"base_url is not a valid URL: {base_url!r}") from None
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"base_url must be an http(s) URL with a host, not {base_url!r}")
+        if "?" in base_url or "#" in base_url:
+            # The client appends each operation's path: a query or fragment would swallow it.
+            # Not echoed: a query is where secrets (``?token=``) tend to be.
+            raise ValueError("base_url must not carry a query or fragment (text after '?' or '#')")
         root = base_url.rstrip("/")
         bind = getattr(auth, "bind_base_url", None)
         if callable(bind):
