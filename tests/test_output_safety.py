@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -202,6 +203,37 @@ def test_a_write_error_is_one_line_and_leaves_the_previous_output(
     code, err = generate(capsys, spec, out)
     assert code == 2 and len(err.strip().splitlines()) == 1 and "No space left on device" in err, err
     assert tree(out) == before and sorted(os.listdir(tmp_path)) == ["out", "spec.yaml"]
+
+
+def test_a_read_only_parent_is_one_line_and_leaves_nothing(
+    capsys: pytest.CaptureFixture[str], spec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parent = tmp_path / "locked"
+    parent.mkdir()
+    parent.chmod(0o555)
+    if os.geteuid() == 0:  # root writes into a read-only folder anyway: refuse as the kernel would
+        real_mkdir = Path.mkdir
+
+        def locked_mkdir(self: Path, *args: Any, **kwargs: Any) -> None:
+            if self.parent == parent:
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+            real_mkdir(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "mkdir", locked_mkdir)
+    try:
+        code, err = generate(capsys, spec, parent / "out")
+    finally:
+        parent.chmod(0o755)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert (
+        "Permission denied" in err
+        and os.listdir(parent) == []
+        and sorted(os.listdir(tmp_path))
+        == [
+            "locked",
+            "spec.yaml",
+        ]
+    )
 
 
 def test_output_files_get_the_users_umask(capsys: pytest.CaptureFixture[str], spec: Path, tmp_path: Path) -> None:
