@@ -10,6 +10,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from generator.cache import read_entry, write_entry
@@ -44,18 +45,22 @@ def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
     slips: list[Diagnostic] = []
     nodes: list[tuple[str, Any]] = []  # the document's nodes, listed once when a slip needs them
     try:
-        for found in validator.iter_errors():
-            error = _deepest(found)
-            if not _harmless(error):
-                at = Location(documents.root, join_pointer("", *error.absolute_path))
-                raise documents.error(f"invalid spec: {error.message}", at)
-            pointer = None
-            if len(slips) < _MAX_LOCATED:
-                nodes = nodes or list(_walk(data, ""))
-                pointer = _locate(nodes, error)
-            line = documents.line_of(documents.root, pointer) if pointer is not None else None
-            message = f"spec slip (generated anyway): {' '.join(str(error.message).split())[:300]}"
-            slips.append(Diagnostic("warning", display_path(documents.root), line, pointer or "", message))
+        with _crawled_roots():
+            for found in validator.iter_errors():
+                error = _deepest(found)
+                if not _harmless(error):
+                    where = join_pointer("", *error.absolute_path)
+                    target = _follow(data, list(error.absolute_path))
+                    if target is _MISSING or target != error.instance:  # a path relative to a schema
+                        where = _locate(list(_walk(data, "")), error) or where
+                    raise documents.error(f"invalid spec: {error.message}", Location(documents.root, where))
+                pointer = None
+                if len(slips) < _MAX_LOCATED:
+                    nodes = nodes or list(_walk(data, ""))
+                    pointer = _locate(nodes, error)
+                line = documents.line_of(documents.root, pointer) if pointer is not None else None
+                message = f"spec slip (generated anyway): {' '.join(str(error.message).split())[:300]}"
+                slips.append(Diagnostic("warning", display_path(documents.root), line, pointer or "", message))
     except SpecError:
         raise
     except Exception as exc:  # the validator's own crash (a "$ref" key in an example...)
@@ -68,6 +73,60 @@ def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
     rows = [[d.file, d.line, d.pointer, d.message] for d in result]
     write_entry("valid", _verdict_key(spec), json.dumps(rows).encode())
     return result
+
+
+_UNSET = object()
+
+
+@contextmanager
+def _crawled_roots() -> Iterator[None]:
+    """While it lasts, jsonschema validators resolve against registries whose root schema is already
+    crawled, and openapi-schema-validator checks every schema against its dialect with one validator
+    per dialect instead of one per schema.
+
+    jsonschema adds a validator's root schema to its registry uncrawled, and ``referencing`` crawls on
+    an anchor miss but hands the crawled registry only to that one lookup: every ``$dynamicRef:
+    "#meta"`` of the OpenAPI 3.1 dialect crawled its root again, and ``check_schema`` made a new
+    validator, with a new uncrawled root, for each of a spec's schemas (Airflow 3.3.2's spec: 1,441
+    crawls, 2.9 s of its 3.0 s of validation). The same ids and anchors are found, once."""
+    from jsonschema.exceptions import SchemaError
+    from jsonschema.validators import validator_for
+    from openapi_schema_validator import validators as oas
+    from openapi_schema_validator._specifications import REGISTRY as specifications
+    from referencing import Registry
+
+    original_root = Registry.resolver_with_root
+    classes = [
+        getattr(oas, name) for name in ("OAS30Validator", "OAS31Validator", "OAS32Validator") if hasattr(oas, name)
+    ]
+    original_checks = {cls: cls.__dict__.get("check_schema") for cls in classes}
+    checkers: dict[tuple[Any, int], tuple[Any, Any]] = {}  # the format checker kept alive with its id
+
+    def resolver_with_root(registry: Any, resource: Any) -> Any:
+        uri = resource.id() or ""
+        return registry.with_resource(uri, resource).crawl().resolver(base_uri=uri)
+
+    def check_schema(cls: Any, schema: Any, format_checker: Any = _UNSET) -> None:
+        """openapi-schema-validator's ``check_openapi_schema``, its validator made once."""
+        checker = cls.FORMAT_CHECKER if format_checker is _UNSET else format_checker
+        key = (cls, id(checker))
+        if key not in checkers:
+            validator_class = validator_for(cls.META_SCHEMA, default=cls)
+            metaschema = validator_class(cls.META_SCHEMA, format_checker=checker, registry=specifications)
+            checkers[key] = (checker, metaschema)
+        for error in checkers[key][1].iter_errors(schema):
+            raise SchemaError.create_from(error)
+
+    Registry.resolver_with_root = resolver_with_root  # type: ignore[method-assign,assignment]
+    for cls in classes:
+        cls.check_schema = classmethod(check_schema)
+    try:
+        yield
+    finally:
+        Registry.resolver_with_root = original_root  # type: ignore[method-assign]
+        for cls, check in original_checks.items():
+            if check is not None:
+                cls.check_schema = check
 
 
 class _IdRegistry(list[int]):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli, write
+from tests.conftest import ROOT, run_cli, write
 
 HEAD = """openapi: 3.0.3
 info: {title: Slips, version: "1"}
@@ -87,3 +87,75 @@ def test_structural_errors_stay_fatal(tmp_path: Path) -> None:
     result = run_cli("generate", spec, "-o", tmp_path / "out", "--package-name", "broken", cwd=tmp_path)
     assert result.returncode == 2 and result.stderr.startswith("error: broken.yaml:")
     assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
+
+
+# -- validation speed at our call site (issue 13): the same verdicts, the registry crawled once per root --
+
+SPEC_31 = """openapi: 3.1.0
+info: {title: Dialect, version: "1"}
+paths:
+  /things:
+    get:
+      operationId: list_things
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Thing"}
+components:
+  schemas:
+    Thing:
+      type: object
+      properties:
+        name: {type: string}
+        size: {type: integer, minimum: 0}
+        parts: {type: array, items: {$ref: "#/components/schemas/Thing"}}
+"""
+
+
+def _validate_counting_crawls(path: Path) -> tuple[object, int]:
+    import referencing._core as core
+
+    from generator.loader import load_spec
+    from generator.validation import validate_spec
+
+    crawls = 0
+    original = core.Registry.crawl
+
+    def counted(self: object) -> object:
+        nonlocal crawls
+        crawls += 1
+        return original(self)  # type: ignore[arg-type]
+
+    core.Registry.crawl = counted  # type: ignore[method-assign,assignment]
+    try:
+        try:
+            verdict: object = validate_spec(load_spec(path, (), validate=False))
+        except Exception as exc:  # the verdict, compared below
+            verdict = f"{type(exc).__name__}: {exc}"
+    finally:
+        core.Registry.crawl = original  # type: ignore[method-assign]
+    return verdict, crawls
+
+
+def test_an_openapi_31_spec_crawls_its_dialect_once_not_once_per_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jsonschema.exceptions import SchemaError
+    from openapi_schema_validator import OAS31Validator
+    from referencing import Registry
+
+    monkeypatch.setenv("CLIENTGEN_CACHE_DIR", str(tmp_path / "cache"))
+    before = (Registry.resolver_with_root, OAS31Validator.check_schema)
+    verdict, crawls = _validate_counting_crawls(ROOT / "specs" / "airflow-3.3.2" / "v2-rest-api-generated.yaml")
+    assert verdict == () and crawls <= 5, crawls  # 1,441 crawls before
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SPEC_31.replace("minimum: 0", "minimum: zero"), encoding="utf-8")
+    verdict, _ = _validate_counting_crawls(bad)
+    # a schema's own error names its place in the document (it used to be "bad.yaml:1: #/properties/size/...")
+    assert "bad.yaml:19: #/components/schemas/Thing/properties/size/minimum: invalid spec:" in str(verdict), verdict
+    # nothing of the speed-up outlives the validation
+    assert (Registry.resolver_with_root, OAS31Validator.check_schema) == before
+    with pytest.raises(SchemaError):
+        OAS31Validator.check_schema({"type": 7})
