@@ -91,24 +91,7 @@ def test_structural_errors_stay_fatal(tmp_path: Path) -> None:
 
 # -- validation speed at our call site (issue 13): the same verdicts, the registry crawled once per root --
 
-SPEC_31 = """openapi: 3.1.0
-info: {title: Dialect, version: "1"}
-paths:
-  /things:
-    get:
-      operationId: list_things
-      responses:
-        "200":
-          description: ok
-          content:
-            application/json:
-              schema: {$ref: "#/components/schemas/Thing"}
-components:
-  schemas:
-    Thing:
-      type: object
-      properties:
-        name: {type: string}
+SPEC_31 = HEAD.replace("openapi: 3.0.3", "openapi: 3.1.0") + """        name: {type: string}
         size: {type: integer, minimum: 0}
         parts: {type: array, items: {$ref: "#/components/schemas/Thing"}}
 """
