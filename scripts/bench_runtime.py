@@ -2,9 +2,13 @@
 
 1. Decoding a get_dags answer of 1000 DAGs with every field filled (about 1.1 MB) into typed models,
    against plain json.loads of the same bytes, in the same process and run.
-2. Importing the package and constructing a Client, against importing httpx alone (fresh interpreters).
+2. Per call, over raw httpx with the same auth, both on httpx.MockTransport (the network out of it): a
+   one-object GET (get_dag) and a 100-item list (get_dags), against httpx.Client.get + response.json().
+3. Importing the package and constructing a Client, against importing httpx alone (fresh interpreters).
+4. The same for a client of GitHub's spec (1,223 operations, generated into a temporary folder from the
+   corpus's @octokit/openapi package), and the first call on one of its groups.
 
-Usage: python scripts/bench_runtime.py [--runs N]
+Usage: python scripts/bench_runtime.py [--runs N] [--no-github]
 """
 
 from __future__ import annotations
@@ -12,10 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,22 +73,123 @@ def median_time(fn: object, runs: int) -> float:
     return statistics.median(samples)
 
 
-def fresh(code: str, runs: int) -> float:
+def fresh(code: str, runs: int, where: Path = PACKAGE_DIR) -> float:
     """Median wall time of a fresh interpreter running ``code``, with bytecode caching on (as users
     have it; a warm-up run writes the .pyc files) whatever this shell's PYTHONDONTWRITEBYTECODE says."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    subprocess.run([sys.executable, "-c", code], cwd=PACKAGE_DIR, check=True, env=env)
+    subprocess.run([sys.executable, "-c", code], cwd=where, check=True, env=env)
     samples = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], cwd=PACKAGE_DIR, check=True, env=env)
+        subprocess.run([sys.executable, "-c", code], cwd=where, check=True, env=env)
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)
+
+
+def per_call(runs: int) -> None:
+    """The client's cost per call over raw httpx with the same auth, both on MockTransport."""
+    import httpx
+    from airflow_rest_2_10_5 import BasicAuth, Client
+
+    one = json.dumps(dag(7)).encode()
+    page = json.dumps({"dags": [dag(i) for i in range(100)], "total_entries": 100}).encode()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = page if request.url.path.endswith("/dags") else one
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    raw = httpx.Client(transport=httpx.MockTransport(handler), auth=httpx.BasicAuth("admin", "admin"))
+    client = Client(
+        "http://bench.test",
+        auth=BasicAuth("admin", "admin"),
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+    )
+    assert client.dag.get_dag("etl_pipeline_0007").dag_id == "etl_pipeline_0007"
+    assert len(client.dag.get_dags(limit=100).dags) == 100
+    rows: list[tuple[str, Callable[[], object], Callable[[], object], float]] = [
+        (
+            "one-object GET (get_dag)",
+            lambda: raw.get("http://bench.test/api/v1/dags/etl_pipeline_0007").json(),
+            lambda: client.dag.get_dag("etl_pipeline_0007"),
+            1.1,
+        ),
+        (
+            "100-item list (get_dags)",
+            lambda: raw.get("http://bench.test/api/v1/dags", params={"limit": 100}).json(),
+            lambda: client.dag.get_dags(limit=100),
+            0.7,
+        ),
+    ]
+    print(f"per call, medians of {runs} (MockTransport, BasicAuth on both; raw = httpx get + .json())")
+    for name, plain, typed, target in rows:
+        for _ in range(20):  # warm-up
+            plain()
+            typed()
+        ours = median_time(typed, runs)
+        theirs = median_time(plain, runs)
+        verdict = "met" if ours / theirs <= target else "not met"
+        print(
+            f"  {name:26} client {ours * 1e6:8.1f} us   raw httpx {theirs * 1e6:8.1f} us   "
+            f"ratio {ours / theirs:.2f}x   target <= {target}x   {verdict}"
+        )
+
+
+# In one fresh interpreter: seconds of the first call on a group, the client already made.
+FIRST_CALL = """
+import time, warnings, httpx, github_client as g
+warnings.simplefilter("ignore")  # the mock's user is not a full one
+t = httpx.MockTransport(lambda r: httpx.Response(200, json={"login": "octocat", "id": 1}))
+c = g.Client("https://api.github.com", http_client=httpx.Client(transport=t))
+started = time.perf_counter()
+c.users.users_get_by_username("octocat")
+print(time.perf_counter() - started)
+"""
+
+
+def github_client(runs: int) -> None:
+    """Import + Client(...) of a client of GitHub's spec, and the first call on a group."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from corpus import HOME
+
+    found = sorted(Path(HOME).glob("_octokit+openapi_*/package/generated/api.github.com.json"))
+    if not found:
+        print("GitHub client: skipped (no @octokit/openapi in the corpus folder; run scripts/corpus.py once)")
+        return
+    work = Path(tempfile.mkdtemp(prefix="clientgen-bench-gh-"))
+    try:
+        out = work / "out"
+        command = [sys.executable, "-m", "generator", "generate", str(found[-1]), "-o", str(out)]
+        subprocess.run([*command, "--package-name", "github_client"], cwd=ROOT, check=True, capture_output=True)
+        httpx_only = fresh("import httpx", runs, out)
+        imported = fresh("import github_client as g; g.Client('https://api.github.com')", runs, out)
+        first_call = statistics.median(
+            float(
+                subprocess.run(
+                    [sys.executable, "-c", FIRST_CALL],
+                    cwd=out,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+                ).stdout
+            )
+            for _ in range(runs)
+        )
+        print(f"GitHub client (1,223 operations), medians of {runs} fresh interpreters:")
+        print(f"  import httpx:                     {httpx_only * 1000:7.1f} ms")
+        verdict = "met" if imported <= 0.150 else "not met"
+        print(f"  import package + Client(...):     {imported * 1000:7.1f} ms   target <= 150 ms   {verdict}")
+        added = first_call
+        verdict = "met" if added <= 0.030 else "not met"
+        print(f"  + first call on a group (users):  {added * 1000:+7.1f} ms   target <= +30 ms   {verdict}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=51)
+    parser.add_argument("--no-github", action="store_true", help="skip the GitHub client's import figures")
     args = parser.parse_args()
 
     sys.path.insert(0, str(PACKAGE_DIR))
@@ -119,6 +227,9 @@ def main() -> int:
     print(f"import httpx:                       {httpx_only * 1000:7.1f} ms")
     print(f"import package + Client(...):       {package * 1000:7.1f} ms   "
           f"+{(package - httpx_only) * 1000:.1f} ms over httpx alone   target <= +20 ms")  # fmt: skip
+    per_call(args.runs * 10)
+    if not args.no_github:
+        github_client(import_runs)
     return 0
 
 
