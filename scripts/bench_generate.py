@@ -61,7 +61,7 @@ for request in sys.stdin:
         process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=errors)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
-        errors.seek(0)
+        errors.seek(max(0, errors.seek(0, 2) - 4096))
         lines = [line for line in errors.read().decode("utf-8", "replace").splitlines() if line.strip()]
     answer = [seconds, usage.ru_maxrss // 1024, os.waitstatus_to_exitcode(status), lines[-1][:150] if lines else ""]
     print(json.dumps(answer), flush=True)
