@@ -977,3 +977,160 @@ def test_async_deadline_bounds_a_server_trickling_its_headers(af2: ModuleType) -
         asyncio.run(call())
     assert time.monotonic() - started < 3
     listener.close()
+
+
+# -- issue 9: edges the first round left untested ---------------------------------------------------
+
+
+@pytest.mark.parametrize("wbits", [15, -15], ids=["zlib-wrapped", "raw"])
+def test_a_deflate_bomb_is_bounded_like_a_gzip_one(af2: ModuleType, wbits: int) -> None:
+    """``deflate`` is the other coding the client offers (``Accept-Encoding: gzip, deflate``; no br),
+    in both the standard zlib-wrapped form and the raw form some servers send."""
+    import zlib
+
+    limit = 1 << 20
+    packer = zlib.compressobj(1, zlib.DEFLATED, wbits)
+    bomb = packer.compress(b"[" + b" " * (200 << 20) + b"]") + packer.flush()  # 200 MiB inflated
+    assert len(bomb) < 1 << 20
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.headers["accept-encoding"] == "gzip, deflate"
+        headers = {"content-type": "application/json", "content-encoding": "deflate"}
+        return httpx.Response(200, stream=httpx.ByteStream(bomb), headers=headers)
+
+    c = client(af2, handler, max_response_bytes=limit)
+    tracemalloc.start()
+    try:
+        with pytest.raises(af2.ResponseTooLargeError) as err:
+            c.dag.get_dags()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert err.value.limit == limit and peak < 12 * limit + len(bomb)
+
+
+def test_the_default_size_limit_holds_without_any_setting(af2: ModuleType) -> None:
+    """No ``max_response_bytes`` anywhere: the 64 MiB default still stops an endless body, and an
+    announced Content-Length past it is refused before a byte is read."""
+    chunks = 0
+
+    class Endless(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            nonlocal chunks
+            while True:
+                chunks += 1
+                yield b" " * (1 << 20)
+
+    def endless(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=Endless(), headers={"content-type": "application/json"})
+
+    with pytest.raises(af2.ResponseTooLargeError) as err:
+        client(af2, endless).dag.get_dags()
+    assert err.value.limit == 64 * 1024 * 1024 == af2._runtime.DEFAULT_MAX_RESPONSE_BYTES
+    assert 64 <= chunks <= 66  # stopped at the limit, not at the end of the (endless) body
+
+    class Never(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            raise AssertionError("the body was read")
+
+    def announced(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "application/json", "content-length": str((64 << 20) + 1)}
+        return httpx.Response(200, stream=Never(), headers=headers)
+
+    with pytest.raises(af2.ResponseTooLargeError):
+        client(af2, announced).dag.get_dags()
+
+
+def test_a_204_body_is_never_decoded_even_where_json_is_expected(af2: ModuleType) -> None:
+    """``get_dag`` expects a JSON model; a 204 that carries broken JSON anyway is still no content."""
+    headers = {"content-type": "application/json"}
+    c = client(af2, lambda r: httpx.Response(204, content=b'{"dag_id": tr', headers=headers))
+    assert c.dag.get_dag("d") is None
+    c = client(af2, lambda r: httpx.Response(200, content=b'{"dag_id": tr', headers=headers))
+    with pytest.raises(af2.ResponseValidationError):  # the same body on a 200 is refused
+        c.dag.get_dag("d")
+
+
+def test_async_stream_connect_failure_is_typed(af3: ModuleType, sleeps: list[float]) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    async def consume() -> None:
+        async with async_client(af3, handler) as c:
+            async for _ in c.dag_run.wait_dag_run_until_finished_stream("d", "r", interval=1):
+                pass
+
+    with pytest.raises(af3.ApiConnectionError) as err:
+        asyncio.run(consume())
+    assert err.value.__cause__ is None or not isinstance(err.value.__cause__, httpx.HTTPError)
+
+
+def restarted_server(secret: list[str]) -> tuple[dict[str, Any], Handler]:
+    """An Airflow 3 api-server whose JWT secret changes on restart: every token signed before is
+    answered 403 "Invalid JWT token" (AIRFLOW-FACTS: revoked or garbage JWT -> 403). ``forbidden``
+    paths deny the permission to any valid token, as a role without it would."""
+    state: dict[str, Any] = {"tokens": 0, "paths": []}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        state["paths"].append(request.url.path)
+        if request.url.path == "/auth/token":
+            state["tokens"] += 1
+            return httpx.Response(201, json={"access_token": f"{jwt(time.time() + 3600)}.{secret[0]}{state['tokens']}"})
+        if not request.headers.get("authorization", "").split(".")[-1].startswith(secret[0]):
+            return httpx.Response(403, json={"detail": "Invalid JWT token"})
+        if request.url.path.endswith("/pools"):
+            return httpx.Response(403, json={"detail": "Forbidden"})
+        return httpx.Response(200, json={"version": "3.3.2", "git_version": None})
+
+    return state, handler
+
+
+def test_a_token_the_server_stopped_honouring_is_replaced_once(af3: ModuleType) -> None:
+    """The client did not log out, yet its cached token is now refused with a 403 (the api-server
+    restarted with a new secret, or another holder of the token logged out). One new token and one
+    retry make the call succeed; a client that kept the token would fail every call until restarted."""
+    secret = ["one"]
+    state, handler = restarted_server(secret)
+    c = client(af3, handler, auth=af3.PasswordAuth("admin", "admin", token_url=af3.TOKEN_URL))
+    assert c.version.get_version().version == "3.3.2"
+    secret[0] = "two"  # the restart
+    assert c.version.get_version().version == "3.3.2"
+    assert c.version.get_version().version == "3.3.2"
+    assert state["tokens"] == 2
+    assert state["paths"].count("/api/v2/version") == 4  # one refused, then retried
+
+
+def test_a_permission_denial_costs_no_token_request_per_call(af3: ModuleType) -> None:
+    """A 403 with a token fetched for this very call is a permission denial, not a stale token: it
+    is raised as is, and later denials with that token fetch nothing either."""
+    state, handler = restarted_server(["one"])
+    c = client(af3, handler, auth=af3.PasswordAuth("admin", "admin", token_url=af3.TOKEN_URL))
+    for _ in range(3):
+        with pytest.raises(af3.PermissionDeniedError):
+            c.pool.get_pools()
+    assert state["tokens"] == 1
+
+    async def calls() -> int:
+        # the token was honoured by an earlier call, so the first denial may blame it, once
+        state, handler = restarted_server(["one"])
+        async with async_client(af3, handler, auth=af3.PasswordAuth("a", "b", token_url=af3.TOKEN_URL)) as ac:
+            await ac.version.get_version()
+            for _ in range(10):
+                with pytest.raises(af3.PermissionDeniedError):
+                    await ac.pool.get_pools()
+        return int(state["tokens"])
+
+    assert asyncio.run(calls()) == 2
+
+
+def test_an_async_client_replaces_a_token_the_server_stopped_honouring(af3: ModuleType) -> None:
+    secret = ["one"]
+    state, handler = restarted_server(secret)
+
+    async def calls() -> list[str]:
+        async with async_client(af3, handler, auth=af3.PasswordAuth("a", "b", token_url=af3.TOKEN_URL)) as ac:
+            first = (await ac.version.get_version()).version
+            secret[0] = "two"
+            return [first, (await ac.version.get_version()).version]
+
+    assert asyncio.run(calls()) == ["3.3.2", "3.3.2"] and state["tokens"] == 2

@@ -214,8 +214,9 @@ class BearerAuth(httpx.Auth):
 
 class PasswordAuth(httpx.Auth):
     """OAuth2 password flow: trade username and password for a token at ``token_url``, send it as a
-    bearer, and get a new one shortly before its JWT ``exp`` or when a request answers 401. The
-    token and password are never shown or logged.
+    bearer, and get a new one shortly before its JWT ``exp``, when a request answers 401, or when a
+    token older than the call is answered 403 (a server restarted with a new secret refuses its old
+    tokens so). The token and password are never shown or logged.
 
     A relative ``token_url`` (as specs give it: ``/auth/token``) is resolved against the client's
     base URL, so an API served under a sub-path gets its token there too. Concurrent first calls
@@ -235,6 +236,7 @@ class PasswordAuth(httpx.Auth):
         self._base_url: str | None = None
         self._token: str | None = None
         self._expires_at: float | None = None
+        self._vouched: str | None = None  # a token whose 403s are the permission's (see below)
         self._lock = threading.Lock()  # guards the fields, never held across a request
         self._thread_gate = threading.Lock()  # one token request at a time (sync clients)
         self._task_gates: weakref.WeakKeyDictionary[Any, Any] = (
@@ -329,18 +331,32 @@ class PasswordAuth(httpx.Auth):
         request.headers["Authorization"] = f"Bearer {token}"
         return request, token
 
-    @staticmethod
-    def _retry_with_new_token(response: httpx.Response, failed: str | None) -> bool:
-        """A 401 (expired, or revoked early) is worth one new token and one retry. A 403 is not:
-        it is how servers deny a permission, and the client drops a token it knows is revoked
-        (after a logout) itself."""
-        return response.status_code == 401 and failed is None
+    def _retry_with_new_token(
+        self, response: httpx.Response, used: str | None, failed: str | None, fetched: bool
+    ) -> bool:
+        """Whether the answer blames the token, worth one new token and one retry.
+
+        A 401 (expired, or revoked early) does. A 403 is how servers deny a permission, but also how
+        Airflow 3 refuses a token it no longer honours (revoked elsewhere, or signed before a restart
+        changed its secret: "Invalid JWT token"). So a 403 with a token fresh for this call (fetched
+        by it, or the retry's) is the permission's, and that token is remembered as one a 403 cannot
+        blame; a 403 with an older token is worth one new token, at most once per token."""
+        if response.status_code == 401:
+            return failed is None
+        if response.status_code != 403 or used is None:
+            return False
+        with self._lock:
+            if fetched or failed is not None:
+                self._vouched = used
+                return False
+            return used != self._vouched
 
     def sync_auth_flow(
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
         failed: str | None = None
         while True:
+            fetched = False
             if self._needs_token(failed):
                 with self._thread_gate:
                     if self._needs_token(failed):
@@ -348,9 +364,10 @@ class PasswordAuth(httpx.Auth):
                         _CappedStream(token_response)
                         token_response.read()
                         self._store(token_response, token_response.content)
+                        fetched = True
             request, used = self._authorised(request)
             response = yield request
-            if not self._retry_with_new_token(response, failed):
+            if not self._retry_with_new_token(response, used, failed, fetched):
                 return
             failed = used
 
@@ -362,6 +379,7 @@ class PasswordAuth(httpx.Auth):
         gate = self._task_gates.setdefault(asyncio.get_running_loop(), asyncio.Lock())
         failed: str | None = None
         while True:
+            fetched = False
             if self._needs_token(failed):
                 async with gate:
                     if self._needs_token(failed):
@@ -369,8 +387,9 @@ class PasswordAuth(httpx.Auth):
                         _CappedStream(token_response)
                         await token_response.aread()
                         self._store(token_response, token_response.content)
+                        fetched = True
             request, used = self._authorised(request)
-            if not self._retry_with_new_token((yield request), failed):
+            if not self._retry_with_new_token((yield request), used, failed, fetched):
                 return
             failed = used
 
