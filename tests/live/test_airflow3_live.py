@@ -78,6 +78,25 @@ def test_logout_then_a_call_live(airflow_url: str) -> None:
     assert [path for path, _ in sent].count("/auth/token") == 2 and sent[-1][1] != old_token
 
 
+def test_a_token_revoked_by_another_holder_is_replaced_live(airflow_url: str) -> None:
+    """The client did not log out: someone holding the same token did (as a restart with a new
+    secret would, every old token is then answered 403 "Invalid JWT token"). The next call gets
+    one new token and succeeds."""
+    sent: list[tuple[str, str]] = []
+
+    def log(request: httpx.Request) -> None:
+        sent.append((request.url.path, request.headers.get("authorization", "")))
+
+    _, c = edge_client(airflow_url, event_hooks={"request": [log]})
+    assert c.pool.get_pools().total_entries >= 1
+    old_token = sent[-1][1]
+    httpx.get(f"{airflow_url}/api/v2/auth/logout", headers={"Authorization": old_token}, timeout=30)
+    refused = httpx.get(f"{airflow_url}/api/v2/pools", headers={"Authorization": old_token}, timeout=30)
+    assert refused.status_code == 403, refused.text  # AIRFLOW-FACTS: a revoked JWT is a 403
+    assert c.pool.get_pools().total_entries >= 1
+    assert [path for path, _ in sent].count("/auth/token") == 2 and sent[-1][1] != old_token
+
+
 def test_paging_past_the_page_cap_live(airflow_url: str) -> None:
     _, c = edge_client(airflow_url)
     edges.paging_past_the_page_cap(c, lambda key: c.variable.post_variable(key=key, value="x"))
