@@ -1100,27 +1100,66 @@ def test_a_token_the_server_stopped_honouring_is_replaced_once(af3: ModuleType) 
     assert state["paths"].count("/api/v2/version") == 4  # one refused, then retried
 
 
-def test_a_permission_denial_costs_no_token_request_per_call(af3: ModuleType) -> None:
-    """A 403 with a token fetched for this very call is a permission denial, not a stale token: it
-    is raised as is, and later denials with that token fetch nothing either."""
+def test_a_permission_denial_costs_no_token_request(af3: ModuleType) -> None:
+    """A 403 that does not blame the token is a permission denial: raised as is, with no new token,
+    whether the token is fresh or was honoured before (recorded Airflow 3: ``get_config`` answers
+    403 when the configuration is not exposed)."""
     state, handler = restarted_server(["one"])
     c = client(af3, handler, auth=af3.PasswordAuth("admin", "admin", token_url=af3.TOKEN_URL))
     for _ in range(3):
         with pytest.raises(af3.PermissionDeniedError):
             c.pool.get_pools()
-    assert state["tokens"] == 1
+    assert c.version.get_version().version == "3.3.2"
+    with pytest.raises(af3.PermissionDeniedError):
+        c.pool.get_pools()
+    assert state["tokens"] == 1 and state["paths"].count("/api/v2/pools") == 4
 
     async def calls() -> int:
-        # the token was honoured by an earlier call, so the first denial may blame it, once
         state, handler = restarted_server(["one"])
         async with async_client(af3, handler, auth=af3.PasswordAuth("a", "b", token_url=af3.TOKEN_URL)) as ac:
             await ac.version.get_version()
-            for _ in range(10):
+            for _ in range(3):
                 with pytest.raises(af3.PermissionDeniedError):
                     await ac.pool.get_pools()
         return int(state["tokens"])
 
-    assert asyncio.run(calls()) == 2
+    assert asyncio.run(calls()) == 1
+
+
+def test_a_token_still_refused_after_a_new_one_is_raised_not_looped(af3: ModuleType) -> None:
+    """A server that calls every token invalid gets one new token and one retry per call, then the
+    403 is raised: no loop, and the retry is not one of ``max_retries``."""
+    paths: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        paths.append(request.url.path)
+        if request.url.path == "/auth/token":
+            return httpx.Response(201, json={"access_token": jwt(time.time() + 3600)})
+        headers = {"www-authenticate": 'Bearer error="invalid_token"'}
+        return httpx.Response(403, json={"detail": "Forbidden"}, headers=headers)
+
+    c = client(af3, handler, auth=af3.PasswordAuth("a", "b", token_url=af3.TOKEN_URL))
+    with pytest.raises(af3.PermissionDeniedError):
+        c.version.get_version()
+    assert paths == ["/auth/token", "/api/v2/version", "/auth/token", "/api/v2/version"]
+
+
+@pytest.mark.parametrize(
+    "detail, blamed",
+    [
+        ("Invalid JWT token", True),
+        ("Token has expired", True),
+        ("revoked token", True),
+        ("Forbidden", False),
+        ("Your Airflow administrator chose not to expose the configuration, most likely for security reasons.", False),
+        ("The token bucket of this pool is full; permission denied", False),
+    ],
+)
+def test_which_403_bodies_blame_the_token(af3: ModuleType, detail: str, blamed: bool) -> None:
+    auth = af3.PasswordAuth("a", "b", token_url="/auth/token")
+    request = httpx.Request("GET", "http://h/api/v2/x", headers={"Authorization": "Bearer t"})
+    body = json.dumps({"detail": detail}).encode()
+    assert auth.refused(request, httpx.Headers(), body) is blamed
 
 
 def test_an_async_client_replaces_a_token_the_server_stopped_honouring(af3: ModuleType) -> None:

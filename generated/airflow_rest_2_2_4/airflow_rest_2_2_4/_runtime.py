@@ -108,6 +108,13 @@ POLL_MAX_WAIT = 10.0
 MAX_PAGES = 10_000
 # Content codings the client asks for and can decode with a bounded output (zlib's max_length).
 ACCEPT_ENCODING = "gzip, deflate"
+# A 403 that blames the credential, not a permission: Airflow 3's "Invalid JWT token", RFC 6750's
+# error="invalid_token", "token expired", "revoked token".
+_BLAMES_THE_TOKEN = re.compile(
+    r"invalid_token|\b(invalid|expired|revoked)\b[\w ]{0,20}\btoken\b"
+    r"|\btoken\b[\w ]{0,20}\b(invalid|expired|revoked)\b",
+    re.IGNORECASE,
+)
 
 TimeoutTypes = float | httpx.Timeout | None
 
@@ -216,8 +223,8 @@ class BearerAuth(httpx.Auth):
 class PasswordAuth(httpx.Auth):
     """OAuth2 password flow: trade username and password for a token at ``token_url``, send it as a
     bearer, and get a new one shortly before its JWT ``exp``, when a request answers 401, or when a
-    token older than the call is answered 403 (a server restarted with a new secret refuses its old
-    tokens so). The token and password are never shown or logged.
+    403 says the token is invalid (a server restarted with a new secret refuses its old tokens so).
+    The token and password are never shown or logged.
 
     A relative ``token_url`` (as specs give it: ``/auth/token``) is resolved against the client's
     base URL, so an API served under a sub-path gets its token there too. Concurrent first calls
@@ -237,7 +244,6 @@ class PasswordAuth(httpx.Auth):
         self._base_url: str | None = None
         self._token: str | None = None
         self._expires_at: float | None = None
-        self._vouched: str | None = None  # a token whose 403s are the permission's (see below)
         self._lock = threading.Lock()  # guards the fields, never held across a request
         self._thread_gate = threading.Lock()  # one token request at a time (sync clients)
         self._task_gates: weakref.WeakKeyDictionary[Any, Any] = (
@@ -332,32 +338,32 @@ class PasswordAuth(httpx.Auth):
         request.headers["Authorization"] = f"Bearer {token}"
         return request, token
 
-    def _retry_with_new_token(
-        self, response: httpx.Response, used: str | None, failed: str | None, fetched: bool
-    ) -> bool:
-        """Whether the answer blames the token, worth one new token and one retry.
+    @staticmethod
+    def _retry_with_new_token(response: httpx.Response, failed: str | None) -> bool:
+        """A 401 (expired, or revoked early) is worth one new token and one retry. A 403 is how
+        servers deny a permission; one that blames the token is seen by ``refused``, which reads
+        its body."""
+        return response.status_code == 401 and failed is None
 
-        A 401 (expired, or revoked early) does. A 403 is how servers deny a permission, but also how
-        Airflow 3 refuses a token it no longer honours (revoked elsewhere, or signed before a restart
-        changed its secret: "Invalid JWT token"). So a 403 with a token fresh for this call (fetched
-        by it, or the retry's) is the permission's, and that token is remembered as one a 403 cannot
-        blame; a 403 with an older token is worth one new token, at most once per token."""
-        if response.status_code == 401:
-            return failed is None
-        if response.status_code != 403 or used is None:
+    def refused(self, request: httpx.Request, headers: httpx.Headers, content: bytes) -> bool:
+        """Whether a 403 blames the token ``request`` carried rather than a permission: Airflow 3
+        answers "Invalid JWT token" for a token revoked elsewhere or signed before a restart changed
+        its secret; RFC 6750 servers say ``error="invalid_token"``. That token is dropped (unless
+        another call replaced it already), and the caller may send the request again, once."""
+        said = headers.get("www-authenticate", "") + " " + content[:4096].decode("utf-8", "replace")
+        if not _BLAMES_THE_TOKEN.search(said):
             return False
+        used = request.headers.get("Authorization", "").removeprefix("Bearer ")
         with self._lock:
-            if fetched or failed is not None:
-                self._vouched = used
-                return False
-            return used != self._vouched
+            if self._token == used:
+                self._token = self._expires_at = None
+        return True
 
     def sync_auth_flow(
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
         failed: str | None = None
         while True:
-            fetched = False
             if self._needs_token(failed):
                 with self._thread_gate:
                     if self._needs_token(failed):
@@ -365,10 +371,9 @@ class PasswordAuth(httpx.Auth):
                         _CappedStream(token_response)
                         token_response.read()
                         self._store(token_response, token_response.content)
-                        fetched = True
             request, used = self._authorised(request)
             response = yield request
-            if not self._retry_with_new_token(response, used, failed, fetched):
+            if not self._retry_with_new_token(response, failed):
                 return
             failed = used
 
@@ -380,7 +385,6 @@ class PasswordAuth(httpx.Auth):
         gate = self._task_gates.setdefault(asyncio.get_running_loop(), asyncio.Lock())
         failed: str | None = None
         while True:
-            fetched = False
             if self._needs_token(failed):
                 async with gate:
                     if self._needs_token(failed):
@@ -388,9 +392,8 @@ class PasswordAuth(httpx.Auth):
                         _CappedStream(token_response)
                         await token_response.aread()
                         self._store(token_response, token_response.content)
-                        fetched = True
             request, used = self._authorised(request)
-            if not self._retry_with_new_token((yield request), used, failed, fetched):
+            if not self._retry_with_new_token((yield request), failed):
                 return
             failed = used
 
@@ -1959,6 +1962,7 @@ class _BaseClient(Generic[H]):
         """One request, retried where safe; the whole answer (``_Answer``), or with ``stream`` a
         success answer still to be read (``_Received``)."""
         attempt = 0
+        reauthorised = False
         while True:
             started = time.perf_counter()
             left = _remaining(call, request.method, request.url)
@@ -1983,6 +1987,9 @@ class _BaseClient(Generic[H]):
             elapsed = (time.perf_counter() - started) * 1000
             url = redact_url(outcome.request.url)
             logger.debug("%s %s -> %d (%.1f ms)", request.method, url, outcome.status, elapsed)
+            if outcome.status == 403 and not reauthorised and self._token_refused(outcome):
+                reauthorised = True
+                continue
             if should_retry(request.method, attempt, call.max_retries, status=outcome.status):
                 wait = retry_after(outcome.headers)
                 yield from _wait(
@@ -1991,6 +1998,11 @@ class _BaseClient(Generic[H]):
                 attempt += 1
                 continue
             return outcome
+
+    def _token_refused(self, answer: _Answer) -> bool:
+        """Whether the auth saw its token blamed by this 403 (and dropped it): worth one retry."""
+        refused = getattr(self._auth, "refused", None)
+        return callable(refused) and bool(refused(answer.request, answer.headers, answer.content))
 
     def _read_all(self, call: _Call, received: _Received) -> Plan[Any]:
         """The body of an answer, decompressed and bounded: an ``_Answer``, or the transport error
