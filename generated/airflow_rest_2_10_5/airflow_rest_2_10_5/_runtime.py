@@ -1984,13 +1984,15 @@ class _BaseClient(Generic[H]):
                 raise _transport_error(
                     outcome, request.method, url, self._secrets(call, None)
                 ) from None
-            elapsed = (time.perf_counter() - started) * 1000
-            url = redact_url(outcome.request.url)
-            logger.debug("%s %s -> %d (%.1f ms)", request.method, url, outcome.status, elapsed)
+            if logger.isEnabledFor(logging.DEBUG):  # the URL is redacted only for a record kept
+                elapsed = (time.perf_counter() - started) * 1000
+                url = redact_url(outcome.request.url)
+                logger.debug("%s %s -> %d (%.1f ms)", request.method, url, outcome.status, elapsed)
             if outcome.status == 403 and not reauthorised and self._token_refused(outcome):
                 reauthorised = True
                 continue
             if should_retry(request.method, attempt, call.max_retries, status=outcome.status):
+                url = redact_url(outcome.request.url)
                 wait = retry_after(outcome.headers)
                 yield from _wait(
                     call, backoff(attempt) if wait is None else wait, request.method, url
