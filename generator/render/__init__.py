@@ -15,6 +15,7 @@ from generator.render.docs import (
     field_annotation,
     field_default,
     field_doc,
+    field_line,
     model_doc,
     op_doc,
     quickstart,
@@ -25,6 +26,8 @@ from generator.render.imports import prune_imports
 from generator.render.methods import (
     assignment_call,
     body_variant,
+    class_head,
+    endpoint_head,
     endpoint_name,
     list_styles,
     literal_dict_arg,
@@ -32,6 +35,7 @@ from generator.render.methods import (
     literal_tuple_assign,
     mapping_arg,
     response_targets,
+    union_alias,
 )
 from generator.render.text import (
     LINE_LENGTH,
@@ -93,6 +97,7 @@ def _environment() -> Any:
         md=markdown_cell,
         field_annotation=field_annotation,
         field_default=field_default,
+        field_line=field_line,
         toml=toml_string,
     )
     env.globals.update(
@@ -101,6 +106,9 @@ def _environment() -> Any:
         endpoint_name=endpoint_name,
         mapping_arg=mapping_arg,
         assignment_call=assignment_call,
+        class_head=class_head,
+        endpoint_head=endpoint_head,
+        union_alias=union_alias,
         literal_dict_arg=literal_dict_arg,
         literal_tuple_arg=literal_tuple_arg,
         literal_tuple_assign=literal_tuple_assign,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generator import ir
-from generator.render.methods import _optional
+from generator.render.methods import _optional, annotated_line
 from generator.render.text import py_literal, py_value
 
 
@@ -77,6 +77,11 @@ def field_doc(f: ir.Field) -> str:
 def field_annotation(f: ir.Field) -> str:
     t = ir.annotation(f.type)
     return t if f.required else _optional(t)
+
+
+def field_line(f: ir.Field) -> str:
+    """A model's field declaration, laid out as black lays it out."""
+    return annotated_line(4, f.py_name, field_annotation(f), field_default(f).removeprefix(" = ") or None)
 
 
 def field_default(f: ir.Field) -> str:

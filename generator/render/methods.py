@@ -50,18 +50,17 @@ def op_args(op: ir.Operation, *, skip: frozenset[str] = frozenset()) -> list[Arg
 
 def signature(args: list[Arg], extra: list[str]) -> str:
     """The parameter list of a method, one parameter per line as black lays it out."""
-    parts = ["self"]
+    lines = ["        self,\n"]
     star = False
     for arg in args:
         if arg.keyword_only and not star:
-            parts.append("*")
+            lines.append("        *,\n")
             star = True
-        default = f" = {arg.default}" if arg.default is not None else ""
-        parts.append(f"{arg.name}: {arg.annotation}{default}")
+        lines.append(annotated_line(8, arg.name, arg.annotation, arg.default, suffix=",") + "\n")
     if extra and not star:
-        parts.append("*")
-    parts.extend(extra)
-    return "\n" + "".join(f"        {part},\n" for part in parts) + "    "
+        lines.append("        *,\n")
+    lines.extend(f"        {part},\n" for part in extra)
+    return "\n" + "".join(lines) + "    "
 
 
 _OPTIONS_ARG = "options: RequestOptions | None = None"
@@ -214,3 +213,119 @@ def _is_list(t: ir.TypeExpr) -> bool:
 
 def _options(t: ir.TypeExpr) -> tuple[ir.TypeExpr, ...]:
     return t.options if isinstance(t, ir.UnionOf) else (t,)
+
+
+def _top_level(text: str, separator: str) -> list[str]:
+    """``text`` split at ``separator`` outside brackets (annotations hold no string literals)."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        if char in "[(":
+            depth += 1
+        elif char in "])":
+            depth -= 1
+        elif depth == 0 and text.startswith(separator, i):
+            parts.append(text[start:i].strip())
+            start = i + len(separator)
+    parts.append(text[start:].strip())
+    return parts
+
+
+def annotated_line(indent: int, name: str, annotation: str, value: str | None = None, suffix: str = "") -> str:
+    """``name: annotation`` (``= value`` where given), wrapped as black wraps it when too long, so
+    black has nothing to redo (a second black pass per changed piece was ~8 s of CPU on GitHub's
+    spec). Shapes black decides otherwise (nested brackets, a too-long operand) are left on one line
+    for black, which still formats every piece: a shape left alone costs time, not bytes. A shape
+    laid out wrongly can cost bytes (black keeps some parentheses where it finds them), which is
+    why the committed clients and GitHub's are compared byte for byte (docs/DEVELOPING.md).
+
+    With an atom value: ``= (\\n    value\\n)`` when the line up to ``= (`` fits; else the
+    annotation is split: inside its one bracket (``list[\\n    X\\n]``) when it is not a union,
+    otherwise in parentheses, one ``|`` operand per line when it does not fit on one."""
+    pad, inner_pad = " " * indent, " " * (indent + 4)
+    tail = ("" if value is None else f" = {value}") + suffix
+    line = f"{pad}{name}: {annotation}{tail}"
+    if len(line) <= LINE_LENGTH:
+        return line
+    if value is not None and value.startswith("msgspec.field(") and value.endswith(")"):
+        return _call_value_line(pad, f"{pad}{name}: {annotation} = ", value, suffix) or line
+    if value is not None and not value.isidentifier():
+        return line
+    # ``= (value)`` is black's for a statement only: a parameter's default (``suffix=","``) never is,
+    # and black keeps such parentheses where we put them, so a wrong guess here would change bytes.
+    if value is not None and not suffix and len(f"{pad}{name}: {annotation} = (") <= LINE_LENGTH:
+        return f"{pad}{name}: {annotation} = (\n{inner_pad}{value}\n{pad})"
+    return _split_annotation(pad, f"{pad}{name}: ", annotation, tail, in_signature=bool(suffix)) or line
+
+
+def _split_annotation(pad: str, head: str, annotation: str, tail: str, *, in_signature: bool) -> str | None:
+    """``head`` + an annotation split as black splits it (``annotated_line``), then ``tail``; None
+    where black's choice is left to black."""
+    inner_pad = pad + "    "
+    operands = _top_level(annotation, "|")
+    if in_signature and len(operands) == 1:
+        return None  # black leaves a parameter whose annotation is not a union long
+    if len(operands) == 1 and annotation.endswith("]"):
+        opener = annotation.index("[")
+        inside = annotation[opener + 1 : -1]
+        if len(head) + opener >= LINE_LENGTH:
+            return None  # black's layout there is odd (``) = (UNSET)``)
+        if len(_top_level(inside, ",")) > 1 or len(inner_pad) + len(inside) > LINE_LENGTH:
+            return None
+        return f"{head}{annotation[: opener + 1]}\n{inner_pad}{inside}\n{pad}]{tail}"
+    if len(inner_pad) + len(annotation) <= LINE_LENGTH:
+        return f"{head}(\n{inner_pad}{annotation}\n{pad}){tail}"
+    widths = [len(operands[0])] + [2 + len(op) for op in operands[1:]]  # the rest start with '| '
+    if len(operands) > 1 and all(len(inner_pad) + width <= LINE_LENGTH for width in widths):
+        rest = "".join(f"{inner_pad}| {op}\n" for op in operands[1:])
+        return f"{head}(\n{inner_pad}{operands[0]}\n{rest}{pad}){tail}"
+    return None
+
+
+def _call_value_line(pad: str, head: str, call: str, suffix: str) -> str | None:
+    """``head`` + a call too long for one line, as black splits it: inside the call's parentheses
+    when the line up to them fits, else the call wrapped in parentheses of its own; None where
+    neither fits (black decides)."""
+    opener = call.index("(")
+    arguments = call[opener + 1 : -1]
+    if len(head) + opener + 1 <= LINE_LENGTH and len(pad) + 4 + len(arguments) <= LINE_LENGTH:
+        return f"{head}{call[: opener + 1]}\n{pad}    {arguments}\n{pad}){suffix}"
+    if len(head) + 1 <= LINE_LENGTH and len(pad) + 4 + len(call) <= LINE_LENGTH:
+        return f"{head}(\n{pad}    {call}\n{pad}){suffix}"
+    return None
+
+
+def union_alias(name: str, annotation: str) -> str:
+    """``name = A | B | ...`` at module level, wrapped as black wraps it: the union in parentheses,
+    on one line when it fits, else one ``|`` operand per line."""
+    line = f"{name} = {annotation}"
+    operands = _top_level(annotation, "|")
+    if len(line) <= LINE_LENGTH or len(operands) < 2:
+        return line
+    if 4 + len(annotation) <= LINE_LENGTH:
+        return f"{name} = (\n    {annotation}\n)"
+    if 4 + len(operands[0]) > LINE_LENGTH or any(6 + len(op) > LINE_LENGTH for op in operands[1:]):
+        return line
+    rest = "".join(f"    | {op}\n" for op in operands[1:])
+    return f"{name} = (\n    {operands[0]}\n{rest})"
+
+
+def endpoint_head(name: str, result: str) -> str:
+    """``NAME: Endpoint[T] = Endpoint(``, the first line of an endpoint's declaration, split inside
+    ``Endpoint[...]`` as black splits it when even ``NAME: Endpoint[T] = (`` is too long. (When
+    that fits, black wraps the whole call in parentheses instead: left to black.)"""
+    line = f"{name}: Endpoint[{result}] = Endpoint("
+    if len(line) <= LINE_LENGTH or len(f"{name}: Endpoint[{result}] = (") <= LINE_LENGTH:
+        return line
+    if len(f"{name}: Endpoint[") > LINE_LENGTH or 4 + len(result) > LINE_LENGTH:
+        return line  # black parenthesises the whole annotation then: left to black
+    if len(_top_level(result, ",")) > 1:
+        return line
+    return f"{name}: Endpoint[\n    {result}\n] = Endpoint("
+
+
+def class_head(name: str, bases: str) -> str:
+    """``class name(bases):``, wrapped as black wraps a head too long for one line."""
+    line = f"class {name}({bases}):"
+    if len(line) <= LINE_LENGTH or len(bases) + 4 > LINE_LENGTH:
+        return line
+    return f"class {name}(\n    {bases}\n):"

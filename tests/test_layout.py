@@ -1,0 +1,80 @@
+"""The renderer lays long lines out as black does, so black has nothing to redo (a second black pass
+per changed piece was ~8 s of CPU on GitHub's spec). Each shape is swept across the line-length
+boundary: the layout must be black's own, or the line left whole for black. A layout that is neither
+is a bug even though black runs after it: black keeps some parentheses where it finds them (a
+parameter's ``= (UNSET)``), so a wrong guess can change the output's bytes."""
+
+from __future__ import annotations
+
+import itertools
+
+import black
+import pytest
+
+from generator.render.methods import annotated_line, class_head, endpoint_head, union_alias
+from generator.writer import _black_mode
+
+
+def formatted(source: str) -> str:
+    return str(black.format_str(source, mode=_black_mode()))
+
+
+NAMES = ["x", "budget_alerting", "organization_self_hosted_runners_" + "n" * 12, "n" * 90]
+ATOMS = ["T" * n for n in (20, 45, 60, 75, 88, 93, 97)]
+
+
+def annotations() -> list[str]:
+    shapes = []
+    for atom in ATOMS:
+        shapes += [atom, f"{atom} | UnsetType", f"list[{atom}]", f"list[{atom}] | UnsetType"]
+        shapes += [f"{atom} | None | UnsetType", f"dict[str, {atom}] | UnsetType", f"models.{atom} | None"]
+    return shapes
+
+
+CASES = list(itertools.product(NAMES, annotations(), [None, "UNSET", "None", 'msgspec.field(name="type")']))
+
+
+def test_field_lines_are_blacks_or_left_whole() -> None:
+    handled = 0
+    for name, annotation, value in CASES:
+        ours = annotated_line(4, name, annotation, value)
+        whole = f"    {name}: {annotation}" + ("" if value is None else f" = {value}")
+        theirs = formatted(f"class A(Model):\n{whole}\n")
+        assert f"class A(Model):\n{ours}\n" == theirs or ours == whole, (name, annotation, value)
+        handled += ours != whole
+    assert handled >= 150  # the sweep exercises the wrapping rules, not only one-liners
+
+
+def test_parameters_are_blacks_or_left_whole() -> None:
+    """In a signature black parenthesises the annotation, never the default."""
+    head = "class C:\n    def f(\n        self,\n        *,\n"
+    tail = "    ) -> None:\n        pass\n"
+    handled = 0
+    for name, annotation, value in CASES:
+        if value is not None and not value.isidentifier():
+            continue  # defaults in signatures are atoms
+        ours = annotated_line(8, name, annotation, value, suffix=",")
+        whole = f"        {name}: {annotation}" + ("" if value is None else f" = {value}") + ","
+        assert formatted(head + ours + "\n" + tail) == head + ours + "\n" + tail or ours == whole, (name, annotation)
+        assert formatted(head + whole + "\n" + tail) == head + ours + "\n" + tail or ours == whole, (name, annotation)
+        handled += ours != whole
+    assert handled >= 50
+
+
+@pytest.mark.parametrize("name_length", [10, 40, 70, 95])
+def test_class_heads_unions_and_endpoint_heads(name_length: int) -> None:
+    name = "N" * name_length
+    for bases in ("OpenEnum", "Model, kw_only=True", 'Model, kw_only=True, tag_field="type", tag="x"'):
+        whole = f"class {name}({bases}):\n    pass\n"
+        ours = class_head(name, bases) + "\n    pass\n"
+        assert formatted(whole) == ours or ours == whole
+    for count in (2, 5, 12):
+        union = " | ".join(f"Option{i}{'X' * name_length}" for i in range(count))
+        whole = f"{name} = {union}\n"
+        ours = union_alias(name, union) + "\n"
+        assert formatted(whole) == ours or ours == whole
+    for result in ("models.Dag", "models." + "R" * 60, "models." + "R" * 90, "list[models.Dag]"):
+        call = '\n    "GET",\n    "/x",\n)\n'
+        whole = f"{name.upper()}: Endpoint[{result}] = Endpoint({call}"
+        ours = endpoint_head(name.upper(), result) + call
+        assert formatted(whole) == ours or ours == whole
