@@ -202,8 +202,13 @@ class Documents:
         try:
             for event in yaml.parse(text, Loader=_SpecLoader):
                 shape.take(event)
-        except yaml.YAMLError:
+        except yaml.MarkedYAMLError as exc:
+            if "maximum nesting depth" in str(exc.problem):
+                # PyYAML 6.0.4 limits flow nesting itself, scanning ahead of the events taken here
+                raise shape.fail(f"nesting deeper than {MAX_DEPTH} levels", exc.problem_mark) from None
             return  # the loader says what is wrong, at its line
+        except yaml.YAMLError:
+            return
 
     def _refuse_lone_surrogates(self, path: Path, data: Any) -> None:
         """A ``\\ud800`` escape without its pair decodes to a string no file can hold."""
@@ -370,7 +375,7 @@ class _YamlShape:
         kind = type(event)
         if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
             if len(self.stack) >= MAX_DEPTH:
-                raise self.fail(f"nesting deeper than {MAX_DEPTH} levels", event)
+                raise self.fail(f"nesting deeper than {MAX_DEPTH} levels", event.start_mark)
             self.stack.append([1, event.anchor, kind is yaml.MappingStartEvent, 0, None])
             if event.anchor:
                 self.open_anchors.add(event.anchor)
@@ -378,7 +383,8 @@ class _YamlShape:
             self.add(1, event.anchor, event, event.value)
         elif kind is yaml.AliasEvent:
             if event.anchor in self.open_anchors:
-                raise self.fail(f"alias *{event.anchor} is inside the node it names: it expands forever", event)
+                message = f"alias *{event.anchor} is inside the node it names: it expands forever"
+                raise self.fail(message, event.start_mark)
             self.add(self.expanded.get(event.anchor, 1), None, event, None)
         elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             nodes, anchor = self.stack.pop()[:2]
@@ -393,14 +399,15 @@ class _YamlShape:
         parent = self.stack[-1]
         parent[0] += nodes
         if parent[0] > MAX_EXPANDED_NODES:
-            raise self.fail(f"aliases expand this file past {MAX_EXPANDED_NODES:,} nodes", event)
+            raise self.fail(f"aliases expand this file past {MAX_EXPANDED_NODES:,} nodes", event.start_mark)
         if parent[2] and parent[3] % 2 == 0:  # a mapping's key
             parent[4] = scalar if scalar is not None else parent[3] // 2
         parent[3] += 1
 
-    def fail(self, message: str, event: yaml.Event) -> SpecError:
+    def fail(self, message: str, mark: yaml.Mark | None) -> SpecError:
+        """``message`` at ``mark``'s line and the pointer of the node being read."""
         tokens = [str(key) if is_mapping else str(children) for _, _, is_mapping, children, key in self.stack]
-        line = event.start_mark.line + 1
+        line = mark.line + 1 if mark is not None else None
         return SpecError(message, file=self.path, line=line, pointer=join_pointer("", *tokens))
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -92,16 +93,27 @@ def _format_one(text: str) -> str:
 
 def format_sources(files: Mapping[str, str]) -> dict[str, str]:
     """Run every ``.py`` file through black (the verbatim runtime is kept as written: it is
-    formatted in the repository). Big files are formatted in pieces (``split_top_level``): black's
-    time grows faster than a file's length, pieces spread evenly over the workers, and a changed spec
-    reformats only the pieces it changed. Results are cached by content."""
+    formatted in the repository). Big files are formatted in pieces (``split_for_black``): black's
+    time grows faster than a piece's length, pieces spread evenly over the workers, only a piece black
+    changes costs its second pass, and a changed spec reformats only the pieces it changed. Results
+    are cached by content. A file whose pieces black cannot take alone is formatted whole."""
     out = dict(files)
     todo = [name for name in files if name.endswith(".py") and not name.endswith(RUNTIME_FILE)]
-    pieces = {name: split_top_level(files[name]) for name in todo}
+    cuts = {name: split_for_black(files[name]) for name in todo}
+    formatted = _format_pieces([piece for name in todo for _, piece in cuts[name]])
+    for name in todo:
+        if any(formatted[piece] is None for _, piece in cuts[name]):
+            out[name] = _format_one(files[name])
+            continue
+        out[name] = "".join(joint + _unwrapped(piece, formatted[piece] or "") for joint, piece in cuts[name])
+    return out
+
+
+def _format_pieces(pieces: list[str]) -> dict[str, str | None]:
     kind = f"black-{_black_version()}"
-    formatted: dict[str, str] = {}
+    formatted: dict[str, str | None] = {}
     pending: list[str] = []
-    for piece in dict.fromkeys(p for name in todo for p in pieces[name]):
+    for piece in dict.fromkeys(pieces):
         cached = read_entry(kind, _piece_key(piece))
         if cached is None:
             pending.append(piece)
@@ -112,43 +124,98 @@ def format_sources(files: Mapping[str, str]) -> dict[str, str]:
         # Biggest first, so the workers finish at about the same time.
         pending.sort(key=len, reverse=True)
         with ProcessPoolExecutor(workers, mp_context=_mp_context(), initializer=die_with_parent) as pool:
-            formatted.update(zip(pending, pool.map(_format_one, pending, chunksize=8), strict=True))
+            formatted.update(zip(pending, pool.map(_format_piece, pending, chunksize=8), strict=True))
     else:
-        formatted.update((piece, _format_one(piece)) for piece in pending)
+        formatted.update((piece, _format_piece(piece)) for piece in pending)
     for piece in pending:
-        write_entry(kind, _piece_key(piece), formatted[piece].encode("utf-8"))
-    for name in todo:
-        out[name] = "\n\n".join(formatted[piece] for piece in pieces[name])
-    return out
+        text = formatted[piece]
+        if text is not None:
+            write_entry(kind, _piece_key(piece), text.encode("utf-8"))
+    return formatted
+
+
+def _format_piece(piece: str) -> str | None:
+    """black's text for one piece, or None when black cannot parse it alone."""
+    from black.parsing import InvalidInput
+
+    try:
+        return _format_one(piece)
+    except InvalidInput:
+        return None
 
 
 def _piece_key(piece: str) -> str:
     return sha256_bytes(f"{LINE_LENGTH}\0{piece}".encode())
 
 
-def split_top_level(text: str, lines_per_piece: int = _PIECE_LINES) -> list[str]:
-    """``text`` cut before top-level ``class``/``def``/decorator lines that follow exactly two blank
-    lines (and no comment or decorator), into pieces of about ``lines_per_piece`` lines, the blank
-    lines dropped. Black puts exactly two blank lines before such a line whatever precedes it, and
-    formats the rest of each piece alike whatever surrounds it, so formatting the pieces and joining
-    them with two blank lines gives black's output for the whole file (tests/test_render.py and the
-    committed clients hold this byte for byte)."""
+# A piece of a class body is formatted under this head (black formats a method alike whatever class
+# it is in), which is then taken off again.
+_CLASS_BODY_HEAD = "class _:\n"
+_TOP_LEVEL_DEFINITION = ("class ", "def ", "async def ", "@")
+_METHOD = ("    def ", "    async def ", "    @")
+_ASSIGNMENT = re.compile(r"[A-Za-z_]\w*(?:: | = )")
+_CLOSING_LINES = frozenset({")\n", "]\n", "}\n"})
+
+
+def _unwrapped(piece: str, formatted: str) -> str:
+    return formatted[len(_CLASS_BODY_HEAD) :] if piece.startswith(_CLASS_BODY_HEAD) else formatted
+
+
+def split_for_black(text: str, lines_per_piece: int = _PIECE_LINES) -> list[tuple[str, str]]:
+    """``text`` cut into pieces of about ``lines_per_piece`` lines that black formats alike alone and
+    in the file: ``"".join(joint + black(piece))`` (a class-body piece's head taken off) is black's
+    text for the whole file. Each cut is where black's blank lines do not depend on what precedes:
+    - before a top-level ``class``/``def``/decorator after exactly two blank lines (and no comment or
+      decorator): black puts two blank lines there whatever precedes; joint ``"\n\n"``;
+    - before a top-level assignment directly after a line closing a bracketed top-level statement that
+      is not an import: black keeps no blank line there; joint ``""``;
+    - inside a top-level class, before a method or its decorator after exactly one blank line (and
+      no comment or decorator): the piece is formatted as the body of ``class _:``; joint ``"\n"``.
+    tests/test_render.py holds the equality byte for byte on real packages; a cut black cannot parse
+    makes the file be formatted whole (``format_sources``)."""
     lines = text.splitlines(keepends=True)
-    pieces: list[str] = []
-    start = 0
-    for i in range(start + 3, len(lines)):
-        if (
-            i - start >= lines_per_piece
-            and lines[i].startswith(("class ", "def ", "async def ", "@"))
-            and lines[i - 1] == "\n"
-            and lines[i - 2] == "\n"
-            and lines[i - 3] != "\n"
-            and not lines[i - 3].startswith(("#", "@"))
-        ):
-            pieces.append("".join(lines[start : i - 2]))
-            start = i
-    pieces.append("".join(lines[start:]))
-    return pieces
+    cuts: list[tuple[str, str]] = []
+    joint, start, head = "", 0, ""
+    statement_start = 0  # the line the current top-level statement started on
+    in_class = False
+    for i in range(len(lines)):
+        line = lines[i]
+        cut: str | None = None
+        if i - start >= lines_per_piece and i >= 3:
+            if (
+                line.startswith(_TOP_LEVEL_DEFINITION)
+                and lines[i - 1] == "\n"
+                and lines[i - 2] == "\n"
+                and lines[i - 3] != "\n"
+                and not lines[i - 3].startswith(("#", "@"))
+            ):
+                cut = "\n\n"
+            elif (
+                _ASSIGNMENT.match(line)
+                and lines[i - 1] in _CLOSING_LINES
+                and not lines[statement_start].startswith(("import ", "from "))
+            ):
+                cut = ""
+            elif (
+                in_class
+                and line.startswith(_METHOD)
+                and lines[i - 1] == "\n"
+                and lines[i - 2] != "\n"
+                and lines[i - 2].startswith("    ")
+                and not lines[i - 2].lstrip().startswith(("#", "@"))
+            ):
+                cut = "\n"
+        if cut is not None:
+            kept = len(cut)  # the blank lines before the cut belong to the joint
+            cuts.append((joint, head + "".join(lines[start : i - kept])))
+            joint, start = cut, i
+            head = _CLASS_BODY_HEAD if cut == "\n" else ""
+        if line[:1] not in ("", " ", "\t", "\n", ")", "]", "}"):
+            statement_start = i
+            if not line.startswith("@"):
+                in_class = line.startswith("class ")
+    cuts.append((joint, head + "".join(lines[start:])))
+    return cuts
 
 
 def _mp_context() -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import collections
 import difflib
 import importlib
 import json
@@ -284,10 +285,13 @@ def test_async_method_with_a_json_body_and_two_response_media_types(tmp_path: Pa
         sys.path.remove(str(tmp_path / "out"))
 
 
-def test_formatting_in_pieces_is_byte_for_byte_black_on_the_whole_file() -> None:
-    """Big files are formatted in pieces cut at top-level definitions (generator/writer.py); joined, the
-    pieces must be exactly what black makes of the whole file. Checked on Airflow 3.3.2's package cut
-    into ~150-line pieces (hundreds of cuts: classes, decorated overloads, aliases after classes)."""
+@pytest.mark.parametrize("lines_per_piece", [12, 150])
+def test_formatting_in_pieces_is_byte_for_byte_black_on_the_whole_file(lines_per_piece: int) -> None:
+    """Big files are formatted in pieces (generator/writer.py): cut at top-level definitions, between
+    top-level assignments (the endpoint table) and between methods of a class (a resource group);
+    joined, the pieces must be exactly what black makes of the whole file. Checked on Airflow 3.3.2's
+    package cut into small and ~150-line pieces (classes, decorated overloads, aliases after classes,
+    methods after docstrings and after other methods, endpoint declarations)."""
     from generator import writer
     from generator.loader import load_spec
     from generator.normalise import normalise
@@ -295,12 +299,28 @@ def test_formatting_in_pieces_is_byte_for_byte_black_on_the_whole_file() -> None
 
     spec = load_spec(ROOT / "specs" / "airflow-3.3.2" / "v2-rest-api-generated.yaml", validate=False)
     files = render_package(normalise(spec), "airflow", "3.3.2")
-    cuts = 0
+    joints: collections.Counter[str] = collections.Counter()
     for name, text in sorted(files.items()):
         if not name.endswith(".py") or name.endswith("_runtime.py"):
             continue
-        pieces = writer.split_top_level(text, lines_per_piece=150)
-        cuts += len(pieces) - 1
-        joined = "\n\n".join(writer._format_one(piece) for piece in pieces)
+        cuts = writer.split_for_black(text, lines_per_piece=lines_per_piece)
+        joints.update(joint for joint, _ in cuts[1:])
+        pieces = [writer._format_piece(piece) for _, piece in cuts]
+        assert None not in pieces, name
+        joined = "".join(joint + writer._unwrapped(piece, text) for (joint, piece), text in zip(cuts, pieces))
         assert joined == writer._format_one(text), name
-    assert cuts > 20
+    least = 20 if lines_per_piece < 50 else 1
+    assert joints["\n\n"] >= least and joints[""] >= least and joints["\n"] >= least, joints
+
+
+def test_a_file_whose_pieces_black_cannot_take_alone_is_formatted_whole() -> None:
+    """A cut can only be guessed from the lines; one that falls inside a string makes pieces black
+    cannot parse, and the file is then formatted whole rather than failing or losing text."""
+    from generator import writer
+
+    method = '    def m{0}(self) -> int:\n        return {0}\n'
+    text = "class A:\n" + "\n".join(method.format(i) for i in range(4))
+    text += '    X = """\n\n' + "\n".join(method.format(i) for i in range(4, 8)) + '"""\n'
+    cuts = writer.split_for_black(text, lines_per_piece=2)
+    assert None in [writer._format_piece(piece) for _, piece in cuts]  # a cut fell inside the string
+    assert writer.format_sources({"pkg/a.py": text})["pkg/a.py"] == writer._format_one(text)
