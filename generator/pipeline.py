@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass, field
 from typing import Literal
@@ -92,15 +93,24 @@ def generate(target: Target, *, check: bool = False, force: bool = False, strict
     from generator.normalise import normalise
     from generator.render import render_package
 
-    validation = start_validation(spec)  # runs beside the rendering below
-    preload_formatter()
+    # The spec, and then the IR and the rendered text, live until the files are written: kept out of
+    # the collector's scans, here and in the processes forked to validate and format (which would
+    # otherwise scan, and copy, every page of them).
+    gc.freeze()
     try:
-        api = normalise(spec)
-        texts = format_sources(render_package(api, target.package, version))
-    except Exception:
-        validation()  # an invalid spec explains a failure better than the failure itself
-        raise
-    slips = validation()
+        validation = start_validation(spec)  # runs beside the rendering below
+        preload_formatter()
+        try:
+            api = normalise(spec)
+            rendered = render_package(api, target.package, version)
+            gc.freeze()
+            texts = format_sources(rendered)
+        except Exception:
+            validation()  # an invalid spec explains a failure better than the failure itself
+            raise
+        slips = validation()
+    finally:
+        gc.unfreeze()
     warnings = [str(d) for d in sorted({*slips, *api.diagnostics}, key=_place)]
     if strict and warnings:
         raise StrictFailure(warnings)

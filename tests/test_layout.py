@@ -11,7 +11,7 @@ import itertools
 import black
 import pytest
 
-from generator.render.methods import annotated_line, class_head, endpoint_head, union_alias
+from generator.render.methods import annotated_line, class_head, endpoint_declaration, union_alias
 from generator.writer import _black_mode
 
 
@@ -31,7 +31,8 @@ def annotations() -> list[str]:
     return shapes
 
 
-CASES = list(itertools.product(NAMES, annotations(), [None, "UNSET", "None", 'msgspec.field(name="type")']))
+VALUES = [None, "UNSET", "None", 'msgspec.field(name="type")', f'msgspec.field(name="{"w" * 80}", default=UNSET)']
+CASES = list(itertools.product(NAMES, annotations(), VALUES))
 
 
 def test_field_lines_are_blacks_or_left_whole() -> None:
@@ -73,8 +74,12 @@ def test_class_heads_unions_and_endpoint_heads(name_length: int) -> None:
         whole = f"{name} = {union}\n"
         ours = union_alias(name, union) + "\n"
         assert formatted(whole) == ours or ours == whole
-    for result in ("models.Dag", "models." + "R" * 60, "models." + "R" * 90, "list[models.Dag]"):
-        call = '\n    "GET",\n    "/x",\n)\n'
-        whole = f"{name.upper()}: Endpoint[{result}] = Endpoint({call}"
-        ours = endpoint_head(name.upper(), result) + call
-        assert formatted(whole) == ours or ours == whole
+    wrapped = 0
+    for result in ("models.Dag", "models." + "R" * 40, "models." + "R" * 60, "models." + "R" * 90, "list[models.Dag]"):
+        for path in ("/x", "/" + "p" * 80, "/" + "p" * 92):
+            arguments = f'    "GET",\n    "{path}",\n    {{"200": {result}}},\n'
+            whole = f"{name.upper()}: Endpoint[{result}] = Endpoint(\n{arguments})\n"
+            ours = endpoint_declaration(arguments, name.upper(), result) + "\n"
+            assert formatted(whole) == ours or ours == whole, (name, result, path)
+            wrapped += ours.startswith(f"{name.upper()}: Endpoint[{result}] = (\n")
+    assert wrapped or name_length != 10  # the whole call in parentheses is exercised

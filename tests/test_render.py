@@ -305,9 +305,9 @@ def test_formatting_in_pieces_is_byte_for_byte_black_on_the_whole_file(lines_per
             continue
         cuts = writer.split_for_black(text, lines_per_piece=lines_per_piece)
         joints.update(joint for joint, _ in cuts[1:])
-        pieces = [writer._format_piece(piece) for _, piece in cuts]
-        assert None not in pieces, name
-        joined = "".join(joint + writer._unwrapped(piece, text) for (joint, piece), text in zip(cuts, pieces))
+        pieces = [writer._format_piece(piece) or "" for _, piece in cuts]
+        assert "" not in pieces, name
+        joined = "".join(joint + writer._unwrapped(cut, text) for (joint, cut), text in zip(cuts, pieces, strict=True))
         assert joined == writer._format_one(text), name
     least = 20 if lines_per_piece < 50 else 1
     assert joints["\n\n"] >= least and joints[""] >= least and joints["\n"] >= least, joints
@@ -318,7 +318,7 @@ def test_a_file_whose_pieces_black_cannot_take_alone_is_formatted_whole() -> Non
     cannot parse, and the file is then formatted whole rather than failing or losing text."""
     from generator import writer
 
-    method = '    def m{0}(self) -> int:\n        return {0}\n'
+    method = "    def m{0}(self) -> int:\n        return {0}\n"
     text = "class A:\n" + "\n".join(method.format(i) for i in range(4))
     text += '    X = """\n\n' + "\n".join(method.format(i) for i in range(4, 8)) + '"""\n'
     cuts = writer.split_for_black(text, lines_per_piece=2)

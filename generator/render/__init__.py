@@ -27,7 +27,7 @@ from generator.render.methods import (
     assignment_call,
     body_variant,
     class_head,
-    endpoint_head,
+    endpoint_declaration,
     endpoint_name,
     list_styles,
     literal_dict_arg,
@@ -98,6 +98,7 @@ def _environment() -> Any:
         field_annotation=field_annotation,
         field_default=field_default,
         field_line=field_line,
+        endpoint_declaration=endpoint_declaration,
         toml=toml_string,
     )
     env.globals.update(
@@ -107,7 +108,6 @@ def _environment() -> Any:
         mapping_arg=mapping_arg,
         assignment_call=assignment_call,
         class_head=class_head,
-        endpoint_head=endpoint_head,
         union_alias=union_alias,
         literal_dict_arg=literal_dict_arg,
         literal_tuple_arg=literal_tuple_arg,

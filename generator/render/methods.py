@@ -247,7 +247,13 @@ def annotated_line(indent: int, name: str, annotation: str, value: str | None = 
     if len(line) <= LINE_LENGTH:
         return line
     if value is not None and value.startswith("msgspec.field(") and value.endswith(")"):
-        return _call_value_line(pad, f"{pad}{name}: {annotation} = ", value, suffix) or line
+        head = f"{pad}{name}: {annotation} = "
+        if suffix or len(head) + 1 <= LINE_LENGTH:
+            return _call_value_line(pad, head, value, suffix) or line
+        if len(f"{pad}){tail}") > LINE_LENGTH:
+            return line
+        # The call cannot open on the first line: black splits the annotation instead.
+        return _split_annotation(pad, f"{pad}{name}: ", annotation, tail, in_signature=False) or line
     if value is not None and not value.isidentifier():
         return line
     # ``= (value)`` is black's for a statement only: a parameter's default (``suffix=","``) never is,
@@ -275,7 +281,9 @@ def _split_annotation(pad: str, head: str, annotation: str, tail: str, *, in_sig
     if len(inner_pad) + len(annotation) <= LINE_LENGTH:
         return f"{head}(\n{inner_pad}{annotation}\n{pad}){tail}"
     widths = [len(operands[0])] + [2 + len(op) for op in operands[1:]]  # the rest start with '| '
-    if len(operands) > 1 and all(len(inner_pad) + width <= LINE_LENGTH for width in widths):
+    fits = all(len(inner_pad) + width <= LINE_LENGTH for width in widths)
+    # An operand too long for its own line stays one when it has no bracket black could split at.
+    if len(operands) > 1 and (fits or not any("[" in op for op in operands)):
         rest = "".join(f"{inner_pad}| {op}\n" for op in operands[1:])
         return f"{head}(\n{inner_pad}{operands[0]}\n{rest}{pad}){tail}"
     return None
@@ -321,6 +329,17 @@ def endpoint_head(name: str, result: str) -> str:
     if len(_top_level(result, ",")) > 1:
         return line
     return f"{name}: Endpoint[\n    {result}\n] = Endpoint("
+
+
+def endpoint_declaration(arguments: str, name: str, result: str) -> str:
+    """``NAME: Endpoint[T] = Endpoint(`` + ``arguments`` (one per line, indented, each with its
+    comma) + ``)``, laid out as black lays it out: when the first line is too long but
+    ``NAME: Endpoint[T] = (`` fits, black wraps the whole call in parentheses."""
+    body = arguments.rstrip("\n")
+    if len(f"{name}: Endpoint[{result}] = Endpoint(") > LINE_LENGTH >= len(f"{name}: Endpoint[{result}] = ("):
+        inner = "\n".join(f"    {line}" if line else line for line in body.split("\n"))
+        return f"{name}: Endpoint[{result}] = (\n    Endpoint(\n{inner}\n    )\n)"
+    return f"{endpoint_head(name, result)}\n{body}\n)"
 
 
 def class_head(name: str, bases: str) -> str:
