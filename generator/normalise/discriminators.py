@@ -38,21 +38,23 @@ class Discriminators(NormaliserBase):
         with a distinct ``const`` (OpenAPI 3.1, FastAPI's bulk actions: ``action: const create``):
         a discriminator in all but name."""
         found: list[tuple[Location, tuple[str, str]]] = []
-        stack: list[tuple[Any, Location]] = [(self.spec.data, self.spec.root)]
+        # Paths as tuples: a Location (an escaped pointer) is made only where a list is found.
+        stack: list[tuple[Any, tuple[str | int, ...]]] = [(self.spec.data, ())]
         while stack:
-            node, at = stack.pop()
+            node, path = stack.pop()
             if isinstance(node, list):
-                stack.extend((v, at.child(i)) for i, v in enumerate(node) if isinstance(v, (dict, list)))
+                stack.extend((v, (*path, i)) for i, v in enumerate(node) if isinstance(v, (dict, list)))
                 continue
             if not isinstance(node, dict):
                 continue
-            stack.extend((v, at.child(str(k))) for k, v in node.items() if isinstance(v, (dict, list)))
+            stack.extend((v, (*path, str(k))) for k, v in node.items() if isinstance(v, (dict, list)))
             keyword = "oneOf" if "oneOf" in node else "anyOf" if "anyOf" in node else None
             options = node.get(keyword) if keyword else None
             if not isinstance(options, list) or len(options) < 2 or "discriminator" in node:
                 continue
             if not all(isinstance(o, dict) and "$ref" in o for o in options):
                 continue
+            at = self.spec.root.child(*path)
             targets = [self.docs.deref(o, at.child(keyword, i)) for i, o in enumerate(options)]  # type: ignore[arg-type]
             consts = [
                 (

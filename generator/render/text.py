@@ -38,6 +38,7 @@ def py_value(value: ir.JsonScalar | tuple[ir.JsonScalar, ...]) -> str:
 
 _QUOTE_RUN = re.compile(r'"(?="|$)')
 _UNSAFE_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SURROGATES = re.compile("[\ud800-\udfff]")  # unicodedata's category "Cs": no file can hold one
 
 
 def docstring(text: str, indent: int = 4, fallback: str = "") -> str:
@@ -47,7 +48,7 @@ def docstring(text: str, indent: int = 4, fallback: str = "") -> str:
     an escape sequence; control characters are dropped; lines are indented for their block.
     """
     text = (text or fallback).replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(c for c in text if unicodedata.category(c) != "Cs")
+    text = _SURROGATES.sub("", text)
     text = _UNSAFE_CHARS.sub("", text).strip()
     if not text:
         return ""
