@@ -1173,3 +1173,60 @@ def test_an_async_client_replaces_a_token_the_server_stopped_honouring(af3: Modu
             return [first, (await ac.version.get_version()).version]
 
     assert asyncio.run(calls()) == ["3.3.2", "3.3.2"] and state["tokens"] == 2
+
+
+DAG = {"dag_id": "d", "is_paused": False, "tags": []}
+
+
+def test_a_callers_http_client_keeps_its_headers_params_and_cookies_under_ours(af2: ModuleType) -> None:
+    """What ``httpx.Client.build_request`` merges is still merged: the caller's http client's own
+    headers (ours win where both set one), query parameters and cookies; and a header the caller
+    changes between calls is sent as changed (the merge of its headers under ours is kept between
+    calls, so it must notice)."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=DAG)
+
+    http = httpx.Client(
+        transport=httpx.MockTransport(handler),
+        headers={"X-Team": "a", "User-Agent": "theirs", "Accept": "text/plain"},
+        params={"api_key": "k"},
+        cookies={"jar": "1"},
+    )
+    c = af2.Client("http://af.test:8080", http_client=http, headers={"X-Mine": "m"})
+    c.dag.get_dag("d")
+    http.headers["X-Team"] = "b"
+    c.dag.get_dag("d", options=af2.RequestOptions(headers={"X-Team": "per-call"}))
+    c.dag.get_dag("d")
+    first, second, third = seen
+    assert first.headers["x-team"] == "a" and first.headers["x-mine"] == "m"
+    assert first.headers["user-agent"].startswith("airflow_rest_2_10_5/")
+    assert first.headers["accept"] == "application/json"
+    assert first.url.params["api_key"] == "k" and first.headers["cookie"] == "jar=1"
+    assert first.url.path == "/api/v1/dags/d"
+    assert second.headers["x-team"] == "per-call"
+    assert third.headers["x-team"] == "b" and third.headers["x-mine"] == "m"
+    assert [r.headers.get_list("x-team") for r in seen] == [["a"], ["per-call"], ["b"]]  # never both
+
+
+def test_an_async_callers_http_client_keeps_its_headers_params_and_cookies(af2: ModuleType) -> None:
+    seen: list[httpx.Request] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=DAG)
+
+    async def main() -> None:
+        http = httpx.AsyncClient(
+            transport=httpx.MockTransport(handler), headers={"X-Team": "a"}, params={"api_key": "k"}
+        )
+        c = af2.AsyncClient("http://af.test:8080", http_client=http)
+        await c.dag.get_dag("d")
+        http.headers["X-Team"] = "b"
+        await c.dag.get_dag("d")
+
+    asyncio.run(main())
+    assert [r.headers["x-team"] for r in seen] == ["a", "b"]
+    assert all(r.url.params["api_key"] == "k" for r in seen)

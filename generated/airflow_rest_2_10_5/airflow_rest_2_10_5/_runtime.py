@@ -1846,6 +1846,7 @@ class _BaseClient(Generic[H]):
         # TLS context, which a client that is built but not yet used should not pay for.
         self._http: H | None = http_client
         self._http_lock = threading.Lock()
+        self._merged_headers: tuple[list[tuple[bytes, bytes]], httpx.Headers] | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={redact_url(self.base_url)!r})"
@@ -1869,19 +1870,39 @@ class _BaseClient(Generic[H]):
             and not isinstance(content, bytes)
         ):
             content = _async_chunks(content)
-        request = http.build_request(
+        # What http.build_request makes (the http client's headers, query and cookies under ours),
+        # less its per-call copy and override of the client's headers: they are merged under ours
+        # once, and again only when they change. The URL is absolute (base_url is checked).
+        # [] would drop a query already in the URL
+        params: httpx.QueryParams | list[tuple[str, Any]] | None = step.params or None
+        if http.params:
+            params = http.params.merge(params)
+        headers = self._under_client_headers(http.headers)
+        headers.update(step.headers)
+        request = httpx.Request(
             step.method,
             step.url,
-            params=step.params or None,  # [] would drop a query already in the URL
-            headers={**self._headers, **step.headers},
+            params=params,
+            headers=headers,
             content=content,
             files=step.files,
-            timeout=step.timeout,
+            cookies=http.cookies or None,
+            extensions={"timeout": httpx.Timeout(step.timeout).as_dict()},
         )
         if step.cookie:
             jar = request.headers.get("Cookie")  # the http client's cookies for this URL, if any
             request.headers["Cookie"] = f"{jar}; {step.cookie}" if jar else step.cookie
         return request
+
+    def _under_client_headers(self, client_headers: httpx.Headers) -> httpx.Headers:
+        """A fresh copy of the http client's headers with ours over them."""
+        raw = client_headers.raw
+        merged = self._merged_headers
+        if merged is None or merged[0] != raw:
+            headers = httpx.Headers(client_headers)
+            headers.update(self._headers)
+            merged = self._merged_headers = (raw, headers)
+        return merged[1].copy()
 
     @property
     def _auth_arg(self) -> Any:
