@@ -380,6 +380,20 @@ class Diagnostic:
 
 
 @dataclass(frozen=True)
+class ModelModule:
+    """A module of the generated ``models`` package: the models, enums and aliases used by exactly
+    one set of groups (directly or through other models), so a group's first call loads only what
+    it uses. A module imports only from modules of strict supersets of its groups: no cycles."""
+
+    name: str  # "_dag" (one group), "_shared__1a2b3c4d" (several), "_unused__models" (none)
+    groups: tuple[str, ...]  # group attrs
+    models: tuple[Model, ...]
+    enums: tuple[EnumModel, ...]
+    aliases: tuple[Alias, ...]
+    imports: tuple[tuple[str, tuple[str, ...]], ...]  # (module, names) it takes from others
+
+
+@dataclass(frozen=True)
 class Api:
     title: str
     version: str
@@ -398,6 +412,8 @@ class Api:
     token_url: str = ""
     # What the generator skipped, guessed or degraded (printed as warnings; fatal with --strict).
     diagnostics: tuple[Diagnostic, ...] = ()
+    # Where each model, enum and alias is defined (normalise/modules.py).
+    model_modules: tuple[ModelModule, ...] = ()
 
     @property
     def operations(self) -> tuple[Operation, ...]:

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +120,26 @@ def generated_package(spec_text: str, out: Path, package: str) -> Iterator[Any]:
         yield importlib.import_module(package)
     finally:
         sys.path.remove(str(out))
+
+
+def groups_of(client: Any) -> dict[str, Any]:
+    """A generated client's operation groups by attribute (each is made on first use)."""
+    kind = type(client)
+    return {
+        name: getattr(client, name) for name in dir(kind) if isinstance(getattr(kind, name), functools.cached_property)
+    }
+
+
+def package_modules(where: Mapping[str, str] | Path, package: str, kind: str) -> dict[str, str]:
+    """The modules of one part of a generated package (``models``, ``resources``,
+    ``async_resources``, ``_endpoints``: one module per group or set of groups) by file name, from
+    ``render_package``'s files or from an output directory."""
+    if isinstance(where, Path):
+        return {p.name: p.read_text() for p in sorted((where / package / kind).glob("*.py"))}
+    prefix = f"{package}/{kind}/"
+    return {name[len(prefix) :]: text for name, text in sorted(where.items()) if name.startswith(prefix)}
+
+
+def package_source(where: Mapping[str, str] | Path, package: str, kind: str) -> str:
+    """Every module of one part of a generated package, joined (for text searches)."""
+    return "\n".join(package_modules(where, package, kind).values())

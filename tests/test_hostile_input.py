@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MINIMAL, ROOT, write
+from tests.conftest import MINIMAL, ROOT, package_source, write
 
 MEMORY_LIMIT = 1536 * 1024 * 1024
 TIME_LIMIT = 60.0
@@ -107,7 +107,7 @@ def test_a_few_ordinary_aliases_still_load(tmp_path: Path) -> None:
     )
     result = generate(write(tmp_path / "spec.yaml", text), tmp_path / "out")
     assert result.returncode == 0, result.stderr
-    assert "other: str" in (tmp_path / "out" / "mini" / "models.py").read_text()
+    assert "other: str" in package_source(tmp_path / "out", "mini", "models")
 
 
 @pytest.mark.parametrize("depth", [10_000, 100_000])
@@ -225,4 +225,4 @@ def test_a_3000_long_ref_chain_generates(tmp_path: Path) -> None:
     spec = write(tmp_path / "chain.yaml", text + chain)
     result = generate(spec, tmp_path / "out")
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "def get_item" in (tmp_path / "out" / "mini" / "resources.py").read_text()
+    assert "def get_item" in package_source(tmp_path / "out", "mini", "resources")

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from generator.names import CLIENT_MEMBERS
-from tests.conftest import generated_package, type_check
+from tests.conftest import generated_package, groups_of, type_check
 from tests.normalise import HEAD
 
 TAGS = [
@@ -90,7 +90,7 @@ def test_every_tag_is_a_group_and_the_clients_members_survive(generated: tuple[P
         return httpx.Response(204)
 
     client = pkg.Client("http://api.test", http_client=httpx.Client(transport=httpx.MockTransport(handler)))
-    groups = {name: value for name, value in vars(client).items() if type(value).__module__.endswith("resources")}
+    groups = groups_of(client)
     assert len(groups) == len(TAGS) + 1
     for index in range(len(TAGS)):
         group = next(g for g in groups.values() if hasattr(g, f"op_{index}"))
@@ -136,6 +136,6 @@ def test_client_members_cover_the_generated_clients_public_names(generated: tupl
     _, pkg = generated
     for cls in (pkg.Client, pkg.AsyncClient):
         client = cls("http://api.test")
-        groups = {n for n, v in vars(client).items() if type(v).__module__.endswith("resources")}
+        groups = set(groups_of(client))
         public = {n for n in dir(client) if not n.startswith("_")} - groups
         assert public <= CLIENT_MEMBERS, public - CLIENT_MEMBERS

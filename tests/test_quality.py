@@ -119,13 +119,13 @@ def test_generate_check_reports_stale_files_and_touches_nothing(tmp_path: Path) 
     out = tmp_path / "client"
     spec = SPECS / "airflow-2.2.4" / "v1.yaml"
     assert run_cli("generate", spec, "-o", out, "--package-name", "c").returncode == 0
-    models = out / "c" / "models.py"
+    models = out / "c" / "models" / "_dag.py"
     models.write_text(models.read_text() + "# local edit\n")
     (out / "c" / "stray.py").write_text("x = 1\n")
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     result = run_cli("generate", spec, "-o", out, "--package-name", "c", "--check")
     assert result.returncode == 1
-    assert "c/models.py" in result.stderr
+    assert "c/models/_dag.py" in result.stderr
     assert "c/stray.py" not in result.stderr  # the user's own file: generate would keep it, so no change
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 

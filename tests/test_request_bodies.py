@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from generator import ir
-from tests.conftest import generated_package, run_cli, type_check, write
+from tests.conftest import generated_package, groups_of, run_cli, type_check, write
 from tests.normalise import HEAD, build, fields, model, op
 
 SPEC = """
@@ -490,7 +490,7 @@ def test_cookie_parameters_are_sent_beside_the_clients_own_cookies(tmp_path: Pat
     recorder = Recorder()
     http = httpx.Client(transport=httpx.MockTransport(recorder), cookies={"jar": "1"})
     c = pkg.Client("http://api.test", http_client=http)
-    group = next(v for k, v in vars(c).items() if hasattr(v, "get_session"))
+    group = next(v for v in groups_of(c).values() if hasattr(v, "get_session"))
     group.get_session(session_id="a b;c=d,é", x_trace="t")
     group.get_session(session_id="plain", theme="dark")
     first, second = (r.headers["cookie"] for r, _ in recorder.requests)

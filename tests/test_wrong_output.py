@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import generated_package, run_cli, type_check, write
+from tests.conftest import generated_package, package_source, run_cli, type_check, write
 from tests.normalise import HEAD
 
 SPEC = """
@@ -118,7 +118,7 @@ def test_a_binary_answer_beside_a_bodiless_202_is_typed_optional(pkg: Any, out: 
     client = answering(pkg, lambda request: next(answers))
     assert client.shapes.get_export("a") == b"\x00data"
     assert client.shapes.get_export("b") is None
-    assert "def get_export(" in (out / "wrong_client" / "resources.py").read_text()
+    assert "def get_export(" in package_source(out, "wrong_client", "resources")
     assert pkg.resources.ShapesApi.get_export.__annotations__["return"] == "bytes | None"
 
 

@@ -13,6 +13,7 @@ from generator.errors import SpecError
 from generator.loader import LoadedSpec
 from generator.names import CLIENT_MEMBERS, NameAllocator, class_name, pascal_case
 from generator.normalise.base import HTTP_METHODS
+from generator.normalise.modules import model_modules
 from generator.normalise.operations import Operations, media_kind
 
 # RFC 3986 pchar besides unreserved characters (which ``quote`` never encodes), and ``%`` for the escapes a
@@ -52,6 +53,9 @@ class Normaliser(Operations):
         info = self.spec.data.get("info") or {}
         security = self._security()
         self._webhook_payloads()
+        models = tuple(sorted(self.models.values(), key=lambda m: m.name))
+        enums = tuple(sorted(self.enums.values(), key=lambda e: e.name))
+        aliases = tuple(sorted(self.aliases.values(), key=lambda a: a.name))
         return ir.Api(
             title=str(info.get("title") or "API"),
             version=str(info.get("version") or ""),
@@ -59,15 +63,16 @@ class Normaliser(Operations):
             spec_sha256=self.spec.sha256,
             base_path=self._base_path(),
             groups=tuple(built),
-            models=tuple(sorted(self.models.values(), key=lambda m: m.name)),
-            enums=tuple(sorted(self.enums.values(), key=lambda e: e.name)),
-            aliases=tuple(sorted(self.aliases.values(), key=lambda a: a.name)),
+            models=models,
+            enums=enums,
+            aliases=aliases,
             security_schemes=security,
             request_id_header=self._request_id_header(operations),
             token_url=next((scheme.token_url for scheme in security if scheme.token_url), ""),
             diagnostics=tuple(
                 sorted({*self.spec.diagnostics, *self.diagnostics}, key=lambda d: (d.file, d.pointer, d.message))
             ),
+            model_modules=model_modules(built, models, enums, aliases),
         )
 
     def _base_path(self) -> str:

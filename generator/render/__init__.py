@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from generator.render.docs import (
     quickstart_operations,
     summary_line,
 )
-from generator.render.imports import prune_imports
+from generator.render.imports import import_order, prune_imports
 from generator.render.methods import (
     assignment_call,
     body_variant,
@@ -98,6 +99,7 @@ def _environment() -> Any:
         field_annotation=field_annotation,
         field_default=field_default,
         field_line=field_line,
+        import_entries=_import_entries,
         endpoint_declaration=endpoint_declaration,
         toml=toml_string,
     )
@@ -145,6 +147,28 @@ def runtime_exports() -> tuple[str, ...]:
     raise RuntimeError(f"{RUNTIME_FILE} has no __all__")
 
 
+def _import_entries(entries: Iterable[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+    """(module, names) pairs in the order isort keeps them."""
+    ordered = [(module, sorted(names, key=import_order)) for module, names in entries]
+    return sorted(ordered, key=lambda entry: import_order(entry[0]))
+
+
+def _member_names(module: ir.ModelModule) -> list[str]:
+    return [e.name for e in module.enums] + [m.name for m in module.models] + [a.name for a in module.aliases]
+
+
+def _endpoint_names(group: ir.Group) -> list[str]:
+    return sorted(endpoint_name(op) for op in group.operations)
+
+
+def _sync_names(group: ir.Group) -> list[str]:
+    return [group.class_name, f"{group.class_name}Raw"]
+
+
+def _async_names(group: ir.Group) -> list[str]:
+    return [f"{group.class_name}Async", f"{group.class_name}AsyncRaw"]
+
+
 def render_package(api: ir.Api, package: str, package_version: str | None = None) -> dict[str, str]:
     """Every file of the package as text, keyed by path relative to the output directory.
     Python files are not formatted yet (see ``format_sources``). ``package_version`` is the
@@ -162,16 +186,32 @@ def render_package(api: ir.Api, package: str, package_version: str | None = None
         ),
     }
     files: dict[str, str] = {}
-    py_files = {
-        "__init__.py": "package/__init__.py.jinja",
-        "models.py": "package/models.py.jinja",
-        "_endpoints.py": "package/_endpoints.py.jinja",
-        "client.py": "package/client.py.jinja",
-    }
-    for name, template in py_files.items():
+    for name, template in (("__init__.py", "package/__init__.py.jinja"), ("client.py", "package/client.py.jinja")):
         files[f"{package}/{name}"] = prune_imports(env.get_template(template).render(**context))
-    for name in ("resources.py", "async_resources.py"):
-        files[f"{package}/{name}"] = prune_imports(env.get_template(f"package/{name}.jinja").render(**context))
+    # Everything a group or a set of groups uses lives in modules of its own, behind lazy packages
+    # (``_runtime.lazy_names``): importing the client loads none of them.
+    lazy = env.get_template("package/_lazy.py.jinja")
+    model_doc = (
+        f"Typed models of {api.title}.\n\nFields the server did not send, or the caller did not set, are "
+        "``UNSET`` (distinct from ``None``, which is JSON null). Unknown fields are ignored; unknown enum "
+        "values are kept. Each model is imported on first use."
+    )
+    entries = _import_entries((m.name, _member_names(m)) for m in api.model_modules)
+    files[f"{package}/models/__init__.py"] = lazy.render(**context, doc=model_doc, entries=entries)
+    module_template = env.get_template("package/models/module.py.jinja")
+    for module in api.model_modules:
+        files[f"{package}/models/{module.name}.py"] = prune_imports(module_template.render(**context, module=module))
+    for kind, doc, names in (
+        ("_endpoints", "What each operation sends and expects, as data for the runtime, by group.", _endpoint_names),
+        ("resources", "Synchronous operations, grouped by the spec's first tag.", _sync_names),
+        ("async_resources", "Asynchronous operations, grouped by the spec's first tag.", _async_names),
+    ):
+        entries = _import_entries((f"_{group.attr}", names(group)) for group in api.groups)
+        files[f"{package}/{kind}/__init__.py"] = lazy.render(**context, doc=doc, entries=entries)
+        template = env.get_template(f"package/{kind}.py.jinja")
+        for group in api.groups:
+            text = template.render(**context, groups=[group], module_name=f"_{group.attr}")
+            files[f"{package}/{kind}/_{group.attr}.py"] = prune_imports(text)
     runtime = runtime_source()
     files[f"{package}/{RUNTIME_FILE}"] = f"{header(api)}\n{runtime}"
     files[f"{package}/py.typed"] = f"{header(api)}\n"

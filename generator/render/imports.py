@@ -36,10 +36,13 @@ def prune_imports(source: str) -> str:
         if len(kept) < len(node.names):
             end = node.end_lineno or node.lineno
             edits.append((first + node.lineno - 1, first + end, _import_text(node, kept) if kept else None))
+    block_end = last + 1
     for begin, stop, text in reversed(edits):
-        lines[begin:stop] = [] if text is None else text.split("\n")
+        replacement = [] if text is None else text.split("\n")
+        block_end += len(replacement) - (stop - begin)
+        lines[begin:stop] = replacement
     if edits:
-        _drop_double_blanks(lines, first, max(e[1] for e in edits))
+        _drop_double_blanks(lines, first, block_end)
     return "\n".join(lines)
 
 
@@ -78,3 +81,15 @@ def _import_text(node: ast.Import | ast.ImportFrom, names: list[ast.alias]) -> s
     if len(line) <= LINE_LENGTH:
         return line
     return f"from {module} import (\n" + "".join(f"    {part},\n" for part in parts) + ")"
+
+
+def import_order(name: str) -> tuple[int, tuple[str | int, ...], tuple[str | int, ...]]:
+    """isort's (ruff's ``I``) order for imported names and modules: constants, then classes, then
+    the rest, each in natural order ignoring case (``Option2`` before ``Option10``)."""
+    kind = 0 if len(name) > 1 and name.isupper() else 1 if name[:1].isupper() else 2
+    return kind, _natural(name.lower()), _natural(name)
+
+
+def _natural(text: str) -> tuple[str | int, ...]:
+    # re.split with a group alternates text and digit runs, so equal positions hold equal types
+    return tuple(int(part) if i % 2 else part for i, part in enumerate(re.split(r"(\d+)", text)))

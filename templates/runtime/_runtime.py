@@ -15,11 +15,13 @@ import base64
 import contextlib
 import datetime
 import enum
+import importlib
 import logging
 import math
 import pathlib
 import random
 import re
+import sys
 import threading
 import time
 import types
@@ -2722,6 +2724,29 @@ def async_iterator_method(
 ) -> Twin[Params, AsyncIterator[T]]:
     """The async twin of a paging or streaming helper: the same items as an async iterator."""
     return Twin(method)
+
+
+def lazy_names(
+    package: str, homes: Mapping[str, str]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """``__getattr__`` and ``__dir__`` for a package whose names live in submodules imported on first
+    use (``homes``: name -> submodule): a big client imports in milliseconds and each group loads
+    only its own code and models. mypy and IDEs see the names through ``if TYPE_CHECKING`` imports.
+    """
+    namespace = sys.modules[package].__dict__
+
+    def __getattr__(name: str) -> Any:
+        home = homes.get(name)
+        if home is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{package}.{home}"), name)
+        namespace[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*namespace, *homes})
+
+    return __getattr__, __dir__
 
 
 def raw_method(method: Callable[Concatenate[Any, Params], R]) -> Twin[Params, ApiResponse[R]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 
@@ -16,10 +17,11 @@ def _patterns(flavor: Flavor = AIRFLOW2) -> list[tuple[str, str, re.Pattern[str]
     package(flavor)
     import sys
 
-    endpoints = sys.modules[f"{flavor.package}._endpoints"]
+    endpoints = importlib.import_module(f"{flavor.package}._endpoints")  # names load from each group's module
     base_path = sys.modules[f"{flavor.package}.client"].BASE_PATH
     found = []
-    for name, value in vars(endpoints).items():
+    for name in endpoints.__all__:
+        value = getattr(endpoints, name)
         if name.isupper() and hasattr(value, "path"):
             regex = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(value.path))
             found.append((name.lower(), value.method, re.compile(f"^{re.escape(base_path)}{regex}$")))

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ROOT, generated_package
+from tests.conftest import ROOT, generated_package, groups_of
 
 pytestmark = pytest.mark.live
 
@@ -63,7 +63,7 @@ def mocked(corpus: Path, tmp_path: Path) -> Iterator[Callable[..., tuple[Any, An
 
 
 def group_with(client: Any, method: str) -> Any:
-    return next(g for g in vars(client).values() if hasattr(g, method))
+    return next(g for g in groups_of(client).values() if hasattr(g, method))
 
 
 def test_a_form_body(mocked: Callable[..., tuple[Any, Any, list[str]]]) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from generator import ir
 from generator.render import render_package
+from tests.conftest import package_source
 from tests.normalise import build, op, real
 
 
@@ -145,7 +146,7 @@ def test_identity_fields_are_decided_by_name_and_schema(tmp_path: Path) -> None:
 
 def test_identity_emitted_in_the_endpoint_only_when_present(tmp_path: Path) -> None:
     api = build(tmp_path, IDENTITY_SPEC)
-    endpoints = render_package(api, "pkg")["pkg/_endpoints.py"]
+    endpoints = package_source(render_package(api, "pkg"), "pkg", "_endpoints")
     assert 'identity={"name": "pool_name"},' in endpoints
     assert 'identity={"connection_id": "connection_id"},' in endpoints
     put_pool = endpoints.split("PUT_POOL")[1].split("\n)\n")[0]
@@ -216,7 +217,7 @@ paths:
 """,
     )
     assert [o.operation_id for o in api.operations if o.ends_session] == ["bye", "end", "LogOut"]
-    endpoints = render_package(api, "pkg")["pkg/_endpoints.py"]
+    endpoints = package_source(render_package(api, "pkg"), "pkg", "_endpoints")
     assert endpoints.count("ends_session=True,") == 3
 
 

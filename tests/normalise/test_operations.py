@@ -9,7 +9,7 @@ from generator import ir
 from generator.loader import load_spec
 from generator.normalise import normalise
 from generator.render import op_doc
-from tests.conftest import MINIMAL, run_cli, write
+from tests.conftest import MINIMAL, package_modules, run_cli, write
 from tests.normalise import build, fields, model, op, real, targets
 from tests.test_cli_errors import assert_one_line_error
 
@@ -155,7 +155,7 @@ def test_patch_task_instance_docstring_in_a_generated_package(tmp_path: Path) ->
         args += ["--overlay", overlay]
     result = run_cli(*args)
     assert result.returncode == 0, result.stderr
-    tree = ast.parse((out / "af2" / "resources.py").read_text())
+    tree = ast.parse(package_modules(out, "af2", "resources")["_task_instance.py"])
     method = next(
         node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef) and node.name == "patch_task_instance"
     )

@@ -8,6 +8,7 @@ import pytest
 
 from generator import ir
 from generator.render import render_package
+from tests.conftest import package_source
 from tests.normalise import body_secrets, build, fields, model, op, real
 
 
@@ -121,7 +122,7 @@ paths:
         "client_secret",
         "passwd",
     )
-    models = render_package(api, "pkg")["pkg/models.py"]
+    models = package_source(render_package(api, "pkg"), "pkg", "models")
     assert "    __secret_fields__: ClassVar[tuple[str, ...]] = (\n" in models and '        "pass_phrase",\n' in models
 
 
@@ -144,7 +145,7 @@ def test_secret_fields_of_the_airflow_specs(version: str, name: str, secrets: tu
 
 
 def test_secret_fields_emitted_for_airflow_connections() -> None:
-    models = render_package(real("2.10.5"), "pkg")["pkg/models.py"]
+    models = package_source(render_package(real("2.10.5"), "pkg"), "pkg", "models")
     connection = models.split("\nclass Connection(")[1].split("\nclass ")[0]
     assert '    __secret_fields__: ClassVar[tuple[str, ...]] = ("password",)\n' in connection
 

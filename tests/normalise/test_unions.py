@@ -13,7 +13,7 @@ import pytest
 from generator import ir
 from generator.normalise.unions import UnionFacts, decodable_union
 from generator.render import render_package
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, package_source, run_cli
 from tests.normalise import build, fields, model, real, targets
 
 
@@ -87,7 +87,7 @@ def test_untagged_union_fields_say_why_they_are_dicts(tmp_path: Path) -> None:
     api = build(tmp_path, UNTAGGED_SPEC)
     out = tmp_path / "pkg"
     out.mkdir()
-    source = render_package(api, "untagged_pkg")["untagged_pkg/models.py"]
+    source = package_source(render_package(api, "untagged_pkg"), "untagged_pkg", "models")
     tree = ast.parse(source)
     holder = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Holder")
     docs = {}
@@ -111,7 +111,7 @@ def test_clear_task_instances_items_documented_and_convertible(tmp_path: Path) -
     out = tmp_path / "client"
     target = targets()["3.3.2"]
     assert run_cli("generate", target.spec, "-o", out, "--package-name", "af3_models").returncode == 0
-    text = (out / "af3_models" / "models.py").read_text()
+    text = package_source(out, "af3_models", "models")
     assert "msgspec.convert(item, models.TaskInstanceResponse)" in text
     assert "NewTaskResponse" in text.split("class ClearTaskInstanceCollectionResponse")[1].split("class ")[0]
     # the recipe the docstring gives works on a recorded item

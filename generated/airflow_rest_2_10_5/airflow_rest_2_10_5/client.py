@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 
 import httpx
 
-from . import resources
+from . import async_resources, resources
 from ._runtime import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
@@ -33,26 +34,83 @@ class RawResponses:
     """``client.with_raw_response``: every operation, returning status, headers and decoded body."""
 
     def __init__(self, client: BaseSyncClient) -> None:
-        view = RawView(client)
-        self.config = resources.ConfigApiRaw(view)
-        self.connection = resources.ConnectionApiRaw(view)
-        self.dag = resources.DagApiRaw(view)
-        self.dag_run = resources.DagRunApiRaw(view)
-        self.dag_stats = resources.DagStatsApiRaw(view)
-        self.dag_warning = resources.DagWarningApiRaw(view)
-        self.dataset = resources.DatasetApiRaw(view)
-        self.event_log = resources.EventLogApiRaw(view)
-        self.import_error = resources.ImportErrorApiRaw(view)
-        self.monitoring = resources.MonitoringApiRaw(view)
-        self.permission = resources.PermissionApiRaw(view)
-        self.plugin = resources.PluginApiRaw(view)
-        self.pool = resources.PoolApiRaw(view)
-        self.provider = resources.ProviderApiRaw(view)
-        self.role = resources.RoleApiRaw(view)
-        self.task_instance = resources.TaskInstanceApiRaw(view)
-        self.user = resources.UserApiRaw(view)
-        self.variable = resources.VariableApiRaw(view)
-        self.x_com = resources.XComApiRaw(view)
+        self._view = RawView(client)
+
+    @cached_property
+    def config(self) -> resources.ConfigApiRaw:
+        return resources.ConfigApiRaw(self._view)
+
+    @cached_property
+    def connection(self) -> resources.ConnectionApiRaw:
+        return resources.ConnectionApiRaw(self._view)
+
+    @cached_property
+    def dag(self) -> resources.DagApiRaw:
+        return resources.DagApiRaw(self._view)
+
+    @cached_property
+    def dag_run(self) -> resources.DagRunApiRaw:
+        return resources.DagRunApiRaw(self._view)
+
+    @cached_property
+    def dag_stats(self) -> resources.DagStatsApiRaw:
+        return resources.DagStatsApiRaw(self._view)
+
+    @cached_property
+    def dag_warning(self) -> resources.DagWarningApiRaw:
+        return resources.DagWarningApiRaw(self._view)
+
+    @cached_property
+    def dataset(self) -> resources.DatasetApiRaw:
+        return resources.DatasetApiRaw(self._view)
+
+    @cached_property
+    def event_log(self) -> resources.EventLogApiRaw:
+        return resources.EventLogApiRaw(self._view)
+
+    @cached_property
+    def import_error(self) -> resources.ImportErrorApiRaw:
+        return resources.ImportErrorApiRaw(self._view)
+
+    @cached_property
+    def monitoring(self) -> resources.MonitoringApiRaw:
+        return resources.MonitoringApiRaw(self._view)
+
+    @cached_property
+    def permission(self) -> resources.PermissionApiRaw:
+        return resources.PermissionApiRaw(self._view)
+
+    @cached_property
+    def plugin(self) -> resources.PluginApiRaw:
+        return resources.PluginApiRaw(self._view)
+
+    @cached_property
+    def pool(self) -> resources.PoolApiRaw:
+        return resources.PoolApiRaw(self._view)
+
+    @cached_property
+    def provider(self) -> resources.ProviderApiRaw:
+        return resources.ProviderApiRaw(self._view)
+
+    @cached_property
+    def role(self) -> resources.RoleApiRaw:
+        return resources.RoleApiRaw(self._view)
+
+    @cached_property
+    def task_instance(self) -> resources.TaskInstanceApiRaw:
+        return resources.TaskInstanceApiRaw(self._view)
+
+    @cached_property
+    def user(self) -> resources.UserApiRaw:
+        return resources.UserApiRaw(self._view)
+
+    @cached_property
+    def variable(self) -> resources.VariableApiRaw:
+        return resources.VariableApiRaw(self._view)
+
+    @cached_property
+    def x_com(self) -> resources.XComApiRaw:
+        return resources.XComApiRaw(self._view)
 
 
 class Client(BaseSyncClient):
@@ -91,54 +149,185 @@ class Client(BaseSyncClient):
             max_response_bytes=max_response_bytes,
             stream_read_timeout=stream_read_timeout,
         )
-        self.config = resources.ConfigApi(self)
-        self.connection = resources.ConnectionApi(self)
-        self.dag = resources.DagApi(self)
-        self.dag_run = resources.DagRunApi(self)
-        self.dag_stats = resources.DagStatsApi(self)
-        self.dag_warning = resources.DagWarningApi(self)
-        self.dataset = resources.DatasetApi(self)
-        self.event_log = resources.EventLogApi(self)
-        self.import_error = resources.ImportErrorApi(self)
-        self.monitoring = resources.MonitoringApi(self)
-        self.permission = resources.PermissionApi(self)
-        self.plugin = resources.PluginApi(self)
-        self.pool = resources.PoolApi(self)
-        self.provider = resources.ProviderApi(self)
-        self.role = resources.RoleApi(self)
-        self.task_instance = resources.TaskInstanceApi(self)
-        self.user = resources.UserApi(self)
-        self.variable = resources.VariableApi(self)
-        self.x_com = resources.XComApi(self)
         self.with_raw_response = RawResponses(self)
+
+    @cached_property
+    def config(self) -> resources.ConfigApi:
+        """``config`` operations (loaded on first use)."""
+        return resources.ConfigApi(self)
+
+    @cached_property
+    def connection(self) -> resources.ConnectionApi:
+        """``connection`` operations (loaded on first use)."""
+        return resources.ConnectionApi(self)
+
+    @cached_property
+    def dag(self) -> resources.DagApi:
+        """``dag`` operations (loaded on first use)."""
+        return resources.DagApi(self)
+
+    @cached_property
+    def dag_run(self) -> resources.DagRunApi:
+        """``dag_run`` operations (loaded on first use)."""
+        return resources.DagRunApi(self)
+
+    @cached_property
+    def dag_stats(self) -> resources.DagStatsApi:
+        """``dag_stats`` operations (loaded on first use)."""
+        return resources.DagStatsApi(self)
+
+    @cached_property
+    def dag_warning(self) -> resources.DagWarningApi:
+        """``dag_warning`` operations (loaded on first use)."""
+        return resources.DagWarningApi(self)
+
+    @cached_property
+    def dataset(self) -> resources.DatasetApi:
+        """``dataset`` operations (loaded on first use)."""
+        return resources.DatasetApi(self)
+
+    @cached_property
+    def event_log(self) -> resources.EventLogApi:
+        """``event_log`` operations (loaded on first use)."""
+        return resources.EventLogApi(self)
+
+    @cached_property
+    def import_error(self) -> resources.ImportErrorApi:
+        """``import_error`` operations (loaded on first use)."""
+        return resources.ImportErrorApi(self)
+
+    @cached_property
+    def monitoring(self) -> resources.MonitoringApi:
+        """``monitoring`` operations (loaded on first use)."""
+        return resources.MonitoringApi(self)
+
+    @cached_property
+    def permission(self) -> resources.PermissionApi:
+        """``permission`` operations (loaded on first use)."""
+        return resources.PermissionApi(self)
+
+    @cached_property
+    def plugin(self) -> resources.PluginApi:
+        """``plugin`` operations (loaded on first use)."""
+        return resources.PluginApi(self)
+
+    @cached_property
+    def pool(self) -> resources.PoolApi:
+        """``pool`` operations (loaded on first use)."""
+        return resources.PoolApi(self)
+
+    @cached_property
+    def provider(self) -> resources.ProviderApi:
+        """``provider`` operations (loaded on first use)."""
+        return resources.ProviderApi(self)
+
+    @cached_property
+    def role(self) -> resources.RoleApi:
+        """``role`` operations (loaded on first use)."""
+        return resources.RoleApi(self)
+
+    @cached_property
+    def task_instance(self) -> resources.TaskInstanceApi:
+        """``task_instance`` operations (loaded on first use)."""
+        return resources.TaskInstanceApi(self)
+
+    @cached_property
+    def user(self) -> resources.UserApi:
+        """``user`` operations (loaded on first use)."""
+        return resources.UserApi(self)
+
+    @cached_property
+    def variable(self) -> resources.VariableApi:
+        """``variable`` operations (loaded on first use)."""
+        return resources.VariableApi(self)
+
+    @cached_property
+    def x_com(self) -> resources.XComApi:
+        """``x_com`` operations (loaded on first use)."""
+        return resources.XComApi(self)
 
 
 class AsyncRawResponses:
     """``client.with_raw_response``: every operation, returning status, headers and decoded body."""
 
     def __init__(self, client: BaseAsyncClient) -> None:
-        from . import async_resources  # loaded with the first AsyncClient, not on import
+        self._view = AsyncRawView(client)
 
-        view = AsyncRawView(client)
-        self.config = async_resources.ConfigApiAsyncRaw(view)
-        self.connection = async_resources.ConnectionApiAsyncRaw(view)
-        self.dag = async_resources.DagApiAsyncRaw(view)
-        self.dag_run = async_resources.DagRunApiAsyncRaw(view)
-        self.dag_stats = async_resources.DagStatsApiAsyncRaw(view)
-        self.dag_warning = async_resources.DagWarningApiAsyncRaw(view)
-        self.dataset = async_resources.DatasetApiAsyncRaw(view)
-        self.event_log = async_resources.EventLogApiAsyncRaw(view)
-        self.import_error = async_resources.ImportErrorApiAsyncRaw(view)
-        self.monitoring = async_resources.MonitoringApiAsyncRaw(view)
-        self.permission = async_resources.PermissionApiAsyncRaw(view)
-        self.plugin = async_resources.PluginApiAsyncRaw(view)
-        self.pool = async_resources.PoolApiAsyncRaw(view)
-        self.provider = async_resources.ProviderApiAsyncRaw(view)
-        self.role = async_resources.RoleApiAsyncRaw(view)
-        self.task_instance = async_resources.TaskInstanceApiAsyncRaw(view)
-        self.user = async_resources.UserApiAsyncRaw(view)
-        self.variable = async_resources.VariableApiAsyncRaw(view)
-        self.x_com = async_resources.XComApiAsyncRaw(view)
+    @cached_property
+    def config(self) -> async_resources.ConfigApiAsyncRaw:
+        return async_resources.ConfigApiAsyncRaw(self._view)
+
+    @cached_property
+    def connection(self) -> async_resources.ConnectionApiAsyncRaw:
+        return async_resources.ConnectionApiAsyncRaw(self._view)
+
+    @cached_property
+    def dag(self) -> async_resources.DagApiAsyncRaw:
+        return async_resources.DagApiAsyncRaw(self._view)
+
+    @cached_property
+    def dag_run(self) -> async_resources.DagRunApiAsyncRaw:
+        return async_resources.DagRunApiAsyncRaw(self._view)
+
+    @cached_property
+    def dag_stats(self) -> async_resources.DagStatsApiAsyncRaw:
+        return async_resources.DagStatsApiAsyncRaw(self._view)
+
+    @cached_property
+    def dag_warning(self) -> async_resources.DagWarningApiAsyncRaw:
+        return async_resources.DagWarningApiAsyncRaw(self._view)
+
+    @cached_property
+    def dataset(self) -> async_resources.DatasetApiAsyncRaw:
+        return async_resources.DatasetApiAsyncRaw(self._view)
+
+    @cached_property
+    def event_log(self) -> async_resources.EventLogApiAsyncRaw:
+        return async_resources.EventLogApiAsyncRaw(self._view)
+
+    @cached_property
+    def import_error(self) -> async_resources.ImportErrorApiAsyncRaw:
+        return async_resources.ImportErrorApiAsyncRaw(self._view)
+
+    @cached_property
+    def monitoring(self) -> async_resources.MonitoringApiAsyncRaw:
+        return async_resources.MonitoringApiAsyncRaw(self._view)
+
+    @cached_property
+    def permission(self) -> async_resources.PermissionApiAsyncRaw:
+        return async_resources.PermissionApiAsyncRaw(self._view)
+
+    @cached_property
+    def plugin(self) -> async_resources.PluginApiAsyncRaw:
+        return async_resources.PluginApiAsyncRaw(self._view)
+
+    @cached_property
+    def pool(self) -> async_resources.PoolApiAsyncRaw:
+        return async_resources.PoolApiAsyncRaw(self._view)
+
+    @cached_property
+    def provider(self) -> async_resources.ProviderApiAsyncRaw:
+        return async_resources.ProviderApiAsyncRaw(self._view)
+
+    @cached_property
+    def role(self) -> async_resources.RoleApiAsyncRaw:
+        return async_resources.RoleApiAsyncRaw(self._view)
+
+    @cached_property
+    def task_instance(self) -> async_resources.TaskInstanceApiAsyncRaw:
+        return async_resources.TaskInstanceApiAsyncRaw(self._view)
+
+    @cached_property
+    def user(self) -> async_resources.UserApiAsyncRaw:
+        return async_resources.UserApiAsyncRaw(self._view)
+
+    @cached_property
+    def variable(self) -> async_resources.VariableApiAsyncRaw:
+        return async_resources.VariableApiAsyncRaw(self._view)
+
+    @cached_property
+    def x_com(self) -> async_resources.XComApiAsyncRaw:
+        return async_resources.XComApiAsyncRaw(self._view)
 
 
 class AsyncClient(BaseAsyncClient):
@@ -177,25 +366,99 @@ class AsyncClient(BaseAsyncClient):
             max_response_bytes=max_response_bytes,
             stream_read_timeout=stream_read_timeout,
         )
-        from . import async_resources  # loaded with the first AsyncClient, not on import
-
-        self.config = async_resources.ConfigApiAsync(self)
-        self.connection = async_resources.ConnectionApiAsync(self)
-        self.dag = async_resources.DagApiAsync(self)
-        self.dag_run = async_resources.DagRunApiAsync(self)
-        self.dag_stats = async_resources.DagStatsApiAsync(self)
-        self.dag_warning = async_resources.DagWarningApiAsync(self)
-        self.dataset = async_resources.DatasetApiAsync(self)
-        self.event_log = async_resources.EventLogApiAsync(self)
-        self.import_error = async_resources.ImportErrorApiAsync(self)
-        self.monitoring = async_resources.MonitoringApiAsync(self)
-        self.permission = async_resources.PermissionApiAsync(self)
-        self.plugin = async_resources.PluginApiAsync(self)
-        self.pool = async_resources.PoolApiAsync(self)
-        self.provider = async_resources.ProviderApiAsync(self)
-        self.role = async_resources.RoleApiAsync(self)
-        self.task_instance = async_resources.TaskInstanceApiAsync(self)
-        self.user = async_resources.UserApiAsync(self)
-        self.variable = async_resources.VariableApiAsync(self)
-        self.x_com = async_resources.XComApiAsync(self)
         self.with_raw_response = AsyncRawResponses(self)
+
+    @cached_property
+    def config(self) -> async_resources.ConfigApiAsync:
+        """``config`` operations (loaded on first use)."""
+        return async_resources.ConfigApiAsync(self)
+
+    @cached_property
+    def connection(self) -> async_resources.ConnectionApiAsync:
+        """``connection`` operations (loaded on first use)."""
+        return async_resources.ConnectionApiAsync(self)
+
+    @cached_property
+    def dag(self) -> async_resources.DagApiAsync:
+        """``dag`` operations (loaded on first use)."""
+        return async_resources.DagApiAsync(self)
+
+    @cached_property
+    def dag_run(self) -> async_resources.DagRunApiAsync:
+        """``dag_run`` operations (loaded on first use)."""
+        return async_resources.DagRunApiAsync(self)
+
+    @cached_property
+    def dag_stats(self) -> async_resources.DagStatsApiAsync:
+        """``dag_stats`` operations (loaded on first use)."""
+        return async_resources.DagStatsApiAsync(self)
+
+    @cached_property
+    def dag_warning(self) -> async_resources.DagWarningApiAsync:
+        """``dag_warning`` operations (loaded on first use)."""
+        return async_resources.DagWarningApiAsync(self)
+
+    @cached_property
+    def dataset(self) -> async_resources.DatasetApiAsync:
+        """``dataset`` operations (loaded on first use)."""
+        return async_resources.DatasetApiAsync(self)
+
+    @cached_property
+    def event_log(self) -> async_resources.EventLogApiAsync:
+        """``event_log`` operations (loaded on first use)."""
+        return async_resources.EventLogApiAsync(self)
+
+    @cached_property
+    def import_error(self) -> async_resources.ImportErrorApiAsync:
+        """``import_error`` operations (loaded on first use)."""
+        return async_resources.ImportErrorApiAsync(self)
+
+    @cached_property
+    def monitoring(self) -> async_resources.MonitoringApiAsync:
+        """``monitoring`` operations (loaded on first use)."""
+        return async_resources.MonitoringApiAsync(self)
+
+    @cached_property
+    def permission(self) -> async_resources.PermissionApiAsync:
+        """``permission`` operations (loaded on first use)."""
+        return async_resources.PermissionApiAsync(self)
+
+    @cached_property
+    def plugin(self) -> async_resources.PluginApiAsync:
+        """``plugin`` operations (loaded on first use)."""
+        return async_resources.PluginApiAsync(self)
+
+    @cached_property
+    def pool(self) -> async_resources.PoolApiAsync:
+        """``pool`` operations (loaded on first use)."""
+        return async_resources.PoolApiAsync(self)
+
+    @cached_property
+    def provider(self) -> async_resources.ProviderApiAsync:
+        """``provider`` operations (loaded on first use)."""
+        return async_resources.ProviderApiAsync(self)
+
+    @cached_property
+    def role(self) -> async_resources.RoleApiAsync:
+        """``role`` operations (loaded on first use)."""
+        return async_resources.RoleApiAsync(self)
+
+    @cached_property
+    def task_instance(self) -> async_resources.TaskInstanceApiAsync:
+        """``task_instance`` operations (loaded on first use)."""
+        return async_resources.TaskInstanceApiAsync(self)
+
+    @cached_property
+    def user(self) -> async_resources.UserApiAsync:
+        """``user`` operations (loaded on first use)."""
+        return async_resources.UserApiAsync(self)
+
+    @cached_property
+    def variable(self) -> async_resources.VariableApiAsync:
+        """``variable`` operations (loaded on first use)."""
+        return async_resources.VariableApiAsync(self)
+
+    @cached_property
+    def x_com(self) -> async_resources.XComApiAsync:
+        """``x_com`` operations (loaded on first use)."""
+        return async_resources.XComApiAsync(self)

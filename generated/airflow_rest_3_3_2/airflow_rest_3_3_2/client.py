@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 
 import httpx
 
-from . import resources
+from . import async_resources, resources
 from ._runtime import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
@@ -33,34 +34,115 @@ class RawResponses:
     """``client.with_raw_response``: every operation, returning status, headers and decoded body."""
 
     def __init__(self, client: BaseSyncClient) -> None:
-        view = RawView(client)
-        self.asset = resources.AssetApiRaw(view)
-        self.asset_state_store = resources.AssetStateStoreApiRaw(view)
-        self.backfill = resources.BackfillApiRaw(view)
-        self.config = resources.ConfigApiRaw(view)
-        self.connection = resources.ConnectionApiRaw(view)
-        self.dag = resources.DagApiRaw(view)
-        self.dag_parsing = resources.DagParsingApiRaw(view)
-        self.dag_run = resources.DagRunApiRaw(view)
-        self.dag_source = resources.DagSourceApiRaw(view)
-        self.dag_stats = resources.DagStatsApiRaw(view)
-        self.dag_version = resources.DagVersionApiRaw(view)
-        self.dag_warning = resources.DagWarningApiRaw(view)
-        self.event_log = resources.EventLogApiRaw(view)
-        self.extra_links = resources.ExtraLinksApiRaw(view)
-        self.import_error = resources.ImportErrorApiRaw(view)
-        self.job = resources.JobApiRaw(view)
-        self.login = resources.LoginApiRaw(view)
-        self.monitor = resources.MonitorApiRaw(view)
-        self.plugin = resources.PluginApiRaw(view)
-        self.pool = resources.PoolApiRaw(view)
-        self.provider = resources.ProviderApiRaw(view)
-        self.task = resources.TaskApiRaw(view)
-        self.task_instance = resources.TaskInstanceApiRaw(view)
-        self.task_state_store = resources.TaskStateStoreApiRaw(view)
-        self.variable = resources.VariableApiRaw(view)
-        self.version = resources.VersionApiRaw(view)
-        self.x_com = resources.XComApiRaw(view)
+        self._view = RawView(client)
+
+    @cached_property
+    def asset(self) -> resources.AssetApiRaw:
+        return resources.AssetApiRaw(self._view)
+
+    @cached_property
+    def asset_state_store(self) -> resources.AssetStateStoreApiRaw:
+        return resources.AssetStateStoreApiRaw(self._view)
+
+    @cached_property
+    def backfill(self) -> resources.BackfillApiRaw:
+        return resources.BackfillApiRaw(self._view)
+
+    @cached_property
+    def config(self) -> resources.ConfigApiRaw:
+        return resources.ConfigApiRaw(self._view)
+
+    @cached_property
+    def connection(self) -> resources.ConnectionApiRaw:
+        return resources.ConnectionApiRaw(self._view)
+
+    @cached_property
+    def dag(self) -> resources.DagApiRaw:
+        return resources.DagApiRaw(self._view)
+
+    @cached_property
+    def dag_parsing(self) -> resources.DagParsingApiRaw:
+        return resources.DagParsingApiRaw(self._view)
+
+    @cached_property
+    def dag_run(self) -> resources.DagRunApiRaw:
+        return resources.DagRunApiRaw(self._view)
+
+    @cached_property
+    def dag_source(self) -> resources.DagSourceApiRaw:
+        return resources.DagSourceApiRaw(self._view)
+
+    @cached_property
+    def dag_stats(self) -> resources.DagStatsApiRaw:
+        return resources.DagStatsApiRaw(self._view)
+
+    @cached_property
+    def dag_version(self) -> resources.DagVersionApiRaw:
+        return resources.DagVersionApiRaw(self._view)
+
+    @cached_property
+    def dag_warning(self) -> resources.DagWarningApiRaw:
+        return resources.DagWarningApiRaw(self._view)
+
+    @cached_property
+    def event_log(self) -> resources.EventLogApiRaw:
+        return resources.EventLogApiRaw(self._view)
+
+    @cached_property
+    def extra_links(self) -> resources.ExtraLinksApiRaw:
+        return resources.ExtraLinksApiRaw(self._view)
+
+    @cached_property
+    def import_error(self) -> resources.ImportErrorApiRaw:
+        return resources.ImportErrorApiRaw(self._view)
+
+    @cached_property
+    def job(self) -> resources.JobApiRaw:
+        return resources.JobApiRaw(self._view)
+
+    @cached_property
+    def login(self) -> resources.LoginApiRaw:
+        return resources.LoginApiRaw(self._view)
+
+    @cached_property
+    def monitor(self) -> resources.MonitorApiRaw:
+        return resources.MonitorApiRaw(self._view)
+
+    @cached_property
+    def plugin(self) -> resources.PluginApiRaw:
+        return resources.PluginApiRaw(self._view)
+
+    @cached_property
+    def pool(self) -> resources.PoolApiRaw:
+        return resources.PoolApiRaw(self._view)
+
+    @cached_property
+    def provider(self) -> resources.ProviderApiRaw:
+        return resources.ProviderApiRaw(self._view)
+
+    @cached_property
+    def task(self) -> resources.TaskApiRaw:
+        return resources.TaskApiRaw(self._view)
+
+    @cached_property
+    def task_instance(self) -> resources.TaskInstanceApiRaw:
+        return resources.TaskInstanceApiRaw(self._view)
+
+    @cached_property
+    def task_state_store(self) -> resources.TaskStateStoreApiRaw:
+        return resources.TaskStateStoreApiRaw(self._view)
+
+    @cached_property
+    def variable(self) -> resources.VariableApiRaw:
+        return resources.VariableApiRaw(self._view)
+
+    @cached_property
+    def version(self) -> resources.VersionApiRaw:
+        return resources.VersionApiRaw(self._view)
+
+    @cached_property
+    def x_com(self) -> resources.XComApiRaw:
+        return resources.XComApiRaw(self._view)
 
 
 class Client(BaseSyncClient):
@@ -99,70 +181,257 @@ class Client(BaseSyncClient):
             max_response_bytes=max_response_bytes,
             stream_read_timeout=stream_read_timeout,
         )
-        self.asset = resources.AssetApi(self)
-        self.asset_state_store = resources.AssetStateStoreApi(self)
-        self.backfill = resources.BackfillApi(self)
-        self.config = resources.ConfigApi(self)
-        self.connection = resources.ConnectionApi(self)
-        self.dag = resources.DagApi(self)
-        self.dag_parsing = resources.DagParsingApi(self)
-        self.dag_run = resources.DagRunApi(self)
-        self.dag_source = resources.DagSourceApi(self)
-        self.dag_stats = resources.DagStatsApi(self)
-        self.dag_version = resources.DagVersionApi(self)
-        self.dag_warning = resources.DagWarningApi(self)
-        self.event_log = resources.EventLogApi(self)
-        self.extra_links = resources.ExtraLinksApi(self)
-        self.import_error = resources.ImportErrorApi(self)
-        self.job = resources.JobApi(self)
-        self.login = resources.LoginApi(self)
-        self.monitor = resources.MonitorApi(self)
-        self.plugin = resources.PluginApi(self)
-        self.pool = resources.PoolApi(self)
-        self.provider = resources.ProviderApi(self)
-        self.task = resources.TaskApi(self)
-        self.task_instance = resources.TaskInstanceApi(self)
-        self.task_state_store = resources.TaskStateStoreApi(self)
-        self.variable = resources.VariableApi(self)
-        self.version = resources.VersionApi(self)
-        self.x_com = resources.XComApi(self)
         self.with_raw_response = RawResponses(self)
+
+    @cached_property
+    def asset(self) -> resources.AssetApi:
+        """``asset`` operations (loaded on first use)."""
+        return resources.AssetApi(self)
+
+    @cached_property
+    def asset_state_store(self) -> resources.AssetStateStoreApi:
+        """``asset_state_store`` operations (loaded on first use)."""
+        return resources.AssetStateStoreApi(self)
+
+    @cached_property
+    def backfill(self) -> resources.BackfillApi:
+        """``backfill`` operations (loaded on first use)."""
+        return resources.BackfillApi(self)
+
+    @cached_property
+    def config(self) -> resources.ConfigApi:
+        """``config`` operations (loaded on first use)."""
+        return resources.ConfigApi(self)
+
+    @cached_property
+    def connection(self) -> resources.ConnectionApi:
+        """``connection`` operations (loaded on first use)."""
+        return resources.ConnectionApi(self)
+
+    @cached_property
+    def dag(self) -> resources.DagApi:
+        """``dag`` operations (loaded on first use)."""
+        return resources.DagApi(self)
+
+    @cached_property
+    def dag_parsing(self) -> resources.DagParsingApi:
+        """``dag_parsing`` operations (loaded on first use)."""
+        return resources.DagParsingApi(self)
+
+    @cached_property
+    def dag_run(self) -> resources.DagRunApi:
+        """``dag_run`` operations (loaded on first use)."""
+        return resources.DagRunApi(self)
+
+    @cached_property
+    def dag_source(self) -> resources.DagSourceApi:
+        """``dag_source`` operations (loaded on first use)."""
+        return resources.DagSourceApi(self)
+
+    @cached_property
+    def dag_stats(self) -> resources.DagStatsApi:
+        """``dag_stats`` operations (loaded on first use)."""
+        return resources.DagStatsApi(self)
+
+    @cached_property
+    def dag_version(self) -> resources.DagVersionApi:
+        """``dag_version`` operations (loaded on first use)."""
+        return resources.DagVersionApi(self)
+
+    @cached_property
+    def dag_warning(self) -> resources.DagWarningApi:
+        """``dag_warning`` operations (loaded on first use)."""
+        return resources.DagWarningApi(self)
+
+    @cached_property
+    def event_log(self) -> resources.EventLogApi:
+        """``event_log`` operations (loaded on first use)."""
+        return resources.EventLogApi(self)
+
+    @cached_property
+    def extra_links(self) -> resources.ExtraLinksApi:
+        """``extra_links`` operations (loaded on first use)."""
+        return resources.ExtraLinksApi(self)
+
+    @cached_property
+    def import_error(self) -> resources.ImportErrorApi:
+        """``import_error`` operations (loaded on first use)."""
+        return resources.ImportErrorApi(self)
+
+    @cached_property
+    def job(self) -> resources.JobApi:
+        """``job`` operations (loaded on first use)."""
+        return resources.JobApi(self)
+
+    @cached_property
+    def login(self) -> resources.LoginApi:
+        """``login`` operations (loaded on first use)."""
+        return resources.LoginApi(self)
+
+    @cached_property
+    def monitor(self) -> resources.MonitorApi:
+        """``monitor`` operations (loaded on first use)."""
+        return resources.MonitorApi(self)
+
+    @cached_property
+    def plugin(self) -> resources.PluginApi:
+        """``plugin`` operations (loaded on first use)."""
+        return resources.PluginApi(self)
+
+    @cached_property
+    def pool(self) -> resources.PoolApi:
+        """``pool`` operations (loaded on first use)."""
+        return resources.PoolApi(self)
+
+    @cached_property
+    def provider(self) -> resources.ProviderApi:
+        """``provider`` operations (loaded on first use)."""
+        return resources.ProviderApi(self)
+
+    @cached_property
+    def task(self) -> resources.TaskApi:
+        """``task`` operations (loaded on first use)."""
+        return resources.TaskApi(self)
+
+    @cached_property
+    def task_instance(self) -> resources.TaskInstanceApi:
+        """``task_instance`` operations (loaded on first use)."""
+        return resources.TaskInstanceApi(self)
+
+    @cached_property
+    def task_state_store(self) -> resources.TaskStateStoreApi:
+        """``task_state_store`` operations (loaded on first use)."""
+        return resources.TaskStateStoreApi(self)
+
+    @cached_property
+    def variable(self) -> resources.VariableApi:
+        """``variable`` operations (loaded on first use)."""
+        return resources.VariableApi(self)
+
+    @cached_property
+    def version(self) -> resources.VersionApi:
+        """``version`` operations (loaded on first use)."""
+        return resources.VersionApi(self)
+
+    @cached_property
+    def x_com(self) -> resources.XComApi:
+        """``x_com`` operations (loaded on first use)."""
+        return resources.XComApi(self)
 
 
 class AsyncRawResponses:
     """``client.with_raw_response``: every operation, returning status, headers and decoded body."""
 
     def __init__(self, client: BaseAsyncClient) -> None:
-        from . import async_resources  # loaded with the first AsyncClient, not on import
+        self._view = AsyncRawView(client)
 
-        view = AsyncRawView(client)
-        self.asset = async_resources.AssetApiAsyncRaw(view)
-        self.asset_state_store = async_resources.AssetStateStoreApiAsyncRaw(view)
-        self.backfill = async_resources.BackfillApiAsyncRaw(view)
-        self.config = async_resources.ConfigApiAsyncRaw(view)
-        self.connection = async_resources.ConnectionApiAsyncRaw(view)
-        self.dag = async_resources.DagApiAsyncRaw(view)
-        self.dag_parsing = async_resources.DagParsingApiAsyncRaw(view)
-        self.dag_run = async_resources.DagRunApiAsyncRaw(view)
-        self.dag_source = async_resources.DagSourceApiAsyncRaw(view)
-        self.dag_stats = async_resources.DagStatsApiAsyncRaw(view)
-        self.dag_version = async_resources.DagVersionApiAsyncRaw(view)
-        self.dag_warning = async_resources.DagWarningApiAsyncRaw(view)
-        self.event_log = async_resources.EventLogApiAsyncRaw(view)
-        self.extra_links = async_resources.ExtraLinksApiAsyncRaw(view)
-        self.import_error = async_resources.ImportErrorApiAsyncRaw(view)
-        self.job = async_resources.JobApiAsyncRaw(view)
-        self.login = async_resources.LoginApiAsyncRaw(view)
-        self.monitor = async_resources.MonitorApiAsyncRaw(view)
-        self.plugin = async_resources.PluginApiAsyncRaw(view)
-        self.pool = async_resources.PoolApiAsyncRaw(view)
-        self.provider = async_resources.ProviderApiAsyncRaw(view)
-        self.task = async_resources.TaskApiAsyncRaw(view)
-        self.task_instance = async_resources.TaskInstanceApiAsyncRaw(view)
-        self.task_state_store = async_resources.TaskStateStoreApiAsyncRaw(view)
-        self.variable = async_resources.VariableApiAsyncRaw(view)
-        self.version = async_resources.VersionApiAsyncRaw(view)
-        self.x_com = async_resources.XComApiAsyncRaw(view)
+    @cached_property
+    def asset(self) -> async_resources.AssetApiAsyncRaw:
+        return async_resources.AssetApiAsyncRaw(self._view)
+
+    @cached_property
+    def asset_state_store(self) -> async_resources.AssetStateStoreApiAsyncRaw:
+        return async_resources.AssetStateStoreApiAsyncRaw(self._view)
+
+    @cached_property
+    def backfill(self) -> async_resources.BackfillApiAsyncRaw:
+        return async_resources.BackfillApiAsyncRaw(self._view)
+
+    @cached_property
+    def config(self) -> async_resources.ConfigApiAsyncRaw:
+        return async_resources.ConfigApiAsyncRaw(self._view)
+
+    @cached_property
+    def connection(self) -> async_resources.ConnectionApiAsyncRaw:
+        return async_resources.ConnectionApiAsyncRaw(self._view)
+
+    @cached_property
+    def dag(self) -> async_resources.DagApiAsyncRaw:
+        return async_resources.DagApiAsyncRaw(self._view)
+
+    @cached_property
+    def dag_parsing(self) -> async_resources.DagParsingApiAsyncRaw:
+        return async_resources.DagParsingApiAsyncRaw(self._view)
+
+    @cached_property
+    def dag_run(self) -> async_resources.DagRunApiAsyncRaw:
+        return async_resources.DagRunApiAsyncRaw(self._view)
+
+    @cached_property
+    def dag_source(self) -> async_resources.DagSourceApiAsyncRaw:
+        return async_resources.DagSourceApiAsyncRaw(self._view)
+
+    @cached_property
+    def dag_stats(self) -> async_resources.DagStatsApiAsyncRaw:
+        return async_resources.DagStatsApiAsyncRaw(self._view)
+
+    @cached_property
+    def dag_version(self) -> async_resources.DagVersionApiAsyncRaw:
+        return async_resources.DagVersionApiAsyncRaw(self._view)
+
+    @cached_property
+    def dag_warning(self) -> async_resources.DagWarningApiAsyncRaw:
+        return async_resources.DagWarningApiAsyncRaw(self._view)
+
+    @cached_property
+    def event_log(self) -> async_resources.EventLogApiAsyncRaw:
+        return async_resources.EventLogApiAsyncRaw(self._view)
+
+    @cached_property
+    def extra_links(self) -> async_resources.ExtraLinksApiAsyncRaw:
+        return async_resources.ExtraLinksApiAsyncRaw(self._view)
+
+    @cached_property
+    def import_error(self) -> async_resources.ImportErrorApiAsyncRaw:
+        return async_resources.ImportErrorApiAsyncRaw(self._view)
+
+    @cached_property
+    def job(self) -> async_resources.JobApiAsyncRaw:
+        return async_resources.JobApiAsyncRaw(self._view)
+
+    @cached_property
+    def login(self) -> async_resources.LoginApiAsyncRaw:
+        return async_resources.LoginApiAsyncRaw(self._view)
+
+    @cached_property
+    def monitor(self) -> async_resources.MonitorApiAsyncRaw:
+        return async_resources.MonitorApiAsyncRaw(self._view)
+
+    @cached_property
+    def plugin(self) -> async_resources.PluginApiAsyncRaw:
+        return async_resources.PluginApiAsyncRaw(self._view)
+
+    @cached_property
+    def pool(self) -> async_resources.PoolApiAsyncRaw:
+        return async_resources.PoolApiAsyncRaw(self._view)
+
+    @cached_property
+    def provider(self) -> async_resources.ProviderApiAsyncRaw:
+        return async_resources.ProviderApiAsyncRaw(self._view)
+
+    @cached_property
+    def task(self) -> async_resources.TaskApiAsyncRaw:
+        return async_resources.TaskApiAsyncRaw(self._view)
+
+    @cached_property
+    def task_instance(self) -> async_resources.TaskInstanceApiAsyncRaw:
+        return async_resources.TaskInstanceApiAsyncRaw(self._view)
+
+    @cached_property
+    def task_state_store(self) -> async_resources.TaskStateStoreApiAsyncRaw:
+        return async_resources.TaskStateStoreApiAsyncRaw(self._view)
+
+    @cached_property
+    def variable(self) -> async_resources.VariableApiAsyncRaw:
+        return async_resources.VariableApiAsyncRaw(self._view)
+
+    @cached_property
+    def version(self) -> async_resources.VersionApiAsyncRaw:
+        return async_resources.VersionApiAsyncRaw(self._view)
+
+    @cached_property
+    def x_com(self) -> async_resources.XComApiAsyncRaw:
+        return async_resources.XComApiAsyncRaw(self._view)
 
 
 class AsyncClient(BaseAsyncClient):
@@ -201,33 +470,139 @@ class AsyncClient(BaseAsyncClient):
             max_response_bytes=max_response_bytes,
             stream_read_timeout=stream_read_timeout,
         )
-        from . import async_resources  # loaded with the first AsyncClient, not on import
-
-        self.asset = async_resources.AssetApiAsync(self)
-        self.asset_state_store = async_resources.AssetStateStoreApiAsync(self)
-        self.backfill = async_resources.BackfillApiAsync(self)
-        self.config = async_resources.ConfigApiAsync(self)
-        self.connection = async_resources.ConnectionApiAsync(self)
-        self.dag = async_resources.DagApiAsync(self)
-        self.dag_parsing = async_resources.DagParsingApiAsync(self)
-        self.dag_run = async_resources.DagRunApiAsync(self)
-        self.dag_source = async_resources.DagSourceApiAsync(self)
-        self.dag_stats = async_resources.DagStatsApiAsync(self)
-        self.dag_version = async_resources.DagVersionApiAsync(self)
-        self.dag_warning = async_resources.DagWarningApiAsync(self)
-        self.event_log = async_resources.EventLogApiAsync(self)
-        self.extra_links = async_resources.ExtraLinksApiAsync(self)
-        self.import_error = async_resources.ImportErrorApiAsync(self)
-        self.job = async_resources.JobApiAsync(self)
-        self.login = async_resources.LoginApiAsync(self)
-        self.monitor = async_resources.MonitorApiAsync(self)
-        self.plugin = async_resources.PluginApiAsync(self)
-        self.pool = async_resources.PoolApiAsync(self)
-        self.provider = async_resources.ProviderApiAsync(self)
-        self.task = async_resources.TaskApiAsync(self)
-        self.task_instance = async_resources.TaskInstanceApiAsync(self)
-        self.task_state_store = async_resources.TaskStateStoreApiAsync(self)
-        self.variable = async_resources.VariableApiAsync(self)
-        self.version = async_resources.VersionApiAsync(self)
-        self.x_com = async_resources.XComApiAsync(self)
         self.with_raw_response = AsyncRawResponses(self)
+
+    @cached_property
+    def asset(self) -> async_resources.AssetApiAsync:
+        """``asset`` operations (loaded on first use)."""
+        return async_resources.AssetApiAsync(self)
+
+    @cached_property
+    def asset_state_store(self) -> async_resources.AssetStateStoreApiAsync:
+        """``asset_state_store`` operations (loaded on first use)."""
+        return async_resources.AssetStateStoreApiAsync(self)
+
+    @cached_property
+    def backfill(self) -> async_resources.BackfillApiAsync:
+        """``backfill`` operations (loaded on first use)."""
+        return async_resources.BackfillApiAsync(self)
+
+    @cached_property
+    def config(self) -> async_resources.ConfigApiAsync:
+        """``config`` operations (loaded on first use)."""
+        return async_resources.ConfigApiAsync(self)
+
+    @cached_property
+    def connection(self) -> async_resources.ConnectionApiAsync:
+        """``connection`` operations (loaded on first use)."""
+        return async_resources.ConnectionApiAsync(self)
+
+    @cached_property
+    def dag(self) -> async_resources.DagApiAsync:
+        """``dag`` operations (loaded on first use)."""
+        return async_resources.DagApiAsync(self)
+
+    @cached_property
+    def dag_parsing(self) -> async_resources.DagParsingApiAsync:
+        """``dag_parsing`` operations (loaded on first use)."""
+        return async_resources.DagParsingApiAsync(self)
+
+    @cached_property
+    def dag_run(self) -> async_resources.DagRunApiAsync:
+        """``dag_run`` operations (loaded on first use)."""
+        return async_resources.DagRunApiAsync(self)
+
+    @cached_property
+    def dag_source(self) -> async_resources.DagSourceApiAsync:
+        """``dag_source`` operations (loaded on first use)."""
+        return async_resources.DagSourceApiAsync(self)
+
+    @cached_property
+    def dag_stats(self) -> async_resources.DagStatsApiAsync:
+        """``dag_stats`` operations (loaded on first use)."""
+        return async_resources.DagStatsApiAsync(self)
+
+    @cached_property
+    def dag_version(self) -> async_resources.DagVersionApiAsync:
+        """``dag_version`` operations (loaded on first use)."""
+        return async_resources.DagVersionApiAsync(self)
+
+    @cached_property
+    def dag_warning(self) -> async_resources.DagWarningApiAsync:
+        """``dag_warning`` operations (loaded on first use)."""
+        return async_resources.DagWarningApiAsync(self)
+
+    @cached_property
+    def event_log(self) -> async_resources.EventLogApiAsync:
+        """``event_log`` operations (loaded on first use)."""
+        return async_resources.EventLogApiAsync(self)
+
+    @cached_property
+    def extra_links(self) -> async_resources.ExtraLinksApiAsync:
+        """``extra_links`` operations (loaded on first use)."""
+        return async_resources.ExtraLinksApiAsync(self)
+
+    @cached_property
+    def import_error(self) -> async_resources.ImportErrorApiAsync:
+        """``import_error`` operations (loaded on first use)."""
+        return async_resources.ImportErrorApiAsync(self)
+
+    @cached_property
+    def job(self) -> async_resources.JobApiAsync:
+        """``job`` operations (loaded on first use)."""
+        return async_resources.JobApiAsync(self)
+
+    @cached_property
+    def login(self) -> async_resources.LoginApiAsync:
+        """``login`` operations (loaded on first use)."""
+        return async_resources.LoginApiAsync(self)
+
+    @cached_property
+    def monitor(self) -> async_resources.MonitorApiAsync:
+        """``monitor`` operations (loaded on first use)."""
+        return async_resources.MonitorApiAsync(self)
+
+    @cached_property
+    def plugin(self) -> async_resources.PluginApiAsync:
+        """``plugin`` operations (loaded on first use)."""
+        return async_resources.PluginApiAsync(self)
+
+    @cached_property
+    def pool(self) -> async_resources.PoolApiAsync:
+        """``pool`` operations (loaded on first use)."""
+        return async_resources.PoolApiAsync(self)
+
+    @cached_property
+    def provider(self) -> async_resources.ProviderApiAsync:
+        """``provider`` operations (loaded on first use)."""
+        return async_resources.ProviderApiAsync(self)
+
+    @cached_property
+    def task(self) -> async_resources.TaskApiAsync:
+        """``task`` operations (loaded on first use)."""
+        return async_resources.TaskApiAsync(self)
+
+    @cached_property
+    def task_instance(self) -> async_resources.TaskInstanceApiAsync:
+        """``task_instance`` operations (loaded on first use)."""
+        return async_resources.TaskInstanceApiAsync(self)
+
+    @cached_property
+    def task_state_store(self) -> async_resources.TaskStateStoreApiAsync:
+        """``task_state_store`` operations (loaded on first use)."""
+        return async_resources.TaskStateStoreApiAsync(self)
+
+    @cached_property
+    def variable(self) -> async_resources.VariableApiAsync:
+        """``variable`` operations (loaded on first use)."""
+        return async_resources.VariableApiAsync(self)
+
+    @cached_property
+    def version(self) -> async_resources.VersionApiAsync:
+        """``version`` operations (loaded on first use)."""
+        return async_resources.VersionApiAsync(self)
+
+    @cached_property
+    def x_com(self) -> async_resources.XComApiAsync:
+        """``x_com`` operations (loaded on first use)."""
+        return async_resources.XComApiAsync(self)

@@ -16,11 +16,13 @@ import base64
 import contextlib
 import datetime
 import enum
+import importlib
 import logging
 import math
 import pathlib
 import random
 import re
+import sys
 import threading
 import time
 import types
@@ -1846,6 +1848,7 @@ class _BaseClient(Generic[H]):
         # TLS context, which a client that is built but not yet used should not pay for.
         self._http: H | None = http_client
         self._http_lock = threading.Lock()
+        self._merged_headers: tuple[list[tuple[bytes, bytes]], httpx.Headers] | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={redact_url(self.base_url)!r})"
@@ -1869,19 +1872,39 @@ class _BaseClient(Generic[H]):
             and not isinstance(content, bytes)
         ):
             content = _async_chunks(content)
-        request = http.build_request(
+        # What http.build_request makes (the http client's headers, query and cookies under ours),
+        # less its per-call copy and override of the client's headers: they are merged under ours
+        # once, and again only when they change. The URL is absolute (base_url is checked).
+        # [] would drop a query already in the URL
+        params: httpx.QueryParams | list[tuple[str, Any]] | None = step.params or None
+        if http.params:
+            params = http.params.merge(params)
+        headers = self._under_client_headers(http.headers)
+        headers.update(step.headers)
+        request = httpx.Request(
             step.method,
             step.url,
-            params=step.params or None,  # [] would drop a query already in the URL
-            headers={**self._headers, **step.headers},
+            params=params,
+            headers=headers,
             content=content,
             files=step.files,
-            timeout=step.timeout,
+            cookies=http.cookies or None,
+            extensions={"timeout": httpx.Timeout(step.timeout).as_dict()},
         )
         if step.cookie:
             jar = request.headers.get("Cookie")  # the http client's cookies for this URL, if any
             request.headers["Cookie"] = f"{jar}; {step.cookie}" if jar else step.cookie
         return request
+
+    def _under_client_headers(self, client_headers: httpx.Headers) -> httpx.Headers:
+        """A fresh copy of the http client's headers with ours over them."""
+        raw = client_headers.raw
+        merged = self._merged_headers
+        if merged is None or merged[0] != raw:
+            headers = httpx.Headers(client_headers)
+            headers.update(self._headers)
+            merged = self._merged_headers = (raw, headers)
+        return merged[1].copy()
 
     @property
     def _auth_arg(self) -> Any:
@@ -2702,6 +2725,29 @@ def async_iterator_method(
 ) -> Twin[Params, AsyncIterator[T]]:
     """The async twin of a paging or streaming helper: the same items as an async iterator."""
     return Twin(method)
+
+
+def lazy_names(
+    package: str, homes: Mapping[str, str]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """``__getattr__`` and ``__dir__`` for a package whose names live in submodules imported on first
+    use (``homes``: name -> submodule): a big client imports in milliseconds and each group loads
+    only its own code and models. mypy and IDEs see the names through ``if TYPE_CHECKING`` imports.
+    """
+    namespace = sys.modules[package].__dict__
+
+    def __getattr__(name: str) -> Any:
+        home = homes.get(name)
+        if home is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{package}.{home}"), name)
+        namespace[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*namespace, *homes})
+
+    return __getattr__, __dir__
 
 
 def raw_method(method: Callable[Concatenate[Any, Params], R]) -> Twin[Params, ApiResponse[R]]:

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 
 import httpx
 
-from . import resources
+from . import async_resources, resources
 from ._runtime import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
@@ -33,10 +34,19 @@ class RawResponses:
     """``client.with_raw_response``: every operation, returning status, headers and decoded body."""
 
     def __init__(self, client: BaseSyncClient) -> None:
-        view = RawView(client)
-        self.export = resources.ExportApiRaw(view)
-        self.job = resources.JobApiRaw(view)
-        self.log = resources.LogApiRaw(view)
+        self._view = RawView(client)
+
+    @cached_property
+    def export(self) -> resources.ExportApiRaw:
+        return resources.ExportApiRaw(self._view)
+
+    @cached_property
+    def job(self) -> resources.JobApiRaw:
+        return resources.JobApiRaw(self._view)
+
+    @cached_property
+    def log(self) -> resources.LogApiRaw:
+        return resources.LogApiRaw(self._view)
 
 
 class Client(BaseSyncClient):
@@ -75,22 +85,41 @@ class Client(BaseSyncClient):
             max_response_bytes=max_response_bytes,
             stream_read_timeout=stream_read_timeout,
         )
-        self.export = resources.ExportApi(self)
-        self.job = resources.JobApi(self)
-        self.log = resources.LogApi(self)
         self.with_raw_response = RawResponses(self)
+
+    @cached_property
+    def export(self) -> resources.ExportApi:
+        """``export`` operations (loaded on first use)."""
+        return resources.ExportApi(self)
+
+    @cached_property
+    def job(self) -> resources.JobApi:
+        """``job`` operations (loaded on first use)."""
+        return resources.JobApi(self)
+
+    @cached_property
+    def log(self) -> resources.LogApi:
+        """``log`` operations (loaded on first use)."""
+        return resources.LogApi(self)
 
 
 class AsyncRawResponses:
     """``client.with_raw_response``: every operation, returning status, headers and decoded body."""
 
     def __init__(self, client: BaseAsyncClient) -> None:
-        from . import async_resources  # loaded with the first AsyncClient, not on import
+        self._view = AsyncRawView(client)
 
-        view = AsyncRawView(client)
-        self.export = async_resources.ExportApiAsyncRaw(view)
-        self.job = async_resources.JobApiAsyncRaw(view)
-        self.log = async_resources.LogApiAsyncRaw(view)
+    @cached_property
+    def export(self) -> async_resources.ExportApiAsyncRaw:
+        return async_resources.ExportApiAsyncRaw(self._view)
+
+    @cached_property
+    def job(self) -> async_resources.JobApiAsyncRaw:
+        return async_resources.JobApiAsyncRaw(self._view)
+
+    @cached_property
+    def log(self) -> async_resources.LogApiAsyncRaw:
+        return async_resources.LogApiAsyncRaw(self._view)
 
 
 class AsyncClient(BaseAsyncClient):
@@ -129,9 +158,19 @@ class AsyncClient(BaseAsyncClient):
             max_response_bytes=max_response_bytes,
             stream_read_timeout=stream_read_timeout,
         )
-        from . import async_resources  # loaded with the first AsyncClient, not on import
-
-        self.export = async_resources.ExportApiAsync(self)
-        self.job = async_resources.JobApiAsync(self)
-        self.log = async_resources.LogApiAsync(self)
         self.with_raw_response = AsyncRawResponses(self)
+
+    @cached_property
+    def export(self) -> async_resources.ExportApiAsync:
+        """``export`` operations (loaded on first use)."""
+        return async_resources.ExportApiAsync(self)
+
+    @cached_property
+    def job(self) -> async_resources.JobApiAsync:
+        """``job`` operations (loaded on first use)."""
+        return async_resources.JobApiAsync(self)
+
+    @cached_property
+    def log(self) -> async_resources.LogApiAsync:
+        """``log`` operations (loaded on first use)."""
+        return async_resources.LogApiAsync(self)

@@ -1,0 +1,91 @@
+"""Which module of the ``models`` package each model, enum and alias lives in.
+
+Importing a big client must not build every model (GitHub's 6,579 took ~0.7 s): a model lives in the
+module of the exact set of groups that use it, directly or through other models, and the package
+resolves names on first use. A group's first call then loads only its own models. A model's
+references are used by every group that uses the model, so they live in modules of the same set
+(the same module) or of a strict superset: imports never form a cycle."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from generator import ir
+
+# Never a group's module: group attributes are snake_case words, which never hold "__".
+UNUSED = "_unused__models"
+
+
+def model_modules(
+    groups: Iterable[ir.Group], models: Iterable[ir.Model], enums: Iterable[ir.EnumModel], aliases: Iterable[ir.Alias]
+) -> tuple[ir.ModelModule, ...]:
+    models, enums, aliases = tuple(models), tuple(enums), tuple(aliases)
+    refers: dict[str, set[str]] = {m.name: set(_refs(m.fields)) for m in models}
+    refers |= {a.name: set(_refs(a.type)) for a in aliases}
+    refers |= {e.name: set() for e in enums}
+    users: dict[str, set[str]] = {name: set() for name in refers}
+    for group in groups:
+        seen: set[str] = set()
+        todo = [name for op in group.operations for name in _refs(op) if name in refers]
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo.extend(refers[name] - seen)
+        for name in seen:
+            users[name].add(group.attr)
+    home = {name: _module_name(groups_using) for name, groups_using in users.items()}
+    modules = []
+    for module in sorted(set(home.values())):
+        members = {name for name, at in home.items() if at == module}
+        imports: dict[str, set[str]] = {}
+        for name in members:
+            for ref in refers[name]:
+                if home[ref] != module:
+                    imports.setdefault(home[ref], set()).add(ref)
+        modules.append(
+            ir.ModelModule(
+                module,
+                tuple(sorted(next(iter(users[n] for n in members)))),
+                tuple(m for m in models if m.name in members),
+                tuple(e for e in enums if e.name in members),
+                tuple(a for a in aliases if a.name in members),
+                tuple((other, tuple(sorted(names))) for other, names in sorted(imports.items())),
+            )
+        )
+    return tuple(modules)
+
+
+def _module_name(groups: set[str]) -> str:
+    if not groups:
+        return UNUSED
+    if len(groups) == 1:
+        return f"_{next(iter(groups))}"
+    return "_shared__" + hashlib.sha256(",".join(sorted(groups)).encode()).hexdigest()[:8]
+
+
+def _refs(node: Any) -> Iterator[str]:
+    """The names of every model, enum and alias ``node`` refers to (IR dataclasses, tuples)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is ir.Ref:
+            yield item.name
+        elif kind is tuple:
+            stack.extend(item)
+        elif kind in _FIELDS:
+            if kind is ir.Body and item.model:
+                yield item.model  # the request struct its keyword arguments build
+            stack.extend(getattr(item, name) for name in _FIELDS[kind])
+
+
+# The IR's dataclasses and the fields of each that can hold a reference (not plain text or numbers).
+_FIELDS: dict[type, tuple[str, ...]] = {
+    kind: tuple(f.name for f in dataclasses.fields(kind) if f.type not in ("str", "bool", "int", "str | None"))
+    for kind in vars(ir).values()
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind) and kind is not ir.Ref
+}
