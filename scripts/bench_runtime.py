@@ -204,7 +204,7 @@ def main() -> int:
 
     client = Client("http://bench.test", http_client=httpx.Client(transport=httpx.MockTransport(handler)))
     rt = sys.modules["airflow_rest_2_10_5._runtime"]
-    endpoint = importlib.import_module("airflow_rest_2_10_5._endpoints").GET_DAGS
+    endpoint = importlib.import_module("airflow_rest_2_10_5._endpoints._dag").GET_DAGS
     headers = httpx.Headers({"content-type": "application/json"})
     decoded = rt.decode_answer(endpoint.responses, 200, headers, body)
     assert isinstance(decoded, models.DAGCollection) and len(decoded.dags) == 1000

@@ -184,7 +184,7 @@ def test_set_fields_uses_the_identity_the_generator_decided(af2: ModuleType) -> 
     body = models.Connection(connection_id="same", host="same", login="same")
     assert rt.set_fields(body, {"connection_id": "same"}, {"connection_id": "connection_id"}) == ["host", "login"]
     assert rt.set_fields(body, {"connection_id": "same"}, {}) == ["connection_id", "host", "login"]
-    endpoint = af2._endpoints.PATCH_CONNECTION
+    endpoint = importlib.import_module(f"{af2.__name__}._endpoints._connection").PATCH_CONNECTION
     assert dict(endpoint.identity) == {"connection_id": "connection_id"}
 
 

@@ -157,10 +157,6 @@ def _member_names(module: ir.ModelModule) -> list[str]:
     return [e.name for e in module.enums] + [m.name for m in module.models] + [a.name for a in module.aliases]
 
 
-def _endpoint_names(group: ir.Group) -> list[str]:
-    return sorted(endpoint_name(op) for op in group.operations)
-
-
 def _sync_names(group: ir.Group) -> list[str]:
     return [group.class_name, f"{group.class_name}Raw"]
 
@@ -201,13 +197,19 @@ def render_package(api: ir.Api, package: str, package_version: str | None = None
     module_template = env.get_template("package/models/module.py.jinja")
     for module in api.model_modules:
         files[f"{package}/models/{module.name}.py"] = prune_imports(module_template.render(**context, module=module))
+    endpoints_doc = (
+        "What each operation sends and expects, as data for the runtime: a module per group, imported by its resources."
+    )
+    files[f"{package}/_endpoints/__init__.py"] = env.get_template("package/_package.py.jinja").render(
+        **context, doc=endpoints_doc
+    )
     for kind, doc, names in (
-        ("_endpoints", "What each operation sends and expects, as data for the runtime, by group.", _endpoint_names),
         ("resources", "Synchronous operations, grouped by the spec's first tag.", _sync_names),
         ("async_resources", "Asynchronous operations, grouped by the spec's first tag.", _async_names),
     ):
         entries = _import_entries((f"_{group.attr}", names(group)) for group in api.groups)
         files[f"{package}/{kind}/__init__.py"] = lazy.render(**context, doc=doc, entries=entries)
+    for kind in ("_endpoints", "resources", "async_resources"):
         template = env.get_template(f"package/{kind}.py.jinja")
         for group in api.groups:
             text = template.render(**context, groups=[group], module_name=f"_{group.attr}")

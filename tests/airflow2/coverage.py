@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import pkgutil
 import re
 
 from tests.airflow2.harness import AIRFLOW2, Flavor, package
@@ -17,11 +18,13 @@ def _patterns(flavor: Flavor = AIRFLOW2) -> list[tuple[str, str, re.Pattern[str]
     package(flavor)
     import sys
 
-    endpoints = importlib.import_module(f"{flavor.package}._endpoints")  # names load from each group's module
+    endpoints = importlib.import_module(f"{flavor.package}._endpoints")  # a module per group
+    declared = {}
+    for group in pkgutil.iter_modules(endpoints.__path__):
+        declared |= vars(importlib.import_module(f"{endpoints.__name__}.{group.name}"))
     base_path = sys.modules[f"{flavor.package}.client"].BASE_PATH
     found = []
-    for name in endpoints.__all__:
-        value = getattr(endpoints, name)
+    for name, value in declared.items():
         if name.isupper() and hasattr(value, "path"):
             regex = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(value.path))
             found.append((name.lower(), value.method, re.compile(f"^{re.escape(base_path)}{regex}$")))

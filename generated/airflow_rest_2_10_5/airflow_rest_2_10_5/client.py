@@ -153,97 +153,78 @@ class Client(BaseSyncClient):
 
     @cached_property
     def config(self) -> resources.ConfigApi:
-        """``config`` operations (loaded on first use)."""
         return resources.ConfigApi(self)
 
     @cached_property
     def connection(self) -> resources.ConnectionApi:
-        """``connection`` operations (loaded on first use)."""
         return resources.ConnectionApi(self)
 
     @cached_property
     def dag(self) -> resources.DagApi:
-        """``dag`` operations (loaded on first use)."""
         return resources.DagApi(self)
 
     @cached_property
     def dag_run(self) -> resources.DagRunApi:
-        """``dag_run`` operations (loaded on first use)."""
         return resources.DagRunApi(self)
 
     @cached_property
     def dag_stats(self) -> resources.DagStatsApi:
-        """``dag_stats`` operations (loaded on first use)."""
         return resources.DagStatsApi(self)
 
     @cached_property
     def dag_warning(self) -> resources.DagWarningApi:
-        """``dag_warning`` operations (loaded on first use)."""
         return resources.DagWarningApi(self)
 
     @cached_property
     def dataset(self) -> resources.DatasetApi:
-        """``dataset`` operations (loaded on first use)."""
         return resources.DatasetApi(self)
 
     @cached_property
     def event_log(self) -> resources.EventLogApi:
-        """``event_log`` operations (loaded on first use)."""
         return resources.EventLogApi(self)
 
     @cached_property
     def import_error(self) -> resources.ImportErrorApi:
-        """``import_error`` operations (loaded on first use)."""
         return resources.ImportErrorApi(self)
 
     @cached_property
     def monitoring(self) -> resources.MonitoringApi:
-        """``monitoring`` operations (loaded on first use)."""
         return resources.MonitoringApi(self)
 
     @cached_property
     def permission(self) -> resources.PermissionApi:
-        """``permission`` operations (loaded on first use)."""
         return resources.PermissionApi(self)
 
     @cached_property
     def plugin(self) -> resources.PluginApi:
-        """``plugin`` operations (loaded on first use)."""
         return resources.PluginApi(self)
 
     @cached_property
     def pool(self) -> resources.PoolApi:
-        """``pool`` operations (loaded on first use)."""
         return resources.PoolApi(self)
 
     @cached_property
     def provider(self) -> resources.ProviderApi:
-        """``provider`` operations (loaded on first use)."""
         return resources.ProviderApi(self)
 
     @cached_property
     def role(self) -> resources.RoleApi:
-        """``role`` operations (loaded on first use)."""
         return resources.RoleApi(self)
 
     @cached_property
     def task_instance(self) -> resources.TaskInstanceApi:
-        """``task_instance`` operations (loaded on first use)."""
         return resources.TaskInstanceApi(self)
 
     @cached_property
     def user(self) -> resources.UserApi:
-        """``user`` operations (loaded on first use)."""
         return resources.UserApi(self)
 
     @cached_property
     def variable(self) -> resources.VariableApi:
-        """``variable`` operations (loaded on first use)."""
         return resources.VariableApi(self)
 
     @cached_property
     def x_com(self) -> resources.XComApi:
-        """``x_com`` operations (loaded on first use)."""
         return resources.XComApi(self)
 
 
@@ -370,95 +351,76 @@ class AsyncClient(BaseAsyncClient):
 
     @cached_property
     def config(self) -> async_resources.ConfigApiAsync:
-        """``config`` operations (loaded on first use)."""
         return async_resources.ConfigApiAsync(self)
 
     @cached_property
     def connection(self) -> async_resources.ConnectionApiAsync:
-        """``connection`` operations (loaded on first use)."""
         return async_resources.ConnectionApiAsync(self)
 
     @cached_property
     def dag(self) -> async_resources.DagApiAsync:
-        """``dag`` operations (loaded on first use)."""
         return async_resources.DagApiAsync(self)
 
     @cached_property
     def dag_run(self) -> async_resources.DagRunApiAsync:
-        """``dag_run`` operations (loaded on first use)."""
         return async_resources.DagRunApiAsync(self)
 
     @cached_property
     def dag_stats(self) -> async_resources.DagStatsApiAsync:
-        """``dag_stats`` operations (loaded on first use)."""
         return async_resources.DagStatsApiAsync(self)
 
     @cached_property
     def dag_warning(self) -> async_resources.DagWarningApiAsync:
-        """``dag_warning`` operations (loaded on first use)."""
         return async_resources.DagWarningApiAsync(self)
 
     @cached_property
     def dataset(self) -> async_resources.DatasetApiAsync:
-        """``dataset`` operations (loaded on first use)."""
         return async_resources.DatasetApiAsync(self)
 
     @cached_property
     def event_log(self) -> async_resources.EventLogApiAsync:
-        """``event_log`` operations (loaded on first use)."""
         return async_resources.EventLogApiAsync(self)
 
     @cached_property
     def import_error(self) -> async_resources.ImportErrorApiAsync:
-        """``import_error`` operations (loaded on first use)."""
         return async_resources.ImportErrorApiAsync(self)
 
     @cached_property
     def monitoring(self) -> async_resources.MonitoringApiAsync:
-        """``monitoring`` operations (loaded on first use)."""
         return async_resources.MonitoringApiAsync(self)
 
     @cached_property
     def permission(self) -> async_resources.PermissionApiAsync:
-        """``permission`` operations (loaded on first use)."""
         return async_resources.PermissionApiAsync(self)
 
     @cached_property
     def plugin(self) -> async_resources.PluginApiAsync:
-        """``plugin`` operations (loaded on first use)."""
         return async_resources.PluginApiAsync(self)
 
     @cached_property
     def pool(self) -> async_resources.PoolApiAsync:
-        """``pool`` operations (loaded on first use)."""
         return async_resources.PoolApiAsync(self)
 
     @cached_property
     def provider(self) -> async_resources.ProviderApiAsync:
-        """``provider`` operations (loaded on first use)."""
         return async_resources.ProviderApiAsync(self)
 
     @cached_property
     def role(self) -> async_resources.RoleApiAsync:
-        """``role`` operations (loaded on first use)."""
         return async_resources.RoleApiAsync(self)
 
     @cached_property
     def task_instance(self) -> async_resources.TaskInstanceApiAsync:
-        """``task_instance`` operations (loaded on first use)."""
         return async_resources.TaskInstanceApiAsync(self)
 
     @cached_property
     def user(self) -> async_resources.UserApiAsync:
-        """``user`` operations (loaded on first use)."""
         return async_resources.UserApiAsync(self)
 
     @cached_property
     def variable(self) -> async_resources.VariableApiAsync:
-        """``variable`` operations (loaded on first use)."""
         return async_resources.VariableApiAsync(self)
 
     @cached_property
     def x_com(self) -> async_resources.XComApiAsync:
-        """``x_com`` operations (loaded on first use)."""
         return async_resources.XComApiAsync(self)

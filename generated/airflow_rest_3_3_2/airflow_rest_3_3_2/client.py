@@ -185,137 +185,110 @@ class Client(BaseSyncClient):
 
     @cached_property
     def asset(self) -> resources.AssetApi:
-        """``asset`` operations (loaded on first use)."""
         return resources.AssetApi(self)
 
     @cached_property
     def asset_state_store(self) -> resources.AssetStateStoreApi:
-        """``asset_state_store`` operations (loaded on first use)."""
         return resources.AssetStateStoreApi(self)
 
     @cached_property
     def backfill(self) -> resources.BackfillApi:
-        """``backfill`` operations (loaded on first use)."""
         return resources.BackfillApi(self)
 
     @cached_property
     def config(self) -> resources.ConfigApi:
-        """``config`` operations (loaded on first use)."""
         return resources.ConfigApi(self)
 
     @cached_property
     def connection(self) -> resources.ConnectionApi:
-        """``connection`` operations (loaded on first use)."""
         return resources.ConnectionApi(self)
 
     @cached_property
     def dag(self) -> resources.DagApi:
-        """``dag`` operations (loaded on first use)."""
         return resources.DagApi(self)
 
     @cached_property
     def dag_parsing(self) -> resources.DagParsingApi:
-        """``dag_parsing`` operations (loaded on first use)."""
         return resources.DagParsingApi(self)
 
     @cached_property
     def dag_run(self) -> resources.DagRunApi:
-        """``dag_run`` operations (loaded on first use)."""
         return resources.DagRunApi(self)
 
     @cached_property
     def dag_source(self) -> resources.DagSourceApi:
-        """``dag_source`` operations (loaded on first use)."""
         return resources.DagSourceApi(self)
 
     @cached_property
     def dag_stats(self) -> resources.DagStatsApi:
-        """``dag_stats`` operations (loaded on first use)."""
         return resources.DagStatsApi(self)
 
     @cached_property
     def dag_version(self) -> resources.DagVersionApi:
-        """``dag_version`` operations (loaded on first use)."""
         return resources.DagVersionApi(self)
 
     @cached_property
     def dag_warning(self) -> resources.DagWarningApi:
-        """``dag_warning`` operations (loaded on first use)."""
         return resources.DagWarningApi(self)
 
     @cached_property
     def event_log(self) -> resources.EventLogApi:
-        """``event_log`` operations (loaded on first use)."""
         return resources.EventLogApi(self)
 
     @cached_property
     def extra_links(self) -> resources.ExtraLinksApi:
-        """``extra_links`` operations (loaded on first use)."""
         return resources.ExtraLinksApi(self)
 
     @cached_property
     def import_error(self) -> resources.ImportErrorApi:
-        """``import_error`` operations (loaded on first use)."""
         return resources.ImportErrorApi(self)
 
     @cached_property
     def job(self) -> resources.JobApi:
-        """``job`` operations (loaded on first use)."""
         return resources.JobApi(self)
 
     @cached_property
     def login(self) -> resources.LoginApi:
-        """``login`` operations (loaded on first use)."""
         return resources.LoginApi(self)
 
     @cached_property
     def monitor(self) -> resources.MonitorApi:
-        """``monitor`` operations (loaded on first use)."""
         return resources.MonitorApi(self)
 
     @cached_property
     def plugin(self) -> resources.PluginApi:
-        """``plugin`` operations (loaded on first use)."""
         return resources.PluginApi(self)
 
     @cached_property
     def pool(self) -> resources.PoolApi:
-        """``pool`` operations (loaded on first use)."""
         return resources.PoolApi(self)
 
     @cached_property
     def provider(self) -> resources.ProviderApi:
-        """``provider`` operations (loaded on first use)."""
         return resources.ProviderApi(self)
 
     @cached_property
     def task(self) -> resources.TaskApi:
-        """``task`` operations (loaded on first use)."""
         return resources.TaskApi(self)
 
     @cached_property
     def task_instance(self) -> resources.TaskInstanceApi:
-        """``task_instance`` operations (loaded on first use)."""
         return resources.TaskInstanceApi(self)
 
     @cached_property
     def task_state_store(self) -> resources.TaskStateStoreApi:
-        """``task_state_store`` operations (loaded on first use)."""
         return resources.TaskStateStoreApi(self)
 
     @cached_property
     def variable(self) -> resources.VariableApi:
-        """``variable`` operations (loaded on first use)."""
         return resources.VariableApi(self)
 
     @cached_property
     def version(self) -> resources.VersionApi:
-        """``version`` operations (loaded on first use)."""
         return resources.VersionApi(self)
 
     @cached_property
     def x_com(self) -> resources.XComApi:
-        """``x_com`` operations (loaded on first use)."""
         return resources.XComApi(self)
 
 
@@ -474,135 +447,108 @@ class AsyncClient(BaseAsyncClient):
 
     @cached_property
     def asset(self) -> async_resources.AssetApiAsync:
-        """``asset`` operations (loaded on first use)."""
         return async_resources.AssetApiAsync(self)
 
     @cached_property
     def asset_state_store(self) -> async_resources.AssetStateStoreApiAsync:
-        """``asset_state_store`` operations (loaded on first use)."""
         return async_resources.AssetStateStoreApiAsync(self)
 
     @cached_property
     def backfill(self) -> async_resources.BackfillApiAsync:
-        """``backfill`` operations (loaded on first use)."""
         return async_resources.BackfillApiAsync(self)
 
     @cached_property
     def config(self) -> async_resources.ConfigApiAsync:
-        """``config`` operations (loaded on first use)."""
         return async_resources.ConfigApiAsync(self)
 
     @cached_property
     def connection(self) -> async_resources.ConnectionApiAsync:
-        """``connection`` operations (loaded on first use)."""
         return async_resources.ConnectionApiAsync(self)
 
     @cached_property
     def dag(self) -> async_resources.DagApiAsync:
-        """``dag`` operations (loaded on first use)."""
         return async_resources.DagApiAsync(self)
 
     @cached_property
     def dag_parsing(self) -> async_resources.DagParsingApiAsync:
-        """``dag_parsing`` operations (loaded on first use)."""
         return async_resources.DagParsingApiAsync(self)
 
     @cached_property
     def dag_run(self) -> async_resources.DagRunApiAsync:
-        """``dag_run`` operations (loaded on first use)."""
         return async_resources.DagRunApiAsync(self)
 
     @cached_property
     def dag_source(self) -> async_resources.DagSourceApiAsync:
-        """``dag_source`` operations (loaded on first use)."""
         return async_resources.DagSourceApiAsync(self)
 
     @cached_property
     def dag_stats(self) -> async_resources.DagStatsApiAsync:
-        """``dag_stats`` operations (loaded on first use)."""
         return async_resources.DagStatsApiAsync(self)
 
     @cached_property
     def dag_version(self) -> async_resources.DagVersionApiAsync:
-        """``dag_version`` operations (loaded on first use)."""
         return async_resources.DagVersionApiAsync(self)
 
     @cached_property
     def dag_warning(self) -> async_resources.DagWarningApiAsync:
-        """``dag_warning`` operations (loaded on first use)."""
         return async_resources.DagWarningApiAsync(self)
 
     @cached_property
     def event_log(self) -> async_resources.EventLogApiAsync:
-        """``event_log`` operations (loaded on first use)."""
         return async_resources.EventLogApiAsync(self)
 
     @cached_property
     def extra_links(self) -> async_resources.ExtraLinksApiAsync:
-        """``extra_links`` operations (loaded on first use)."""
         return async_resources.ExtraLinksApiAsync(self)
 
     @cached_property
     def import_error(self) -> async_resources.ImportErrorApiAsync:
-        """``import_error`` operations (loaded on first use)."""
         return async_resources.ImportErrorApiAsync(self)
 
     @cached_property
     def job(self) -> async_resources.JobApiAsync:
-        """``job`` operations (loaded on first use)."""
         return async_resources.JobApiAsync(self)
 
     @cached_property
     def login(self) -> async_resources.LoginApiAsync:
-        """``login`` operations (loaded on first use)."""
         return async_resources.LoginApiAsync(self)
 
     @cached_property
     def monitor(self) -> async_resources.MonitorApiAsync:
-        """``monitor`` operations (loaded on first use)."""
         return async_resources.MonitorApiAsync(self)
 
     @cached_property
     def plugin(self) -> async_resources.PluginApiAsync:
-        """``plugin`` operations (loaded on first use)."""
         return async_resources.PluginApiAsync(self)
 
     @cached_property
     def pool(self) -> async_resources.PoolApiAsync:
-        """``pool`` operations (loaded on first use)."""
         return async_resources.PoolApiAsync(self)
 
     @cached_property
     def provider(self) -> async_resources.ProviderApiAsync:
-        """``provider`` operations (loaded on first use)."""
         return async_resources.ProviderApiAsync(self)
 
     @cached_property
     def task(self) -> async_resources.TaskApiAsync:
-        """``task`` operations (loaded on first use)."""
         return async_resources.TaskApiAsync(self)
 
     @cached_property
     def task_instance(self) -> async_resources.TaskInstanceApiAsync:
-        """``task_instance`` operations (loaded on first use)."""
         return async_resources.TaskInstanceApiAsync(self)
 
     @cached_property
     def task_state_store(self) -> async_resources.TaskStateStoreApiAsync:
-        """``task_state_store`` operations (loaded on first use)."""
         return async_resources.TaskStateStoreApiAsync(self)
 
     @cached_property
     def variable(self) -> async_resources.VariableApiAsync:
-        """``variable`` operations (loaded on first use)."""
         return async_resources.VariableApiAsync(self)
 
     @cached_property
     def version(self) -> async_resources.VersionApiAsync:
-        """``version`` operations (loaded on first use)."""
         return async_resources.VersionApiAsync(self)
 
     @cached_property
     def x_com(self) -> async_resources.XComApiAsync:
-        """``x_com`` operations (loaded on first use)."""
         return async_resources.XComApiAsync(self)

@@ -89,17 +89,14 @@ class Client(BaseSyncClient):
 
     @cached_property
     def export(self) -> resources.ExportApi:
-        """``export`` operations (loaded on first use)."""
         return resources.ExportApi(self)
 
     @cached_property
     def job(self) -> resources.JobApi:
-        """``job`` operations (loaded on first use)."""
         return resources.JobApi(self)
 
     @cached_property
     def log(self) -> resources.LogApi:
-        """``log`` operations (loaded on first use)."""
         return resources.LogApi(self)
 
 
@@ -162,15 +159,12 @@ class AsyncClient(BaseAsyncClient):
 
     @cached_property
     def export(self) -> async_resources.ExportApiAsync:
-        """``export`` operations (loaded on first use)."""
         return async_resources.ExportApiAsync(self)
 
     @cached_property
     def job(self) -> async_resources.JobApiAsync:
-        """``job`` operations (loaded on first use)."""
         return async_resources.JobApiAsync(self)
 
     @cached_property
     def log(self) -> async_resources.LogApiAsync:
-        """``log`` operations (loaded on first use)."""
         return async_resources.LogApiAsync(self)
