@@ -107,3 +107,22 @@ def _hash(groups: str) -> str:
     import hashlib
 
     return hashlib.sha256(groups.encode()).hexdigest()[:8]
+
+
+def test_groups_named_like_the_packages_that_hold_them_type_check(tmp_path: Path) -> None:
+    """A tag ``resources`` makes a group property ``client.resources``: annotations in the client's
+    class body must not resolve to it (the corpus's visualstudio.com spec: 18 mypy errors)."""
+    spec = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n"
+    for i, tag in enumerate(["resources", "async_resources", "models", "zeta"]):
+        spec += f"  /p{i}:\n    get:\n      operationId: op{i}\n      tags: [{tag}]\n"
+        spec += "      responses: {'204': {description: none}}\n"
+    with generated_package(spec, tmp_path / "out", "named_pkg") as pkg:
+        calls: list[str] = []
+        http = httpx.Client(transport=httpx.MockTransport(lambda r: calls.append(r.url.path) or httpx.Response(204)))
+        client = pkg.Client("http://api.test", http_client=http)
+        client.resources.op0()
+        client.zeta.op3()
+        client.with_raw_response.models.op2()
+        assert calls == ["/p0", "/p3", "/p2"]
+    checked = type_check(tmp_path / "out", "named_pkg")
+    assert checked.returncode == 0, checked.stdout

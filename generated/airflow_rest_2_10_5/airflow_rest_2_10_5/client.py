@@ -8,7 +8,8 @@ from functools import cached_property
 
 import httpx
 
-from . import async_resources, resources
+from . import async_resources as _async_resources
+from . import resources as _resources
 from ._runtime import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
@@ -37,80 +38,80 @@ class RawResponses:
         self._view = RawView(client)
 
     @cached_property
-    def config(self) -> resources.ConfigApiRaw:
-        return resources.ConfigApiRaw(self._view)
+    def config(self) -> _resources.ConfigApiRaw:
+        return _resources.ConfigApiRaw(self._view)
 
     @cached_property
-    def connection(self) -> resources.ConnectionApiRaw:
-        return resources.ConnectionApiRaw(self._view)
+    def connection(self) -> _resources.ConnectionApiRaw:
+        return _resources.ConnectionApiRaw(self._view)
 
     @cached_property
-    def dag(self) -> resources.DagApiRaw:
-        return resources.DagApiRaw(self._view)
+    def dag(self) -> _resources.DagApiRaw:
+        return _resources.DagApiRaw(self._view)
 
     @cached_property
-    def dag_run(self) -> resources.DagRunApiRaw:
-        return resources.DagRunApiRaw(self._view)
+    def dag_run(self) -> _resources.DagRunApiRaw:
+        return _resources.DagRunApiRaw(self._view)
 
     @cached_property
-    def dag_stats(self) -> resources.DagStatsApiRaw:
-        return resources.DagStatsApiRaw(self._view)
+    def dag_stats(self) -> _resources.DagStatsApiRaw:
+        return _resources.DagStatsApiRaw(self._view)
 
     @cached_property
-    def dag_warning(self) -> resources.DagWarningApiRaw:
-        return resources.DagWarningApiRaw(self._view)
+    def dag_warning(self) -> _resources.DagWarningApiRaw:
+        return _resources.DagWarningApiRaw(self._view)
 
     @cached_property
-    def dataset(self) -> resources.DatasetApiRaw:
-        return resources.DatasetApiRaw(self._view)
+    def dataset(self) -> _resources.DatasetApiRaw:
+        return _resources.DatasetApiRaw(self._view)
 
     @cached_property
-    def event_log(self) -> resources.EventLogApiRaw:
-        return resources.EventLogApiRaw(self._view)
+    def event_log(self) -> _resources.EventLogApiRaw:
+        return _resources.EventLogApiRaw(self._view)
 
     @cached_property
-    def import_error(self) -> resources.ImportErrorApiRaw:
-        return resources.ImportErrorApiRaw(self._view)
+    def import_error(self) -> _resources.ImportErrorApiRaw:
+        return _resources.ImportErrorApiRaw(self._view)
 
     @cached_property
-    def monitoring(self) -> resources.MonitoringApiRaw:
-        return resources.MonitoringApiRaw(self._view)
+    def monitoring(self) -> _resources.MonitoringApiRaw:
+        return _resources.MonitoringApiRaw(self._view)
 
     @cached_property
-    def permission(self) -> resources.PermissionApiRaw:
-        return resources.PermissionApiRaw(self._view)
+    def permission(self) -> _resources.PermissionApiRaw:
+        return _resources.PermissionApiRaw(self._view)
 
     @cached_property
-    def plugin(self) -> resources.PluginApiRaw:
-        return resources.PluginApiRaw(self._view)
+    def plugin(self) -> _resources.PluginApiRaw:
+        return _resources.PluginApiRaw(self._view)
 
     @cached_property
-    def pool(self) -> resources.PoolApiRaw:
-        return resources.PoolApiRaw(self._view)
+    def pool(self) -> _resources.PoolApiRaw:
+        return _resources.PoolApiRaw(self._view)
 
     @cached_property
-    def provider(self) -> resources.ProviderApiRaw:
-        return resources.ProviderApiRaw(self._view)
+    def provider(self) -> _resources.ProviderApiRaw:
+        return _resources.ProviderApiRaw(self._view)
 
     @cached_property
-    def role(self) -> resources.RoleApiRaw:
-        return resources.RoleApiRaw(self._view)
+    def role(self) -> _resources.RoleApiRaw:
+        return _resources.RoleApiRaw(self._view)
 
     @cached_property
-    def task_instance(self) -> resources.TaskInstanceApiRaw:
-        return resources.TaskInstanceApiRaw(self._view)
+    def task_instance(self) -> _resources.TaskInstanceApiRaw:
+        return _resources.TaskInstanceApiRaw(self._view)
 
     @cached_property
-    def user(self) -> resources.UserApiRaw:
-        return resources.UserApiRaw(self._view)
+    def user(self) -> _resources.UserApiRaw:
+        return _resources.UserApiRaw(self._view)
 
     @cached_property
-    def variable(self) -> resources.VariableApiRaw:
-        return resources.VariableApiRaw(self._view)
+    def variable(self) -> _resources.VariableApiRaw:
+        return _resources.VariableApiRaw(self._view)
 
     @cached_property
-    def x_com(self) -> resources.XComApiRaw:
-        return resources.XComApiRaw(self._view)
+    def x_com(self) -> _resources.XComApiRaw:
+        return _resources.XComApiRaw(self._view)
 
 
 class Client(BaseSyncClient):
@@ -152,80 +153,80 @@ class Client(BaseSyncClient):
         self.with_raw_response = RawResponses(self)
 
     @cached_property
-    def config(self) -> resources.ConfigApi:
-        return resources.ConfigApi(self)
+    def config(self) -> _resources.ConfigApi:
+        return _resources.ConfigApi(self)
 
     @cached_property
-    def connection(self) -> resources.ConnectionApi:
-        return resources.ConnectionApi(self)
+    def connection(self) -> _resources.ConnectionApi:
+        return _resources.ConnectionApi(self)
 
     @cached_property
-    def dag(self) -> resources.DagApi:
-        return resources.DagApi(self)
+    def dag(self) -> _resources.DagApi:
+        return _resources.DagApi(self)
 
     @cached_property
-    def dag_run(self) -> resources.DagRunApi:
-        return resources.DagRunApi(self)
+    def dag_run(self) -> _resources.DagRunApi:
+        return _resources.DagRunApi(self)
 
     @cached_property
-    def dag_stats(self) -> resources.DagStatsApi:
-        return resources.DagStatsApi(self)
+    def dag_stats(self) -> _resources.DagStatsApi:
+        return _resources.DagStatsApi(self)
 
     @cached_property
-    def dag_warning(self) -> resources.DagWarningApi:
-        return resources.DagWarningApi(self)
+    def dag_warning(self) -> _resources.DagWarningApi:
+        return _resources.DagWarningApi(self)
 
     @cached_property
-    def dataset(self) -> resources.DatasetApi:
-        return resources.DatasetApi(self)
+    def dataset(self) -> _resources.DatasetApi:
+        return _resources.DatasetApi(self)
 
     @cached_property
-    def event_log(self) -> resources.EventLogApi:
-        return resources.EventLogApi(self)
+    def event_log(self) -> _resources.EventLogApi:
+        return _resources.EventLogApi(self)
 
     @cached_property
-    def import_error(self) -> resources.ImportErrorApi:
-        return resources.ImportErrorApi(self)
+    def import_error(self) -> _resources.ImportErrorApi:
+        return _resources.ImportErrorApi(self)
 
     @cached_property
-    def monitoring(self) -> resources.MonitoringApi:
-        return resources.MonitoringApi(self)
+    def monitoring(self) -> _resources.MonitoringApi:
+        return _resources.MonitoringApi(self)
 
     @cached_property
-    def permission(self) -> resources.PermissionApi:
-        return resources.PermissionApi(self)
+    def permission(self) -> _resources.PermissionApi:
+        return _resources.PermissionApi(self)
 
     @cached_property
-    def plugin(self) -> resources.PluginApi:
-        return resources.PluginApi(self)
+    def plugin(self) -> _resources.PluginApi:
+        return _resources.PluginApi(self)
 
     @cached_property
-    def pool(self) -> resources.PoolApi:
-        return resources.PoolApi(self)
+    def pool(self) -> _resources.PoolApi:
+        return _resources.PoolApi(self)
 
     @cached_property
-    def provider(self) -> resources.ProviderApi:
-        return resources.ProviderApi(self)
+    def provider(self) -> _resources.ProviderApi:
+        return _resources.ProviderApi(self)
 
     @cached_property
-    def role(self) -> resources.RoleApi:
-        return resources.RoleApi(self)
+    def role(self) -> _resources.RoleApi:
+        return _resources.RoleApi(self)
 
     @cached_property
-    def task_instance(self) -> resources.TaskInstanceApi:
-        return resources.TaskInstanceApi(self)
+    def task_instance(self) -> _resources.TaskInstanceApi:
+        return _resources.TaskInstanceApi(self)
 
     @cached_property
-    def user(self) -> resources.UserApi:
-        return resources.UserApi(self)
+    def user(self) -> _resources.UserApi:
+        return _resources.UserApi(self)
 
     @cached_property
-    def variable(self) -> resources.VariableApi:
-        return resources.VariableApi(self)
+    def variable(self) -> _resources.VariableApi:
+        return _resources.VariableApi(self)
 
     @cached_property
-    def x_com(self) -> resources.XComApi:
-        return resources.XComApi(self)
+    def x_com(self) -> _resources.XComApi:
+        return _resources.XComApi(self)
 
 
 class AsyncRawResponses:
@@ -235,80 +236,80 @@ class AsyncRawResponses:
         self._view = AsyncRawView(client)
 
     @cached_property
-    def config(self) -> async_resources.ConfigApiAsyncRaw:
-        return async_resources.ConfigApiAsyncRaw(self._view)
+    def config(self) -> _async_resources.ConfigApiAsyncRaw:
+        return _async_resources.ConfigApiAsyncRaw(self._view)
 
     @cached_property
-    def connection(self) -> async_resources.ConnectionApiAsyncRaw:
-        return async_resources.ConnectionApiAsyncRaw(self._view)
+    def connection(self) -> _async_resources.ConnectionApiAsyncRaw:
+        return _async_resources.ConnectionApiAsyncRaw(self._view)
 
     @cached_property
-    def dag(self) -> async_resources.DagApiAsyncRaw:
-        return async_resources.DagApiAsyncRaw(self._view)
+    def dag(self) -> _async_resources.DagApiAsyncRaw:
+        return _async_resources.DagApiAsyncRaw(self._view)
 
     @cached_property
-    def dag_run(self) -> async_resources.DagRunApiAsyncRaw:
-        return async_resources.DagRunApiAsyncRaw(self._view)
+    def dag_run(self) -> _async_resources.DagRunApiAsyncRaw:
+        return _async_resources.DagRunApiAsyncRaw(self._view)
 
     @cached_property
-    def dag_stats(self) -> async_resources.DagStatsApiAsyncRaw:
-        return async_resources.DagStatsApiAsyncRaw(self._view)
+    def dag_stats(self) -> _async_resources.DagStatsApiAsyncRaw:
+        return _async_resources.DagStatsApiAsyncRaw(self._view)
 
     @cached_property
-    def dag_warning(self) -> async_resources.DagWarningApiAsyncRaw:
-        return async_resources.DagWarningApiAsyncRaw(self._view)
+    def dag_warning(self) -> _async_resources.DagWarningApiAsyncRaw:
+        return _async_resources.DagWarningApiAsyncRaw(self._view)
 
     @cached_property
-    def dataset(self) -> async_resources.DatasetApiAsyncRaw:
-        return async_resources.DatasetApiAsyncRaw(self._view)
+    def dataset(self) -> _async_resources.DatasetApiAsyncRaw:
+        return _async_resources.DatasetApiAsyncRaw(self._view)
 
     @cached_property
-    def event_log(self) -> async_resources.EventLogApiAsyncRaw:
-        return async_resources.EventLogApiAsyncRaw(self._view)
+    def event_log(self) -> _async_resources.EventLogApiAsyncRaw:
+        return _async_resources.EventLogApiAsyncRaw(self._view)
 
     @cached_property
-    def import_error(self) -> async_resources.ImportErrorApiAsyncRaw:
-        return async_resources.ImportErrorApiAsyncRaw(self._view)
+    def import_error(self) -> _async_resources.ImportErrorApiAsyncRaw:
+        return _async_resources.ImportErrorApiAsyncRaw(self._view)
 
     @cached_property
-    def monitoring(self) -> async_resources.MonitoringApiAsyncRaw:
-        return async_resources.MonitoringApiAsyncRaw(self._view)
+    def monitoring(self) -> _async_resources.MonitoringApiAsyncRaw:
+        return _async_resources.MonitoringApiAsyncRaw(self._view)
 
     @cached_property
-    def permission(self) -> async_resources.PermissionApiAsyncRaw:
-        return async_resources.PermissionApiAsyncRaw(self._view)
+    def permission(self) -> _async_resources.PermissionApiAsyncRaw:
+        return _async_resources.PermissionApiAsyncRaw(self._view)
 
     @cached_property
-    def plugin(self) -> async_resources.PluginApiAsyncRaw:
-        return async_resources.PluginApiAsyncRaw(self._view)
+    def plugin(self) -> _async_resources.PluginApiAsyncRaw:
+        return _async_resources.PluginApiAsyncRaw(self._view)
 
     @cached_property
-    def pool(self) -> async_resources.PoolApiAsyncRaw:
-        return async_resources.PoolApiAsyncRaw(self._view)
+    def pool(self) -> _async_resources.PoolApiAsyncRaw:
+        return _async_resources.PoolApiAsyncRaw(self._view)
 
     @cached_property
-    def provider(self) -> async_resources.ProviderApiAsyncRaw:
-        return async_resources.ProviderApiAsyncRaw(self._view)
+    def provider(self) -> _async_resources.ProviderApiAsyncRaw:
+        return _async_resources.ProviderApiAsyncRaw(self._view)
 
     @cached_property
-    def role(self) -> async_resources.RoleApiAsyncRaw:
-        return async_resources.RoleApiAsyncRaw(self._view)
+    def role(self) -> _async_resources.RoleApiAsyncRaw:
+        return _async_resources.RoleApiAsyncRaw(self._view)
 
     @cached_property
-    def task_instance(self) -> async_resources.TaskInstanceApiAsyncRaw:
-        return async_resources.TaskInstanceApiAsyncRaw(self._view)
+    def task_instance(self) -> _async_resources.TaskInstanceApiAsyncRaw:
+        return _async_resources.TaskInstanceApiAsyncRaw(self._view)
 
     @cached_property
-    def user(self) -> async_resources.UserApiAsyncRaw:
-        return async_resources.UserApiAsyncRaw(self._view)
+    def user(self) -> _async_resources.UserApiAsyncRaw:
+        return _async_resources.UserApiAsyncRaw(self._view)
 
     @cached_property
-    def variable(self) -> async_resources.VariableApiAsyncRaw:
-        return async_resources.VariableApiAsyncRaw(self._view)
+    def variable(self) -> _async_resources.VariableApiAsyncRaw:
+        return _async_resources.VariableApiAsyncRaw(self._view)
 
     @cached_property
-    def x_com(self) -> async_resources.XComApiAsyncRaw:
-        return async_resources.XComApiAsyncRaw(self._view)
+    def x_com(self) -> _async_resources.XComApiAsyncRaw:
+        return _async_resources.XComApiAsyncRaw(self._view)
 
 
 class AsyncClient(BaseAsyncClient):
@@ -350,77 +351,77 @@ class AsyncClient(BaseAsyncClient):
         self.with_raw_response = AsyncRawResponses(self)
 
     @cached_property
-    def config(self) -> async_resources.ConfigApiAsync:
-        return async_resources.ConfigApiAsync(self)
+    def config(self) -> _async_resources.ConfigApiAsync:
+        return _async_resources.ConfigApiAsync(self)
 
     @cached_property
-    def connection(self) -> async_resources.ConnectionApiAsync:
-        return async_resources.ConnectionApiAsync(self)
+    def connection(self) -> _async_resources.ConnectionApiAsync:
+        return _async_resources.ConnectionApiAsync(self)
 
     @cached_property
-    def dag(self) -> async_resources.DagApiAsync:
-        return async_resources.DagApiAsync(self)
+    def dag(self) -> _async_resources.DagApiAsync:
+        return _async_resources.DagApiAsync(self)
 
     @cached_property
-    def dag_run(self) -> async_resources.DagRunApiAsync:
-        return async_resources.DagRunApiAsync(self)
+    def dag_run(self) -> _async_resources.DagRunApiAsync:
+        return _async_resources.DagRunApiAsync(self)
 
     @cached_property
-    def dag_stats(self) -> async_resources.DagStatsApiAsync:
-        return async_resources.DagStatsApiAsync(self)
+    def dag_stats(self) -> _async_resources.DagStatsApiAsync:
+        return _async_resources.DagStatsApiAsync(self)
 
     @cached_property
-    def dag_warning(self) -> async_resources.DagWarningApiAsync:
-        return async_resources.DagWarningApiAsync(self)
+    def dag_warning(self) -> _async_resources.DagWarningApiAsync:
+        return _async_resources.DagWarningApiAsync(self)
 
     @cached_property
-    def dataset(self) -> async_resources.DatasetApiAsync:
-        return async_resources.DatasetApiAsync(self)
+    def dataset(self) -> _async_resources.DatasetApiAsync:
+        return _async_resources.DatasetApiAsync(self)
 
     @cached_property
-    def event_log(self) -> async_resources.EventLogApiAsync:
-        return async_resources.EventLogApiAsync(self)
+    def event_log(self) -> _async_resources.EventLogApiAsync:
+        return _async_resources.EventLogApiAsync(self)
 
     @cached_property
-    def import_error(self) -> async_resources.ImportErrorApiAsync:
-        return async_resources.ImportErrorApiAsync(self)
+    def import_error(self) -> _async_resources.ImportErrorApiAsync:
+        return _async_resources.ImportErrorApiAsync(self)
 
     @cached_property
-    def monitoring(self) -> async_resources.MonitoringApiAsync:
-        return async_resources.MonitoringApiAsync(self)
+    def monitoring(self) -> _async_resources.MonitoringApiAsync:
+        return _async_resources.MonitoringApiAsync(self)
 
     @cached_property
-    def permission(self) -> async_resources.PermissionApiAsync:
-        return async_resources.PermissionApiAsync(self)
+    def permission(self) -> _async_resources.PermissionApiAsync:
+        return _async_resources.PermissionApiAsync(self)
 
     @cached_property
-    def plugin(self) -> async_resources.PluginApiAsync:
-        return async_resources.PluginApiAsync(self)
+    def plugin(self) -> _async_resources.PluginApiAsync:
+        return _async_resources.PluginApiAsync(self)
 
     @cached_property
-    def pool(self) -> async_resources.PoolApiAsync:
-        return async_resources.PoolApiAsync(self)
+    def pool(self) -> _async_resources.PoolApiAsync:
+        return _async_resources.PoolApiAsync(self)
 
     @cached_property
-    def provider(self) -> async_resources.ProviderApiAsync:
-        return async_resources.ProviderApiAsync(self)
+    def provider(self) -> _async_resources.ProviderApiAsync:
+        return _async_resources.ProviderApiAsync(self)
 
     @cached_property
-    def role(self) -> async_resources.RoleApiAsync:
-        return async_resources.RoleApiAsync(self)
+    def role(self) -> _async_resources.RoleApiAsync:
+        return _async_resources.RoleApiAsync(self)
 
     @cached_property
-    def task_instance(self) -> async_resources.TaskInstanceApiAsync:
-        return async_resources.TaskInstanceApiAsync(self)
+    def task_instance(self) -> _async_resources.TaskInstanceApiAsync:
+        return _async_resources.TaskInstanceApiAsync(self)
 
     @cached_property
-    def user(self) -> async_resources.UserApiAsync:
-        return async_resources.UserApiAsync(self)
+    def user(self) -> _async_resources.UserApiAsync:
+        return _async_resources.UserApiAsync(self)
 
     @cached_property
-    def variable(self) -> async_resources.VariableApiAsync:
-        return async_resources.VariableApiAsync(self)
+    def variable(self) -> _async_resources.VariableApiAsync:
+        return _async_resources.VariableApiAsync(self)
 
     @cached_property
-    def x_com(self) -> async_resources.XComApiAsync:
-        return async_resources.XComApiAsync(self)
+    def x_com(self) -> _async_resources.XComApiAsync:
+        return _async_resources.XComApiAsync(self)

@@ -8,7 +8,8 @@ from functools import cached_property
 
 import httpx
 
-from . import async_resources, resources
+from . import async_resources as _async_resources
+from . import resources as _resources
 from ._runtime import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
@@ -37,112 +38,112 @@ class RawResponses:
         self._view = RawView(client)
 
     @cached_property
-    def asset(self) -> resources.AssetApiRaw:
-        return resources.AssetApiRaw(self._view)
+    def asset(self) -> _resources.AssetApiRaw:
+        return _resources.AssetApiRaw(self._view)
 
     @cached_property
-    def asset_state_store(self) -> resources.AssetStateStoreApiRaw:
-        return resources.AssetStateStoreApiRaw(self._view)
+    def asset_state_store(self) -> _resources.AssetStateStoreApiRaw:
+        return _resources.AssetStateStoreApiRaw(self._view)
 
     @cached_property
-    def backfill(self) -> resources.BackfillApiRaw:
-        return resources.BackfillApiRaw(self._view)
+    def backfill(self) -> _resources.BackfillApiRaw:
+        return _resources.BackfillApiRaw(self._view)
 
     @cached_property
-    def config(self) -> resources.ConfigApiRaw:
-        return resources.ConfigApiRaw(self._view)
+    def config(self) -> _resources.ConfigApiRaw:
+        return _resources.ConfigApiRaw(self._view)
 
     @cached_property
-    def connection(self) -> resources.ConnectionApiRaw:
-        return resources.ConnectionApiRaw(self._view)
+    def connection(self) -> _resources.ConnectionApiRaw:
+        return _resources.ConnectionApiRaw(self._view)
 
     @cached_property
-    def dag(self) -> resources.DagApiRaw:
-        return resources.DagApiRaw(self._view)
+    def dag(self) -> _resources.DagApiRaw:
+        return _resources.DagApiRaw(self._view)
 
     @cached_property
-    def dag_parsing(self) -> resources.DagParsingApiRaw:
-        return resources.DagParsingApiRaw(self._view)
+    def dag_parsing(self) -> _resources.DagParsingApiRaw:
+        return _resources.DagParsingApiRaw(self._view)
 
     @cached_property
-    def dag_run(self) -> resources.DagRunApiRaw:
-        return resources.DagRunApiRaw(self._view)
+    def dag_run(self) -> _resources.DagRunApiRaw:
+        return _resources.DagRunApiRaw(self._view)
 
     @cached_property
-    def dag_source(self) -> resources.DagSourceApiRaw:
-        return resources.DagSourceApiRaw(self._view)
+    def dag_source(self) -> _resources.DagSourceApiRaw:
+        return _resources.DagSourceApiRaw(self._view)
 
     @cached_property
-    def dag_stats(self) -> resources.DagStatsApiRaw:
-        return resources.DagStatsApiRaw(self._view)
+    def dag_stats(self) -> _resources.DagStatsApiRaw:
+        return _resources.DagStatsApiRaw(self._view)
 
     @cached_property
-    def dag_version(self) -> resources.DagVersionApiRaw:
-        return resources.DagVersionApiRaw(self._view)
+    def dag_version(self) -> _resources.DagVersionApiRaw:
+        return _resources.DagVersionApiRaw(self._view)
 
     @cached_property
-    def dag_warning(self) -> resources.DagWarningApiRaw:
-        return resources.DagWarningApiRaw(self._view)
+    def dag_warning(self) -> _resources.DagWarningApiRaw:
+        return _resources.DagWarningApiRaw(self._view)
 
     @cached_property
-    def event_log(self) -> resources.EventLogApiRaw:
-        return resources.EventLogApiRaw(self._view)
+    def event_log(self) -> _resources.EventLogApiRaw:
+        return _resources.EventLogApiRaw(self._view)
 
     @cached_property
-    def extra_links(self) -> resources.ExtraLinksApiRaw:
-        return resources.ExtraLinksApiRaw(self._view)
+    def extra_links(self) -> _resources.ExtraLinksApiRaw:
+        return _resources.ExtraLinksApiRaw(self._view)
 
     @cached_property
-    def import_error(self) -> resources.ImportErrorApiRaw:
-        return resources.ImportErrorApiRaw(self._view)
+    def import_error(self) -> _resources.ImportErrorApiRaw:
+        return _resources.ImportErrorApiRaw(self._view)
 
     @cached_property
-    def job(self) -> resources.JobApiRaw:
-        return resources.JobApiRaw(self._view)
+    def job(self) -> _resources.JobApiRaw:
+        return _resources.JobApiRaw(self._view)
 
     @cached_property
-    def login(self) -> resources.LoginApiRaw:
-        return resources.LoginApiRaw(self._view)
+    def login(self) -> _resources.LoginApiRaw:
+        return _resources.LoginApiRaw(self._view)
 
     @cached_property
-    def monitor(self) -> resources.MonitorApiRaw:
-        return resources.MonitorApiRaw(self._view)
+    def monitor(self) -> _resources.MonitorApiRaw:
+        return _resources.MonitorApiRaw(self._view)
 
     @cached_property
-    def plugin(self) -> resources.PluginApiRaw:
-        return resources.PluginApiRaw(self._view)
+    def plugin(self) -> _resources.PluginApiRaw:
+        return _resources.PluginApiRaw(self._view)
 
     @cached_property
-    def pool(self) -> resources.PoolApiRaw:
-        return resources.PoolApiRaw(self._view)
+    def pool(self) -> _resources.PoolApiRaw:
+        return _resources.PoolApiRaw(self._view)
 
     @cached_property
-    def provider(self) -> resources.ProviderApiRaw:
-        return resources.ProviderApiRaw(self._view)
+    def provider(self) -> _resources.ProviderApiRaw:
+        return _resources.ProviderApiRaw(self._view)
 
     @cached_property
-    def task(self) -> resources.TaskApiRaw:
-        return resources.TaskApiRaw(self._view)
+    def task(self) -> _resources.TaskApiRaw:
+        return _resources.TaskApiRaw(self._view)
 
     @cached_property
-    def task_instance(self) -> resources.TaskInstanceApiRaw:
-        return resources.TaskInstanceApiRaw(self._view)
+    def task_instance(self) -> _resources.TaskInstanceApiRaw:
+        return _resources.TaskInstanceApiRaw(self._view)
 
     @cached_property
-    def task_state_store(self) -> resources.TaskStateStoreApiRaw:
-        return resources.TaskStateStoreApiRaw(self._view)
+    def task_state_store(self) -> _resources.TaskStateStoreApiRaw:
+        return _resources.TaskStateStoreApiRaw(self._view)
 
     @cached_property
-    def variable(self) -> resources.VariableApiRaw:
-        return resources.VariableApiRaw(self._view)
+    def variable(self) -> _resources.VariableApiRaw:
+        return _resources.VariableApiRaw(self._view)
 
     @cached_property
-    def version(self) -> resources.VersionApiRaw:
-        return resources.VersionApiRaw(self._view)
+    def version(self) -> _resources.VersionApiRaw:
+        return _resources.VersionApiRaw(self._view)
 
     @cached_property
-    def x_com(self) -> resources.XComApiRaw:
-        return resources.XComApiRaw(self._view)
+    def x_com(self) -> _resources.XComApiRaw:
+        return _resources.XComApiRaw(self._view)
 
 
 class Client(BaseSyncClient):
@@ -184,112 +185,112 @@ class Client(BaseSyncClient):
         self.with_raw_response = RawResponses(self)
 
     @cached_property
-    def asset(self) -> resources.AssetApi:
-        return resources.AssetApi(self)
+    def asset(self) -> _resources.AssetApi:
+        return _resources.AssetApi(self)
 
     @cached_property
-    def asset_state_store(self) -> resources.AssetStateStoreApi:
-        return resources.AssetStateStoreApi(self)
+    def asset_state_store(self) -> _resources.AssetStateStoreApi:
+        return _resources.AssetStateStoreApi(self)
 
     @cached_property
-    def backfill(self) -> resources.BackfillApi:
-        return resources.BackfillApi(self)
+    def backfill(self) -> _resources.BackfillApi:
+        return _resources.BackfillApi(self)
 
     @cached_property
-    def config(self) -> resources.ConfigApi:
-        return resources.ConfigApi(self)
+    def config(self) -> _resources.ConfigApi:
+        return _resources.ConfigApi(self)
 
     @cached_property
-    def connection(self) -> resources.ConnectionApi:
-        return resources.ConnectionApi(self)
+    def connection(self) -> _resources.ConnectionApi:
+        return _resources.ConnectionApi(self)
 
     @cached_property
-    def dag(self) -> resources.DagApi:
-        return resources.DagApi(self)
+    def dag(self) -> _resources.DagApi:
+        return _resources.DagApi(self)
 
     @cached_property
-    def dag_parsing(self) -> resources.DagParsingApi:
-        return resources.DagParsingApi(self)
+    def dag_parsing(self) -> _resources.DagParsingApi:
+        return _resources.DagParsingApi(self)
 
     @cached_property
-    def dag_run(self) -> resources.DagRunApi:
-        return resources.DagRunApi(self)
+    def dag_run(self) -> _resources.DagRunApi:
+        return _resources.DagRunApi(self)
 
     @cached_property
-    def dag_source(self) -> resources.DagSourceApi:
-        return resources.DagSourceApi(self)
+    def dag_source(self) -> _resources.DagSourceApi:
+        return _resources.DagSourceApi(self)
 
     @cached_property
-    def dag_stats(self) -> resources.DagStatsApi:
-        return resources.DagStatsApi(self)
+    def dag_stats(self) -> _resources.DagStatsApi:
+        return _resources.DagStatsApi(self)
 
     @cached_property
-    def dag_version(self) -> resources.DagVersionApi:
-        return resources.DagVersionApi(self)
+    def dag_version(self) -> _resources.DagVersionApi:
+        return _resources.DagVersionApi(self)
 
     @cached_property
-    def dag_warning(self) -> resources.DagWarningApi:
-        return resources.DagWarningApi(self)
+    def dag_warning(self) -> _resources.DagWarningApi:
+        return _resources.DagWarningApi(self)
 
     @cached_property
-    def event_log(self) -> resources.EventLogApi:
-        return resources.EventLogApi(self)
+    def event_log(self) -> _resources.EventLogApi:
+        return _resources.EventLogApi(self)
 
     @cached_property
-    def extra_links(self) -> resources.ExtraLinksApi:
-        return resources.ExtraLinksApi(self)
+    def extra_links(self) -> _resources.ExtraLinksApi:
+        return _resources.ExtraLinksApi(self)
 
     @cached_property
-    def import_error(self) -> resources.ImportErrorApi:
-        return resources.ImportErrorApi(self)
+    def import_error(self) -> _resources.ImportErrorApi:
+        return _resources.ImportErrorApi(self)
 
     @cached_property
-    def job(self) -> resources.JobApi:
-        return resources.JobApi(self)
+    def job(self) -> _resources.JobApi:
+        return _resources.JobApi(self)
 
     @cached_property
-    def login(self) -> resources.LoginApi:
-        return resources.LoginApi(self)
+    def login(self) -> _resources.LoginApi:
+        return _resources.LoginApi(self)
 
     @cached_property
-    def monitor(self) -> resources.MonitorApi:
-        return resources.MonitorApi(self)
+    def monitor(self) -> _resources.MonitorApi:
+        return _resources.MonitorApi(self)
 
     @cached_property
-    def plugin(self) -> resources.PluginApi:
-        return resources.PluginApi(self)
+    def plugin(self) -> _resources.PluginApi:
+        return _resources.PluginApi(self)
 
     @cached_property
-    def pool(self) -> resources.PoolApi:
-        return resources.PoolApi(self)
+    def pool(self) -> _resources.PoolApi:
+        return _resources.PoolApi(self)
 
     @cached_property
-    def provider(self) -> resources.ProviderApi:
-        return resources.ProviderApi(self)
+    def provider(self) -> _resources.ProviderApi:
+        return _resources.ProviderApi(self)
 
     @cached_property
-    def task(self) -> resources.TaskApi:
-        return resources.TaskApi(self)
+    def task(self) -> _resources.TaskApi:
+        return _resources.TaskApi(self)
 
     @cached_property
-    def task_instance(self) -> resources.TaskInstanceApi:
-        return resources.TaskInstanceApi(self)
+    def task_instance(self) -> _resources.TaskInstanceApi:
+        return _resources.TaskInstanceApi(self)
 
     @cached_property
-    def task_state_store(self) -> resources.TaskStateStoreApi:
-        return resources.TaskStateStoreApi(self)
+    def task_state_store(self) -> _resources.TaskStateStoreApi:
+        return _resources.TaskStateStoreApi(self)
 
     @cached_property
-    def variable(self) -> resources.VariableApi:
-        return resources.VariableApi(self)
+    def variable(self) -> _resources.VariableApi:
+        return _resources.VariableApi(self)
 
     @cached_property
-    def version(self) -> resources.VersionApi:
-        return resources.VersionApi(self)
+    def version(self) -> _resources.VersionApi:
+        return _resources.VersionApi(self)
 
     @cached_property
-    def x_com(self) -> resources.XComApi:
-        return resources.XComApi(self)
+    def x_com(self) -> _resources.XComApi:
+        return _resources.XComApi(self)
 
 
 class AsyncRawResponses:
@@ -299,112 +300,112 @@ class AsyncRawResponses:
         self._view = AsyncRawView(client)
 
     @cached_property
-    def asset(self) -> async_resources.AssetApiAsyncRaw:
-        return async_resources.AssetApiAsyncRaw(self._view)
+    def asset(self) -> _async_resources.AssetApiAsyncRaw:
+        return _async_resources.AssetApiAsyncRaw(self._view)
 
     @cached_property
-    def asset_state_store(self) -> async_resources.AssetStateStoreApiAsyncRaw:
-        return async_resources.AssetStateStoreApiAsyncRaw(self._view)
+    def asset_state_store(self) -> _async_resources.AssetStateStoreApiAsyncRaw:
+        return _async_resources.AssetStateStoreApiAsyncRaw(self._view)
 
     @cached_property
-    def backfill(self) -> async_resources.BackfillApiAsyncRaw:
-        return async_resources.BackfillApiAsyncRaw(self._view)
+    def backfill(self) -> _async_resources.BackfillApiAsyncRaw:
+        return _async_resources.BackfillApiAsyncRaw(self._view)
 
     @cached_property
-    def config(self) -> async_resources.ConfigApiAsyncRaw:
-        return async_resources.ConfigApiAsyncRaw(self._view)
+    def config(self) -> _async_resources.ConfigApiAsyncRaw:
+        return _async_resources.ConfigApiAsyncRaw(self._view)
 
     @cached_property
-    def connection(self) -> async_resources.ConnectionApiAsyncRaw:
-        return async_resources.ConnectionApiAsyncRaw(self._view)
+    def connection(self) -> _async_resources.ConnectionApiAsyncRaw:
+        return _async_resources.ConnectionApiAsyncRaw(self._view)
 
     @cached_property
-    def dag(self) -> async_resources.DagApiAsyncRaw:
-        return async_resources.DagApiAsyncRaw(self._view)
+    def dag(self) -> _async_resources.DagApiAsyncRaw:
+        return _async_resources.DagApiAsyncRaw(self._view)
 
     @cached_property
-    def dag_parsing(self) -> async_resources.DagParsingApiAsyncRaw:
-        return async_resources.DagParsingApiAsyncRaw(self._view)
+    def dag_parsing(self) -> _async_resources.DagParsingApiAsyncRaw:
+        return _async_resources.DagParsingApiAsyncRaw(self._view)
 
     @cached_property
-    def dag_run(self) -> async_resources.DagRunApiAsyncRaw:
-        return async_resources.DagRunApiAsyncRaw(self._view)
+    def dag_run(self) -> _async_resources.DagRunApiAsyncRaw:
+        return _async_resources.DagRunApiAsyncRaw(self._view)
 
     @cached_property
-    def dag_source(self) -> async_resources.DagSourceApiAsyncRaw:
-        return async_resources.DagSourceApiAsyncRaw(self._view)
+    def dag_source(self) -> _async_resources.DagSourceApiAsyncRaw:
+        return _async_resources.DagSourceApiAsyncRaw(self._view)
 
     @cached_property
-    def dag_stats(self) -> async_resources.DagStatsApiAsyncRaw:
-        return async_resources.DagStatsApiAsyncRaw(self._view)
+    def dag_stats(self) -> _async_resources.DagStatsApiAsyncRaw:
+        return _async_resources.DagStatsApiAsyncRaw(self._view)
 
     @cached_property
-    def dag_version(self) -> async_resources.DagVersionApiAsyncRaw:
-        return async_resources.DagVersionApiAsyncRaw(self._view)
+    def dag_version(self) -> _async_resources.DagVersionApiAsyncRaw:
+        return _async_resources.DagVersionApiAsyncRaw(self._view)
 
     @cached_property
-    def dag_warning(self) -> async_resources.DagWarningApiAsyncRaw:
-        return async_resources.DagWarningApiAsyncRaw(self._view)
+    def dag_warning(self) -> _async_resources.DagWarningApiAsyncRaw:
+        return _async_resources.DagWarningApiAsyncRaw(self._view)
 
     @cached_property
-    def event_log(self) -> async_resources.EventLogApiAsyncRaw:
-        return async_resources.EventLogApiAsyncRaw(self._view)
+    def event_log(self) -> _async_resources.EventLogApiAsyncRaw:
+        return _async_resources.EventLogApiAsyncRaw(self._view)
 
     @cached_property
-    def extra_links(self) -> async_resources.ExtraLinksApiAsyncRaw:
-        return async_resources.ExtraLinksApiAsyncRaw(self._view)
+    def extra_links(self) -> _async_resources.ExtraLinksApiAsyncRaw:
+        return _async_resources.ExtraLinksApiAsyncRaw(self._view)
 
     @cached_property
-    def import_error(self) -> async_resources.ImportErrorApiAsyncRaw:
-        return async_resources.ImportErrorApiAsyncRaw(self._view)
+    def import_error(self) -> _async_resources.ImportErrorApiAsyncRaw:
+        return _async_resources.ImportErrorApiAsyncRaw(self._view)
 
     @cached_property
-    def job(self) -> async_resources.JobApiAsyncRaw:
-        return async_resources.JobApiAsyncRaw(self._view)
+    def job(self) -> _async_resources.JobApiAsyncRaw:
+        return _async_resources.JobApiAsyncRaw(self._view)
 
     @cached_property
-    def login(self) -> async_resources.LoginApiAsyncRaw:
-        return async_resources.LoginApiAsyncRaw(self._view)
+    def login(self) -> _async_resources.LoginApiAsyncRaw:
+        return _async_resources.LoginApiAsyncRaw(self._view)
 
     @cached_property
-    def monitor(self) -> async_resources.MonitorApiAsyncRaw:
-        return async_resources.MonitorApiAsyncRaw(self._view)
+    def monitor(self) -> _async_resources.MonitorApiAsyncRaw:
+        return _async_resources.MonitorApiAsyncRaw(self._view)
 
     @cached_property
-    def plugin(self) -> async_resources.PluginApiAsyncRaw:
-        return async_resources.PluginApiAsyncRaw(self._view)
+    def plugin(self) -> _async_resources.PluginApiAsyncRaw:
+        return _async_resources.PluginApiAsyncRaw(self._view)
 
     @cached_property
-    def pool(self) -> async_resources.PoolApiAsyncRaw:
-        return async_resources.PoolApiAsyncRaw(self._view)
+    def pool(self) -> _async_resources.PoolApiAsyncRaw:
+        return _async_resources.PoolApiAsyncRaw(self._view)
 
     @cached_property
-    def provider(self) -> async_resources.ProviderApiAsyncRaw:
-        return async_resources.ProviderApiAsyncRaw(self._view)
+    def provider(self) -> _async_resources.ProviderApiAsyncRaw:
+        return _async_resources.ProviderApiAsyncRaw(self._view)
 
     @cached_property
-    def task(self) -> async_resources.TaskApiAsyncRaw:
-        return async_resources.TaskApiAsyncRaw(self._view)
+    def task(self) -> _async_resources.TaskApiAsyncRaw:
+        return _async_resources.TaskApiAsyncRaw(self._view)
 
     @cached_property
-    def task_instance(self) -> async_resources.TaskInstanceApiAsyncRaw:
-        return async_resources.TaskInstanceApiAsyncRaw(self._view)
+    def task_instance(self) -> _async_resources.TaskInstanceApiAsyncRaw:
+        return _async_resources.TaskInstanceApiAsyncRaw(self._view)
 
     @cached_property
-    def task_state_store(self) -> async_resources.TaskStateStoreApiAsyncRaw:
-        return async_resources.TaskStateStoreApiAsyncRaw(self._view)
+    def task_state_store(self) -> _async_resources.TaskStateStoreApiAsyncRaw:
+        return _async_resources.TaskStateStoreApiAsyncRaw(self._view)
 
     @cached_property
-    def variable(self) -> async_resources.VariableApiAsyncRaw:
-        return async_resources.VariableApiAsyncRaw(self._view)
+    def variable(self) -> _async_resources.VariableApiAsyncRaw:
+        return _async_resources.VariableApiAsyncRaw(self._view)
 
     @cached_property
-    def version(self) -> async_resources.VersionApiAsyncRaw:
-        return async_resources.VersionApiAsyncRaw(self._view)
+    def version(self) -> _async_resources.VersionApiAsyncRaw:
+        return _async_resources.VersionApiAsyncRaw(self._view)
 
     @cached_property
-    def x_com(self) -> async_resources.XComApiAsyncRaw:
-        return async_resources.XComApiAsyncRaw(self._view)
+    def x_com(self) -> _async_resources.XComApiAsyncRaw:
+        return _async_resources.XComApiAsyncRaw(self._view)
 
 
 class AsyncClient(BaseAsyncClient):
@@ -446,109 +447,109 @@ class AsyncClient(BaseAsyncClient):
         self.with_raw_response = AsyncRawResponses(self)
 
     @cached_property
-    def asset(self) -> async_resources.AssetApiAsync:
-        return async_resources.AssetApiAsync(self)
+    def asset(self) -> _async_resources.AssetApiAsync:
+        return _async_resources.AssetApiAsync(self)
 
     @cached_property
-    def asset_state_store(self) -> async_resources.AssetStateStoreApiAsync:
-        return async_resources.AssetStateStoreApiAsync(self)
+    def asset_state_store(self) -> _async_resources.AssetStateStoreApiAsync:
+        return _async_resources.AssetStateStoreApiAsync(self)
 
     @cached_property
-    def backfill(self) -> async_resources.BackfillApiAsync:
-        return async_resources.BackfillApiAsync(self)
+    def backfill(self) -> _async_resources.BackfillApiAsync:
+        return _async_resources.BackfillApiAsync(self)
 
     @cached_property
-    def config(self) -> async_resources.ConfigApiAsync:
-        return async_resources.ConfigApiAsync(self)
+    def config(self) -> _async_resources.ConfigApiAsync:
+        return _async_resources.ConfigApiAsync(self)
 
     @cached_property
-    def connection(self) -> async_resources.ConnectionApiAsync:
-        return async_resources.ConnectionApiAsync(self)
+    def connection(self) -> _async_resources.ConnectionApiAsync:
+        return _async_resources.ConnectionApiAsync(self)
 
     @cached_property
-    def dag(self) -> async_resources.DagApiAsync:
-        return async_resources.DagApiAsync(self)
+    def dag(self) -> _async_resources.DagApiAsync:
+        return _async_resources.DagApiAsync(self)
 
     @cached_property
-    def dag_parsing(self) -> async_resources.DagParsingApiAsync:
-        return async_resources.DagParsingApiAsync(self)
+    def dag_parsing(self) -> _async_resources.DagParsingApiAsync:
+        return _async_resources.DagParsingApiAsync(self)
 
     @cached_property
-    def dag_run(self) -> async_resources.DagRunApiAsync:
-        return async_resources.DagRunApiAsync(self)
+    def dag_run(self) -> _async_resources.DagRunApiAsync:
+        return _async_resources.DagRunApiAsync(self)
 
     @cached_property
-    def dag_source(self) -> async_resources.DagSourceApiAsync:
-        return async_resources.DagSourceApiAsync(self)
+    def dag_source(self) -> _async_resources.DagSourceApiAsync:
+        return _async_resources.DagSourceApiAsync(self)
 
     @cached_property
-    def dag_stats(self) -> async_resources.DagStatsApiAsync:
-        return async_resources.DagStatsApiAsync(self)
+    def dag_stats(self) -> _async_resources.DagStatsApiAsync:
+        return _async_resources.DagStatsApiAsync(self)
 
     @cached_property
-    def dag_version(self) -> async_resources.DagVersionApiAsync:
-        return async_resources.DagVersionApiAsync(self)
+    def dag_version(self) -> _async_resources.DagVersionApiAsync:
+        return _async_resources.DagVersionApiAsync(self)
 
     @cached_property
-    def dag_warning(self) -> async_resources.DagWarningApiAsync:
-        return async_resources.DagWarningApiAsync(self)
+    def dag_warning(self) -> _async_resources.DagWarningApiAsync:
+        return _async_resources.DagWarningApiAsync(self)
 
     @cached_property
-    def event_log(self) -> async_resources.EventLogApiAsync:
-        return async_resources.EventLogApiAsync(self)
+    def event_log(self) -> _async_resources.EventLogApiAsync:
+        return _async_resources.EventLogApiAsync(self)
 
     @cached_property
-    def extra_links(self) -> async_resources.ExtraLinksApiAsync:
-        return async_resources.ExtraLinksApiAsync(self)
+    def extra_links(self) -> _async_resources.ExtraLinksApiAsync:
+        return _async_resources.ExtraLinksApiAsync(self)
 
     @cached_property
-    def import_error(self) -> async_resources.ImportErrorApiAsync:
-        return async_resources.ImportErrorApiAsync(self)
+    def import_error(self) -> _async_resources.ImportErrorApiAsync:
+        return _async_resources.ImportErrorApiAsync(self)
 
     @cached_property
-    def job(self) -> async_resources.JobApiAsync:
-        return async_resources.JobApiAsync(self)
+    def job(self) -> _async_resources.JobApiAsync:
+        return _async_resources.JobApiAsync(self)
 
     @cached_property
-    def login(self) -> async_resources.LoginApiAsync:
-        return async_resources.LoginApiAsync(self)
+    def login(self) -> _async_resources.LoginApiAsync:
+        return _async_resources.LoginApiAsync(self)
 
     @cached_property
-    def monitor(self) -> async_resources.MonitorApiAsync:
-        return async_resources.MonitorApiAsync(self)
+    def monitor(self) -> _async_resources.MonitorApiAsync:
+        return _async_resources.MonitorApiAsync(self)
 
     @cached_property
-    def plugin(self) -> async_resources.PluginApiAsync:
-        return async_resources.PluginApiAsync(self)
+    def plugin(self) -> _async_resources.PluginApiAsync:
+        return _async_resources.PluginApiAsync(self)
 
     @cached_property
-    def pool(self) -> async_resources.PoolApiAsync:
-        return async_resources.PoolApiAsync(self)
+    def pool(self) -> _async_resources.PoolApiAsync:
+        return _async_resources.PoolApiAsync(self)
 
     @cached_property
-    def provider(self) -> async_resources.ProviderApiAsync:
-        return async_resources.ProviderApiAsync(self)
+    def provider(self) -> _async_resources.ProviderApiAsync:
+        return _async_resources.ProviderApiAsync(self)
 
     @cached_property
-    def task(self) -> async_resources.TaskApiAsync:
-        return async_resources.TaskApiAsync(self)
+    def task(self) -> _async_resources.TaskApiAsync:
+        return _async_resources.TaskApiAsync(self)
 
     @cached_property
-    def task_instance(self) -> async_resources.TaskInstanceApiAsync:
-        return async_resources.TaskInstanceApiAsync(self)
+    def task_instance(self) -> _async_resources.TaskInstanceApiAsync:
+        return _async_resources.TaskInstanceApiAsync(self)
 
     @cached_property
-    def task_state_store(self) -> async_resources.TaskStateStoreApiAsync:
-        return async_resources.TaskStateStoreApiAsync(self)
+    def task_state_store(self) -> _async_resources.TaskStateStoreApiAsync:
+        return _async_resources.TaskStateStoreApiAsync(self)
 
     @cached_property
-    def variable(self) -> async_resources.VariableApiAsync:
-        return async_resources.VariableApiAsync(self)
+    def variable(self) -> _async_resources.VariableApiAsync:
+        return _async_resources.VariableApiAsync(self)
 
     @cached_property
-    def version(self) -> async_resources.VersionApiAsync:
-        return async_resources.VersionApiAsync(self)
+    def version(self) -> _async_resources.VersionApiAsync:
+        return _async_resources.VersionApiAsync(self)
 
     @cached_property
-    def x_com(self) -> async_resources.XComApiAsync:
-        return async_resources.XComApiAsync(self)
+    def x_com(self) -> _async_resources.XComApiAsync:
+        return _async_resources.XComApiAsync(self)

@@ -8,7 +8,8 @@ from functools import cached_property
 
 import httpx
 
-from . import async_resources, resources
+from . import async_resources as _async_resources
+from . import resources as _resources
 from ._runtime import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
@@ -37,16 +38,16 @@ class RawResponses:
         self._view = RawView(client)
 
     @cached_property
-    def export(self) -> resources.ExportApiRaw:
-        return resources.ExportApiRaw(self._view)
+    def export(self) -> _resources.ExportApiRaw:
+        return _resources.ExportApiRaw(self._view)
 
     @cached_property
-    def job(self) -> resources.JobApiRaw:
-        return resources.JobApiRaw(self._view)
+    def job(self) -> _resources.JobApiRaw:
+        return _resources.JobApiRaw(self._view)
 
     @cached_property
-    def log(self) -> resources.LogApiRaw:
-        return resources.LogApiRaw(self._view)
+    def log(self) -> _resources.LogApiRaw:
+        return _resources.LogApiRaw(self._view)
 
 
 class Client(BaseSyncClient):
@@ -88,16 +89,16 @@ class Client(BaseSyncClient):
         self.with_raw_response = RawResponses(self)
 
     @cached_property
-    def export(self) -> resources.ExportApi:
-        return resources.ExportApi(self)
+    def export(self) -> _resources.ExportApi:
+        return _resources.ExportApi(self)
 
     @cached_property
-    def job(self) -> resources.JobApi:
-        return resources.JobApi(self)
+    def job(self) -> _resources.JobApi:
+        return _resources.JobApi(self)
 
     @cached_property
-    def log(self) -> resources.LogApi:
-        return resources.LogApi(self)
+    def log(self) -> _resources.LogApi:
+        return _resources.LogApi(self)
 
 
 class AsyncRawResponses:
@@ -107,16 +108,16 @@ class AsyncRawResponses:
         self._view = AsyncRawView(client)
 
     @cached_property
-    def export(self) -> async_resources.ExportApiAsyncRaw:
-        return async_resources.ExportApiAsyncRaw(self._view)
+    def export(self) -> _async_resources.ExportApiAsyncRaw:
+        return _async_resources.ExportApiAsyncRaw(self._view)
 
     @cached_property
-    def job(self) -> async_resources.JobApiAsyncRaw:
-        return async_resources.JobApiAsyncRaw(self._view)
+    def job(self) -> _async_resources.JobApiAsyncRaw:
+        return _async_resources.JobApiAsyncRaw(self._view)
 
     @cached_property
-    def log(self) -> async_resources.LogApiAsyncRaw:
-        return async_resources.LogApiAsyncRaw(self._view)
+    def log(self) -> _async_resources.LogApiAsyncRaw:
+        return _async_resources.LogApiAsyncRaw(self._view)
 
 
 class AsyncClient(BaseAsyncClient):
@@ -158,13 +159,13 @@ class AsyncClient(BaseAsyncClient):
         self.with_raw_response = AsyncRawResponses(self)
 
     @cached_property
-    def export(self) -> async_resources.ExportApiAsync:
-        return async_resources.ExportApiAsync(self)
+    def export(self) -> _async_resources.ExportApiAsync:
+        return _async_resources.ExportApiAsync(self)
 
     @cached_property
-    def job(self) -> async_resources.JobApiAsync:
-        return async_resources.JobApiAsync(self)
+    def job(self) -> _async_resources.JobApiAsync:
+        return _async_resources.JobApiAsync(self)
 
     @cached_property
-    def log(self) -> async_resources.LogApiAsync:
-        return async_resources.LogApiAsync(self)
+    def log(self) -> _async_resources.LogApiAsync:
+        return _async_resources.LogApiAsync(self)
