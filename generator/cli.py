@@ -11,6 +11,7 @@ from generator import __version__
 from generator.cache import use_cache
 from generator.config import Target, find_pyproject, load_targets, package_version
 from generator.errors import SpecError, display_path, printable
+from generator.fetch import DEFAULT_INDEX, INDEX_VARIABLE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,6 +48,26 @@ def _parser() -> argparse.ArgumentParser:
     dif.add_argument("--new-overlay", action="append", type=Path, default=[])
     dif.add_argument("--format", choices=["markdown", "json"], default="markdown")
     dif.add_argument("--no-cache", action="store_true", help="read and write no cache entries")
+
+    fet = commands.add_parser(
+        "fetch",
+        help="get a spec from a package on the index, a URL or a file, with its provenance",
+        description=(
+            "SOURCE is NAME==VERSION (apache-airflow==2.10.5: clientgen knows where Airflow 2.x and 3.x keep "
+            "their spec), an https:// URL or a file; or give --package NAME==VERSION --path PATH for any package "
+            "that ships a spec. Writes the spec and SPEC.provenance.json (source, version, sha256) beside it."
+        ),
+    )
+    fet.add_argument("source", nargs="?", help="NAME==VERSION, URL or file")
+    fet.add_argument("--package", help="NAME==VERSION of a package holding the spec (with --path)")
+    fet.add_argument("--path", help="the spec's path inside the package's wheel or sdist")
+    fet.add_argument(
+        "-o", "--output", help="file, or directory ending in /, to write (default: specs/NAME-VERSION/)"
+    )
+    fet.add_argument("--sha256", help="refuse unless the spec's sha256 is this")
+    fet.add_argument("--index-url", help=f"package index (PEP 503/691; default: ${INDEX_VARIABLE} or {DEFAULT_INDEX})")
+    fet.add_argument("--force", action="store_true", help="replace an existing spec file with other content")
+    fet.add_argument("--no-cache", action="store_true", help="read and write no cache entries")
 
     val = commands.add_parser("validate", help="validate a spec and report")
     val.add_argument("spec", type=Path)
@@ -133,6 +154,31 @@ def _diff(args: argparse.Namespace) -> int:
     return 1 if any(c.breaking for c in changes) else 0
 
 
+def _fetch(args: argparse.Namespace) -> int:
+    from generator.fetch import default_destination, fetch_source, shipped_overlays, store
+
+    if args.package is not None:
+        if args.source is not None:
+            raise SpecError("give SOURCE or --package NAME==VERSION, not both")
+        if args.path is None:
+            raise SpecError("--package needs --path PATH (the spec's path inside the package)")
+    source = args.package or args.source
+    if source is None:
+        raise SpecError("fetch needs SOURCE (NAME==VERSION, URL or file) or --package NAME==VERSION --path PATH")
+    fetched = fetch_source(source, args.path, args.index_url)
+    if args.sha256 is not None and fetched.provenance["sha256"] != args.sha256.lower():
+        raise SpecError(f"{source}: sha256 {fetched.provenance['sha256']}, not {args.sha256}: nothing written")
+    destination = default_destination(fetched, args.output)
+    status = store(fetched, destination, force=args.force)
+    origin = fetched.provenance.get("artifact") or fetched.provenance["source"]
+    print(printable(f"{display_path(destination)}: {status} (sha256 {fetched.provenance['sha256']}, from {origin})"))
+    overlays = shipped_overlays(fetched, destination.parent, force=args.force)
+    if overlays:
+        shown = " ".join(f"--overlay {display_path(path)}" for path in overlays)
+        print(printable(f"corrections where this release's spec and server disagree, to generate with: {shown}"))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     use_cache(not args.no_cache)
@@ -141,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             return _generate(args)
         if args.command == "diff":
             return _diff(args)
+        if args.command == "fetch":
+            return _fetch(args)
         return _validate(args)
     except SpecError as exc:
         for warning in getattr(exc, "warnings", []):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,11 @@ class Target:
     # The generated package's version (pyproject.toml, User-Agent); None: the spec's info.version
     # made PEP 440-safe. Checked to be PEP 440 by ``package_version``.
     package_version: str | None = None
+    # Where the spec comes from when ``spec`` is missing (``clientgen fetch``'s SOURCE, and its
+    # --path inside a package), and the sha256 the spec file must have.
+    spec_source: str | None = None
+    spec_source_path: str | None = None
+    spec_sha256: str | None = None
 
 
 def package_version(value: object, file: Path | None = None, option: str = "--package-version") -> str:
@@ -120,6 +126,13 @@ def _target(pyproject: Path, index: int, entry: object) -> Target:
     for number, overlay in enumerate(overlays):
         if not isinstance(overlay, str) or not overlay:
             raise _wrong(pyproject, f"{key}.overlays[{number}]", "a non-empty string", overlay)
+    source = _string(pyproject, entry, "spec-source", key) if "spec-source" in entry else None
+    inner = _string(pyproject, entry, "spec-source-path", key) if "spec-source-path" in entry else None
+    if inner is not None and source is None:
+        raise SpecError(f"{key}.spec-source-path goes with spec-source (NAME==VERSION)", file=pyproject)
+    pinned = _string(pyproject, entry, "spec-sha256", key).lower() if "spec-sha256" in entry else None
+    if pinned is not None and not re.fullmatch(r"[0-9a-f]{64}", pinned):
+        raise SpecError(f"{key}.spec-sha256 must be 64 hexadecimal digits", file=pyproject)
     root = pyproject.parent
     return Target(
         name=_string(pyproject, entry, "name", key) if "name" in entry else package,
@@ -132,4 +145,7 @@ def _target(pyproject: Path, index: int, entry: object) -> Target:
             if "package-version" in entry
             else None
         ),
+        spec_source=source,
+        spec_source_path=inner,
+        spec_sha256=pinned,
     )

@@ -9,6 +9,7 @@ from typing import Literal
 
 from generator.config import Target
 from generator.errors import SpecError
+from generator.fetch import ensure_spec
 from generator.ir import Diagnostic
 from generator.loader import load_spec
 from generator.names import default_package_version, package_name_problem
@@ -69,6 +70,7 @@ def generate(target: Target, *, check: bool = False, force: bool = False, strict
         except OSError as exc:
             raise SpecError(f"cannot finish an interrupted write: {exc.strerror or exc}", file=target.output) from None
     check_ownership(target.output, force or check)
+    ensure_spec(target.spec, target.spec_source, target.spec_source_path, target.spec_sha256)
     spec = load_spec(target.spec, target.overlays, validate=False)
     info = spec.data.get("info") if isinstance(spec.data, dict) else None
     spec_version = str(info.get("version") or "") if isinstance(info, dict) else ""

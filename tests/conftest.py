@@ -12,15 +12,16 @@ from typing import Any
 
 import pytest
 
+from generator.config import load_targets
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 SPECS = ROOT / "specs"
 GENERATED = ROOT / "generated"
 # Every committed target, as configured in pyproject.toml: name -> (package, output folder).
 COMMITTED = {
-    "2.10.5": ("airflow_rest_2_10_5", GENERATED / "airflow_rest_2_10_5"),
-    "2.2.4": ("airflow_rest_2_2_4", GENERATED / "airflow_rest_2_2_4"),
-    "3.3.2": ("airflow_rest_3_3_2", GENERATED / "airflow_rest_3_3_2"),
+    target.package_version or target.name: (target.package, target.output)
+    for target in load_targets(ROOT / "pyproject.toml")
 }
 # The Airflow 2.x clients, for tests of 2.x behaviour.
 AIRFLOW_TARGETS = {

@@ -22,6 +22,7 @@ from tests.test_cli_errors import assert_one_line_error
 def test_configured_targets_carry_their_package_version() -> None:
     assert {name: t.package_version for name, t in targets().items()} == {
         "2.10.5": "2.10.5",
+        "2.11.2": "2.11.2",
         "2.2.4": "2.2.4",
         "3.3.2": "3.3.2",
     }

@@ -15,9 +15,14 @@ from generator.config import Target, load_targets
 from tests.conftest import ROOT, run_cli
 
 FIXTURES = ROOT / "tests" / "fixtures"
-# Recorded answers per target; 2.2.4 has none of its own and is served 2.10.5's (its quickstart calls
-# the same /api/v1 paths, and its models ignore the fields 2.10.5 added).
-RECORDINGS = {"airflow-2.10.5": "airflow-2.10.5", "airflow-2.2.4": "airflow-2.10.5", "airflow-3.3.2": "airflow-3.3.2"}
+# Recorded answers per target; 2.2.4 and 2.11.2 have none of their own and are served 2.10.5's (their
+# quickstarts call the same /api/v1 paths, and their models ignore fields they lack).
+RECORDINGS = {
+    "airflow-2.10.5": "airflow-2.10.5",
+    "airflow-2.11.2": "airflow-2.10.5",
+    "airflow-2.2.4": "airflow-2.10.5",
+    "airflow-3.3.2": "airflow-3.3.2",
+}
 
 # Runs in a fresh interpreter: serves the recordings (matched by method and path, the first success
 # recorded for each; the token endpoint answers a token; anything else is a 404 as a server would

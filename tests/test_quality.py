@@ -200,5 +200,13 @@ def test_installed_wheel_carries_the_templates(tmp_path: Path) -> None:
         cwd=tmp_path, capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert str(venv) in where.stdout and "site-packages/generator/templates" in where.stdout
+    listing = "from generator.fetch import overlays_dir as d; print(d(), *sorted(p.name for p in d().glob('*')))"
+    shipped = subprocess.run(
+        [python, "-c", listing],
+        cwd=tmp_path, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    folder, *names = shipped.stdout.split()
+    assert str(venv) in folder and folder.endswith("site-packages/generator/overlays")
+    assert [n for n in names if n.endswith(".yaml")] == sorted(p.name for p in (SPECS / "overlays").glob("*.yaml"))
     runtime = (out / "w" / "_runtime.py").read_text().split("\n", 1)[1]
     assert runtime == (ROOT / "templates" / "runtime" / "_runtime.py").read_text()
