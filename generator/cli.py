@@ -6,12 +6,16 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator import __version__
 from generator.cache import use_cache
 from generator.config import Target, find_pyproject, load_targets, package_version
 from generator.errors import SpecError, display_path, printable
 from generator.fetch import DEFAULT_INDEX, INDEX_VARIABLE
+
+if TYPE_CHECKING:
+    from generator.pipeline import Result
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,7 +36,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--overlay", action="append", type=Path, default=[], help="OpenAPI Overlay to apply first")
     gen.add_argument("--check", action="store_true", help="write nothing; exit 1 if any file would change")
-    gen.add_argument("--force", action="store_true", help="replace an output directory clientgen did not make")
+    gen.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an output directory clientgen did not make, and discard hand edits",
+    )
+    gen.add_argument(
+        "--keep-edits",
+        action="store_true",
+        help="re-apply hand edits of generated files to the new output (three-way merge; exit 1 on a conflict)",
+    )
     gen.add_argument("--config", type=Path, help="pyproject.toml holding [tool.clientgen] (default: nearest)")
     gen.add_argument("--strict", action="store_true", help="warnings (skipped or degraded parts) are fatal: exit 2")
     gen.add_argument("--no-cache", action="store_true", help="read and write no cache entries")
@@ -61,9 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     fet.add_argument("source", nargs="?", help="NAME==VERSION, URL or file")
     fet.add_argument("--package", help="NAME==VERSION of a package holding the spec (with --path)")
     fet.add_argument("--path", help="the spec's path inside the package's wheel or sdist")
-    fet.add_argument(
-        "-o", "--output", help="file, or directory ending in /, to write (default: specs/NAME-VERSION/)"
-    )
+    fet.add_argument("-o", "--output", help="file, or directory ending in /, to write (default: specs/NAME-VERSION/)")
     fet.add_argument("--sha256", help="refuse unless the spec's sha256 is this")
     fet.add_argument("--index-url", help=f"package index (PEP 503/691; default: ${INDEX_VARIABLE} or {DEFAULT_INDEX})")
     fet.add_argument("--force", action="store_true", help="replace an existing spec file with other content")
@@ -94,27 +105,47 @@ def _targets(args: argparse.Namespace) -> list[Target]:
 def _generate(args: argparse.Namespace) -> int:
     from generator.pipeline import generate
 
+    if args.force and args.keep_edits:
+        raise SpecError("--force discards hand edits and --keep-edits keeps them: give one")
     would_change: list[str] = []
+    conflicted: list[str] = []
     for target in _targets(args):
-        result = generate(target, check=args.check, force=args.force, strict=args.strict)
-        for warning in result.warnings:
-            print(printable(warning), file=sys.stderr)  # recorded in a manifest, maybe by an older clientgen
-        print(
-            printable(
-                f"{target.name}: {result.operations} operations, {result.models} models, "
-                f"{result.files} files, {result.seconds:.2f} s -> {display_path(target.output)} ({result.status})"
-            )
-        )
-        if result.kept:
-            shown = ", ".join(result.kept[:5]) + (f" and {len(result.kept) - 5} more" if len(result.kept) > 5 else "")
-            print(printable(f"{target.name}: kept {len(result.kept)} file(s) clientgen did not write: {shown}"))
+        result = generate(target, check=args.check, force=args.force, strict=args.strict, keep_edits=args.keep_edits)
+        _report(result)
         would_change += [display_path(target.output / name) for name in result.changed]
-    if would_change:
-        print("files that would change:", file=sys.stderr)
-        for name in would_change:
-            print(f"  {printable(name)}", file=sys.stderr)
-        return 1
+        conflicted += [display_path(target.output / name) for name in result.edits.conflicted]
+    for heading, names in (
+        ("edits that conflict with the new output (marked <<<<<<< your edit ... >>>>>>> generated now):", conflicted),
+        ("files that would change:", would_change),
+    ):
+        if names:
+            print(heading, file=sys.stderr)
+            for name in names:
+                print(f"  {printable(name)}", file=sys.stderr)
+            return 1
     return 0
+
+
+def _report(result: Result) -> None:
+    """A target's summary line, then what it kept and re-applied; its warnings on stderr."""
+    target = result.target
+    for warning in result.warnings:
+        print(printable(warning), file=sys.stderr)  # recorded in a manifest, maybe by an older clientgen
+    print(
+        printable(
+            f"{target.name}: {result.operations} operations, {result.models} models, "
+            f"{result.files} files, {result.seconds:.2f} s -> {display_path(target.output)} ({result.status})"
+        )
+    )
+    if result.kept:
+        shown = ", ".join(result.kept[:5]) + (f" and {len(result.kept) - 5} more" if len(result.kept) > 5 else "")
+        print(printable(f"{target.name}: kept {len(result.kept)} file(s) clientgen did not write: {shown}"))
+    for label, names in (
+        ("re-applied your edits to", result.edits.merged),
+        ("edited and no longer generated, kept as your own", result.edits.orphaned),
+    ):
+        if names:
+            print(printable(f"{target.name}: {label}: {', '.join(names)}"))
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -15,7 +15,10 @@ from generator.loader import load_spec
 from generator.names import default_package_version, package_name_problem
 from generator.validation import start_validation
 from generator.writer import (
+    BASE,
     MANIFEST,
+    Reapplied,
+    base_text,
     changes,
     check_ownership,
     format_sources,
@@ -24,6 +27,7 @@ from generator.writer import (
     output_dir,
     preload_formatter,
     read_manifest,
+    reapply_edits,
     recover,
     write_tree,
 )
@@ -42,6 +46,7 @@ class Result:
     changed: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # files in the output clientgen did not write, left alone
     warnings: list[str] = field(default_factory=list)  # the IR's diagnostics, as printed
+    edits: Reapplied = field(default_factory=Reapplied)  # hand edits re-applied (--keep-edits)
 
 
 class StrictFailure(SpecError):
@@ -61,7 +66,9 @@ def check_package_name(name: str) -> None:
         raise SpecError(problem)
 
 
-def generate(target: Target, *, check: bool = False, force: bool = False, strict: bool = False) -> Result:
+def generate(
+    target: Target, *, check: bool = False, force: bool = False, strict: bool = False, keep_edits: bool = False
+) -> Result:
     started = time.perf_counter()
     check_package_name(target.package)
     if not check and target.output.exists():
@@ -69,7 +76,7 @@ def generate(target: Target, *, check: bool = False, force: bool = False, strict
             recover(output_dir(target.output))  # a run killed mid-write is finished first
         except OSError as exc:
             raise SpecError(f"cannot finish an interrupted write: {exc.strerror or exc}", file=target.output) from None
-    check_ownership(target.output, force or check)
+    check_ownership(target.output, force or check, keep_edits)
     ensure_spec(target.spec, target.spec_source, target.spec_source_path, target.spec_sha256)
     spec = load_spec(target.spec, target.overlays, validate=False)
     info = spec.data.get("info") if isinstance(spec.data, dict) else None
@@ -117,12 +124,15 @@ def generate(target: Target, *, check: bool = False, force: bool = False, strict
     if strict and warnings:
         raise StrictFailure(warnings)
     files = {name: text.encode("utf-8") for name, text in sorted(texts.items())}
+    files[BASE] = base_text(files)
     models = len(api.models) + len(api.enums) + len(api.aliases)
     summary: dict[str, object] = {"operations": len(api.operations), "models": models, "files": len(files) + 1}
     if warnings:  # kept so an unchanged target still says them
         summary["warnings"] = warnings
     files[MANIFEST] = manifest_text(files, {**meta, "summary": summary}).encode("utf-8")
     result = Result(target, "written", len(api.operations), models, len(files), 0.0, warnings=warnings)
+    if keep_edits and not force:
+        result.edits = reapply_edits(target.output, files)
     if check:
         result.changed = changes(target.output, files)
         result.status = "would change" if result.changed else "up to date"

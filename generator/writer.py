@@ -21,6 +21,7 @@ import re
 import shutil
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ from generator.render import LINE_LENGTH, RUNTIME_FILE, templates_dir
 MANIFEST = ".clientgen-manifest.json"
 STAGING = ".clientgen-staging"
 JOURNAL = ".clientgen-journal.json"
+# Every file as generated (the manifest lists it too): the base a hand edit is merged from.
+BASE = ".clientgen-base.json"
 # Left behind by tools run on a generated package, or clientgen's own work in progress; never a difference.
 _IGNORED_PARTS = frozenset(
     {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", ".git", STAGING, JOURNAL}
@@ -312,9 +315,10 @@ def output_dir(out_dir: Path) -> Path:
     return out_dir.resolve()
 
 
-def check_ownership(out_dir: Path, force: bool) -> None:
+def check_ownership(out_dir: Path, force: bool, keep_edits: bool = False) -> None:
     """Refuse an output clientgen did not make, and one whose generated files were changed since
-    (a hand edit, or a manifest copied from elsewhere): replacing them would lose someone's work."""
+    (a hand edit, or a manifest copied from elsewhere): replacing them would lose someone's work.
+    With ``keep_edits`` the edits are merged into the new text instead (``reapply_edits``)."""
     if force or not out_dir.exists():
         return
     out = output_dir(out_dir)
@@ -326,16 +330,90 @@ def check_ownership(out_dir: Path, force: bool) -> None:
                 file=out_dir,
             )
         return
+    edited = sorted(edited_files(out))
+    if edited and not keep_edits:
+        shown = ", ".join(edited[:5]) + (f" and {len(edited) - 5} more" if len(edited) > 5 else "")
+        raise SpecError(
+            f"{shown} changed since clientgen wrote {'them' if len(edited) > 1 else 'it'} (a hand edit, or a "
+            "manifest that is not this folder's): --keep-edits re-applies the edits to the new output, "
+            "--force discards them",
+            file=out_dir,
+        )
+
+
+def edited_files(out: Path) -> dict[str, bytes]:
+    """The generated files whose content is no longer what the manifest says clientgen wrote."""
+    edited = {}
     for name, digest in _listed(out).items():
         path = out / name
-        if name == MANIFEST or not path.is_file():
+        if name in (MANIFEST, BASE) or not path.is_file():
             continue
-        if path.is_symlink() or sha256_bytes(path.read_bytes()) != digest:
+        content = path.read_bytes()
+        if path.is_symlink() or sha256_bytes(content) != digest:
+            edited[name] = content
+    return edited
+
+
+def base_text(files: Mapping[str, bytes]) -> bytes:
+    """The ``BASE`` file for an output of ``files``: each one's text, for a later three-way merge."""
+    texts = {name: data.decode("utf-8") for name, data in files.items() if name not in (MANIFEST, BASE)}
+    return (json.dumps(texts, indent=0, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+@dataclass
+class Reapplied:
+    """What ``reapply_edits`` did: files whose edits merged cleanly, files with conflict markers,
+    and edited files the new output no longer has (kept, now the user's own)."""
+
+    merged: list[str] = field(default_factory=list)
+    conflicted: list[str] = field(default_factory=list)
+    orphaned: list[str] = field(default_factory=list)
+
+
+def reapply_edits(out_dir: Path, files: dict[str, bytes]) -> Reapplied:
+    """Each hand-edited file of the output merged (three-way, ``merge.merge3``) from the text
+    clientgen wrote before (``BASE``) into its new text, in ``files``; the manifest in ``files``
+    keeps the generated text's hash, so the file still counts as edited next time."""
+    from generator.merge import merge3
+
+    report = Reapplied()
+    if not out_dir.exists():
+        return report
+    out = output_dir(out_dir)
+    edited = edited_files(out)
+    if not edited:
+        return report
+    previous = _previous_texts(out)
+    listed = _listed(out)
+    for name, ours in sorted(edited.items()):
+        base = previous.get(name)
+        if base is None or sha256_bytes(base.encode("utf-8")) != listed.get(name):
             raise SpecError(
-                f"{name} changed since clientgen wrote it (or the manifest is not this folder's); "
-                "pass --force to replace it",
+                f"{name} was edited, and the text clientgen wrote before is not in {BASE} (an output of an "
+                "older clientgen, or a base edited too): merge the edit by hand, or --force discards it",
                 file=out_dir,
             )
+        if name not in files:
+            files[name] = ours  # not generated any more: left as it is, the user's own from now on
+            report.orphaned.append(name)
+            continue
+        try:
+            text, conflicts = merge3(base, ours.decode("utf-8"), files[name].decode("utf-8"))
+        except UnicodeDecodeError:
+            raise SpecError(
+                f"{name} was edited into something that is not UTF-8 text: cannot merge it", file=out_dir
+            ) from None
+        files[name] = text.encode("utf-8")
+        (report.conflicted if conflicts else report.merged).append(name)
+    return report
+
+
+def _previous_texts(out: Path) -> dict[str, str]:
+    try:
+        data = json.loads((out / BASE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
 
 
 def write_tree(out_dir: Path, files: Mapping[str, bytes], force: bool = False) -> list[str]:
