@@ -11,7 +11,7 @@ import itertools
 import black
 import pytest
 
-from generator.render.methods import annotated_line, class_head, endpoint_declaration, union_alias
+from generator.render.methods import annotated_line, call_statement, class_head, endpoint_declaration, union_alias
 from generator.writer import _black_mode
 
 
@@ -75,7 +75,8 @@ def test_class_heads_unions_and_endpoint_heads(name_length: int) -> None:
         ours = union_alias(name, union) + "\n"
         assert formatted(whole) == ours or ours == whole
     wrapped = 0
-    for result in ("models.Dag", "models." + "R" * 40, "models." + "R" * 60, "models." + "R" * 90, "list[models.Dag]"):
+    results = ["models.Dag", "list[models.Dag]"] + ["models." + "R" * n for n in (40, 50, 55, 60, 65, 70, 80, 90)]
+    for result in results:
         for path in ("/x", "/" + "p" * 80, "/" + "p" * 92):
             arguments = f'    "GET",\n    "{path}",\n    {{"200": {result}}},\n'
             whole = f"{name.upper()}: Endpoint[{result}] = Endpoint(\n{arguments})\n"
@@ -83,3 +84,13 @@ def test_class_heads_unions_and_endpoint_heads(name_length: int) -> None:
             assert formatted(whole) == ours or ours == whole, (name, result, path)
             wrapped += ours.startswith(f"{name.upper()}: Endpoint[{result}] = (\n")
     assert wrapped or name_length != 10  # the whole call in parentheses is exercised
+
+
+@pytest.mark.parametrize("indent", [4, 8])
+def test_call_statements_are_blacks(indent: int) -> None:
+    for length in range(10, 110, 3):
+        args = [f'"{"m" * length} is deprecated in the spec"', "DeprecationWarning", "stacklevel=2"]
+        ours = call_statement(indent, "warnings.warn", args)
+        body = "\n".join(line[indent - 4 :] if line else line for line in ours.split("\n"))
+        source = "def f():\n" + body + "\n" if indent == 4 else "class C:\n    def f(self):\n" + ours + "\n"
+        assert formatted(source) == source, length

@@ -27,6 +27,7 @@ from generator.render.imports import import_order, prune_imports
 from generator.render.methods import (
     assignment_call,
     body_variant,
+    call_statement,
     class_head,
     endpoint_declaration,
     endpoint_name,
@@ -109,6 +110,7 @@ def _environment() -> Any:
         endpoint_name=endpoint_name,
         mapping_arg=mapping_arg,
         assignment_call=assignment_call,
+        call_statement=call_statement,
         class_head=class_head,
         union_alias=union_alias,
         literal_dict_arg=literal_dict_arg,

@@ -3,6 +3,7 @@ as black lays them out."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from generator import ir
@@ -171,6 +172,19 @@ def assignment_call(target: str, func: str, arg: str, indent: int) -> str:
     return f"{pad}{target} = {func}(\n{pad}    {arg}\n{pad})"
 
 
+def call_statement(indent: int, func: str, args: list[str]) -> str:
+    """``func(args...)`` as a statement, wrapped as black wraps it: the arguments on one indented
+    line when they fit there, else one per line with a trailing comma."""
+    pad = " " * indent
+    joined = ", ".join(args)
+    line = f"{pad}{func}({joined})"
+    if len(line) <= LINE_LENGTH:
+        return line
+    if len(pad) + 4 + len(joined) <= LINE_LENGTH:
+        return f"{pad}{func}(\n{pad}    {joined}\n{pad})"
+    return f"{pad}{func}(\n" + "".join(f"{pad}    {arg},\n" for arg in args) + f"{pad})"
+
+
 def endpoint_name(op: ir.Operation) -> str:
     return op.py_name.upper()
 
@@ -267,6 +281,8 @@ def _split_annotation(pad: str, head: str, annotation: str, tail: str, *, in_sig
     """``head`` + an annotation split as black splits it (``annotated_line``), then ``tail``; None
     where black's choice is left to black."""
     inner_pad = pad + "    "
+    if len(head) + 1 > LINE_LENGTH:
+        return None  # even the opening line is too long: black splits elsewhere (the value's call, say)
     operands = _top_level(annotation, "|")
     if in_signature and len(operands) == 1:
         return None  # black leaves a parameter whose annotation is not a union long
@@ -336,10 +352,20 @@ def endpoint_declaration(arguments: str, name: str, result: str) -> str:
     comma) + ``)``, laid out as black lays it out: when the first line is too long but
     ``NAME: Endpoint[T] = (`` fits, black wraps the whole call in parentheses."""
     body = arguments.rstrip("\n")
+    if any(len(line) > LINE_LENGTH and _has_bracket(line) for line in body.split("\n")):
+        return f"{name}: Endpoint[{result}] = Endpoint(\n{body}\n)"  # black splits an argument: left to it
     if len(f"{name}: Endpoint[{result}] = Endpoint(") > LINE_LENGTH >= len(f"{name}: Endpoint[{result}] = ("):
         inner = "\n".join(f"    {line}" if line else line for line in body.split("\n"))
         return f"{name}: Endpoint[{result}] = (\n    Endpoint(\n{inner}\n    )\n)"
     return f"{endpoint_head(name, result)}\n{body}\n)"
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _has_bracket(line: str) -> bool:
+    """Whether black could split ``line`` at a bracket (one outside its string literals)."""
+    return any(b in _STRING.sub('""', line) for b in "([{")
 
 
 def class_head(name: str, bases: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 from generator import __version__, ir
 from generator.names import default_package_version
 
-LINE_LENGTH = 100
+LINE_LENGTH = 88
 
 
 def py_literal(value: Any) -> str:

@@ -186,7 +186,9 @@ class BasicAuth(httpx.Auth):
         self._header = f"Basic {token}"
         self._password = password
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = self._header
         yield request
 
@@ -204,13 +206,22 @@ class BearerAuth(httpx.Auth):
     with it (Snowflake's ``X-Snowflake-Authorization-Token-Type``, say)."""
 
     def __init__(
-        self, token: str | Callable[[], str], *, extra_headers: Mapping[str, str] | None = None
+        self,
+        token: str | Callable[[], str],
+        *,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> None:
         self._token = token if callable(token) else _credential(token, "token")
         self._extra = dict(extra_headers or {})
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        token = _credential(self._token(), "token") if callable(self._token) else self._token
+    def auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        token = (
+            _credential(self._token(), "token")
+            if callable(self._token)
+            else self._token
+        )
         request.headers["Authorization"] = f"Bearer {token}"
         request.headers.update(self._extra)
         yield request
@@ -238,7 +249,9 @@ class PasswordAuth(httpx.Auth):
 
     EXPIRY_MARGIN = 30.0
 
-    def __init__(self, username: str, password: str, *, token_url: str, form: bool = False) -> None:
+    def __init__(
+        self, username: str, password: str, *, token_url: str, form: bool = False
+    ) -> None:
         self.username = username
         self._password = password
         self.token_url = token_url
@@ -247,7 +260,9 @@ class PasswordAuth(httpx.Auth):
         self._token: str | None = None
         self._expires_at: float | None = None
         self._lock = threading.Lock()  # guards the fields, never held across a request
-        self._thread_gate = threading.Lock()  # one token request at a time (sync clients)
+        self._thread_gate = (
+            threading.Lock()
+        )  # one token request at a time (sync clients)
         self._task_gates: weakref.WeakKeyDictionary[Any, Any] = (
             weakref.WeakKeyDictionary()
         )  # event loop -> asyncio.Lock (async clients)
@@ -276,7 +291,9 @@ class PasswordAuth(httpx.Auth):
     def _token_request(self, request: httpx.Request) -> httpx.Request:
         credentials = {"username": self.username, "password": self._password}
         # the API call's timeouts: a request without them would wait forever
-        extensions = {"timeout": request.extensions.get("timeout", DEFAULT_TIMEOUT.as_dict())}
+        extensions = {
+            "timeout": request.extensions.get("timeout", DEFAULT_TIMEOUT.as_dict())
+        }
         if self._form:
             form = {"grant_type": "password", **credentials}
             return httpx.Request(
@@ -288,7 +305,11 @@ class PasswordAuth(httpx.Auth):
             )
         headers = {"Accept": "application/json", "Accept-Encoding": "identity"}
         return httpx.Request(
-            "POST", self._url(request), json=credentials, headers=headers, extensions=extensions
+            "POST",
+            self._url(request),
+            json=credentials,
+            headers=headers,
+            extensions=extensions,
         )
 
     def _store(self, response: httpx.Response, content: bytes) -> None:
@@ -347,12 +368,19 @@ class PasswordAuth(httpx.Auth):
         its body."""
         return response.status_code == 401 and failed is None
 
-    def refused(self, request: httpx.Request, headers: httpx.Headers, content: bytes) -> bool:
+    def refused(
+        self, request: httpx.Request, headers: httpx.Headers, content: bytes
+    ) -> bool:
         """Whether a 403 blames the token ``request`` carried rather than a permission: Airflow 3
         answers "Invalid JWT token" for a token revoked elsewhere or signed before a restart changed
         its secret; RFC 6750 servers say ``error="invalid_token"``. That token is dropped (unless
-        another call replaced it already), and the caller may send the request again, once."""
-        said = headers.get("www-authenticate", "") + " " + content[:4096].decode("utf-8", "replace")
+        another call replaced it already), and the caller may send the request again, once.
+        """
+        said = (
+            headers.get("www-authenticate", "")
+            + " "
+            + content[:4096].decode("utf-8", "replace")
+        )
         if not _BLAMES_THE_TOKEN.search(said):
             return False
         used = request.headers.get("Authorization", "").removeprefix("Bearer ")
@@ -402,7 +430,8 @@ class PasswordAuth(httpx.Auth):
 
 class _CappedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
     """A token answer's raw body, refused past ``limit`` bytes (the token endpoint is the server too,
-    and httpx reads auth answers whole). Token requests ask for no content coding, so raw is all."""
+    and httpx reads auth answers whole). Token requests ask for no content coding, so raw is all.
+    """
 
     LIMIT = 1 << 20
 
@@ -452,7 +481,9 @@ def _jwt_expiry(token: str) -> float | None:
     """The ``exp`` claim of a JWT, read without verifying it (the server does that); None if absent."""
     try:
         payload = token.split(".")[1]
-        claims = msgspec.json.decode(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        claims = msgspec.json.decode(
+            base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        )
         expiry = float(claims["exp"])
     except (IndexError, ValueError, KeyError, TypeError, msgspec.DecodeError):
         return None
@@ -466,7 +497,9 @@ class ApiKeyAuth(httpx.Auth):
         self._key = _credential(key, "key")
         self.header = header
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers[self.header] = self._key
         yield request
 
@@ -542,14 +575,18 @@ class ApiError(ClientError):
         self.detail: Any = details.get("detail")
         self.type: str | None = _str_or_none(details.get("type"))
         self.instance: str | None = _str_or_none(details.get("instance"))
-        self.code: str | None = _str_or_none(details.get("code") or details.get("error_code"))
+        self.code: str | None = _str_or_none(
+            details.get("code") or details.get("error_code")
+        )
         self.message: str | None = _str_or_none(details.get("message"))
         self.request_id: str | None = _str_or_none(details.get("request_id"))
         super().__init__(f"{method} {url} -> {status}" + self._summary(details))
 
     def _summary(self, details: Mapping[str, Any]) -> str:
         summary = (
-            self.detail if self.detail not in (None, "") else self.title or details.get("message")
+            self.detail
+            if self.detail not in (None, "")
+            else self.title or details.get("message")
         )
         if summary is None and isinstance(self.body, str):
             summary = self.body.strip()[:200]
@@ -606,7 +643,8 @@ class RedirectError(UnexpectedStatusError):
 
 class ResponseValidationError(ApiError):
     """A success answer that breaks the spec: not JSON where JSON is declared, invalid JSON, or a
-    value of the wrong shape. ``body`` is the raw text, ``path`` the JSON path of the mismatch."""
+    value of the wrong shape. ``body`` is the raw text, ``path`` the JSON path of the mismatch.
+    """
 
     def __init__(self, *, path: str = "$", reason: str, **kwargs: Any) -> None:
         self.path = path
@@ -648,7 +686,9 @@ _SECRET_HEADER = re.compile(r"auth|key|token|secret|cookie|password", re.IGNOREC
 MIN_SECRET_LENGTH = 4  # shorter values would redact ordinary words
 
 
-def sent_secrets(request: httpx.Request | None, *extra: Iterable[str]) -> tuple[str, ...]:
+def sent_secrets(
+    request: httpx.Request | None, *extra: Iterable[str]
+) -> tuple[str, ...]:
     """The credentials a request carried (auth headers, the parts of a Basic header) and ``extra``
     values (passwords in its body), longest first: what error text must never show."""
     found: set[str] = set()
@@ -664,8 +704,12 @@ def sent_secrets(request: httpx.Request | None, *extra: Iterable[str]) -> tuple[
                 found.add(base64.b64decode(credential).decode().partition(":")[2])
             except (ValueError, UnicodeDecodeError):
                 pass
-    found |= {repr(s)[1:-1] for s in found}  # as error texts quote them (h11: b'...\\n')
-    return tuple(sorted((s for s in found if len(s) >= MIN_SECRET_LENGTH), key=len, reverse=True))
+    found |= {
+        repr(s)[1:-1] for s in found
+    }  # as error texts quote them (h11: b'...\\n')
+    return tuple(
+        sorted((s for s in found if len(s) >= MIN_SECRET_LENGTH), key=len, reverse=True)
+    )
 
 
 def redact(value: Any, secrets: tuple[str, ...]) -> Any:
@@ -697,7 +741,10 @@ def _text(content: bytes, headers: httpx.Headers) -> str:
             charset = value.strip('"')
     try:
         return content.decode(charset, errors="replace")
-    except (LookupError, UnicodeError):  # unknown, or a codec like idna that cannot "replace"
+    except (
+        LookupError,
+        UnicodeError,
+    ):  # unknown, or a codec like idna that cannot "replace"
         return content.decode("utf-8", errors="replace")
 
 
@@ -713,18 +760,30 @@ def error_for(
     """The typed error for an error answer, with the credentials the client sent redacted."""
     body: Any
     try:
-        body = msgspec.json.decode(content) if _is_json(headers) else _text(content, headers)
+        body = (
+            msgspec.json.decode(content)
+            if _is_json(headers)
+            else _text(content, headers)
+        )
     except (msgspec.DecodeError, RecursionError):
         body = _text(content, headers)
-    cls = _ERRORS.get(status) or (ServerError if status >= 500 else UnexpectedStatusError)
+    cls = _ERRORS.get(status) or (
+        ServerError if status >= 500 else UnexpectedStatusError
+    )
     if 300 <= status < 400:
         cls = RedirectError
     try:
         body = redact(body, secrets)
-    except RecursionError:  # nested deeper than redact can walk: kept as (redacted) text
+    except (
+        RecursionError
+    ):  # nested deeper than redact can walk: kept as (redacted) text
         body = redact(_text(content, headers), secrets)
     error = cls(
-        method=method, url=url, status=status, headers=_redact_headers(headers, secrets), body=body
+        method=method,
+        url=url,
+        status=status,
+        headers=_redact_headers(headers, secrets),
+        body=body,
     )
     if request_id_header and headers.get(request_id_header):
         error.request_id = headers[request_id_header]
@@ -742,23 +801,29 @@ class FieldsUnion:
     def __init__(self, *options: type[msgspec.Struct], rest: Any = UNSET) -> None:
         self.options = options
         self.rest = rest
-        self._names: list[frozenset[str]] = []  # filled on first use, off the import path
+        self._names: list[frozenset[str]] = (
+            []
+        )  # filled on first use, off the import path
 
     def choose(self, raw: Any) -> Any:
         if not isinstance(raw, dict):
             return self.options[0] if self.rest is UNSET else self.rest
         if not self._names:
             self._names = [
-                frozenset(f.encode_name for f in msgspec.structs.fields(o)) for o in self.options
+                frozenset(f.encode_name for f in msgspec.structs.fields(o))
+                for o in self.options
             ]
         keys = set(raw)
-        best = max(range(len(self.options)), key=lambda i: (len(keys & self._names[i]), -i))
+        best = max(
+            range(len(self.options)), key=lambda i: (len(keys & self._names[i]), -i)
+        )
         return self.options[best]
 
 
 class Paging(msgspec.Struct, frozen=True):
     """limit/offset paging of an operation: its query parameters (wire names) and the attributes
-    of the decoded page holding the items and, when the page carries it, the total count."""
+    of the decoded page holding the items and, when the page carries it, the total count.
+    """
 
     items: str
     total: str | None = None
@@ -785,7 +850,9 @@ class Endpoint(msgspec.Struct, Generic[T], frozen=True):
     list_styles: Mapping[str, str] = msgspec.field(
         default_factory=dict
     )  # wire name -> csv|ssv|pipes
-    update_mask: str | None = None  # wire name of a query parameter derived from the body
+    update_mask: str | None = (
+        None  # wire name of a query parameter derived from the body
+    )
     polls_location: bool = False
     # body field wire name -> path parameter wire name that names the same resource (decided by
     # name in the generator): left out of a derived update_mask when it repeats the path value
@@ -797,7 +864,9 @@ class Endpoint(msgspec.Struct, Generic[T], frozen=True):
     paging: Paging | None = None
     # how the request body goes on the wire: json, form, multipart, binary or text
     body_encoding: str = "json"
-    content_type: str | None = None  # the request body's media type where it is not JSON
+    content_type: str | None = (
+        None  # the request body's media type where it is not JSON
+    )
     # form field wire name -> deepObject|csv|ssv|pipes, where not OpenAPI's default (form, exploded)
     form_styles: Mapping[str, str] = msgspec.field(default_factory=dict)
     json_parts: tuple[str, ...] = ()  # multipart parts sent as JSON
@@ -831,7 +900,9 @@ class RequestOptions(msgspec.Struct, frozen=True, kw_only=True):
         shown = {f: getattr(self, f) for f in self.__struct_fields__ if f != "headers"}
         if self.headers:
             shown["headers"] = {name: "***" for name in self.headers}
-        return "RequestOptions(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+        return (
+            "RequestOptions(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+        )
 
 
 class ApiResponse(msgspec.Struct, Generic[T], frozen=True):
@@ -892,7 +963,11 @@ File: typing.TypeAlias = (
 """A multipart file: its content (bytes, a binary file object, a path), or with its filename, or
 with its filename and content type. Files are streamed, never copied into memory."""
 BinaryContent: typing.TypeAlias = (
-    bytes | typing.IO[bytes] | pathlib.Path | Iterable[bytes] | typing.AsyncIterable[bytes]
+    bytes
+    | typing.IO[bytes]
+    | pathlib.Path
+    | Iterable[bytes]
+    | typing.AsyncIterable[bytes]
 )
 """A whole binary request body: bytes, a binary file object, a path, or an iterator of chunks."""
 Destination: typing.TypeAlias = str | pathlib.PurePath | typing.BinaryIO
@@ -910,7 +985,9 @@ class _Sink:
         self.file: typing.BinaryIO | None = None
         if isinstance(destination, (str, pathlib.PurePath)):
             self.path = pathlib.Path(destination)
-            self.part = self.path.with_name(f".{self.path.name}.{random.getrandbits(32):08x}.part")
+            self.part = self.path.with_name(
+                f".{self.path.name}.{random.getrandbits(32):08x}.part"
+            )
         else:
             self.file = destination
         self.written = 0
@@ -951,7 +1028,9 @@ class _Upload:
     def __init__(self, source: typing.IO[bytes] | pathlib.Path) -> None:
         self.source = source
         self.start = (
-            source.tell() if not isinstance(source, pathlib.Path) and _seekable(source) else 0
+            source.tell()
+            if not isinstance(source, pathlib.Path) and _seekable(source)
+            else 0
         )
 
     @property
@@ -1058,11 +1137,17 @@ class _Payload(msgspec.Struct, frozen=True):
     replayable: bool = True
 
 
-def encode_body(endpoint: Endpoint[Any], body: Any, content_type: str | None = None) -> _Payload:
+def encode_body(
+    endpoint: Endpoint[Any], body: Any, content_type: str | None = None
+) -> _Payload:
     """The request body on the wire as the spec's media type says (or the one of its other media
     types the caller chose): JSON, a form, multipart parts, raw bytes or text."""
     default = endpoint.content_type or "application/json"
-    kind, styles, parts = endpoint.body_encoding, endpoint.form_styles, endpoint.json_parts
+    kind, styles, parts = (
+        endpoint.body_encoding,
+        endpoint.form_styles,
+        endpoint.json_parts,
+    )
     if content_type is not None and content_type != default:
         if content_type not in endpoint.body_variants:
             offered = ", ".join(repr(m) for m in [default, *endpoint.body_variants])
@@ -1074,16 +1159,22 @@ def encode_body(endpoint: Endpoint[Any], body: Any, content_type: str | None = N
     content_type = content_type or default
     if kind == "form":
         pairs = form_pairs(_plain(body), styles)
-        return _Payload(urlencode(pairs).encode("ascii"), headers={"Content-Type": content_type})
+        return _Payload(
+            urlencode(pairs).encode("ascii"), headers={"Content-Type": content_type}
+        )
     if kind == "multipart":
         return _multipart(body, parts)
     if kind == "binary":
         return _binary(body, content_type)
     if kind == "text":
         if not isinstance(body, str):
-            raise TypeError(f"a {content_type} body is a str, not {type(body).__name__}")
+            raise TypeError(
+                f"a {content_type} body is a str, not {type(body).__name__}"
+            )
         charset = "" if "charset=" in content_type.lower() else "; charset=utf-8"
-        return _Payload(body.encode("utf-8"), headers={"Content-Type": content_type + charset})
+        return _Payload(
+            body.encode("utf-8"), headers={"Content-Type": content_type + charset}
+        )
     return _Payload(msgspec.json.encode(body), headers={"Content-Type": content_type})
 
 
@@ -1096,13 +1187,18 @@ def _plain(body: Any) -> dict[str, Any]:
     """A form body (a model or a mapping) as plain values, fields left ``UNSET`` dropped."""
     value = msgspec.to_builtins(body, builtin_types=_DATES)
     if not isinstance(value, dict):
-        raise TypeError(f"a form body is a model or a mapping, not {type(body).__name__}")
+        raise TypeError(
+            f"a form body is a model or a mapping, not {type(body).__name__}"
+        )
     return value
 
 
-def form_pairs(values: Mapping[str, Any], styles: Mapping[str, str]) -> list[tuple[str, str]]:
+def form_pairs(
+    values: Mapping[str, Any], styles: Mapping[str, str]
+) -> list[tuple[str, str]]:
     """``application/x-www-form-urlencoded`` pairs by OpenAPI's rules: form style, exploded, unless
-    ``styles`` says otherwise; deepObject nests with brackets at any depth (``a[b][0]=x``)."""
+    ``styles`` says otherwise; deepObject nests with brackets at any depth (``a[b][0]=x``).
+    """
     pairs: list[tuple[str, str]] = []
     for name, value in values.items():
         style = styles.get(name)
@@ -1111,7 +1207,9 @@ def form_pairs(values: Mapping[str, Any], styles: Mapping[str, str]) -> list[tup
         elif isinstance(value, dict):
             exploded = [(str(k), _form_text(v)) for k, v in value.items()]
             pairs.extend(
-                exploded if style is None else [(name, ",".join(f"{k},{v}" for k, v in exploded))]
+                exploded
+                if style is None
+                else [(name, ",".join(f"{k},{v}" for k, v in exploded))]
             )
         elif isinstance(value, list):
             texts = [_form_text(v) for v in value]
@@ -1152,7 +1250,9 @@ def _multipart(body: Any, json_parts: tuple[str, ...]) -> _Payload:
     elif isinstance(body, Mapping):
         items = [(str(k), v) for k, v in body.items()]
     else:
-        raise TypeError(f"a multipart body is a model or a mapping, not {type(body).__name__}")
+        raise TypeError(
+            f"a multipart body is a model or a mapping, not {type(body).__name__}"
+        )
     # every part goes to httpx as a "file": text parts without a filename or Content-Type, so a
     # body with no file is still multipart (httpx would send plain fields form-encoded)
     # fields first, then files (what most clients send, and what some parsers, Prism's among them,
@@ -1179,7 +1279,8 @@ def _multipart(body: Any, json_parts: tuple[str, ...]) -> _Payload:
             headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
         )
     replayable = all(
-        isinstance(part[1], (bytes, _PathFile)) or _seekable(part[1]) for _, part in parts
+        isinstance(part[1], (bytes, _PathFile)) or _seekable(part[1])
+        for _, part in parts
     )
     return _Payload(files=parts, replayable=replayable)
 
@@ -1189,7 +1290,9 @@ def _binary(body: Any, content_type: str) -> _Payload:
     if isinstance(body, (bytes, bytearray, memoryview)):
         return _Payload(bytes(body), headers=headers)
     if isinstance(body, str):
-        raise TypeError(f"a {content_type} body is binary content (BinaryContent), not str")
+        raise TypeError(
+            f"a {content_type} body is binary content (BinaryContent), not str"
+        )
     if isinstance(body, pathlib.Path) or hasattr(body, "read"):
         upload = _Upload(body)
         length = upload.length()
@@ -1235,13 +1338,17 @@ def encode_segment(name: str, value: Any) -> str:
 
 
 def build_path(template: str, values: Mapping[str, Any]) -> str:
-    return _PATH_PARAM.sub(lambda m: encode_segment(m.group(1), values[m.group(1)]), template)
+    return _PATH_PARAM.sub(
+        lambda m: encode_segment(m.group(1), values[m.group(1)]), template
+    )
 
 
 QueryPairs = list[tuple[str, str | int | float | bool | None]]
 
 
-def build_query(values: Mapping[str, Any], list_styles: Mapping[str, str]) -> QueryPairs:
+def build_query(
+    values: Mapping[str, Any], list_styles: Mapping[str, str]
+) -> QueryPairs:
     """Query pairs; parameters left ``UNSET`` are not sent (their defaults are the server's)."""
     pairs: QueryPairs = []
     for name, value in values.items():
@@ -1281,7 +1388,11 @@ def set_fields(
         if value is UNSET:
             continue
         names = (identity or {}).get(f.encode_name)
-        if names is not None and names in path and to_text(value) == to_text(path[names]):
+        if (
+            names is not None
+            and names in path
+            and to_text(value) == to_text(path[names])
+        ):
             continue
         fields.append(f.encode_name)
     return fields
@@ -1384,7 +1495,9 @@ class _Lenient:
         if origin is list and isinstance(value, list):
             return self.items(value, args[0], path)
         if origin is dict and isinstance(value, dict):
-            return {k: self.convert(v, args[1], f"{path}.{k}") for k, v in value.items()}
+            return {
+                k: self.convert(v, args[1], f"{path}.{k}") for k, v in value.items()
+            }
         structs = [a for a in _union_args(kind) if _is_struct(a)]
         if structs and isinstance(value, dict):
             return self.convert(value, self.variant(value, structs, path), path)
@@ -1400,7 +1513,9 @@ class _Lenient:
         for struct, config in zip(structs, configs, strict=True):
             if config.tag == value.get(tag_field):
                 return struct
-        raise _UnknownVariant(path, f"unknown variant {tag_field}={value.get(tag_field)!r}")
+        raise _UnknownVariant(
+            path, f"unknown variant {tag_field}={value.get(tag_field)!r}"
+        )
 
     def struct(self, value: dict[str, Any], kind: Any, path: str) -> Any:
         fields: dict[str, Any] = {}
@@ -1451,7 +1566,9 @@ def decode_answer(
     text (or bytes where the spec says binary); where JSON is expected, anything else is refused.
     """
     code = str(status)
-    target = responses.get(code, responses.get(f"{code[0]}XX", responses.get("default", Any)))
+    target = responses.get(
+        code, responses.get(f"{code[0]}XX", responses.get("default", Any))
+    )
     if status in (204, 205) or not content or target is None:
         return None
     if target is bytes:
@@ -1496,7 +1613,9 @@ class _Decompressor:
                 out += self.obj.decompress(data, room + 1 - len(out))
             except zlib.error as exc:
                 if self.gzip or self.started:
-                    raise _Mismatch("$", f"undecodable compressed body: {exc}") from None
+                    raise _Mismatch(
+                        "$", f"undecodable compressed body: {exc}"
+                    ) from None
                 self.obj, self.started = self._new(-zlib.MAX_WBITS), True  # raw deflate
                 continue
             self.started = True
@@ -1515,9 +1634,16 @@ class _Inflater:
     """
 
     def __init__(
-        self, headers: httpx.Headers, limit: int, *, decoded: bool, cumulative: bool = True
+        self,
+        headers: httpx.Headers,
+        limit: int,
+        *,
+        decoded: bool,
+        cumulative: bool = True,
     ) -> None:
-        codings = [c.strip().lower() for c in headers.get("content-encoding", "").split(",")]
+        codings = [
+            c.strip().lower() for c in headers.get("content-encoding", "").split(",")
+        ]
         codings = [] if decoded else codings
         self._stages = []
         for coding in reversed([c for c in codings if c and c != "identity"]):
@@ -1575,7 +1701,9 @@ def retry_after(headers: httpx.Headers) -> float | None:
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=datetime.timezone.utc)
-        seconds = max(0.0, (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds())
+        seconds = max(
+            0.0, (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+        )
     if not math.isfinite(seconds) or seconds < 0:
         return None
     return min(seconds, MAX_RETRY_AFTER)
@@ -1583,7 +1711,9 @@ def retry_after(headers: httpx.Headers) -> float | None:
 
 def backoff(attempt: int) -> float:
     """Exponential backoff with full jitter."""
-    return random.uniform(0.0, min(BACKOFF_CAP, BACKOFF_BASE * (2**attempt)))  # noqa: S311
+    return random.uniform(
+        0.0, min(BACKOFF_CAP, BACKOFF_BASE * (2**attempt))
+    )  # noqa: S311
 
 
 def should_retry(
@@ -1600,7 +1730,9 @@ def should_retry(
         if method in IDEMPOTENT_METHODS:
             return isinstance(exc, (httpx.TransportError,))
         # POST/PATCH: only when the request provably never reached the server.
-        return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+        return isinstance(
+            exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+        )
     return status in RETRY_STATUSES and method in IDEMPOTENT_METHODS
 
 
@@ -1608,7 +1740,8 @@ def _transport_error(
     exc: httpx.TransportError, method: str, url: str, secrets: tuple[str, ...]
 ) -> ApiConnectionError:
     """The package's error for a transport failure. Raised ``from None``: httpx's text can quote a
-    header value (h11: "Illegal header value b'...'"), so only a redacted copy of it is kept."""
+    header value (h11: "Illegal header value b'...'"), so only a redacted copy of it is kept.
+    """
     cause = redact(f"{type(exc).__name__}: {exc}", secrets)
     if isinstance(exc, httpx.TimeoutException):
         return ApiTimeoutError(f"timed out: {cause}", method=method, url=url)
@@ -1646,7 +1779,9 @@ class _Open(msgspec.Struct, frozen=True):
     headers: dict[str, str]
     content: Any  # bytes, an _Upload, an iterator of bytes, or None
     timeout: httpx.Timeout | None
-    budget: float | None = None  # seconds left before the call's deadline, when it has one
+    budget: float | None = (
+        None  # seconds left before the call's deadline, when it has one
+    )
     files: Any = None  # multipart parts, for httpx
     cookie: str | None = (
         None  # the operation's cookie parameters, sent beside the client's own cookies
@@ -1757,7 +1892,9 @@ def _remaining(call: _Call, method: str, url: str) -> float | None:
         return None
     left = call.deadline - time.monotonic()
     if left <= 0:
-        raise DeadlineExceededError("deadline passed", method=method, url=redact_url(url))
+        raise DeadlineExceededError(
+            "deadline passed", method=method, url=redact_url(url)
+        )
     return left
 
 
@@ -1765,7 +1902,9 @@ def _bounded(timeout: httpx.Timeout | None, left: float | None) -> httpx.Timeout
     """Every phase's timeout cut to the time left before the deadline."""
     if left is None:
         return timeout
-    limits: dict[str, float | None] = dict(timeout.as_dict()) if timeout is not None else {}
+    limits: dict[str, float | None] = (
+        dict(timeout.as_dict()) if timeout is not None else {}
+    )
     phases = {}
     for phase in ("connect", "read", "write", "pool"):
         limit = limits.get(phase)
@@ -1777,7 +1916,9 @@ def _wait(call: _Call, seconds: float, method: str, url: str) -> Plan[None]:
     left = _remaining(call, method, url)
     if left is not None and seconds >= left:
         raise DeadlineExceededError(
-            f"a {seconds:.1f} s wait would pass the deadline", method=method, url=redact_url(url)
+            f"a {seconds:.1f} s wait would pass the deadline",
+            method=method,
+            url=redact_url(url),
         )
     yield _Sleep(seconds)
 
@@ -1813,11 +1954,15 @@ class _BaseClient(Generic[H]):
         except (httpx.InvalidURL, ValueError):
             raise ValueError(f"base_url is not a valid URL: {base_url!r}") from None
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"base_url must be an http(s) URL with a host, not {base_url!r}")
+            raise ValueError(
+                f"base_url must be an http(s) URL with a host, not {base_url!r}"
+            )
         if "?" in base_url or "#" in base_url:
             # The client appends each operation's path: a query or fragment would swallow it.
             # Not echoed: a query is where secrets (``?token=``) tend to be.
-            raise ValueError("base_url must not carry a query or fragment (text after '?' or '#')")
+            raise ValueError(
+                "base_url must not carry a query or fragment (text after '?' or '#')"
+            )
         root = base_url.rstrip("/")
         bind = getattr(auth, "bind_base_url", None)
         if callable(bind):
@@ -1848,7 +1993,9 @@ class _BaseClient(Generic[H]):
         # TLS context, which a client that is built but not yet used should not pay for.
         self._http: H | None = http_client
         self._http_lock = threading.Lock()
-        self._merged_headers: tuple[list[tuple[bytes, bytes]], httpx.Headers] | None = None
+        self._merged_headers: tuple[list[tuple[bytes, bytes]], httpx.Headers] | None = (
+            None
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={redact_url(self.base_url)!r})"
@@ -1865,7 +2012,9 @@ class _BaseClient(Generic[H]):
     def _build(self, http: H, step: _Open) -> httpx.Request:
         content = step.content
         if isinstance(http, httpx.AsyncClient) and isinstance(content, _Upload):
-            content = content.chunks()  # httpx's async transport takes only async iterators
+            content = (
+                content.chunks()
+            )  # httpx's async transport takes only async iterators
         elif (
             isinstance(http, httpx.AsyncClient)
             and isinstance(content, Iterable)
@@ -1892,7 +2041,9 @@ class _BaseClient(Generic[H]):
             extensions={"timeout": httpx.Timeout(step.timeout).as_dict()},
         )
         if step.cookie:
-            jar = request.headers.get("Cookie")  # the http client's cookies for this URL, if any
+            jar = request.headers.get(
+                "Cookie"
+            )  # the http client's cookies for this URL, if any
             request.headers["Cookie"] = f"{jar}; {step.cookie}" if jar else step.cookie
         return request
 
@@ -1932,12 +2083,20 @@ class _BaseClient(Generic[H]):
         url = self.base_url + build_path(endpoint.path, path or {})
         query = dict(query or {})
         mask = endpoint.update_mask
-        if mask and query.get(mask, UNSET) is UNSET and isinstance(body, msgspec.Struct):
+        if (
+            mask
+            and query.get(mask, UNSET) is UNSET
+            and isinstance(body, msgspec.Struct)
+        ):
             names = endpoint.mask_names
-            query[mask] = [names.get(f, f) for f in set_fields(body, path, endpoint.identity)]
+            query[mask] = [
+                names.get(f, f) for f in set_fields(body, path, endpoint.identity)
+            ]
         accept = accept or endpoint.accept
         send_headers = {"Accept": accept}
-        send_headers.update({k: to_text(v) for k, v in (headers or {}).items() if v is not UNSET})
+        send_headers.update(
+            {k: to_text(v) for k, v in (headers or {}).items() if v is not UNSET}
+        )
         payload = _Payload()
         if body is not UNSET:
             check_body(body)
@@ -1949,7 +2108,9 @@ class _BaseClient(Generic[H]):
             timeout = httpx.Timeout(timeout)
         if stream:
             read = options.stream_read_timeout or self.stream_read_timeout
-            timeout = httpx.Timeout(**{**(timeout or DEFAULT_TIMEOUT).as_dict(), "read": read})
+            timeout = httpx.Timeout(
+                **{**(timeout or DEFAULT_TIMEOUT).as_dict(), "read": read}
+            )
         params = build_query(query, endpoint.list_styles)
         media = accept.split(";")[0].strip().lower()
         return _Call(
@@ -1966,7 +2127,11 @@ class _BaseClient(Generic[H]):
             ),
             # a body that cannot be read again (an iterator) is sent once
             (
-                (self.max_retries if options.max_retries is None else options.max_retries)
+                (
+                    self.max_retries
+                    if options.max_retries is None
+                    else options.max_retries
+                )
                 if payload.replayable
                 else 0
             ),
@@ -2000,25 +2165,44 @@ class _BaseClient(Generic[H]):
             if isinstance(outcome, httpx.TransportError):
                 _remaining(call, request.method, request.url)
                 if should_retry(request.method, attempt, call.max_retries, exc=outcome):
-                    yield from _wait(call, backoff(attempt), request.method, request.url)
+                    yield from _wait(
+                        call, backoff(attempt), request.method, request.url
+                    )
                     attempt += 1
                     continue
                 url = redact_url(request.url)
                 raise _transport_error(
                     outcome, request.method, url, self._secrets(call, None)
                 ) from None
-            if logger.isEnabledFor(logging.DEBUG):  # the URL is redacted only for a record kept
+            if logger.isEnabledFor(
+                logging.DEBUG
+            ):  # the URL is redacted only for a record kept
                 elapsed = (time.perf_counter() - started) * 1000
                 url = redact_url(outcome.request.url)
-                logger.debug("%s %s -> %d (%.1f ms)", request.method, url, outcome.status, elapsed)
-            if outcome.status == 403 and not reauthorised and self._token_refused(outcome):
+                logger.debug(
+                    "%s %s -> %d (%.1f ms)",
+                    request.method,
+                    url,
+                    outcome.status,
+                    elapsed,
+                )
+            if (
+                outcome.status == 403
+                and not reauthorised
+                and self._token_refused(outcome)
+            ):
                 reauthorised = True
                 continue
-            if should_retry(request.method, attempt, call.max_retries, status=outcome.status):
+            if should_retry(
+                request.method, attempt, call.max_retries, status=outcome.status
+            ):
                 url = redact_url(outcome.request.url)
                 wait = retry_after(outcome.headers)
                 yield from _wait(
-                    call, backoff(attempt) if wait is None else wait, request.method, url
+                    call,
+                    backoff(attempt) if wait is None else wait,
+                    request.method,
+                    url,
                 )
                 attempt += 1
                 continue
@@ -2027,7 +2211,9 @@ class _BaseClient(Generic[H]):
     def _token_refused(self, answer: _Answer) -> bool:
         """Whether the auth saw its token blamed by this 403 (and dropped it): worth one retry."""
         refused = getattr(self._auth, "refused", None)
-        return callable(refused) and bool(refused(answer.request, answer.headers, answer.content))
+        return callable(refused) and bool(
+            refused(answer.request, answer.headers, answer.content)
+        )
 
     def _read_all(self, call: _Call, received: _Received) -> Plan[Any]:
         """The body of an answer, decompressed and bounded: an ``_Answer``, or the transport error
@@ -2037,18 +2223,27 @@ class _BaseClient(Generic[H]):
         with self._translating(
             call, _Answer(response.status_code, response.headers, b"", response.request)
         ):
-            inflater = _Inflater(response.headers, call.max_bytes, decoded=received.decoded)
+            inflater = _Inflater(
+                response.headers, call.max_bytes, decoded=received.decoded
+            )
             while chunk := (yield _Read(received)):
                 if isinstance(chunk, httpx.TransportError):
                     return chunk
                 _remaining(call, call.request.method, call.request.url)
                 body += inflater.feed(chunk)
-        return _Answer(response.status_code, response.headers, bytes(body), response.request)
+        return _Answer(
+            response.status_code, response.headers, bytes(body), response.request
+        )
 
     def _exchange(self, call: _Call) -> Plan[ApiResponse[Any]]:
         answer = yield from self._fetch(call, call.request)
         location = answer.headers.get("location")
-        if call.endpoint.polls_location and answer.status == 202 and call.poll and location:
+        if (
+            call.endpoint.polls_location
+            and answer.status == 202
+            and call.poll
+            and location
+        ):
             answer = yield from self._poll(call, location)
         return self._result(call, answer)
 
@@ -2084,12 +2279,17 @@ class _BaseClient(Generic[H]):
 
     def _pages(self, call: _Call, page_size: int) -> Plan[None]:
         """Every item of a limit/offset list: until the page's total is reached or a page is empty
-        (a page shorter than asked ends only lists without a total: servers cap the page size)."""
+        (a page shorter than asked ends only lists without a total: servers cap the page size).
+        """
         paging = call.endpoint.paging
         assert paging is not None
         offset, seen = 0, _Seen()
         for _ in range(MAX_PAGES):
-            params = [(paging.limit, page_size), (paging.offset, offset), *call.request.params]
+            params = [
+                (paging.limit, page_size),
+                (paging.offset, offset),
+                *call.request.params,
+            ]
             page_call = msgspec.structs.replace(
                 call, request=msgspec.structs.replace(call.request, params=params)
             )
@@ -2126,7 +2326,9 @@ class _BaseClient(Generic[H]):
                 return
             url = self._same_origin(link, request.url, allow_absolute=True)
             if url in visited:
-                raise PagingError(f"the next link leads back to a page already read: {url!r}")
+                raise PagingError(
+                    f"the next link leads back to a page already read: {url!r}"
+                )
             call = msgspec.structs.replace(
                 call, request=msgspec.structs.replace(request, url=url, params=[])
             )
@@ -2148,16 +2350,25 @@ class _BaseClient(Generic[H]):
             call, _Answer(response.status_code, response.headers, b"", response.request)
         ):
             inflater = _Inflater(
-                response.headers, call.max_bytes, decoded=opened.decoded, cumulative=False
+                response.headers,
+                call.max_bytes,
+                decoded=opened.decoded,
+                cumulative=False,
             )
             while True:
                 chunk = yield _Read(opened)
                 if isinstance(chunk, httpx.TransportError):
-                    _remaining(call, call.request.method, call.request.url)  # a deadline says so
+                    _remaining(
+                        call, call.request.method, call.request.url
+                    )  # a deadline says so
                     method, url = call.request.method, redact_url(call.request.url)
-                    raise _transport_error(chunk, method, url, self._secrets(call, None)) from None
+                    raise _transport_error(
+                        chunk, method, url, self._secrets(call, None)
+                    ) from None
                 _remaining(call, call.request.method, call.request.url)
-                search = len(buffer)  # what is buffered holds no newline: search only what comes
+                search = len(
+                    buffer
+                )  # what is buffered holds no newline: search only what comes
                 buffer += inflater.feed(chunk) if chunk else b"\n"
                 start = 0
                 while (end := buffer.find(b"\n", search)) != -1:
@@ -2173,7 +2384,9 @@ class _BaseClient(Generic[H]):
                         yield _Emit(value)
                     return
 
-    def _to_file(self, endpoint: Endpoint[Any], destination: Destination, call: Any) -> Plan[int]:
+    def _to_file(
+        self, endpoint: Endpoint[Any], destination: Destination, call: Any
+    ) -> Plan[int]:
         options = call.get("options") or RequestOptions()
         prepared = self._prepare(endpoint, stream=True, **call)
         if (
@@ -2192,13 +2405,18 @@ class _BaseClient(Generic[H]):
                 return sink.finish()
             response = opened.response
             with self._translating(
-                call, _Answer(response.status_code, response.headers, b"", response.request)
+                call,
+                _Answer(response.status_code, response.headers, b"", response.request),
             ):
-                inflater = _Inflater(response.headers, call.max_bytes, decoded=opened.decoded)
+                inflater = _Inflater(
+                    response.headers, call.max_bytes, decoded=opened.decoded
+                )
                 while chunk := (yield _Read(opened)):
                     if isinstance(chunk, httpx.TransportError):
                         method, url = call.request.method, redact_url(call.request.url)
-                        raise _transport_error(chunk, method, url, self._secrets(call, None))
+                        raise _transport_error(
+                            chunk, method, url, self._secrets(call, None)
+                        )
                     _remaining(call, call.request.method, call.request.url)
                     sink.write(inflater.feed(chunk))
             return sink.finish()
@@ -2225,7 +2443,9 @@ class _BaseClient(Generic[H]):
 
     def _secrets(self, call: _Call, request: httpx.Request | None) -> tuple[str, ...]:
         own = getattr(self._auth, "secrets", None)
-        return sent_secrets(request, _body_secrets(call.body), own() if callable(own) else ())
+        return sent_secrets(
+            request, _body_secrets(call.body), own() if callable(own) else ()
+        )
 
     @contextlib.contextmanager
     def _translating(self, call: _Call, answer: _Answer) -> Iterator[None]:
@@ -2249,7 +2469,10 @@ class _BaseClient(Generic[H]):
 
     def _result(self, call: _Call, answer: _Answer) -> ApiResponse[Any]:
         status, endpoint = answer.status, call.endpoint
-        declared = str(status) in endpoint.responses or f"{status // 100}XX" in endpoint.responses
+        declared = (
+            str(status) in endpoint.responses
+            or f"{status // 100}XX" in endpoint.responses
+        )
         if status >= 400 or status < 200 or (status >= 300 and not declared):
             raise error_for(
                 call.request.method,
@@ -2265,7 +2488,9 @@ class _BaseClient(Generic[H]):
             if callable(forget):
                 forget()
         request_id = (
-            answer.headers.get(self._request_id_header) if self._request_id_header else None
+            answer.headers.get(self._request_id_header)
+            if self._request_id_header
+            else None
         )
         with self._translating(call, answer):
             data = decode_answer(
@@ -2278,12 +2503,16 @@ class _BaseClient(Generic[H]):
             )
         return ApiResponse(status, answer.headers, data, request_id)
 
-    def _same_origin(self, target: str, relative_to: str, *, allow_absolute: bool) -> str:
+    def _same_origin(
+        self, target: str, relative_to: str, *, allow_absolute: bool
+    ) -> str:
         """A URL the server handed us (Location, Link), resolved and checked: it must stay on this
         API's scheme, host and port; a Location must not be absolute at all."""
         try:
             parts = urlsplit(target)
-            if any(ord(c) <= 0x20 or c == "\x7f" for c in target):  # urlsplit drops some silently
+            if any(
+                ord(c) <= 0x20 or c == "\x7f" for c in target
+            ):  # urlsplit drops some silently
                 raise ValueError(target)
         except ValueError:
             raise UnsafeLocationError(
@@ -2295,7 +2524,9 @@ class _BaseClient(Generic[H]):
                     f"refusing to follow an absolute URL from the server: {target!r}"
                 )
             if (parts.scheme, parts.netloc) != self._origin:
-                raise UnsafeLocationError(f"refusing to follow a URL on another host: {target!r}")
+                raise UnsafeLocationError(
+                    f"refusing to follow a URL on another host: {target!r}"
+                )
             return target
         return urljoin(relative_to, target)
 
@@ -2363,9 +2594,20 @@ class ServerSentEvent(Generic[T]):
     __slots__ = ("_source", "data", "event", "id", "retry")
 
     def __init__(
-        self, event: str, data: str, id: str | None, retry: int | None, source: _EventSource[T]
+        self,
+        event: str,
+        data: str,
+        id: str | None,
+        retry: int | None,
+        source: _EventSource[T],
     ) -> None:
-        self.event, self.data, self.id, self.retry, self._source = event, data, id, retry, source
+        self.event, self.data, self.id, self.retry, self._source = (
+            event,
+            data,
+            id,
+            retry,
+            source,
+        )
 
     def json(self) -> T:
         """The data decoded and checked against the spec (``ResponseValidationError`` if it is
@@ -2373,7 +2615,9 @@ class ServerSentEvent(Generic[T]):
         return self._source.decode(self.data)
 
     def __repr__(self) -> str:
-        return f"ServerSentEvent(event={self.event!r}, data={self.data!r}, id={self.id!r})"
+        return (
+            f"ServerSentEvent(event={self.event!r}, data={self.data!r}, id={self.id!r})"
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ServerSentEvent):
@@ -2393,7 +2637,10 @@ class _EventSource(Generic[T]):
     """What an event's ``json()`` needs: the type of its data, and the answer it came in (for errors)."""
 
     def __init__(
-        self, type_: Any, strict: bool, error: Callable[[_Mismatch, str, httpx.Response], Exception]
+        self,
+        type_: Any,
+        strict: bool,
+        error: Callable[[_Mismatch, str, httpx.Response], Exception],
     ) -> None:
         self.type, self.strict, self.error = type_, strict, error
         self.response: httpx.Response | None = None  # the answer the events come in
@@ -2404,11 +2651,17 @@ class _EventSource(Generic[T]):
                 raw = msgspec.json.decode(data)
             except (msgspec.DecodeError, RecursionError) as exc:
                 raise _Mismatch("$", f"an event's data is not JSON: {exc}") from None
-            target = self.type.choose(raw) if isinstance(self.type, FieldsUnion) else self.type
+            target = (
+                self.type.choose(raw)
+                if isinstance(self.type, FieldsUnion)
+                else self.type
+            )
             value: T = _Lenient(self.strict).convert(raw, target, "$")
             return value
         except _Mismatch as problem:
-            assert self.response is not None  # events exist only once the answer arrived
+            assert (
+                self.response is not None
+            )  # events exist only once the answer arrived
             raise self.error(problem, data, self.response) from None
 
 
@@ -2431,7 +2684,9 @@ class _Events:
 
     def line(self, raw: bytes) -> Iterable[Any]:
         out: list[Any] = []
-        for part in raw.removesuffix(b"\r").split(b"\r"):  # CRLF, LF and a lone CR all end a line
+        for part in raw.removesuffix(b"\r").split(
+            b"\r"
+        ):  # CRLF, LF and a lone CR all end a line
             out.extend(self._field(part.decode("utf-8", "replace")))
         return out
 
@@ -2477,7 +2732,9 @@ class _Seen:
     def check(self, batch: list[Any], where: str) -> None:
         prints = {hash(msgspec.json.encode(item)) for item in batch}
         if prints <= self._prints:
-            raise PagingError(f"{where} repeats only items already seen: the server ignores paging")
+            raise PagingError(
+                f"{where} repeats only items already seen: the server ignores paging"
+            )
         self._prints |= prints
 
 
@@ -2497,7 +2754,9 @@ class BaseSyncClient(_BaseClient[httpx.Client]):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _perform(self, step: _Open | _Read | _Sleep, opened: list[httpx.Response]) -> Any:
+    def _perform(
+        self, step: _Open | _Read | _Sleep, opened: list[httpx.Response]
+    ) -> Any:
         if isinstance(step, _Sleep):
             return time.sleep(step.seconds)
         try:
@@ -2505,7 +2764,9 @@ class BaseSyncClient(_BaseClient[httpx.Client]):
                 return next(step.source.chunks, b"")
             http = self._http_client()
             request = self._build(http, step)
-            response = http.send(request, auth=self._auth_arg, stream=True, follow_redirects=False)
+            response = http.send(
+                request, auth=self._auth_arg, stream=True, follow_redirects=False
+            )
             if (poisoned := _poisoned(response)) is not None:
                 poisoned.close()
         except httpx.TransportError as exc:
@@ -2545,9 +2806,13 @@ class BaseSyncClient(_BaseClient[httpx.Client]):
         result: T = self._run(self._data(self._prepare(endpoint, **call)))
         return result
 
-    def paginate(self, endpoint: Endpoint[Any], *, page_size: int, **call: Any) -> Iterator[Any]:
+    def paginate(
+        self, endpoint: Endpoint[Any], *, page_size: int, **call: Any
+    ) -> Iterator[Any]:
         """Every item of a limit/offset list operation, ``page_size`` per request."""
-        return self._iterate(self._pages(self._prepare(endpoint, **call), _page_size(page_size)))
+        return self._iterate(
+            self._pages(self._prepare(endpoint, **call), _page_size(page_size))
+        )
 
     def follow_links(self, endpoint: Endpoint[Any], **call: Any) -> Iterator[Any]:
         """Every item of a list operation, following ``Link: <...>; rel="next"`` pages."""
@@ -2557,7 +2822,9 @@ class BaseSyncClient(_BaseClient[httpx.Client]):
         """Each line of a newline-delimited JSON answer, decoded, as it arrives."""
         return self._iterate(self._lines(self._prepare(endpoint, stream=True, **call)))
 
-    def download(self, endpoint: Endpoint[Any], *, destination: Destination, **call: Any) -> int:
+    def download(
+        self, endpoint: Endpoint[Any], *, destination: Destination, **call: Any
+    ) -> int:
         """An answer written to ``destination`` as it arrives; the number of bytes written."""
         return self._run(self._to_file(endpoint, destination, call))
 
@@ -2566,7 +2833,9 @@ class BaseSyncClient(_BaseClient[httpx.Client]):
     ) -> Iterator[ServerSentEvent[Any]]:
         """Each event of a ``text/event-stream`` answer as it arrives."""
         prepared = self._prepare(endpoint, stream=True, **call)
-        return self._iterate(self._lines(prepared, self._event_reader(prepared, event_type)))
+        return self._iterate(
+            self._lines(prepared, self._event_reader(prepared, event_type))
+        )
 
 
 class BaseAsyncClient(_BaseClient[httpx.AsyncClient]):
@@ -2585,7 +2854,9 @@ class BaseAsyncClient(_BaseClient[httpx.AsyncClient]):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def _perform(self, step: _Open | _Read | _Sleep, opened: list[httpx.Response]) -> Any:
+    async def _perform(
+        self, step: _Open | _Read | _Sleep, opened: list[httpx.Response]
+    ) -> Any:
         import asyncio  # here: sync users never load asyncio
 
         if isinstance(step, _Sleep):
@@ -2595,16 +2866,22 @@ class BaseAsyncClient(_BaseClient[httpx.AsyncClient]):
                 return await anext(step.source.chunks, b"")
             http = self._http_client()
             request = self._build(http, step)
-            send = http.send(request, auth=self._auth_arg, stream=True, follow_redirects=False)
+            send = http.send(
+                request, auth=self._auth_arg, stream=True, follow_redirects=False
+            )
             # the whole wait for the answer's head is bounded here (a server trickling its headers
             # never trips a per-read timeout); the sync transport can only bound each read
-            response = await (send if step.budget is None else asyncio.wait_for(send, step.budget))
+            response = await (
+                send if step.budget is None else asyncio.wait_for(send, step.budget)
+            )
             if (poisoned := _poisoned(response)) is not None:
                 await poisoned.aclose()
         except httpx.TransportError as exc:
             return exc
         except asyncio.TimeoutError:
-            return httpx.ReadTimeout("the call's deadline passed while waiting for the answer")
+            return httpx.ReadTimeout(
+                "the call's deadline passed while waiting for the answer"
+            )
         opened.append(response)
         content = _preread(response)
         if content is not None:
@@ -2643,7 +2920,9 @@ class BaseAsyncClient(_BaseClient[httpx.AsyncClient]):
         self, endpoint: Endpoint[Any], *, page_size: int, **call: Any
     ) -> AsyncIterator[Any]:
         """Every item of a limit/offset list operation, ``page_size`` per request."""
-        return self._iterate(self._pages(self._prepare(endpoint, **call), _page_size(page_size)))
+        return self._iterate(
+            self._pages(self._prepare(endpoint, **call), _page_size(page_size))
+        )
 
     def follow_links(self, endpoint: Endpoint[Any], **call: Any) -> AsyncIterator[Any]:
         """Every item of a list operation, following ``Link: <...>; rel="next"`` pages."""
@@ -2664,7 +2943,9 @@ class BaseAsyncClient(_BaseClient[httpx.AsyncClient]):
     ) -> AsyncIterator[ServerSentEvent[Any]]:
         """Each event of a ``text/event-stream`` answer as it arrives."""
         prepared = self._prepare(endpoint, stream=True, **call)
-        return self._iterate(self._lines(prepared, self._event_reader(prepared, event_type)))
+        return self._iterate(
+            self._lines(prepared, self._event_reader(prepared, event_type))
+        )
 
 
 def _page_size(page_size: int) -> int:
@@ -2689,7 +2970,9 @@ class AsyncRawView:
     def __init__(self, client: BaseAsyncClient) -> None:
         self._client = client
 
-    def request(self, endpoint: Endpoint[T], **kwargs: Any) -> Awaitable[ApiResponse[T]]:
+    def request(
+        self, endpoint: Endpoint[T], **kwargs: Any
+    ) -> Awaitable[ApiResponse[T]]:
         return self._client.send(endpoint, **kwargs)
 
 
@@ -2715,7 +2998,9 @@ class Twin(Generic[Params, R]):
         return self if obj is None else self._method.__get__(obj, owner)
 
 
-def awaitable_method(method: Callable[Concatenate[Any, Params], R]) -> Twin[Params, Awaitable[R]]:
+def awaitable_method(
+    method: Callable[Concatenate[Any, Params], R],
+) -> Twin[Params, Awaitable[R]]:
     """The async twin of an operation method: same parameters, awaited."""
     return Twin(method)
 
@@ -2750,7 +3035,9 @@ def lazy_names(
     return __getattr__, __dir__
 
 
-def raw_method(method: Callable[Concatenate[Any, Params], R]) -> Twin[Params, ApiResponse[R]]:
+def raw_method(
+    method: Callable[Concatenate[Any, Params], R],
+) -> Twin[Params, ApiResponse[R]]:
     """The raw twin of an operation method: status, headers and the decoded body."""
     return Twin(method)
 

@@ -24,18 +24,22 @@ GET_MAPPED_TASK_INSTANCE: Endpoint[models.TaskInstance] = Endpoint(
     {"200": models.TaskInstance},
     accept="application/json",
 )
-GET_MAPPED_TASK_INSTANCE_DEPENDENCIES: Endpoint[models.TaskInstanceDependencyCollection] = Endpoint(
+GET_MAPPED_TASK_INSTANCE_DEPENDENCIES: Endpoint[
+    models.TaskInstanceDependencyCollection
+] = Endpoint(
     "GET",
     "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/dependencies",
     {"200": models.TaskInstanceDependencyCollection},
     accept="application/json",
 )
-GET_MAPPED_TASK_INSTANCE_TRIES: Endpoint[models.TaskInstanceHistoryCollection] = Endpoint(
-    "GET",
-    "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/tries",
-    {"200": models.TaskInstanceHistoryCollection},
-    accept="application/json",
-    paging=Paging("task_instances", "total_entries"),
+GET_MAPPED_TASK_INSTANCE_TRIES: Endpoint[models.TaskInstanceHistoryCollection] = (
+    Endpoint(
+        "GET",
+        "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/tries",
+        {"200": models.TaskInstanceHistoryCollection},
+        accept="application/json",
+        paging=Paging("task_instances", "total_entries"),
+    )
 )
 GET_MAPPED_TASK_INSTANCE_TRY_DETAILS: Endpoint[models.TaskInstanceHistory] = Endpoint(
     "GET",
@@ -56,11 +60,13 @@ GET_TASK_INSTANCE: Endpoint[models.TaskInstance] = Endpoint(
     {"200": models.TaskInstance},
     accept="application/json",
 )
-GET_TASK_INSTANCE_DEPENDENCIES: Endpoint[models.TaskInstanceDependencyCollection] = Endpoint(
-    "GET",
-    "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dependencies",
-    {"200": models.TaskInstanceDependencyCollection},
-    accept="application/json",
+GET_TASK_INSTANCE_DEPENDENCIES: Endpoint[models.TaskInstanceDependencyCollection] = (
+    Endpoint(
+        "GET",
+        "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dependencies",
+        {"200": models.TaskInstanceDependencyCollection},
+        accept="application/json",
+    )
 )
 GET_TASK_INSTANCE_TRIES: Endpoint[models.TaskInstanceHistoryCollection] = Endpoint(
     "GET",

@@ -31,7 +31,9 @@ class ImportErrorApiAsync:
     get_import_error = awaitable_method(resources.ImportErrorApi.get_import_error)
 
     get_import_errors = awaitable_method(resources.ImportErrorApi.get_import_errors)
-    iter_import_errors = async_iterator_method(resources.ImportErrorApi.iter_import_errors)
+    iter_import_errors = async_iterator_method(
+        resources.ImportErrorApi.iter_import_errors
+    )
 
 
 class ImportErrorApiAsyncRaw:

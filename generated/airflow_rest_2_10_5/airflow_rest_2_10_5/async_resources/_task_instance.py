@@ -120,12 +120,18 @@ class TaskInstanceApiAsync:
                 "task_id": task_id,
                 "task_try_number": task_try_number,
             },
-            query={"full_content": full_content, "map_index": map_index, "token": token},
+            query={
+                "full_content": full_content,
+                "map_index": map_index,
+                "token": token,
+            },
             options=options,
             accept=accept,
         )
 
-    get_mapped_task_instance = awaitable_method(resources.TaskInstanceApi.get_mapped_task_instance)
+    get_mapped_task_instance = awaitable_method(
+        resources.TaskInstanceApi.get_mapped_task_instance
+    )
 
     get_mapped_task_instance_dependencies = awaitable_method(
         resources.TaskInstanceApi.get_mapped_task_instance_dependencies
@@ -155,7 +161,9 @@ class TaskInstanceApiAsync:
         resources.TaskInstanceApi.get_task_instance_dependencies
     )
 
-    get_task_instance_tries = awaitable_method(resources.TaskInstanceApi.get_task_instance_tries)
+    get_task_instance_tries = awaitable_method(
+        resources.TaskInstanceApi.get_task_instance_tries
+    )
     iter_task_instance_tries = async_iterator_method(
         resources.TaskInstanceApi.iter_task_instance_tries
     )
@@ -165,21 +173,29 @@ class TaskInstanceApiAsync:
     )
 
     get_task_instances = awaitable_method(resources.TaskInstanceApi.get_task_instances)
-    iter_task_instances = async_iterator_method(resources.TaskInstanceApi.iter_task_instances)
+    iter_task_instances = async_iterator_method(
+        resources.TaskInstanceApi.iter_task_instances
+    )
 
-    get_task_instances_batch = awaitable_method(resources.TaskInstanceApi.get_task_instances_batch)
+    get_task_instances_batch = awaitable_method(
+        resources.TaskInstanceApi.get_task_instances_batch
+    )
 
     patch_mapped_task_instance = awaitable_method(
         resources.TaskInstanceApi.patch_mapped_task_instance
     )
 
-    patch_task_instance = awaitable_method(resources.TaskInstanceApi.patch_task_instance)
+    patch_task_instance = awaitable_method(
+        resources.TaskInstanceApi.patch_task_instance
+    )
 
     set_mapped_task_instance_note = awaitable_method(
         resources.TaskInstanceApi.set_mapped_task_instance_note
     )
 
-    set_task_instance_note = awaitable_method(resources.TaskInstanceApi.set_task_instance_note)
+    set_task_instance_note = awaitable_method(
+        resources.TaskInstanceApi.set_task_instance_note
+    )
 
 
 class TaskInstanceApiAsyncRaw:
@@ -190,7 +206,9 @@ class TaskInstanceApiAsyncRaw:
 
     get_extra_links = async_raw_method(resources.TaskInstanceApi.get_extra_links)
     get_log = async_raw_method(resources.TaskInstanceApi.get_log)
-    get_mapped_task_instance = async_raw_method(resources.TaskInstanceApi.get_mapped_task_instance)
+    get_mapped_task_instance = async_raw_method(
+        resources.TaskInstanceApi.get_mapped_task_instance
+    )
     get_mapped_task_instance_dependencies = async_raw_method(
         resources.TaskInstanceApi.get_mapped_task_instance_dependencies
     )
@@ -207,17 +225,25 @@ class TaskInstanceApiAsyncRaw:
     get_task_instance_dependencies = async_raw_method(
         resources.TaskInstanceApi.get_task_instance_dependencies
     )
-    get_task_instance_tries = async_raw_method(resources.TaskInstanceApi.get_task_instance_tries)
+    get_task_instance_tries = async_raw_method(
+        resources.TaskInstanceApi.get_task_instance_tries
+    )
     get_task_instance_try_details = async_raw_method(
         resources.TaskInstanceApi.get_task_instance_try_details
     )
     get_task_instances = async_raw_method(resources.TaskInstanceApi.get_task_instances)
-    get_task_instances_batch = async_raw_method(resources.TaskInstanceApi.get_task_instances_batch)
+    get_task_instances_batch = async_raw_method(
+        resources.TaskInstanceApi.get_task_instances_batch
+    )
     patch_mapped_task_instance = async_raw_method(
         resources.TaskInstanceApi.patch_mapped_task_instance
     )
-    patch_task_instance = async_raw_method(resources.TaskInstanceApi.patch_task_instance)
+    patch_task_instance = async_raw_method(
+        resources.TaskInstanceApi.patch_task_instance
+    )
     set_mapped_task_instance_note = async_raw_method(
         resources.TaskInstanceApi.set_mapped_task_instance_note
     )
-    set_task_instance_note = async_raw_method(resources.TaskInstanceApi.set_task_instance_note)
+    set_task_instance_note = async_raw_method(
+        resources.TaskInstanceApi.set_task_instance_note
+    )

@@ -7,7 +7,14 @@ from collections.abc import Iterator
 
 from .. import models
 from .._endpoints import _dag_warning as ep
-from .._runtime import UNSET, BaseSyncClient, RawView, RequestOptions, UnsetType, raw_method
+from .._runtime import (
+    UNSET,
+    BaseSyncClient,
+    RawView,
+    RequestOptions,
+    UnsetType,
+    raw_method,
+)
 
 __all__ = [
     "DagWarningApi",
@@ -61,7 +68,11 @@ class DagWarningApi:
         """Every item of ``get_dag_warnings``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
             ep.GET_DAG_WARNINGS,
-            query={"dag_id": dag_id, "warning_type": warning_type, "order_by": order_by},
+            query={
+                "dag_id": dag_id,
+                "warning_type": warning_type,
+                "order_by": order_by,
+            },
             page_size=page_size,
             options=options,
         )

@@ -8,7 +8,14 @@ from collections.abc import Iterator
 
 from .. import models
 from .._endpoints import _event_log as ep
-from .._runtime import UNSET, BaseSyncClient, RawView, RequestOptions, UnsetType, raw_method
+from .._runtime import (
+    UNSET,
+    BaseSyncClient,
+    RawView,
+    RequestOptions,
+    UnsetType,
+    raw_method,
+)
 
 __all__ = [
     "EventLogApi",

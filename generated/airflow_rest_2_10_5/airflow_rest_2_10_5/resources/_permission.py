@@ -8,7 +8,14 @@ from collections.abc import Iterator
 
 from .. import models
 from .._endpoints import _permission as ep
-from .._runtime import UNSET, BaseSyncClient, RawView, RequestOptions, UnsetType, raw_method
+from .._runtime import (
+    UNSET,
+    BaseSyncClient,
+    RawView,
+    RequestOptions,
+    UnsetType,
+    raw_method,
+)
 
 __all__ = [
     "PermissionApi",
@@ -41,7 +48,11 @@ class PermissionApi:
 
         GET /permissions
         """
-        warnings.warn("get_permissions is deprecated in the spec", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "get_permissions is deprecated in the spec",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return self._client.request(
             ep.GET_PERMISSIONS,
             query={"limit": limit, "offset": offset},

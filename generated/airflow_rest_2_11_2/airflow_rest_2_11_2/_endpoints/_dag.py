@@ -71,11 +71,13 @@ POST_CLEAR_TASK_INSTANCES: Endpoint[models.TaskInstanceReferenceCollection] = En
     {"200": models.TaskInstanceReferenceCollection},
     accept="application/json",
 )
-POST_SET_TASK_INSTANCES_STATE: Endpoint[models.TaskInstanceReferenceCollection] = Endpoint(
-    "POST",
-    "/dags/{dag_id}/updateTaskInstancesState",
-    {"200": models.TaskInstanceReferenceCollection},
-    accept="application/json",
+POST_SET_TASK_INSTANCES_STATE: Endpoint[models.TaskInstanceReferenceCollection] = (
+    Endpoint(
+        "POST",
+        "/dags/{dag_id}/updateTaskInstancesState",
+        {"200": models.TaskInstanceReferenceCollection},
+        accept="application/json",
+    )
 )
 REPARSE_DAG_FILE: Endpoint[None] = Endpoint(
     "PUT",

@@ -88,9 +88,13 @@ class DagApiAsync:
 
     patch_dags = awaitable_method(resources.DagApi.patch_dags)
 
-    post_clear_task_instances = awaitable_method(resources.DagApi.post_clear_task_instances)
+    post_clear_task_instances = awaitable_method(
+        resources.DagApi.post_clear_task_instances
+    )
 
-    post_set_task_instances_state = awaitable_method(resources.DagApi.post_set_task_instances_state)
+    post_set_task_instances_state = awaitable_method(
+        resources.DagApi.post_set_task_instances_state
+    )
 
     reparse_dag_file = awaitable_method(resources.DagApi.reparse_dag_file)
 
@@ -110,6 +114,10 @@ class DagApiAsyncRaw:
     get_tasks = async_raw_method(resources.DagApi.get_tasks)
     patch_dag = async_raw_method(resources.DagApi.patch_dag)
     patch_dags = async_raw_method(resources.DagApi.patch_dags)
-    post_clear_task_instances = async_raw_method(resources.DagApi.post_clear_task_instances)
-    post_set_task_instances_state = async_raw_method(resources.DagApi.post_set_task_instances_state)
+    post_clear_task_instances = async_raw_method(
+        resources.DagApi.post_clear_task_instances
+    )
+    post_set_task_instances_state = async_raw_method(
+        resources.DagApi.post_set_task_instances_state
+    )
     reparse_dag_file = async_raw_method(resources.DagApi.reparse_dag_file)

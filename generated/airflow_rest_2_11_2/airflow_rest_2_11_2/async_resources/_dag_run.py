@@ -39,7 +39,9 @@ class DagRunApiAsync:
 
     get_dag_runs_batch = awaitable_method(resources.DagRunApi.get_dag_runs_batch)
 
-    get_upstream_dataset_events = awaitable_method(resources.DagRunApi.get_upstream_dataset_events)
+    get_upstream_dataset_events = awaitable_method(
+        resources.DagRunApi.get_upstream_dataset_events
+    )
 
     post_dag_run = awaitable_method(resources.DagRunApi.post_dag_run)
 
@@ -59,7 +61,9 @@ class DagRunApiAsyncRaw:
     get_dag_run = async_raw_method(resources.DagRunApi.get_dag_run)
     get_dag_runs = async_raw_method(resources.DagRunApi.get_dag_runs)
     get_dag_runs_batch = async_raw_method(resources.DagRunApi.get_dag_runs_batch)
-    get_upstream_dataset_events = async_raw_method(resources.DagRunApi.get_upstream_dataset_events)
+    get_upstream_dataset_events = async_raw_method(
+        resources.DagRunApi.get_upstream_dataset_events
+    )
     post_dag_run = async_raw_method(resources.DagRunApi.post_dag_run)
     set_dag_run_note = async_raw_method(resources.DagRunApi.set_dag_run_note)
     update_dag_run_state = async_raw_method(resources.DagRunApi.update_dag_run_state)

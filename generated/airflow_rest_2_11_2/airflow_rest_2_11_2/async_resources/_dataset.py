@@ -53,9 +53,13 @@ class DatasetApiAsync:
     get_dataset = awaitable_method(resources.DatasetApi.get_dataset)
 
     get_dataset_events = awaitable_method(resources.DatasetApi.get_dataset_events)
-    iter_dataset_events = async_iterator_method(resources.DatasetApi.iter_dataset_events)
+    iter_dataset_events = async_iterator_method(
+        resources.DatasetApi.iter_dataset_events
+    )
 
-    get_dataset_queued_events = awaitable_method(resources.DatasetApi.get_dataset_queued_events)
+    get_dataset_queued_events = awaitable_method(
+        resources.DatasetApi.get_dataset_queued_events
+    )
 
     get_datasets = awaitable_method(resources.DatasetApi.get_datasets)
     iter_datasets = async_iterator_method(resources.DatasetApi.iter_datasets)
@@ -85,5 +89,7 @@ class DatasetApiAsyncRaw:
     )
     get_dataset = async_raw_method(resources.DatasetApi.get_dataset)
     get_dataset_events = async_raw_method(resources.DatasetApi.get_dataset_events)
-    get_dataset_queued_events = async_raw_method(resources.DatasetApi.get_dataset_queued_events)
+    get_dataset_queued_events = async_raw_method(
+        resources.DatasetApi.get_dataset_queued_events
+    )
     get_datasets = async_raw_method(resources.DatasetApi.get_datasets)

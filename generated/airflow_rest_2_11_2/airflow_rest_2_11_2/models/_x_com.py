@@ -21,7 +21,9 @@ class XCom(Model, kw_only=True):
     map_index: int | UnsetType = UNSET
     task_id: str | UnsetType = UNSET
     dag_id: str | UnsetType = UNSET
-    value: str | float | int | bool | list[Any] | dict[str, Any] | None | UnsetType = UNSET
+    value: str | float | int | bool | list[Any] | dict[str, Any] | None | UnsetType = (
+        UNSET
+    )
     """The value(s),"""
 
 

@@ -7,7 +7,14 @@ from typing import Literal, overload
 
 from .. import models
 from .._endpoints import _config as ep
-from .._runtime import UNSET, BaseSyncClient, RawView, RequestOptions, UnsetType, raw_method
+from .._runtime import (
+    UNSET,
+    BaseSyncClient,
+    RawView,
+    RequestOptions,
+    UnsetType,
+    raw_method,
+)
 
 __all__ = [
     "ConfigApi",

@@ -310,7 +310,11 @@ class DatasetApi:
         """Every item of ``get_datasets``, ``page_size`` per request, until ``total_entries`` items were seen or a page is empty (servers cap the page size, so a short page does not end it). Raises ``PagingError`` if a page adds nothing new."""
         return self._client.paginate(
             ep.GET_DATASETS,
-            query={"order_by": order_by, "uri_pattern": uri_pattern, "dag_ids": dag_ids},
+            query={
+                "order_by": order_by,
+                "uri_pattern": uri_pattern,
+                "dag_ids": dag_ids,
+            },
             page_size=page_size,
             options=options,
         )
@@ -323,8 +327,12 @@ class DatasetApiRaw:
         self._client = client
 
     create_dataset_event = raw_method(DatasetApi.create_dataset_event)
-    delete_dag_dataset_queued_event = raw_method(DatasetApi.delete_dag_dataset_queued_event)
-    delete_dag_dataset_queued_events = raw_method(DatasetApi.delete_dag_dataset_queued_events)
+    delete_dag_dataset_queued_event = raw_method(
+        DatasetApi.delete_dag_dataset_queued_event
+    )
+    delete_dag_dataset_queued_events = raw_method(
+        DatasetApi.delete_dag_dataset_queued_events
+    )
     delete_dataset_queued_events = raw_method(DatasetApi.delete_dataset_queued_events)
     get_dag_dataset_queued_event = raw_method(DatasetApi.get_dag_dataset_queued_event)
     get_dag_dataset_queued_events = raw_method(DatasetApi.get_dag_dataset_queued_events)

@@ -46,7 +46,9 @@ class RoleApi:
 
         DELETE /roles/{role_name}
         """
-        warnings.warn("delete_role is deprecated in the spec", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "delete_role is deprecated in the spec", DeprecationWarning, stacklevel=2
+        )
         return self._client.request(
             ep.DELETE_ROLE,
             path={"role_name": role_name},
@@ -69,7 +71,9 @@ class RoleApi:
 
         GET /roles/{role_name}
         """
-        warnings.warn("get_role is deprecated in the spec", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "get_role is deprecated in the spec", DeprecationWarning, stacklevel=2
+        )
         return self._client.request(
             ep.GET_ROLE,
             path={"role_name": role_name},
@@ -96,7 +100,9 @@ class RoleApi:
 
         GET /roles
         """
-        warnings.warn("get_roles is deprecated in the spec", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "get_roles is deprecated in the spec", DeprecationWarning, stacklevel=2
+        )
         return self._client.request(
             ep.GET_ROLES,
             query={"limit": limit, "offset": offset, "order_by": order_by},
@@ -138,7 +144,9 @@ class RoleApi:
 
         PATCH /roles/{role_name}
         """
-        warnings.warn("patch_role is deprecated in the spec", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "patch_role is deprecated in the spec", DeprecationWarning, stacklevel=2
+        )
         return self._client.request(
             ep.PATCH_ROLE,
             path={"role_name": role_name},
@@ -173,7 +181,9 @@ class RoleApi:
 
         POST /roles
         """
-        warnings.warn("post_role is deprecated in the spec", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "post_role is deprecated in the spec", DeprecationWarning, stacklevel=2
+        )
         return self._client.request(
             ep.POST_ROLE,
             body=merge_body(

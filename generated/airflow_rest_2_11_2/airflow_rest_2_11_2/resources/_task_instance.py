@@ -136,7 +136,11 @@ class TaskInstanceApi:
                 "task_id": task_id,
                 "task_try_number": task_try_number,
             },
-            query={"full_content": full_content, "map_index": map_index, "token": token},
+            query={
+                "full_content": full_content,
+                "map_index": map_index,
+                "token": token,
+            },
             options=options,
             accept=accept,
         )
@@ -831,18 +835,26 @@ class TaskInstanceApiRaw:
     get_mapped_task_instance_dependencies = raw_method(
         TaskInstanceApi.get_mapped_task_instance_dependencies
     )
-    get_mapped_task_instance_tries = raw_method(TaskInstanceApi.get_mapped_task_instance_tries)
+    get_mapped_task_instance_tries = raw_method(
+        TaskInstanceApi.get_mapped_task_instance_tries
+    )
     get_mapped_task_instance_try_details = raw_method(
         TaskInstanceApi.get_mapped_task_instance_try_details
     )
     get_mapped_task_instances = raw_method(TaskInstanceApi.get_mapped_task_instances)
     get_task_instance = raw_method(TaskInstanceApi.get_task_instance)
-    get_task_instance_dependencies = raw_method(TaskInstanceApi.get_task_instance_dependencies)
+    get_task_instance_dependencies = raw_method(
+        TaskInstanceApi.get_task_instance_dependencies
+    )
     get_task_instance_tries = raw_method(TaskInstanceApi.get_task_instance_tries)
-    get_task_instance_try_details = raw_method(TaskInstanceApi.get_task_instance_try_details)
+    get_task_instance_try_details = raw_method(
+        TaskInstanceApi.get_task_instance_try_details
+    )
     get_task_instances = raw_method(TaskInstanceApi.get_task_instances)
     get_task_instances_batch = raw_method(TaskInstanceApi.get_task_instances_batch)
     patch_mapped_task_instance = raw_method(TaskInstanceApi.patch_mapped_task_instance)
     patch_task_instance = raw_method(TaskInstanceApi.patch_task_instance)
-    set_mapped_task_instance_note = raw_method(TaskInstanceApi.set_mapped_task_instance_note)
+    set_mapped_task_instance_note = raw_method(
+        TaskInstanceApi.set_mapped_task_instance_note
+    )
     set_task_instance_note = raw_method(TaskInstanceApi.set_task_instance_note)

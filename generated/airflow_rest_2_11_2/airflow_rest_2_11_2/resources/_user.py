@@ -46,7 +46,9 @@ class UserApi:
 
         DELETE /users/{username}
         """
-        warnings.warn("delete_user is deprecated in the spec", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "delete_user is deprecated in the spec", DeprecationWarning, stacklevel=2
+        )
         return self._client.request(
             ep.DELETE_USER,
             path={"username": username},
@@ -69,7 +71,9 @@ class UserApi:
 
         GET /users/{username}
         """
-        warnings.warn("get_user is deprecated in the spec", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "get_user is deprecated in the spec", DeprecationWarning, stacklevel=2
+        )
         return self._client.request(
             ep.GET_USER,
             path={"username": username},
@@ -96,7 +100,9 @@ class UserApi:
 
         GET /users
         """
-        warnings.warn("get_users is deprecated in the spec", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "get_users is deprecated in the spec", DeprecationWarning, stacklevel=2
+        )
         return self._client.request(
             ep.GET_USERS,
             query={"limit": limit, "offset": offset, "order_by": order_by},
@@ -142,7 +148,9 @@ class UserApi:
 
         PATCH /users/{username}
         """
-        warnings.warn("patch_user is deprecated in the spec", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "patch_user is deprecated in the spec", DeprecationWarning, stacklevel=2
+        )
         return self._client.request(
             ep.PATCH_USER,
             path={"username": username},
@@ -185,7 +193,9 @@ class UserApi:
 
         POST /users
         """
-        warnings.warn("post_user is deprecated in the spec", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "post_user is deprecated in the spec", DeprecationWarning, stacklevel=2
+        )
         return self._client.request(
             ep.POST_USER,
             body=merge_body(

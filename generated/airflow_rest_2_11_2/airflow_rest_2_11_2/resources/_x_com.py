@@ -7,7 +7,14 @@ from collections.abc import Iterator
 
 from .. import models
 from .._endpoints import _x_com as ep
-from .._runtime import UNSET, BaseSyncClient, RawView, RequestOptions, UnsetType, raw_method
+from .._runtime import (
+    UNSET,
+    BaseSyncClient,
+    RawView,
+    RequestOptions,
+    UnsetType,
+    raw_method,
+)
 
 __all__ = [
     "XComApi",
@@ -44,7 +51,12 @@ class XComApi:
         return self._client.request(
             ep.GET_XCOM_ENTRIES,
             path={"dag_id": dag_id, "dag_run_id": dag_run_id, "task_id": task_id},
-            query={"map_index": map_index, "xcom_key": xcom_key, "limit": limit, "offset": offset},
+            query={
+                "map_index": map_index,
+                "xcom_key": xcom_key,
+                "limit": limit,
+                "offset": offset,
+            },
             options=options,
         )
 
@@ -95,7 +107,11 @@ class XComApi:
                 "task_id": task_id,
                 "xcom_key": xcom_key,
             },
-            query={"map_index": map_index, "deserialize": deserialize, "stringify": stringify},
+            query={
+                "map_index": map_index,
+                "deserialize": deserialize,
+                "stringify": stringify,
+            },
             options=options,
         )
 

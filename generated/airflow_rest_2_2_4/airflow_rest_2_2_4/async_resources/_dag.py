@@ -86,9 +86,13 @@ class DagApiAsync:
 
     patch_dag = awaitable_method(resources.DagApi.patch_dag)
 
-    post_clear_task_instances = awaitable_method(resources.DagApi.post_clear_task_instances)
+    post_clear_task_instances = awaitable_method(
+        resources.DagApi.post_clear_task_instances
+    )
 
-    post_set_task_instances_state = awaitable_method(resources.DagApi.post_set_task_instances_state)
+    post_set_task_instances_state = awaitable_method(
+        resources.DagApi.post_set_task_instances_state
+    )
 
 
 class DagApiAsyncRaw:
@@ -105,5 +109,9 @@ class DagApiAsyncRaw:
     get_task = async_raw_method(resources.DagApi.get_task)
     get_tasks = async_raw_method(resources.DagApi.get_tasks)
     patch_dag = async_raw_method(resources.DagApi.patch_dag)
-    post_clear_task_instances = async_raw_method(resources.DagApi.post_clear_task_instances)
-    post_set_task_instances_state = async_raw_method(resources.DagApi.post_set_task_instances_state)
+    post_clear_task_instances = async_raw_method(
+        resources.DagApi.post_clear_task_instances
+    )
+    post_set_task_instances_state = async_raw_method(
+        resources.DagApi.post_set_task_instances_state
+    )

@@ -99,9 +99,13 @@ class TaskInstanceApiAsync:
     get_task_instance = awaitable_method(resources.TaskInstanceApi.get_task_instance)
 
     get_task_instances = awaitable_method(resources.TaskInstanceApi.get_task_instances)
-    iter_task_instances = async_iterator_method(resources.TaskInstanceApi.iter_task_instances)
+    iter_task_instances = async_iterator_method(
+        resources.TaskInstanceApi.iter_task_instances
+    )
 
-    get_task_instances_batch = awaitable_method(resources.TaskInstanceApi.get_task_instances_batch)
+    get_task_instances_batch = awaitable_method(
+        resources.TaskInstanceApi.get_task_instances_batch
+    )
 
 
 class TaskInstanceApiAsyncRaw:
@@ -114,4 +118,6 @@ class TaskInstanceApiAsyncRaw:
     get_log = async_raw_method(resources.TaskInstanceApi.get_log)
     get_task_instance = async_raw_method(resources.TaskInstanceApi.get_task_instance)
     get_task_instances = async_raw_method(resources.TaskInstanceApi.get_task_instances)
-    get_task_instances_batch = async_raw_method(resources.TaskInstanceApi.get_task_instances_batch)
+    get_task_instances_batch = async_raw_method(
+        resources.TaskInstanceApi.get_task_instances_batch
+    )

@@ -14,13 +14,17 @@ BULK_DAG_RUNS: Endpoint[models.BulkResponse] = Endpoint(
     {"200": models.BulkResponse},
     accept="application/json",
 )
-CLEAR_DAG_RUN: Endpoint[models.ClearTaskInstanceCollectionResponse | models.DAGRunResponse] = (
-    Endpoint(
-        "POST",
-        "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/clear",
-        {"200": FieldsUnion(models.ClearTaskInstanceCollectionResponse, models.DAGRunResponse)},
-        accept="application/json",
-    )
+CLEAR_DAG_RUN: Endpoint[
+    models.ClearTaskInstanceCollectionResponse | models.DAGRunResponse
+] = Endpoint(
+    "POST",
+    "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/clear",
+    {
+        "200": FieldsUnion(
+            models.ClearTaskInstanceCollectionResponse, models.DAGRunResponse
+        )
+    },
+    accept="application/json",
 )
 CLEAR_DAG_RUN_PARTITIONS: Endpoint[models.ClearPartitionsResponse] = Endpoint(
     "POST",

@@ -57,17 +57,21 @@ GET_MAPPED_TASK_INSTANCE: Endpoint[models.TaskInstanceResponse] = Endpoint(
     {"200": models.TaskInstanceResponse},
     accept="application/json",
 )
-GET_MAPPED_TASK_INSTANCE_TRIES: Endpoint[models.TaskInstanceHistoryCollectionResponse] = Endpoint(
+GET_MAPPED_TASK_INSTANCE_TRIES: Endpoint[
+    models.TaskInstanceHistoryCollectionResponse
+] = Endpoint(
     "GET",
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/tries",
     {"200": models.TaskInstanceHistoryCollectionResponse},
     accept="application/json",
 )
-GET_MAPPED_TASK_INSTANCE_TRY_DETAILS: Endpoint[models.TaskInstanceHistoryResponse] = Endpoint(
-    "GET",
-    "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/tries/{task_try_number}",
-    {"200": models.TaskInstanceHistoryResponse},
-    accept="application/json",
+GET_MAPPED_TASK_INSTANCE_TRY_DETAILS: Endpoint[models.TaskInstanceHistoryResponse] = (
+    Endpoint(
+        "GET",
+        "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/tries/{task_try_number}",
+        {"200": models.TaskInstanceHistoryResponse},
+        accept="application/json",
+    )
 )
 GET_MAPPED_TASK_INSTANCES: Endpoint[models.TaskInstanceCollectionResponse] = Endpoint(
     "GET",
@@ -82,25 +86,29 @@ GET_TASK_INSTANCE: Endpoint[models.TaskInstanceResponse] = Endpoint(
     {"200": models.TaskInstanceResponse},
     accept="application/json",
 )
-GET_TASK_INSTANCE_DEPENDENCIES: Endpoint[models.TaskDependencyCollectionResponse] = Endpoint(
-    "GET",
-    "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dependencies",
-    {"200": models.TaskDependencyCollectionResponse},
-    accept="application/json",
-)
-GET_TASK_INSTANCE_DEPENDENCIES_BY_MAP_INDEX: Endpoint[models.TaskDependencyCollectionResponse] = (
+GET_TASK_INSTANCE_DEPENDENCIES: Endpoint[models.TaskDependencyCollectionResponse] = (
     Endpoint(
         "GET",
-        "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/dependencies",
+        "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dependencies",
         {"200": models.TaskDependencyCollectionResponse},
         accept="application/json",
     )
 )
-GET_TASK_INSTANCE_TRIES: Endpoint[models.TaskInstanceHistoryCollectionResponse] = Endpoint(
+GET_TASK_INSTANCE_DEPENDENCIES_BY_MAP_INDEX: Endpoint[
+    models.TaskDependencyCollectionResponse
+] = Endpoint(
     "GET",
-    "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/tries",
-    {"200": models.TaskInstanceHistoryCollectionResponse},
+    "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/dependencies",
+    {"200": models.TaskDependencyCollectionResponse},
     accept="application/json",
+)
+GET_TASK_INSTANCE_TRIES: Endpoint[models.TaskInstanceHistoryCollectionResponse] = (
+    Endpoint(
+        "GET",
+        "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/tries",
+        {"200": models.TaskInstanceHistoryCollectionResponse},
+        accept="application/json",
+    )
 )
 GET_TASK_INSTANCE_TRY_DETAILS: Endpoint[models.TaskInstanceHistoryResponse] = Endpoint(
     "GET",
@@ -128,11 +136,13 @@ PATCH_TASK_GROUP_INSTANCES: Endpoint[models.TaskInstanceCollectionResponse] = En
     accept="application/json",
     update_mask="update_mask",
 )
-PATCH_TASK_GROUP_INSTANCES_DRY_RUN: Endpoint[models.TaskInstanceCollectionResponse] = Endpoint(
-    "PATCH",
-    "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskGroupInstances/{group_id}/dry_run",
-    {"200": models.TaskInstanceCollectionResponse},
-    accept="application/json",
+PATCH_TASK_GROUP_INSTANCES_DRY_RUN: Endpoint[models.TaskInstanceCollectionResponse] = (
+    Endpoint(
+        "PATCH",
+        "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskGroupInstances/{group_id}/dry_run",
+        {"200": models.TaskInstanceCollectionResponse},
+        accept="application/json",
+    )
 )
 PATCH_TASK_INSTANCE: Endpoint[models.TaskInstanceCollectionResponse] = Endpoint(
     "PATCH",
@@ -141,12 +151,14 @@ PATCH_TASK_INSTANCE: Endpoint[models.TaskInstanceCollectionResponse] = Endpoint(
     accept="application/json",
     update_mask="update_mask",
 )
-PATCH_TASK_INSTANCE_BY_MAP_INDEX: Endpoint[models.TaskInstanceCollectionResponse] = Endpoint(
-    "PATCH",
-    "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}",
-    {"200": models.TaskInstanceCollectionResponse},
-    accept="application/json",
-    update_mask="update_mask",
+PATCH_TASK_INSTANCE_BY_MAP_INDEX: Endpoint[models.TaskInstanceCollectionResponse] = (
+    Endpoint(
+        "PATCH",
+        "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}",
+        {"200": models.TaskInstanceCollectionResponse},
+        accept="application/json",
+        update_mask="update_mask",
+    )
 )
 PATCH_TASK_INSTANCE_DRY_RUN: Endpoint[models.TaskInstanceCollectionResponse] = Endpoint(
     "PATCH",
@@ -155,14 +167,14 @@ PATCH_TASK_INSTANCE_DRY_RUN: Endpoint[models.TaskInstanceCollectionResponse] = E
     accept="application/json",
     update_mask="update_mask",
 )
-PATCH_TASK_INSTANCE_DRY_RUN_BY_MAP_INDEX: Endpoint[models.TaskInstanceCollectionResponse] = (
-    Endpoint(
-        "PATCH",
-        "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/dry_run",
-        {"200": models.TaskInstanceCollectionResponse},
-        accept="application/json",
-        update_mask="update_mask",
-    )
+PATCH_TASK_INSTANCE_DRY_RUN_BY_MAP_INDEX: Endpoint[
+    models.TaskInstanceCollectionResponse
+] = Endpoint(
+    "PATCH",
+    "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/dry_run",
+    {"200": models.TaskInstanceCollectionResponse},
+    accept="application/json",
+    update_mask="update_mask",
 )
 POST_CLEAR_TASK_INSTANCES: Endpoint[models.TaskInstanceCollectionResponse] = Endpoint(
     "POST",

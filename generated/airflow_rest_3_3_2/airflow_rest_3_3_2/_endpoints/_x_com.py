@@ -25,11 +25,13 @@ GET_XCOM_ENTRIES: Endpoint[models.XComCollectionResponse] = Endpoint(
     accept="application/json",
     paging=Paging("xcom_entries", "total_entries"),
 )
-GET_XCOM_ENTRY: Endpoint[models.XComResponseNative | models.XComResponseString] = Endpoint(
-    "GET",
-    "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}",
-    {"200": FieldsUnion(models.XComResponseNative, models.XComResponseString)},
-    accept="application/json",
+GET_XCOM_ENTRY: Endpoint[models.XComResponseNative | models.XComResponseString] = (
+    Endpoint(
+        "GET",
+        "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}",
+        {"200": FieldsUnion(models.XComResponseNative, models.XComResponseString)},
+        accept="application/json",
+    )
 )
 UPDATE_XCOM_ENTRY: Endpoint[models.XComResponseNative] = Endpoint(
     "PATCH",

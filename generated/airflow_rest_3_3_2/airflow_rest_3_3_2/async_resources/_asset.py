@@ -30,7 +30,9 @@ class AssetApiAsync:
 
     create_asset_event = awaitable_method(resources.AssetApi.create_asset_event)
 
-    delete_asset_queued_events = awaitable_method(resources.AssetApi.delete_asset_queued_events)
+    delete_asset_queued_events = awaitable_method(
+        resources.AssetApi.delete_asset_queued_events
+    )
 
     delete_dag_asset_queued_event = awaitable_method(
         resources.AssetApi.delete_dag_asset_queued_event
@@ -50,14 +52,20 @@ class AssetApiAsync:
     get_asset_events = awaitable_method(resources.AssetApi.get_asset_events)
     iter_asset_events = async_iterator_method(resources.AssetApi.iter_asset_events)
 
-    get_asset_queued_events = awaitable_method(resources.AssetApi.get_asset_queued_events)
+    get_asset_queued_events = awaitable_method(
+        resources.AssetApi.get_asset_queued_events
+    )
 
     get_assets = awaitable_method(resources.AssetApi.get_assets)
     iter_assets = async_iterator_method(resources.AssetApi.iter_assets)
 
-    get_dag_asset_queued_event = awaitable_method(resources.AssetApi.get_dag_asset_queued_event)
+    get_dag_asset_queued_event = awaitable_method(
+        resources.AssetApi.get_dag_asset_queued_event
+    )
 
-    get_dag_asset_queued_events = awaitable_method(resources.AssetApi.get_dag_asset_queued_events)
+    get_dag_asset_queued_events = awaitable_method(
+        resources.AssetApi.get_dag_asset_queued_events
+    )
 
     materialize_asset = awaitable_method(resources.AssetApi.materialize_asset)
 
@@ -69,7 +77,9 @@ class AssetApiAsyncRaw:
         self._client = client
 
     create_asset_event = async_raw_method(resources.AssetApi.create_asset_event)
-    delete_asset_queued_events = async_raw_method(resources.AssetApi.delete_asset_queued_events)
+    delete_asset_queued_events = async_raw_method(
+        resources.AssetApi.delete_asset_queued_events
+    )
     delete_dag_asset_queued_event = async_raw_method(
         resources.AssetApi.delete_dag_asset_queued_event
     )
@@ -80,8 +90,14 @@ class AssetApiAsyncRaw:
     get_asset_alias = async_raw_method(resources.AssetApi.get_asset_alias)
     get_asset_aliases = async_raw_method(resources.AssetApi.get_asset_aliases)
     get_asset_events = async_raw_method(resources.AssetApi.get_asset_events)
-    get_asset_queued_events = async_raw_method(resources.AssetApi.get_asset_queued_events)
+    get_asset_queued_events = async_raw_method(
+        resources.AssetApi.get_asset_queued_events
+    )
     get_assets = async_raw_method(resources.AssetApi.get_assets)
-    get_dag_asset_queued_event = async_raw_method(resources.AssetApi.get_dag_asset_queued_event)
-    get_dag_asset_queued_events = async_raw_method(resources.AssetApi.get_dag_asset_queued_events)
+    get_dag_asset_queued_event = async_raw_method(
+        resources.AssetApi.get_dag_asset_queued_event
+    )
+    get_dag_asset_queued_events = async_raw_method(
+        resources.AssetApi.get_dag_asset_queued_events
+    )
     materialize_asset = async_raw_method(resources.AssetApi.materialize_asset)

@@ -28,20 +28,28 @@ class AssetStateStoreApiAsync:
     def __init__(self, client: BaseAsyncClient) -> None:
         self._client = client
 
-    clear_asset_state_store = awaitable_method(resources.AssetStateStoreApi.clear_asset_state_store)
+    clear_asset_state_store = awaitable_method(
+        resources.AssetStateStoreApi.clear_asset_state_store
+    )
 
     delete_asset_state_store = awaitable_method(
         resources.AssetStateStoreApi.delete_asset_state_store
     )
 
-    get_asset_state_store = awaitable_method(resources.AssetStateStoreApi.get_asset_state_store)
+    get_asset_state_store = awaitable_method(
+        resources.AssetStateStoreApi.get_asset_state_store
+    )
 
-    list_asset_state_store = awaitable_method(resources.AssetStateStoreApi.list_asset_state_store)
+    list_asset_state_store = awaitable_method(
+        resources.AssetStateStoreApi.list_asset_state_store
+    )
     iter_asset_state_store = async_iterator_method(
         resources.AssetStateStoreApi.iter_asset_state_store
     )
 
-    set_asset_state_store = awaitable_method(resources.AssetStateStoreApi.set_asset_state_store)
+    set_asset_state_store = awaitable_method(
+        resources.AssetStateStoreApi.set_asset_state_store
+    )
 
 
 class AssetStateStoreApiAsyncRaw:
@@ -50,10 +58,18 @@ class AssetStateStoreApiAsyncRaw:
     def __init__(self, client: AsyncRawView) -> None:
         self._client = client
 
-    clear_asset_state_store = async_raw_method(resources.AssetStateStoreApi.clear_asset_state_store)
+    clear_asset_state_store = async_raw_method(
+        resources.AssetStateStoreApi.clear_asset_state_store
+    )
     delete_asset_state_store = async_raw_method(
         resources.AssetStateStoreApi.delete_asset_state_store
     )
-    get_asset_state_store = async_raw_method(resources.AssetStateStoreApi.get_asset_state_store)
-    list_asset_state_store = async_raw_method(resources.AssetStateStoreApi.list_asset_state_store)
-    set_asset_state_store = async_raw_method(resources.AssetStateStoreApi.set_asset_state_store)
+    get_asset_state_store = async_raw_method(
+        resources.AssetStateStoreApi.get_asset_state_store
+    )
+    list_asset_state_store = async_raw_method(
+        resources.AssetStateStoreApi.list_asset_state_store
+    )
+    set_asset_state_store = async_raw_method(
+        resources.AssetStateStoreApi.set_asset_state_store
+    )

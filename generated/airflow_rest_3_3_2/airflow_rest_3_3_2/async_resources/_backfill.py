@@ -32,7 +32,9 @@ class BackfillApiAsync:
 
     create_backfill = awaitable_method(resources.BackfillApi.create_backfill)
 
-    create_backfill_dry_run = awaitable_method(resources.BackfillApi.create_backfill_dry_run)
+    create_backfill_dry_run = awaitable_method(
+        resources.BackfillApi.create_backfill_dry_run
+    )
 
     get_backfill = awaitable_method(resources.BackfillApi.get_backfill)
 
@@ -52,7 +54,9 @@ class BackfillApiAsyncRaw:
 
     cancel_backfill = async_raw_method(resources.BackfillApi.cancel_backfill)
     create_backfill = async_raw_method(resources.BackfillApi.create_backfill)
-    create_backfill_dry_run = async_raw_method(resources.BackfillApi.create_backfill_dry_run)
+    create_backfill_dry_run = async_raw_method(
+        resources.BackfillApi.create_backfill_dry_run
+    )
     get_backfill = async_raw_method(resources.BackfillApi.get_backfill)
     list_backfills = async_raw_method(resources.BackfillApi.list_backfills)
     pause_backfill = async_raw_method(resources.BackfillApi.pause_backfill)

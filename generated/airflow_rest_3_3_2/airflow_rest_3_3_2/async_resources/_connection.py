@@ -36,7 +36,9 @@ class ConnectionApiAsync:
 
     delete_connection = awaitable_method(resources.ConnectionApi.delete_connection)
 
-    enqueue_connection_test = awaitable_method(resources.ConnectionApi.enqueue_connection_test)
+    enqueue_connection_test = awaitable_method(
+        resources.ConnectionApi.enqueue_connection_test
+    )
 
     get_connection = awaitable_method(resources.ConnectionApi.get_connection)
 
@@ -63,7 +65,9 @@ class ConnectionApiAsyncRaw:
         resources.ConnectionApi.create_default_connections
     )
     delete_connection = async_raw_method(resources.ConnectionApi.delete_connection)
-    enqueue_connection_test = async_raw_method(resources.ConnectionApi.enqueue_connection_test)
+    enqueue_connection_test = async_raw_method(
+        resources.ConnectionApi.enqueue_connection_test
+    )
     get_connection = async_raw_method(resources.ConnectionApi.get_connection)
     get_connection_test = async_raw_method(resources.ConnectionApi.get_connection_test)
     get_connections = async_raw_method(resources.ConnectionApi.get_connections)

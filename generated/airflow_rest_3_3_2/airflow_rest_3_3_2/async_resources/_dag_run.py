@@ -32,7 +32,9 @@ class DagRunApiAsync:
 
     clear_dag_run = awaitable_method(resources.DagRunApi.clear_dag_run)
 
-    clear_dag_run_partitions = awaitable_method(resources.DagRunApi.clear_dag_run_partitions)
+    clear_dag_run_partitions = awaitable_method(
+        resources.DagRunApi.clear_dag_run_partitions
+    )
 
     clear_dag_runs = awaitable_method(resources.DagRunApi.clear_dag_runs)
 
@@ -43,15 +45,21 @@ class DagRunApiAsync:
     get_dag_runs = awaitable_method(resources.DagRunApi.get_dag_runs)
     iter_dag_runs = async_iterator_method(resources.DagRunApi.iter_dag_runs)
 
-    get_list_dag_runs_batch = awaitable_method(resources.DagRunApi.get_list_dag_runs_batch)
+    get_list_dag_runs_batch = awaitable_method(
+        resources.DagRunApi.get_list_dag_runs_batch
+    )
 
-    get_upstream_asset_events = awaitable_method(resources.DagRunApi.get_upstream_asset_events)
+    get_upstream_asset_events = awaitable_method(
+        resources.DagRunApi.get_upstream_asset_events
+    )
 
     patch_dag_run = awaitable_method(resources.DagRunApi.patch_dag_run)
 
     trigger_dag_run = awaitable_method(resources.DagRunApi.trigger_dag_run)
 
-    wait_dag_run_until_finished = awaitable_method(resources.DagRunApi.wait_dag_run_until_finished)
+    wait_dag_run_until_finished = awaitable_method(
+        resources.DagRunApi.wait_dag_run_until_finished
+    )
     wait_dag_run_until_finished_stream = async_iterator_method(
         resources.DagRunApi.wait_dag_run_until_finished_stream
     )
@@ -65,13 +73,21 @@ class DagRunApiAsyncRaw:
 
     bulk_dag_runs = async_raw_method(resources.DagRunApi.bulk_dag_runs)
     clear_dag_run = async_raw_method(resources.DagRunApi.clear_dag_run)
-    clear_dag_run_partitions = async_raw_method(resources.DagRunApi.clear_dag_run_partitions)
+    clear_dag_run_partitions = async_raw_method(
+        resources.DagRunApi.clear_dag_run_partitions
+    )
     clear_dag_runs = async_raw_method(resources.DagRunApi.clear_dag_runs)
     delete_dag_run = async_raw_method(resources.DagRunApi.delete_dag_run)
     get_dag_run = async_raw_method(resources.DagRunApi.get_dag_run)
     get_dag_runs = async_raw_method(resources.DagRunApi.get_dag_runs)
-    get_list_dag_runs_batch = async_raw_method(resources.DagRunApi.get_list_dag_runs_batch)
-    get_upstream_asset_events = async_raw_method(resources.DagRunApi.get_upstream_asset_events)
+    get_list_dag_runs_batch = async_raw_method(
+        resources.DagRunApi.get_list_dag_runs_batch
+    )
+    get_upstream_asset_events = async_raw_method(
+        resources.DagRunApi.get_upstream_asset_events
+    )
     patch_dag_run = async_raw_method(resources.DagRunApi.patch_dag_run)
     trigger_dag_run = async_raw_method(resources.DagRunApi.trigger_dag_run)
-    wait_dag_run_until_finished = async_raw_method(resources.DagRunApi.wait_dag_run_until_finished)
+    wait_dag_run_until_finished = async_raw_method(
+        resources.DagRunApi.wait_dag_run_until_finished
+    )

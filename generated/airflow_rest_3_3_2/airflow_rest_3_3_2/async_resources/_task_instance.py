@@ -28,11 +28,17 @@ class TaskInstanceApiAsync:
     def __init__(self, client: BaseAsyncClient) -> None:
         self._client = client
 
-    bulk_task_instances = awaitable_method(resources.TaskInstanceApi.bulk_task_instances)
+    bulk_task_instances = awaitable_method(
+        resources.TaskInstanceApi.bulk_task_instances
+    )
 
-    delete_task_instance = awaitable_method(resources.TaskInstanceApi.delete_task_instance)
+    delete_task_instance = awaitable_method(
+        resources.TaskInstanceApi.delete_task_instance
+    )
 
-    get_external_log_url = awaitable_method(resources.TaskInstanceApi.get_external_log_url)
+    get_external_log_url = awaitable_method(
+        resources.TaskInstanceApi.get_external_log_url
+    )
 
     get_hitl_detail = awaitable_method(resources.TaskInstanceApi.get_hitl_detail)
 
@@ -41,12 +47,16 @@ class TaskInstanceApiAsync:
     )
 
     get_hitl_details = awaitable_method(resources.TaskInstanceApi.get_hitl_details)
-    iter_hitl_details = async_iterator_method(resources.TaskInstanceApi.iter_hitl_details)
+    iter_hitl_details = async_iterator_method(
+        resources.TaskInstanceApi.iter_hitl_details
+    )
 
     get_log = awaitable_method(resources.TaskInstanceApi.get_log)
     get_log_stream = async_iterator_method(resources.TaskInstanceApi.get_log_stream)
 
-    get_mapped_task_instance = awaitable_method(resources.TaskInstanceApi.get_mapped_task_instance)
+    get_mapped_task_instance = awaitable_method(
+        resources.TaskInstanceApi.get_mapped_task_instance
+    )
 
     get_mapped_task_instance_tries = awaitable_method(
         resources.TaskInstanceApi.get_mapped_task_instance_tries
@@ -73,16 +83,22 @@ class TaskInstanceApiAsync:
         resources.TaskInstanceApi.get_task_instance_dependencies_by_map_index
     )
 
-    get_task_instance_tries = awaitable_method(resources.TaskInstanceApi.get_task_instance_tries)
+    get_task_instance_tries = awaitable_method(
+        resources.TaskInstanceApi.get_task_instance_tries
+    )
 
     get_task_instance_try_details = awaitable_method(
         resources.TaskInstanceApi.get_task_instance_try_details
     )
 
     get_task_instances = awaitable_method(resources.TaskInstanceApi.get_task_instances)
-    iter_task_instances = async_iterator_method(resources.TaskInstanceApi.iter_task_instances)
+    iter_task_instances = async_iterator_method(
+        resources.TaskInstanceApi.iter_task_instances
+    )
 
-    get_task_instances_batch = awaitable_method(resources.TaskInstanceApi.get_task_instances_batch)
+    get_task_instances_batch = awaitable_method(
+        resources.TaskInstanceApi.get_task_instances_batch
+    )
 
     patch_task_group_instances = awaitable_method(
         resources.TaskInstanceApi.patch_task_group_instances
@@ -92,7 +108,9 @@ class TaskInstanceApiAsync:
         resources.TaskInstanceApi.patch_task_group_instances_dry_run
     )
 
-    patch_task_instance = awaitable_method(resources.TaskInstanceApi.patch_task_instance)
+    patch_task_instance = awaitable_method(
+        resources.TaskInstanceApi.patch_task_instance
+    )
 
     patch_task_instance_by_map_index = awaitable_method(
         resources.TaskInstanceApi.patch_task_instance_by_map_index
@@ -119,16 +137,24 @@ class TaskInstanceApiAsyncRaw:
     def __init__(self, client: AsyncRawView) -> None:
         self._client = client
 
-    bulk_task_instances = async_raw_method(resources.TaskInstanceApi.bulk_task_instances)
-    delete_task_instance = async_raw_method(resources.TaskInstanceApi.delete_task_instance)
-    get_external_log_url = async_raw_method(resources.TaskInstanceApi.get_external_log_url)
+    bulk_task_instances = async_raw_method(
+        resources.TaskInstanceApi.bulk_task_instances
+    )
+    delete_task_instance = async_raw_method(
+        resources.TaskInstanceApi.delete_task_instance
+    )
+    get_external_log_url = async_raw_method(
+        resources.TaskInstanceApi.get_external_log_url
+    )
     get_hitl_detail = async_raw_method(resources.TaskInstanceApi.get_hitl_detail)
     get_hitl_detail_try_detail = async_raw_method(
         resources.TaskInstanceApi.get_hitl_detail_try_detail
     )
     get_hitl_details = async_raw_method(resources.TaskInstanceApi.get_hitl_details)
     get_log = async_raw_method(resources.TaskInstanceApi.get_log)
-    get_mapped_task_instance = async_raw_method(resources.TaskInstanceApi.get_mapped_task_instance)
+    get_mapped_task_instance = async_raw_method(
+        resources.TaskInstanceApi.get_mapped_task_instance
+    )
     get_mapped_task_instance_tries = async_raw_method(
         resources.TaskInstanceApi.get_mapped_task_instance_tries
     )
@@ -145,19 +171,25 @@ class TaskInstanceApiAsyncRaw:
     get_task_instance_dependencies_by_map_index = async_raw_method(
         resources.TaskInstanceApi.get_task_instance_dependencies_by_map_index
     )
-    get_task_instance_tries = async_raw_method(resources.TaskInstanceApi.get_task_instance_tries)
+    get_task_instance_tries = async_raw_method(
+        resources.TaskInstanceApi.get_task_instance_tries
+    )
     get_task_instance_try_details = async_raw_method(
         resources.TaskInstanceApi.get_task_instance_try_details
     )
     get_task_instances = async_raw_method(resources.TaskInstanceApi.get_task_instances)
-    get_task_instances_batch = async_raw_method(resources.TaskInstanceApi.get_task_instances_batch)
+    get_task_instances_batch = async_raw_method(
+        resources.TaskInstanceApi.get_task_instances_batch
+    )
     patch_task_group_instances = async_raw_method(
         resources.TaskInstanceApi.patch_task_group_instances
     )
     patch_task_group_instances_dry_run = async_raw_method(
         resources.TaskInstanceApi.patch_task_group_instances_dry_run
     )
-    patch_task_instance = async_raw_method(resources.TaskInstanceApi.patch_task_instance)
+    patch_task_instance = async_raw_method(
+        resources.TaskInstanceApi.patch_task_instance
+    )
     patch_task_instance_by_map_index = async_raw_method(
         resources.TaskInstanceApi.patch_task_instance_by_map_index
     )

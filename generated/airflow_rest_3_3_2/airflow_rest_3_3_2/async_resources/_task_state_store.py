@@ -28,18 +28,32 @@ class TaskStateStoreApiAsync:
     def __init__(self, client: BaseAsyncClient) -> None:
         self._client = client
 
-    clear_task_state_store = awaitable_method(resources.TaskStateStoreApi.clear_task_state_store)
+    clear_task_state_store = awaitable_method(
+        resources.TaskStateStoreApi.clear_task_state_store
+    )
 
-    delete_task_state_store = awaitable_method(resources.TaskStateStoreApi.delete_task_state_store)
+    delete_task_state_store = awaitable_method(
+        resources.TaskStateStoreApi.delete_task_state_store
+    )
 
-    get_task_state_store = awaitable_method(resources.TaskStateStoreApi.get_task_state_store)
+    get_task_state_store = awaitable_method(
+        resources.TaskStateStoreApi.get_task_state_store
+    )
 
-    list_task_state_store = awaitable_method(resources.TaskStateStoreApi.list_task_state_store)
-    iter_task_state_store = async_iterator_method(resources.TaskStateStoreApi.iter_task_state_store)
+    list_task_state_store = awaitable_method(
+        resources.TaskStateStoreApi.list_task_state_store
+    )
+    iter_task_state_store = async_iterator_method(
+        resources.TaskStateStoreApi.iter_task_state_store
+    )
 
-    patch_task_state_store = awaitable_method(resources.TaskStateStoreApi.patch_task_state_store)
+    patch_task_state_store = awaitable_method(
+        resources.TaskStateStoreApi.patch_task_state_store
+    )
 
-    set_task_state_store = awaitable_method(resources.TaskStateStoreApi.set_task_state_store)
+    set_task_state_store = awaitable_method(
+        resources.TaskStateStoreApi.set_task_state_store
+    )
 
 
 class TaskStateStoreApiAsyncRaw:
@@ -48,9 +62,21 @@ class TaskStateStoreApiAsyncRaw:
     def __init__(self, client: AsyncRawView) -> None:
         self._client = client
 
-    clear_task_state_store = async_raw_method(resources.TaskStateStoreApi.clear_task_state_store)
-    delete_task_state_store = async_raw_method(resources.TaskStateStoreApi.delete_task_state_store)
-    get_task_state_store = async_raw_method(resources.TaskStateStoreApi.get_task_state_store)
-    list_task_state_store = async_raw_method(resources.TaskStateStoreApi.list_task_state_store)
-    patch_task_state_store = async_raw_method(resources.TaskStateStoreApi.patch_task_state_store)
-    set_task_state_store = async_raw_method(resources.TaskStateStoreApi.set_task_state_store)
+    clear_task_state_store = async_raw_method(
+        resources.TaskStateStoreApi.clear_task_state_store
+    )
+    delete_task_state_store = async_raw_method(
+        resources.TaskStateStoreApi.delete_task_state_store
+    )
+    get_task_state_store = async_raw_method(
+        resources.TaskStateStoreApi.get_task_state_store
+    )
+    list_task_state_store = async_raw_method(
+        resources.TaskStateStoreApi.list_task_state_store
+    )
+    patch_task_state_store = async_raw_method(
+        resources.TaskStateStoreApi.patch_task_state_store
+    )
+    set_task_state_store = async_raw_method(
+        resources.TaskStateStoreApi.set_task_state_store
+    )

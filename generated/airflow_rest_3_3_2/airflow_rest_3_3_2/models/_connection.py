@@ -37,7 +37,9 @@ class BulkBodyConnectionBody(Model, kw_only=True):
     ]
 
 
-class BulkCreateActionConnectionBody(Model, kw_only=True, tag_field="action", tag="create"):
+class BulkCreateActionConnectionBody(
+    Model, kw_only=True, tag_field="action", tag="create"
+):
     """Schema: v2-rest-api-generated.yaml#/components/schemas/BulkCreateAction_ConnectionBody_"""
 
     entities: list[ConnectionBody]
@@ -45,7 +47,9 @@ class BulkCreateActionConnectionBody(Model, kw_only=True, tag_field="action", ta
     action_on_existence: BulkActionOnExistence | UnsetType = UNSET
 
 
-class BulkDeleteActionConnectionBody(Model, kw_only=True, tag_field="action", tag="delete"):
+class BulkDeleteActionConnectionBody(
+    Model, kw_only=True, tag_field="action", tag="delete"
+):
     """Schema: v2-rest-api-generated.yaml#/components/schemas/BulkDeleteAction_ConnectionBody_"""
 
     entities: list[str | ConnectionBody]
@@ -53,7 +57,9 @@ class BulkDeleteActionConnectionBody(Model, kw_only=True, tag_field="action", ta
     action_on_non_existence: BulkActionNotOnExistence | UnsetType = UNSET
 
 
-class BulkUpdateActionConnectionBody(Model, kw_only=True, tag_field="action", tag="update"):
+class BulkUpdateActionConnectionBody(
+    Model, kw_only=True, tag_field="action", tag="update"
+):
     """Schema: v2-rest-api-generated.yaml#/components/schemas/BulkUpdateAction_ConnectionBody_"""
 
     entities: list[ConnectionBody]

@@ -40,7 +40,9 @@ class BulkBodyBulkDAGRunBody(Model, kw_only=True):
     ]
 
 
-class BulkCreateActionBulkDAGRunBody(Model, kw_only=True, tag_field="action", tag="create"):
+class BulkCreateActionBulkDAGRunBody(
+    Model, kw_only=True, tag_field="action", tag="create"
+):
     """Schema: v2-rest-api-generated.yaml#/components/schemas/BulkCreateAction_BulkDAGRunBody_"""
 
     entities: list[BulkDAGRunBody]
@@ -82,7 +84,9 @@ class BulkDAGRunClearBody(Model, kw_only=True):
     dag_runs: list[BulkDAGRunBody] | UnsetType = UNSET
 
 
-class BulkDeleteActionBulkDAGRunBody(Model, kw_only=True, tag_field="action", tag="delete"):
+class BulkDeleteActionBulkDAGRunBody(
+    Model, kw_only=True, tag_field="action", tag="delete"
+):
     """Schema: v2-rest-api-generated.yaml#/components/schemas/BulkDeleteAction_BulkDAGRunBody_"""
 
     entities: list[str | BulkDAGRunBody]
@@ -90,7 +94,9 @@ class BulkDeleteActionBulkDAGRunBody(Model, kw_only=True, tag_field="action", ta
     action_on_non_existence: BulkActionNotOnExistence | UnsetType = UNSET
 
 
-class BulkUpdateActionBulkDAGRunBody(Model, kw_only=True, tag_field="action", tag="update"):
+class BulkUpdateActionBulkDAGRunBody(
+    Model, kw_only=True, tag_field="action", tag="update"
+):
     """Schema: v2-rest-api-generated.yaml#/components/schemas/BulkUpdateAction_BulkDAGRunBody_"""
 
     entities: list[BulkDAGRunBody]

@@ -13,7 +13,9 @@ from ._shared__c6e13a4d import (
 class BulkBodyPoolBody(Model, kw_only=True):
     """Schema: v2-rest-api-generated.yaml#/components/schemas/BulkBody_PoolBody_"""
 
-    actions: list[BulkCreateActionPoolBody | BulkUpdateActionPoolBody | BulkDeleteActionPoolBody]
+    actions: list[
+        BulkCreateActionPoolBody | BulkUpdateActionPoolBody | BulkDeleteActionPoolBody
+    ]
 
 
 class BulkCreateActionPoolBody(Model, kw_only=True, tag_field="action", tag="create"):

@@ -54,7 +54,9 @@ class BulkBodyBulkTaskInstanceBody(Model, kw_only=True):
     ]
 
 
-class BulkCreateActionBulkTaskInstanceBody(Model, kw_only=True, tag_field="action", tag="create"):
+class BulkCreateActionBulkTaskInstanceBody(
+    Model, kw_only=True, tag_field="action", tag="create"
+):
     """Schema: v2-rest-api-generated.yaml#/components/schemas/BulkCreateAction_BulkTaskInstanceBody_"""
 
     entities: list[BulkTaskInstanceBody]
@@ -62,7 +64,9 @@ class BulkCreateActionBulkTaskInstanceBody(Model, kw_only=True, tag_field="actio
     action_on_existence: BulkActionOnExistence | UnsetType = UNSET
 
 
-class BulkDeleteActionBulkTaskInstanceBody(Model, kw_only=True, tag_field="action", tag="delete"):
+class BulkDeleteActionBulkTaskInstanceBody(
+    Model, kw_only=True, tag_field="action", tag="delete"
+):
     """Schema: v2-rest-api-generated.yaml#/components/schemas/BulkDeleteAction_BulkTaskInstanceBody_"""
 
     entities: list[str | BulkTaskInstanceBody]
@@ -88,7 +92,9 @@ class BulkTaskInstanceBody(Model, kw_only=True):
     dag_run_id: str | None | UnsetType = UNSET
 
 
-class BulkUpdateActionBulkTaskInstanceBody(Model, kw_only=True, tag_field="action", tag="update"):
+class BulkUpdateActionBulkTaskInstanceBody(
+    Model, kw_only=True, tag_field="action", tag="update"
+):
     """Schema: v2-rest-api-generated.yaml#/components/schemas/BulkUpdateAction_BulkTaskInstanceBody_"""
 
     entities: list[BulkTaskInstanceBody]

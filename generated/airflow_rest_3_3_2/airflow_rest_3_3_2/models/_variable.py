@@ -16,11 +16,15 @@ class BulkBodyVariableBody(Model, kw_only=True):
     """Schema: v2-rest-api-generated.yaml#/components/schemas/BulkBody_VariableBody_"""
 
     actions: list[
-        BulkCreateActionVariableBody | BulkUpdateActionVariableBody | BulkDeleteActionVariableBody
+        BulkCreateActionVariableBody
+        | BulkUpdateActionVariableBody
+        | BulkDeleteActionVariableBody
     ]
 
 
-class BulkCreateActionVariableBody(Model, kw_only=True, tag_field="action", tag="create"):
+class BulkCreateActionVariableBody(
+    Model, kw_only=True, tag_field="action", tag="create"
+):
     """Schema: v2-rest-api-generated.yaml#/components/schemas/BulkCreateAction_VariableBody_"""
 
     entities: list[VariableBody]
@@ -28,7 +32,9 @@ class BulkCreateActionVariableBody(Model, kw_only=True, tag_field="action", tag=
     action_on_existence: BulkActionOnExistence | UnsetType = UNSET
 
 
-class BulkDeleteActionVariableBody(Model, kw_only=True, tag_field="action", tag="delete"):
+class BulkDeleteActionVariableBody(
+    Model, kw_only=True, tag_field="action", tag="delete"
+):
     """Schema: v2-rest-api-generated.yaml#/components/schemas/BulkDeleteAction_VariableBody_"""
 
     entities: list[str | VariableBody]
@@ -36,7 +42,9 @@ class BulkDeleteActionVariableBody(Model, kw_only=True, tag_field="action", tag=
     action_on_non_existence: BulkActionNotOnExistence | UnsetType = UNSET
 
 
-class BulkUpdateActionVariableBody(Model, kw_only=True, tag_field="action", tag="update"):
+class BulkUpdateActionVariableBody(
+    Model, kw_only=True, tag_field="action", tag="update"
+):
     """Schema: v2-rest-api-generated.yaml#/components/schemas/BulkUpdateAction_VariableBody_"""
 
     entities: list[VariableBody]

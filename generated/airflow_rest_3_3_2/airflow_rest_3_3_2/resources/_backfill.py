@@ -163,7 +163,12 @@ class BackfillApi:
         """
         return self._client.request(
             ep.LIST_BACKFILLS,
-            query={"dag_id": dag_id, "limit": limit, "offset": offset, "order_by": order_by},
+            query={
+                "dag_id": dag_id,
+                "limit": limit,
+                "offset": offset,
+                "order_by": order_by,
+            },
             options=options,
         )
 

@@ -341,7 +341,9 @@ class DagApi:
         limit: int | UnsetType = UNSET,
         offset: int | UnsetType = UNSET,
         tags: list[str] | UnsetType = UNSET,
-        tags_match_mode: models.PatchDagsTagsMatchModeOption1 | None | UnsetType = UNSET,
+        tags_match_mode: (
+            models.PatchDagsTagsMatchModeOption1 | None | UnsetType
+        ) = UNSET,
         owners: list[str] | UnsetType = UNSET,
         dag_id_pattern: str | None | UnsetType = UNSET,
         dag_id_prefix_pattern: str | None | UnsetType = UNSET,

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from .. import models
 from .._endpoints import _extra_links as ep
-from .._runtime import UNSET, BaseSyncClient, RawView, RequestOptions, UnsetType, raw_method
+from .._runtime import (
+    UNSET,
+    BaseSyncClient,
+    RawView,
+    RequestOptions,
+    UnsetType,
+    raw_method,
+)
 
 __all__ = [
     "ExtraLinksApi",

@@ -6,7 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from .._endpoints import _login as ep
-from .._runtime import UNSET, BaseSyncClient, RawView, RequestOptions, UnsetType, raw_method
+from .._runtime import (
+    UNSET,
+    BaseSyncClient,
+    RawView,
+    RequestOptions,
+    UnsetType,
+    raw_method,
+)
 
 __all__ = [
     "LoginApi",

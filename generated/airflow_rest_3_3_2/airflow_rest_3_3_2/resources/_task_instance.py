@@ -318,7 +318,11 @@ class TaskInstanceApi:
                 "task_id": task_id,
                 "try_number": try_number,
             },
-            query={"full_content": full_content, "map_index": map_index, "token": token},
+            query={
+                "full_content": full_content,
+                "map_index": map_index,
+                "token": token,
+            },
             options=options,
         )
 
@@ -343,7 +347,11 @@ class TaskInstanceApi:
                 "task_id": task_id,
                 "try_number": try_number,
             },
-            query={"full_content": full_content, "map_index": map_index, "token": token},
+            query={
+                "full_content": full_content,
+                "map_index": map_index,
+                "token": token,
+            },
             accept="application/x-ndjson",
             options=options,
         )
@@ -1505,18 +1513,24 @@ class TaskInstanceApiRaw:
     get_hitl_details = raw_method(TaskInstanceApi.get_hitl_details)
     get_log = raw_method(TaskInstanceApi.get_log)
     get_mapped_task_instance = raw_method(TaskInstanceApi.get_mapped_task_instance)
-    get_mapped_task_instance_tries = raw_method(TaskInstanceApi.get_mapped_task_instance_tries)
+    get_mapped_task_instance_tries = raw_method(
+        TaskInstanceApi.get_mapped_task_instance_tries
+    )
     get_mapped_task_instance_try_details = raw_method(
         TaskInstanceApi.get_mapped_task_instance_try_details
     )
     get_mapped_task_instances = raw_method(TaskInstanceApi.get_mapped_task_instances)
     get_task_instance = raw_method(TaskInstanceApi.get_task_instance)
-    get_task_instance_dependencies = raw_method(TaskInstanceApi.get_task_instance_dependencies)
+    get_task_instance_dependencies = raw_method(
+        TaskInstanceApi.get_task_instance_dependencies
+    )
     get_task_instance_dependencies_by_map_index = raw_method(
         TaskInstanceApi.get_task_instance_dependencies_by_map_index
     )
     get_task_instance_tries = raw_method(TaskInstanceApi.get_task_instance_tries)
-    get_task_instance_try_details = raw_method(TaskInstanceApi.get_task_instance_try_details)
+    get_task_instance_try_details = raw_method(
+        TaskInstanceApi.get_task_instance_try_details
+    )
     get_task_instances = raw_method(TaskInstanceApi.get_task_instances)
     get_task_instances_batch = raw_method(TaskInstanceApi.get_task_instances_batch)
     patch_task_group_instances = raw_method(TaskInstanceApi.patch_task_group_instances)
@@ -1524,8 +1538,12 @@ class TaskInstanceApiRaw:
         TaskInstanceApi.patch_task_group_instances_dry_run
     )
     patch_task_instance = raw_method(TaskInstanceApi.patch_task_instance)
-    patch_task_instance_by_map_index = raw_method(TaskInstanceApi.patch_task_instance_by_map_index)
-    patch_task_instance_dry_run = raw_method(TaskInstanceApi.patch_task_instance_dry_run)
+    patch_task_instance_by_map_index = raw_method(
+        TaskInstanceApi.patch_task_instance_by_map_index
+    )
+    patch_task_instance_dry_run = raw_method(
+        TaskInstanceApi.patch_task_instance_dry_run
+    )
     patch_task_instance_dry_run_by_map_index = raw_method(
         TaskInstanceApi.patch_task_instance_dry_run_by_map_index
     )

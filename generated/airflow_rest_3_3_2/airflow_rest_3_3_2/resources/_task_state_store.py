@@ -79,7 +79,12 @@ class TaskStateStoreApi:
         """
         return self._client.request(
             ep.DELETE_TASK_STATE_STORE,
-            path={"dag_id": dag_id, "dag_run_id": dag_run_id, "task_id": task_id, "key": key},
+            path={
+                "dag_id": dag_id,
+                "dag_run_id": dag_run_id,
+                "task_id": task_id,
+                "key": key,
+            },
             query={"map_index": map_index},
             options=options,
         )
@@ -104,7 +109,12 @@ class TaskStateStoreApi:
         """
         return self._client.request(
             ep.GET_TASK_STATE_STORE,
-            path={"dag_id": dag_id, "dag_run_id": dag_run_id, "task_id": task_id, "key": key},
+            path={
+                "dag_id": dag_id,
+                "dag_run_id": dag_run_id,
+                "task_id": task_id,
+                "key": key,
+            },
             query={"map_index": map_index},
             options=options,
         )
@@ -177,7 +187,12 @@ class TaskStateStoreApi:
         """
         return self._client.request(
             ep.PATCH_TASK_STATE_STORE,
-            path={"dag_id": dag_id, "dag_run_id": dag_run_id, "task_id": task_id, "key": key},
+            path={
+                "dag_id": dag_id,
+                "dag_run_id": dag_run_id,
+                "task_id": task_id,
+                "key": key,
+            },
             query={"map_index": map_index},
             body=merge_body(
                 models.TaskStateStorePatchBody,
@@ -214,7 +229,12 @@ class TaskStateStoreApi:
         """
         return self._client.request(
             ep.SET_TASK_STATE_STORE,
-            path={"dag_id": dag_id, "dag_run_id": dag_run_id, "task_id": task_id, "key": key},
+            path={
+                "dag_id": dag_id,
+                "dag_run_id": dag_run_id,
+                "task_id": task_id,
+                "key": key,
+            },
             query={"map_index": map_index},
             body=merge_body(
                 models.TaskStateStoreBody,

@@ -256,7 +256,11 @@ class XComApi:
                 "task_id": task_id,
                 "xcom_key": xcom_key,
             },
-            query={"map_index": map_index, "deserialize": deserialize, "stringify": stringify},
+            query={
+                "map_index": map_index,
+                "deserialize": deserialize,
+                "stringify": stringify,
+            },
             options=options,
         )
 
