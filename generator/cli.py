@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -35,6 +36,12 @@ def _parser() -> argparse.ArgumentParser:
         "--package-version", help="version of the generated package (with SPEC; default: the spec's info.version)"
     )
     gen.add_argument("--overlay", action="append", type=Path, default=[], help="OpenAPI Overlay to apply first")
+    gen.add_argument(
+        "--layout",
+        choices=["project", "package"],
+        help="project (default): an installable project around the package; package: DIR is the package "
+        "itself, to vendor inside yours (relative imports, marked generated for ruff and mypy)",
+    )
     gen.add_argument("--check", action="store_true", help="write nothing; exit 1 if any file would change")
     gen.add_argument(
         "--force",
@@ -93,9 +100,10 @@ def _targets(args: argparse.Namespace) -> list[Target]:
         if args.output is None or not args.package_name:
             raise SpecError("generate SPEC needs -o DIR and --package-name NAME")
         version = package_version(args.package_version) if args.package_version is not None else None
-        return [Target(args.package_name, args.spec, args.output, args.package_name, tuple(args.overlay), version)]
-    if args.output or args.package_name or args.overlay or args.package_version:
-        raise SpecError("-o, --package-name, --package-version and --overlay go with a SPEC argument")
+        target = Target(args.package_name, args.spec, args.output, args.package_name, tuple(args.overlay), version)
+        return [dataclasses.replace(target, layout=args.layout or "project")]
+    if args.output or args.package_name or args.overlay or args.package_version or args.layout:
+        raise SpecError("-o, --package-name, --package-version, --overlay and --layout go with a SPEC argument")
     pyproject = args.config or find_pyproject(Path.cwd())
     if pyproject is None:
         raise SpecError("no SPEC given and no pyproject.toml with [tool.clientgen] targets found")

@@ -32,6 +32,8 @@ class Target:
     spec_source: str | None = None
     spec_source_path: str | None = None
     spec_sha256: str | None = None
+    # "project": an installable project around the package; "package": the package alone, to vendor.
+    layout: str = "project"
 
 
 def package_version(value: object, file: Path | None = None, option: str = "--package-version") -> str:
@@ -133,6 +135,9 @@ def _target(pyproject: Path, index: int, entry: object) -> Target:
     pinned = _string(pyproject, entry, "spec-sha256", key).lower() if "spec-sha256" in entry else None
     if pinned is not None and not re.fullmatch(r"[0-9a-f]{64}", pinned):
         raise SpecError(f"{key}.spec-sha256 must be 64 hexadecimal digits", file=pyproject)
+    layout = _string(pyproject, entry, "layout", key) if "layout" in entry else "project"
+    if layout not in ("project", "package"):
+        raise SpecError(f'{key}.layout must be "project" or "package", not {layout!r}', file=pyproject)
     root = pyproject.parent
     return Target(
         name=_string(pyproject, entry, "name", key) if "name" in entry else package,
@@ -148,4 +153,5 @@ def _target(pyproject: Path, index: int, entry: object) -> Target:
         spec_source=source,
         spec_source_path=inner,
         spec_sha256=pinned,
+        layout=layout,
     )

@@ -82,7 +82,7 @@ def generate(
     info = spec.data.get("info") if isinstance(spec.data, dict) else None
     spec_version = str(info.get("version") or "") if isinstance(info, dict) else ""
     version = target.package_version or default_package_version(spec_version)
-    meta = {"spec_sha256": spec.sha256, "package": target.package, "package_version": version}
+    meta = {"spec_sha256": spec.sha256, "package": target.package, "package_version": version, "layout": target.layout}
 
     if is_current(target.output, meta):
         recorded = (read_manifest(target.output) or {}).get("summary", {})
@@ -111,7 +111,9 @@ def generate(
         preload_formatter()
         try:
             api = normalise(spec)
-            rendered = render_package(api, target.package, version)
+            rendered = render_package(
+                api, target.package, version, "package" if target.layout == "package" else "project"
+            )
             gc.freeze()
             texts = format_sources(rendered)
         except Exception:

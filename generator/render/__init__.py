@@ -8,7 +8,7 @@ import ast
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from generator import __version__, ir
 from generator.render.docs import (
@@ -53,7 +53,9 @@ from generator.render.text import (
 from generator.render.views import method_view
 
 __all__ = [
+    "LAYOUTS",
     "LINE_LENGTH",
+    "Layout",
     "RUNTIME_FILE",
     "docstring",
     "header_value",
@@ -167,14 +169,44 @@ def _async_names(group: ir.Group) -> list[str]:
     return [f"{group.class_name}Async", f"{group.class_name}AsyncRaw"]
 
 
-def render_package(api: ir.Api, package: str, package_version: str | None = None) -> dict[str, str]:
+Layout = Literal["project", "package"]
+LAYOUTS: tuple[Layout, ...] = ("project", "package")
+# Each Python file of a vendored package says it is generated to the user's linters: ruff skips it
+# (its blanket-noqa rule PGH004 included, which would flag the skip itself), mypy reports no error
+# inside it (it still checks the user's calls against its types).
+VENDORED_MARKERS = "# ruff: noqa: PGH004\n# ruff: noqa\n# mypy: ignore-errors\n"
+
+
+def render_package(
+    api: ir.Api, package: str, package_version: str | None = None, layout: Layout = "project"
+) -> dict[str, str]:
     """Every file of the package as text, keyed by path relative to the output directory.
     Python files are not formatted yet (see ``format_sources``). ``package_version`` is the
-    target's (already PEP 440); by default the spec's ``info.version`` made PEP 440-safe."""
+    target's (already PEP 440); by default the spec's ``info.version`` made PEP 440-safe.
+    ``layout``: ``project`` is an installable project (``pyproject.toml``, ``README.md`` and the
+    package folder); ``package`` the importable package alone, to vendor inside another package
+    (its README inside it, every Python file marked generated for ruff and mypy)."""
+    files = _project_files(api, package, package_version, layout)
+    if layout == "project":
+        return files
+    vendored = {}
+    for name, text in files.items():
+        if name.startswith(f"{package}/"):
+            inner = name[len(package) + 1 :]
+            if inner.endswith(".py"):
+                first, _, rest = text.partition("\n")
+                text = f"{first}\n{VENDORED_MARKERS}{rest}"
+            vendored[inner] = text
+    vendored["README.md"] = files["README.md"]
+    return vendored
+
+
+def _project_files(api: ir.Api, package: str, package_version: str | None, layout: Layout) -> dict[str, str]:
     env = _environment()
     version = package_version or pep440(api.version)
     context = {
         "api": api,
+        "layout": layout,
         "package": package,
         "package_version": version,
         "user_agent": user_agent(package, version),

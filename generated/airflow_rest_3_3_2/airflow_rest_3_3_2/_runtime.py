@@ -801,9 +801,8 @@ class FieldsUnion:
     def __init__(self, *options: type[msgspec.Struct], rest: Any = UNSET) -> None:
         self.options = options
         self.rest = rest
-        self._names: list[frozenset[str]] = (
-            []
-        )  # filled on first use, off the import path
+        # filled on first use, off the import path
+        self._names: list[frozenset[str]] = []
 
     def choose(self, raw: Any) -> Any:
         if not isinstance(raw, dict):
@@ -1711,9 +1710,8 @@ def retry_after(headers: httpx.Headers) -> float | None:
 
 def backoff(attempt: int) -> float:
     """Exponential backoff with full jitter."""
-    return random.uniform(
-        0.0, min(BACKOFF_CAP, BACKOFF_BASE * (2**attempt))
-    )  # noqa: S311
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2**attempt))
+    return random.uniform(0.0, ceiling)  # noqa: S311 - jitter, not a secret
 
 
 def should_retry(
@@ -2622,13 +2620,8 @@ class ServerSentEvent(Generic[T]):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ServerSentEvent):
             return NotImplemented
-        mine, theirs = (self.event, self.data, self.id, self.retry), (
-            other.event,
-            other.data,
-            other.id,
-            other.retry,
-        )
-        return mine == theirs
+        mine = (self.event, self.data, self.id, self.retry)
+        return mine == (other.event, other.data, other.id, other.retry)
 
     __hash__ = None  # type: ignore[assignment]
 
