@@ -67,6 +67,13 @@ def _parser() -> argparse.ArgumentParser:
     dif.add_argument("--old-overlay", action="append", type=Path, default=[])
     dif.add_argument("--new-overlay", action="append", type=Path, default=[])
     dif.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    dif.add_argument(
+        "--usage",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="your Python files or folders: list each line the change affects (exit 1 if any is breaking)",
+    )
     dif.add_argument("--no-cache", action="store_true", help="read and write no cache entries")
 
     fet = commands.add_parser(
@@ -185,6 +192,12 @@ def _diff(args: argparse.Namespace) -> int:
     old = normalise(load_spec(args.old, tuple(args.old_overlay)))
     new = normalise(load_spec(args.new, tuple(args.new_overlay)))
     changes = diff(old, new)
+    if args.usage:
+        from generator.usage import affected, as_json_usage, report
+
+        found = affected(old, changes, args.usage)
+        print(as_json_usage(found) if args.format == "json" else report(found), end="")
+        return 1 if any(a.change.breaking for a in found) else 0
     labels = (
         f"{display_path(args.old)} ({old.title} {old.version})",
         f"{display_path(args.new)} ({new.title} {new.version})",
