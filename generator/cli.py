@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--overlay", action="append", type=Path, default=[], help="OpenAPI Overlay to apply first")
     gen.add_argument(
+        "--semver",
+        action="store_true",
+        help="with SPEC: the package version follows its API (bumped from the last output's by what changed)",
+    )
+    gen.add_argument(
         "--layout",
         choices=["project", "package"],
         help="project (default): an installable project around the package; package: DIR is the package "
@@ -67,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     dif.add_argument("--old-overlay", action="append", type=Path, default=[])
     dif.add_argument("--new-overlay", action="append", type=Path, default=[])
     dif.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    dif.add_argument(
+        "--semver",
+        action="store_true",
+        help="print the version bump (major/minor/patch/none) the generated package's API change implies",
+    )
     dif.add_argument(
         "--usage",
         nargs="+",
@@ -108,9 +118,11 @@ def _targets(args: argparse.Namespace) -> list[Target]:
             raise SpecError("generate SPEC needs -o DIR and --package-name NAME")
         version = package_version(args.package_version) if args.package_version is not None else None
         target = Target(args.package_name, args.spec, args.output, args.package_name, tuple(args.overlay), version)
-        return [dataclasses.replace(target, layout=args.layout or "project")]
-    if args.output or args.package_name or args.overlay or args.package_version or args.layout:
-        raise SpecError("-o, --package-name, --package-version, --overlay and --layout go with a SPEC argument")
+        return [dataclasses.replace(target, layout=args.layout or "project", semver=args.semver)]
+    if args.output or args.package_name or args.overlay or args.package_version or args.layout or args.semver:
+        raise SpecError(
+            "-o, --package-name, --package-version, --overlay, --layout and --semver go with a SPEC argument"
+        )
     pyproject = args.config or find_pyproject(Path.cwd())
     if pyproject is None:
         raise SpecError("no SPEC given and no pyproject.toml with [tool.clientgen] targets found")
@@ -191,6 +203,13 @@ def _diff(args: argparse.Namespace) -> int:
 
     old = normalise(load_spec(args.old, tuple(args.old_overlay)))
     new = normalise(load_spec(args.new, tuple(args.new_overlay)))
+    if args.semver:
+        from generator.render import render_package
+        from generator.semver import bump
+
+        implied = bump(render_package(old, "client", "0"), render_package(new, "client", "0"))
+        print(implied.report(), end="")
+        return 1 if implied.level == "major" else 0
     changes = diff(old, new)
     if args.usage:
         from generator.usage import affected, as_json_usage, report

@@ -34,6 +34,9 @@ class Target:
     spec_sha256: str | None = None
     # "project": an installable project around the package; "package": the package alone, to vendor.
     layout: str = "project"
+    # The package version follows its API: each regeneration bumps the last one by what changed
+    # (``semver.bump``); ``package_version`` (or the spec's) is the first.
+    semver: bool = False
 
 
 def package_version(value: object, file: Path | None = None, option: str = "--package-version") -> str:
@@ -86,6 +89,13 @@ def _string(pyproject: Path, entry: dict[str, Any], name: str, key: str) -> str:
     value = entry[name]
     if not isinstance(value, str) or not value:
         raise _wrong(pyproject, f"{key}.{name}", "a non-empty string", value)
+    return value
+
+
+def _flag(pyproject: Path, entry: dict[str, Any], name: str, key: str) -> bool:
+    value = entry.get(name, False)
+    if not isinstance(value, bool):
+        raise _wrong(pyproject, f"{key}.{name}", "a boolean", value)
     return value
 
 
@@ -154,4 +164,5 @@ def _target(pyproject: Path, index: int, entry: object) -> Target:
         spec_source_path=inner,
         spec_sha256=pinned,
         layout=layout,
+        semver=_flag(pyproject, entry, "semver", key),
     )

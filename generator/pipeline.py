@@ -7,12 +7,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
+from generator import ir
 from generator.config import Target
 from generator.errors import SpecError
 from generator.fetch import ensure_spec
 from generator.ir import Diagnostic
 from generator.loader import load_spec
 from generator.names import default_package_version, package_name_problem
+from generator.render import Layout
+from generator.semver import bump, next_version
 from generator.validation import start_validation
 from generator.writer import (
     BASE,
@@ -26,6 +29,7 @@ from generator.writer import (
     manifest_text,
     output_dir,
     preload_formatter,
+    previous_package,
     read_manifest,
     reapply_edits,
     recover,
@@ -79,9 +83,7 @@ def generate(
     check_ownership(target.output, force or check, keep_edits)
     ensure_spec(target.spec, target.spec_source, target.spec_source_path, target.spec_sha256)
     spec = load_spec(target.spec, target.overlays, validate=False)
-    info = spec.data.get("info") if isinstance(spec.data, dict) else None
-    spec_version = str(info.get("version") or "") if isinstance(info, dict) else ""
-    version = target.package_version or default_package_version(spec_version)
+    version, previous = _starting_version(target, spec.data)
     meta = {"spec_sha256": spec.sha256, "package": target.package, "package_version": version, "layout": target.layout}
 
     if is_current(target.output, meta):
@@ -100,7 +102,6 @@ def generate(
         )
 
     from generator.normalise import normalise
-    from generator.render import render_package
 
     # The spec, and then the IR and the rendered text, live until the files are written: kept out of
     # the collector's scans, here and in the processes forked to validate and format (which would
@@ -111,11 +112,8 @@ def generate(
         preload_formatter()
         try:
             api = normalise(spec)
-            rendered = render_package(
-                api, target.package, version, "package" if target.layout == "package" else "project"
-            )
-            gc.freeze()
-            texts = format_sources(rendered)
+            texts, version = _package_texts(api, target, version, previous is not None)
+            meta["package_version"] = version
         except Exception:
             validation()  # an invalid spec explains a failure better than the failure itself
             raise
@@ -142,6 +140,35 @@ def generate(
         result.kept = write_tree(target.output, files, force)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _starting_version(target: Target, data: object) -> tuple[str, dict[str, object] | None]:
+    """The package version to render with, and for a ``semver`` target the manifest of its last
+    output (whose version is the start, bumped by ``_package_texts``)."""
+    info = data.get("info") if isinstance(data, dict) else None
+    spec_version = str(info.get("version") or "") if isinstance(info, dict) else ""
+    version = target.package_version or default_package_version(spec_version)
+    previous = read_manifest(target.output) if target.semver and target.output.exists() else None
+    if previous is not None and isinstance(previous.get("package_version"), str):
+        return str(previous["package_version"]), previous
+    return version, None
+
+
+def _package_texts(api: ir.Api, target: Target, version: str, follows_api: bool) -> tuple[dict[str, str], str]:
+    """The package's formatted files, and its version: with ``follows_api`` (a ``semver`` target
+    regenerated), ``version`` (the last one) bumped by what the package's API changed since."""
+    from generator.render import render_package
+
+    layout: Layout = "package" if target.layout == "package" else "project"
+    rendered = render_package(api, target.package, version, layout)
+    gc.freeze()
+    texts = format_sources(rendered)
+    if follows_api:
+        implied = bump(previous_package(target.output), texts)
+        if implied.level != "none":
+            version = next_version(version, implied.level)
+            texts = format_sources(render_package(api, target.package, version, layout))
+    return texts, version
 
 
 def _place(diagnostic: Diagnostic) -> tuple[str, str, str]:

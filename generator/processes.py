@@ -11,10 +11,15 @@ import time
 _PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent() -> None:
-    """Called first in every forked child. On Linux the kernel kills the child when its parent dies
-    (``PR_SET_PDEATHSIG``); elsewhere a thread notices the parent is gone within 0.2 s."""
-    parent = os.getppid()
+def die_with_parent(parent: int | None = None) -> None:
+    """Called first in every forked child, with the parent's pid as the parent saw it before forking:
+    a parent killed between the fork and this call has already left the child to init, and the
+    child must not outlive it (``os.getppid()`` read here would name init and hide that). On Linux
+    the kernel kills the child when its parent dies (``PR_SET_PDEATHSIG``); elsewhere a thread
+    notices the parent is gone within 0.2 s."""
+    parent = os.getppid() if parent is None else parent
+    if os.getppid() != parent:
+        os._exit(1)
     if sys.platform == "linux":
         import ctypes
 

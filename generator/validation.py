@@ -251,9 +251,10 @@ def start_validation(spec: LoadedSpec) -> Callable[[], tuple[Diagnostic, ...]]:
         return lambda: slips
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
+    parent = os.getpid()
 
     def child() -> None:
-        die_with_parent()
+        die_with_parent(parent)
         try:
             sender.send(("ok", validate_spec(spec)))
         except SpecError as exc:

@@ -126,7 +126,9 @@ def _format_pieces(pieces: list[str]) -> dict[str, str | None]:
     if len(pending) > 1 and sum(p.count("\n") for p in pending) >= _PARALLEL_MIN_LINES and workers > 1:
         # Biggest first, so the workers finish at about the same time.
         pending.sort(key=len, reverse=True)
-        with ProcessPoolExecutor(workers, mp_context=_mp_context(), initializer=die_with_parent) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=_mp_context(), initializer=die_with_parent, initargs=(os.getpid(),)
+        ) as pool:
             formatted.update(zip(pending, pool.map(_format_piece, pending, chunksize=8), strict=True))
     else:
         formatted.update((piece, _format_piece(piece)) for piece in pending)
@@ -406,6 +408,17 @@ def reapply_edits(out_dir: Path, files: dict[str, bytes]) -> Reapplied:
         files[name] = text.encode("utf-8")
         (report.conflicted if conflicts else report.merged).append(name)
     return report
+
+
+def previous_package(out_dir: Path) -> dict[str, str]:
+    """The text clientgen last wrote into ``out_dir`` (hand edits left out), by path; from the files
+    themselves for an output written before ``BASE`` was kept."""
+    out = output_dir(out_dir)
+    texts = _previous_texts(out)
+    if texts:
+        return texts
+    listed = (name for name in _listed(out) if name not in (MANIFEST, BASE) and (out / name).is_file())
+    return {name: (out / name).read_text(encoding="utf-8", errors="replace") for name in listed}
 
 
 def _previous_texts(out: Path) -> dict[str, str]:

@@ -380,3 +380,19 @@ def test_sigkill_at_several_points_of_an_airflow_3_generation(tmp_path: Path) ->
         assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
         shutil.rmtree(out)  # back to Airflow 2's client for the next point
         shutil.copytree(snapshot, out, symlinks=True)
+
+
+def test_a_forked_child_whose_parent_died_before_it_asked_to_die_with_it_exits() -> None:
+    """The race a SIGKILL right after a fork leaves: the child, already re-parented, must not live on
+    (one such validator child was found asleep 40 minutes after its test)."""
+    import os
+
+    from generator.processes import die_with_parent
+
+    for parent, expected in ((os.getpid(), 0), (os.getpid() + 1_000_000, 1)):  # the real parent, a dead one
+        child = os.fork()
+        if child == 0:
+            die_with_parent(parent)
+            os._exit(0)
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == expected

@@ -124,7 +124,7 @@ def test_a_regeneration_leaves_it_unchanged_and_a_layout_switch_is_said(project:
     )
     assert again.returncode == 0 and "(unchanged)" in again.stdout
     wrong = run_cli("generate", "--layout", "package")
-    assert wrong.returncode == 2 and "--layout go with a SPEC argument" in wrong.stderr
+    assert wrong.returncode == 2 and "--layout and --semver go with a SPEC argument" in wrong.stderr
 
 
 def test_a_configured_layout_is_checked(tmp_path: Path) -> None:
