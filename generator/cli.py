@@ -104,6 +104,22 @@ def _parser() -> argparse.ArgumentParser:
     fet.add_argument("--force", action="store_true", help="replace an existing spec file with other content")
     fet.add_argument("--no-cache", action="store_true", help="read and write no cache entries")
 
+    dri = commands.add_parser(
+        "drift",
+        help="where recorded answers of a real server disagree with the spec, and a draft overlay fixing it",
+        description=(
+            "RECORDINGS are clientgen's fixture files or HAR files. Prints each disagreement grouped by schema and "
+            "field with counts; exits 1 when there is any."
+        ),
+    )
+    dri.add_argument("spec", type=Path)
+    dri.add_argument("recordings", nargs="+", type=Path)
+    dri.add_argument("--overlay", action="append", type=Path, default=[], help="OpenAPI Overlay to apply first")
+    dri.add_argument(
+        "--draft", type=Path, help="write the draft OpenAPI Overlay here (default: printed after the report)"
+    )
+    dri.add_argument("--no-cache", action="store_true", help="read and write no cache entries")
+
     val = commands.add_parser("validate", help="validate a spec and report")
     val.add_argument("spec", type=Path)
     val.add_argument("--overlay", action="append", type=Path, default=[])
@@ -250,6 +266,27 @@ def _fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _drift(args: argparse.Namespace) -> int:
+    from generator.drift import drift
+
+    report = drift(args.spec, tuple(args.overlay), args.recordings)
+    print(printable_lines(report.text()), end="")
+    draft = report.draft(args.spec.name)
+    if args.draft is None:
+        print("\n# draft overlay (--draft FILE writes it):\n" + printable_lines(draft), end="")
+    else:
+        try:
+            args.draft.write_text(draft, encoding="utf-8")
+        except OSError as exc:
+            raise SpecError(f"cannot write: {exc.strerror or exc}", file=args.draft) from None
+        print(printable(f"draft overlay: {display_path(args.draft)}"))
+    return 1 if report.findings else 0
+
+
+def printable_lines(text: str) -> str:
+    return "".join(printable(line) + "\n" for line in text.splitlines())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     use_cache(not args.no_cache)
@@ -260,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
             return _diff(args)
         if args.command == "fetch":
             return _fetch(args)
+        if args.command == "drift":
+            return _drift(args)
         return _validate(args)
     except SpecError as exc:
         for warning in getattr(exc, "warnings", []):
