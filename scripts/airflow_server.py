@@ -182,6 +182,10 @@ def start(version: str = DEFAULT_VERSION, timeout: float = 240.0) -> Server:
 
     run("db", "migrate")
     if version.startswith("2."):
+        # the project's own DAGs (tests/airflow2/dags/: shapes no example DAG has) beside the examples
+        (home / "dags").mkdir(exist_ok=True)
+        for dag in sorted((ROOT / "tests" / "airflow2" / "dags").glob("*.py")):
+            shutil.copy(dag, home / "dags" / dag.name)
         run("users", "create", "--username", USER, "--password", PASSWORD, "--role", "Admin",
             "--email", "admin@example.invalid", "--firstname", "Ada", "--lastname", "Admin")  # fmt: skip
         run("dags", "reserialize")  # otherwise the scheduler needs ~70 s to register the example DAGs

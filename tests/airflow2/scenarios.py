@@ -378,6 +378,16 @@ def errors(ctx: Ctx) -> None:
     assert html.value.status == 500 and isinstance(html.value.body, str) and "<html" in html.value.body.lower()
 
 
+def schedules(ctx: Ctx) -> None:
+    """The project's DAG whose schedule is a relativedelta (tests/airflow2/dags/): Airflow 2.x dumps every
+    attribute, the absolute ones null unless set, which specs/overlays/airflow-2-fixes.yaml makes nullable."""
+    detail = ctx.client.dag.get_dag_details("clientgen_relativedelta")
+    schedule = detail.schedule_interval
+    assert isinstance(schedule, ctx.models.RelativeDelta)
+    assert (schedule.months, schedule.day) == (1, 1)
+    assert schedule.year is None and schedule.month is None and schedule.hour is None
+
+
 SCENARIOS: dict[str, Callable[[Ctx], None]] = {
     fn.__name__: fn
     for fn in (
@@ -391,5 +401,6 @@ SCENARIOS: dict[str, Callable[[Ctx], None]] = {
         datasets,
         administration,
         errors,
+        schedules,
     )
 }
