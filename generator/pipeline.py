@@ -15,7 +15,6 @@ from generator.ir import Diagnostic
 from generator.loader import load_spec
 from generator.names import default_package_version, package_name_problem
 from generator.render import Layout
-from generator.semver import bump, next_version
 from generator.validation import start_validation
 from generator.writer import (
     BASE,
@@ -164,6 +163,8 @@ def _package_texts(api: ir.Api, target: Target, version: str, follows_api: bool)
     gc.freeze()
     texts = format_sources(rendered)
     if follows_api:
+        from generator.semver import bump, next_version
+
         implied = bump(previous_package(target.output), texts)
         if implied.level != "none":
             version = next_version(version, implied.level)
