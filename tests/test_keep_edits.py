@@ -135,3 +135,23 @@ def test_force_discards_the_edit(edited: Path, fresh: dict[str, bytes]) -> None:
     assert code == 0, err
     assert tree(edited) == fresh
     assert generate("2.11.2", edited, "--force", "--keep-edits")[2].startswith("error: --force discards hand edits")
+
+
+@pytest.mark.slow
+def test_an_edited_file_the_new_spec_no_longer_generates_is_kept_as_the_users(edited: Path) -> None:
+    """2.10.5 -> 2.2.4: the dataset group does not exist in 2.2.4, so resources/_dataset.py is not generated."""
+    gone = edited / PACKAGE / "resources" / "_dataset.py"
+    gone.write_text(gone.read_text() + "\n# my helper notes\n")
+    mine = gone.read_bytes()
+    untouched = edited / PACKAGE / "resources" / "_dag_stats.py"  # also gone in 2.2.4, not edited: removed
+    assert untouched.exists()
+    code, out, err = generate("2.2.4", edited, "--keep-edits")
+    assert code == 0, err
+    assert f"edited and no longer generated, kept as your own: {PACKAGE}/resources/_dataset.py" in out
+    assert gone.read_bytes() == mine and not untouched.exists()
+    manifest = (edited / ".clientgen-manifest.json").read_text()
+    assert "resources/_dataset.py" not in manifest and "resources/_dag.py" in manifest
+    # the kept file is the user's now: a regeneration names only the fixture's edit of _dag.py, never it
+    code, _, err = generate("2.2.4", edited)
+    assert code == 2 and "resources/_dag.py changed" in err and "_dataset" not in err
+    assert generate("2.2.4", edited, "--keep-edits")[0] == 0 and gone.read_bytes() == mine
