@@ -3,25 +3,56 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from generator import __version__
-from generator.cache import use_cache
-from generator.config import Target, find_pyproject, load_targets, package_version
-from generator.errors import SpecError, display_path, printable
-from generator.fetch import DEFAULT_INDEX, INDEX_VARIABLE
+from . import __version__
+from .cache import use_cache
+from .config import Target, find_pyproject, load_targets, package_version
+from .errors import SpecError, display_path, printable
+from .fetch import DEFAULT_INDEX, INDEX_VARIABLE
 
 if TYPE_CHECKING:
-    from generator.pipeline import Result
+    from .pipeline import Result
+
+
+def _version_text() -> str:
+    """clientgen's version, and black's and openapi-spec-validator's: equal versions of the three (and
+    an equal spec) give byte-identical output."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    tools = []
+    for tool in ("black", "openapi-spec-validator"):
+        try:
+            tools.append(f"{tool} {version(tool)}")
+        except PackageNotFoundError:
+            tools.append(f"{tool} not installed")
+    return f"clientgen {__version__} ({', '.join(tools)})"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, reading the tools' metadata only when asked (not on every run)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(_version_text())
+        parser.exit()
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clientgen", description="Typed Python clients from OpenAPI specs.")
-    parser.add_argument("--version", action="version", version=f"clientgen {__version__}")
+    parser.add_argument(
+        "--version",
+        action=_VersionAction,
+        nargs=0,
+        help="the generator's version and those of the tools that decide the output's bytes",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     gen = commands.add_parser(
@@ -146,14 +177,26 @@ def _targets(args: argparse.Namespace) -> list[Target]:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from generator.pipeline import generate
+    from .pipeline import generate
 
     if args.force and args.keep_edits:
         raise SpecError("--force discards hand edits and --keep-edits keeps them: give one")
     would_change: list[str] = []
     conflicted: list[str] = []
     for target in _targets(args):
-        result = generate(target, check=args.check, force=args.force, strict=args.strict, keep_edits=args.keep_edits)
+        progress = _Progress(target.name) if sys.stderr.isatty() else None
+        try:
+            result = generate(
+                target,
+                check=args.check,
+                force=args.force,
+                strict=args.strict,
+                keep_edits=args.keep_edits,
+                on_stage=progress or _quiet,
+            )
+        finally:
+            if progress is not None:
+                progress.finish()
         _report(result)
         would_change += [display_path(target.output / name) for name in result.changed]
         conflicted += [display_path(target.output / name) for name in result.edits.conflicted]
@@ -167,6 +210,66 @@ def _generate(args: argparse.Namespace) -> int:
                 print(f"  {printable(name)}", file=sys.stderr)
             return 1
     return 0
+
+
+def _quiet(stage: str) -> None:
+    pass
+
+
+class _Progress:
+    """On a terminal, a target taking longer than ``SHOW_AFTER`` seconds: the stage it is in (the
+    ones before with their times), each next stage as it starts, and at the end every stage's time,
+    on stderr. Nothing for a quicker target, nothing at all when stderr is not a terminal.
+
+    A timer (SIGALRM, where the platform has one and this is the main thread) shows a long first
+    stage while it runs; lines go straight to the descriptor, so one shown from the signal handler
+    cannot collide with a write in progress. Elsewhere stages show as they start."""
+
+    SHOW_AFTER = 1.0
+
+    def __init__(self, name: str) -> None:
+        self.name = printable(name)
+        self.started = time.perf_counter()
+        self.stages: list[tuple[str, float]] = []
+        self.shown = 0  # stages whose time is already on screen
+        self.visible = False
+        self.previous_handler: Any = None
+        if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+            self.previous_handler = signal.signal(signal.SIGALRM, self._alarm)
+            signal.setitimer(signal.ITIMER_REAL, self.SHOW_AFTER)
+
+    def __call__(self, stage: str) -> None:
+        self.stages.append((stage, time.perf_counter()))
+        if self.visible or time.perf_counter() - self.started >= self.SHOW_AFTER:
+            self._show()
+
+    def _alarm(self, signum: int, frame: object) -> None:
+        if not self.visible and self.stages:
+            self._show()
+
+    def _show(self) -> None:
+        self.visible = True
+        done = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in self._timed()[self.shown : -1])
+        self.shown = len(self.stages) - 1
+        self._line(f"{self.name}: {done + '; ' if done else ''}{self.stages[-1][0]}...")
+
+    def finish(self) -> None:
+        if self.previous_handler is not None:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous_handler)
+        if self.visible:
+            times = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in self._timed())
+            self._line(f"{self.name}: {time.perf_counter() - self.started:.2f} s ({times})")
+
+    def _timed(self) -> list[tuple[str, float]]:
+        """Each stage with its duration (the last one's up to now)."""
+        ends = [at for _, at in self.stages[1:]] + [time.perf_counter()]
+        return [(name, end - at) for (name, at), end in zip(self.stages, ends, strict=True)]
+
+    @staticmethod
+    def _line(text: str) -> None:
+        with contextlib.suppress(OSError):
+            os.write(sys.stderr.fileno(), (text + "\n").encode("utf-8", "replace"))
 
 
 def _report(result: Result) -> None:
@@ -192,8 +295,8 @@ def _report(result: Result) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from generator.loader import load_spec
-    from generator.normalise import normalise
+    from .loader import load_spec
+    from .normalise import normalise
 
     started = time.perf_counter()
     spec = load_spec(args.spec, tuple(args.overlay))
@@ -213,22 +316,22 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from generator.diff import as_json, diff, markdown
-    from generator.loader import load_spec
-    from generator.normalise import normalise
+    from .diff import as_json, diff, markdown
+    from .loader import load_spec
+    from .normalise import normalise
 
     old = normalise(load_spec(args.old, tuple(args.old_overlay)))
     new = normalise(load_spec(args.new, tuple(args.new_overlay)))
     if args.semver:
-        from generator.render import render_package
-        from generator.semver import bump
+        from .render import render_package
+        from .semver import bump
 
         implied = bump(render_package(old, "client", "0"), render_package(new, "client", "0"))
         print(implied.report(), end="")
         return 1 if implied.level == "major" else 0
     changes = diff(old, new)
     if args.usage:
-        from generator.usage import affected, as_json_usage, report
+        from .usage import affected, as_json_usage, report
 
         found = affected(old, changes, args.usage)
         print(as_json_usage(found) if args.format == "json" else report(found), end="")
@@ -242,7 +345,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from generator.fetch import default_destination, fetch_source, shipped_overlays, store
+    from .fetch import default_destination, fetch_source, shipped_overlays, store
 
     if args.package is not None:
         if args.source is not None:
@@ -267,7 +370,7 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _drift(args: argparse.Namespace) -> int:
-    from generator.drift import drift
+    from .drift import drift
 
     report = drift(args.spec, tuple(args.overlay), args.recordings)
     print(printable_lines(report.text()), end="")

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.errors import SpecError
-from generator.names import package_name_problem, pep440_version
+from .errors import SpecError
+from .names import package_name_problem, pep440_version
 
 if sys.version_info >= (3, 11):
     import tomllib

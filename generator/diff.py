@@ -11,8 +11,8 @@ import json
 import re
 from dataclasses import asdict, dataclass
 
-from generator import ir
-from generator.errors import printable
+from . import ir
+from .errors import printable
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 import yaml
 
-from generator.errors import SpecError
+from .errors import SpecError
 
 # Bounds on what one spec file may make clientgen do. The largest public spec known (GitHub's,
 # dereferenced) is 73 MB; the deepest of 2,702 public specs nests 35 levels.

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from generator.errors import SpecError, display_path
-from generator.loader import load_spec
+from .errors import SpecError, display_path
+from .loader import load_spec
 
 _ITEMS_CHECKED = 50  # of each array: enough to see drift, bounded for big pages
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from generator import __version__
-from generator.cache import read_entry, write_entry
-from generator.errors import SpecError, display_path
+from . import __version__
+from .cache import read_entry, write_entry
+from .errors import SpecError, display_path
 
 DEFAULT_INDEX = "https://pypi.org/simple"
 INDEX_VARIABLE = "CLIENTGEN_INDEX_URL"
@@ -46,7 +46,7 @@ class Fetched:
 
 # -- where known packages keep their spec, and the corrections clientgen ships for them -------------
 
-# The overlays in specs/overlays/ (shipped in the wheel as generator/overlays/) that correct Airflow's
+# The overlays in specs/overlays/ (shipped in the wheel as clientgen/overlays/) that correct Airflow's
 # spec where its server disagrees, and the minor releases each concerns: (first, last), inclusive.
 # docs/airflow-releases.md says how each range was checked; tests/test_airflow_releases.py holds it.
 AIRFLOW_OVERLAYS: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
@@ -66,7 +66,7 @@ def airflow_overlays(version: str) -> list[str]:
 
 
 def overlays_dir() -> Path:
-    """The shipped overlays: ``generator/overlays`` in an installed wheel, ``specs/overlays`` in a
+    """The shipped overlays: ``clientgen/overlays`` in an installed wheel, ``specs/overlays`` in a
     source checkout or an editable install."""
     here = Path(__file__).resolve().parent
     for candidate in (here / "overlays", here.parent / "specs" / "overlays"):

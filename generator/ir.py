@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from generator.errors import place, printable
+from .errors import place, printable
 
 # "file": a multipart part's file (bytes, a binary file object, a path, or a (filename, content,
 # content type) tuple); "binary": a whole binary request body (bytes, a file object, a path, or an

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.documents import Documents, Location
-from generator.errors import SpecError
-from generator.ir import Diagnostic
+from .documents import Documents, Location
+from .errors import SpecError
+from .ir import Diagnostic
 
 
 @dataclass
@@ -35,7 +35,7 @@ class LoadedSpec:
 
 
 def load_spec(path: Path, overlays: tuple[Path, ...] = (), *, validate: bool = True) -> LoadedSpec:
-    from generator.overlay import apply_overlay
+    from .overlay import apply_overlay
 
     documents = Documents(path)
     root = documents.root
@@ -61,7 +61,7 @@ def load_spec(path: Path, overlays: tuple[Path, ...] = (), *, validate: bool = T
     documents.check_operation_ids()
     spec = LoadedSpec(path, data, documents, _spec_digest(documents, overlays), version)
     if validate:
-        from generator.validation import validate_spec
+        from .validation import validate_spec
 
         spec.diagnostics = validate_spec(spec)
     return spec

@@ -20,9 +20,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from generator.documents import Documents, Location
-from generator.errors import display_path
-from generator.ir import Diagnostic
+from .documents import Documents, Location
+from .errors import display_path
+from .ir import Diagnostic
 
 # Steps in one target: real overlays use about ten ($.paths['/a'].get.responses['200'].content...).
 MAX_STEPS = 64

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from generator import ir
-from generator.config import Target
-from generator.errors import SpecError
-from generator.fetch import ensure_spec
-from generator.ir import Diagnostic
-from generator.loader import load_spec
-from generator.names import default_package_version, package_name_problem
-from generator.render import Layout
-from generator.validation import start_validation
-from generator.writer import (
+from . import ir
+from .config import Target
+from .errors import SpecError
+from .fetch import ensure_spec
+from .ir import Diagnostic
+from .loader import load_spec
+from .names import default_package_version, package_name_problem
+from .render import Layout
+from .validation import start_validation
+from .writer import (
     BASE,
     MANIFEST,
     Reapplied,
@@ -36,6 +37,13 @@ from generator.writer import (
 )
 
 Status = Literal["written", "unchanged", "up to date", "would change"]
+# Told the name of each stage as it starts: load, render (validation runs beside it), format, validate
+# (what is left of it), write (or compare, with --check).
+StageHook = Callable[[str], None]
+
+
+def _no_stages(stage: str) -> None:
+    pass
 
 
 @dataclass
@@ -70,9 +78,16 @@ def check_package_name(name: str) -> None:
 
 
 def generate(
-    target: Target, *, check: bool = False, force: bool = False, strict: bool = False, keep_edits: bool = False
+    target: Target,
+    *,
+    check: bool = False,
+    force: bool = False,
+    strict: bool = False,
+    keep_edits: bool = False,
+    on_stage: StageHook = _no_stages,
 ) -> Result:
     started = time.perf_counter()
+    on_stage("load")
     check_package_name(target.package)
     if not check and target.output.exists():
         try:
@@ -100,22 +115,24 @@ def generate(
             warnings=warnings,
         )
 
-    from generator.normalise import normalise
+    from .normalise import normalise
 
     # The spec, and then the IR and the rendered text, live until the files are written: kept out of
     # the collector's scans, here and in the processes forked to validate and format (which would
     # otherwise scan, and copy, every page of them).
     gc.freeze()
     try:
+        on_stage("render")
         validation = start_validation(spec)  # runs beside the rendering below
         preload_formatter()
         try:
             api = normalise(spec)
-            texts, version = _package_texts(api, target, version, previous is not None)
+            texts, version = _package_texts(api, target, version, previous is not None, on_stage)
             meta["package_version"] = version
         except Exception:
             validation()  # an invalid spec explains a failure better than the failure itself
             raise
+        on_stage("validate")
         slips = validation()
     finally:
         gc.unfreeze()
@@ -130,6 +147,7 @@ def generate(
         summary["warnings"] = warnings
     files[MANIFEST] = manifest_text(files, {**meta, "summary": summary}).encode("utf-8")
     result = Result(target, "written", len(api.operations), models, len(files), 0.0, warnings=warnings)
+    on_stage("compare" if check else "write")
     if keep_edits and not force:
         result.edits = reapply_edits(target.output, files)
     if check:
@@ -153,17 +171,20 @@ def _starting_version(target: Target, data: object) -> tuple[str, dict[str, obje
     return version, None
 
 
-def _package_texts(api: ir.Api, target: Target, version: str, follows_api: bool) -> tuple[dict[str, str], str]:
+def _package_texts(
+    api: ir.Api, target: Target, version: str, follows_api: bool, on_stage: StageHook
+) -> tuple[dict[str, str], str]:
     """The package's formatted files, and its version: with ``follows_api`` (a ``semver`` target
     regenerated), ``version`` (the last one) bumped by what the package's API changed since."""
-    from generator.render import render_package
+    from .render import render_package
 
     layout: Layout = "package" if target.layout == "package" else "project"
     rendered = render_package(api, target.package, version, layout)
     gc.freeze()
+    on_stage("format")
     texts = format_sources(rendered)
     if follows_api:
-        from generator.semver import bump, next_version
+        from .semver import bump, next_version
 
         implied = bump(previous_package(target.output), texts)
         if implied.level != "none":

@@ -23,9 +23,9 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from generator import ir
-from generator.diff import Change
-from generator.errors import SpecError, display_path
+from . import ir
+from .diff import Change
+from .errors import SpecError, display_path
 
 _SKIPPED = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", "site-packages", ".tox", ".nox"})
 
@@ -228,7 +228,7 @@ def _ends_in_models(node: ast.expr) -> bool:
 
 def report(found: list[Affected]) -> str:
     """One line per affected use: ``file:line: code: kind (detail)``, breaking ones marked."""
-    from generator.errors import printable
+    from .errors import printable
 
     lines = []
     for a in found:

@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from generator.cache import read_entry, write_entry
-from generator.documents import Location, join_pointer
-from generator.errors import SpecError, display_path
-from generator.ir import Diagnostic
-from generator.loader import LoadedSpec
-from generator.processes import die_with_parent
+from .cache import read_entry, write_entry
+from .documents import Location, join_pointer
+from .errors import SpecError, display_path
+from .ir import Diagnostic
+from .loader import LoadedSpec
+from .processes import die_with_parent
 
 # A value that breaks its own schema is a slip wherever it sits under one of these keys.
 _VALUE_KEYS = frozenset({"default", "example", "examples", "enum", "pattern", "const", "x-example"})
@@ -160,7 +160,7 @@ def _verdict_key(spec: LoadedSpec) -> str:
     """A verdict holds for these inputs, this validator and this clientgen (which decides what is a slip)."""
     from importlib.metadata import version as dist_version
 
-    from generator.writer import fingerprint
+    from .writer import fingerprint
 
     return hashlib.sha256(
         f"{spec.sha256}\0{dist_version('openapi-spec-validator')}\0{fingerprint()}".encode()

@@ -26,11 +26,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from generator import __version__
-from generator.cache import read_entry, write_entry
-from generator.errors import SpecError
-from generator.processes import die_with_parent
-from generator.render import LINE_LENGTH, RUNTIME_FILE, templates_dir
+from . import __version__
+from .cache import read_entry, write_entry
+from .errors import SpecError
+from .processes import die_with_parent
+from .render import LINE_LENGTH, RUNTIME_FILE, templates_dir
 
 MANIFEST = ".clientgen-manifest.json"
 STAGING = ".clientgen-staging"
@@ -57,11 +57,16 @@ def fingerprint() -> str:
     """Identifies this generator's code, templates and formatter: equal fingerprints and equal
     inputs mean equal output."""
     digest = hashlib.sha256(f"clientgen {__version__}\0black {_black_version()}\n".encode())
-    roots = [Path(__file__).resolve().parent, templates_dir()]
-    for root in roots:
+    package, templates = Path(__file__).resolve().parent, templates_dir()
+    for root in (package, templates):
         for path in sorted(root.rglob("*")):
-            if path.is_file() and path.suffix in (".py", ".jinja") and "__pycache__" not in path.parts:
-                digest.update(f"{path.relative_to(root).as_posix()}\0".encode())
+            parts = path.relative_to(root).parts
+            # An installed wheel keeps the templates inside the package: counted once, as templates,
+            # so a wheel and a source checkout of one version have one fingerprint.
+            if root == package and parts[0] == "templates" and templates.is_relative_to(package):
+                continue
+            if path.is_file() and path.suffix in (".py", ".jinja") and "__pycache__" not in parts:
+                digest.update(f"{'/'.join(parts)}\0".encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -376,7 +381,7 @@ def reapply_edits(out_dir: Path, files: dict[str, bytes]) -> Reapplied:
     """Each hand-edited file of the output merged (three-way, ``merge.merge3``) from the text
     clientgen wrote before (``BASE``) into its new text, in ``files``; the manifest in ``files``
     keeps the generated text's hash, so the file still counts as edited next time."""
-    from generator.merge import merge3
+    from .merge import merge3
 
     report = Reapplied()
     if not out_dir.exists():

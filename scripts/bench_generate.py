@@ -1,6 +1,6 @@
 """Benchmark `clientgen generate` on Airflow 2.10.5's spec; prints figures, asserts nothing.
 
-Each run is a fresh `python -m generator` process, as a user runs it (with Python's bytecode cache, which an
+Each run is a fresh `python -m clientgen` process, as a user runs it (with Python's bytecode cache, which an
 installed package has, whatever this shell's PYTHONDONTWRITEBYTECODE says; a warm-up run writes it):
 - cold: empty caches (no validation or black cache) and no previous output;
 - warm caches: caches filled, no previous output (a spec seen before, a fresh checkout);
@@ -146,7 +146,7 @@ def compare(runs: int, only: str | None) -> int:
                 out = work / f"out-{run}"
                 shutil.rmtree(out, ignore_errors=True)
                 cache = {**env, "CLIENTGEN_CACHE_DIR": str(work / f"cache-{name}-{run}")}
-                command = [sys.executable, "-m", "generator", "generate", str(spec), "-o", str(out)]
+                command = [sys.executable, "-m", "clientgen", "generate", str(spec), "-o", str(out)]
                 seconds, rss = measured([*command, "--package-name", "bench_client"], cache)
                 ours.append(seconds)
                 our_rss.append(rss)
@@ -196,7 +196,7 @@ def regenerate_github(work: Path, env: dict[str, str]) -> str:
     github = next(p for name, p in bench_specs(work, "GitHub"))
     cache = {**env, "CLIENTGEN_CACHE_DIR": str(work / "cache-regen")}
     out = work / "out-regen"
-    command = [sys.executable, "-m", "generator", "generate", "-o", str(out), "--package-name", "bench_client"]
+    command = [sys.executable, "-m", "clientgen", "generate", "-o", str(out), "--package-name", "bench_client"]
     cold, _ = measured([*command[:4], str(github), *command[4:]], cache)
     data = json.loads(github.read_text(encoding="utf-8"))
     operation = next(op for item in data["paths"].values() for key, op in item.items() if key == "get")
@@ -224,7 +224,7 @@ def main() -> int:
     base = [
         sys.executable,
         "-m",
-        "generator",
+        "clientgen",
         "generate",
         str(args.spec),
         "-o",
@@ -251,7 +251,7 @@ def main() -> int:
                     [
                         sys.executable,
                         "-c",
-                        "import sys; from pathlib import Path; from generator.loader import load_spec; "
+                        "import sys; from pathlib import Path; from clientgen.loader import load_spec; "
                         "load_spec(Path(sys.argv[1]), (Path(sys.argv[2]),))",
                         str(args.spec),
                         str(args.overlay),

@@ -159,7 +159,7 @@ def github_client(runs: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="clientgen-bench-gh-"))
     try:
         out = work / "out"
-        command = [sys.executable, "-m", "generator", "generate", str(found[-1]), "-o", str(out)]
+        command = [sys.executable, "-m", "clientgen", "generate", str(found[-1]), "-o", str(out)]
         subprocess.run([*command, "--package-name", "github_client"], cwd=ROOT, check=True, capture_output=True)
         httpx_only = fresh("import httpx", runs, out)
         imported = fresh("import github_client as g; g.Client('https://api.github.com')", runs, out)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from generator.config import load_targets
+from clientgen.config import load_targets
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -70,7 +70,7 @@ def minimal_spec(tmp_path: Path) -> Path:
 def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """The real command in a fresh interpreter: exit code, stdout and stderr as a user sees them."""
     return subprocess.run(
-        [sys.executable, "-m", "generator", *map(str, args)],
+        [sys.executable, "-m", "clientgen", *map(str, args)],
         cwd=cwd or ROOT,
         capture_output=True,
         text=True,

@@ -15,9 +15,9 @@ import httpx
 import msgspec
 import pytest
 
-from generator import ir
-from generator.loader import load_spec
-from generator.normalise import normalise
+from clientgen import ir
+from clientgen.loader import load_spec
+from clientgen.normalise import normalise
 from tests.conftest import COMMITTED, SPECS, write
 
 SPEC_31 = """

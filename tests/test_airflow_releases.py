@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.fetch import AIRFLOW_OVERLAYS, airflow_overlays
+from clientgen.fetch import AIRFLOW_OVERLAYS, airflow_overlays
 from tests.conftest import ROOT
 from tests.test_quality import mypy_strict
 
@@ -40,7 +40,7 @@ def overlays_for(spec: Path) -> list[Path]:
 def clientgen(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     """The installed console script, as a user runs it."""
     script = Path(sys.executable).parent / "clientgen"
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "generator"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "clientgen"]
     return subprocess.run([*command, *map(str, args)], cwd=cwd, capture_output=True, text=True, check=False)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from clientgen.cli import main
 from tests.conftest import MINIMAL, write
 
 
@@ -59,8 +59,8 @@ def test_a_forged_validation_verdict_does_not_let_an_invalid_spec_through(
     verdicts = sorted((cache / "valid").iterdir())
     assert len(verdicts) == 1
     invalid = write(tmp_path / "invalid.yaml", MINIMAL.replace("in: path, ", ""))
-    from generator.loader import load_spec
-    from generator.validation import _verdict_key
+    from clientgen.loader import load_spec
+    from clientgen.validation import _verdict_key
 
     key = _verdict_key(load_spec(invalid, validate=False))
     (cache / "valid" / key).write_bytes(verdicts[0].read_bytes())  # a genuine tag, for another key
@@ -74,7 +74,7 @@ def test_a_forged_validation_verdict_does_not_let_an_invalid_spec_through(
 def test_the_secret_is_private_and_a_readable_one_turns_caching_off(
     capsys: pytest.CaptureFixture[str], cache: Path, tmp_path: Path
 ) -> None:
-    from generator import cache as cache_module
+    from clientgen import cache as cache_module
 
     spec = write(tmp_path / "spec.yaml", MINIMAL)
     assert generate(capsys, spec, tmp_path / "out")[0] == 0

@@ -6,9 +6,9 @@ import collections
 import json
 from pathlib import Path
 
-from generator.diff import diff
-from generator.loader import load_spec
-from generator.normalise import normalise
+from clientgen.diff import diff
+from clientgen.loader import load_spec
+from clientgen.normalise import normalise
 from tests.conftest import SPECS, run_cli, write
 
 V224, V2105, V332 = (

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import fetch
-from generator.cli import main
+from clientgen import fetch
+from clientgen.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = (ROOT / "specs" / "airflow-2.2.4" / "v1.yaml").read_bytes()

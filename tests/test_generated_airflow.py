@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from generator.loader import load_spec
-from generator.normalise import normalise
+from clientgen.loader import load_spec
+from clientgen.normalise import normalise
 from tests.conftest import AIRFLOW_TARGETS, SPECS
 
 

@@ -15,11 +15,11 @@ from typing import Any
 import httpx
 import pytest
 
-from generator import __version__
-from generator.cli import main
-from generator.errors import SpecError
-from generator.pipeline import check_package_name
-from generator.render.text import markdown_cell, toml_string, user_agent
+from clientgen import __version__
+from clientgen.cli import main
+from clientgen.errors import SpecError
+from clientgen.pipeline import check_package_name
+from clientgen.render.text import markdown_cell, toml_string, user_agent
 from tests.conftest import MINIMAL, generated_package, write
 from tests.normalise import HEAD, build
 

@@ -29,7 +29,7 @@ def bounded_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
     """``clientgen ARGS`` in a fresh interpreter limited to 1.5 GB and 60 s; its process group is
     killed if it runs over, so no child outlives the test."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "generator", *map(str, args)],
+        [sys.executable, "-m", "clientgen", *map(str, args)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -192,7 +192,7 @@ def test_yaml_merge_keys_are_not_duplicates(tmp_path: Path) -> None:
 
 
 def test_yaml_keys_are_the_text_written(tmp_path: Path) -> None:
-    from generator.loader import load_spec
+    from clientgen.loader import load_spec
 
     text = MINIMAL.replace("name: {type: string}", "true: {type: string}\n        null: {type: string}\n        on: {}")
     spec = load_spec(write(tmp_path / "spec.yaml", text))

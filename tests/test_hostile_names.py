@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from generator.names import CLIENT_MEMBERS
+from clientgen.names import CLIENT_MEMBERS
 from tests.conftest import generated_package, groups_of, type_check
 from tests.normalise import HEAD
 

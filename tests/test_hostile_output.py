@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.cli import main
-from generator.errors import printable
-from generator.loader import load_spec
-from generator.overlay import MAX_NODES, MAX_STEPS
+from clientgen.cli import main
+from clientgen.errors import printable
+from clientgen.loader import load_spec
+from clientgen.overlay import MAX_NODES, MAX_STEPS
 from tests.conftest import MINIMAL, write
 
 # Anything a terminal would act on or that would start another line: C0/C1 controls, DEL, line and

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import __version__
-from generator.render import header_value, pep440, quickstart, quickstart_operations, render_package
+from clientgen import __version__
+from clientgen.render import header_value, pep440, quickstart, quickstart_operations, render_package
 from tests.conftest import MINIMAL, run_cli, write
 from tests.normalise import HEAD, build, op, real, targets
 from tests.test_cli_errors import assert_one_line_error

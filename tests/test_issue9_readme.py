@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import Target, load_targets
+from clientgen.config import Target, load_targets
 from tests.conftest import ROOT, run_cli
 
 FIXTURES = ROOT / "tests" / "fixtures"

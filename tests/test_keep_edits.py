@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_targets
-from generator.merge import merge3
+from clientgen.config import load_targets
+from clientgen.merge import merge3
 from tests.conftest import ROOT, run_cli
 
 # -- the merge ------------------------------------------------------------------------------------

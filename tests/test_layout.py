@@ -11,8 +11,8 @@ import itertools
 import black
 import pytest
 
-from generator.render.methods import annotated_line, call_statement, class_head, endpoint_declaration, union_alias
-from generator.writer import _black_mode
+from clientgen.render.methods import annotated_line, call_statement, class_head, endpoint_declaration, union_alias
+from clientgen.writer import _black_mode
 
 
 def formatted(source: str) -> str:

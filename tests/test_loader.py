@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.documents import Documents, Location
-from generator.errors import SpecError
-from generator.loader import load_spec
-from generator.normalise import normalise
-from generator.overlay import compile_path, select
+from clientgen.documents import Documents, Location
+from clientgen.errors import SpecError
+from clientgen.loader import load_spec
+from clientgen.normalise import normalise
+from clientgen.overlay import compile_path, select
 from tests.conftest import MINIMAL, run_cli, write
 
 
 def test_yaml_uses_libyaml_and_keeps_timestamps_as_strings(tmp_path: Path) -> None:
-    from generator import documents
+    from clientgen import documents
 
     assert issubclass(documents._SpecLoader, yaml.CSafeLoader)
     spec = write(

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from generator import writer
-from generator.cli import main
+from clientgen import writer
+from clientgen.cli import main
 from tests.conftest import MINIMAL, ROOT, SPECS, write
 
 SECOND_GROUP = """
@@ -127,7 +127,7 @@ def test_a_copied_manifest_cannot_make_clientgen_replace_or_remove_a_foreign_fol
 
 
 def test_a_new_generated_file_never_lands_on_a_users_file_without_force(tmp_path: Path) -> None:
-    from generator.errors import SpecError
+    from clientgen.errors import SpecError
 
     out = tmp_path / "out"
     old, new = _files("old"), _files("new")
@@ -323,7 +323,7 @@ def test_a_write_killed_at_any_step_is_intact_or_finished_by_the_next_run(
 
 def _start(spec: Path, out: Path, cache: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CLIENTGEN_CACHE_DIR": str(cache)}
-    command = [sys.executable, "-m", "generator", "generate", str(spec), "-o", str(out), "--package-name", "airflow"]
+    command = [sys.executable, "-m", "clientgen", "generate", str(spec), "-o", str(out), "--package-name", "airflow"]
     return subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
     )
@@ -387,7 +387,7 @@ def test_a_forked_child_whose_parent_died_before_it_asked_to_die_with_it_exits()
     (one such validator child was found asleep 40 minutes after its test)."""
     import os
 
-    from generator.processes import die_with_parent
+    from clientgen.processes import die_with_parent
 
     for parent, expected in ((os.getpid(), 0), (os.getpid() + 1_000_000, 1)):  # the real parent, a dead one
         child = os.fork()

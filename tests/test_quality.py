@@ -93,11 +93,11 @@ def test_templates_emit_black_layout_so_black_has_nothing_to_redo(version: str) 
     """black runs a second full pass whenever its first changed anything: a template that drifts from
     black's layout doubles the cold-generation cost without any test failing otherwise. (3.3.2 still
     drifts where a union annotation is too long for one line: black wraps it in parentheses.)"""
-    from generator.config import load_targets
-    from generator.loader import load_spec
-    from generator.normalise import normalise
-    from generator.render import render_package
-    from generator.writer import RUNTIME_FILE, _format_one
+    from clientgen.config import load_targets
+    from clientgen.loader import load_spec
+    from clientgen.normalise import normalise
+    from clientgen.render import render_package
+    from clientgen.writer import RUNTIME_FILE, _format_one
 
     (target,) = [t for t in load_targets(ROOT / "pyproject.toml") if t.name == f"airflow-{version}"]
     api = normalise(load_spec(target.spec, target.overlays, validate=False))
@@ -138,7 +138,7 @@ def test_generate_check_reports_stale_files_and_touches_nothing(tmp_path: Path) 
 def test_generation_is_byte_for_byte_deterministic(tmp_path: Path) -> None:
     """Two generations in fresh processes, different hash seeds, no caches: identical bytes,
     identical to what is committed."""
-    from generator.config import load_targets
+    from clientgen.config import load_targets
 
     target = next(t for t in load_targets(ROOT / "pyproject.toml") if t.name == "airflow-2.10.5")
     overlays = [arg for overlay in target.overlays for arg in ("--overlay", str(overlay))]
@@ -148,7 +148,7 @@ def test_generation_is_byte_for_byte_deterministic(tmp_path: Path) -> None:
         out = tmp_path / f"out-{seed}"
         env = {**os.environ, "PYTHONHASHSEED": seed, "CLIENTGEN_CACHE_DIR": str(tmp_path / f"cache-{seed}")}
         result = subprocess.run(
-            [sys.executable, "-m", "generator", "generate", target.spec, "-o", out,
+            [sys.executable, "-m", "clientgen", "generate", target.spec, "-o", out,
              "--package-name", target.package, *overlays],
             cwd=ROOT, env=env, capture_output=True, text=True, check=False,
         )  # fmt: skip
@@ -196,22 +196,40 @@ def test_installed_wheel_carries_the_templates(tmp_path: Path) -> None:
     subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", wheel], check=True)
     out = tmp_path / "client"
     result = subprocess.run(
-        [python, "-m", "generator", "generate", SPECS / "airflow-2.2.4" / "v1.yaml", "-o", out, "--package-name", "w"],
+        [python, "-m", "clientgen", "generate", SPECS / "airflow-2.2.4" / "v1.yaml", "-o", out, "--package-name", "w"],
         cwd=tmp_path, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     where = subprocess.run(
-        [python, "-c", "import generator.render as r; print(r.templates_dir())"],
+        [python, "-c", "import clientgen.render as r; print(r.templates_dir())"],
         cwd=tmp_path, capture_output=True, text=True, check=True,
     )  # fmt: skip
-    assert str(venv) in where.stdout and "site-packages/generator/templates" in where.stdout
-    listing = "from generator.fetch import overlays_dir as d; print(d(), *sorted(p.name for p in d().glob('*')))"
+    assert str(venv) in where.stdout and "site-packages/clientgen/templates" in where.stdout
+    listing = "from clientgen.fetch import overlays_dir as d; print(d(), *sorted(p.name for p in d().glob('*')))"
     shipped = subprocess.run(
         [python, "-c", listing],
         cwd=tmp_path, capture_output=True, text=True, check=True,
     )  # fmt: skip
     folder, *names = shipped.stdout.split()
-    assert str(venv) in folder and folder.endswith("site-packages/generator/overlays")
+    assert str(venv) in folder and folder.endswith("site-packages/clientgen/overlays")
     assert [n for n in names if n.endswith(".yaml")] == sorted(p.name for p in (SPECS / "overlays").glob("*.yaml"))
     runtime = (out / "w" / "_runtime.py").read_text().split("\n", 1)[1]
     assert runtime == (ROOT / "templates" / "runtime" / "_runtime.py").read_text()
+    # One version, one output: the wheel's package, manifest (fingerprint) included, is the checkout's
+    # byte for byte, so `generate --check` agrees whichever of them a user's pre-commit installed.
+    here = tmp_path / "from-checkout"
+    assert run_cli("generate", SPECS / "airflow-2.2.4" / "v1.yaml", "-o", here, "--package-name", "w").returncode == 0
+    assert files_of(out) == files_of(here)
+    # The import name is clientgen: no generic top-level `generator` module lands in the environment.
+    names = subprocess.run(
+        [python, "-c", "import importlib.util as u; print(u.find_spec('generator'), u.find_spec('clientgen').name)"],
+        cwd=tmp_path, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert names.stdout.split() == ["None", "clientgen"]
+    assert subprocess.run([python, "-m", "clientgen", "--version"], capture_output=True, text=True).stdout.startswith(
+        "clientgen "
+    )
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

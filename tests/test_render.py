@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.render import docstring, py_literal
+from clientgen.render import docstring, py_literal
 from tests.conftest import ROOT, groups_of, run_cli, write
 
 GOLDEN = ROOT / "tests" / "golden" / "focused"
@@ -295,10 +295,10 @@ def test_formatting_in_pieces_is_byte_for_byte_black_on_the_whole_file(lines_per
     joined, the pieces must be exactly what black makes of the whole file. Checked on Airflow 3.3.2's
     package cut into small and ~150-line pieces (classes, decorated overloads, aliases after classes,
     methods after docstrings and after other methods, endpoint declarations)."""
-    from generator import writer
-    from generator.loader import load_spec
-    from generator.normalise import normalise
-    from generator.render import render_package
+    from clientgen import writer
+    from clientgen.loader import load_spec
+    from clientgen.normalise import normalise
+    from clientgen.render import render_package
 
     spec = load_spec(ROOT / "specs" / "airflow-3.3.2" / "v2-rest-api-generated.yaml", validate=False)
     files = render_package(normalise(spec), "airflow", "3.3.2")
@@ -319,7 +319,7 @@ def test_formatting_in_pieces_is_byte_for_byte_black_on_the_whole_file(lines_per
 def test_a_file_whose_pieces_black_cannot_take_alone_is_formatted_whole() -> None:
     """A cut can only be guessed from the lines; one that falls inside a string makes pieces black
     cannot parse, and the file is then formatted whole rather than failing or losing text."""
-    from generator import writer
+    from clientgen import writer
 
     method = "    def m{0}(self) -> int:\n        return {0}\n"
     text = "class A:\n" + "\n".join(method.format(i) for i in range(4))

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-from generator import ir
+from clientgen import ir
 from tests.conftest import generated_package, groups_of, run_cli, type_check, write
 from tests.normalise import HEAD, build, fields, model, op
 

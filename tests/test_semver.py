@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from generator.config import load_targets
-from generator.semver import next_version
+from clientgen.config import load_targets
+from clientgen.semver import next_version
 from tests.conftest import ROOT, run_cli
 
 TARGETS = {t.name: t for t in load_targets(ROOT / "pyproject.toml")}

@@ -20,8 +20,8 @@ import httpx
 import msgspec
 import pytest
 
-from generator.loader import load_spec
-from generator.normalise import normalise
+from clientgen.loader import load_spec
+from clientgen.normalise import normalise
 from tests.conftest import run_cli
 
 Handler = Callable[[httpx.Request], httpx.Response]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_targets
+from clientgen.config import load_targets
 from tests.conftest import ROOT, run_cli
 
 SAMPLE = ROOT / "tests" / "fixtures" / "usage_sample"

@@ -100,8 +100,8 @@ SPEC_31 = HEAD.replace("openapi: 3.0.3", "openapi: 3.1.0") + """        name: {t
 def _validate_counting_crawls(path: Path) -> tuple[object, int]:
     import referencing._core as core
 
-    from generator.loader import load_spec
-    from generator.validation import validate_spec
+    from clientgen.loader import load_spec
+    from clientgen.validation import validate_spec
 
     crawls = 0
     original = core.Registry.crawl

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_targets
+from clientgen.config import load_targets
 from tests.conftest import ROOT, run_cli
 
 pytestmark = pytest.mark.slow

@@ -1,7 +1,7 @@
 """Resolved spec -> IR, in passes: one module per concern (see docs/DEVELOPING.md). Every decision
 about the generated client is taken here."""
 
-from generator.normalise.api import Normaliser, normalise
-from generator.normalise.operations import media_kind
+from ..normalise.api import Normaliser, normalise
+from ..normalise.operations import media_kind
 
 __all__ = ["Normaliser", "media_kind", "normalise"]

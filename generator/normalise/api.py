@@ -7,14 +7,14 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from generator import ir
-from generator.documents import Location
-from generator.errors import SpecError
-from generator.loader import LoadedSpec
-from generator.names import CLIENT_MEMBERS, NameAllocator, class_name, pascal_case
-from generator.normalise.base import HTTP_METHODS
-from generator.normalise.modules import model_modules
-from generator.normalise.operations import Operations, media_kind
+from .. import ir
+from ..documents import Location
+from ..errors import SpecError
+from ..loader import LoadedSpec
+from ..names import CLIENT_MEMBERS, NameAllocator, class_name, pascal_case
+from ..normalise.base import HTTP_METHODS
+from ..normalise.modules import model_modules
+from ..normalise.operations import Operations, media_kind
 
 # RFC 3986 pchar besides unreserved characters (which ``quote`` never encodes), and ``%`` for the escapes a
 # URL already holds: a ``%`` not followed by two hex digits is encoded first.

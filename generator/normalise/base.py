@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from generator import ir
-from generator.documents import Location
-from generator.errors import display_path
-from generator.loader import LoadedSpec
-from generator.names import NameAllocator, class_name, pascal_case
+from .. import ir
+from ..documents import Location
+from ..errors import display_path
+from ..loader import LoadedSpec
+from ..names import NameAllocator, class_name, pascal_case
 
 _INLINE_STEPS = {"items": "Item", "additionalProperties": "Value"}
 STR = ir.Primitive("str")

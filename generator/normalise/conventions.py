@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from generator import ir
-from generator.names import words
-from generator.normalise.base import STR
-from generator.normalise.schemas import Schemas
-from generator.normalise.unions import _options
+from .. import ir
+from ..names import words
+from ..normalise.base import STR
+from ..normalise.schemas import Schemas
+from ..normalise.unions import _options
 
 # Path parameters named <field>_<word> name the resource that body field <field> names (pool_name/pool).
 _IDENTITY_WORDS = ("id", "name", "key")

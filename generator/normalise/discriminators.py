@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.documents import Location
-from generator.errors import SpecError
-from generator.loader import LoadedSpec
-from generator.normalise.base import NormaliserBase
+from ..documents import Location
+from ..errors import SpecError
+from ..loader import LoadedSpec
+from ..normalise.base import NormaliserBase
 
 
 class Discriminators(NormaliserBase):

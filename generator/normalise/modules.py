@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from generator import ir
+from .. import ir
 
 # Never a group's module: group attributes are snake_case words, which never hold "__".
 UNUSED = "_unused__models"

@@ -6,11 +6,11 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from generator import ir
-from generator.documents import Location
-from generator.names import NameAllocator, group_name, pascal_case, value_name
-from generator.normalise.base import HTTP_METHODS, STR, Mode
-from generator.normalise.conventions import (
+from .. import ir
+from ..documents import Location
+from ..names import NameAllocator, group_name, pascal_case, value_name
+from ..normalise.base import HTTP_METHODS, STR, Mode
+from ..normalise.conventions import (
     Conventions,
     _ends_session,
     _identity,

@@ -6,11 +6,11 @@ import math
 import re
 from typing import Any
 
-from generator import ir
-from generator.documents import Location
-from generator.names import NameAllocator, field_name, pascal_case, snake_case
-from generator.normalise.base import Mode
-from generator.normalise.unions import Unions, _decodable, _untagged_options
+from .. import ir
+from ..documents import Location
+from ..names import NameAllocator, field_name, pascal_case, snake_case
+from ..normalise.base import Mode
+from ..normalise.unions import Unions, _decodable, _untagged_options
 
 _FORMATS = {"date-time": "datetime", "datetime": "datetime", "date": "date", "binary": "bytes"}
 # A body field holding a secret, by its name in snake_case: redacted from error text.
@@ -123,7 +123,7 @@ class Schemas(Unions):
         class_ = self._name_for(at, name)
         members: list[ir.EnumMember] = []
         taken = NameAllocator()
-        from generator.names import enum_member_name
+        from ..names import enum_member_name
 
         for value in dict.fromkeys(values):  # keep order, drop duplicates
             members.append(ir.EnumMember(taken.take(enum_member_name(value)), value))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from generator import ir
-from generator.normalise.base import STR
-from generator.normalise.discriminators import Discriminators
+from .. import ir
+from ..normalise.base import STR
+from ..normalise.discriminators import Discriminators
 
 
 @dataclass(frozen=True)

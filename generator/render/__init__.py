@@ -10,8 +10,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from generator import __version__, ir
-from generator.render.docs import (
+from .. import __version__, ir
+from ..render.docs import (
     call_example,
     field_annotation,
     field_default,
@@ -23,8 +23,8 @@ from generator.render.docs import (
     quickstart_operations,
     summary_line,
 )
-from generator.render.imports import import_order, prune_imports
-from generator.render.methods import (
+from ..render.imports import import_order, prune_imports
+from ..render.methods import (
     assignment_call,
     body_variant,
     call_statement,
@@ -39,7 +39,7 @@ from generator.render.methods import (
     response_targets,
     union_alias,
 )
-from generator.render.text import (
+from ..render.text import (
     LINE_LENGTH,
     docstring,
     header,
@@ -50,7 +50,7 @@ from generator.render.text import (
     toml_string,
     user_agent,
 )
-from generator.render.views import method_view
+from ..render.views import method_view
 
 __all__ = [
     "LAYOUTS",
@@ -74,7 +74,7 @@ RUNTIME_FILE = "_runtime.py"
 
 
 def templates_dir() -> Path:
-    """The templates: ``generator/templates`` in an installed wheel, ``templates/`` beside the
+    """The templates: ``clientgen/templates`` in an installed wheel, ``templates/`` beside the
     package in a source checkout or an editable install."""
     here = Path(__file__).resolve().parent.parent
     for candidate in (here / "templates", here.parent / "templates"):

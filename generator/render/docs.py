@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from generator import ir
-from generator.render.methods import _optional, annotated_line
-from generator.render.text import py_literal, py_value
+from .. import ir
+from ..render.methods import _optional, annotated_line
+from ..render.text import py_literal, py_value
 
 
 def summary_line(op: ir.Operation) -> str:

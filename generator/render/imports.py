@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
-from generator.render.text import LINE_LENGTH
+from ..render.text import LINE_LENGTH
 
 _STRINGS_AND_COMMENTS = re.compile(
     r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|#[^\n]*'

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from generator import ir
-from generator.render.text import LINE_LENGTH, py_literal
+from .. import ir
+from ..render.text import LINE_LENGTH, py_literal
 
 
 @dataclass(frozen=True)

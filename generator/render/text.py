@@ -10,8 +10,8 @@ import re
 import unicodedata
 from typing import Any
 
-from generator import __version__, ir
-from generator.names import default_package_version
+from .. import __version__, ir
+from ..names import default_package_version
 
 LINE_LENGTH = 88
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator import ir
-from generator.render.docs import op_doc
-from generator.render.methods import (
+from .. import ir
+from ..render.docs import op_doc
+from ..render.methods import (
     _OPTIONS_ARG,
     content_type_arg,
     decode_target,
@@ -17,7 +17,7 @@ from generator.render.methods import (
     op_args,
     signature,
 )
-from generator.render.text import py_literal
+from ..render.text import py_literal
 
 
 @dataclass(frozen=True)

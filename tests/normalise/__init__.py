@@ -6,10 +6,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from generator import ir
-from generator.config import Target, load_targets
-from generator.loader import load_spec
-from generator.normalise import normalise
+from clientgen import ir
+from clientgen.config import Target, load_targets
+from clientgen.loader import load_spec
+from clientgen.normalise import normalise
 from tests.conftest import ROOT, write
 
 HEAD = """

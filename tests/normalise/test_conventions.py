@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import ir
-from generator.render import render_package
+from clientgen import ir
+from clientgen.render import render_package
 from tests.conftest import package_source
 from tests.normalise import build, op, real
 

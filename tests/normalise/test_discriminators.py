@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator import ir
+from clientgen import ir
 from tests.normalise import build, fields, model, op
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import ir
-from generator.loader import load_spec
-from generator.normalise import normalise
+from clientgen import ir
+from clientgen.loader import load_spec
+from clientgen.normalise import normalise
 from tests.conftest import ROOT, SPECS, write
 from tests.normalise import build, model, op
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from generator import ir
-from generator.loader import load_spec
-from generator.normalise import normalise
-from generator.render import op_doc
+from clientgen import ir
+from clientgen.loader import load_spec
+from clientgen.normalise import normalise
+from clientgen.render import op_doc
 from tests.conftest import MINIMAL, package_modules, run_cli, write
 from tests.normalise import build, fields, model, op, real, targets
 from tests.test_cli_errors import assert_one_line_error

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import ir
-from generator.render import render_package
+from clientgen import ir
+from clientgen.render import render_package
 from tests.conftest import package_source
 from tests.normalise import body_secrets, build, fields, model, op, real
 

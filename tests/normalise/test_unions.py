@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import ir
-from generator.normalise.unions import UnionFacts, decodable_union
-from generator.render import render_package
+from clientgen import ir
+from clientgen.normalise.unions import UnionFacts, decodable_union
+from clientgen.render import render_package
 from tests.conftest import ROOT, package_source, run_cli
 from tests.normalise import build, fields, model, real, targets
 
