@@ -292,13 +292,14 @@ def _check_readme(readme: str, title: str) -> None:
     words = " ".join(title.split())
     assert [line for line in lines if line.startswith("#")] == [
         lines[1],
+        "## Testing your code without a server",
         "## Operations (2)",
         "### `client.item`",
     ], readme
     assert lines[1].startswith("# mini: a typed client for ")
     for word in ("Emoji", "\U0001f600", "Quotes", "Back\\slash", "Heading", "script"):
         assert (word in lines[1]) == (word in words), (word, lines[1])
-    assert [line for line in lines if line.lstrip().startswith(("```", "~~~"))] == ["```python", "```"]
+    assert [line for line in lines if line.lstrip().startswith(("```", "~~~"))] == ["```python", "```"] * 2
     assert not any(CONTROL.search(line) for line in lines), readme
     rows = [line for line in lines if line.startswith("| `")]
     assert len(rows) == 2, rows

@@ -28,6 +28,7 @@ def annotations() -> list[str]:
     for atom in ATOMS:
         shapes += [atom, f"{atom} | UnsetType", f"list[{atom}]", f"list[{atom}] | UnsetType"]
         shapes += [f"{atom} | None | UnsetType", f"dict[str, {atom}] | UnsetType", f"models.{atom} | None"]
+        shapes += [f"OperationMock[{atom}, None]", f"OperationMock[models.{atom}, {atom[:30]} | None]"]
     return shapes
 
 

@@ -25,6 +25,7 @@ from ..render.docs import (
 )
 from ..render.imports import import_order, prune_imports
 from ..render.methods import (
+    annotated_line,
     assignment_call,
     body_variant,
     call_statement,
@@ -36,6 +37,8 @@ from ..render.methods import (
     literal_tuple_arg,
     literal_tuple_assign,
     mapping_arg,
+    mock_body_target,
+    mock_body_type,
     response_targets,
     union_alias,
 )
@@ -110,9 +113,12 @@ def _environment() -> Any:
         method_view=method_view,
         body_variant=body_variant,
         endpoint_name=endpoint_name,
+        mock_body_type=mock_body_type,
+        mock_body_target=mock_body_target,
         mapping_arg=mapping_arg,
         assignment_call=assignment_call,
         call_statement=call_statement,
+        annotated_line=annotated_line,
         class_head=class_head,
         union_alias=union_alias,
         literal_dict_arg=literal_dict_arg,
@@ -248,6 +254,10 @@ def _project_files(api: ir.Api, package: str, package_version: str | None, layou
         for group in api.groups:
             text = template.render(**context, groups=[group], module_name=f"_{group.attr}")
             files[f"{package}/{kind}/_{group.attr}.py"] = prune_imports(text)
+    first = next((g for g in api.groups if g.operations), None)
+    example = (first.attr, first.operations[0].py_name) if first is not None else None
+    testing = env.get_template("package/testing.py.jinja").render(**context, example=example)
+    files[f"{package}/testing.py"] = prune_imports(testing)
     runtime = runtime_source()
     files[f"{package}/{RUNTIME_FILE}"] = f"{header(api)}\n{runtime}"
     files[f"{package}/py.typed"] = f"{header(api)}\n"

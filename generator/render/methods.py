@@ -291,7 +291,9 @@ def _split_annotation(pad: str, head: str, annotation: str, tail: str, *, in_sig
         inside = annotation[opener + 1 : -1]
         if len(head) + opener >= LINE_LENGTH:
             return None  # black's layout there is odd (``) = (UNSET)``)
-        if len(_top_level(inside, ",")) > 1 or len(inner_pad) + len(inside) > LINE_LENGTH:
+        if len(inner_pad) + len(inside) > LINE_LENGTH:
+            return None  # black splits the inside too (and, with several items, adds a comma)
+        if len(_top_level(inside, ",")) > 1 and (in_signature or len(head) + opener + 1 > LINE_LENGTH):
             return None
         return f"{head}{annotation[: opener + 1]}\n{inner_pad}{inside}\n{pad}]{tail}"
     if len(inner_pad) + len(annotation) <= LINE_LENGTH:
@@ -374,3 +376,26 @@ def class_head(name: str, bases: str) -> str:
     if len(line) <= LINE_LENGTH or len(bases) + 4 > LINE_LENGTH:
         return line
     return f"class {name}(\n    {bases}\n):"
+
+
+def mock_body_type(op: ir.Operation) -> str:
+    """What ``MockCall.body`` holds for ``op`` in ``PKG.testing``: the request body decoded (its
+    annotation), the bytes sent where it is not JSON, None without a body."""
+    if op.body is None:
+        return "None"
+    optional = "" if op.body.required else " | None"
+    if op.body.encoding != "json":
+        return f"bytes{optional}"
+    if decode_target(op.body.type).startswith("FieldsUnion"):
+        return "Any"
+    return ir.annotation(op.body.type, "models.") + optional
+
+
+def mock_body_target(op: ir.Operation) -> str:
+    """The runtime's decode target for ``op``'s request body in ``PKG.testing`` (see ``mock_body_type``)."""
+    if op.body is None:
+        return "None"
+    if op.body.encoding != "json":
+        return "bytes"
+    target = decode_target(op.body.type)
+    return "Any" if target.startswith("FieldsUnion") else target

@@ -41,7 +41,7 @@ from collections.abc import (
     Mapping,
 )
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
-from urllib.parse import quote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 import msgspec
@@ -3040,3 +3040,317 @@ def async_raw_method(
 ) -> Twin[Params, Awaitable[ApiResponse[R]]]:
     """The async raw twin of an operation method."""
     return Twin(method)
+
+
+# -- test doubles (``PKG.testing``) -------------------------------------------------------------
+
+B = TypeVar("B")
+
+# An address no resolver answers: a mock's client can never reach a network.
+MOCK_BASE_URL = "http://mock.invalid"
+
+
+class UnexpectedCallError(AssertionError):
+    """A call a ``MockApi`` was not told to expect: no operation of the spec has its method and
+    path, or the operation was given no answer. An ``AssertionError``, so a test fails on it.
+    """
+
+
+class MockCall(msgspec.Struct, Generic[B], frozen=True):
+    """One call as the server saw it, decoded: path parameters and query by their wire names, the
+    body decoded into the operation's request type (the bytes sent where it is not JSON), and the
+    headers, those that carry credentials shown as ``***``."""
+
+    method: str
+    path: Mapping[str, str]
+    query: Mapping[str, list[str]]
+    body: B
+    headers: Mapping[str, str]
+
+
+_MockAnswer = Callable[[httpx.Request], httpx.Response]
+
+
+class OperationMock(Generic[T, B]):
+    """One operation of a ``MockApi``: what it answers (``returns``, ``raises``, ``answers``: queued
+    in order, the last one repeated) and every call it got (``calls``)."""
+
+    def __init__(self, name: str, endpoint: Endpoint[T], body_type: Any) -> None:
+        self.name = name
+        self.endpoint = endpoint
+        self.calls: list[MockCall[B]] = []
+        self._body_type = body_type
+        self._answers: list[_MockAnswer] = []
+
+    def returns(
+        self,
+        value: T,
+        *,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> OperationMock[T, B]:
+        """Answer ``value`` as the server would send it. It is encoded and decoded back as the
+        client decodes this operation's answer now, so a value of the wrong shape fails here.
+        """
+        status = status or self._success_status()
+        content = b"" if value is None else msgspec.json.encode(value)
+        target = self.endpoint.responses.get(
+            str(status), self.endpoint.responses.get(f"{status // 100}XX")
+        )
+        if target is not None and value is not None:
+            try:
+                _decoder(target).decode(content)
+            except msgspec.ValidationError as exc:
+                raise TypeError(
+                    f"{self.name}.returns(): not what the spec declares for {status}: {exc}"
+                ) from None
+        kind = {"content-type": "application/json"} if content else {}
+        return self.answers(status, content, headers={**kind, **(headers or {})})
+
+    def raises(
+        self,
+        error: type[ApiError],
+        *,
+        detail: str = "",
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> OperationMock[T, B]:
+        """Answer with an error status the client turns into ``error`` (``NotFoundError``: 404; a
+        family without one status, such as ``ServerError``, needs ``status=``), with a
+        problem+json body whose ``detail`` the error carries."""
+        if status is None:
+            found = [code for code, kind in _ERRORS.items() if kind is error]
+            status = 500 if error is ServerError else found[0] if found else None
+        if status is None:
+            raise TypeError(f"{self.name}.raises({error.__name__}): give its status=")
+        made = _ERRORS.get(status) or (
+            ServerError if status >= 500 else UnexpectedStatusError
+        )
+        if 300 <= status < 400:
+            made = RedirectError
+        if not issubclass(made, error):
+            raise TypeError(
+                f"{self.name}.raises({error.__name__}, status={status}): "
+                f"the client raises {made.__name__} for {status}"
+            )
+        problem = {"title": error.__name__, "status": status, "detail": detail}
+        return self.answers(
+            status,
+            msgspec.json.encode(problem),
+            headers={"content-type": "application/problem+json", **(headers or {})},
+        )
+
+    def answers(
+        self,
+        status: int,
+        content: bytes = b"",
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> OperationMock[T, B]:
+        """Answer exactly these bytes (what the spec does not describe: a server's slip)."""
+        answer_headers = dict(headers or {})
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(status, headers=answer_headers, content=content)
+
+        self._answers.append(answer)
+        return self
+
+    @property
+    def called(self) -> bool:
+        return bool(self.calls)
+
+    def _success_status(self) -> int:
+        for status in self.endpoint.responses:
+            if status[:1] == "2":
+                return 200 if status == "2XX" else int(status)
+        return 200
+
+    def _answer(
+        self,
+        request: httpx.Request,
+        path: dict[str, str],
+        recorded: Callable[[httpx.Request], httpx.Response | None],
+    ) -> httpx.Response:
+        self.calls.append(
+            MockCall(
+                request.method,
+                path,
+                {k: request.url.params.get_list(k) for k in request.url.params},
+                self._decoded_body(request),
+                {
+                    k: "***" if _SECRET_HEADER.search(k) else v
+                    for k, v in request.headers.items()
+                },
+            )
+        )
+        if not self._answers:
+            replayed = recorded(request)
+            if replayed is not None:
+                return replayed
+            raise UnexpectedCallError(
+                f"{request.method} {request.url.path}: {self.name} was given no answer "
+                f"(.returns(...), .raises(...) or .answers(...)) and no recorded exchange "
+                f"left matches it"
+            )
+        answer = self._answers[0] if len(self._answers) == 1 else self._answers.pop(0)
+        return answer(request)
+
+    def _decoded_body(self, request: httpx.Request) -> Any:
+        content = request.read()
+        if self._body_type is None or not content:
+            return None
+        if self._body_type is bytes:
+            return content
+        return _decoder(self._body_type).decode(content)
+
+
+class MockApiBase:
+    """Routes each request of a client made by ``client()`` / ``async_client()`` to the operation
+    of the spec whose method and path it has (a literal segment before a parameter); anything else
+    raises ``UnexpectedCallError``. Works through ``httpx.MockTransport``: the client's own
+    encoding, decoding, errors and paging run as against a server."""
+
+    base_url = MOCK_BASE_URL
+
+    def __init__(self, base_path: str) -> None:
+        self._base_path = base_path.rstrip("/")
+        self._recorded: list[Mapping[str, Any]] = []
+        self._routes: list[
+            tuple[str, re.Pattern[str], tuple[str, ...], OperationMock[Any, Any]]
+        ] = []
+        self.transport = httpx.MockTransport(self._handle)
+
+    def add(
+        self, owner: object, name: str, endpoint: Endpoint[Any], body_type: Any
+    ) -> None:
+        """``owner.name``: the mock of the operation ``endpoint`` describes."""
+        setattr(owner, name, self.operation(name, endpoint, body_type))
+
+    def operation(
+        self, name: str, endpoint: Endpoint[Any], body_type: Any
+    ) -> OperationMock[Any, Any]:
+        mock: OperationMock[Any, Any] = OperationMock(name, endpoint, body_type)
+        names = tuple(_PATH_PARAM.findall(endpoint.path))
+        pattern = "".join(
+            "([^/]+)" if i % 2 else re.escape(part)
+            for i, part in enumerate(_PATH_PARAM.split(endpoint.path))
+        )
+        self._routes.append(
+            (
+                endpoint.method,
+                re.compile(re.escape(self._base_path) + pattern),
+                names,
+                mock,
+            )
+        )
+        # literal segments win over parameters (``/dags/~`` over ``/dags/{dag_id}``)
+        self._routes.sort(key=lambda route: (len(route[2]), -len(route[1].pattern)))
+        return mock
+
+    def replay(self, recording: str | pathlib.Path) -> None:
+        """Also answer from a recorded session: clientgen's fixture format (``{"exchanges":
+        [{"request": {"method", "path", "query": [[name, value], ...]}, "response": {"status",
+        "headers", "json" | "text"}}, ...]}``) or a HAR file (what browsers and proxies export).
+        A call an operation has no answer for takes the first unused exchange with its method,
+        path and query; each is used once (``unreplayed`` lists the rest)."""
+        document = msgspec.json.decode(pathlib.Path(recording).read_bytes())
+        log = document.get("log") if isinstance(document, dict) else None
+        if isinstance(log, dict) and isinstance(log.get("entries"), list):
+            exchanges: Any = [_har_exchange(entry) for entry in log["entries"]]
+        else:
+            exchanges = (
+                document.get("exchanges") if isinstance(document, dict) else None
+            )
+        if not isinstance(exchanges, list) or not all(
+            isinstance(e, dict)
+            and isinstance(e.get("request"), dict)
+            and isinstance(e.get("response"), dict)
+            for e in exchanges
+        ):
+            raise ValueError(
+                f"{recording}: not a recording (clientgen's exchanges, or HAR)"
+            )
+        self._recorded.extend(exchanges)
+
+    @property
+    def unreplayed(self) -> list[Mapping[str, Any]]:
+        """The recorded exchanges no call has used yet."""
+        return list(self._recorded)
+
+    def _replayed(self, request: httpx.Request) -> httpx.Response | None:
+        path = request.url.raw_path.split(b"?", 1)[0].decode("ascii")
+        query = [list(pair) for pair in request.url.params.multi_items()]
+        for i, exchange in enumerate(self._recorded):
+            sent = exchange["request"]
+            if (sent.get("method"), sent.get("path"), sent.get("query", [])) == (
+                request.method,
+                path,
+                query,
+            ):
+                del self._recorded[i]
+                answer = exchange["response"]
+                if "json" in answer:
+                    content = msgspec.json.encode(answer["json"])
+                elif isinstance(answer.get("content"), bytes):
+                    content = answer["content"]
+                else:
+                    content = str(answer.get("text", "")).encode()
+                return httpx.Response(
+                    int(answer["status"]),
+                    headers=dict(answer.get("headers") or {}),
+                    content=content,
+                )
+        return None
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.raw_path.split(b"?", 1)[0].decode("ascii")
+        for method, pattern, names, mock in self._routes:
+            found = pattern.fullmatch(path) if method == request.method else None
+            if found is not None:
+                values = [unquote(v) for v in found.groups()]
+                params = dict(zip(names, values, strict=True))
+                return mock._answer(request, params, self._replayed)
+        replayed = self._replayed(request)
+        if replayed is not None:
+            return replayed
+        raise UnexpectedCallError(
+            f"{request.method} {request.url.path}: no operation of the spec has this method and path"
+        )
+
+
+def _har_exchange(entry: Any) -> dict[str, Any]:
+    """A HAR entry as an exchange of clientgen's format (its body bytes as recorded)."""
+    if not isinstance(entry, dict):
+        return {}
+    request, response = entry.get("request") or {}, entry.get("response") or {}
+    url = urlsplit(str(request.get("url", "")))
+    query = [
+        [k, v] for k, v in httpx.QueryParams(url.query).multi_items()
+    ]  # as httpx reads a request's query
+    content = response.get("content") or {}
+    text = content.get("text") or ""
+    body = (
+        base64.b64decode(text)
+        if content.get("encoding") == "base64"
+        else str(text).encode()
+    )
+    headers = {
+        str(h.get("name", "")).lower(): str(h.get("value", ""))
+        for h in response.get("headers") or []
+        if isinstance(h, dict)
+        and str(h.get("name", "")).lower()
+        not in ("content-encoding", "content-length", "transfer-encoding")
+    }
+    return {
+        "request": {
+            "method": str(request.get("method", "GET")).upper(),
+            "path": url.path,
+            "query": query,
+        },
+        "response": {
+            "status": int(response.get("status", 0)),
+            "headers": headers,
+            "content": body,
+        },
+    }
