@@ -330,6 +330,10 @@ class Operation:
     # (body field wire name, name in the update_mask) where the server's differs
     update_mask_names: tuple[tuple[str, str], ...] = ()
     ends_session: bool = False  # a logout: the auth's cached token is dropped after it
+    # The schemes the operation accepts (its own ``security`` or the spec's): alternatives, each the
+    # scheme keys it needs together, space-separated; "" where no credentials are needed. () when the
+    # spec declares none (the client's auth is sent as configured).
+    security: tuple[str, ...] = ()
 
     @property
     def default_accept(self) -> str:
@@ -363,6 +367,25 @@ class SecurityScheme:
     param_name: str = ""  # for apiKey
     location: str = ""  # for apiKey: header, query, cookie
     token_url: str = ""  # for oauth2 password flow
+
+
+AuthKind = Literal["basic", "bearer", "api_key", "password", "client_credentials", "refresh_token"]
+
+
+@dataclass(frozen=True)
+class AuthOption:
+    """One way to authenticate as a security scheme declares it, decided once: the runtime auth that
+    sends it (``kind``) with what the spec fixes (a key's name and place, a token URL, scopes). The
+    package's ``Auth`` class has a typed constructor per option, named ``py_name``."""
+
+    py_name: str
+    scheme: str  # the scheme's key in components.securitySchemes (Client(auth={key: ...}))
+    kind: AuthKind
+    summary: str
+    location: str = ""  # api_key: header, query or cookie
+    name: str = ""  # api_key: the header, parameter or cookie name
+    token_url: str = ""  # password, client_credentials, refresh_token
+    scopes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -410,6 +433,8 @@ class Api:
     request_id_header: str = ""
     # The OAuth2 password flow's token URL, when the spec offers one (PasswordAuth's default).
     token_url: str = ""
+    # Each security scheme as the auth that sends it (the package's ``Auth`` constructors).
+    auth_options: tuple[AuthOption, ...] = ()
     # What the generator skipped, guessed or degraded (printed as warnings; fatal with --strict).
     diagnostics: tuple[Diagnostic, ...] = ()
     # Where each model, enum and alias is defined (normalise/modules.py).

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import gc
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from . import ir
 from .config import Target
-from .errors import SpecError
+from .errors import SpecError, display_path
 from .fetch import ensure_spec
 from .ir import Diagnostic
 from .loader import load_spec
@@ -102,7 +104,7 @@ def generate(
 
     if is_current(target.output, meta):
         recorded = (read_manifest(target.output) or {}).get("summary", {})
-        warnings = [str(w) for w in recorded.get("warnings", [])]
+        warnings = [_shown(w, target.spec.parent) for w in recorded.get("warnings", [])]
         if strict and warnings:
             raise StrictFailure(warnings)
         return Result(
@@ -136,15 +138,16 @@ def generate(
         slips = validation()
     finally:
         gc.unfreeze()
-    warnings = [str(d) for d in sorted({*slips, *api.diagnostics}, key=_place)]
+    diagnostics = sorted({*slips, *api.diagnostics}, key=_place)
+    warnings = [str(d) for d in diagnostics]
     if strict and warnings:
         raise StrictFailure(warnings)
     files = {name: text.encode("utf-8") for name, text in sorted(texts.items())}
     files[BASE] = base_text(files)
     models = len(api.models) + len(api.enums) + len(api.aliases)
     summary: dict[str, object] = {"operations": len(api.operations), "models": models, "files": len(files) + 1}
-    if warnings:  # kept so an unchanged target still says them
-        summary["warnings"] = warnings
+    if diagnostics:  # kept so an unchanged target still says them
+        summary["warnings"] = [_recorded(d, target.spec.parent) for d in diagnostics]
     files[MANIFEST] = manifest_text(files, {**meta, "summary": summary}).encode("utf-8")
     result = Result(target, "written", len(api.operations), models, len(files), 0.0, warnings=warnings)
     on_stage("compare" if check else "write")
@@ -191,6 +194,34 @@ def _package_texts(
             version = next_version(version, implied.level)
             texts = format_sources(render_package(api, target.package, version, layout))
     return texts, version
+
+
+def _recorded(diagnostic: Diagnostic, spec_dir: Path) -> dict[str, object]:
+    """A warning as the manifest keeps it: its file relative to the spec's folder, so the manifest's
+    bytes do not depend on the directory clientgen ran from."""
+    where = os.path.relpath(Path(diagnostic.file).absolute(), spec_dir.absolute())
+    return {
+        "file": Path(where).as_posix(),
+        "line": diagnostic.line,
+        "pointer": diagnostic.pointer,
+        "message": diagnostic.message,
+    }
+
+
+def _shown(recorded: object, spec_dir: Path) -> str:
+    """A recorded warning as this run prints it (an older manifest's text as it is)."""
+    if not isinstance(recorded, dict):
+        return str(recorded)
+    line = recorded.get("line")
+    return str(
+        Diagnostic(
+            "warning",
+            display_path(spec_dir / str(recorded.get("file", ""))),
+            line if isinstance(line, int) else None,
+            str(recorded.get("pointer", "")),
+            str(recorded.get("message", "")),
+        )
+    )
 
 
 def _place(diagnostic: Diagnostic) -> tuple[str, str, str]:

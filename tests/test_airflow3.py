@@ -185,8 +185,13 @@ def test_password_auth_gets_refreshes_and_hides_the_token(af3: ModuleType) -> No
     assert client.version.get_version().version == "3.3.2"  # 401 -> new token -> retried
     assert log == ["token", f"Bearer {tokens[0]}", f"Bearer {tokens[0]}", "token", f"Bearer {tokens[1]}"]
     assert "pw" not in repr(auth) and tokens[0] not in repr(auth)
-    tokens[1] = jwt(time.time() + 10)  # expires inside the margin: fetched again before use
+    # A short-lived token is renewed halfway through its life (a fixed 30 s margin would fetch one
+    # for every call), before it expires.
+    tokens[1] = jwt(time.time() + 0.4)
     stored = httpx.Response(201, json={"access_token": tokens[1]}, request=httpx.Request("POST", "http://x/auth/token"))
-    auth._store(stored, stored.content)
+    auth._store(stored, None)
+    client.version.get_version()
+    assert log[-1] == f"Bearer {tokens[1]}"
+    time.sleep(0.25)
     client.version.get_version()
     assert log[-2:] == ["token", f"Bearer {tokens[2]}"]

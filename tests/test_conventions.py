@@ -99,7 +99,8 @@ def test_a_quick_generation_shows_nothing_extra_on_a_terminal(tmp_path: Path) ->
     out = tmp_path / "a"
     assert run_cli("generate", spec, "-o", out, "--package-name", "af2").returncode == 0
     code, stdout, stderr = on_a_terminal("generate", spec, "-o", out, "--package-name", "af2", env=dict(os.environ))
-    assert code == 0 and stderr == "" and stdout.endswith("(unchanged)\n")
+    extra = [line for line in stderr.splitlines() if not line.startswith("warning: ")]  # the spec's, as always
+    assert code == 0 and extra == [] and stdout.endswith("(unchanged)\n")
 
 
 # -- the pre-commit hook ----------------------------------------------------------------------------

@@ -11,7 +11,14 @@ import itertools
 import black
 import pytest
 
-from clientgen.render.methods import annotated_line, call_statement, class_head, endpoint_declaration, union_alias
+from clientgen.render.methods import (
+    annotated_line,
+    call_statement,
+    class_head,
+    def_line,
+    endpoint_declaration,
+    union_alias,
+)
 from clientgen.writer import _black_mode
 
 
@@ -94,4 +101,13 @@ def test_call_statements_are_blacks(indent: int) -> None:
         ours = call_statement(indent, "warnings.warn", args)
         body = "\n".join(line[indent - 4 :] if line else line for line in ours.split("\n"))
         source = "def f():\n" + body + "\n" if indent == 4 else "class C:\n    def f(self):\n" + ours + "\n"
+        assert formatted(source) == source, length
+
+
+def test_def_lines_are_blacks() -> None:
+    """The ``Auth`` constructors' heads: whole, parameters on one line, or one per line."""
+    for length in range(1, 90, 3):
+        params = [f"{'u' * length}: str", "password: str", "*", "form: bool = False"]
+        head = def_line(4, "oauth2_password_bearer", params, "PasswordAuth")
+        source = f"class Auth:\n    @staticmethod\n{head}\n        pass\n"
         assert formatted(source) == source, length

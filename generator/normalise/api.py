@@ -11,7 +11,7 @@ from .. import ir
 from ..documents import Location
 from ..errors import SpecError
 from ..loader import LoadedSpec
-from ..names import CLIENT_MEMBERS, NameAllocator, class_name, pascal_case
+from ..names import CLIENT_MEMBERS, NameAllocator, class_name, pascal_case, value_name
 from ..normalise.base import HTTP_METHODS
 from ..normalise.modules import model_modules
 from ..normalise.operations import Operations, media_kind
@@ -69,6 +69,7 @@ class Normaliser(Operations):
             security_schemes=security,
             request_id_header=self._request_id_header(operations),
             token_url=next((scheme.token_url for scheme in security if scheme.token_url), ""),
+            auth_options=self._auth_options(),
             diagnostics=tuple(
                 sorted({*self.spec.diagnostics, *self.diagnostics}, key=lambda d: (d.file, d.pointer, d.message))
             ),
@@ -207,6 +208,75 @@ class Normaliser(Operations):
                 )
             )
         return tuple(out)
+
+
+    def _auth_options(self) -> tuple[ir.AuthOption, ...]:
+        """Each security scheme as the runtime auth that sends it (``ir.AuthOption``); a scheme no
+        runtime auth sends (HTTP digest or negotiate, an API key where no key can go) is a warning."""
+        schemes = (self.spec.data.get("components") or {}).get("securitySchemes") or {}
+        names = NameAllocator(CLIENT_MEMBERS)
+        options: list[ir.AuthOption] = []
+        for key, node in sorted(schemes.items()):
+            at = self.spec.root.child("components", "securitySchemes", key)
+            node, at = self.docs.deref(node, at)
+            if not isinstance(node, dict):
+                continue
+            for suffix, kind, settings in _auth_kinds(node):
+                if kind is None:
+                    self.warn(f"security scheme {key!r}: {settings['reason']}; pass your own httpx.Auth", at)
+                    continue
+                # "OAuth2..." is one word to a reader, not "o_auth2"
+                name = names.take(value_name(f"{key}_{suffix}" if suffix else str(key)).replace("o_auth", "oauth"))
+                options.append(ir.AuthOption(name, str(key), kind, **settings))  # type: ignore[arg-type]
+        return tuple(options)
+
+
+_FLOW_KINDS = {"password": "password", "clientCredentials": "client_credentials", "authorizationCode": "refresh_token"}
+_TOKEN_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def _auth_kinds(node: dict[str, Any]) -> list[tuple[str, str | None, dict[str, Any]]]:
+    """(name suffix, auth kind or None, settings or the reason none fits) for one scheme: one entry,
+    or one per OAuth2 flow when it has several."""
+    kind = node.get("type")
+    if kind == "http":
+        scheme = str(node.get("scheme", "")).lower()
+        if scheme in ("basic", "bearer"):
+            summary = "HTTP basic auth" if scheme == "basic" else "a bearer token"
+            return [("", scheme, {"summary": summary})]
+        return [("", None, {"reason": f"HTTP {scheme or 'without a scheme'} is not supported"})]
+    if kind == "apiKey":
+        location, name = str(node.get("in", "")), str(node.get("name", ""))
+        if location not in ("header", "query", "cookie") or not _TOKEN_NAME.fullmatch(name):
+            return [("", None, {"reason": f"an API key {name!r} in {location!r} cannot be sent"})]
+        summary = f"an API key in the {location} {name!r}"
+        return [("", "api_key", {"summary": summary, "location": location, "name": name})]
+    if kind == "openIdConnect":
+        return [("", "bearer", {"summary": "an OpenID Connect token (or a callable returning a fresh one)"})]
+    if kind != "oauth2":
+        return [("", None, {"reason": f"type {kind!r} is not supported"})]
+    flows = node.get("flows")
+    found = [_oauth_flow(str(name), flow) for name, flow in sorted((flows or {}).items()) if isinstance(flow, dict)]
+    if len(found) == 1:
+        found = [("", *found[0][1:])]
+    return found
+
+
+_FLOW_WORDS = {
+    "password": "password",
+    "client_credentials": "client credentials",
+    "refresh_token": "authorization code",
+}
+
+
+def _oauth_flow(flow_name: str, flow: dict[str, Any]) -> tuple[str, str | None, dict[str, Any]]:
+    scopes = tuple(sorted(str(s) for s in flow.get("scopes") or {}))
+    token_url = str(flow.get("tokenUrl") or "")
+    flow_kind = _FLOW_KINDS.get(flow_name)
+    if flow_kind is None or not token_url:  # implicit (no token URL): the token the application got
+        return flow_name, "bearer", {"summary": f"an OAuth2 {flow_name} token"}
+    summary = f"the OAuth2 {_FLOW_WORDS[flow_kind]} flow at {token_url}"
+    return flow_name, flow_kind, {"summary": summary, "token_url": token_url, "scopes": scopes}
 
 
 def normalise(spec: LoadedSpec) -> ir.Api:

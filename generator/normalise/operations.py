@@ -170,7 +170,36 @@ class Operations(Conventions):
                 tuple((f.wire_name, f.mask_name) for f in body.fields if f.mask_name) if update_mask and body else ()
             ),
             ends_session=_ends_session(path, op_id),
+            security=self._security_requirements(operation, at),
         )
+
+    def _security_requirements(self, operation: dict[str, Any], at: Location) -> tuple[str, ...]:
+        """The operation's ``security`` (else the spec's) as alternatives of scheme keys (``ir.Operation``);
+        an alternative naming a scheme the spec does not define is left out with a warning."""
+        own = "security" in operation
+        declared = operation["security"] if own else self.spec.data.get("security")
+        where = at.child("security") if own else self.spec.root.child("security")
+        if declared is None:
+            return ()
+        if not isinstance(declared, list):
+            self.warn("security is not a list of requirements: ignored", where)
+            return ()
+        schemes = (self.spec.data.get("components") or {}).get("securitySchemes") or {}
+        alternatives: list[str] = []
+        for i, requirement in enumerate(declared):
+            if not isinstance(requirement, dict):
+                self.warn("a security requirement is not an object: left out", where.child(i))
+                continue
+            unknown = sorted(str(k) for k in requirement if k not in schemes)
+            if unknown:
+                self.warn(
+                    f"security requirement names {', '.join(unknown)}, not in components.securitySchemes: "
+                    "that alternative is left out",
+                    where.child(i),
+                )
+                continue
+            alternatives.append(" ".join(sorted(str(k) for k in requirement)))
+        return tuple(dict.fromkeys(alternatives))
 
     def _is_param_component(self, at: Location) -> bool:
         parts = at.pointer.split("/")

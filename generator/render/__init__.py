@@ -27,6 +27,7 @@ from ..render.imports import import_order, prune_imports
 from ..render.methods import (
     annotated_line,
     assignment_call,
+    auth_constructor,
     body_variant,
     call_statement,
     class_head,
@@ -119,6 +120,7 @@ def _environment() -> Any:
         assignment_call=assignment_call,
         call_statement=call_statement,
         annotated_line=annotated_line,
+        auth_constructor=auth_constructor,
         class_head=class_head,
         union_alias=union_alias,
         literal_dict_arg=literal_dict_arg,
@@ -218,7 +220,8 @@ def _project_files(api: ir.Api, package: str, package_version: str | None, layou
         "user_agent": user_agent(package, version),
         "runtime_exports": runtime_exports(),
         "package_exports": sorted(
-            (*runtime_exports(), "AsyncClient", "Client", "TOKEN_URL", "models"), key=lambda n: (n != "UNSET", n)
+            (*runtime_exports(), "AsyncClient", "Client", "TOKEN_URL", "models", *["Auth"][: bool(api.auth_options)]),
+            key=lambda n: (n != "UNSET", n),
         ),
     }
     files: dict[str, str] = {}

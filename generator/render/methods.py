@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from .. import ir
-from ..render.text import LINE_LENGTH, py_literal
+from ..render.text import LINE_LENGTH, docstring, py_literal
 
 
 @dataclass(frozen=True)
@@ -173,16 +173,20 @@ def assignment_call(target: str, func: str, arg: str, indent: int) -> str:
 
 
 def call_statement(indent: int, func: str, args: list[str]) -> str:
-    """``func(args...)`` as a statement, wrapped as black wraps it: the arguments on one indented
-    line when they fit there, else one per line with a trailing comma."""
-    pad = " " * indent
-    joined = ", ".join(args)
-    line = f"{pad}{func}({joined})"
+    """``func(args...)`` as a statement, wrapped as black wraps it (``_bracketed``)."""
+    return _bracketed(" " * indent, func, args, "")
+
+
+def _bracketed(pad: str, head: str, items: list[str], tail: str) -> str:
+    """``head(items)tail`` as black wraps one bracket: whole when it fits; else the items on one
+    indented line when they fit there; else one per line with a trailing comma."""
+    joined = ", ".join(items)
+    line = f"{pad}{head}({joined}){tail}"
     if len(line) <= LINE_LENGTH:
         return line
     if len(pad) + 4 + len(joined) <= LINE_LENGTH:
-        return f"{pad}{func}(\n{pad}    {joined}\n{pad})"
-    return f"{pad}{func}(\n" + "".join(f"{pad}    {arg},\n" for arg in args) + f"{pad})"
+        return f"{pad}{head}(\n{pad}    {joined}\n{pad}){tail}"
+    return f"{pad}{head}(\n" + "".join(f"{pad}    {item},\n" for item in items) + f"{pad}){tail}"
 
 
 def endpoint_name(op: ir.Operation) -> str:
@@ -399,3 +403,66 @@ def mock_body_target(op: ir.Operation) -> str:
         return "bytes"
     target = decode_target(op.body.type)
     return "Any" if target.startswith("FieldsUnion") else target
+
+
+def def_line(indent: int, name: str, params: list[str], returns: str) -> str:
+    """``def name(params) -> returns:`` wrapped as black wraps it (``_bracketed``)."""
+    return _bracketed(" " * indent, f"def {name}", params, f" -> {returns}:")
+
+
+_AUTH_SIGNATURES: dict[str, tuple[str, list[str], list[str]]] = {
+    # kind: (runtime class, parameters, arguments before the spec's settings)
+    "basic": ("BasicAuth", ["username: str", "password: str"], ["username", "password"]),
+    "bearer": (
+        "BearerAuth",
+        ["token: str | Callable[[], str]", "*", "extra_headers: Mapping[str, str] | None = None"],
+        ["token"],
+    ),
+    "api_key": ("ApiKeyAuth", ["key: str"], ["key"]),
+    "password": (
+        "PasswordAuth",
+        ["username: str", "password: str", "*", "form: bool = False"],
+        ["username", "password"],
+    ),
+    "client_credentials": (
+        "ClientCredentialsAuth",
+        ["client_id: str", "client_secret: str", "*", "scopes: Sequence[str] = ()"],
+        ["client_id", "client_secret"],
+    ),
+    "refresh_token": (
+        "RefreshTokenAuth",
+        [
+            "refresh_token: str",
+            "*",
+            "access_token: str | None = None",
+            "client_id: str | None = None",
+            "client_secret: str | None = None",
+            "scopes: Sequence[str] = ()",
+            "on_token: Callable[[TokenSet], None] | None = None",
+        ],
+        ["refresh_token"],
+    ),
+}
+
+
+def auth_constructor(option: ir.AuthOption) -> str:
+    """The ``Auth`` class's static method for one ``ir.AuthOption``, laid out as black does."""
+    cls, params, args = _AUTH_SIGNATURES[option.kind]
+    args = list(args)
+    if option.kind == "api_key":
+        args.append(f"{option.location}={py_literal(option.name)}")
+    if option.token_url:
+        args.append(f"token_url={py_literal(option.token_url)}")
+    keywords = [p.split(":")[0] for p in params if "=" in p]
+    args += [f"{k}={k}" for k in keywords]
+    doc = f"``{option.scheme}``: {option.summary}."
+    if option.scopes:
+        doc += " Scopes the spec lists: " + ", ".join(f"``{s}``" for s in option.scopes) + "."
+    return "\n".join(
+        [
+            "    @staticmethod",
+            def_line(4, option.py_name, params, cls),
+            "        " + docstring(doc, 8),
+            call_statement(8, f"return {cls}", args),
+        ]
+    )

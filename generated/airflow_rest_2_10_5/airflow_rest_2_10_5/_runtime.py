@@ -39,9 +39,18 @@ from collections.abc import (
     Iterable,
     Iterator,
     Mapping,
+    Sequence,
 )
-from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
-from urllib.parse import quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
+from typing import Any, Concatenate, Generic, Literal, ParamSpec, TypeVar, overload
+from urllib.parse import (
+    quote,
+    quote_plus,
+    unquote,
+    urlencode,
+    urljoin,
+    urlsplit,
+    urlunsplit,
+)
 
 import httpx
 import msgspec
@@ -60,24 +69,30 @@ __all__ = [
     "BasicAuth",
     "BearerAuth",
     "BinaryContent",
+    "ClientCredentialsAuth",
     "ClientError",
     "ConflictError",
+    "CredentialsError",
     "DeadlineExceededError",
     "Destination",
     "File",
     "NotFoundError",
+    "OAuth2Auth",
     "PagingError",
     "PasswordAuth",
     "PermissionDeniedError",
     "PollTimeoutError",
     "RateLimitError",
     "RedirectError",
+    "RefreshTokenAuth",
     "RequestOptions",
     "ResponseTooLargeError",
     "ResponseValidationError",
+    "SchemeAuth",
     "ServerError",
     "ServerSentEvent",
     "SpecDriftWarning",
+    "TokenSet",
     "UnexpectedStatusError",
     "UnprocessableEntityError",
     "UnsafeLocationError",
@@ -233,140 +248,96 @@ class BearerAuth(httpx.Auth):
         return "BearerAuth(token='***')"
 
 
-class PasswordAuth(httpx.Auth):
-    """OAuth2 password flow: trade username and password for a token at ``token_url``, send it as a
-    bearer, and get a new one shortly before its JWT ``exp``, when a request answers 401, or when a
-    403 says the token is invalid (a server restarted with a new secret refuses its old tokens so).
-    The token and password are never shown or logged.
+class TokenSet(msgspec.Struct, frozen=True):
+    """What a token endpoint answered (RFC 6749 section 5.1), as an OAuth2 auth keeps it; given to
+    ``on_token`` so an application can store a rotated refresh token. Never shows the tokens.
+    """
+
+    access_token: str
+    refresh_token: str | None = None
+    expires_at: float | None = None  # time.time() seconds; None: unknown
+    scope: str | None = None
+
+    def __repr__(self) -> str:
+        refresh = "'***'" if self.refresh_token else "None"
+        return (
+            f"TokenSet(access_token='***', refresh_token={refresh}, "
+            f"expires_at={self.expires_at!r}, scope={self.scope!r})"
+        )
+
+
+class OAuth2Auth(httpx.Auth):
+    """Bearer tokens from an OAuth2 token endpoint (RFC 6749), for the grants below.
+
+    A token is cached and renewed shortly before it expires (``expires_in``, else the JWT's
+    ``exp``), when a request answers 401, and when a 403 blames it (a server restarted with a new
+    secret refuses its old tokens so). Concurrent calls (threads of a sync client, tasks of an
+    async one) share one token request. A ``refresh_token`` the endpoint gave is tried first
+    (``grant_type=refresh_token``); when it is refused, the auth's own grant runs again.
+    ``on_token`` is called with each new ``TokenSet``. The client authenticates to the token
+    endpoint with HTTP Basic (``client_auth="basic"``, RFC 6749 section 2.3.1) or in the form
+    body (``"body"``). Secrets are never shown or logged.
 
     A relative ``token_url`` (as specs give it: ``/auth/token``) is resolved against the client's
-    base URL, so an API served under a sub-path gets its token there too. Concurrent first calls
-    (threads of a sync client, tasks of an async one) share one token request. An operation that
-    ends the session (``logout``) drops the cached token, so the next call logs in again.
-
-    ``form=True`` posts the standard OAuth2 form (``grant_type=password``); the default posts JSON, as
-    Airflow 3's ``/auth/token`` expects."""
+    base URL. An operation that ends the session (``logout``) drops the cached tokens.
+    """
 
     EXPIRY_MARGIN = 30.0
 
     def __init__(
-        self, username: str, password: str, *, token_url: str, form: bool = False
+        self,
+        *,
+        token_url: str,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        scopes: Sequence[str] = (),
+        client_auth: Literal["basic", "body"] = "basic",
+        on_token: Callable[[TokenSet], None] | None = None,
     ) -> None:
-        self.username = username
-        self._password = password
         self.token_url = token_url
-        self._form = form
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self.scopes = tuple(scopes)
+        self._client_auth = client_auth
+        self._on_token = on_token
         self._base_url: str | None = None
         self._token: str | None = None
-        self._expires_at: float | None = None
+        self._refresh: str | None = None
+        self._renew_at: float | None = None
         self._lock = threading.Lock()  # guards the fields, never held across a request
-        self._thread_gate = (
-            threading.Lock()
-        )  # one token request at a time (sync clients)
+        # one token request at a time: a lock for threads, one asyncio.Lock per event loop
+        self._thread_gate = threading.Lock()
         self._task_gates: weakref.WeakKeyDictionary[Any, Any] = (
             weakref.WeakKeyDictionary()
-        )  # event loop -> asyncio.Lock (async clients)
+        )
 
-    def __repr__(self) -> str:
-        return f"PasswordAuth(username={self.username!r}, password='***', token_url={self.token_url!r})"
+    # -- what a grant sends ------------------------------------------------------------------
+
+    def _grant(self) -> dict[str, str] | None:
+        """The form fields of this auth's own grant; None when it has none (refresh only)."""
+        return None
+
+    def _grant_as_json(self) -> bool:
+        return False
+
+    def _secret_values(self) -> tuple[str, ...]:
+        return (self._client_secret,) if self._client_secret else ()
+
+    # -- the client's hooks ------------------------------------------------------------------
 
     def secrets(self) -> tuple[str, ...]:
         with self._lock:
-            return (self._password,) + ((self._token,) if self._token else ())
+            held = tuple(t for t in (self._token, self._refresh) if t)
+        return self._secret_values() + held
 
     def bind_base_url(self, base_url: str) -> None:
         """Called by the client: the URL a relative ``token_url`` is resolved against."""
         self._base_url = base_url
 
     def forget(self) -> None:
-        """Drop the cached token (after a logout): the next request gets a new one."""
+        """Drop the cached tokens (after a logout): the next request gets new ones."""
         with self._lock:
-            self._token = self._expires_at = None
-
-    def _url(self, request: httpx.Request) -> str:
-        if urlsplit(self.token_url).scheme or self._base_url is None:
-            return urljoin(str(request.url), self.token_url)
-        return self._base_url.rstrip("/") + "/" + self.token_url.lstrip("/")
-
-    def _token_request(self, request: httpx.Request) -> httpx.Request:
-        credentials = {"username": self.username, "password": self._password}
-        # the API call's timeouts: a request without them would wait forever
-        extensions = {
-            "timeout": request.extensions.get("timeout", DEFAULT_TIMEOUT.as_dict())
-        }
-        if self._form:
-            form = {"grant_type": "password", **credentials}
-            return httpx.Request(
-                "POST",
-                self._url(request),
-                data=form,
-                headers={"Accept-Encoding": "identity"},
-                extensions=extensions,
-            )
-        headers = {"Accept": "application/json", "Accept-Encoding": "identity"}
-        return httpx.Request(
-            "POST",
-            self._url(request),
-            json=credentials,
-            headers=headers,
-            extensions=extensions,
-        )
-
-    def _store(self, response: httpx.Response, content: bytes) -> None:
-        url = redact_url(response.request.url)
-        if response.status_code >= 300:
-            raise error_for(
-                "POST",
-                url,
-                response.status_code,
-                response.headers,
-                content,
-                self.secrets(),
-            )
-        try:
-            token = msgspec.json.decode(content)["access_token"]
-        except (msgspec.DecodeError, RecursionError, KeyError, TypeError, IndexError):
-            token = None
-        if (
-            not isinstance(token, str)
-            or not token
-            or token != token.strip()
-            or not token.isprintable()
-        ):
-            raise ResponseValidationError(
-                method="POST",
-                url=url,
-                status=response.status_code,
-                headers=response.headers,
-                body="<token response withheld>",
-                path="$.access_token",
-                reason="the token response carries no access_token string",
-            )
-        with self._lock:
-            self._token, self._expires_at = token, _jwt_expiry(token)
-
-    def _needs_token(self, failed: str | None) -> bool:
-        """Whether a token request is due: none yet, expiring, or still the one that failed."""
-        with self._lock:
-            if self._token is None or self._token == failed:
-                return True
-            return (
-                self._expires_at is not None
-                and time.time() >= self._expires_at - self.EXPIRY_MARGIN
-            )
-
-    def _authorised(self, request: httpx.Request) -> tuple[httpx.Request, str | None]:
-        with self._lock:
-            token = self._token
-        request.headers["Authorization"] = f"Bearer {token}"
-        return request, token
-
-    @staticmethod
-    def _retry_with_new_token(response: httpx.Response, failed: str | None) -> bool:
-        """A 401 (expired, or revoked early) is worth one new token and one retry. A 403 is how
-        servers deny a permission; one that blames the token is seen by ``refused``, which reads
-        its body."""
-        return response.status_code == 401 and failed is None
+            self._token = self._refresh = self._renew_at = None
 
     def refused(
         self, request: httpx.Request, headers: httpx.Headers, content: bytes
@@ -386,8 +357,165 @@ class PasswordAuth(httpx.Auth):
         used = request.headers.get("Authorization", "").removeprefix("Bearer ")
         with self._lock:
             if self._token == used:
-                self._token = self._expires_at = None
+                self._token = self._renew_at = None
         return True
+
+    # -- token requests ----------------------------------------------------------------------
+
+    def _url(self, request: httpx.Request) -> str:
+        if urlsplit(self.token_url).scheme or self._base_url is None:
+            return urljoin(str(request.url), self.token_url)
+        return self._base_url.rstrip("/") + "/" + self.token_url.lstrip("/")
+
+    def _token_request(
+        self, request: httpx.Request, fields: dict[str, str], as_json: bool
+    ) -> httpx.Request:
+        # the API call's timeouts: a request without them would wait forever
+        extensions = {
+            "timeout": request.extensions.get("timeout", DEFAULT_TIMEOUT.as_dict())
+        }
+        headers = {"Accept": "application/json", "Accept-Encoding": "identity"}
+        if as_json:
+            return httpx.Request(
+                "POST",
+                self._url(request),
+                json=fields,
+                headers=headers,
+                extensions=extensions,
+            )
+        form = dict(fields)
+        if self.scopes and "scope" not in form:
+            form["scope"] = " ".join(self.scopes)
+        if self.client_id is not None:
+            if self._client_auth == "basic" and self._client_secret is not None:
+                # RFC 6749 2.3.1: each part form-encoded before it is Basic-encoded
+                pair = f"{quote_plus(self.client_id)}:{quote_plus(self._client_secret)}"
+                encoded = base64.b64encode(pair.encode()).decode("ascii")
+                headers["Authorization"] = f"Basic {encoded}"
+            else:
+                form["client_id"] = self.client_id
+                if self._client_secret is not None:
+                    form["client_secret"] = self._client_secret
+        return httpx.Request(
+            "POST",
+            self._url(request),
+            data=form,
+            headers=headers,
+            extensions=extensions,
+        )
+
+    def _renewal(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        """The token requests that get a new token (each answer read whole before it is sent
+        back): the refresh token first where there is one, then the auth's own grant."""
+        with self._lock:
+            refresh = self._refresh
+        if refresh is not None:
+            answer = yield self._token_request(
+                request,
+                {"grant_type": "refresh_token", "refresh_token": refresh},
+                False,
+            )
+            # 400 invalid_grant (RFC 6749 5.2) or 401: the refresh token is spent
+            if answer.status_code not in (400, 401) or self._grant() is None:
+                self._store(answer, refresh)
+                return
+            with self._lock:  # refused (expired, revoked): the own grant starts over
+                if self._refresh == refresh:
+                    self._refresh = None
+        grant = self._grant()
+        if grant is None:
+            raise ValueError(
+                f"{type(self).__name__} has no token and no refresh token left to get one"
+            )
+        answer = yield self._token_request(request, grant, self._grant_as_json())
+        self._store(answer, None)
+
+    def _store(self, response: httpx.Response, refresh: str | None) -> None:
+        url = redact_url(response.request.url)
+        content = response.content
+        if response.status_code >= 300:
+            raise error_for(
+                "POST",
+                url,
+                response.status_code,
+                response.headers,
+                content,
+                self.secrets(),
+            )
+        try:
+            answer = msgspec.json.decode(content)
+        except (msgspec.DecodeError, RecursionError):
+            answer = None
+        token = answer.get("access_token") if isinstance(answer, dict) else None
+        problem = None
+        if not isinstance(token, str) or not _token_text(token):
+            problem = (
+                "$.access_token",
+                "the token response carries no access_token string",
+            )
+        elif str(answer.get("token_type", "bearer")).lower() != "bearer":
+            problem = ("$.token_type", "the token is not a bearer token")
+        if (
+            problem is not None
+            or not isinstance(answer, dict)
+            or not isinstance(token, str)
+        ):
+            raise ResponseValidationError(
+                method="POST",
+                url=url,
+                status=response.status_code,
+                headers=response.headers,
+                body="<token response withheld>",
+                path=problem[0] if problem else "$",
+                reason=problem[1] if problem else "not a JSON object",
+            )
+        new_refresh = answer.get("refresh_token")
+        # RFC 6749 section 6: without a new refresh token, the one used stays valid
+        kept = new_refresh if _token_text(new_refresh) else refresh
+        now = time.time()
+        lifetime = answer.get("expires_in")
+        expires_at = None
+        if isinstance(lifetime, (int, float)) and not isinstance(lifetime, bool):
+            if math.isfinite(lifetime) and lifetime > 0:
+                expires_at = now + float(lifetime)
+        if expires_at is None:
+            expires_at = _jwt_expiry(token)
+        renew_at = None
+        if expires_at is not None:
+            # a short-lived token is renewed halfway, not on every call
+            renew_at = expires_at - min(
+                self.EXPIRY_MARGIN, max(expires_at - now, 0) / 2
+            )
+        scope = answer.get("scope")
+        tokens = TokenSet(
+            token, kept, expires_at, scope if isinstance(scope, str) else None
+        )
+        with self._lock:
+            self._token, self._refresh, self._renew_at = token, kept, renew_at
+        if self._on_token is not None:
+            self._on_token(tokens)
+
+    def _needs_token(self, failed: str | None) -> bool:
+        """Whether a token request is due: none yet, expiring, or still the one that failed."""
+        with self._lock:
+            if self._token is None or self._token == failed:
+                return True
+            return self._renew_at is not None and time.time() >= self._renew_at
+
+    def _authorised(self, request: httpx.Request) -> tuple[httpx.Request, str | None]:
+        with self._lock:
+            token = self._token
+        request.headers["Authorization"] = f"Bearer {token}"
+        return request, token
+
+    @staticmethod
+    def _retry_with_new_token(response: httpx.Response, failed: str | None) -> bool:
+        """A 401 (expired, or revoked early) is worth one new token and one retry. A 403 is how
+        servers deny a permission; one that blames the token is seen by ``refused``, which reads
+        its body."""
+        return response.status_code == 401 and failed is None
 
     def sync_auth_flow(
         self, request: httpx.Request
@@ -397,10 +525,13 @@ class PasswordAuth(httpx.Auth):
             if self._needs_token(failed):
                 with self._thread_gate:
                     if self._needs_token(failed):
-                        token_response = yield self._token_request(request)
-                        _CappedStream(token_response)
-                        token_response.read()
-                        self._store(token_response, token_response.content)
+                        renewal = self._renewal(request)
+                        token_request = next(renewal, None)
+                        while token_request is not None:
+                            answer = yield token_request
+                            _CappedStream(answer)
+                            answer.read()
+                            token_request = _next_step(renewal, answer)
             request, used = self._authorised(request)
             response = yield request
             if not self._retry_with_new_token(response, failed):
@@ -418,14 +549,157 @@ class PasswordAuth(httpx.Auth):
             if self._needs_token(failed):
                 async with gate:
                     if self._needs_token(failed):
-                        token_response = yield self._token_request(request)
-                        _CappedStream(token_response)
-                        await token_response.aread()
-                        self._store(token_response, token_response.content)
+                        renewal = self._renewal(request)
+                        token_request = next(renewal, None)
+                        while token_request is not None:
+                            answer = yield token_request
+                            _CappedStream(answer)
+                            await answer.aread()
+                            token_request = _next_step(renewal, answer)
             request, used = self._authorised(request)
             if not self._retry_with_new_token((yield request), failed):
                 return
             failed = used
+
+
+def _next_step(
+    renewal: Generator[httpx.Request, httpx.Response, None], answer: httpx.Response
+) -> httpx.Request | None:
+    try:
+        return renewal.send(answer)
+    except StopIteration:
+        return None
+
+
+def _token_text(value: object) -> bool:
+    """A token that can travel in a header as it is."""
+    return (
+        isinstance(value, str)
+        and bool(value)
+        and value == value.strip()
+        and value.isprintable()
+    )
+
+
+class PasswordAuth(OAuth2Auth):
+    """OAuth2 password grant: trade username and password for a token at ``token_url``.
+
+    The default posts JSON ``{"username", "password"}``, as Airflow 3's ``/auth/token`` expects;
+    ``form=True`` posts the standard form (``grant_type=password``, with ``scopes`` and the client's
+    credentials where given). See ``OAuth2Auth`` for caching, renewal and concurrency.
+    """
+
+    def __init__(
+        self,
+        username: str,
+        password: str,
+        *,
+        token_url: str,
+        form: bool = False,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        scopes: Sequence[str] = (),
+        on_token: Callable[[TokenSet], None] | None = None,
+    ) -> None:
+        super().__init__(
+            token_url=token_url,
+            client_id=client_id,
+            client_secret=client_secret,
+            scopes=scopes,
+            on_token=on_token,
+        )
+        self.username = username
+        self._password = password
+        self._form = form
+
+    def __repr__(self) -> str:
+        return f"PasswordAuth(username={self.username!r}, password='***', token_url={self.token_url!r})"
+
+    def _grant(self) -> dict[str, str]:
+        credentials = {"username": self.username, "password": self._password}
+        return (
+            credentials if not self._form else {"grant_type": "password", **credentials}
+        )
+
+    def _grant_as_json(self) -> bool:
+        return not self._form
+
+    def _secret_values(self) -> tuple[str, ...]:
+        return (self._password,) + super()._secret_values()
+
+
+class ClientCredentialsAuth(OAuth2Auth):
+    """OAuth2 client credentials grant (RFC 6749 section 4.4): the client's own id and secret
+    traded for a token at ``token_url``, for ``scopes``. See ``OAuth2Auth``."""
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        token_url: str,
+        scopes: Sequence[str] = (),
+        client_auth: Literal["basic", "body"] = "basic",
+        on_token: Callable[[TokenSet], None] | None = None,
+    ) -> None:
+        super().__init__(
+            token_url=token_url,
+            client_id=_credential(client_id, "client_id"),
+            client_secret=_credential(client_secret, "client_secret"),
+            scopes=scopes,
+            client_auth=client_auth,
+            on_token=on_token,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"ClientCredentialsAuth(client_id={self.client_id!r}, client_secret='***', "
+            f"token_url={self.token_url!r})"
+        )
+
+    def _grant(self) -> dict[str, str]:
+        return {"grant_type": "client_credentials"}
+
+
+class RefreshTokenAuth(OAuth2Auth):
+    """Tokens your application obtained (OAuth2 authorization code, OpenID Connect): the access
+    token is sent until it expires, then renewed with the refresh token at ``token_url``
+    (``client_id`` and, for a confidential client, ``client_secret`` sent as the endpoint wants,
+    see ``OAuth2Auth``). ``on_token`` receives each new ``TokenSet``: store its ``refresh_token``,
+    which servers may rotate. Without an access token the first call refreshes at once.
+    """
+
+    def __init__(
+        self,
+        refresh_token: str,
+        *,
+        token_url: str,
+        access_token: str | None = None,
+        expires_at: float | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        scopes: Sequence[str] = (),
+        client_auth: Literal["basic", "body"] = "basic",
+        on_token: Callable[[TokenSet], None] | None = None,
+    ) -> None:
+        super().__init__(
+            token_url=token_url,
+            client_id=client_id,
+            client_secret=client_secret,
+            scopes=scopes,
+            client_auth=client_auth,
+            on_token=on_token,
+        )
+        self._refresh = _credential(refresh_token, "refresh_token")
+        if access_token is not None:
+            self._token = _credential(access_token, "access_token")
+            expiry = expires_at if expires_at is not None else _jwt_expiry(access_token)
+            if expiry is not None:
+                left = max(expiry - time.time(), 0)
+                self._renew_at = expiry - min(self.EXPIRY_MARGIN, left / 2)
+
+    def __repr__(self) -> str:
+        return f"RefreshTokenAuth(refresh_token='***', token_url={self.token_url!r})"
 
 
 class _CappedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
@@ -491,23 +765,57 @@ def _jwt_expiry(token: str) -> float | None:
 
 
 class ApiKeyAuth(httpx.Auth):
-    """An API key sent in a header of the caller's choosing."""
+    """An API key, sent where the spec's ``apiKey`` scheme puts it: a header (``header=``, by
+    default ``X-API-Key``), a query parameter (``query=``) or a cookie (``cookie=``)."""
 
-    def __init__(self, key: str, *, header: str = "X-API-Key") -> None:
+    def __init__(
+        self,
+        key: str,
+        *,
+        header: str | None = None,
+        query: str | None = None,
+        cookie: str | None = None,
+    ) -> None:
         self._key = _credential(key, "key")
-        self.header = header
+        places = [
+            (where, name)
+            for where, name in (
+                ("header", header),
+                ("query", query),
+                ("cookie", cookie),
+            )
+            if name is not None
+        ]
+        if len(places) > 1:
+            raise ValueError("give one of header=, query= and cookie=")
+        self.location, self.name = places[0] if places else ("header", "X-API-Key")
+        if self.location == "cookie" and any(c in key for c in ';,"\\ '):
+            raise ValueError(
+                'key cannot travel in a cookie (it has ; , " \\ or a space)'
+            )
+
+    @property
+    def header(self) -> str | None:
+        return self.name if self.location == "header" else None
 
     def auth_flow(
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers[self.header] = self._key
+        if self.location == "header":
+            request.headers[self.name] = self._key
+        elif self.location == "query":
+            request.url = request.url.copy_set_param(self.name, self._key)
+        else:
+            pair = f"{self.name}={self._key}"
+            jar = request.headers.get("Cookie")
+            request.headers["Cookie"] = f"{jar}; {pair}" if jar else pair
         yield request
 
     def secrets(self) -> tuple[str, ...]:
         return (self._key,)
 
     def __repr__(self) -> str:
-        return f"ApiKeyAuth(header={self.header!r}, key='***')"
+        return f"ApiKeyAuth({self.location}={self.name!r}, key='***')"
 
 
 # -- errors ------------------------------------------------------------------------------------------
@@ -748,6 +1056,103 @@ def _text(content: bytes, headers: httpx.Headers) -> str:
         return content.decode("utf-8", errors="replace")
 
 
+# The request extension that carries an operation's security requirements to ``SchemeAuth``.
+SECURITY_EXTENSION = "clientgen.security"
+
+
+class CredentialsError(ClientError):
+    """The operation needs a security scheme this client was given no auth for."""
+
+
+class SchemeAuth(httpx.Auth):
+    """Several of the spec's security schemes by name (``Client(auth={"ApiKey": ApiKeyAuth(...),
+    "OAuth2": ClientCredentialsAuth(...)})``): each request gets the first alternative of its
+    operation's requirements whose schemes are all given (all of them together where a requirement
+    combines several). An operation that declares none, or may go without, gets the first scheme
+    given: servers such as Airflow 2 declare ``security: []`` yet check credentials. One that needs
+    schemes none of which is given raises ``CredentialsError`` before anything is sent.
+    """
+
+    def __init__(self, schemes: Mapping[str, httpx.Auth]) -> None:
+        if not schemes:
+            raise ValueError("auth={} names no scheme")
+        self.schemes = dict(schemes)
+
+    def __repr__(self) -> str:
+        return f"SchemeAuth({self.schemes!r})"
+
+    def _chosen(self, request: httpx.Request) -> list[httpx.Auth]:
+        wanted: tuple[str, ...] = request.extensions.get(SECURITY_EXTENSION, ())
+        for alternative in wanted:
+            names = alternative.split()
+            if names and all(name in self.schemes for name in names):
+                return [self.schemes[name] for name in names]
+        if not wanted or "" in wanted:
+            return [next(iter(self.schemes.values()))]
+        raise CredentialsError(
+            f"{request.method} {redact_url(request.url)} needs "
+            + " or ".join(" and ".join(a.split()) for a in wanted)
+            + f"; this client has auth for {', '.join(self.schemes)}"
+        )
+
+    @staticmethod
+    def _applied(auths: list[httpx.Auth], request: httpx.Request) -> httpx.Auth:
+        """All but the last auth put on ``request`` (each must be one that only sets it: basic,
+        bearer, API key); the last one, whose flow may request tokens first, is returned.
+        """
+        *setters, last = auths
+        for auth in setters:
+            if isinstance(auth, OAuth2Auth):
+                raise CredentialsError(
+                    "one requirement combines two token flows: not supported"
+                )
+            flow = auth.sync_auth_flow(request)
+            next(flow)
+            flow.close()
+        return last
+
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        auth = self._applied(self._chosen(request), request)
+        yield from auth.sync_auth_flow(request)
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        auth = self._applied(self._chosen(request), request)
+        flow = auth.async_auth_flow(request)
+        step = await flow.__anext__()
+        while True:
+            answer = yield step
+            try:
+                step = await flow.asend(answer)
+            except StopAsyncIteration:
+                return
+
+    def _each(self, hook: str) -> list[Callable[..., Any]]:
+        found = (getattr(auth, hook, None) for auth in self.schemes.values())
+        return [f for f in found if callable(f)]
+
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(secret for own in self._each("secrets") for secret in own())
+
+    def bind_base_url(self, base_url: str) -> None:
+        for bind in self._each("bind_base_url"):
+            bind(base_url)
+
+    def forget(self) -> None:
+        for forget in self._each("forget"):
+            forget()
+
+    def refused(
+        self, request: httpx.Request, headers: httpx.Headers, content: bytes
+    ) -> bool:
+        return any(
+            [refused(request, headers, content) for refused in self._each("refused")]
+        )
+
+
 def error_for(
     method: str,
     url: str,
@@ -871,6 +1276,9 @@ class Endpoint(msgspec.Struct, Generic[T], frozen=True):
     json_parts: tuple[str, ...] = ()  # multipart parts sent as JSON
     # the other media types the body may be sent as, chosen per call with content_type=
     body_variants: Mapping[str, BodyVariant] = msgspec.field(default_factory=dict)
+    # the security requirements: alternatives, each the scheme names it needs together
+    # (space-separated; "" for none); () where the spec declares none
+    security: tuple[str, ...] = ()
 
 
 class RequestOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -1784,6 +2192,7 @@ class _Open(msgspec.Struct, frozen=True):
     cookie: str | None = (
         None  # the operation's cookie parameters, sent beside the client's own cookies
     )
+    security: tuple[str, ...] = ()  # the operation's Endpoint.security, for SchemeAuth
 
 
 class _Received:
@@ -1930,7 +2339,7 @@ class _BaseClient(Generic[H]):
         *,
         base_path: str,
         default_accept: str,
-        auth: httpx.Auth | None,
+        auth: httpx.Auth | Mapping[str, httpx.Auth] | None,
         timeout: TimeoutTypes,
         headers: Mapping[str, str] | None,
         http_client: H | None,
@@ -1962,6 +2371,8 @@ class _BaseClient(Generic[H]):
                 "base_url must not carry a query or fragment (text after '?' or '#')"
             )
         root = base_url.rstrip("/")
+        if isinstance(auth, Mapping):
+            auth = SchemeAuth(auth)
         bind = getattr(auth, "bind_base_url", None)
         if callable(bind):
             bind(root)
@@ -2036,7 +2447,10 @@ class _BaseClient(Generic[H]):
             content=content,
             files=step.files,
             cookies=http.cookies or None,
-            extensions={"timeout": httpx.Timeout(step.timeout).as_dict()},
+            extensions={
+                "timeout": httpx.Timeout(step.timeout).as_dict(),
+                SECURITY_EXTENSION: step.security,
+            },
         )
         if step.cookie:
             jar = request.headers.get(
@@ -2122,6 +2536,7 @@ class _BaseClient(Generic[H]):
                 timeout,
                 files=payload.files,
                 cookie=cookie_header(cookies or {}),
+                security=endpoint.security,
             ),
             # a body that cannot be read again (an iterator) is sent once
             (
@@ -2264,7 +2679,15 @@ class _BaseClient(Generic[H]):
                     url=redact_url(url),
                 )
             yield from _wait(call, wait, "GET", url)
-            poll = _Open("GET", url, [], headers, None, call.request.timeout)
+            poll = _Open(
+                "GET",
+                url,
+                [],
+                headers,
+                None,
+                call.request.timeout,
+                security=call.request.security,
+            )
             answer: _Answer = yield from self._fetch(call, poll)
             if answer.status != 202:
                 return answer

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 
 import httpx
@@ -18,17 +18,42 @@ from ._runtime import (
     AsyncRawView,
     BaseAsyncClient,
     BaseSyncClient,
+    BasicAuth,
+    BearerAuth,
     RawView,
     TimeoutTypes,
 )
 
-__all__ = ["AsyncClient", "AsyncRawResponses", "Client", "RawResponses"]
+__all__ = ["AsyncClient", "AsyncRawResponses", "Auth", "Client", "RawResponses"]
 
 BASE_PATH = "/api/v1"
 USER_AGENT = "airflow_rest_2_10_5/2.10.5 clientgen/0.1.0"
 REQUEST_ID_HEADER = None
 # The spec's OAuth2 password flow token URL, for PasswordAuth(user, password, token_url=TOKEN_URL).
 TOKEN_URL = None
+
+
+class Auth:
+    """The spec's security schemes, each as the auth that sends it.
+
+    Pass one as ``Client(auth=...)``: it is sent with every request. Or several by scheme
+    name, ``Client(auth={"Basic": ...})``: each operation gets one its spec
+    declares (``CredentialsError`` when it needs one you did not give).
+    """
+
+    @staticmethod
+    def basic(username: str, password: str) -> BasicAuth:
+        """``Basic``: HTTP basic auth."""
+        return BasicAuth(username, password)
+
+    @staticmethod
+    def google_open_id(
+        token: str | Callable[[], str],
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> BearerAuth:
+        """``GoogleOpenId``: an OpenID Connect token (or a callable returning a fresh one)."""
+        return BearerAuth(token, extra_headers=extra_headers)
 
 
 class RawResponses:
@@ -126,7 +151,7 @@ class Client(BaseSyncClient):
         self,
         base_url: str,
         *,
-        auth: httpx.Auth | None = None,
+        auth: httpx.Auth | Mapping[str, httpx.Auth] | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
@@ -324,7 +349,7 @@ class AsyncClient(BaseAsyncClient):
         self,
         base_url: str,
         *,
-        auth: httpx.Auth | None = None,
+        auth: httpx.Auth | Mapping[str, httpx.Auth] | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 
 import httpx
@@ -18,17 +18,44 @@ from ._runtime import (
     AsyncRawView,
     BaseAsyncClient,
     BaseSyncClient,
+    BearerAuth,
+    PasswordAuth,
     RawView,
     TimeoutTypes,
 )
 
-__all__ = ["AsyncClient", "AsyncRawResponses", "Client", "RawResponses"]
+__all__ = ["AsyncClient", "AsyncRawResponses", "Auth", "Client", "RawResponses"]
 
 BASE_PATH = ""
 USER_AGENT = "airflow_rest_3_3_2/3.3.2 clientgen/0.1.0"
 REQUEST_ID_HEADER = None
 # The spec's OAuth2 password flow token URL, for PasswordAuth(user, password, token_url=TOKEN_URL).
 TOKEN_URL = "/auth/token"
+
+
+class Auth:
+    """The spec's security schemes, each as the auth that sends it.
+
+    Pass one as ``Client(auth=...)``: it is sent with every request. Or several by scheme
+    name, ``Client(auth={"HTTPBearer": ...})``: each operation gets one its spec
+    declares (``CredentialsError`` when it needs one you did not give).
+    """
+
+    @staticmethod
+    def http_bearer(
+        token: str | Callable[[], str],
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> BearerAuth:
+        """``HTTPBearer``: a bearer token."""
+        return BearerAuth(token, extra_headers=extra_headers)
+
+    @staticmethod
+    def oauth2_password_bearer(
+        username: str, password: str, *, form: bool = False
+    ) -> PasswordAuth:
+        """``OAuth2PasswordBearer``: the OAuth2 password flow at /auth/token."""
+        return PasswordAuth(username, password, token_url="/auth/token", form=form)
 
 
 class RawResponses:
@@ -158,7 +185,7 @@ class Client(BaseSyncClient):
         self,
         base_url: str,
         *,
-        auth: httpx.Auth | None = None,
+        auth: httpx.Auth | Mapping[str, httpx.Auth] | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
@@ -420,7 +447,7 @@ class AsyncClient(BaseAsyncClient):
         self,
         base_url: str,
         *,
-        auth: httpx.Auth | None = None,
+        auth: httpx.Auth | Mapping[str, httpx.Auth] | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,

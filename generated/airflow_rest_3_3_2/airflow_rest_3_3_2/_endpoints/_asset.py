@@ -13,42 +13,49 @@ CREATE_ASSET_EVENT: Endpoint[models.AssetEventResponse] = Endpoint(
     "/api/v2/assets/events",
     {"200": models.AssetEventResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 DELETE_ASSET_QUEUED_EVENTS: Endpoint[None] = Endpoint(
     "DELETE",
     "/api/v2/assets/{asset_id}/queuedEvents",
     {"204": None},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 DELETE_DAG_ASSET_QUEUED_EVENT: Endpoint[None] = Endpoint(
     "DELETE",
     "/api/v2/dags/{dag_id}/assets/{asset_id}/queuedEvents",
     {"204": None},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 DELETE_DAG_ASSET_QUEUED_EVENTS: Endpoint[None] = Endpoint(
     "DELETE",
     "/api/v2/dags/{dag_id}/assets/queuedEvents",
     {"204": None},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_ASSET: Endpoint[models.AssetResponse] = Endpoint(
     "GET",
     "/api/v2/assets/{asset_id}",
     {"200": models.AssetResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_ASSET_ALIAS: Endpoint[Any] = Endpoint(
     "GET",
     "/api/v2/assets/aliases/{asset_alias_id}",
     {"200": Any},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_ASSET_ALIASES: Endpoint[models.AssetAliasCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/assets/aliases",
     {"200": models.AssetAliasCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("asset_aliases", "total_entries"),
 )
 GET_ASSET_EVENTS: Endpoint[models.AssetEventCollectionResponse] = Endpoint(
@@ -56,6 +63,7 @@ GET_ASSET_EVENTS: Endpoint[models.AssetEventCollectionResponse] = Endpoint(
     "/api/v2/assets/events",
     {"200": models.AssetEventCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("asset_events", "total_entries"),
 )
 GET_ASSET_QUEUED_EVENTS: Endpoint[models.QueuedEventCollectionResponse] = Endpoint(
@@ -63,12 +71,14 @@ GET_ASSET_QUEUED_EVENTS: Endpoint[models.QueuedEventCollectionResponse] = Endpoi
     "/api/v2/assets/{asset_id}/queuedEvents",
     {"200": models.QueuedEventCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_ASSETS: Endpoint[models.AssetCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/assets",
     {"200": models.AssetCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("assets", "total_entries"),
 )
 GET_DAG_ASSET_QUEUED_EVENT: Endpoint[models.QueuedEventResponse] = Endpoint(
@@ -76,16 +86,19 @@ GET_DAG_ASSET_QUEUED_EVENT: Endpoint[models.QueuedEventResponse] = Endpoint(
     "/api/v2/dags/{dag_id}/assets/{asset_id}/queuedEvents",
     {"200": models.QueuedEventResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_DAG_ASSET_QUEUED_EVENTS: Endpoint[models.QueuedEventCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/dags/{dag_id}/assets/queuedEvents",
     {"200": models.QueuedEventCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 MATERIALIZE_ASSET: Endpoint[models.DAGRunResponse] = Endpoint(
     "POST",
     "/api/v2/assets/{asset_id}/materialize",
     {"200": models.DAGRunResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )

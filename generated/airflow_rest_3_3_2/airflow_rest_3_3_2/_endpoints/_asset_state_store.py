@@ -11,24 +11,28 @@ CLEAR_ASSET_STATE_STORE: Endpoint[None] = Endpoint(
     "/api/v2/assets/{asset_id}/state-store",
     {"204": None},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 DELETE_ASSET_STATE_STORE: Endpoint[None] = Endpoint(
     "DELETE",
     "/api/v2/assets/{asset_id}/state-store/{key}",
     {"204": None},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_ASSET_STATE_STORE: Endpoint[models.AssetStateStoreResponse] = Endpoint(
     "GET",
     "/api/v2/assets/{asset_id}/state-store/{key}",
     {"200": models.AssetStateStoreResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 LIST_ASSET_STATE_STORE: Endpoint[models.AssetStateStoreCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/assets/{asset_id}/state-store",
     {"200": models.AssetStateStoreCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("asset_state_store", "total_entries"),
 )
 SET_ASSET_STATE_STORE: Endpoint[None] = Endpoint(
@@ -36,4 +40,5 @@ SET_ASSET_STATE_STORE: Endpoint[None] = Endpoint(
     "/api/v2/assets/{asset_id}/state-store/{key}",
     {"204": None},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )

@@ -11,30 +11,35 @@ CANCEL_BACKFILL: Endpoint[models.BackfillResponse] = Endpoint(
     "/api/v2/backfills/{backfill_id}/cancel",
     {"200": models.BackfillResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 CREATE_BACKFILL: Endpoint[models.BackfillResponse] = Endpoint(
     "POST",
     "/api/v2/backfills",
     {"200": models.BackfillResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 CREATE_BACKFILL_DRY_RUN: Endpoint[models.DryRunBackfillCollectionResponse] = Endpoint(
     "POST",
     "/api/v2/backfills/dry_run",
     {"200": models.DryRunBackfillCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_BACKFILL: Endpoint[models.BackfillResponse] = Endpoint(
     "GET",
     "/api/v2/backfills/{backfill_id}",
     {"200": models.BackfillResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 LIST_BACKFILLS: Endpoint[models.BackfillCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/backfills",
     {"200": models.BackfillCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("backfills", "total_entries"),
 )
 PAUSE_BACKFILL: Endpoint[models.BackfillResponse] = Endpoint(
@@ -42,10 +47,12 @@ PAUSE_BACKFILL: Endpoint[models.BackfillResponse] = Endpoint(
     "/api/v2/backfills/{backfill_id}/pause",
     {"200": models.BackfillResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 UNPAUSE_BACKFILL: Endpoint[models.BackfillResponse] = Endpoint(
     "PUT",
     "/api/v2/backfills/{backfill_id}/unpause",
     {"200": models.BackfillResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )

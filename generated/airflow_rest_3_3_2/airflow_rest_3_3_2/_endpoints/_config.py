@@ -11,10 +11,12 @@ GET_CONFIG: Endpoint[models.Config] = Endpoint(
     "/api/v2/config",
     {"200": models.Config},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_CONFIG_VALUE: Endpoint[models.Config] = Endpoint(
     "GET",
     "/api/v2/config/section/{section}/option/{option}",
     {"200": models.Config},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )

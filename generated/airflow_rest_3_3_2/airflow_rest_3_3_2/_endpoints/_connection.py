@@ -11,42 +11,49 @@ BULK_CONNECTIONS: Endpoint[models.BulkResponse] = Endpoint(
     "/api/v2/connections",
     {"200": models.BulkResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 CREATE_DEFAULT_CONNECTIONS: Endpoint[None] = Endpoint(
     "POST",
     "/api/v2/connections/defaults",
     {"204": None},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 DELETE_CONNECTION: Endpoint[None] = Endpoint(
     "DELETE",
     "/api/v2/connections/{connection_id}",
     {"204": None},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 ENQUEUE_CONNECTION_TEST: Endpoint[models.ConnectionTestQueuedResponse] = Endpoint(
     "POST",
     "/api/v2/connections/enqueue-test",
     {"202": models.ConnectionTestQueuedResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_CONNECTION: Endpoint[models.ConnectionResponse] = Endpoint(
     "GET",
     "/api/v2/connections/{connection_id}",
     {"200": models.ConnectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_CONNECTION_TEST: Endpoint[models.AsyncConnectionTestResponse] = Endpoint(
     "GET",
     "/api/v2/connections/enqueue-test",
     {"200": models.AsyncConnectionTestResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_CONNECTIONS: Endpoint[models.ConnectionCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/connections",
     {"200": models.ConnectionCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("connections", "total_entries"),
 )
 PATCH_CONNECTION: Endpoint[models.ConnectionResponse] = Endpoint(
@@ -56,16 +63,19 @@ PATCH_CONNECTION: Endpoint[models.ConnectionResponse] = Endpoint(
     accept="application/json",
     update_mask="update_mask",
     identity={"connection_id": "connection_id"},
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 POST_CONNECTION: Endpoint[models.ConnectionResponse] = Endpoint(
     "POST",
     "/api/v2/connections",
     {"201": models.ConnectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 TEST_CONNECTION: Endpoint[models.ConnectionTestResponse] = Endpoint(
     "POST",
     "/api/v2/connections/test",
     {"200": models.ConnectionTestResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )

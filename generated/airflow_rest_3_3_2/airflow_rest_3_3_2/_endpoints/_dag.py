@@ -13,30 +13,35 @@ DELETE_DAG: Endpoint[Any] = Endpoint(
     "/api/v2/dags/{dag_id}",
     {"200": Any},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 FAVORITE_DAG: Endpoint[None] = Endpoint(
     "POST",
     "/api/v2/dags/{dag_id}/favorite",
     {"204": None},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_DAG: Endpoint[models.DAGResponse] = Endpoint(
     "GET",
     "/api/v2/dags/{dag_id}",
     {"200": models.DAGResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_DAG_DETAILS: Endpoint[models.DAGDetailsResponse] = Endpoint(
     "GET",
     "/api/v2/dags/{dag_id}/details",
     {"200": models.DAGDetailsResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_DAG_TAGS: Endpoint[models.DAGTagCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/dagTags",
     {"200": models.DAGTagCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("tags", "total_entries"),
 )
 GET_DAGS: Endpoint[models.DAGCollectionResponse] = Endpoint(
@@ -44,6 +49,7 @@ GET_DAGS: Endpoint[models.DAGCollectionResponse] = Endpoint(
     "/api/v2/dags",
     {"200": models.DAGCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("dags", "total_entries"),
 )
 PATCH_DAG: Endpoint[models.DAGResponse] = Endpoint(
@@ -52,6 +58,7 @@ PATCH_DAG: Endpoint[models.DAGResponse] = Endpoint(
     {"200": models.DAGResponse},
     accept="application/json",
     update_mask="update_mask",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 PATCH_DAGS: Endpoint[models.DAGCollectionResponse] = Endpoint(
     "PATCH",
@@ -59,10 +66,12 @@ PATCH_DAGS: Endpoint[models.DAGCollectionResponse] = Endpoint(
     {"200": models.DAGCollectionResponse},
     accept="application/json",
     update_mask="update_mask",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 UNFAVORITE_DAG: Endpoint[None] = Endpoint(
     "POST",
     "/api/v2/dags/{dag_id}/unfavorite",
     {"204": None},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )

@@ -12,4 +12,5 @@ REPARSE_DAG_FILE: Endpoint[Any] = Endpoint(
     "/api/v2/parseDagFile/{file_token}",
     {"201": Any},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )

@@ -13,6 +13,7 @@ BULK_DAG_RUNS: Endpoint[models.BulkResponse] = Endpoint(
     "/api/v2/dags/{dag_id}/dagRuns",
     {"200": models.BulkResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 CLEAR_DAG_RUN: Endpoint[
     models.ClearTaskInstanceCollectionResponse | models.DAGRunResponse
@@ -25,12 +26,14 @@ CLEAR_DAG_RUN: Endpoint[
         )
     },
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 CLEAR_DAG_RUN_PARTITIONS: Endpoint[models.ClearPartitionsResponse] = Endpoint(
     "POST",
     "/api/v2/dags/{dag_id}/clearPartitions",
     {"200": models.ClearPartitionsResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 CLEAR_DAG_RUNS: Endpoint[
     models.ClearTaskInstanceCollectionResponse | models.DAGRunCollectionResponse
@@ -43,24 +46,28 @@ CLEAR_DAG_RUNS: Endpoint[
         )
     },
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 DELETE_DAG_RUN: Endpoint[None] = Endpoint(
     "DELETE",
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}",
     {"204": None},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_DAG_RUN: Endpoint[models.DAGRunResponse] = Endpoint(
     "GET",
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}",
     {"200": models.DAGRunResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_DAG_RUNS: Endpoint[models.DAGRunCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/dags/{dag_id}/dagRuns",
     {"200": models.DAGRunCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("dag_runs", "total_entries"),
 )
 GET_LIST_DAG_RUNS_BATCH: Endpoint[models.DAGRunCollectionResponse] = Endpoint(
@@ -68,12 +75,14 @@ GET_LIST_DAG_RUNS_BATCH: Endpoint[models.DAGRunCollectionResponse] = Endpoint(
     "/api/v2/dags/{dag_id}/dagRuns/list",
     {"200": models.DAGRunCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_UPSTREAM_ASSET_EVENTS: Endpoint[models.AssetEventCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/upstreamAssetEvents",
     {"200": models.AssetEventCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 PATCH_DAG_RUN: Endpoint[models.DAGRunResponse] = Endpoint(
     "PATCH",
@@ -81,16 +90,19 @@ PATCH_DAG_RUN: Endpoint[models.DAGRunResponse] = Endpoint(
     {"200": models.DAGRunResponse},
     accept="application/json",
     update_mask="update_mask",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 TRIGGER_DAG_RUN: Endpoint[models.DAGRunResponse] = Endpoint(
     "POST",
     "/api/v2/dags/{dag_id}/dagRuns",
     {"200": models.DAGRunResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 WAIT_DAG_RUN_UNTIL_FINISHED: Endpoint[Any] = Endpoint(
     "GET",
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/wait",
     {"200": Any},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )

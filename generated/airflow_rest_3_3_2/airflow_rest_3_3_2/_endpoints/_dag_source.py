@@ -11,4 +11,5 @@ GET_DAG_SOURCE: Endpoint[models.DAGSourceResponse] = Endpoint(
     "/api/v2/dagSources/{dag_id}",
     {"200": models.DAGSourceResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )

@@ -11,4 +11,5 @@ GET_DAG_STATS: Endpoint[models.DagStatsCollectionResponse] = Endpoint(
     "/api/v2/dagStats",
     {"200": models.DagStatsCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )

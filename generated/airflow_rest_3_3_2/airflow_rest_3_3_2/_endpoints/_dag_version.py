@@ -11,11 +11,13 @@ GET_DAG_VERSION: Endpoint[models.DagVersionResponse] = Endpoint(
     "/api/v2/dags/{dag_id}/dagVersions/{version_number}",
     {"200": models.DagVersionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_DAG_VERSIONS: Endpoint[models.DAGVersionCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/dags/{dag_id}/dagVersions",
     {"200": models.DAGVersionCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("dag_versions", "total_entries"),
 )

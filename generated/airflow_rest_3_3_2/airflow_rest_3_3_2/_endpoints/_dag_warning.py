@@ -11,5 +11,6 @@ LIST_DAG_WARNINGS: Endpoint[models.DAGWarningCollectionResponse] = Endpoint(
     "/api/v2/dagWarnings",
     {"200": models.DAGWarningCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("dag_warnings", "total_entries"),
 )

@@ -11,11 +11,13 @@ GET_EVENT_LOG: Endpoint[models.EventLogResponse] = Endpoint(
     "/api/v2/eventLogs/{event_log_id}",
     {"200": models.EventLogResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_EVENT_LOGS: Endpoint[models.EventLogCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/eventLogs",
     {"200": models.EventLogCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("event_logs", "total_entries"),
 )

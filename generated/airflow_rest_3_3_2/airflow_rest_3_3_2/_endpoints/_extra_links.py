@@ -11,4 +11,5 @@ GET_EXTRA_LINKS: Endpoint[models.ExtraLinkCollectionResponse] = Endpoint(
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/links",
     {"200": models.ExtraLinkCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )

@@ -11,11 +11,13 @@ GET_IMPORT_ERROR: Endpoint[models.ImportErrorResponse] = Endpoint(
     "/api/v2/importErrors/{import_error_id}",
     {"200": models.ImportErrorResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_IMPORT_ERRORS: Endpoint[models.ImportErrorCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/importErrors",
     {"200": models.ImportErrorCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("import_errors", "total_entries"),
 )

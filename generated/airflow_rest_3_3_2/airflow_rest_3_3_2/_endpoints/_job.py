@@ -11,5 +11,6 @@ GET_JOBS: Endpoint[models.JobCollectionResponse] = Endpoint(
     "/api/v2/jobs",
     {"200": models.JobCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("jobs", "total_entries"),
 )

@@ -19,4 +19,5 @@ LOGOUT: Endpoint[Any] = Endpoint(
     {"200": Any, "307": None},
     accept="application/json",
     ends_session=True,
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )

@@ -11,6 +11,7 @@ GET_PLUGINS: Endpoint[models.PluginCollectionResponse] = Endpoint(
     "/api/v2/plugins",
     {"200": models.PluginCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("plugins", "total_entries"),
 )
 IMPORT_ERRORS: Endpoint[models.PluginImportErrorCollectionResponse] = Endpoint(
@@ -18,4 +19,5 @@ IMPORT_ERRORS: Endpoint[models.PluginImportErrorCollectionResponse] = Endpoint(
     "/api/v2/plugins/importErrors",
     {"200": models.PluginImportErrorCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )

@@ -11,24 +11,28 @@ BULK_POOLS: Endpoint[models.BulkResponse] = Endpoint(
     "/api/v2/pools",
     {"200": models.BulkResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 DELETE_POOL: Endpoint[None] = Endpoint(
     "DELETE",
     "/api/v2/pools/{pool_name}",
     {"204": None},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_POOL: Endpoint[models.PoolResponse] = Endpoint(
     "GET",
     "/api/v2/pools/{pool_name}",
     {"200": models.PoolResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_POOLS: Endpoint[models.PoolCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/pools",
     {"200": models.PoolCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("pools", "total_entries"),
 )
 PATCH_POOL: Endpoint[models.PoolResponse] = Endpoint(
@@ -38,10 +42,12 @@ PATCH_POOL: Endpoint[models.PoolResponse] = Endpoint(
     accept="application/json",
     update_mask="update_mask",
     identity={"pool": "pool_name"},
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 POST_POOL: Endpoint[models.PoolResponse] = Endpoint(
     "POST",
     "/api/v2/pools",
     {"201": models.PoolResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )

@@ -11,5 +11,6 @@ GET_PROVIDERS: Endpoint[models.ProviderCollectionResponse] = Endpoint(
     "/api/v2/providers",
     {"200": models.ProviderCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("providers", "total_entries"),
 )

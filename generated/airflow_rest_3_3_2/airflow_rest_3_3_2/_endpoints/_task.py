@@ -11,10 +11,12 @@ GET_TASK: Endpoint[models.TaskResponse] = Endpoint(
     "/api/v2/dags/{dag_id}/tasks/{task_id}",
     {"200": models.TaskResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_TASKS: Endpoint[models.TaskCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/dags/{dag_id}/tasks",
     {"200": models.TaskCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )

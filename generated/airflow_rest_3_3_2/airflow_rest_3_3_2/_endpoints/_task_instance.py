@@ -13,36 +13,42 @@ BULK_TASK_INSTANCES: Endpoint[models.BulkResponse] = Endpoint(
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances",
     {"200": models.BulkResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 DELETE_TASK_INSTANCE: Endpoint[Any] = Endpoint(
     "DELETE",
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}",
     {"200": Any},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_EXTERNAL_LOG_URL: Endpoint[models.ExternalLogUrlResponse] = Endpoint(
     "GET",
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/externalLogUrl/{try_number}",
     {"200": models.ExternalLogUrlResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_HITL_DETAIL: Endpoint[models.HITLDetail] = Endpoint(
     "GET",
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/hitlDetails",
     {"200": models.HITLDetail},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_HITL_DETAIL_TRY_DETAIL: Endpoint[models.HITLDetailHistory] = Endpoint(
     "GET",
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/hitlDetails/tries/{try_number}",
     {"200": models.HITLDetailHistory},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_HITL_DETAILS: Endpoint[models.HITLDetailCollection] = Endpoint(
     "GET",
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/hitlDetails",
     {"200": models.HITLDetailCollection},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("hitl_details", "total_entries"),
 )
 GET_LOG: Endpoint[models.TaskInstancesLogResponse] = Endpoint(
@@ -50,12 +56,14 @@ GET_LOG: Endpoint[models.TaskInstancesLogResponse] = Endpoint(
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/logs/{try_number}",
     {"200": models.TaskInstancesLogResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_MAPPED_TASK_INSTANCE: Endpoint[models.TaskInstanceResponse] = Endpoint(
     "GET",
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}",
     {"200": models.TaskInstanceResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_MAPPED_TASK_INSTANCE_TRIES: Endpoint[
     models.TaskInstanceHistoryCollectionResponse
@@ -64,6 +72,7 @@ GET_MAPPED_TASK_INSTANCE_TRIES: Endpoint[
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/tries",
     {"200": models.TaskInstanceHistoryCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_MAPPED_TASK_INSTANCE_TRY_DETAILS: Endpoint[models.TaskInstanceHistoryResponse] = (
     Endpoint(
@@ -71,6 +80,7 @@ GET_MAPPED_TASK_INSTANCE_TRY_DETAILS: Endpoint[models.TaskInstanceHistoryRespons
         "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/tries/{task_try_number}",
         {"200": models.TaskInstanceHistoryResponse},
         accept="application/json",
+        security=("OAuth2PasswordBearer", "HTTPBearer"),
     )
 )
 GET_MAPPED_TASK_INSTANCES: Endpoint[models.TaskInstanceCollectionResponse] = Endpoint(
@@ -78,6 +88,7 @@ GET_MAPPED_TASK_INSTANCES: Endpoint[models.TaskInstanceCollectionResponse] = End
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/listMapped",
     {"200": models.TaskInstanceCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("task_instances", "total_entries"),
 )
 GET_TASK_INSTANCE: Endpoint[models.TaskInstanceResponse] = Endpoint(
@@ -85,6 +96,7 @@ GET_TASK_INSTANCE: Endpoint[models.TaskInstanceResponse] = Endpoint(
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}",
     {"200": models.TaskInstanceResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_TASK_INSTANCE_DEPENDENCIES: Endpoint[models.TaskDependencyCollectionResponse] = (
     Endpoint(
@@ -92,6 +104,7 @@ GET_TASK_INSTANCE_DEPENDENCIES: Endpoint[models.TaskDependencyCollectionResponse
         "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dependencies",
         {"200": models.TaskDependencyCollectionResponse},
         accept="application/json",
+        security=("OAuth2PasswordBearer", "HTTPBearer"),
     )
 )
 GET_TASK_INSTANCE_DEPENDENCIES_BY_MAP_INDEX: Endpoint[
@@ -101,6 +114,7 @@ GET_TASK_INSTANCE_DEPENDENCIES_BY_MAP_INDEX: Endpoint[
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/dependencies",
     {"200": models.TaskDependencyCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_TASK_INSTANCE_TRIES: Endpoint[models.TaskInstanceHistoryCollectionResponse] = (
     Endpoint(
@@ -108,6 +122,7 @@ GET_TASK_INSTANCE_TRIES: Endpoint[models.TaskInstanceHistoryCollectionResponse] 
         "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/tries",
         {"200": models.TaskInstanceHistoryCollectionResponse},
         accept="application/json",
+        security=("OAuth2PasswordBearer", "HTTPBearer"),
     )
 )
 GET_TASK_INSTANCE_TRY_DETAILS: Endpoint[models.TaskInstanceHistoryResponse] = Endpoint(
@@ -115,12 +130,14 @@ GET_TASK_INSTANCE_TRY_DETAILS: Endpoint[models.TaskInstanceHistoryResponse] = En
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/tries/{task_try_number}",
     {"200": models.TaskInstanceHistoryResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_TASK_INSTANCES: Endpoint[models.TaskInstanceCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances",
     {"200": models.TaskInstanceCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("task_instances", "total_entries"),
 )
 GET_TASK_INSTANCES_BATCH: Endpoint[models.TaskInstanceCollectionResponse] = Endpoint(
@@ -128,6 +145,7 @@ GET_TASK_INSTANCES_BATCH: Endpoint[models.TaskInstanceCollectionResponse] = Endp
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/list",
     {"200": models.TaskInstanceCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 PATCH_TASK_GROUP_INSTANCES: Endpoint[models.TaskInstanceCollectionResponse] = Endpoint(
     "PATCH",
@@ -135,6 +153,7 @@ PATCH_TASK_GROUP_INSTANCES: Endpoint[models.TaskInstanceCollectionResponse] = En
     {"200": models.TaskInstanceCollectionResponse},
     accept="application/json",
     update_mask="update_mask",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 PATCH_TASK_GROUP_INSTANCES_DRY_RUN: Endpoint[models.TaskInstanceCollectionResponse] = (
     Endpoint(
@@ -142,6 +161,7 @@ PATCH_TASK_GROUP_INSTANCES_DRY_RUN: Endpoint[models.TaskInstanceCollectionRespon
         "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskGroupInstances/{group_id}/dry_run",
         {"200": models.TaskInstanceCollectionResponse},
         accept="application/json",
+        security=("OAuth2PasswordBearer", "HTTPBearer"),
     )
 )
 PATCH_TASK_INSTANCE: Endpoint[models.TaskInstanceCollectionResponse] = Endpoint(
@@ -150,6 +170,7 @@ PATCH_TASK_INSTANCE: Endpoint[models.TaskInstanceCollectionResponse] = Endpoint(
     {"200": models.TaskInstanceCollectionResponse},
     accept="application/json",
     update_mask="update_mask",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 PATCH_TASK_INSTANCE_BY_MAP_INDEX: Endpoint[models.TaskInstanceCollectionResponse] = (
     Endpoint(
@@ -158,6 +179,7 @@ PATCH_TASK_INSTANCE_BY_MAP_INDEX: Endpoint[models.TaskInstanceCollectionResponse
         {"200": models.TaskInstanceCollectionResponse},
         accept="application/json",
         update_mask="update_mask",
+        security=("OAuth2PasswordBearer", "HTTPBearer"),
     )
 )
 PATCH_TASK_INSTANCE_DRY_RUN: Endpoint[models.TaskInstanceCollectionResponse] = Endpoint(
@@ -166,6 +188,7 @@ PATCH_TASK_INSTANCE_DRY_RUN: Endpoint[models.TaskInstanceCollectionResponse] = E
     {"200": models.TaskInstanceCollectionResponse},
     accept="application/json",
     update_mask="update_mask",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 PATCH_TASK_INSTANCE_DRY_RUN_BY_MAP_INDEX: Endpoint[
     models.TaskInstanceCollectionResponse
@@ -175,16 +198,19 @@ PATCH_TASK_INSTANCE_DRY_RUN_BY_MAP_INDEX: Endpoint[
     {"200": models.TaskInstanceCollectionResponse},
     accept="application/json",
     update_mask="update_mask",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 POST_CLEAR_TASK_INSTANCES: Endpoint[models.TaskInstanceCollectionResponse] = Endpoint(
     "POST",
     "/api/v2/dags/{dag_id}/clearTaskInstances",
     {"200": models.TaskInstanceCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 UPDATE_HITL_DETAIL: Endpoint[models.HITLDetailResponse] = Endpoint(
     "PATCH",
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/hitlDetails",
     {"200": models.HITLDetailResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )

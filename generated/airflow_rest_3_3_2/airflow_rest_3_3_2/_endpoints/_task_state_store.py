@@ -13,24 +13,28 @@ CLEAR_TASK_STATE_STORE: Endpoint[None] = Endpoint(
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/state-store",
     {"204": None},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 DELETE_TASK_STATE_STORE: Endpoint[None] = Endpoint(
     "DELETE",
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/state-store/{key}",
     {"204": None},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_TASK_STATE_STORE: Endpoint[models.TaskStateStoreResponse] = Endpoint(
     "GET",
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/state-store/{key}",
     {"200": models.TaskStateStoreResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 LIST_TASK_STATE_STORE: Endpoint[models.TaskStateStoreCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/state-store",
     {"200": models.TaskStateStoreCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("task_state_store", "total_entries"),
 )
 PATCH_TASK_STATE_STORE: Endpoint[Any] = Endpoint(
@@ -38,10 +42,12 @@ PATCH_TASK_STATE_STORE: Endpoint[Any] = Endpoint(
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/state-store/{key}",
     {"200": Any},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 SET_TASK_STATE_STORE: Endpoint[None] = Endpoint(
     "PUT",
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/state-store/{key}",
     {"204": None},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )

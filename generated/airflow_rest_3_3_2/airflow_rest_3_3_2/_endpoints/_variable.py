@@ -11,24 +11,28 @@ BULK_VARIABLES: Endpoint[models.BulkResponse] = Endpoint(
     "/api/v2/variables",
     {"200": models.BulkResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 DELETE_VARIABLE: Endpoint[None] = Endpoint(
     "DELETE",
     "/api/v2/variables/{variable_key}",
     {"204": None},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_VARIABLE: Endpoint[models.VariableResponse] = Endpoint(
     "GET",
     "/api/v2/variables/{variable_key}",
     {"200": models.VariableResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_VARIABLES: Endpoint[models.VariableCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/variables",
     {"200": models.VariableCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("variables", "total_entries"),
 )
 PATCH_VARIABLE: Endpoint[models.VariableResponse] = Endpoint(
@@ -38,10 +42,12 @@ PATCH_VARIABLE: Endpoint[models.VariableResponse] = Endpoint(
     accept="application/json",
     update_mask="update_mask",
     identity={"key": "variable_key"},
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 POST_VARIABLE: Endpoint[models.VariableResponse] = Endpoint(
     "POST",
     "/api/v2/variables",
     {"201": models.VariableResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )

@@ -11,18 +11,21 @@ CREATE_XCOM_ENTRY: Endpoint[models.XComResponseNative] = Endpoint(
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries",
     {"201": models.XComResponseNative},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 DELETE_XCOM_ENTRY: Endpoint[None] = Endpoint(
     "DELETE",
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}",
     {"204": None},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
 GET_XCOM_ENTRIES: Endpoint[models.XComCollectionResponse] = Endpoint(
     "GET",
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries",
     {"200": models.XComCollectionResponse},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
     paging=Paging("xcom_entries", "total_entries"),
 )
 GET_XCOM_ENTRY: Endpoint[models.XComResponseNative | models.XComResponseString] = (
@@ -31,6 +34,7 @@ GET_XCOM_ENTRY: Endpoint[models.XComResponseNative | models.XComResponseString] 
         "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}",
         {"200": FieldsUnion(models.XComResponseNative, models.XComResponseString)},
         accept="application/json",
+        security=("OAuth2PasswordBearer", "HTTPBearer"),
     )
 )
 UPDATE_XCOM_ENTRY: Endpoint[models.XComResponseNative] = Endpoint(
@@ -38,4 +42,5 @@ UPDATE_XCOM_ENTRY: Endpoint[models.XComResponseNative] = Endpoint(
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}",
     {"200": models.XComResponseNative},
     accept="application/json",
+    security=("OAuth2PasswordBearer", "HTTPBearer"),
 )
