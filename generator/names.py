@@ -49,12 +49,19 @@ RESERVED_VALUE_NAMES = frozenset(
     }
 )
 
-# The generated ``Client``'s and ``AsyncClient``'s public names (the runtime's and the package's): a
-# group named like one of them would replace it. tests/test_hostile_names.py checks this list
-# against the classes themselves.
+# The generated ``Client``'s, ``AsyncClient``'s and ``testing.MockApi``'s public names (the runtime's
+# and the package's): a group named like one of them would replace it (``client.<group>``,
+# ``mock.<group>``). tests/test_hostile_names.py checks this list against the classes themselves.
 CLIENT_MEMBERS = frozenset(
     {
         "aclose",
+        "add",
+        "async_client",
+        "client",
+        "operation",
+        "replay",
+        "transport",
+        "unreplayed",
         "base_url",
         "close",
         "download",

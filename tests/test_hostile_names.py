@@ -4,6 +4,7 @@ method, ``page_size`` beside limit/offset)."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,9 @@ TAGS = [
     "stream_lines",
     "follow_links",
     "close",
+    "client",
+    "transport",
+    "replay",
 ]
 
 
@@ -139,3 +143,8 @@ def test_client_members_cover_the_generated_clients_public_names(generated: tupl
         groups = set(groups_of(client))
         public = {n for n in dir(client) if not n.startswith("_")} - groups
         assert public <= CLIENT_MEMBERS, public - CLIENT_MEMBERS
+    testing = importlib.import_module(f"{pkg.__name__}.testing")
+    mock = testing.MockApi()
+    public = {n for n in dir(mock) if not n.startswith("_")} - set(groups_of(pkg.Client("http://api.test")))
+    assert public <= CLIENT_MEMBERS, public - CLIENT_MEMBERS
+    assert callable(mock.client) and callable(mock.replay) and isinstance(mock.transport, httpx.MockTransport)
