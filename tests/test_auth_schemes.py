@@ -193,6 +193,12 @@ paths:
       tags: [t]
       security: [{KeyHeader: [], AppId: []}]
       responses: {"200": {$ref: "#/components/responses/Seen"}}
+  /token-and-key:
+    get:
+      operationId: token_and_key
+      tags: [t]
+      security: [{Token: [], ZKey: []}]
+      responses: {"200": {$ref: "#/components/responses/Seen"}}
   /protected/default:
     get: {operationId: by_default, tags: [t], responses: {"200": {$ref: "#/components/responses/Seen"}}}
 components:
@@ -201,6 +207,7 @@ components:
     AppId: {type: apiKey, in: query, name: app_id}
     Session: {type: apiKey, in: cookie, name: session}
     Token: {type: oauth2, flows: {clientCredentials: {tokenUrl: /token, scopes: {read: r, write: w}}}}
+    ZKey: {type: apiKey, in: header, name: X-Key}
     Digest: {type: http, scheme: digest}
   responses:
     Seen:
@@ -241,6 +248,9 @@ def test_each_operation_gets_the_scheme_it_declares(schemes: ModuleType, server:
     assert client.t.either().x_key == ""  # the first alternative, Token, is configured
     assert client.t.by_default().path == "/protected/default"  # the spec's default (Token) on a real check
     assert server.grants == ["client_credentials"]
+    # AND with a token flow whose scheme sorts first: the key is set, the token flow runs last
+    keyed = schemes.Client(server.url, auth={"Token": auth.token("app", SECRET), "ZKey": auth.z_key("z-1")})
+    assert keyed.t.token_and_key().x_key == "z-1" and server.resource_calls[-1]["authorization"].startswith("Bearer ")
     # security: [] says "none needed", yet servers such as Airflow 2 declare it and still check:
     # the first scheme given is sent
     assert client.t.ping().x_key == "k-1"

@@ -274,3 +274,19 @@ def test_replay_reads_har_as_browsers_and_proxies_export_it(tmp_path: Path) -> N
     mock.replay(har)
     AIRFLOW2.scenarios["pools"](_ctx(AIRFLOW2, mock.base_url, mock.transport, live=False))
     assert mock.unreplayed == []
+
+
+def test_threads_take_the_queued_answers_in_turn(af2: ModuleType) -> None:
+    """Ten answers queued, forty calls from eight threads: each of the first nine is answered exactly
+    once, the last one repeats for the rest, and every call is recorded."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pkg = sys.modules["airflow_rest_2_10_5"]
+    mock = af2.MockApi()
+    for slots in range(10):
+        mock.pool.get_pool.returns(pkg.models.Pool(name="p", slots=slots))
+    client = mock.client()
+    with ThreadPoolExecutor(8) as pool:
+        seen = sorted(pool.map(lambda _: client.pool.get_pool("p").slots, range(40)))
+    assert seen == list(range(9)) + [9] * 31
+    assert len(mock.pool.get_pool.calls) == 40

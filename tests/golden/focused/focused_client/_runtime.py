@@ -1097,10 +1097,11 @@ class SchemeAuth(httpx.Auth):
 
     @staticmethod
     def _applied(auths: list[httpx.Auth], request: httpx.Request) -> httpx.Auth:
-        """All but the last auth put on ``request`` (each must be one that only sets it: basic,
-        bearer, API key); the last one, whose flow may request tokens first, is returned.
+        """Each auth that only sets the request (basic, bearer, API key) put on it; the one left,
+        whose flow may request tokens first (the last, when none does), is returned.
         """
-        *setters, last = auths
+        # a token flow goes last whatever its scheme's name: it is the one that is run
+        *setters, last = sorted(auths, key=lambda auth: isinstance(auth, OAuth2Auth))
         for auth in setters:
             if isinstance(auth, OAuth2Auth):
                 raise CredentialsError(
@@ -3504,6 +3505,9 @@ class OperationMock(Generic[T, B]):
         self.calls: list[MockCall[B]] = []
         self._body_type = body_type
         self._answers: list[_MockAnswer] = []
+        self._lock = (
+            threading.Lock()
+        )  # a threaded test's calls take the queued answers in turn
 
     def returns(
         self,
@@ -3576,7 +3580,8 @@ class OperationMock(Generic[T, B]):
         def answer(request: httpx.Request) -> httpx.Response:
             return httpx.Response(status, headers=answer_headers, content=content)
 
-        self._answers.append(answer)
+        with self._lock:
+            self._answers.append(answer)
         return self
 
     @property
@@ -3595,19 +3600,24 @@ class OperationMock(Generic[T, B]):
         path: dict[str, str],
         recorded: Callable[[httpx.Request], httpx.Response | None],
     ) -> httpx.Response:
-        self.calls.append(
-            MockCall(
-                request.method,
-                path,
-                {k: request.url.params.get_list(k) for k in request.url.params},
-                self._decoded_body(request),
-                {
-                    k: "***" if _SECRET_HEADER.search(k) else v
-                    for k, v in request.headers.items()
-                },
-            )
+        call = MockCall(
+            request.method,
+            path,
+            {k: request.url.params.get_list(k) for k in request.url.params},
+            self._decoded_body(request),
+            {
+                k: "***" if _SECRET_HEADER.search(k) else v
+                for k, v in request.headers.items()
+            },
         )
-        if not self._answers:
+        with self._lock:
+            self.calls.append(call)
+            answer = None
+            if self._answers:
+                answer = self._answers[0]
+                if len(self._answers) > 1:
+                    self._answers.pop(0)
+        if answer is None:
             replayed = recorded(request)
             if replayed is not None:
                 return replayed
@@ -3616,7 +3626,6 @@ class OperationMock(Generic[T, B]):
                 f"(.returns(...), .raises(...) or .answers(...)) and no recorded exchange "
                 f"left matches it"
             )
-        answer = self._answers[0] if len(self._answers) == 1 else self._answers.pop(0)
         return answer(request)
 
     def _decoded_body(self, request: httpx.Request) -> Any:
@@ -3639,6 +3648,7 @@ class MockApiBase:
     def __init__(self, base_path: str) -> None:
         self._base_path = base_path.rstrip("/")
         self._recorded: list[Mapping[str, Any]] = []
+        self._recorded_lock = threading.Lock()
         self._routes: list[
             tuple[str, re.Pattern[str], tuple[str, ...], OperationMock[Any, Any]]
         ] = []
@@ -3704,27 +3714,26 @@ class MockApiBase:
     def _replayed(self, request: httpx.Request) -> httpx.Response | None:
         path = request.url.raw_path.split(b"?", 1)[0].decode("ascii")
         query = [list(pair) for pair in request.url.params.multi_items()]
-        for i, exchange in enumerate(self._recorded):
-            sent = exchange["request"]
-            if (sent.get("method"), sent.get("path"), sent.get("query", [])) == (
-                request.method,
-                path,
-                query,
-            ):
-                del self._recorded[i]
-                answer = exchange["response"]
-                if "json" in answer:
-                    content = msgspec.json.encode(answer["json"])
-                elif isinstance(answer.get("content"), bytes):
-                    content = answer["content"]
-                else:
-                    content = str(answer.get("text", "")).encode()
-                return httpx.Response(
-                    int(answer["status"]),
-                    headers=dict(answer.get("headers") or {}),
-                    content=content,
-                )
-        return None
+        sent = (request.method, path, query)
+        with self._recorded_lock:
+            found = next(
+                (i for i, e in enumerate(self._recorded) if _sent(e) == sent), None
+            )
+            exchange = None if found is None else self._recorded.pop(found)
+        if exchange is None:
+            return None
+        answer = exchange["response"]
+        if "json" in answer:
+            content = msgspec.json.encode(answer["json"])
+        elif isinstance(answer.get("content"), bytes):
+            content = answer["content"]
+        else:
+            content = str(answer.get("text", "")).encode()
+        return httpx.Response(
+            int(answer["status"]),
+            headers=dict(answer.get("headers") or {}),
+            content=content,
+        )
 
     def _handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.raw_path.split(b"?", 1)[0].decode("ascii")
@@ -3740,6 +3749,12 @@ class MockApiBase:
         raise UnexpectedCallError(
             f"{request.method} {request.url.path}: no operation of the spec has this method and path"
         )
+
+
+def _sent(exchange: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+    """What a recorded exchange's request is matched by: method, path and query pairs."""
+    request = exchange["request"]
+    return request.get("method"), request.get("path"), request.get("query", [])
 
 
 def _har_exchange(entry: Any) -> dict[str, Any]:
