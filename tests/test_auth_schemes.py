@@ -11,6 +11,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -303,3 +304,16 @@ def test_snowflake_clients_send_the_scheme_and_token_type_they_are_given(snowfla
     client.task.list_tasks("db", "schema")
     assert seen[0].headers["authorization"] == "Bearer jwt-123"
     assert seen[0].headers["x-snowflake-authorization-token-type"] == "KEYPAIR_JWT"
+
+
+def test_auth_constructor_names_join_oauth_only_as_a_word(tmp_path: Path) -> None:
+    """``OAuth2Password`` reads ``oauth2_password``; ``PhotoAuth`` stays ``photo_auth`` (not ``photoauth``)."""
+    spec = SCHEMES_SPEC.replace(
+        "    Digest: {type: http, scheme: digest}",
+        "    Digest: {type: http, scheme: digest}\n"
+        "    PhotoAuth: {type: apiKey, in: header, name: X-Photo}\n"
+        "    OAuth2Password: {type: oauth2, flows: {password: {tokenUrl: /token, scopes: {}}}}",
+    )
+    with generated_package(spec, tmp_path / "out", "names_auth") as pkg:
+        assert pkg.Auth.photo_auth("p").name == "X-Photo"
+        assert isinstance(pkg.Auth.oauth2_password("u", "p"), pkg.PasswordAuth)

@@ -14,7 +14,7 @@ from ..loader import LoadedSpec
 from ..names import CLIENT_MEMBERS, NameAllocator, class_name, pascal_case, value_name
 from ..normalise.base import HTTP_METHODS
 from ..normalise.modules import model_modules
-from ..normalise.operations import Operations, media_kind
+from ..normalise.operations import HTTP_TOKEN, Operations, media_kind
 
 # RFC 3986 pchar besides unreserved characters (which ``quote`` never encodes), and ``%`` for the escapes a
 # URL already holds: a ``%`` not followed by two hex digits is encoded first.
@@ -225,14 +225,14 @@ class Normaliser(Operations):
                 if kind is None:
                     self.warn(f"security scheme {key!r}: {settings['reason']}; pass your own httpx.Auth", at)
                     continue
-                # "OAuth2..." is one word to a reader, not "o_auth2"
-                name = names.take(value_name(f"{key}_{suffix}" if suffix else str(key)).replace("o_auth", "oauth"))
+                # "OAuth2..." is one word to a reader, not "o_auth2" (but "photo_auth" stays)
+                name = names.take(_OAUTH_WORD.sub(r"\1oauth", value_name(f"{key}_{suffix}" if suffix else str(key))))
                 options.append(ir.AuthOption(name, str(key), kind, **settings))  # type: ignore[arg-type]
         return tuple(options)
 
 
+_OAUTH_WORD = re.compile(r"(^|_)o_auth")
 _FLOW_KINDS = {"password": "password", "clientCredentials": "client_credentials", "authorizationCode": "refresh_token"}
-_TOKEN_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 def _auth_kinds(node: dict[str, Any]) -> list[tuple[str, str | None, dict[str, Any]]]:
@@ -247,7 +247,7 @@ def _auth_kinds(node: dict[str, Any]) -> list[tuple[str, str | None, dict[str, A
         return [("", None, {"reason": f"HTTP {scheme or 'without a scheme'} is not supported"})]
     if kind == "apiKey":
         location, name = str(node.get("in", "")), str(node.get("name", ""))
-        if location not in ("header", "query", "cookie") or not _TOKEN_NAME.fullmatch(name):
+        if location not in ("header", "query", "cookie") or not HTTP_TOKEN.fullmatch(name):
             return [("", None, {"reason": f"an API key {name!r} in {location!r} cannot be sent"})]
         summary = f"an API key in the {location} {name!r}"
         return [("", "api_key", {"summary": summary, "location": location, "name": name})]

@@ -88,7 +88,7 @@ class Operations(Conventions):
             if location not in ("path", "query", "header", "cookie"):
                 self.warn(f"parameter {param['name']!r} in {location!r}: not a parameter location", param_at)
                 continue
-            if location in ("header", "cookie") and not _TOKEN.fullmatch(str(param["name"])):
+            if location in ("header", "cookie") and not HTTP_TOKEN.fullmatch(str(param["name"])):
                 self.warn(
                     f"{location} parameter {param['name']!r} is not a valid {location} name (RFC 9110 token): "
                     "not sent by the generated client",
@@ -350,7 +350,8 @@ class Operations(Conventions):
 
 
 # A header or cookie name: an RFC 9110 token.
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# An RFC 9110 token: what a header, cookie or parameter name sent on the wire must be.
+HTTP_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 def _preferred_request_media(content: dict[str, Any]) -> str:

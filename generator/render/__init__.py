@@ -212,6 +212,7 @@ def render_package(
 def _project_files(api: ir.Api, package: str, package_version: str | None, layout: Layout) -> dict[str, str]:
     env = _environment()
     version = package_version or pep440(api.version)
+    package_names = ["AsyncClient", "Client", "TOKEN_URL", "models"] + (["Auth"] if api.auth_options else [])
     context = {
         "api": api,
         "layout": layout,
@@ -219,10 +220,7 @@ def _project_files(api: ir.Api, package: str, package_version: str | None, layou
         "package_version": version,
         "user_agent": user_agent(package, version),
         "runtime_exports": runtime_exports(),
-        "package_exports": sorted(
-            (*runtime_exports(), "AsyncClient", "Client", "TOKEN_URL", "models", *["Auth"][: bool(api.auth_options)]),
-            key=lambda n: (n != "UNSET", n),
-        ),
+        "package_exports": sorted((*runtime_exports(), *package_names), key=lambda n: (n != "UNSET", n)),
     }
     files: dict[str, str] = {}
     for name, template in (("__init__.py", "package/__init__.py.jinja"), ("client.py", "package/client.py.jinja")):

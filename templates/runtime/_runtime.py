@@ -3504,9 +3504,8 @@ class OperationMock(Generic[T, B]):
         self.calls: list[MockCall[B]] = []
         self._body_type = body_type
         self._answers: list[_MockAnswer] = []
-        self._lock = (
-            threading.Lock()
-        )  # a threaded test's calls take the queued answers in turn
+        # a threaded test's calls take the queued answers in turn
+        self._lock = threading.Lock()
 
     def returns(
         self,
