@@ -75,7 +75,6 @@ def overlays_dir() -> Path:
     raise FileNotFoundError(f"clientgen's overlays not found next to {here}")
 
 
-
 def known_spec(distribution: str, version: str) -> tuple[str, str]:
     """(distribution that holds the spec, path inside it) for a package clientgen knows: Airflow 2.x
     ships ``v1.yaml`` in ``apache-airflow``; 3.x ships its public REST spec in ``apache-airflow-core``
@@ -326,7 +325,8 @@ def _get(url: str, limit: int, accept: str = "*/*") -> tuple[bytes, str]:
             return None  # the 3xx surfaces as an HTTPError, reported below
 
     # the scheme is one of the three checked above
-    request = url_request.Request(url, headers={"Accept": accept, "User-Agent": f"clientgen/{__version__}"})  # noqa: S310
+    headers = {"Accept": accept, "User-Agent": f"clientgen/{__version__}"}
+    request = url_request.Request(url, headers=headers)  # noqa: S310
     opener = url_request.build_opener(NoRedirect())
     try:
         with opener.open(request, timeout=TIMEOUT_SECONDS) as response:

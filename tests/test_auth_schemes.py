@@ -257,9 +257,7 @@ def test_each_operation_gets_the_scheme_it_declares(schemes: ModuleType, server:
     assert client.t.ping().x_key == "k-1"
 
 
-def test_an_operation_needing_a_scheme_not_given_fails_before_sending(
-    schemes: ModuleType, server: OAuthServer
-) -> None:
+def test_an_operation_needing_a_scheme_not_given_fails_before_sending(schemes: ModuleType, server: OAuthServer) -> None:
     client = schemes.Client(server.url, auth={"AppId": schemes.Auth.app_id("a-1")}, max_retries=0)
     with pytest.raises(schemes.CredentialsError, match="needs KeyHeader; this client has auth for AppId"):
         client.t.by_key()

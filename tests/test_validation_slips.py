@@ -97,11 +97,19 @@ SPEC_31 = HEAD.replace("openapi: 3.0.3", "openapi: 3.1.0") + """        name: {t
 """
 
 
-def _validate_counting_crawls(path: Path) -> tuple[object, int]:
-    import referencing._core as core
-
+def _verdict(path: Path) -> object:
+    """The warnings of validating ``path``, or the error it raised."""
     from clientgen.loader import load_spec
     from clientgen.validation import validate_spec
+
+    try:
+        return validate_spec(load_spec(path, (), validate=False))
+    except Exception as exc:  # the verdict, compared by the callers
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _validate_counting_crawls(path: Path) -> tuple[object, int]:
+    import referencing._core as core
 
     crawls = 0
     original = core.Registry.crawl
@@ -113,10 +121,7 @@ def _validate_counting_crawls(path: Path) -> tuple[object, int]:
 
     core.Registry.crawl = counted  # type: ignore[method-assign,assignment]
     try:
-        try:
-            verdict: object = validate_spec(load_spec(path, (), validate=False))
-        except Exception as exc:  # the verdict, compared below
-            verdict = f"{type(exc).__name__}: {exc}"
+        verdict = _verdict(path)
     finally:
         core.Registry.crawl = original  # type: ignore[method-assign]
     return verdict, crawls
@@ -142,3 +147,74 @@ def test_an_openapi_31_spec_crawls_its_dialect_once_not_once_per_schema(
     assert (Registry.resolver_with_root, OAS31Validator.check_schema) == before
     with pytest.raises(SchemaError):
         OAS31Validator.check_schema({"type": 7})
+
+
+# Documents whose verdicts cover each outcome: clean, slips (3.0 and 3.1), a structural error, a schema error
+# in a 3.1 dialect check, a broken reference.
+VERDICT_CASES = {
+    "clean-30.yaml": HEAD + "        name: {type: string}\n",
+    "slips-30.yaml": HEAD + "".join(f"        {schema}\n" for schema, _, _ in SLIPS),
+    "clean-31.yaml": SPEC_31,
+    "slip-31.yaml": SPEC_31.replace("minimum: 0", "minimum: 0, default: -1, maximum: 9"),
+    "error-31.yaml": SPEC_31.replace("minimum: 0", "minimum: zero"),
+    "error-30.yaml": HEAD.replace("      operationId: list_things\n", "      operationId: [list_things]\n")
+    + "        name: {type: string}\n",
+    "bad-items-31.yaml": SPEC_31.replace('items: {$ref: "#/components/schemas/Thing"}', "items: 7"),
+}
+
+
+def _verdict_and_work(path: Path) -> tuple[object, int]:
+    """The verdict on ``path`` and how many references ``referencing`` resolved and validators jsonschema
+    built (for OpenAPI 3.0's schema, a draft 4 one) for it."""
+    import referencing._core as core
+    from jsonschema import Draft4Validator
+
+    work = 0
+    lookup, evolve = core.Resolver.lookup, Draft4Validator.evolve
+
+    def counted_lookup(self: object, ref: str) -> object:
+        nonlocal work
+        work += 1
+        return lookup(self, ref)  # type: ignore[arg-type]
+
+    def counted_evolve(self: object, **changes: object) -> object:
+        nonlocal work
+        work += 1
+        return evolve(self, **changes)  # type: ignore[arg-type]
+
+    core.Resolver.lookup = counted_lookup  # type: ignore[method-assign,assignment]
+    Draft4Validator.evolve = counted_evolve  # type: ignore[method-assign]
+    try:
+        verdict = _verdict(path)
+    finally:
+        core.Resolver.lookup, Draft4Validator.evolve = lookup, evolve  # type: ignore[method-assign]
+    return verdict, work
+
+
+def test_validators_and_references_made_once_give_the_same_verdicts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contextlib
+
+    from jsonschema import Draft4Validator, Draft202012Validator
+    from openapi_schema_validator import OAS31Validator
+    from referencing._core import Resolver
+
+    from clientgen import validation
+
+    monkeypatch.setenv("CLIENTGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(validation, "write_entry", lambda *args: None)  # each verdict computed, not read back
+    before = (Resolver.lookup, Draft4Validator.evolve, Draft202012Validator.evolve, OAS31Validator.evolve)
+    specs = [write(tmp_path / name, text) for name, text in VERDICT_CASES.items()]
+    specs.append(ROOT / "specs" / "airflow-2.10.5" / "v1.yaml")
+    made_once = [_verdict_and_work(spec) for spec in specs]
+    with monkeypatch.context() as plain:
+        plain.setattr(validation, "_descents_made_once", contextlib.nullcontext)
+        each_time = [_verdict_and_work(spec) for spec in specs]
+    assert [verdict for verdict, _ in made_once] == [verdict for verdict, _ in each_time]
+    outcomes = [str(verdict)[:12] for verdict, _ in made_once]
+    assert outcomes.count("()") == 3 and sum(o.startswith("SpecError") for o in outcomes) == 3, outcomes
+    assert sum(bool(v) and isinstance(v, tuple) for v, _ in made_once) == 2
+    # Airflow 2.10.5's spec: thousands of resolutions and validators each time, a few hundred once per place
+    assert made_once[-1][1] * 10 < each_time[-1][1], (made_once[-1][1], each_time[-1][1])
+    assert (Resolver.lookup, Draft4Validator.evolve, Draft202012Validator.evolve, OAS31Validator.evolve) == before

@@ -97,16 +97,12 @@ def test_the_users_mypy_strict_checks_their_calls_against_it(project: Path) -> N
     checked = run("-m", "mypy", "--strict", "--no-incremental", "-p", "myapp", cwd=project)
     assert checked.returncode == 0, checked.stdout
     wrong = project / "src" / "myapp" / "wrong.py"
-    wrong.write_text(
-        textwrap.dedent(
-            """
+    wrong.write_text(textwrap.dedent("""
             from myapp._vendor.airflow_client import Client
 
             def f(client: Client) -> int:
                 return client.dag.get_dag("etl")
-            """
-        )
-    )
+            """))
     try:
         checked = run("-m", "mypy", "--strict", "--no-incremental", "-p", "myapp", cwd=project)
     finally:

@@ -209,7 +209,6 @@ class Normaliser(Operations):
             )
         return tuple(out)
 
-
     def _auth_options(self) -> tuple[ir.AuthOption, ...]:
         """Each security scheme as the runtime auth that sends it (``ir.AuthOption``); a scheme no
         runtime auth sends (HTTP digest or negotiate, an API key where no key can go) is a warning."""
