@@ -204,7 +204,15 @@ def test_validators_and_references_made_once_give_the_same_verdicts(
 
     monkeypatch.setenv("CLIENTGEN_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(validation, "write_entry", lambda *args: None)  # each verdict computed, not read back
-    before = (Resolver.lookup, Draft4Validator.evolve, Draft202012Validator.evolve, OAS31Validator.evolve)
+    from pathable import accessors
+
+    before = (
+        Resolver.lookup,
+        Draft4Validator.evolve,
+        Draft202012Validator.evolve,
+        OAS31Validator.evolve,
+        accessors.Subscriptable,
+    )
     specs = [write(tmp_path / name, text) for name, text in VERDICT_CASES.items()]
     specs.append(ROOT / "specs" / "airflow-2.10.5" / "v1.yaml")
     made_once = [_verdict_and_work(spec) for spec in specs]
@@ -217,4 +225,11 @@ def test_validators_and_references_made_once_give_the_same_verdicts(
     assert sum(bool(v) and isinstance(v, tuple) for v, _ in made_once) == 2
     # Airflow 2.10.5's spec: thousands of resolutions and validators each time, a few hundred once per place
     assert made_once[-1][1] * 10 < each_time[-1][1], (made_once[-1][1], each_time[-1][1])
-    assert (Resolver.lookup, Draft4Validator.evolve, Draft202012Validator.evolve, OAS31Validator.evolve) == before
+    after = (
+        Resolver.lookup,
+        Draft4Validator.evolve,
+        Draft202012Validator.evolve,
+        OAS31Validator.evolve,
+        accessors.Subscriptable,
+    )
+    assert after == before
