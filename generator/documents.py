@@ -112,6 +112,7 @@ class Documents:
         self._data: dict[Path, Any] = {}
         self._raw: dict[Path, bytes] = {}
         self._line_maps: dict[Path, yaml.Node | None] = {}
+        self._json_lookups: dict[Path, int] = {}
         self._derefs: dict[tuple[Location, str], tuple[Any, Location]] = {}  # a $ref -> the end of its chain
 
     # -- files ---------------------------------------------------------------------------------
@@ -233,8 +234,16 @@ class Documents:
     # -- lines ---------------------------------------------------------------------------------
 
     def line_of(self, path: Path, pointer: str) -> int | None:
-        """Line of the deepest node on the way to ``pointer`` (composed on demand, errors only)."""
+        """Line of the deepest node on the way to ``pointer`` (a member's key line; found on demand, for
+        errors and warnings). A JSON file is stepped through as text for its first few lookups (composing
+        it as YAML nodes takes seconds and hundreds of MiB on a big spec), composed once after that."""
         path = path.resolve()
+        if path.suffix.lower() == ".json" and path not in self._line_maps and path in self._raw:
+            lookups = self._json_lookups[path] = self._json_lookups.get(path, 0) + 1
+            if lookups <= _JSON_SCANS:
+                scanned = _json_line(self._raw[path].decode("utf-8"), pointer)
+                if scanned is not None:
+                    return scanned
         if path not in self._line_maps:
             try:
                 text = self._raw[path].decode("utf-8")
@@ -460,6 +469,82 @@ def _json_too_deep_line(text: str) -> int | None:
         elif char in "]}":
             depth -= 1
     return None
+
+
+# Lookups in one JSON file answered by stepping through its text; the file is composed after that (each
+# step-through costs up to one C-speed decode of the file; composing, ~20 of them).
+_JSON_SCANS = 8
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_JSON_DECODER = json.JSONDecoder()
+_JSON_STRING: Any = getattr(json.decoder, "scanstring")  # noqa: B009 - typeshed does not list it
+
+
+def _json_line(text: str, pointer: str) -> int | None:
+    """Line of the deepest node on the way to ``pointer`` in a JSON text (a member's key line, an item's
+    first line), as ``_yaml_child`` gives from composed nodes. Values off the way are skipped by the C
+    decoder. None when the text is not the JSON expected (the caller composes instead)."""
+    try:
+        tokens = split_pointer(pointer)
+        at = line_at = _json_space(text, 0)
+        for token in tokens:
+            if text.startswith("{", at):
+                found = _json_member(text, at, token)
+            elif text.startswith("[", at) and token.isdigit():
+                found = _json_item(text, at, int(token))
+            else:
+                break
+            if found is None:
+                break
+            line_at, at = found
+        return text.count("\n", 0, line_at) + 1
+    except (ValueError, IndexError):
+        return None
+
+
+def _json_member(text: str, at: int, key: str) -> tuple[int, int] | None:
+    """(where the member's key starts, where its value starts) in the object at ``at``, or None."""
+    at = _json_space(text, at + 1)
+    while text.startswith('"', at):
+        key_at = at
+        name, at = _JSON_STRING(text, at + 1)
+        at = _json_space(text, at)
+        if not text.startswith(":", at):
+            raise ValueError("':' expected")
+        at = _json_space(text, at + 1)
+        if name == key:
+            return key_at, at
+        at, closed = _json_skip(text, at)
+        if closed:
+            return None
+    return None
+
+
+def _json_item(text: str, at: int, index: int) -> tuple[int, int] | None:
+    """(where the item starts, twice) in the array at ``at``, or None."""
+    at = _json_space(text, at + 1)
+    if text.startswith("]", at):
+        return None
+    for _ in range(index):
+        at, closed = _json_skip(text, at)
+        if closed:
+            return None
+    return at, at
+
+
+def _json_skip(text: str, at: int) -> tuple[int, bool]:
+    """Past the value at ``at``: (where the next member or item starts, False), or (just past the
+    closing bracket, True)."""
+    _, at = _JSON_DECODER.raw_decode(text, at)
+    at = _json_space(text, at)
+    if text.startswith(",", at):
+        return _json_space(text, at + 1), False
+    if text.startswith(("}", "]"), at):
+        return at + 1, True
+    raise ValueError("',' expected")
+
+
+def _json_space(text: str, at: int) -> int:
+    return _JSON_SPACE.match(text, at).end()  # type: ignore[union-attr]
 
 
 def _duplicate_key_place(text: str, key: str) -> tuple[int | None, str | None]:

@@ -44,6 +44,49 @@ def test_line_of_pointer(tmp_path: Path, minimal_spec: Path) -> None:
     assert docs.line_of(docs.root, "/components/schemas/Nope/deeper") == 17  # deepest node that exists
 
 
+def test_lines_in_a_json_spec_are_found_without_composing_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warning's line in a JSON spec used to compose the whole document as YAML nodes: 4 s and hundreds
+    of MiB on GitHub's spec, paid by any JSON spec with one warning (Airflow's Kerberos scheme made the
+    synthetic 5,000-operation spec 220 -> 507 MiB). The lines are the ones the composed nodes give: a
+    member's key line, an item's first line, the deepest node that exists."""
+    from clientgen import documents
+
+    data = yaml.safe_load(MINIMAL)
+    data["paths"]["/items/{item_id}"]["get"]["tags"] = ["a", {"b": [1, {"c\u00e9/~": "d"}]}]
+    data["x-list"] = [[], {}, "s", 1.5e3, None, True, {"k": {'"quoted"': [0]}}]
+    texts = {"pretty": json.dumps(data, indent=2), "compact": json.dumps(data), "odd": json.dumps(data, indent="\t")}
+    texts["crlf"] = texts["pretty"].replace("\n", "\r\n")
+    pointers = ["", "/openapi", "/paths/~1items~1{item_id}/get/operationId", "/paths/~1items~1{item_id}/get/tags/1/b/1"]
+    pointers += ["/paths/~1items~1{item_id}/get/tags/1/b/1/c\u00e9~1~0", '/x-list/6/k/"quoted"/0', "/x-list/9"]
+    pointers += ["/components/schemas/Item/properties/name", "/components/schemas/Nope/deeper", "/openapi/deeper"]
+    expected = {}
+    for name, text in texts.items():
+        spec = tmp_path / f"{name}.json"
+        spec.write_text(text, encoding="utf-8", newline="")
+        docs = Documents(spec)
+        docs.get(docs.root)
+        expected[name] = [docs.line_of(docs.root, pointer) for pointer in pointers]
+    composed = []
+    compose = documents.yaml.compose
+    monkeypatch.setattr(
+        documents.yaml, "compose", lambda *args, **kwargs: composed.append(1) or compose(*args, **kwargs)
+    )
+    for name in texts:
+        lines = []
+        for pointer in pointers:
+            docs = Documents(tmp_path / f"{name}.json")
+            docs.get(docs.root)
+            lines.append(docs.line_of(docs.root, pointer))
+        assert lines == expected[name], name
+    assert not composed
+    assert expected["pretty"][2] > 1 and expected["compact"] == [1] * len(pointers)
+    # past a few lookups in one file, it is composed once and read from the nodes
+    docs = Documents(tmp_path / "pretty.json")
+    docs.get(docs.root)
+    assert [docs.line_of(docs.root, pointer) for pointer in pointers * 2] == expected["pretty"] * 2
+    assert len(composed) == 1
+
+
 def test_cross_file_refs_resolve_relative_to_the_referring_file(tmp_path: Path) -> None:
     write(
         tmp_path / "shared" / "params.yaml",
