@@ -44,6 +44,7 @@ from ..render.methods import (
     union_alias,
 )
 from ..render.text import (
+    HEADER_START,
     LINE_LENGTH,
     docstring,
     header,
@@ -57,6 +58,7 @@ from ..render.text import (
 from ..render.views import method_view
 
 __all__ = [
+    "HEADER_START",
     "LAYOUTS",
     "LINE_LENGTH",
     "Layout",
