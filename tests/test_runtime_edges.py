@@ -665,6 +665,41 @@ def test_a_204_with_a_body_is_not_decoded_and_does_not_poison_the_connection(af2
         server.server_close()
 
 
+class HugeHead(BaseHTTPRequestHandler):
+    """Answers HEAD as a server of a 10 GB file does: the Content-Length of the body a GET would get."""
+
+    def do_HEAD(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(10 << 30))
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_head_answer_is_not_refused_for_the_size_of_the_body_it_describes(af2: ModuleType) -> None:
+    # A HEAD answer (like 204 and 304) has no body whatever its Content-Length says: the size limit
+    # is for bodies, so the size of the file it describes must not raise ResponseTooLargeError.
+    rt = af2._runtime
+    endpoint = rt.Endpoint("HEAD", "/files/big", {"200": None}, accept="*/*")
+    server, url = serve(HugeHead)
+    try:
+        with af2.Client(url, max_retries=0) as c:
+            answer = c.send(endpoint)
+        assert (answer.status, answer.data) == (200, None)
+        assert answer.headers["content-length"] == str(10 << 30)
+
+        async def head() -> Any:
+            async with af2.AsyncClient(url, max_retries=0) as ac:
+                return await ac.send(endpoint)
+
+        assert asyncio.run(head()).status == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_response_size_is_bounded_even_for_a_gzip_bomb(af2: ModuleType) -> None:
     limit = 1 << 20
     bomb = gzip.compress(b"[" + b" " * (200 << 20) + b"]", compresslevel=1)  # 200 MiB inflated
@@ -1210,6 +1245,26 @@ def test_a_callers_http_client_keeps_its_headers_params_and_cookies_under_ours(a
     assert second.headers["x-team"] == "per-call"
     assert third.headers["x-team"] == "b" and third.headers["x-mine"] == "m"
     assert [r.headers.get_list("x-team") for r in seen] == [["a"], ["per-call"], ["b"]]  # never both
+
+
+def test_per_call_headers_are_sent_as_given_whatever_calls_came_before(af2: ModuleType) -> None:
+    """Each call's header set is merged once and kept: a later call with other headers (or none)
+    must not get a kept set's values, and the kept sets stay few however many values calls send."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=DAG)
+
+    c = client(af2, handler)
+    for i in range(150):
+        c.dag.get_dag("d", options=af2.RequestOptions(headers={"X-Request": str(i)}))
+        c.dag.get_dag("d")
+    c.dag.get_dag("d", options=af2.RequestOptions(headers={"X-Request": "7", "Accept": "*/*"}))
+    sent = [(r.headers.get("x-request"), r.headers["accept"]) for r in seen]
+    expected = [(value, "application/json") for i in range(150) for value in (str(i), None)]
+    assert sent == [*expected, ("7", "*/*")]
+    assert len(c._merged_headers[2]) <= 64
 
 
 def test_an_async_callers_http_client_keeps_its_headers_params_and_cookies(af2: ModuleType) -> None:

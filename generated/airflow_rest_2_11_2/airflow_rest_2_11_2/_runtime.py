@@ -13,9 +13,9 @@ written once in plans; the sync and async transports only perform the steps.
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime
 import enum
+import functools
 import importlib
 import logging
 import math
@@ -1313,6 +1313,10 @@ class RequestOptions(msgspec.Struct, frozen=True, kw_only=True):
         )
 
 
+_NO_OPTIONS = RequestOptions()
+_HEADER_SETS_KEPT = 64
+
+
 class ApiResponse(msgspec.Struct, Generic[T], frozen=True):
     """Status, headers and decoded body of one call (``client.with_raw_response.<group>.<op>()``)."""
 
@@ -1325,6 +1329,7 @@ class ApiResponse(msgspec.Struct, Generic[T], frozen=True):
 # -- encoding ----------------------------------------------------------------------------------------
 
 _PATH_PARAM = re.compile(r"\{([^{}]+)\}")
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")
 
 
 def _refuse_naive(value: datetime.datetime, where: str) -> None:
@@ -1336,6 +1341,8 @@ def _refuse_naive(value: datetime.datetime, where: str) -> None:
 
 def to_text(value: Any) -> str:
     """A parameter value as the wire writes it: booleans lower-case, dates ISO 8601."""
+    if type(value) is str:
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, enum.Enum):
@@ -1545,6 +1552,9 @@ class _Payload(msgspec.Struct, frozen=True):
     replayable: bool = True
 
 
+_NO_PAYLOAD = _Payload()
+
+
 def encode_body(
     endpoint: Endpoint[Any], body: Any, content_type: str | None = None
 ) -> _Payload:
@@ -1739,6 +1749,8 @@ def encode_segment(name: str, value: Any) -> str:
     text = to_text(value)
     if text == "":
         raise ValueError(f"path parameter {name!r} must not be empty")
+    if _UNRESERVED.fullmatch(text) and text not in (".", ".."):
+        return text  # what quote() would give, without encoding it to bytes and back
     encoded = quote(text, safe="")
     if encoded in (".", ".."):
         encoded = encoded.replace(".", "%2E")
@@ -1746,9 +1758,20 @@ def encode_segment(name: str, value: Any) -> str:
 
 
 def build_path(template: str, values: Mapping[str, Any]) -> str:
-    return _PATH_PARAM.sub(
-        lambda m: encode_segment(m.group(1), values[m.group(1)]), template
+    layout, names = _path_layout(template)
+    if not names:
+        return template
+    return layout % tuple(encode_segment(name, values[name]) for name in names)
+
+
+@functools.lru_cache(maxsize=1024)
+def _path_layout(template: str) -> tuple[str, tuple[str, ...]]:
+    """A path template as a ``%`` format and the names of its parameters (made once per path)."""
+    parts = _PATH_PARAM.split(template)
+    layout = "".join(
+        "%s" if i % 2 else part.replace("%", "%%") for i, part in enumerate(parts)
     )
+    return layout, tuple(parts[1::2])
 
 
 QueryPairs = list[tuple[str, str | int | float | bool | None]]
@@ -1821,9 +1844,21 @@ def merge_body(
 # -- decoding ----------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=64)
+def _wants_json(accept: str) -> bool:
+    """Whether an Accept header asks for JSON (or anything, which this client reads as JSON)."""
+    media = accept.split(";")[0].strip().lower()
+    return media in ("application/json", "*/*") or media.endswith("+json")
+
+
 def _is_json(headers: httpx.Headers) -> bool:
-    content_type = str(headers.get("content-type", "")).split(";")[0].strip().lower()
-    return content_type == "application/json" or content_type.endswith("+json")
+    return _is_json_media(headers.get("content-type", ""))
+
+
+@functools.lru_cache(maxsize=64)
+def _is_json_media(content_type: str) -> bool:
+    media = content_type.split(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
 
 
 _decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
@@ -1959,6 +1994,9 @@ class _Lenient:
         return result
 
 
+_NOT_DECLARED = object()
+
+
 def decode_answer(
     responses: Mapping[str, Any],
     status: int,
@@ -1974,9 +2012,11 @@ def decode_answer(
     text (or bytes where the spec says binary); where JSON is expected, anything else is refused.
     """
     code = str(status)
-    target = responses.get(
-        code, responses.get(f"{code[0]}XX", responses.get("default", Any))
-    )
+    target = responses.get(code, _NOT_DECLARED)
+    if target is _NOT_DECLARED:
+        target = responses.get(f"{code[0]}XX", _NOT_DECLARED)
+        if target is _NOT_DECLARED:
+            target = responses.get("default", Any)
     if status in (204, 205) or not content or target is None:
         return None
     if target is bytes:
@@ -2048,18 +2088,21 @@ class _Inflater:
         *,
         decoded: bool,
         cumulative: bool = True,
+        bodiless: bool = False,
     ) -> None:
-        codings = [
-            c.strip().lower() for c in headers.get("content-encoding", "").split(",")
-        ]
-        codings = [] if decoded else codings
-        self._stages = []
-        for coding in reversed([c for c in codings if c and c != "identity"]):
+        self._stages: list[_Decompressor] = []
+        self.limit, self.size, self.cumulative = limit, 0, cumulative
+        if decoded:  # httpx undid the coding already; feed() bounds what it read
+            return
+        codings = headers.get("content-encoding", "").split(",")
+        for coding in reversed([c.strip().lower() for c in codings]):
+            if not coding or coding == "identity":
+                continue
             if coding not in ("gzip", "x-gzip", "deflate"):
                 raise _Mismatch("$", f"unsupported Content-Encoding {coding!r}")
             self._stages.append(_Decompressor(coding))
-        self.limit, self.size, self.cumulative = limit, 0, cumulative
-        length = headers.get("content-length", "")
+        # A HEAD, 204 or 304 answer has no body whatever size its Content-Length announces.
+        length = "" if bodiless else headers.get("content-length", "")
         if cumulative and not self._stages and length.isdigit() and int(length) > limit:
             raise _TooLarge
 
@@ -2199,10 +2242,17 @@ class _Open(msgspec.Struct, frozen=True):
 class _Received:
     """An answer whose status and headers arrived; its body is read chunk by chunk."""
 
-    __slots__ = ("chunks", "decoded", "response")
+    __slots__ = ("chunks", "content", "decoded", "response")
 
-    def __init__(self, response: httpx.Response, chunks: Any, decoded: bool) -> None:
+    def __init__(
+        self,
+        response: httpx.Response,
+        chunks: Any,
+        decoded: bool,
+        content: bytes | None = None,
+    ) -> None:
         self.response, self.chunks, self.decoded = response, chunks, decoded
+        self.content = content  # the whole body, where it arrived already read
 
 
 def _preread(response: httpx.Response) -> bytes | None:
@@ -2272,12 +2322,14 @@ class _Stepper:
     def __init__(self, plan: Plan[Any]) -> None:
         self.plan = plan
         self.outcome: Any = None
+        self.result: Any = None  # what the plan returned, once it has
         self.opened: list[httpx.Response] = []
 
     def step(self) -> Step | None:
         try:
             step = self.plan.send(self.outcome)
-        except StopIteration:
+        except StopIteration as done:
+            self.result = done.value
             return None
         self.outcome = None
         return step
@@ -2287,12 +2339,6 @@ class _Stepper:
         self.plan.close()
         opened, self.opened = self.opened, []
         return opened
-
-
-def _returning(plan: Plan[T]) -> Plan[None]:
-    """A plan whose result is emitted, so one driver serves calls and iterators alike."""
-    result = yield from plan
-    yield _Emit(result)
 
 
 def _remaining(call: _Call, method: str, url: str) -> float | None:
@@ -2329,6 +2375,33 @@ def _wait(call: _Call, seconds: float, method: str, url: str) -> Plan[None]:
             url=redact_url(url),
         )
     yield _Sleep(seconds)
+
+
+class _Translating:
+    """Within it, an answer that breaks the spec or the size limit raises the package's typed
+    error (a class, not ``@contextmanager``: it wraps every call's read and decode)."""
+
+    __slots__ = ("answer", "call", "client")
+
+    def __init__(
+        self, client: _BaseClient[Any], call: _Call, answer: _Answer | httpx.Response
+    ) -> None:
+        # an answer still being read is given as its Response (the body is not kept)
+        self.client, self.call, self.answer = client, call, answer
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: object, problem: BaseException | None, trace: object
+    ) -> None:
+        if isinstance(problem, (_TooLarge, _Mismatch)):
+            answer = self.answer
+            if isinstance(answer, httpx.Response):
+                answer = _Answer(
+                    answer.status_code, answer.headers, b"", answer.request
+                )
+            raise self.client._translated(self.call, answer, problem) from None
 
 
 class _BaseClient(Generic[H]):
@@ -2382,6 +2455,8 @@ class _BaseClient(Generic[H]):
         self.base_url = root
         self._origin = (parts.scheme, parts.netloc)
         self._auth = auth
+        # what each request is sent with: ours, else whatever the http client was given
+        self._auth_arg: Any = auth if auth is not None else httpx.USE_CLIENT_DEFAULT
         self._timeout = (
             timeout
             if isinstance(timeout, httpx.Timeout) or timeout is None
@@ -2403,9 +2478,16 @@ class _BaseClient(Generic[H]):
         # TLS context, which a client that is built but not yet used should not pay for.
         self._http: H | None = http_client
         self._http_lock = threading.Lock()
-        self._merged_headers: tuple[list[tuple[bytes, bytes]], httpx.Headers] | None = (
-            None
-        )
+        # the http client's headers, ours over them, and each call's header set over both
+        self._merged_headers: (
+            tuple[
+                list[tuple[bytes, bytes]],
+                httpx.Headers,
+                dict[tuple[tuple[str, str], ...], httpx.Headers],
+            ]
+            | None
+        ) = None
+        self._last_timeout: tuple[httpx.Timeout | None, dict[str, Any]] | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={redact_url(self.base_url)!r})"
@@ -2421,16 +2503,12 @@ class _BaseClient(Generic[H]):
 
     def _build(self, http: H, step: _Open) -> httpx.Request:
         content = step.content
-        if isinstance(http, httpx.AsyncClient) and isinstance(content, _Upload):
-            content = (
-                content.chunks()
-            )  # httpx's async transport takes only async iterators
-        elif (
-            isinstance(http, httpx.AsyncClient)
-            and isinstance(content, Iterable)
-            and not isinstance(content, bytes)
-        ):
-            content = _async_chunks(content)
+        if content is not None and isinstance(http, httpx.AsyncClient):
+            # httpx's async transport takes only async iterators
+            if isinstance(content, _Upload):
+                content = content.chunks()
+            elif isinstance(content, Iterable) and not isinstance(content, bytes):
+                content = _async_chunks(content)
         # What http.build_request makes (the http client's headers, query and cookies under ours),
         # less its per-call copy and override of the client's headers: they are merged under ours
         # once, and again only when they change. The URL is absolute (base_url is checked).
@@ -2438,8 +2516,7 @@ class _BaseClient(Generic[H]):
         params: httpx.QueryParams | list[tuple[str, Any]] | None = step.params or None
         if http.params:
             params = http.params.merge(params)
-        headers = self._under_client_headers(http.headers)
-        headers.update(step.headers)
+        headers = self._headers_for(http.headers, step.headers)
         request = httpx.Request(
             step.method,
             step.url,
@@ -2449,7 +2526,7 @@ class _BaseClient(Generic[H]):
             files=step.files,
             cookies=http.cookies or None,
             extensions={
-                "timeout": httpx.Timeout(step.timeout).as_dict(),
+                "timeout": self._timeout_extension(step.timeout),
                 SECURITY_EXTENSION: step.security,
             },
         )
@@ -2460,19 +2537,41 @@ class _BaseClient(Generic[H]):
             request.headers["Cookie"] = f"{jar}; {step.cookie}" if jar else step.cookie
         return request
 
-    def _under_client_headers(self, client_headers: httpx.Headers) -> httpx.Headers:
-        """A fresh copy of the http client's headers with ours over them."""
+    def _timeout_extension(self, timeout: httpx.Timeout | None) -> dict[str, Any]:
+        """httpx's ``timeout`` extension for ``timeout`` (made once while calls share it)."""
+        last = self._last_timeout
+        if last is None or last[0] is not timeout:
+            last = self._last_timeout = (timeout, httpx.Timeout(timeout).as_dict())
+        return dict(last[1])
+
+    def _headers_for(
+        self, client_headers: httpx.Headers, call_headers: Mapping[str, str]
+    ) -> httpx.Headers:
+        """The http client's headers, ours over them, the call's over both (a name given again
+        replaces every earlier value). Calls mostly send the same few headers, so each set is
+        merged once and kept (a few dozen at most; ``httpx.Request`` copies what it is given).
+        """
         raw = client_headers.raw
         merged = self._merged_headers
         if merged is None or merged[0] != raw:
-            headers = httpx.Headers(client_headers)
-            headers.update(self._headers)
-            merged = self._merged_headers = (raw, headers)
-        return merged[1].copy()
-
-    @property
-    def _auth_arg(self) -> Any:
-        return self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT
+            under = httpx.Headers(client_headers)
+            under.update(self._headers)
+            # swapped whole: a thread holding the last one only adds to its own table
+            merged = self._merged_headers = (raw, under, {})
+        _, under, made = merged
+        try:
+            key = tuple(call_headers.items())
+            headers = made.get(key)
+        except TypeError:  # a value that cannot be a key: merged for this call alone
+            key, headers = None, None
+        if headers is None:
+            headers = httpx.Headers(under)
+            headers.update(call_headers)
+            if key is not None:
+                if len(made) >= _HEADER_SETS_KEPT:
+                    made.clear()
+                made[key] = headers
+        return headers
 
     def _prepare(
         self,
@@ -2488,7 +2587,7 @@ class _BaseClient(Generic[H]):
         stream: bool = False,
     ) -> _Call:
         """A call as data, everything checked before anything is sent."""
-        options = options or RequestOptions()
+        options = options or _NO_OPTIONS
         if options.deadline is not None and not 0 < options.deadline < math.inf:
             raise ValueError(
                 f"deadline must be a positive number of seconds, not {options.deadline!r}"
@@ -2507,15 +2606,17 @@ class _BaseClient(Generic[H]):
             ]
         accept = accept or endpoint.accept
         send_headers = {"Accept": accept}
-        send_headers.update(
-            {k: to_text(v) for k, v in (headers or {}).items() if v is not UNSET}
-        )
-        payload = _Payload()
+        if headers:
+            send_headers.update(
+                {k: to_text(v) for k, v in headers.items() if v is not UNSET}
+            )
+        payload = _NO_PAYLOAD
         if body is not UNSET:
             check_body(body)
             payload = encode_body(endpoint, body, content_type)
             send_headers.update(payload.headers)
-        send_headers.update(options.headers or {})
+        if options.headers:
+            send_headers.update(options.headers)
         timeout = self._timeout if options.timeout is UNSET else options.timeout
         if isinstance(timeout, (int, float)):
             timeout = httpx.Timeout(timeout)
@@ -2524,8 +2625,7 @@ class _BaseClient(Generic[H]):
             timeout = httpx.Timeout(
                 **{**(timeout or DEFAULT_TIMEOUT).as_dict(), "read": read}
             )
-        params = build_query(query, endpoint.list_styles)
-        media = accept.split(";")[0].strip().lower()
+        params = build_query(query, endpoint.list_styles) if query else []
         return _Call(
             endpoint,
             _Open(
@@ -2536,7 +2636,7 @@ class _BaseClient(Generic[H]):
                 payload.content,
                 timeout,
                 files=payload.files,
-                cookie=cookie_header(cookies or {}),
+                cookie=cookie_header(cookies) if cookies else None,
                 security=endpoint.security,
             ),
             # a body that cannot be read again (an iterator) is sent once
@@ -2553,7 +2653,7 @@ class _BaseClient(Generic[H]):
             options.poll_timeout,
             None if options.deadline is None else time.monotonic() + options.deadline,
             options.max_response_bytes or self.max_response_bytes,
-            media in ("application/json", "*/*") or media.endswith("+json"),
+            _wants_json(accept),
             self.strict,
             body,
         )
@@ -2568,14 +2668,21 @@ class _BaseClient(Generic[H]):
         while True:
             started = time.perf_counter()
             left = _remaining(call, request.method, request.url)
-            outcome = yield msgspec.structs.replace(
-                request, timeout=_bounded(request.timeout, left), budget=left
+            outcome = yield (
+                request
+                if left is None
+                else msgspec.structs.replace(
+                    request, timeout=_bounded(request.timeout, left), budget=left
+                )
             )
             if not isinstance(outcome, httpx.TransportError):
                 status = outcome.response.status_code
                 if stream and 200 <= status < 300:
                     return outcome
-                outcome = yield from self._read_all(call, outcome)
+                if outcome.content is None:
+                    outcome = yield from self._read_all(call, outcome)
+                else:
+                    outcome = self._whole(call, outcome)
             if isinstance(outcome, httpx.TransportError):
                 _remaining(call, request.method, request.url)
                 if should_retry(request.method, attempt, call.max_retries, exc=outcome):
@@ -2633,32 +2740,39 @@ class _BaseClient(Generic[H]):
         """The body of an answer, decompressed and bounded: an ``_Answer``, or the transport error
         that broke it."""
         response = received.response
+        status = response.status_code
         body = bytearray()
-        with self._translating(
-            call, _Answer(response.status_code, response.headers, b"", response.request)
-        ):
+        with _Translating(self, call, response):
             inflater = _Inflater(
-                response.headers, call.max_bytes, decoded=received.decoded
+                response.headers,
+                call.max_bytes,
+                decoded=received.decoded,
+                bodiless=status in (204, 304) or response.request.method == "HEAD",
             )
             while chunk := (yield _Read(received)):
                 if isinstance(chunk, httpx.TransportError):
                     return chunk
                 _remaining(call, call.request.method, call.request.url)
                 body += inflater.feed(chunk)
+        return _Answer(status, response.headers, bytes(body), response.request)
+
+    def _whole(self, call: _Call, received: _Received) -> _Answer:
+        """An answer that arrived read and decoded (``received.content``), bounded like any."""
+        _remaining(call, call.request.method, call.request.url)
+        response, content = received.response, received.content or b""
+        if len(content) > call.max_bytes:
+            with _Translating(self, call, response):
+                raise _TooLarge
         return _Answer(
-            response.status_code, response.headers, bytes(body), response.request
+            response.status_code, response.headers, content, response.request
         )
 
     def _exchange(self, call: _Call) -> Plan[ApiResponse[Any]]:
         answer = yield from self._fetch(call, call.request)
-        location = answer.headers.get("location")
-        if (
-            call.endpoint.polls_location
-            and answer.status == 202
-            and call.poll
-            and location
-        ):
-            answer = yield from self._poll(call, location)
+        if call.endpoint.polls_location and answer.status == 202 and call.poll:
+            location = answer.headers.get("location")
+            if location:
+                answer = yield from self._poll(call, location)
         return self._result(call, answer)
 
     def _data(self, call: _Call) -> Plan[Any]:
@@ -2768,9 +2882,7 @@ class _BaseClient(Generic[H]):
         response = opened.response
         reader.opened(response)
         buffer = bytearray()
-        with self._translating(
-            call, _Answer(response.status_code, response.headers, b"", response.request)
-        ):
+        with _Translating(self, call, response):
             inflater = _Inflater(
                 response.headers,
                 call.max_bytes,
@@ -2826,10 +2938,7 @@ class _BaseClient(Generic[H]):
                 self._result(call, opened)  # raises for an error answer
                 return sink.finish()
             response = opened.response
-            with self._translating(
-                call,
-                _Answer(response.status_code, response.headers, b"", response.request),
-            ):
+            with _Translating(self, call, response):
                 inflater = _Inflater(
                     response.headers, call.max_bytes, decoded=opened.decoded
                 )
@@ -2869,33 +2978,34 @@ class _BaseClient(Generic[H]):
             request, _body_secrets(call.body), own() if callable(own) else ()
         )
 
-    @contextlib.contextmanager
-    def _translating(self, call: _Call, answer: _Answer) -> Iterator[None]:
-        """Answers that break the spec, or the size limit, as the package's typed errors."""
-        try:
-            yield
-        except (_TooLarge, _Mismatch) as problem:
-            secrets = self._secrets(call, answer.request)
-            common: dict[str, Any] = {
-                "method": call.request.method,
-                "url": redact_url(call.request.url),
-                "status": answer.status,
-                "headers": _redact_headers(answer.headers, secrets),
-            }
-            if isinstance(problem, _TooLarge):
-                raise ResponseTooLargeError(limit=call.max_bytes, **common) from None
-            body = redact(_text(answer.content, answer.headers), secrets)
-            raise ResponseValidationError(
-                path=problem.path, reason=problem.reason, body=body, **common
-            ) from None
+    def _translated(
+        self, call: _Call, answer: _Answer, problem: _TooLarge | _Mismatch
+    ) -> ApiError:
+        """An answer that breaks the spec, or the size limit, as the package's typed error."""
+        secrets = self._secrets(call, answer.request)
+        common: dict[str, Any] = {
+            "method": call.request.method,
+            "url": redact_url(call.request.url),
+            "status": answer.status,
+            "headers": _redact_headers(answer.headers, secrets),
+        }
+        if isinstance(problem, _TooLarge):
+            return ResponseTooLargeError(limit=call.max_bytes, **common)
+        body = redact(_text(answer.content, answer.headers), secrets)
+        return ResponseValidationError(
+            path=problem.path, reason=problem.reason, body=body, **common
+        )
 
     def _result(self, call: _Call, answer: _Answer) -> ApiResponse[Any]:
         status, endpoint = answer.status, call.endpoint
-        declared = (
-            str(status) in endpoint.responses
-            or f"{status // 100}XX" in endpoint.responses
-        )
-        if status >= 400 or status < 200 or (status >= 300 and not declared):
+        if not 200 <= status < 300 and not (
+            status < 400
+            and status >= 300
+            and (
+                str(status) in endpoint.responses
+                or f"{status // 100}XX" in endpoint.responses
+            )
+        ):
             raise error_for(
                 call.request.method,
                 redact_url(call.request.url),
@@ -2914,7 +3024,7 @@ class _BaseClient(Generic[H]):
             if self._request_id_header
             else None
         )
-        with self._translating(call, answer):
+        with _Translating(self, call, answer):
             data = decode_answer(
                 endpoint.responses,
                 status,
@@ -3179,7 +3289,7 @@ class BaseSyncClient(_BaseClient[httpx.Client]):
         try:
             if isinstance(step, _Read):
                 return next(step.source.chunks, b"")
-            http = self._http_client()
+            http = self._http or self._http_client()
             request = self._build(http, step)
             response = http.send(
                 request, auth=self._auth_arg, stream=True, follow_redirects=False
@@ -3191,7 +3301,7 @@ class BaseSyncClient(_BaseClient[httpx.Client]):
         opened.append(response)
         content = _preread(response)
         if content is not None:
-            return _Received(response, iter((content,)), decoded=True)
+            return _Received(response, iter((content,)), decoded=True, content=content)
         return _Received(response, response.iter_raw(), decoded=False)
 
     def _iterate(self, plan: Plan[Any]) -> Generator[Any, None, None]:
@@ -3207,12 +3317,18 @@ class BaseSyncClient(_BaseClient[httpx.Client]):
                 response.close()
 
     def _run(self, plan: Plan[T]) -> T:
-        results = self._iterate(_returning(plan))
+        """What a plan that emits nothing (one call, a download) returns."""
+        stepper = _Stepper(plan)
         try:
-            result: T = next(results)
+            while (step := stepper.step()) is not None:
+                if isinstance(step, _Emit):
+                    raise TypeError("a plan run for its result emitted a value")
+                stepper.outcome = self._perform(step, stepper.opened)
+            result: T = stepper.result
             return result
         finally:
-            results.close()
+            for response in stepper.finish():
+                response.close()
 
     def send(self, endpoint: Endpoint[T], **call: Any) -> ApiResponse[T]:
         """One operation: status, headers and decoded body."""
@@ -3220,7 +3336,7 @@ class BaseSyncClient(_BaseClient[httpx.Client]):
 
     def request(self, endpoint: Endpoint[T], **call: Any) -> T:
         """One operation: the decoded body."""
-        result: T = self._run(self._data(self._prepare(endpoint, **call)))
+        result: T = self._run(self._exchange(self._prepare(endpoint, **call))).data
         return result
 
     def paginate(
@@ -3281,7 +3397,7 @@ class BaseAsyncClient(_BaseClient[httpx.AsyncClient]):
         try:
             if isinstance(step, _Read):
                 return await anext(step.source.chunks, b"")
-            http = self._http_client()
+            http = self._http or self._http_client()
             request = self._build(http, step)
             send = http.send(
                 request, auth=self._auth_arg, stream=True, follow_redirects=False
@@ -3302,7 +3418,7 @@ class BaseAsyncClient(_BaseClient[httpx.AsyncClient]):
         opened.append(response)
         content = _preread(response)
         if content is not None:
-            return _Received(response, _once(content), decoded=True)
+            return _Received(response, _once(content), decoded=True, content=content)
         return _Received(response, response.aiter_raw(), decoded=False)
 
     async def _iterate(self, plan: Plan[Any]) -> AsyncGenerator[Any, None]:
@@ -3318,20 +3434,26 @@ class BaseAsyncClient(_BaseClient[httpx.AsyncClient]):
                 await response.aclose()
 
     async def _run(self, plan: Plan[T]) -> T:
-        results = self._iterate(_returning(plan))
+        """What a plan that emits nothing (one call, a download) returns."""
+        stepper = _Stepper(plan)
         try:
-            result: T = await anext(results)
+            while (step := stepper.step()) is not None:
+                if isinstance(step, _Emit):
+                    raise TypeError("a plan run for its result emitted a value")
+                stepper.outcome = await self._perform(step, stepper.opened)
+            result: T = stepper.result
             return result
         finally:
-            await results.aclose()
+            for response in stepper.finish():
+                await response.aclose()
 
     def send(self, endpoint: Endpoint[T], **call: Any) -> Awaitable[ApiResponse[T]]:
         """One operation: status, headers and decoded body."""
         return self._run(self._exchange(self._prepare(endpoint, **call)))
 
     def request(self, endpoint: Endpoint[T], **call: Any) -> Awaitable[T]:
-        """One operation: the decoded body."""
-        return self._run(self._data(self._prepare(endpoint, **call)))
+        """One operation: the decoded body (the call checked now, as the sync client does)."""
+        return _data_of(self._run(self._exchange(self._prepare(endpoint, **call))))
 
     def paginate(
         self, endpoint: Endpoint[Any], *, page_size: int, **call: Any
@@ -3363,6 +3485,10 @@ class BaseAsyncClient(_BaseClient[httpx.AsyncClient]):
         return self._iterate(
             self._lines(prepared, self._event_reader(prepared, event_type))
         )
+
+
+async def _data_of(answer: Awaitable[ApiResponse[T]]) -> T:
+    return (await answer).data
 
 
 def _page_size(page_size: int) -> int:
