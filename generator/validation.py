@@ -1,7 +1,12 @@
 """Validation with openapi-spec-validator: structural errors are fatal (one line, exit 2); harmless
 schema-level slips (a default of the wrong type, a pattern that is not a Python regex, ``const`` or
 ``title`` where OpenAPI 3.0 has none) are warnings with their file, line and pointer, and the spec is
-generated anyway. A verdict is cached by the spec's content hash and the validator's version."""
+generated anyway. A verdict is cached by the spec's content hash and the validator's version.
+
+For OpenAPI 3.0 the verdict has two passes: the document against the OAS schema (jsonschema), then
+openapi-spec-validator's walk of its keywords. The first is local to each path item and component (the
+OAS schema relates none of them to another), so a changed spec checks again only the units it changed:
+``_SchemaUnits`` remembers the units of a document found clean, by content."""
 
 from __future__ import annotations
 
@@ -39,14 +44,17 @@ def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
     from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
     data, documents = spec.data, spec.documents
-    cls = OpenAPIV31SpecValidator if spec.openapi_version.startswith("3.1.") else OpenAPIV30SpecValidator
+    is_31 = spec.openapi_version.startswith("3.1.")
+    cls = OpenAPIV31SpecValidator if is_31 else OpenAPIV30SpecValidator
     validator = cls(data, base_uri=documents.root.as_uri())
     _index_visited_schemas(validator)
+    units = None if is_31 else _SchemaUnits.of(spec)
     slips: list[Diagnostic] = []
     nodes: list[tuple[str, Any]] = []  # the document's nodes, listed once when a slip needs them
+    schema_errors: list[bool] = []  # one entry per error of the OAS-schema pass
     try:
         with _crawled_roots(), _descents_made_once():
-            for found in validator.iter_errors():
+            for found in _errors(validator, units, schema_errors):
                 error = _deepest(found)
                 if not _harmless(error):
                     where = join_pointer("", *error.absolute_path)
@@ -72,7 +80,109 @@ def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
     result = tuple(dict.fromkeys(slips))
     rows = [[d.file, d.line, d.pointer, d.message] for d in result]
     write_entry("valid", _verdict_key(spec), json.dumps(rows).encode())
+    if units is not None and not schema_errors:
+        units.remember()
     return result
+
+
+def _errors(validator: Any, units: _SchemaUnits | None, schema_errors: list[bool]) -> Iterator[Any]:
+    """What ``validator.iter_errors()`` yields, in its order (the OAS-schema pass, then the keyword
+    walk; each error wrapped as it wraps them), the first pass left out when ``units`` shows the
+    document clean. ``schema_errors`` gets an entry for each error of the first pass."""
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    passes = [validator.root_validator(validator.schema_path)]
+    if units is None or not units.clean(validator.schema_validator):
+        passes.insert(0, _counted(validator.schema_validator.iter_errors(validator.schema), schema_errors))
+    for found in (error for errors in passes for error in errors):
+        yield found if isinstance(found, OpenAPIValidationError) else OpenAPIValidationError.create_from(found)
+
+
+def _counted(errors: Iterator[Any], seen: list[bool]) -> Iterator[Any]:
+    for error in errors:
+        seen.append(True)
+        yield error
+
+
+# Units checked alone at most: past this a changed spec is checked whole (as fast, and one pass).
+_UNITS_CHECKED_ALONE = 200
+
+
+class _SchemaUnits:
+    """An OpenAPI 3.0 document cut into what the OAS schema checks independently: the document with
+    empty ``paths`` and ``components``, each path item, each component. Each unit is a document of its
+    own (with the ``openapi`` and ``info`` of the whole), so it is checked against the whole OAS schema:
+    the whole is clean exactly when every unit is (the schema has no constraint across paths or
+    components). Units found clean are remembered by content, per spec file, between runs."""
+
+    def __init__(self, spec: LoadedSpec, units: dict[str, Any]) -> None:
+        self.spec, self.units = spec, units
+
+    @classmethod
+    def of(cls, spec: LoadedSpec) -> _SchemaUnits | None:
+        """The units of ``spec``'s document; None when it does not cut (not the shape the schema
+        wants, or not plain JSON data): it is then checked whole."""
+        data = spec.data
+        if not isinstance(data, dict) or not isinstance(data.get("paths"), dict):
+            return None
+        components = data.get("components", {})
+        if not isinstance(components, dict):
+            return None
+        frame: dict[str, Any] = {key: data[key] for key in ("openapi", "info") if key in data}
+        rest = {**data, "paths": {}}
+        if "components" in data:
+            rest["components"] = {}
+        documents = [rest]
+        documents += ({**frame, "paths": {path: item}} for path, item in data["paths"].items())
+        for kind, entries in components.items():
+            if isinstance(entries, dict) and entries:
+                documents += (
+                    {**frame, "paths": {}, "components": {kind: {name: value}}} for name, value in entries.items()
+                )
+            else:
+                documents.append({**frame, "paths": {}, "components": {kind: entries}})
+        try:
+            units = {hashlib.sha256(_canonical(document)).hexdigest(): document for document in documents}
+        except (TypeError, ValueError, RecursionError):  # a cycle, or deeper than JSON text nests
+            return None
+        return cls(spec, units)
+
+    def clean(self, schema_validator: Any) -> bool:
+        """Whether every unit is known clean or, when few are not, checks clean alone."""
+        known = self._known()
+        unknown = [unit for key, unit in self.units.items() if key not in known]
+        if not known or len(unknown) > _UNITS_CHECKED_ALONE:  # a first run, or much changed
+            return False
+        return all(_clean_alone(schema_validator, unit) for unit in unknown)
+
+    def remember(self) -> None:
+        """Every unit of the document is clean: remembered for the next run on this spec file."""
+        write_entry("schema-units", self._key(), "\n".join(sorted(self.units)).encode())
+
+    def _known(self) -> set[str]:
+        stored = read_entry("schema-units", self._key())
+        return set(stored.decode().split("\n")) if stored else set()
+
+    def _key(self) -> str:
+        from importlib.metadata import version as dist_version
+
+        from .writer import fingerprint
+
+        where = str(self.spec.documents.root.resolve())
+        return hashlib.sha256(
+            f"{where}\0{dist_version('openapi-spec-validator')}\0{fingerprint()}".encode()
+        ).hexdigest()
+
+
+def _clean_alone(schema_validator: Any, unit: Any) -> bool:
+    return next(iter(schema_validator.iter_errors(unit)), None) is None
+
+
+def _canonical(document: Any) -> bytes:
+    """One text per content (keys in the document's order: a reordered spec only costs a check)."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=repr).encode(
+        "utf-8", "surrogatepass"
+    )
 
 
 _UNSET = object()

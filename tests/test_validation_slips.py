@@ -4,6 +4,7 @@ each (real line and pointer); --strict refuses them; structural errors stay fata
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -233,3 +234,72 @@ def test_validators_and_references_made_once_give_the_same_verdicts(
         accessors.Subscriptable,
     )
     assert after == before
+
+
+UNITS_SPEC = (
+    HEAD.replace(
+        "components:\n",
+        "".join(
+            f"  /things/{n}:\n    get:\n      operationId: get_thing_{n}\n      responses:\n"
+            f'        "200": {{description: ok}}\n'
+            for n in range(5)
+        )
+        + "components:\n",
+    )
+    + "        name: {type: string}\n"
+)
+
+# One path item changed as a user edits a spec, and what the verdict must then be.
+UNIT_CHANGES = {
+    "clean": ("get_thing_3\n", "get_thing_3\n      summary: The third\n"),
+    "slip": ("get_thing_3\n", "get_thing_3\n      title: Third\n"),
+    "error": ("get_thing_3\n", "get_thing_3\n      parameters: 7\n"),
+    "new component": ("        name: {type: string}\n", "        name: {type: string}\n    Other: {type: object}\n"),
+}
+
+
+def test_a_changed_30_spec_checks_again_only_the_units_it_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a clean verdict, the OAS-schema pass of a changed OpenAPI 3.0 spec checks only its changed
+    path items and components; the verdict is the one a check from scratch gives (clean, a slip, or
+    the error), and a spec whose units are all known is not checked again, whole or in units."""
+    from clientgen import validation
+
+    wholes: list[object] = []  # each OAS-schema pass over a whole document
+    units: list[dict[str, object]] = []  # each unit checked alone
+    counted, clean_alone, read_entry = validation._counted, validation._clean_alone, validation.read_entry
+
+    def whole(errors: Any, seen: list[bool]) -> Any:
+        wholes.append(errors)
+        return counted(errors, seen)
+
+    def alone(schema_validator: Any, unit: dict[str, object]) -> bool:
+        units.append(unit)
+        return clean_alone(schema_validator, unit)
+
+    monkeypatch.setattr(validation, "_counted", whole)
+    monkeypatch.setattr(validation, "_clean_alone", alone)
+    # every verdict is worked out, not read back whole: only the units are remembered
+    monkeypatch.setattr(validation, "read_entry", lambda kind, key: None if kind == "valid" else read_entry(kind, key))
+    for name, (old, new) in UNIT_CHANGES.items():
+        monkeypatch.setenv("CLIENTGEN_CACHE_DIR", str(tmp_path / "cache" / name))
+        spec = write(tmp_path / name / "spec.yaml", UNITS_SPEC)
+        assert _verdict(spec) == ()
+        assert (len(wholes), units) == (1, []), name
+        wholes.clear()
+        assert _verdict(spec) == (), name
+        assert (wholes, units) == ([], []), name
+        write(spec, UNITS_SPEC.replace(old, new))
+        verdict = _verdict(spec)
+        assert len(units) == 1, (name, units)  # the changed path item, or the new component
+        if name in ("clean", "new component"):
+            assert verdict == () and wholes == [], name
+        else:  # a unit that does not check clean: the whole document is checked, for the exact verdict
+            assert len(wholes) == 1, name
+            assert "title" in str(verdict) if name == "slip" else str(verdict).startswith("SpecError"), verdict
+        monkeypatch.setenv("CLIENTGEN_NO_CACHE", "1")
+        assert verdict == _verdict(spec), name  # as from scratch
+        monkeypatch.delenv("CLIENTGEN_NO_CACHE")
+        wholes.clear()
+        units.clear()
