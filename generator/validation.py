@@ -74,6 +74,7 @@ def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
     except Exception as exc:  # the validator's own crash (a "$ref" key in an example...)
         # clientgen's own checks (references, cycles, operationIds) have passed: say what stopped the
         # validator and generate from those
+        schema_errors.append(True)  # whatever it did not reach is not known clean
         text = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
         message = f"the validator stopped ({text}); the spec is generated from clientgen's own checks"
         slips.append(Diagnostic("warning", display_path(documents.root), None, "", message))

@@ -303,3 +303,30 @@ def test_a_changed_30_spec_checks_again_only_the_units_it_changed(
         monkeypatch.delenv("CLIENTGEN_NO_CACHE")
         wholes.clear()
         units.clear()
+
+
+def test_units_are_not_remembered_clean_when_the_validator_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A validator that crashes part way (its verdict is a warning) vouches for no unit: the next run,
+    changed elsewhere, checks the document whole and says the same as from scratch."""
+    from clientgen import validation
+
+    monkeypatch.setenv("CLIENTGEN_CACHE_DIR", str(tmp_path / "cache"))
+    read_entry = validation.read_entry
+    monkeypatch.setattr(validation, "read_entry", lambda kind, key: None if kind == "valid" else read_entry(kind, key))
+    clean_alone = validation._clean_alone
+
+    def crashing(errors: Any, seen: list[bool]) -> Any:
+        raise RecursionError("deeper than the validator goes")
+        yield  # a generator, as the pass it stands for
+
+    spec = write(tmp_path / "spec.yaml", UNITS_SPEC)
+    with monkeypatch.context() as broken:
+        broken.setattr(validation, "_counted", crashing)
+        first = _verdict(spec)
+    assert "the validator stopped" in str(first)
+    write(spec, UNITS_SPEC.replace("get_thing_3\n", "get_thing_3\n      summary: The third\n"))
+    alone: list[object] = []
+    monkeypatch.setattr(validation, "_clean_alone", lambda v, unit: alone.append(unit) or clean_alone(v, unit))
+    assert _verdict(spec) == () and alone == []  # checked whole: nothing was known

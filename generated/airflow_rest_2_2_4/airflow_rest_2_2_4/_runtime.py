@@ -2118,6 +2118,11 @@ class _Inflater:
         return data
 
 
+def _bodiless(response: httpx.Response) -> bool:
+    """An answer that has no body whatever its Content-Length says (HEAD, 204, 304)."""
+    return response.status_code in (204, 304) or response.request.method == "HEAD"
+
+
 class _TooLarge(Exception):
     """The decoded answer passed the size limit."""
 
@@ -2237,6 +2242,8 @@ class _Open(msgspec.Struct, frozen=True):
         None  # the operation's cookie parameters, sent beside the client's own cookies
     )
     security: tuple[str, ...] = ()  # the operation's Endpoint.security, for SchemeAuth
+    # the headers come from the operation alone (no caller's header values): merged once and kept
+    common_headers: bool = False
 
 
 class _Received:
@@ -2516,7 +2523,7 @@ class _BaseClient(Generic[H]):
         params: httpx.QueryParams | list[tuple[str, Any]] | None = step.params or None
         if http.params:
             params = http.params.merge(params)
-        headers = self._headers_for(http.headers, step.headers)
+        headers = self._headers_for(http.headers, step.headers, step.common_headers)
         request = httpx.Request(
             step.method,
             step.url,
@@ -2545,10 +2552,14 @@ class _BaseClient(Generic[H]):
         return dict(last[1])
 
     def _headers_for(
-        self, client_headers: httpx.Headers, call_headers: Mapping[str, str]
+        self,
+        client_headers: httpx.Headers,
+        call_headers: Mapping[str, str],
+        common: bool,
     ) -> httpx.Headers:
         """The http client's headers, ours over them, the call's over both (a name given again
-        replaces every earlier value). Calls mostly send the same few headers, so each set is
+        replaces every earlier value). Calls mostly send the same few headers, so a ``common`` set
+        (the operation's own, no caller's values: those may be secrets, or new on every call) is
         merged once and kept (a few dozen at most; ``httpx.Request`` copies what it is given).
         """
         raw = client_headers.raw
@@ -2559,11 +2570,8 @@ class _BaseClient(Generic[H]):
             # swapped whole: a thread holding the last one only adds to its own table
             merged = self._merged_headers = (raw, under, {})
         _, under, made = merged
-        try:
-            key = tuple(call_headers.items())
-            headers = made.get(key)
-        except TypeError:  # a value that cannot be a key: merged for this call alone
-            key, headers = None, None
+        key = tuple(call_headers.items()) if common else None
+        headers = None if key is None else made.get(key)
         if headers is None:
             headers = httpx.Headers(under)
             headers.update(call_headers)
@@ -2606,10 +2614,13 @@ class _BaseClient(Generic[H]):
             ]
         accept = accept or endpoint.accept
         send_headers = {"Accept": accept}
+        # a caller's header values (not kept with the operation's own: see _headers_for)
+        common_headers = not options.headers
         if headers:
-            send_headers.update(
-                {k: to_text(v) for k, v in headers.items() if v is not UNSET}
-            )
+            given = {k: to_text(v) for k, v in headers.items() if v is not UNSET}
+            if given:
+                send_headers.update(given)
+                common_headers = False
         payload = _NO_PAYLOAD
         if body is not UNSET:
             check_body(body)
@@ -2638,6 +2649,7 @@ class _BaseClient(Generic[H]):
                 files=payload.files,
                 cookie=cookie_header(cookies) if cookies else None,
                 security=endpoint.security,
+                common_headers=common_headers,
             ),
             # a body that cannot be read again (an iterator) is sent once
             (
@@ -2747,7 +2759,7 @@ class _BaseClient(Generic[H]):
                 response.headers,
                 call.max_bytes,
                 decoded=received.decoded,
-                bodiless=status in (204, 304) or response.request.method == "HEAD",
+                bodiless=_bodiless(response),
             )
             while chunk := (yield _Read(received)):
                 if isinstance(chunk, httpx.TransportError):
@@ -2802,6 +2814,7 @@ class _BaseClient(Generic[H]):
                 None,
                 call.request.timeout,
                 security=call.request.security,
+                common_headers=True,
             )
             answer: _Answer = yield from self._fetch(call, poll)
             if answer.status != 202:
@@ -2940,7 +2953,10 @@ class _BaseClient(Generic[H]):
             response = opened.response
             with _Translating(self, call, response):
                 inflater = _Inflater(
-                    response.headers, call.max_bytes, decoded=opened.decoded
+                    response.headers,
+                    call.max_bytes,
+                    decoded=opened.decoded,
+                    bodiless=_bodiless(response),
                 )
                 while chunk := (yield _Read(opened)):
                     if isinstance(chunk, httpx.TransportError):
