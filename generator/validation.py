@@ -165,14 +165,7 @@ class _SchemaUnits:
         return set(stored.decode().split("\n")) if stored else set()
 
     def _key(self) -> str:
-        from importlib.metadata import version as dist_version
-
-        from .writer import fingerprint
-
-        where = str(self.spec.documents.root.resolve())
-        return hashlib.sha256(
-            f"{where}\0{dist_version('openapi-spec-validator')}\0{fingerprint()}".encode()
-        ).hexdigest()
+        return _validator_key(str(self.spec.documents.root.resolve()))
 
 
 def _clean_alone(schema_validator: Any, unit: Any) -> bool:
@@ -368,14 +361,17 @@ def _index_visited_schemas(validator: Any) -> None:
 
 
 def _verdict_key(spec: LoadedSpec) -> str:
-    """A verdict holds for these inputs, this validator and this clientgen (which decides what is a slip)."""
+    return _validator_key(spec.sha256)
+
+
+def _validator_key(subject: str) -> str:
+    """A cache key for what is known of ``subject`` (a spec's content, a spec file): it holds for this
+    validator and this clientgen (which decides what is a slip)."""
     from importlib.metadata import version as dist_version
 
     from .writer import fingerprint
 
-    return hashlib.sha256(
-        f"{spec.sha256}\0{dist_version('openapi-spec-validator')}\0{fingerprint()}".encode()
-    ).hexdigest()
+    return hashlib.sha256(f"{subject}\0{dist_version('openapi-spec-validator')}\0{fingerprint()}".encode()).hexdigest()
 
 
 def _cached(spec: LoadedSpec) -> tuple[Diagnostic, ...] | None:
