@@ -11,10 +11,11 @@ Usage: python scripts/bench_generate.py [--runs N] [--spec PATH]
 
 With ``--peer``, instead: clientgen and openapi-python-client (pinned as in scripts/corpus.py, installed into
 the bench-only ``.local/bench/peer``) side by side in one run, cold (empty caches, no output), per spec:
-Airflow 2.10.5 and 3.3.2, GitHub's and Stripe's (from scripts/corpus.py's packages), and synthetic specs of
-100, 1,000 and 5,000 operations (scripts/synthetic_spec.py): median wall seconds of each, the ratio, and each
-one's peak RSS (the largest process of the run); then the scaling ratio 5k/1k and GitHub's regeneration after
-a one-operation change with warm caches, as a share of cold.
+Airflow 2.10.5 and 3.3.2, GitHub's and Stripe's (from scripts/corpus.py's packages), every other spec of the
+corpus (scripts/corpus.py's rule) with at least 100 operations, and synthetic specs of 100, 1,000 and 5,000
+operations (scripts/synthetic_spec.py): median wall seconds of each, the ratio, and each one's peak RSS (the
+largest process of the run); then how many corpus specs of >= 100 operations are within the peer's time, the
+scaling ratio 5k/1k, and GitHub's regeneration after a one-operation change with warm caches, as a share of cold.
 
     python scripts/bench_generate.py --peer [--runs N] [--only NAME]
 """
@@ -103,7 +104,7 @@ def peer_tool() -> Path:
 
 def bench_specs(work: Path, only: str | None) -> list[tuple[str, Path]]:
     sys.path.insert(0, str(ROOT / "scripts"))
-    from corpus import HOME, fetch_specs
+    from corpus import HOME, chosen, fetch_specs, label, spec_operations
     from synthetic_spec import synthetic
 
     directory = Path(fetch_specs())
@@ -114,11 +115,19 @@ def bench_specs(work: Path, only: str | None) -> list[tuple[str, Path]]:
         ("GitHub", github),
         ("Stripe", directory / "stripe.com.json"),
     ]
+    # The issue's "every spec of the corpus with >= 100 operations" (GitHub's is the row above).
+    big = [(spec_operations(path), path) for path in chosen() if path != github]
+    for operations, path in sorted((n, p) for n, p in big if n >= CORPUS_MIN_OPERATIONS):
+        specs.append((f"{CORPUS_PREFIX}{label(path).removesuffix('.json')} ({operations})", path))
     for operations in (100, 1000, 5000):
         path = work / f"synthetic-{operations}.json"
         path.write_text(json.dumps(synthetic(operations)), encoding="utf-8")
         specs.append((f"synthetic {operations}", path))
     return [(name, path) for name, path in specs if only is None or only.lower() in name.lower()]
+
+
+CORPUS_PREFIX = "corpus "
+CORPUS_MIN_OPERATIONS = 100
 
 
 # The issue's targets (clientgen / openapi-python-client, cold wall time), per spec of the table.
@@ -133,13 +142,15 @@ def compare(runs: int, only: str | None) -> int:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     rows: dict[str, tuple[float, float | None]] = {}
     memory: dict[str, int] = {}
+    specs = bench_specs(work, only)
+    width = max([16, *(len(name) for name, _ in specs)])
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; cold runs, median of {runs}")
     print(
-        f"{'spec':16} {'clientgen s':>12} {'peer s':>8} {'ratio':>6} {'target':>7} "
+        f"{'spec':{width}} {'clientgen s':>12} {'peer s':>8} {'ratio':>6} {'target':>7} "
         f"{'clientgen MiB':>14} {'peer MiB':>9}"
     )
     try:
-        for name, spec in bench_specs(work, only):
+        for name, spec in specs:
             ours, theirs, our_rss, their_rss = [], [], [], []
             failure = ""
             for run in range(runs):
@@ -166,21 +177,35 @@ def compare(runs: int, only: str | None) -> int:
             target = TARGETS.get(name, DEFAULT_TARGET)
             if not theirs:
                 rows[name] = (mine, None)
-                print(f"{name:16} {mine:12.2f} {'failed':>8} {'-':>6} {'-':>7} {max(our_rss):14} {'-':>9}")
-                print(f"{'':16} openapi-python-client failed on it ({failure})")
+                print(f"{name:{width}} {mine:12.2f} {'failed':>8} {'-':>6} {'-':>7} {max(our_rss):14} {'-':>9}")
+                print(f"{'':{width}} openapi-python-client failed on it ({failure})")
                 continue
             peers = statistics.median(theirs)
             rows[name] = (mine, peers)
             ratio = mine / peers
             verdict = "met" if ratio <= target else "not met"
             print(
-                f"{name:16} {mine:12.2f} {peers:8.2f} {ratio:5.2f}x {target:6.1f}x {max(our_rss):14} "
+                f"{name:{width}} {mine:12.2f} {peers:8.2f} {ratio:5.2f}x {target:6.1f}x {max(our_rss):14} "
                 f"{max(their_rss):9}   {verdict}",
                 flush=True,
             )
             if name == "GitHub":
                 lighter = "met" if max(our_rss) <= max(their_rss) else "not met"
-                print(f"{'':16} peak memory on GitHub's spec <= the peer's: {lighter}")
+                print(f"{'':{width}} peak memory on GitHub's spec <= the peer's: {lighter}")
+        corpus = {name: row for name, row in rows.items() if name.startswith(CORPUS_PREFIX) or name == "GitHub"}
+        if any(name.startswith(CORPUS_PREFIX) for name in corpus):
+            compared = {name: mine / peers for name, (mine, peers) in corpus.items() if peers is not None}
+            within = sum(ratio <= DEFAULT_TARGET for ratio in compared.values())
+            failed = len(corpus) - len(compared)
+            scope = "GitHub's included" if "GitHub" in corpus else "without GitHub"
+            print(
+                f"corpus specs with >= {CORPUS_MIN_OPERATIONS} operations "
+                f"({scope}) at most the "
+                f"peer's time: {within} of {len(compared)}"
+                + (f" ({failed} more the peer failed on)" if failed else "")
+                + (f"; ratios {min(compared.values()):.2f}x-{max(compared.values()):.2f}x" if compared else "")
+                + f": {'met' if compared and within == len(compared) else 'not met'}"
+            )
         if "synthetic 1000" in rows and "synthetic 5000" in rows:
             scale = rows["synthetic 5000"][0] / rows["synthetic 1000"][0]
             grown = memory["synthetic 5000"] / memory["synthetic 1000"]
