@@ -19,12 +19,12 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import __version__
 from .cache import read_entry, write_entry
@@ -41,6 +41,7 @@ BASE = ".clientgen-base.json"
 _IGNORED_PARTS = frozenset(
     {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", ".git", STAGING, JOURNAL}
 )
+_T = TypeVar("_T")
 # Below this many lines to format, starting worker processes costs more than it saves.
 _PARALLEL_MIN_LINES = 1500
 # Lines per piece a big file is formatted in: small enough to spread over workers and to cache what a
@@ -103,8 +104,9 @@ def format_sources(files: Mapping[str, str]) -> dict[str, str]:
     """Run every ``.py`` file through black (the verbatim runtime is kept as written: it is
     formatted in the repository). Big files are formatted in pieces (``split_for_black``): black's
     time grows faster than a piece's length, pieces spread evenly over the workers, only a piece black
-    changes costs its second pass, and a changed spec reformats only the pieces it changed. Results
-    are cached by content. A file whose pieces black cannot take alone is formatted whole."""
+    changes costs its second pass, and a changed spec reformats only the pieces it changed. Pieces
+    already in black's layout are proven so and kept (``layout_proof``). Results are cached by content.
+    A file whose pieces black cannot take alone is formatted whole."""
     out = dict(files)
     todo = [name for name in files if name.endswith(".py") and not name.endswith(RUNTIME_FILE)]
     masked = {name: _masked_header(files[name]) for name in todo}
@@ -139,7 +141,33 @@ def _header_mask(header: str) -> str:
 
 
 def _format_pieces(pieces: list[str]) -> dict[str, str | None]:
-    kind = f"black-{_black_version()}"
+    """black's text for each piece. Pieces already in black's layout are proven so (``layout_proof``: black
+    runs on their distinct shapes, far less text) and kept as they are; black formats the rest. Both are
+    cached by content."""
+    from .layout_proof import proven_pieces
+
+    formatted, pending = _cached_pieces(pieces)
+    if not pending:
+        return formatted
+    with _Workers(sum(p.count("\n") for p in pending)) as workers:
+        proven = proven_pieces(pending, lambda texts: _black(texts, workers), workers.map)
+        formatted.update((piece, piece) for piece in proven)
+        formatted.update(_black([piece for piece in pending if piece not in proven], workers))
+        if os.environ.get("CLIENTGEN_CHECK_PROOFS"):
+            _check_proofs(sorted(proven), workers)
+    kind = _cache_kind()
+    for piece in proven:
+        write_entry(kind, _piece_key(piece), piece.encode("utf-8"))
+    return formatted
+
+
+def _cache_kind() -> str:
+    return f"black-{_black_version()}"
+
+
+def _cached_pieces(pieces: list[str]) -> tuple[dict[str, str | None], list[str]]:
+    """The pieces' cached texts, and the pieces not in the cache."""
+    kind = _cache_kind()
     formatted: dict[str, str | None] = {}
     pending: list[str] = []
     for piece in dict.fromkeys(pieces):
@@ -148,21 +176,57 @@ def _format_pieces(pieces: list[str]) -> dict[str, str | None]:
             pending.append(piece)
         else:
             formatted[piece] = cached.decode("utf-8")
-    workers = min(2, os.cpu_count() or 1)
-    if len(pending) > 1 and sum(p.count("\n") for p in pending) >= _PARALLEL_MIN_LINES and workers > 1:
-        # Biggest first, so the workers finish at about the same time.
-        pending.sort(key=len, reverse=True)
-        with ProcessPoolExecutor(
-            workers, mp_context=_mp_context(), initializer=die_with_parent, initargs=(os.getpid(),)
-        ) as pool:
-            formatted.update(zip(pending, pool.map(_format_piece, pending, chunksize=8), strict=True))
-    else:
-        formatted.update((piece, _format_piece(piece)) for piece in pending)
+    return formatted, pending
+
+
+def _black(texts: list[str], workers: _Workers) -> dict[str, str | None]:
+    """black's text for each of ``texts``, from the cache or formatted on the workers (and cached)."""
+    formatted, pending = _cached_pieces(texts)
+    # Biggest first, so the workers finish at about the same time.
+    pending.sort(key=len, reverse=True)
+    formatted.update(zip(pending, workers.map(_format_piece, pending), strict=True))
+    kind = _cache_kind()
     for piece in pending:
         text = formatted[piece]
         if text is not None:
             write_entry(kind, _piece_key(piece), text.encode("utf-8"))
     return formatted
+
+
+def _check_proofs(proven: list[str], workers: _Workers) -> None:
+    """With ``CLIENTGEN_CHECK_PROOFS`` set (the corpus CI stage): black on every proven piece too."""
+    for piece, text in zip(proven, workers.map(_format_piece, proven), strict=True):
+        if text != piece:
+            raise RuntimeError(f"a piece proven in black's layout is not (layout_proof is wrong): {piece[:300]!r}")
+
+
+class _Workers:
+    """Maps a function over texts in worker processes (forked with black imported, at most two, started on
+    first use) when there is enough work to pay for them, else in this process."""
+
+    def __init__(self, lines: int) -> None:
+        self.parallel = lines >= _PARALLEL_MIN_LINES and min(2, os.cpu_count() or 1) > 1
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def map(self, function: Callable[[str], _T], texts: Iterable[str]) -> Iterator[_T]:
+        texts = list(texts)
+        if not self.parallel or len(texts) < 2:
+            return map(function, texts)
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(
+                min(2, os.cpu_count() or 1),
+                mp_context=_mp_context(),
+                initializer=die_with_parent,
+                initargs=(os.getpid(),),
+            )
+        return self.pool.map(function, texts, chunksize=max(1, min(64, len(texts) // 16)))
 
 
 def _format_piece(piece: str) -> str | None:

@@ -1,0 +1,469 @@
+"""Which generated pieces are already in black's layout, proven with black on far less text than the pieces.
+
+black formats every generated piece; on big specs that alone costs more CPU than a peer's whole run, although
+the templates already emit black's layout. black turns a piece into logical lines, lays each out on its own
+(``transform_line``: the line's tokens, depth and the mode; nothing around it) and puts blank lines between
+them by their kinds (``EmptyLineTracker``: class, def, decorator, import, docstring, comment, flow control,
+opening a block, depth, and the blank lines already there). So a piece is a fixed point of black when:
+- every physical line fits (outside docstrings and comment-only lines), so no layout black picks by length
+  differs between the piece and its *shape* below: black measures a candidate line against 88, our lines
+  fit, and a longer candidate (a join) fits only in the shape, where black then changes it (the safe side);
+- each logical line, as a *shape* (names -> ``a``, plain strings -> ``"a"``; where black decides by length,
+  a line split without a magic trailing comma at every bracket opened at a line end, names and strings are
+  masked to the same width instead), is a fixed point of black at its depth. One-line elements of exploded
+  brackets (a magic trailing comma: black keeps one per line whatever their lengths) are proven each on
+  their own, inside a bracket of the same kind (parameters, arguments, subscript, list, dict, tuple, import),
+  and in the line's shape stand as ``a,`` (runs of more than two as two: black splits at every comma alike);
+- its *skeleton* (each logical line replaced by a short line of the same kind, blank lines kept, runs of
+  plain statements as two) is a fixed point of black;
+- each docstring is what black's own docstring rules (``LineGenerator.visit_STRING``, black 26) leave as it is.
+Shapes, elements and skeletons repeat across a package (GitHub's client: 184k lines of pieces, 2,753
+distinct lines and elements and 387 skeletons), and black runs on those, through the writer's workers and
+cache. A piece anything here cannot read is left to black, as is a piece whose proof fails.
+
+Measured against black on every piece (``scripts/shape_certify.py --verify``), and checked again in the
+corpus CI stage with ``CLIENTGEN_CHECK_PROOFS=1``, which formats proven pieces too and fails on a difference.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .render import LINE_LENGTH
+
+# Names black treats by their spelling (keywords, soft keywords): kept in shapes.
+_KEPT_NAMES = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {"print", "exec"}
+_TOKEN = re.compile(
+    r"(?P<str>[rRbBuUfF]{0,2}(?:\"\"\"(?:\\.|[^\\])*?\"\"\"|'''(?:\\.|[^\\])*?'''|\"(?:\\.|[^\"\\\n])*\""
+    r"|'(?:\\.|[^'\\\n])*'))|(?P<com>#[^\n]*)|(?P<num>\b\d[\w.]*)|(?P<name>[A-Za-z_]\w*)|(?P<br>[()\[\]{}])"
+    r"|(?P<other>[^\sA-Za-z_0-9#\"'()\[\]{}]+)|(?P<ws>[ \n]+)",
+    re.S,
+)
+_BLOCK_WORDS = frozenset({"if", "elif", "else", "for", "while", "with", "try", "except", "finally", "async"})
+_PLACEHOLDERS = re.compile(r"(\n( +)(a: a,|a,))(?:\n\2\3)+")
+_PLAIN_RUNS = re.compile(r"(^( *)a\n)(?:\2a\n)+", re.M)
+_CHUNK = 200  # units per proving module: a failed module leaves at most this many unproven
+_NAME = re.compile(r"[A-Za-z_]\w*")
+_ATOM = r"(?:[A-Za-z_][\w.]*|\"[^\"\\\n]*\")"
+_ATOM_ELEMENT = re.compile(rf" *{_ATOM}(?:: {_ATOM})?,")  # a name or plain string, or a dict entry of two
+
+# The module an exploded bracket's element is proven in: the bracket's opening and its closing lines
+# ("{pad}": the element's indentation, "{outer}": the bracket's).
+_BRACKETS = {
+    "def": ("def a(\n{pad}a,\n", "{outer}):\n{outer}    pass\n"),  # a first parameter: ``*,`` may follow
+    "class": ("class a(\n", "{outer}):\n{outer}    pass\n"),
+    "call": ("a(\n", "{outer})\n"),
+    "subscript": ("a[\n", "{outer}]\n"),
+    "list": ("a = [\n", "{outer}]\n"),
+    "dict": ("a = {\n", "{outer}}\n"),
+    "tuple": ("a = (\n", "{outer})\n"),
+    "import": ("from a import (\n", "{outer})\n"),
+}
+
+Token = tuple[str, str]  # group, text
+# ("line", depth, shape, kind) for a logical line, ("element", bracket, indent, shape) for an element.
+Unit = tuple[str, Any, Any, str]
+
+
+@dataclass(frozen=True)
+class _Proof:
+    units: tuple[Unit, ...]
+    skeleton: str
+
+
+def proven_pieces(
+    pieces: Iterable[str],
+    black: Callable[[list[str]], dict[str, str | None]],
+    mapper: Callable[[Callable[[str], _Proof | None], list[str]], Iterable[_Proof | None]] = map,
+) -> set[str]:
+    """The pieces black would leave as they are. ``black`` formats a list of texts (None: not parsed);
+    ``mapper`` maps the reading of each piece (over worker processes)."""
+    unique = list(dict.fromkeys(pieces))
+    proofs = {piece: proof for piece, proof in zip(unique, mapper(_proof, unique), strict=True) if proof is not None}
+    modules: dict[str, tuple[Unit, ...]] = {}
+    grouped: dict[tuple[Any, ...], list[Unit]] = {}
+    for unit in dict.fromkeys(u for proof in proofs.values() for u in proof.units):
+        grouped.setdefault(unit[:2] if unit[0] == "line" else unit[:3], []).append(unit)
+    for units in grouped.values():
+        for start in range(0, len(units), _CHUNK):
+            chunk = tuple(units[start : start + _CHUNK])
+            modules[_module(chunk)] = chunk
+    skeletons = list(dict.fromkeys(proof.skeleton for proof in proofs.values()))
+    formatted = black([*modules, *skeletons])
+    stable = {skeleton for skeleton in skeletons if formatted.get(skeleton) == skeleton}
+    kept: set[Unit] = set()
+    while modules:  # a module black changes is halved until what it changes is alone
+        failed: dict[str, tuple[Unit, ...]] = {}
+        for module, chunk in modules.items():
+            if _nonblank(formatted.get(module)) == _nonblank(module):
+                kept.update(chunk)
+            elif len(chunk) > 1:
+                for half in (chunk[: len(chunk) // 2], chunk[len(chunk) // 2 :]):
+                    failed[_module(half)] = half
+        modules = failed
+        formatted = black(list(modules)) if modules else {}
+    return {p for p, proof in proofs.items() if proof.skeleton in stable and kept.issuperset(proof.units)}
+
+
+def _nonblank(text: str | None) -> list[str] | None:
+    return None if text is None else [line for line in text.splitlines() if line.strip()]
+
+
+# -- reading a piece ------------------------------------------------------------------------------
+
+
+def _tokens(piece: str) -> list[Token] | None:
+    found: list[Token] = []
+    at = 0
+    for match in _TOKEN.finditer(piece):
+        if match.start() != at:
+            return None
+        at = match.end()
+        found.append((match.lastgroup or "", match.group(0)))
+    return found if at == len(piece) else None
+
+
+def _logical_lines(found: list[Token]) -> list[list[Token]]:
+    """The tokens of each logical line, each ending with the whitespace after it (blank lines included)."""
+    lines: list[list[Token]] = [[]]
+    depth = 0
+    for group, text in found:
+        lines[-1].append((group, text))
+        if group == "br":
+            depth += 1 if text in "([{" else -1
+        elif group == "ws" and "\n" in text and depth == 0:
+            lines.append([])
+    return [line for line in lines if line]
+
+
+def _proof(piece: str) -> _Proof | None:
+    """What proves ``piece`` black-stable, or None when it cannot be read so."""
+    found = _tokens(piece)
+    if found is None or "fmt:" in piece or any(group == "other" and "\\" in text for group, text in found):
+        return None  # a backslash continuation joins lines this reading keeps apart
+    units: list[Unit] = []
+    skeleton: list[str] = []
+    indent = 0
+    opens_block = True  # a string first in the piece opens the module or a class-body piece's ``class _:``
+    for line in _logical_lines(found):
+        if line[0][0] == "ws":  # the piece's own leading whitespace
+            if "\n" in line[0][1]:
+                return None
+            indent, line = len(line[0][1]), line[1:]
+        trail = line[-1][1] if line[-1][0] == "ws" else ""
+        code = line[:-1] if trail else line
+        if not code or indent % 4 or (trail and "\n" not in trail) or " \n" in trail or trail.startswith(" "):
+            return None  # trailing whitespace, which black takes off and the skeleton would not show
+        stand_in = _line_units(code, indent, opens_block, units)
+        if stand_in is None:
+            return None
+        if code[0][0] != "com":
+            opens_block = stand_in.endswith(":")
+        skeleton.append(" " * indent + stand_in + "\n" * trail.count("\n"))
+        indent = len(trail) - trail.rfind("\n") - 1 if trail else 0
+    return _Proof(tuple(units), _PLAIN_RUNS.sub(r"\1\1", "".join(skeleton)))
+
+
+def _fits(code: list[Token], indent: int) -> bool:
+    """Every physical line of a logical line fits, but one holding only a name or a plain string (or a dict
+    entry of two) and a comma: an element black cannot split, which it leaves as it is."""
+    from black.strings import str_width
+
+    lines = (" " * indent + "".join(text for _, text in code)).split("\n")
+    return all(str_width(line) <= LINE_LENGTH or _ATOM_ELEMENT.fullmatch(line) for line in lines)
+
+
+def _line_units(code: list[Token], indent: int, opens_block: bool, units: list[Unit]) -> str | None:
+    """Adds the units proving one logical line; returns its skeleton stand-in (None: cannot be read)."""
+    group, text = code[0]
+    if len(code) == 1 and group == "com":
+        return text
+    if len(code) == 1 and group == "str" and text.lstrip("rRuU").startswith(('"""', "'''")):
+        return _docstring_stand_in(text, indent, opens_block)
+    shape = _shape(code)
+    if shape is None:
+        return None
+    outline, elements, length_free = shape
+    if length_free and not _fits(code, indent):
+        return None  # black would lay it out by its length, which the shape does not keep
+    units.extend(elements)
+    word = text if group == "name" and text in _KEPT_NAMES else ""
+    kind = _kind(group, text, word, outline)
+    units.append(("line", indent // 4, outline, kind))
+    return _stand_in(kind, word, outline)
+
+
+def _kind(group: str, text: str, word: str, outline: str) -> str:
+    if group == "other" and text.startswith("@"):
+        return "decorator"
+    if word in ("def", "class") or (word == "async" and outline.startswith("async def")):
+        return "def" if word != "class" else "class"
+    if word in ("import", "from"):
+        return "import"
+    if outline.endswith(":") and word in _BLOCK_WORDS:
+        return "block"
+    return "keyword" if word else "other"
+
+
+def _stand_in(kind: str, word: str, outline: str) -> str:
+    stub = " ..." if outline.endswith(": ...") else ""
+    if kind == "decorator":
+        return "@a"
+    if kind == "class":
+        return f"class a:{stub}"
+    if kind == "def":
+        return ("async " if word == "async" else "") + f"def a():{stub}"
+    if kind == "import":
+        return "import a" if word == "import" else "from a import a"
+    if kind == "block":
+        words = outline[:-1].split()
+        head = " ".join(words[:2]) if word == "async" else words[0]
+        return head + (" a:" if len(words) > (2 if word == "async" else 1) else ":")
+    if kind == "keyword":
+        return word + (" a" if outline.strip() != word else "")
+    return "a"
+
+
+def _docstring_stand_in(text: str, indent: int, docstring: bool) -> str | None:
+    """A triple-quoted string alone on its line, kept by black (a docstring when it opens a block or the
+    module): its stand-in, of the same kind. None when black would change it."""
+    if _black_string(text, indent // 4, docstring) != text:
+        return None
+    body = text.lstrip("rRuU")
+    prefix, quotes = text[: len(text) - len(body)], body[:3]
+    pad = " " * indent
+    if "\n" not in text:
+        return f"{prefix}{quotes}a{quotes}"
+    if body[:-3].endswith("\n" + pad):
+        return f"{prefix}{quotes}a\n\n{pad}a\n{pad}{quotes}"
+    return f"{prefix}{quotes}a\n\n{pad}a{quotes}"
+
+
+def _black_string(value: str, depth: int, docstring: bool) -> str | None:
+    """What black 26's ``LineGenerator.visit_STRING`` makes of a string statement at ``depth`` (a docstring
+    when ``docstring``): its rules, with its own helpers. None for a kind this does not know."""
+    from black.mode import Mode, TargetVersion
+    from black.strings import (
+        fix_multiline_docstring,
+        get_string_prefix,
+        has_triple_quotes,
+        normalize_string_prefix,
+        normalize_string_quotes,
+        normalize_unicode_escape_sequences,
+    )
+    from blib2to3.pgen2 import token
+    from blib2to3.pytree import Leaf
+
+    mode = Mode(line_length=LINE_LENGTH, target_versions={TargetVersion.PY310})
+    leaf = Leaf(token.STRING, value)
+    normalize_unicode_escape_sequences(leaf)
+    if set(get_string_prefix(leaf.value)) & set("bBfFtT"):
+        return None
+    if docstring and not re.search(r"\\\s*\n", leaf.value):
+        text = normalize_string_quotes(normalize_string_prefix(leaf.value, mode))
+        prefix = get_string_prefix(text)
+        text = text[len(prefix) :]
+        quote_char = text[0]
+        quote_len = 1 if text[1] != quote_char else 3
+        text = text[quote_len:-quote_len]
+        started_empty = not text
+        indent = " " * 4 * depth
+        text = (
+            fix_multiline_docstring(text, indent)
+            if has_triple_quotes(leaf.value) and "\n" in leaf.value
+            else text.strip()
+        )
+        trailing_backslash = False
+        if text:
+            if text[0] == quote_char:
+                text = " " + text
+            if text[-1] == quote_char:
+                text += " "
+            if text[-1] == "\\" and (len(text) - len(text.rstrip("\\"))) % 2:
+                text += " "
+                trailing_backslash = True
+        elif not started_empty:
+            text = " "
+        quote = quote_char * quote_len
+        lines = text.splitlines()
+        last = len(lines[-1]) if text and not text.endswith("\n") else 0
+        if (
+            quote_len == 3
+            and len(lines) > 1
+            and last + quote_len > LINE_LENGTH
+            and len(indent) + quote_len <= LINE_LENGTH
+            and not trailing_backslash
+            and leaf.value[-1 - quote_len] != "\n"
+        ):
+            leaf.value = prefix + quote + text + "\n" + indent + quote
+        else:
+            leaf.value = prefix + quote + text + quote
+    return str(normalize_string_quotes(normalize_string_prefix(leaf.value, mode)))
+
+
+# -- shapes ------------------------------------------------------------------------------------------
+
+
+def _shape(code: list[Token]) -> tuple[str, list[Unit], bool] | None:
+    """A logical line's shape, the elements proven apart, and whether the shape dropped lengths (None: a
+    token this does not shape). Lines masked to the same width keep every length black could look at."""
+    multi = any(group == "ws" and "\n" in text for group, text in code)
+    collapse = not multi or _length_free(code)
+    parts: list[str] = []
+    for group, text in code:
+        if group == "name" and not text.isascii():
+            return None  # its width is not its length
+        if group == "name":
+            parts.append(text if text in _KEPT_NAMES else "a" if collapse else "a" * len(text))
+        elif group == "str":
+            shaped = _string_shape(text, collapse)
+            if shaped is None:
+                return None
+            parts.append(shaped)
+        elif group != "com" and not text.isascii():
+            return None
+        else:
+            parts.append(text)
+    if multi and collapse:
+        return (*_outline(code, parts), True)
+    return "".join(parts), [], collapse
+
+
+def _string_shape(text: str, collapse: bool) -> str | None:
+    body = text.lstrip("rRbBuUfF")
+    prefix = text[: len(text) - len(body)]
+    quotes = body[:3] if body.startswith(('"""', "'''")) else body[:1]
+    inner = body[len(quotes) : -len(quotes)]
+    if "\n" in inner:
+        return None  # a string over several lines inside a statement: left to black
+    if re.search(r"[\\\"'{}]", inner) or not inner.isascii():
+        return text  # what decides its quotes or escapes is kept
+    return prefix + quotes + ("a" if collapse else "a" * len(inner)) + quotes
+
+
+def _length_free(code: list[Token]) -> bool:
+    """Every bracket opened at a line end closes right after a comma: black keeps it one element per line
+    whatever the lengths (a magic trailing comma)."""
+    opened: list[bool] = []
+    previous = ""
+    for index, (group, text) in enumerate(code):
+        if group == "br" and text in "([{":
+            after = code[index + 1] if index + 1 < len(code) else ("", "")
+            opened.append(after[0] == "ws" and "\n" in after[1])
+        elif group == "br" and opened.pop() and previous != ",":
+            return False
+        if group not in ("ws", "com"):
+            previous = text
+    return True
+
+
+def _outline(code: list[Token], parts: list[str]) -> tuple[str, list[Unit]]:
+    """The line with each one-line element of an exploded bracket as ``a,`` (a dict's as ``a: a,``; runs
+    of more than two as two), and those elements as units."""
+    out: list[str] = []
+    elements: list[Unit] = []
+    brackets: list[str | None] = []  # each open bracket's kind when exploded
+    before: list[str] = []  # the code tokens so far
+    index = 0
+    while index < len(code):
+        group, text = code[index]
+        if brackets and brackets[-1] is not None and group == "ws" and "\n" in text:
+            out.append(parts[index])
+            end = _element_end(code, index + 1)
+            if end is not None:
+                kind = brackets[-1]
+                pad = len(text) - text.rfind("\n") - 1
+                elements.append(("element", kind, pad, "".join(parts[index + 1 : end + 1])))
+                out.append("a: a," if kind == "dict" else "a,")
+                before.extend(t for g, t in code[index + 1 : end + 1] if g not in ("ws", "com"))
+                index = end + 1
+                continue
+            index += 1
+            continue
+        out.append(parts[index])
+        if group == "br" and text in "([{":
+            after = code[index + 1] if index + 1 < len(code) else ("", "")
+            brackets.append(_bracket_kind(before, text) if after[0] == "ws" and "\n" in after[1] else None)
+        elif group == "br":
+            brackets.pop()
+        if group not in ("ws", "com"):
+            before.append(text)
+        index += 1
+    return _PLACEHOLDERS.sub(r"\1\n\2\3", "".join(out)), elements
+
+
+def _element_end(code: list[Token], start: int) -> int | None:
+    """The index of the comma ending a one-line element that starts at ``start`` (None: the line is not
+    such an element: it closes the bracket, or goes on over more lines)."""
+    depth = 0
+    for index in range(start, len(code)):
+        group, text = code[index]
+        if group == "br":
+            depth += 1 if text in "([{" else -1
+            if depth < 0:
+                return None
+        if group == "ws" and "\n" in text:
+            previous = code[index - 1][1] if index > start else ""
+            return index - 1 if depth == 0 and previous == "," else None
+    return None
+
+
+def _bracket_kind(before: list[str], bracket: str) -> str:
+    previous = before[-1] if before else ""
+    follows_value = bool(previous) and (previous[-1] in ")]" or bool(_NAME.fullmatch(previous)))
+    follows_value = follows_value and not keyword.iskeyword(previous)
+    if bracket == "(":
+        if len(before) >= 2 and before[-2] in ("def", "class"):
+            return before[-2]
+        if previous == "import":
+            return "import"
+        return "call" if follows_value else "tuple"
+    if bracket == "[":
+        return "subscript" if follows_value else "list"
+    return "dict"
+
+
+# -- proving modules ---------------------------------------------------------------------------------
+
+
+def _module(chunk: tuple[Unit, ...]) -> str:
+    """One text black formats to prove ``chunk`` (units of one depth, or elements of one bracket kind and
+    indent): each stays as it is, blank lines aside, when the module does."""
+    if chunk[0][0] == "element":
+        return "".join(_element_module(kind, pad, shape) for _, kind, pad, shape in chunk)
+    depth = chunk[0][1]
+    return _context(depth) + "".join(_line_module(depth, shape, kind) for _, _, shape, kind in chunk)
+
+
+def _context(depth: int) -> str:
+    """Opens ``depth`` blocks (a class, then functions) and a first statement, so nothing after it is a
+    docstring."""
+    heads = [" " * 4 * level + ("class _:" if level == 0 else "def _(self):") for level in range(depth)]
+    return "".join(f"{head}\n" for head in heads) + (" " * 4 * depth + "pass\n" if depth else "")
+
+
+def _line_module(depth: int, shape: str, kind: str) -> str:
+    pad = " " * 4 * depth
+    first = shape.split(maxsplit=1)[0] if shape.strip() else ""
+    opening = ""
+    if first in ("else", "elif", "else:"):
+        opening = f"{pad}if a:\n{pad}    pass\n"
+    elif first in ("except", "except:", "finally:"):
+        opening = f"{pad}try:\n{pad}    pass\n"
+    body = ""
+    if kind == "decorator":
+        body = f"\n{pad}def a(): ..."
+    elif shape.endswith(":"):
+        body = f"\n{pad}    pass"
+    return f"{opening}{pad}{shape}{body}\n"
+
+
+def _element_module(kind: str, pad: int, shape: str) -> str:
+    outer, spaces = " " * (pad - 4), " " * pad
+    opening, closing = _BRACKETS[kind]
+    opening, closing = opening.replace("{pad}", spaces), closing.replace("{outer}", outer)
+    return f"{_context((pad - 4) // 4)}{outer}{opening}{spaces}{shape}\n{closing}"

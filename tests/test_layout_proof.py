@@ -1,0 +1,178 @@
+"""``layout_proof``: a piece proven in black's layout is exactly what black makes of it, on real generated
+clients and on pieces made to trip it (every spacing, quote, parenthesis, join, length, blank-line and
+docstring rule black applies); what it cannot prove goes to black."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clientgen import layout_proof, writer
+from tests.conftest import ROOT
+
+
+def black(texts: list[str]) -> dict[str, str | None]:
+    return {text: writer._format_piece(text) for text in texts}
+
+
+def proven(pieces: list[str]) -> set[str]:
+    return layout_proof.proven_pieces(pieces, black)
+
+
+def pieces_of(package: Path) -> list[str]:
+    return [
+        piece
+        for path in sorted(package.rglob("*.py"))
+        if path.name != "_runtime.py"
+        for _, piece in writer.split_for_black(writer._masked_header(path.read_text(encoding="utf-8"))[0])
+    ]
+
+
+@pytest.mark.parametrize("package", ["airflow_rest_2_10_5", "airflow_rest_3_3_2"])
+def test_every_piece_proven_in_a_committed_client_is_blacks_own(package: str) -> None:
+    pieces = list(dict.fromkeys(pieces_of(ROOT / "generated" / package / package)))
+    kept = proven(pieces)
+    assert len(kept) >= 0.95 * len(pieces)  # the point: black runs on far less than every piece
+    assert [piece for piece in kept if writer._format_piece(piece) != piece] == []
+
+
+GENERATED_SHAPES = [
+    # a model, an overload set and a call, as the templates write them
+    'class DagRun(Model, kw_only=True):\n    """A DAG run.\n\n    Schema: v1.yaml#/components/schemas/DAGRun\n'
+    '    """\n\n'
+    "    dag_id: str\n    conf: dict[str, Any] | UnsetType = UNSET\n"
+    '    start_date: datetime.datetime | None = msgspec.field(name="startDate")\n',
+    "class _:\n    @overload\n    def get_dag(\n        self,\n        dag_id: str,\n        *,\n"
+    '        accept: Literal["application/json"] = "application/json",\n'
+    "        options: RequestOptions | None = None,\n    ) -> models.Dag: ...\n",
+    "class _:\n    def get_dag(self, dag_id: str) -> models.Dag:\n"
+    '        """Get a DAG.\n\n        GET /dags/{dag_id}\n        """\n'
+    "        return self._client.request(\n            ep.GET_DAG,\n"
+    '            path={"dag_id": dag_id},\n            query={\n                "fields": fields,\n'
+    '                "limit": limit,\n            },\n            options=options,\n        )\n',
+    "from ._shared import (\n    VeryLongModelNameThatDoesNotFitOnOneLineInAnyWayAtAllWhateverYouTryToDoWithItX,\n)\n",
+]
+
+# Each is valid Python that black changes, or that only a careful reading leaves alone.
+TRAPS = [
+    "x=1\n",
+    "x = f(a = 1)\n",
+    "x = a [1]\n",
+    "print( a )\n",
+    "x = 'a'\n",
+    'x = u"a"\n',
+    'x = B"a"\n',
+    'x = F"{a}"\n',
+    'x = "\\xAB"\n',
+    "x = 0XFF\n",
+    "x = 1E5\n",
+    "x = 1 #c\n",
+    "#c\nx = 1\n",
+    "x = 1  # fmt: skip\n",
+    "def f():\n    return (a)\n",
+    "x = (1)\n",
+    "for (a) in b:\n    pass\n",
+    "print((a))\n",
+    "del (a, b)\n",
+    "x = f(\n    a\n)\n",
+    "x = [\n    1, 2\n]\n",
+    "def f(\n    a\n):\n    pass\n",
+    "f(a,)\n",
+    "x = (1,)\n",
+    "t: tuple[int,] = a\n",
+    "x = " + "a" * 100 + "\n",
+    "x = f(" + ", ".join(["argument"] * 12) + ")\n",
+    "def f(a, b) -> " + "VeryLongReturnType" * 5 + ":\n    pass\n",
+    "x = f(\n    " + "a" * 90 + ",\n)\n",
+    "VALUE: Endpoint[models.SomethingLong] = Endpoint(\n    " + '"x",\n' * 2 + ")\n",
+    "LONG_NAME_OF_AN_ENDPOINT_DECLARATION_THAT_IS_VERY_LONG_INDEED: Endpoint[models.A] = (\n"
+    '    Endpoint(\n        "GET",\n        "/a",\n    )\n)\n',
+    "x = 1\n\n\n\ny = 2\n",
+    "def f():\n    pass\ndef g():\n    pass\n",
+    "class A:\n\n    x = 1\n",
+    "@d\n\ndef f():\n    pass\n",
+    "import a\nx = 1\n",
+    'class A:\n    """D."""\n    x: int\n',
+    "def f():\n\n    return 1\n",
+    "x = 1\n\n",
+    'def f():\n    """Trailing spaces.   \n    """\n',
+    'def f():\n    """  Leading spaces."""\n',
+    "def f():\n    '''Single quotes.'''\n",
+    'def f():\n    """Ends with a quote\\""""\n',
+    'def f():\n    """Ends with a backslash\\\\"""\n',
+    'def f():\n    """Tab\tinside.\n\tand a tab-indented line\n    """\n',
+    'def f():\n    """A last line so long that the closing quotes do not fit on it any more, at all, really."""\n',
+    'def f():\n    """Misindented.\n  line\n    """\n',
+    'def f():\n    """Over-indented.\n            line\n    """\n',
+    'def f():\n    r"""Raw \\d."""\n',
+    'def f():\n    b"""Bytes."""\n',
+    'class A:\n    x: int\n    """Attribute doc, not a docstring: \'quoted\'."""\n',
+    "x = a ** 2\n",
+    "x = a**-b\n",
+    "x = - a\n",
+    "x = a[1 : 2]\n",
+    "x = a[b+1 :]\n",
+    "match = 1\n",
+    "if a:\n\tx = 1\n",
+    "if a:\n  x = 1\n",
+    "x = 1 + \\\n    2\n",
+    "x = (a:=1)\n",
+    "f = lambda x:x\n",
+    "x = 1   \n",
+    "x = 1\r\n",
+    "x = a if b else c\n",
+    "x = not(a)\n",
+    "async def f():\n    await (a)\n",
+    "class A():\n    pass\n",
+    "class A: ...\nclass B: ...\n",
+    "@overload\ndef f(): ...\n@overload\ndef f(x): ...\n",
+    "try:\n    pass\nexcept(A):\n    pass\n",
+    "with (open(a)) as f:\n    pass\n",
+    'x = {\n    "a": 1,\n    "b": 2\n}\n',
+    "x = {'a': 1}\n",
+    "x = [\n    1,\n    2,\n]\ny = 3\n",
+    "\n\nx = 1\n",
+    "x = [  # comment\n    1,\n]\n",
+    "é = 1\n",
+    "x = '中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文中文'\n",
+    "x = f(\n    a,\n    b\n)\n",
+    "def f(\n    a,\n    *,\n    b=1,\n    **kwargs,\n) -> None:\n    pass\n",
+    "x = f(a)(\n    b,\n)\n",
+    "return_value = self._client.request(ep.GET_DAG, path={'dag_id': dag_id}, options=options)\n",
+]
+
+
+@pytest.mark.parametrize("piece", GENERATED_SHAPES + TRAPS)
+def test_a_proven_piece_is_what_black_makes_of_it(piece: str) -> None:
+    formatted = writer._format_piece(piece)
+    if piece in proven([piece]):
+        assert formatted == piece
+
+
+def test_the_generated_shapes_are_proven_and_most_traps_are_not() -> None:
+    assert proven(GENERATED_SHAPES) == set(GENERATED_SHAPES)  # else the test above proves nothing
+    changed_by_black = [trap for trap in TRAPS if writer._format_piece(trap) != trap]
+    assert len(changed_by_black) >= 55
+    assert proven(changed_by_black) == set()
+
+
+def test_the_whole_package_is_formatted_as_black_formats_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Through ``format_sources``: proven pieces, black's pieces and cached pieces join into black's file."""
+    monkeypatch.setenv("CLIENTGEN_CACHE_DIR", str(tmp_path))
+    source = (ROOT / "generated" / "airflow_rest_2_10_5" / "airflow_rest_2_10_5" / "resources" / "_dag.py").read_text()
+    messy = source.replace("        )\n\n    def ", "        )\n    def ", 3) + "\nx=1\n"
+    files = {"pkg/resources/_dag.py": messy}
+    assert writer.format_sources(files)["pkg/resources/_dag.py"] == writer._format_one(messy)
+    assert writer.format_sources(files)["pkg/resources/_dag.py"] == writer._format_one(messy)  # from the cache
+
+
+def test_check_proofs_stops_on_a_wrong_proof(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``CLIENTGEN_CHECK_PROOFS`` (the corpus CI stage) formats proven pieces too and stops on a difference."""
+    monkeypatch.setenv("CLIENTGEN_CACHE_DIR", str(tmp_path))  # the wrong proof below is cached there
+    monkeypatch.setattr(layout_proof, "proven_pieces", lambda pieces, black, mapper=map: set(pieces))
+    monkeypatch.setenv("CLIENTGEN_CHECK_PROOFS", "1")
+    with pytest.raises(RuntimeError, match="layout_proof is wrong"):
+        writer.format_sources({"pkg/a.py": "x=1\n"})
+    monkeypatch.delenv("CLIENTGEN_CHECK_PROOFS")
+    assert writer.format_sources({"pkg/a.py": "x=1\n"})["pkg/a.py"] == "x=1\n"  # the wrong proof, unchecked
