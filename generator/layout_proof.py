@@ -15,7 +15,7 @@ opening a block, depth, and the blank lines already there). So a piece is a fixe
   their own, inside a bracket of the same kind (parameters, arguments, subscript, list, dict, tuple, import),
   and in the line's shape stand as ``a,`` (runs of more than two as two: black splits at every comma alike);
 - its *skeleton* (each logical line replaced by a short line of the same kind, blank lines kept, runs of
-  plain statements as two) is a fixed point of black;
+  a repeated block as two) is a fixed point of black;
 - each docstring is what black's own docstring rules (``LineGenerator.visit_STRING``, black 26) leave as it is.
 Shapes, elements and skeletons repeat across a package (GitHub's client: 184k lines of pieces, 2,753
 distinct lines and elements and 387 skeletons), and black runs on those, through the writer's workers and
@@ -45,7 +45,6 @@ _TOKEN = re.compile(
 )
 _BLOCK_WORDS = frozenset({"if", "elif", "else", "for", "while", "with", "try", "except", "finally", "async"})
 _PLACEHOLDERS = re.compile(r"(\n( +)(a: a,|a,))(?:\n\2\3)+")
-_PLAIN_RUNS = re.compile(r"(^( *)a\n)(?:\2a\n)+", re.M)
 _CHUNK = 200  # units per proving module: a failed module leaves at most this many unproven
 _NAME = re.compile(r"[A-Za-z_]\w*")
 _ATOM = r"(?:[A-Za-z_][\w.]*|\"[^\"\\\n]*\")"
@@ -72,7 +71,7 @@ Unit = tuple[str, Any, Any, str]
 @dataclass(frozen=True)
 class _Proof:
     units: tuple[Unit, ...]
-    skeleton: str
+    skeleton: tuple[str, ...]  # cut where black's blank lines do not depend on what precedes
 
 
 def proven_pieces(
@@ -92,7 +91,7 @@ def proven_pieces(
         for start in range(0, len(units), _CHUNK):
             chunk = tuple(units[start : start + _CHUNK])
             modules[_module(chunk)] = chunk
-    skeletons = list(dict.fromkeys(proof.skeleton for proof in proofs.values()))
+    skeletons = list(dict.fromkeys(part for proof in proofs.values() for part in proof.skeleton))
     formatted = black([*modules, *skeletons])
     stable = {skeleton for skeleton in skeletons if formatted.get(skeleton) == skeleton}
     kept: set[Unit] = set()
@@ -106,7 +105,7 @@ def proven_pieces(
                     failed[_module(half)] = half
         modules = failed
         formatted = black(list(modules)) if modules else {}
-    return {p for p, proof in proofs.items() if proof.skeleton in stable and kept.issuperset(proof.units)}
+    return {p for p, proof in proofs.items() if stable.issuperset(proof.skeleton) and kept.issuperset(proof.units)}
 
 
 def _nonblank(text: str | None) -> list[str] | None:
@@ -143,7 +142,7 @@ def _logical_lines(found: list[Token]) -> list[list[Token]]:
 def _proof(piece: str) -> _Proof | None:
     """What proves ``piece`` black-stable, or None when it cannot be read so."""
     found = _tokens(piece)
-    if found is None or "fmt:" in piece or any(group == "other" and "\\" in text for group, text in found):
+    if found is None or "fmt:" in piece or ("\\" in piece and any(g == "other" and "\\" in t for g, t in found)):
         return None  # a backslash continuation joins lines this reading keeps apart
     units: list[Unit] = []
     skeleton: list[str] = []
@@ -165,7 +164,27 @@ def _proof(piece: str) -> _Proof | None:
             opens_block = stand_in.endswith(":")
         skeleton.append(" " * indent + stand_in + "\n" * trail.count("\n"))
         indent = len(trail) - trail.rfind("\n") - 1 if trail else 0
-    return _Proof(tuple(units), _PLAIN_RUNS.sub(r"\1\1", "".join(skeleton)))
+    # black lays out each part of split_for_black's cuts as it lays it out in the whole (writer.py), so the
+    # skeleton is black's when each part is: parts repeat across pieces far more than whole skeletons.
+    from .writer import split_for_black
+
+    return _Proof(tuple(units), tuple(part for _, part in split_for_black(_collapsed(skeleton), 1)))
+
+
+def _collapsed(entries: list[str]) -> str:
+    """The skeleton with each run of three or more identical blocks (of up to sixteen lines with their blank
+    lines) cut to two: black's blank-line state entering the third is the one entering the second."""
+    kept: list[str] = []
+    for entry in entries:
+        kept.append(entry)
+        for period in range(1, 17):
+            if (
+                len(kept) >= 3 * period
+                and kept[-period:] == kept[-2 * period : -period] == kept[-3 * period : -2 * period]
+            ):
+                del kept[-period:]
+                break
+    return "".join(kept)
 
 
 def _fits(code: list[Token], indent: int) -> bool:
