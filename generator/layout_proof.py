@@ -5,23 +5,25 @@ the templates already emit black's layout. black turns a piece into logical line
 (``transform_line``: the line's tokens, depth and the mode; nothing around it) and puts blank lines between
 them by their kinds (``EmptyLineTracker``: class, def, decorator, import, docstring, comment, flow control,
 opening a block, depth, and the blank lines already there). So a piece is a fixed point of black when:
-- every physical line fits (outside docstrings and comment-only lines), so no layout black picks by length
-  differs between the piece and its *shape* below: black measures a candidate line against 88, our lines
-  fit, and a longer candidate (a join) fits only in the shape, where black then changes it (the safe side);
+- every physical line of what is shaped without lengths fits (an element holding only a name or a plain
+  string may not: black cannot split it), so no layout black picks by length differs between the piece and
+  its *shape* below: black measures a candidate line against 88, our lines fit, and a longer candidate (a
+  join) fits only in the shape, where black then changes it (the safe side);
 - each logical line, as a *shape* (names -> ``a``, plain strings -> ``"a"``; where black decides by length,
   a line split without a magic trailing comma at every bracket opened at a line end, names and strings are
   masked to the same width instead), is a fixed point of black at its depth. One-line elements of exploded
-  brackets (a magic trailing comma: black keeps one per line whatever their lengths) are proven each on
-  their own, inside a bracket of the same kind (parameters, arguments, subscript, list, dict, tuple, import),
-  and in the line's shape stand as ``a,`` (runs of more than two as two: black splits at every comma alike);
+  brackets (a magic trailing comma: black keeps one per line whatever their lengths), and elements black
+  lays out by their own length (masked to the same width), are proven each on their own, inside a bracket of
+  the same kind (parameters, arguments, subscript, list, dict, tuple, import), and in the line's shape stand
+  as ``a,`` (runs of more than two as two: black splits at every comma alike);
 - its *skeleton* (each logical line replaced by a short line of the same kind, blank lines kept, runs of
   a repeated block as two) is a fixed point of black;
 - each docstring is what black's own docstring rules (``LineGenerator.visit_STRING``, black 26) leave as it is.
-Shapes, elements and skeletons repeat across a package (GitHub's client: 184k lines of pieces, 2,753
-distinct lines and elements and 387 skeletons), and black runs on those, through the writer's workers and
-cache. A piece anything here cannot read is left to black, as is a piece whose proof fails.
+Shapes, elements and skeleton parts repeat across a package (GitHub's client: 195k lines of pieces, proven
+with black on 343 texts of 20.5k lines), and black runs on those, through the writer's workers and cache.
+A piece anything here cannot read is left to black, as is a piece whose proof fails.
 
-Measured against black on every piece (``scripts/shape_certify.py --verify``), and checked again in the
+Measured against black on every piece (``scripts/check_layout_proof.py``), and checked again in the
 corpus CI stage with ``CLIENTGEN_CHECK_PROOFS=1``, which formats proven pieces too and fails on a difference.
 """
 
@@ -45,7 +47,8 @@ _TOKEN = re.compile(
 )
 _BLOCK_WORDS = frozenset({"if", "elif", "else", "for", "while", "with", "try", "except", "finally", "async"})
 _PLACEHOLDERS = re.compile(r"(\n( +)(a: a,|a,))(?:\n\2\3)+")
-_CHUNK = 200  # units per proving module: a failed module leaves at most this many unproven
+_CHUNK = 200  # units per proving module
+_HALVINGS = 3  # of a module black changes: each costs black that module's text again
 _NAME = re.compile(r"[A-Za-z_]\w*")
 _ATOM = r"(?:[A-Za-z_][\w.]*|\"[^\"\\\n]*\")"
 _ATOM_ELEMENT = re.compile(rf" *{_ATOM}(?:: {_ATOM})?,")  # a name or plain string, or a dict entry of two
@@ -95,16 +98,18 @@ def proven_pieces(
     formatted = black([*modules, *skeletons])
     stable = {skeleton for skeleton in skeletons if formatted.get(skeleton) == skeleton}
     kept: set[Unit] = set()
-    while modules:  # a module black changes is halved until what it changes is alone
+    for halving in range(_HALVINGS + 1):  # a module black changes is halved a few times, to keep the rest
         failed: dict[str, tuple[Unit, ...]] = {}
         for module, chunk in modules.items():
             if _nonblank(formatted.get(module)) == _nonblank(module):
                 kept.update(chunk)
-            elif len(chunk) > 1:
+            elif len(chunk) > 1 and halving < _HALVINGS:
                 for half in (chunk[: len(chunk) // 2], chunk[len(chunk) // 2 :]):
                     failed[_module(half)] = half
+        if not failed:
+            break
         modules = failed
-        formatted = black(list(modules)) if modules else {}
+        formatted = black(list(modules))
     return {p for p, proof in proofs.items() if stable.issuperset(proof.skeleton) and kept.issuperset(proof.units)}
 
 
@@ -187,12 +192,12 @@ def _collapsed(entries: list[str]) -> str:
     return "".join(kept)
 
 
-def _fits(code: list[Token], indent: int) -> bool:
+def _fits(text: str, indent: int) -> bool:
     """Every physical line of a logical line fits, but one holding only a name or a plain string (or a dict
     entry of two) and a comma: an element black cannot split, which it leaves as it is."""
     from black.strings import str_width
 
-    lines = (" " * indent + "".join(text for _, text in code)).split("\n")
+    lines = (" " * indent + text).split("\n")
     return all(str_width(line) <= LINE_LENGTH or _ATOM_ELEMENT.fullmatch(line) for line in lines)
 
 
@@ -206,8 +211,8 @@ def _line_units(code: list[Token], indent: int, opens_block: bool, units: list[U
     shape = _shape(code)
     if shape is None:
         return None
-    outline, elements, length_free = shape
-    if length_free and not _fits(code, indent):
+    outline, elements, must_fit = shape
+    if must_fit is not None and not _fits(must_fit, indent):
         return None  # black would lay it out by its length, which the shape does not keep
     units.extend(elements)
     word = text if group == "name" and text in _KEPT_NAMES else ""
@@ -327,11 +332,23 @@ def _black_string(value: str, depth: int, docstring: bool) -> str | None:
 # -- shapes ------------------------------------------------------------------------------------------
 
 
-def _shape(code: list[Token]) -> tuple[str, list[Unit], bool] | None:
-    """A logical line's shape, the elements proven apart, and whether the shape dropped lengths (None: a
-    token this does not shape). Lines masked to the same width keep every length black could look at."""
-    multi = any(group == "ws" and "\n" in text for group, text in code)
-    collapse = not multi or _length_free(code)
+def _shape(code: list[Token]) -> tuple[str, list[Unit], str | None] | None:
+    """A logical line's shape, the elements proven apart, and the text that must fit for the shape to prove
+    it (None when the shape keeps every length black could look at; the whole result None: a token this
+    does not shape)."""
+    collapsed, masked = _parts(code, collapse=True), _parts(code, collapse=False)
+    if collapsed is None or masked is None:
+        return None
+    real = [text for _, text in code]
+    if not any(group == "ws" and "\n" in text for group, text in code):
+        return "".join(collapsed), [], "".join(real)
+    outline = _outline(code, collapsed, masked, real)
+    if outline is None:
+        return "".join(masked), [], None
+    return outline
+
+
+def _parts(code: list[Token], collapse: bool) -> list[str] | None:
     parts: list[str] = []
     for group, text in code:
         if group == "name" and not text.isascii():
@@ -347,9 +364,7 @@ def _shape(code: list[Token]) -> tuple[str, list[Unit], bool] | None:
             return None
         else:
             parts.append(text)
-    if multi and collapse:
-        return (*_outline(code, parts), True)
-    return "".join(parts), [], collapse
+    return parts
 
 
 def _string_shape(text: str, collapse: bool) -> str | None:
@@ -380,30 +395,43 @@ def _length_free(code: list[Token]) -> bool:
     return True
 
 
-def _outline(code: list[Token], parts: list[str]) -> tuple[str, list[Unit]]:
-    """The line with each one-line element of an exploded bracket as ``a,`` (a dict's as ``a: a,``; runs
-    of more than two as two), and those elements as units."""
+def _outline(
+    code: list[Token], collapsed: list[str], masked: list[str], real: list[str]
+) -> tuple[str, list[Unit], str] | None:
+    """The line with each element of an exploded bracket that is one line, or laid out by its length, as
+    ``a,`` (a dict's as ``a: a,``; runs of more than two as two), those elements as units (the latter masked
+    to their width), and the text that must fit. None when what is left is laid out by its length."""
     out: list[str] = []
+    fit: list[str] = []
+    left: list[Token] = []  # what the outline leaves of the line, for _length_free
     elements: list[Unit] = []
     brackets: list[str | None] = []  # each open bracket's kind when exploded
     before: list[str] = []  # the code tokens so far
     index = 0
     while index < len(code):
         group, text = code[index]
+        end = None
         if brackets and brackets[-1] is not None and group == "ws" and "\n" in text:
-            out.append(parts[index])
             end = _element_end(code, index + 1)
-            if end is not None:
+        if end is not None:
+            element = code[index + 1 : end + 1]
+            one_line = not any(g == "ws" and "\n" in t for g, t in element)
+            if one_line or not _length_free(element):
                 kind = brackets[-1]
+                assert kind is not None
                 pad = len(text) - text.rfind("\n") - 1
-                elements.append(("element", kind, pad, "".join(parts[index + 1 : end + 1])))
-                out.append("a: a," if kind == "dict" else "a,")
-                before.extend(t for g, t in code[index + 1 : end + 1] if g not in ("ws", "com"))
+                shape = "".join((collapsed if one_line else masked)[index + 1 : end + 1])
+                elements.append(("element", kind, pad, shape))
+                placeholder = "a: a," if kind == "dict" else "a,"
+                out += [collapsed[index], placeholder]
+                fit += [real[index], "".join(real[index + 1 : end + 1]) if one_line else placeholder]
+                left += [code[index], ("name", "a"), ("other", ",")]
+                before.extend(t for g, t in element if g not in ("ws", "com"))
                 index = end + 1
                 continue
-            index += 1
-            continue
-        out.append(parts[index])
+        out.append(collapsed[index])
+        fit.append(real[index])
+        left.append(code[index])
         if group == "br" and text in "([{":
             after = code[index + 1] if index + 1 < len(code) else ("", "")
             brackets.append(_bracket_kind(before, text) if after[0] == "ws" and "\n" in after[1] else None)
@@ -412,12 +440,14 @@ def _outline(code: list[Token], parts: list[str]) -> tuple[str, list[Unit]]:
         if group not in ("ws", "com"):
             before.append(text)
         index += 1
-    return _PLACEHOLDERS.sub(r"\1\n\2\3", "".join(out)), elements
+    if not _length_free(left):
+        return None
+    return _PLACEHOLDERS.sub(r"\1\n\2\3", "".join(out)), elements, "".join(fit)
 
 
 def _element_end(code: list[Token], start: int) -> int | None:
-    """The index of the comma ending a one-line element that starts at ``start`` (None: the line is not
-    such an element: it closes the bracket, or goes on over more lines)."""
+    """The index of the comma ending an element that starts at ``start`` (None: the line is not an element
+    ending in a comma at a line end: it closes the bracket)."""
     depth = 0
     for index in range(start, len(code)):
         group, text = code[index]
@@ -425,9 +455,9 @@ def _element_end(code: list[Token], start: int) -> int | None:
             depth += 1 if text in "([{" else -1
             if depth < 0:
                 return None
-        if group == "ws" and "\n" in text:
+        if group == "ws" and "\n" in text and depth == 0:
             previous = code[index - 1][1] if index > start else ""
-            return index - 1 if depth == 0 and previous == "," else None
+            return index - 1 if previous == "," else None
     return None
 
 
