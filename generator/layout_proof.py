@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .render import LINE_LENGTH
+from .writer import _black_mode, split_for_black
 
 # Names black treats by their spelling (keywords, soft keywords): kept in shapes.
 _KEPT_NAMES = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {"print", "exec"}
@@ -171,8 +172,6 @@ def _proof(piece: str) -> _Proof | None:
         indent = len(trail) - trail.rfind("\n") - 1 if trail else 0
     # black lays out each part of split_for_black's cuts as it lays it out in the whole (writer.py), so the
     # skeleton is black's when each part is: parts repeat across pieces far more than whole skeletons.
-    from .writer import split_for_black
-
     return _Proof(tuple(units), tuple(part for _, part in split_for_black(_collapsed(skeleton), 1)))
 
 
@@ -270,7 +269,6 @@ def _docstring_stand_in(text: str, indent: int, docstring: bool) -> str | None:
 def _black_string(value: str, depth: int, docstring: bool) -> str | None:
     """What black 26's ``LineGenerator.visit_STRING`` makes of a string statement at ``depth`` (a docstring
     when ``docstring``): its rules, with its own helpers. None for a kind this does not know."""
-    from black.mode import Mode, TargetVersion
     from black.strings import (
         fix_multiline_docstring,
         get_string_prefix,
@@ -282,7 +280,7 @@ def _black_string(value: str, depth: int, docstring: bool) -> str | None:
     from blib2to3.pgen2 import token
     from blib2to3.pytree import Leaf
 
-    mode = Mode(line_length=LINE_LENGTH, target_versions={TargetVersion.PY310})
+    mode = _black_mode()
     leaf = Leaf(token.STRING, value)
     normalize_unicode_escape_sequences(leaf)
     if set(get_string_prefix(leaf.value)) & set("bBfFtT"):

@@ -75,12 +75,14 @@ def fingerprint() -> str:
 # -- formatting ----------------------------------------------------------------------------------
 
 
+@cache
 def _black_version() -> str:
     from importlib.metadata import version
 
     return version("black")
 
 
+@cache
 def _black_mode() -> Any:
     from black.mode import Mode, TargetVersion
 
