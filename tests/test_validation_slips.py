@@ -236,6 +236,97 @@ def test_validators_and_references_made_once_give_the_same_verdicts(
     assert after == before
 
 
+# The same inline object schema, with a slip in it, under many components (as big specs repeat their inline
+# schemas: GitHub's repeats 60% of its nodes), plus one copy that is a structural error, once without a slip.
+REPEATED_SUBTREE = "{type: object, properties: {id: {type: integer}, url: {type: string, const: a}}}"
+REPEATED_SPEC = HEAD + "        name: {type: string}\n" + "".join(
+    f"    Copy{n}: {{type: object, properties: {{inner: {REPEATED_SUBTREE}}}}}\n" for n in range(40)
+)
+
+
+def _verdict_and_descents(path: Path) -> tuple[object, int]:
+    """The verdict on ``path`` and how many descents into a subschema jsonschema made for it (for OpenAPI 3.0's
+    schema, a draft 4 validator's)."""
+    from jsonschema import Draft4Validator
+
+    descents = 0
+    descend = Draft4Validator.descend
+
+    def counted(self: object, *args: object, **kwargs: object) -> object:
+        nonlocal descents
+        descents += 1
+        return descend(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    Draft4Validator.descend = counted  # type: ignore[method-assign,assignment]
+    try:
+        verdict = _verdict(path)
+    finally:
+        Draft4Validator.descend = descend  # type: ignore[method-assign]
+    return verdict, descents
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["clean copies", "slip in every copy", "error in the last copy", "alias"],
+)
+def test_equal_subtrees_are_checked_once_and_each_copy_keeps_its_own_errors(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clientgen import validation
+
+    monkeypatch.setenv("CLIENTGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(validation, "write_entry", lambda *args: None)
+    text = REPEATED_SPEC
+    if case != "slip in every copy":
+        text = text.replace(", const: a}", "}")
+    if case == "error in the last copy":
+        text = text.replace("Copy39: {type: object, properties:", "Copy39: {type: object, required: 7, properties:")
+    if case == "alias":  # one container at two places (a YAML alias)
+        text = text.replace("    Copy0: {", "    Copy0: &copy {").replace("Copy1: {type: object,", "Copy1: {")
+        text = text.replace("    Copy1: {", "    Copy1: {x-self: *copy, ")
+    spec = write(tmp_path / "repeated.yaml", text)
+    once, descents_once = _verdict_and_descents(spec)
+    with monkeypatch.context() as plain:
+        plain.setattr(validation, "_clean_descents_once", lambda original, *args: original)
+        each, descents_each = _verdict_and_descents(spec)
+    assert once == each
+    if case == "slip in every copy":
+        assert isinstance(once, tuple) and len(once) == 21, once  # 20 located, the rest said once without
+        pointers = [warning.pointer for warning in once if warning.pointer]
+        assert len(pointers) == 20  # the first 20 located (_MAX_LOCATED), each at its own copy
+        assert len(set(pointers)) == 20 and all(p.endswith("/inner/properties/url") for p in pointers)
+        assert descents_once < descents_each, (descents_once, descents_each)  # their clean parts once
+    elif case == "clean copies":
+        assert once == ()
+        assert descents_once * 5 < descents_each, (descents_once, descents_each)  # once, not 40 times
+    elif case == "error in the last copy":
+        assert isinstance(once, str) and once.startswith("SpecError") and "7 is not of type" in once, once
+    else:
+        assert isinstance(once, tuple)
+
+
+def test_contents_number_equal_containers_alike_and_nothing_else() -> None:
+    from clientgen.validation import _Contents
+
+    contents = _Contents()
+    number = contents.of
+    assert number({"a": [1, {"b": None}]}) == number({"a": [1, {"b": None}]})
+    different = [[1], [True], [1.0], ["1"], [[1]], [{}], [None], [1, 1]]
+    assert len({number(value) for value in different}) == len(different)
+    assert number({1: "x"}) != number({True: "x"}) != number({"1": "x"})
+    assert number({"a": {"b": [1, 2]}}) != number({"a": {"b": [1, 3]}})
+    looped: dict[str, object] = {"a": 1}
+    looped["self"] = looped
+    assert number(looped) is None and number(looped) is None
+    assert number({"inside": looped}) is None
+    assert number([{1, 2}]) is None  # a value that cannot be hashed
+    deep: list[object] = []
+    for _ in range(5000):
+        deep = [deep]
+    assert number(deep) is None
+    assert number({"a": [1, {"b": None}]}) is not None  # still numbering after all that
+
+
 UNITS_SPEC = (
     HEAD.replace(
         "components:\n",
