@@ -51,6 +51,9 @@ _PLACEHOLDERS = re.compile(r"(\n( +)(a: a,|a,))(?:\n\2\3)+")
 _CHUNK = 200  # units per proving module
 _HALVINGS = 3  # of a module black changes: each costs black that module's text again
 _NAME = re.compile(r"[A-Za-z_]\w*")
+# Logical lines already read (a package repeats most of its lines), with what each adds; cleared past the bound.
+_READ: dict[tuple[int, bool, str], tuple[str | None, tuple[Unit, ...]]] = {}
+_READ_KEPT = 200_000
 _ATOM = r"(?:[A-Za-z_][\w.]*|\"[^\"\\\n]*\")"
 _ATOM_ELEMENT = re.compile(rf" *{_ATOM}(?:: {_ATOM})?,")  # a name or plain string, or a dict entry of two
 
@@ -163,9 +166,17 @@ def _proof(piece: str) -> _Proof | None:
         code = line[:-1] if trail else line
         if not code or indent % 4 or (trail and "\n" not in trail) or " \n" in trail or trail.startswith(" "):
             return None  # trailing whitespace, which black takes off and the skeleton would not show
-        stand_in = _line_units(code, indent, opens_block, units)
+        key = (indent, opens_block, "".join(text for _, text in code))
+        known = _READ.get(key)
+        if known is None:
+            added: list[Unit] = []
+            known = _READ[key] = (_line_units(code, indent, opens_block, added), tuple(added))
+            if len(_READ) > _READ_KEPT:
+                _READ.clear()
+        stand_in = known[0]
         if stand_in is None:
             return None
+        units.extend(known[1])
         if code[0][0] != "com":
             opens_block = stand_in.endswith(":")
         skeleton.append(" " * indent + stand_in + "\n" * trail.count("\n"))
