@@ -106,3 +106,35 @@ def write_entry(kind: str, key: str, content: bytes) -> None:
         temporary.replace(path)
     except OSError:
         pass
+
+
+def newest_entries(kind: str, prefix: str, most: int) -> list[bytes]:
+    """The contents of the newest ``most`` entries of ``kind`` whose keys start with ``prefix``, newest
+    first, each checked as ``read_entry`` checks it (one that fails is left out)."""
+    if not enabled():
+        return []
+    try:
+        with os.scandir(cache_dir() / kind) as found:
+            named = [(entry.stat().st_mtime_ns, entry.name) for entry in found if _is_key(entry.name, prefix)]
+    except OSError:
+        return []
+    contents = (read_entry(kind, name) for _, name in sorted(named, reverse=True)[:most])
+    return [content for content in contents if content is not None]
+
+
+def keep_newest(kind: str, most: int) -> None:
+    """Deletes all but the newest ``most`` entries of ``kind`` (entries that grow one per run)."""
+    if not enabled():
+        return
+    folder = cache_dir() / kind
+    try:
+        with os.scandir(folder) as found:
+            named = [(entry.stat().st_mtime_ns, entry.name) for entry in found if _is_key(entry.name, "")]
+        for _, name in sorted(named, reverse=True)[most:]:
+            (folder / name).unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _is_key(name: str, prefix: str) -> bool:
+    return name.startswith(prefix) and not name.endswith(".tmp")

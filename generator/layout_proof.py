@@ -87,9 +87,12 @@ def proven_pieces(
     mapper: Callable[[Callable[[str], _Proof | None], list[str]], Iterable[_Proof | None]] = map,
 ) -> set[str]:
     """The pieces black would leave as they are. ``black`` formats a list of texts (None: not parsed);
-    ``mapper`` maps the reading of each piece (over worker processes)."""
+    ``mapper`` maps the reading of each piece (over worker processes). The pieces no proof can read are
+    given to ``black`` in the proofs' own batch (the caller formats them next anyway): one batch keeps the
+    workers busy to its end, where two leave one idle at each tail."""
     unique = list(dict.fromkeys(pieces))
     proofs = {piece: proof for piece, proof in zip(unique, mapper(_proof, unique), strict=True) if proof is not None}
+    unread = [piece for piece in unique if piece not in proofs]
     modules: dict[str, tuple[Unit, ...]] = {}
     grouped: dict[tuple[Any, ...], list[Unit]] = {}
     for unit in dict.fromkeys(u for proof in proofs.values() for u in proof.units):
@@ -99,7 +102,7 @@ def proven_pieces(
             chunk = tuple(units[start : start + _CHUNK])
             modules[_module(chunk)] = chunk
     skeletons = list(dict.fromkeys(part for proof in proofs.values() for part in proof.skeleton))
-    formatted = black([*modules, *skeletons])
+    formatted = black([*modules, *skeletons, *unread])
     stable = {skeleton for skeleton in skeletons if formatted.get(skeleton) == skeleton}
     kept: set[Unit] = set()
     for halving in range(_HALVINGS + 1):  # a module black changes is halved a few times, to keep the rest

@@ -4,13 +4,14 @@ never trusted (formatter output into a package, a verdict that lets an invalid s
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 from pathlib import Path
 
 import pytest
 
 from clientgen.cli import main
-from tests.conftest import MINIMAL, write
+from tests.conftest import MINIMAL, ROOT, write
 
 
 @pytest.fixture
@@ -18,6 +19,9 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "cache"
     monkeypatch.setenv("CLIENTGEN_CACHE_DIR", str(folder))
     monkeypatch.delenv("CLIENTGEN_NO_CACHE", raising=False)
+    from clientgen import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "_switched_off", False)  # a --no-cache command run before in this process
     return folder
 
 
@@ -44,6 +48,7 @@ def test_an_edited_formatter_entry_never_reaches_a_package(
     for entry in entries:  # keep the tag line, change the code: what an attacker without the secret can do
         tag, _, code = entry.read_bytes().partition(b"\n")
         entry.write_bytes(tag + b"\n" + b"import os; os.system('echo pwned')\n" + code)
+    shutil.rmtree(cache / "proven")  # so the second run asks black's entries again
     assert generate(capsys, spec, tmp_path / "second")[0] == 0
     second = tree(tmp_path / "second")
     assert not any(b"pwned" in text for text in second.values())
@@ -96,3 +101,51 @@ def test_no_cache_reads_and_writes_nothing(capsys: pytest.CaptureFixture[str], c
     assert not cache.exists() or list(cache.rglob("*")) == []
     assert main(["validate", str(spec), "--no-cache"]) == 0
     assert not cache.exists() or list(cache.rglob("*")) == []
+
+
+def test_a_planted_or_stale_list_of_proven_pieces_is_not_trusted(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pieces proven in black's layout are remembered as one list of keys per run: a list edited without
+    the secret, or written by another generator (another fingerprint: its proofs are not this code's), must
+    not keep a piece black would change; a genuine one is what lets a run skip the proof."""
+    from clientgen import cache as cache_module
+    from clientgen import writer
+
+    messy = {"pkg/a.py": "x=1\n"}
+    assert writer.format_sources(messy)["pkg/a.py"] == "x = 1\n"
+    key = writer._piece_key("x=1\n")
+    claim = f"{key}\n".encode()
+    genuine = f"{writer.fingerprint()}-{writer.sha256_bytes(claim)}"
+    (cache / "proven").mkdir(exist_ok=True)
+    (cache / "proven" / genuine).write_bytes(b"0" * 64 + b"\n" + claim)  # no secret: a forged tag
+    assert writer.format_sources(messy)["pkg/a.py"] == "x = 1\n"
+    cache_module.write_entry("proven", f"{'f' * 64}-{writer.sha256_bytes(claim)}", claim)  # another generator's
+    assert writer.format_sources(messy)["pkg/a.py"] == "x = 1\n"
+    cache_module.write_entry("proven", genuine, claim)  # this generator's, with the secret: believed
+    assert writer.format_sources(messy)["pkg/a.py"] == "x=1\n"
+
+
+def test_proven_pieces_cost_one_cache_entry_per_run_and_the_lists_kept_are_bounded(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clientgen import layout_proof, writer
+
+    package = ROOT / "generated" / "airflow_rest_2_10_5" / "airflow_rest_2_10_5"
+    files = {path.relative_to(package).as_posix(): path.read_text(encoding="utf-8") for path in package.rglob("*.py")}
+    first = writer.format_sources(files)
+    assert first == files  # committed files are black's own
+    proven_lists = sorted((cache / "proven").iterdir())
+    assert len(proven_lists) == 1
+    proven_keys = set(proven_lists[0].read_bytes().decode().split("\n")[1:-1])  # after the tag line
+    assert len(proven_keys) > 100
+    assert not proven_keys & {entry.name for entry in black_entries(cache)}  # no entry of their own
+
+    def no_proof(*args: object, **kwargs: object) -> set[str]:
+        raise AssertionError("every piece was proven by the last run")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(layout_proof, "proven_pieces", no_proof)
+        assert writer.format_sources(files) == first
+    for other in range(writer._PROVEN_KEPT + 3):  # runs of other generators' versions
+        monkeypatch.setattr(writer, "fingerprint", lambda other=other: f"{other:064x}")
+        writer.format_sources({"pkg/a.py": f"x = {other}\n"})
+    assert len(list((cache / "proven").iterdir())) == writer._PROVEN_KEPT

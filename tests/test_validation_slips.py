@@ -239,8 +239,10 @@ def test_validators_and_references_made_once_give_the_same_verdicts(
 # The same inline object schema, with a slip in it, under many components (as big specs repeat their inline
 # schemas: GitHub's repeats 60% of its nodes), plus one copy that is a structural error, once without a slip.
 REPEATED_SUBTREE = "{type: object, properties: {id: {type: integer}, url: {type: string, const: a}}}"
-REPEATED_SPEC = HEAD + "        name: {type: string}\n" + "".join(
-    f"    Copy{n}: {{type: object, properties: {{inner: {REPEATED_SUBTREE}}}}}\n" for n in range(40)
+REPEATED_SPEC = (
+    HEAD
+    + "        name: {type: string}\n"
+    + "".join(f"    Copy{n}: {{type: object, properties: {{inner: {REPEATED_SUBTREE}}}}}\n" for n in range(40))
 )
 
 
