@@ -49,7 +49,7 @@ def op_args(op: ir.Operation, *, skip: frozenset[str] = frozenset()) -> list[Arg
     return args
 
 
-def signature(args: list[Arg], extra: list[str]) -> str:
+def signature(args: list[Arg], extra: list[Arg]) -> str:
     """The parameter list of a method, one parameter per line as black lays it out."""
     lines = ["        self,\n"]
     star = False
@@ -60,11 +60,11 @@ def signature(args: list[Arg], extra: list[str]) -> str:
         lines.append(annotated_line(8, arg.name, arg.annotation, arg.default, suffix=",") + "\n")
     if extra and not star:
         lines.append("        *,\n")
-    lines.extend(f"        {part},\n" for part in extra)
+    lines.extend(annotated_line(8, arg.name, arg.annotation, arg.default, suffix=",") + "\n" for arg in extra)
     return "\n" + "".join(lines) + "    "
 
 
-_OPTIONS_ARG = "options: RequestOptions | None = None"
+_OPTIONS_ARG = Arg("options", "RequestOptions | None", "None", True)
 
 
 def method_heads(op: ir.Operation, is_async: bool) -> list[str]:
@@ -86,7 +86,7 @@ def method_heads(op: ir.Operation, is_async: bool) -> list[str]:
     ]
     for index, (content, returns) in enumerate(zip(op.accepts, answers, strict=True)):
         media = py_literal(content.media_type)
-        accept = f"accept: Literal[{media}]" + (f" = {media}" if index == 0 else "")
+        accept = Arg("accept", f"Literal[{media}]", media if index == 0 else None, True)
         heads += [
             "",
             "    @overload",
@@ -102,16 +102,16 @@ def method_heads(op: ir.Operation, is_async: bool) -> list[str]:
     )
     if bodiless and not returns.endswith("| None"):
         returns += " | None"
-    accept = f"accept: str = {py_literal(op.accepts[0].media_type)}"
+    accept = Arg("accept", "str", py_literal(op.accepts[0].media_type), True)
     return [*heads, "", f"{define}({signature(args, [*chooser, accept, _OPTIONS_ARG])}) -> {returns}:"]
 
 
-def content_type_arg(op: ir.Operation) -> list[str]:
+def content_type_arg(op: ir.Operation) -> list[Arg]:
     """``content_type: Literal[...] = <default>`` when the body may be sent as other media types."""
     if op.body is None or not op.body.alternatives:
         return []
     media = [op.body.media_type, *(v.media_type for v in op.body.alternatives)]
-    return [f"content_type: Literal[{', '.join(map(py_literal, media))}] = {py_literal(media[0])}"]
+    return [Arg("content_type", f"Literal[{', '.join(map(py_literal, media))}]", py_literal(media[0]), True)]
 
 
 def body_variant(variant: ir.BodyVariant) -> str:
@@ -234,10 +234,14 @@ def _options(t: ir.TypeExpr) -> tuple[ir.TypeExpr, ...]:
 
 
 def _top_level(text: str, separator: str) -> list[str]:
-    """``text`` split at ``separator`` outside brackets (annotations hold no string literals)."""
-    parts, depth, start = [], 0, 0
+    """``text`` split at ``separator`` outside brackets and string literals (``Literal["a,b"]``)."""
+    parts, depth, start, quote, escaped = [], 0, 0, "", False
     for i, char in enumerate(text):
-        if char in "[(":
+        if quote:
+            escaped, quote = (False, quote) if escaped else (char == "\\", "" if char == quote else quote)
+        elif char in "\"'":
+            quote = char
+        elif char in "[(":
             depth += 1
         elif char in "])":
             depth -= 1
@@ -246,6 +250,9 @@ def _top_level(text: str, separator: str) -> list[str]:
             start = i + len(separator)
     parts.append(text[start:].strip())
     return parts
+
+
+_PLAIN_ATOM = re.compile(r'"[^"\\\n]*"|\d+')
 
 
 def annotated_line(indent: int, name: str, annotation: str, value: str | None = None, suffix: str = "") -> str:
@@ -272,8 +279,8 @@ def annotated_line(indent: int, name: str, annotation: str, value: str | None = 
             return line
         # The call cannot open on the first line: black splits the annotation instead.
         return _split_annotation(pad, f"{pad}{name}: ", annotation, tail, in_signature=False) or line
-    if value is not None and not value.isidentifier():
-        return line
+    if value is not None and not value.isidentifier() and not (suffix and _PLAIN_ATOM.fullmatch(value)):
+        return line  # a string or number default is laid out here in a signature only (``content_type=``)
     # ``= (value)`` is black's for a statement only: a parameter's default (``suffix=","``) never is,
     # and black keeps such parentheses where we put them, so a wrong guess here would change bytes.
     if value is not None and not suffix and len(f"{pad}{name}: {annotation} = (") <= LINE_LENGTH:
@@ -288,18 +295,20 @@ def _split_annotation(pad: str, head: str, annotation: str, tail: str, *, in_sig
     if len(head) + 1 > LINE_LENGTH:
         return None  # even the opening line is too long: black splits elsewhere (the value's call, say)
     operands = _top_level(annotation, "|")
-    if in_signature and len(operands) == 1:
-        return None  # black leaves a parameter whose annotation is not a union long
     if len(operands) == 1 and annotation.endswith("]"):
         opener = annotation.index("[")
         inside = annotation[opener + 1 : -1]
-        if len(head) + opener >= LINE_LENGTH:
+        if len(head) + opener >= LINE_LENGTH or len(f"{pad}]{tail}") > LINE_LENGTH:
             return None  # black's layout there is odd (``) = (UNSET)``)
-        if len(inner_pad) + len(inside) > LINE_LENGTH:
-            return None  # black splits the inside too (and, with several items, adds a comma)
-        if len(_top_level(inside, ",")) > 1 and (in_signature or len(head) + opener + 1 > LINE_LENGTH):
-            return None
-        return f"{head}{annotation[: opener + 1]}\n{inner_pad}{inside}\n{pad}]{tail}"
+        if len(inner_pad) + len(inside) <= LINE_LENGTH:
+            return f"{head}{annotation[: opener + 1]}\n{inner_pad}{inside}\n{pad}]{tail}"
+        items = _top_level(inside, ",")
+        if len(items) > 1 and all(len(inner_pad) + len(item) + 1 <= LINE_LENGTH for item in items):
+            rest = "".join(f"{inner_pad}{item},\n" for item in items)  # one per line, and black's added comma
+            return f"{head}{annotation[: opener + 1]}\n{rest}{pad}]{tail}"
+        return None  # an item too long for its line: black splits it too
+    if in_signature and len(operands) == 1:
+        return None  # black leaves a parameter whose annotation is not a union or a subscript long
     if len(inner_pad) + len(annotation) <= LINE_LENGTH:
         return f"{head}(\n{inner_pad}{annotation}\n{pad}){tail}"
     widths = [len(operands[0])] + [2 + len(op) for op in operands[1:]]  # the rest start with '| '

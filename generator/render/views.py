@@ -10,6 +10,7 @@ from .. import ir
 from ..render.docs import op_doc
 from ..render.methods import (
     _OPTIONS_ARG,
+    Arg,
     content_type_arg,
     decode_target,
     endpoint_name,
@@ -67,7 +68,7 @@ def _helpers(op: ir.Operation) -> list[HelperView]:
     if op.pagination is not None:
         paging = op.pagination
         skip = (paging.limit_param, paging.offset_param)
-        args = signature(op_args(op, skip=frozenset(skip)), ["page_size: int = 100", _OPTIONS_ARG])
+        args = signature(op_args(op, skip=frozenset(skip)), [Arg("page_size", "int", "100", True), _OPTIONS_ARG])
         item = ir.annotation(paging.item_type, "models.")
         helpers.append(
             HelperView(
@@ -128,7 +129,7 @@ def _helpers(op: ir.Operation) -> list[HelperView]:
         )
     if op.download is not None:
         download = op.download
-        args = signature(op_args(op), ["destination: Destination", _OPTIONS_ARG])
+        args = signature(op_args(op), [Arg("destination", "Destination", None, True), _OPTIONS_ARG])
         helpers.append(
             HelperView(
                 name=download.method_name,
