@@ -63,10 +63,10 @@ _BRACKETS = {
     "def": ("def a(\n{pad}a,\n", "{outer}):\n{outer}    pass\n"),  # a first parameter: ``*,`` may follow
     "class": ("class a(\n", "{outer}):\n{outer}    pass\n"),
     "call": ("a(\n", "{outer})\n"),
-    "subscript": ("a[\n", "{outer}]\n"),
+    "subscript": ("a[\n{pad}a,\n", "{outer}]\n"),  # a second element: one's comma is not magic to black
     "list": ("a = [\n", "{outer}]\n"),
     "dict": ("a = {\n", "{outer}}\n"),
-    "tuple": ("a = (\n", "{outer})\n"),
+    "tuple": ("a = (\n{pad}a,\n", "{outer})\n"),  # nor a one-tuple's
     "import": ("from a import (\n", "{outer})\n"),
 }
 

@@ -52,10 +52,18 @@ GENERATED_SHAPES = [
     '            path={"dag_id": dag_id},\n            query={\n                "fields": fields,\n'
     '                "limit": limit,\n            },\n            options=options,\n        )\n',
     "from ._shared import (\n    VeryLongModelNameThatDoesNotFitOnOneLineInAnyWayAtAllWhateverYouTryToDoWithItX,\n)\n",
+    # a content_type parameter too long for its line (kubernetes): its media types one per line
+    "class _:\n    def patch_namespaced_pod(\n        self,\n        *,\n        content_type: Literal[\n"
+    '            "application/json-patch+json",\n            "application/merge-patch+json",\n'
+    '            "application/strategic-merge-patch+json",\n            "application/apply-patch+yaml",\n'
+    '        ] = "application/json-patch+json",\n    ) -> None:\n        pass\n',
+    'X = (\n    "a",\n    "b",\n)\n',
 ]
 
 # Each is valid Python that black changes, or that only a careful reading leaves alone.
 TRAPS = [
+    'x: Literal[\n    "a",\n]\n',  # one element: black's comma is not magic in a subscript
+    'X = (\n    "a",\n)\n',
     "x=1\n",
     "x = f(a = 1)\n",
     "x = a [1]\n",

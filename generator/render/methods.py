@@ -49,8 +49,35 @@ def op_args(op: ir.Operation, *, skip: frozenset[str] = frozenset()) -> list[Arg
     return args
 
 
+def def_head(define: str, args: list[Arg], extra: list[Arg], returns: str, *, stub: bool = False) -> str:
+    """``define(self, ...) -> returns:`` (``: ...`` for a stub), the parameters one per line as black lays a
+    method's signature out, and the closing line as black wraps it when too long (``returning``)."""
+    end = ": ..." if stub else ":"
+    return f"{define}({signature(args, extra)}" + (returning("    ", returns, end) or f"    ) -> {returns}{end}")
+
+
+def returning(pad: str, returns: str, end: str) -> str | None:
+    """``) -> returns`` + ``end`` closing an exploded signature at ``pad``. Too long for a line, black puts the
+    annotation in parentheses, on one line when it fits there, else one ``|`` operand per line. None for a
+    subscript, or an operand too long for its own line (black splits inside them)."""
+    line = f"{pad}) -> {returns}{end}"
+    if len(line) <= LINE_LENGTH:
+        return line
+    if "[" in returns:
+        return None  # black may split at the subscript's bracket instead (``-> Iterator[``), by rules not copied
+    inner = pad + "    "
+    if len(inner) + len(returns) <= LINE_LENGTH:
+        return f"{pad}) -> (\n{inner}{returns}\n{pad}){end}"
+    operands = _top_level(returns, "|")
+    if len(operands) > 1 and all(len(inner) + 2 + len(operand) <= LINE_LENGTH for operand in operands):
+        rest = "".join(f"{inner}| {operand}\n" for operand in operands[1:])
+        return f"{pad}) -> (\n{inner}{operands[0]}\n{rest}{pad}){end}"
+    return None
+
+
 def signature(args: list[Arg], extra: list[Arg]) -> str:
-    """The parameter list of a method, one parameter per line as black lays it out."""
+    """The parameter list of a method, one parameter per line as black lays it out, up to the line that
+    closes it (``returning``)."""
     lines = ["        self,\n"]
     star = False
     for arg in args:
@@ -61,7 +88,7 @@ def signature(args: list[Arg], extra: list[Arg]) -> str:
     if extra and not star:
         lines.append("        *,\n")
     lines.extend(annotated_line(8, arg.name, arg.annotation, arg.default, suffix=",") + "\n" for arg in extra)
-    return "\n" + "".join(lines) + "    "
+    return "\n" + "".join(lines)
 
 
 _OPTIONS_ARG = Arg("options", "RequestOptions | None", "None", True)
@@ -76,7 +103,7 @@ def method_heads(op: ir.Operation, is_async: bool) -> list[str]:
     chooser = content_type_arg(op)
     if len(op.accepts) <= 1:
         returns = ir.annotation(op.result_type, "models.")
-        return ["", f"{define}({signature(args, [*chooser, _OPTIONS_ARG])}) -> {returns}:"]
+        return ["", def_head(define, args, [*chooser, _OPTIONS_ARG], returns)]
     heads = []
     # a success answer without a body (a 204 beside the 200) is None whatever the caller accepts
     bodiless = ir.is_nullable(op.result_type)
@@ -90,7 +117,7 @@ def method_heads(op: ir.Operation, is_async: bool) -> list[str]:
         heads += [
             "",
             "    @overload",
-            f"{define}({signature(args, [*chooser, accept, _OPTIONS_ARG])}) -> {returns}: ...",
+            def_head(define, args, [*chooser, accept, _OPTIONS_ARG], returns, stub=True),
         ]
     returns = ir.annotation(
         (
@@ -103,7 +130,7 @@ def method_heads(op: ir.Operation, is_async: bool) -> list[str]:
     if bodiless and not returns.endswith("| None"):
         returns += " | None"
     accept = Arg("accept", "str", py_literal(op.accepts[0].media_type), True)
-    return [*heads, "", f"{define}({signature(args, [*chooser, accept, _OPTIONS_ARG])}) -> {returns}:"]
+    return [*heads, "", def_head(define, args, [*chooser, accept, _OPTIONS_ARG], returns)]
 
 
 def content_type_arg(op: ir.Operation) -> list[Arg]:
@@ -415,8 +442,21 @@ def mock_body_target(op: ir.Operation) -> str:
 
 
 def def_line(indent: int, name: str, params: list[str], returns: str) -> str:
-    """``def name(params) -> returns:`` wrapped as black wraps it (``_bracketed``)."""
-    return _bracketed(" " * indent, f"def {name}", params, f" -> {returns}:")
+    """``def name(params) -> returns:`` wrapped as black wraps it: whole when it fits; else the parameters on
+    one indented line when there are several and they fit there, else one per line with a trailing comma
+    (black adds one to a lone parameter); then the closing line as ``returning`` lays it out."""
+    pad = " " * indent
+    line = f"{pad}def {name}({', '.join(params)}) -> {returns}:"
+    if len(line) <= LINE_LENGTH or len(f"{pad}def {name}(") > LINE_LENGTH:
+        return line
+    joined = ", ".join(params)
+    if len(params) > 1 and len(pad) + 4 + len(joined) <= LINE_LENGTH:
+        body = f"{pad}    {joined}\n"
+    else:
+        body = "".join(f"{pad}    {param},\n" for param in params)
+    closing = returning(pad, returns, ":")
+    # Left whole for black otherwise: the trailing comma above would keep black from its own layout.
+    return line if closing is None else f"{pad}def {name}(\n{body}{closing}"
 
 
 _AUTH_SIGNATURES: dict[str, tuple[str, list[str], list[str]]] = {

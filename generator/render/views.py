@@ -13,10 +13,10 @@ from ..render.methods import (
     Arg,
     content_type_arg,
     decode_target,
+    def_head,
     endpoint_name,
     method_heads,
     op_args,
-    signature,
 )
 from ..render.text import py_literal
 
@@ -68,12 +68,17 @@ def _helpers(op: ir.Operation) -> list[HelperView]:
     if op.pagination is not None:
         paging = op.pagination
         skip = (paging.limit_param, paging.offset_param)
-        args = signature(op_args(op, skip=frozenset(skip)), [Arg("page_size", "int", "100", True), _OPTIONS_ARG])
+        args = op_args(op, skip=frozenset(skip))
         item = ir.annotation(paging.item_type, "models.")
         helpers.append(
             HelperView(
                 name=paging.iterator_name,
-                head=f"    def {paging.iterator_name}({args}) -> Iterator[{item}]:",
+                head=def_head(
+                    f"    def {paging.iterator_name}",
+                    args,
+                    [Arg("page_size", "int", "100", True), _OPTIONS_ARG],
+                    f"Iterator[{item}]",
+                ),
                 doc=f"Every item of ``{op.py_name}``, ``page_size`` per request, until ``{paging.total_field}`` "
                 "items were seen or a page is empty (servers cap the page size, so a short page does not end "
                 "it). Raises ``PagingError`` if a page adds nothing new.",
@@ -84,12 +89,11 @@ def _helpers(op: ir.Operation) -> list[HelperView]:
         )
     if op.link_pagination is not None:
         links = op.link_pagination
-        args = signature(op_args(op), [_OPTIONS_ARG])
         item = ir.annotation(links.item_type, "models.")
         helpers.append(
             HelperView(
                 name=links.iterator_name,
-                head=f"    def {links.iterator_name}({args}) -> Iterator[{item}]:",
+                head=def_head(f"    def {links.iterator_name}", op_args(op), [_OPTIONS_ARG], f"Iterator[{item}]"),
                 doc=f'Every item of ``{op.py_name}``, following the server\'s ``Link: <...>; rel="next"`` pages.',
                 runtime_call="follow_links",
                 skip=(),
@@ -102,8 +106,9 @@ def _helpers(op: ir.Operation) -> list[HelperView]:
         helpers.append(
             HelperView(
                 name=stream.method_name,
-                head=f"    def {stream.method_name}({signature(op_args(op), [_OPTIONS_ARG])}) "
-                f"-> Iterator[ServerSentEvent[{event}]]:",
+                head=def_head(
+                    f"    def {stream.method_name}", op_args(op), [_OPTIONS_ARG], f"Iterator[ServerSentEvent[{event}]]"
+                ),
                 doc=f"``{op.py_name}`` streamed ({stream.media_type}): yields each server-sent event as it "
                 "arrives (``event``, ``data``, ``id``, ``retry``); ``event.json()`` decodes its data as the "
                 "spec says. The server may be quiet between events: the read timeout is the client's "
@@ -118,7 +123,7 @@ def _helpers(op: ir.Operation) -> list[HelperView]:
         helpers.append(
             HelperView(
                 name=stream.method_name,
-                head=f"    def {stream.method_name}({signature(op_args(op), [_OPTIONS_ARG])}) -> Iterator[Any]:",
+                head=def_head(f"    def {stream.method_name}", op_args(op), [_OPTIONS_ARG], "Iterator[Any]"),
                 doc=f"``{op.py_name}`` streamed ({stream.media_type}): yields one decoded JSON value per line as the "
                 "server sends it. The server may be quiet between lines: the read timeout is the client's "
                 "``stream_read_timeout`` (600 s unless set), per call ``RequestOptions(stream_read_timeout=...)``.",
@@ -129,11 +134,16 @@ def _helpers(op: ir.Operation) -> list[HelperView]:
         )
     if op.download is not None:
         download = op.download
-        args = signature(op_args(op), [Arg("destination", "Destination", None, True), _OPTIONS_ARG])
+        args = op_args(op)
         helpers.append(
             HelperView(
                 name=download.method_name,
-                head=f"    def {download.method_name}({args}) -> int:",
+                head=def_head(
+                    f"    def {download.method_name}",
+                    args,
+                    [Arg("destination", "Destination", None, True), _OPTIONS_ARG],
+                    "int",
+                ),
                 doc=f"``{op.py_name}``'s answer ({download.media_type}) written to ``destination`` (a path, or a "
                 "binary file open for writing) as it arrives, never held whole in memory; the number of bytes "
                 "written. A path is written beside itself and renamed when complete: a failed download leaves "
