@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import ast
+import os
+import stat
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -90,11 +92,44 @@ def templates_dir() -> Path:
     raise FileNotFoundError(f"clientgen templates not found next to {here}")
 
 
+def _compiled_templates() -> Any:
+    """Compiled templates kept beside the templates (``__pycache__``), as Python keeps compiled modules:
+    compiling them was ~0.15 s of every run (a sixth of Airflow's). jinja compiles a template again when its
+    source changed (it checks a checksum). Kept only in a folder of this user that nobody else can write to
+    (the entries are code); None (compiled every run) otherwise, or when it cannot be written."""
+    import jinja2
+
+    class Kept(jinja2.FileSystemBytecodeCache):
+        def load_bytecode(self, bucket: Any) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except Exception:  # a damaged entry (truncated, not jinja's): compiled again
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass  # an unwritable install compiles every run
+
+    folder = templates_dir() / "__pycache__"
+    try:
+        folder.mkdir(mode=0o755, exist_ok=True)
+        facts = folder.lstat()
+    except OSError:
+        return None
+    mine = not hasattr(os, "getuid") or facts.st_uid == os.getuid()
+    if not stat.S_ISDIR(facts.st_mode) or not mine or facts.st_mode & 0o022 or not os.access(folder, os.W_OK):
+        return None
+    return Kept(str(folder), "jinja-%s.cache")
+
+
 def _environment() -> Any:
     import jinja2
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
+        bytecode_cache=_compiled_templates(),
         autoescape=False,  # noqa: S701 - Python source, escaped by py_literal/docstring
         keep_trailing_newline=True,
         trim_blocks=True,
