@@ -32,7 +32,7 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .render import LINE_LENGTH
@@ -81,35 +81,43 @@ class _Proof:
     skeleton: tuple[str, ...]  # cut where black's blank lines do not depend on what precedes
 
 
+@dataclass
+class Known:
+    """What black was shown to keep, carried from one ``proven_pieces`` call to the next in a run."""
+
+    units: set[Unit] = field(default_factory=set)
+    skeletons: set[str] = field(default_factory=set)
+
+
 def proven_pieces(
     pieces: Iterable[str],
     black: Callable[[list[str]], dict[str, str | None]],
     mapper: Callable[[Callable[[str], _Proof | None], list[str]], Iterable[_Proof | None]] = map,
+    known: Known | None = None,
 ) -> set[str]:
     """The pieces black would leave as they are. ``black`` formats a list of texts (None: not parsed);
-    ``mapper`` maps the reading of each piece (over worker processes). The pieces no proof can read are
-    given to ``black`` in the proofs' own batch (the caller formats them next anyway): one batch keeps the
-    workers busy to its end, where two leave one idle at each tail."""
+    ``mapper`` maps the reading of each piece (over worker processes); ``known`` keeps what black was
+    shown to keep for the next call (units and skeleton parts already proven are not proven again)."""
+    known = Known() if known is None else known
     unique = list(dict.fromkeys(pieces))
     proofs = {piece: proof for piece, proof in zip(unique, mapper(_proof, unique), strict=True) if proof is not None}
-    unread = [piece for piece in unique if piece not in proofs]
     modules: dict[str, tuple[Unit, ...]] = {}
     grouped: dict[tuple[Any, ...], list[Unit]] = {}
-    for unit in dict.fromkeys(u for proof in proofs.values() for u in proof.units):
+    for unit in dict.fromkeys(u for proof in proofs.values() for u in proof.units if u not in known.units):
         grouped.setdefault(unit[:2] if unit[0] == "line" else unit[:3], []).append(unit)
     for units in grouped.values():
         for start in range(0, len(units), _CHUNK):
             chunk = tuple(units[start : start + _CHUNK])
             modules[_module(chunk)] = chunk
-    skeletons = list(dict.fromkeys(part for proof in proofs.values() for part in proof.skeleton))
-    formatted = black([*modules, *skeletons, *unread])
-    stable = {skeleton for skeleton in skeletons if formatted.get(skeleton) == skeleton}
-    kept: set[Unit] = set()
+    parts = proofs.values()
+    skeletons = list(dict.fromkeys(part for proof in parts for part in proof.skeleton if part not in known.skeletons))
+    formatted = black([*modules, *skeletons])
+    known.skeletons.update(skeleton for skeleton in skeletons if formatted.get(skeleton) == skeleton)
     for halving in range(_HALVINGS + 1):  # a module black changes is halved a few times, to keep the rest
         failed: dict[str, tuple[Unit, ...]] = {}
         for module, chunk in modules.items():
             if _nonblank(formatted.get(module)) == _nonblank(module):
-                kept.update(chunk)
+                known.units.update(chunk)
             elif len(chunk) > 1 and halving < _HALVINGS:
                 for half in (chunk[: len(chunk) // 2], chunk[len(chunk) // 2 :]):
                     failed[_module(half)] = half
@@ -117,7 +125,11 @@ def proven_pieces(
             break
         modules = failed
         formatted = black(list(modules))
-    return {p for p, proof in proofs.items() if stable.issuperset(proof.skeleton) and kept.issuperset(proof.units)}
+    return {
+        piece
+        for piece, proof in proofs.items()
+        if known.skeletons.issuperset(proof.skeleton) and known.units.issuperset(proof.units)
+    }
 
 
 def _nonblank(text: str | None) -> list[str] | None:

@@ -146,11 +146,11 @@ def _format_pieces(pieces: list[str]) -> dict[str, str | None]:
     """black's text for each piece. Pieces already in black's layout are proven so (``layout_proof``: black
     runs on their distinct shapes, far less text) and kept as they are; black formats the rest. black's texts
     are cached by content, the proven pieces as one list per run (``_remember_proven``)."""
-    from .layout_proof import proven_pieces
+    from .layout_proof import Known, proven_pieces
 
     keys = {piece: _piece_key(piece) for piece in pieces}
-    known = _proven_before()
-    proven = {piece for piece, key in keys.items() if key in known}
+    remembered = _proven_before()
+    proven = {piece for piece, key in keys.items() if key in remembered}
     formatted, pending = _cached_pieces([piece for piece in keys if piece not in proven])
     formatted.update((piece, piece) for piece in proven)
     if not pending:
@@ -162,14 +162,48 @@ def _format_pieces(pieces: list[str]) -> dict[str, str | None]:
             done.update(_black([text for text in dict.fromkeys(texts) if text not in done], workers))
             return {text: done[text] for text in texts}
 
-        newly_proven = proven_pieces(pending, black, workers.map)
+        known = Known()  # what black kept, for the parts below
+        newly_proven = proven_pieces(pending, black, workers.map, known)
         formatted.update((piece, piece) for piece in newly_proven)
-        formatted.update(black([piece for piece in pending if piece not in newly_proven]))
+        left = [piece for piece in pending if piece not in newly_proven]
+        texts, proven_parts = _formatted_in_parts(left, black, workers, known)
+        formatted.update(texts)
+        kind = _cache_kind()
+        for piece in left:  # a piece formatted in parts is cached whole, as black's pieces are
+            text = texts[piece]
+            if piece not in done and text is not None:
+                write_entry(kind, keys[piece], text.encode("utf-8"))
         if os.environ.get("CLIENTGEN_CHECK_PROOFS"):
-            _check_proofs(sorted(newly_proven), workers)
+            _check_proofs(sorted(newly_proven | proven_parts), workers)
     if newly_proven:
         _remember_proven({keys[piece] for piece in proven | newly_proven})
     return formatted
+
+
+def _formatted_in_parts(
+    pieces: list[str], black: Callable[[list[str]], dict[str, str | None]], workers: _Workers, known: Any
+) -> tuple[dict[str, str | None], set[str]]:
+    """black's text for pieces the proof did not keep, each cut at every place ``split_for_black`` may cut:
+    the parts the proof keeps are not formatted (a piece is often unproven for one line black lays out by
+    length, or one shape the templates do not emit in black's layout), and black's text of the piece is
+    its parts' texts joined, as the writer joins pieces. Also the parts proven (for CLIENTGEN_CHECK_PROOFS)."""
+    from .layout_proof import proven_pieces
+
+    cuts = {piece: split_for_black(piece, 1) for piece in pieces}
+    parts = [part for piece in pieces if len(cuts[piece]) > 1 for _, part in cuts[piece]]
+    proven = proven_pieces(parts, black, workers.map, known) if parts else set()
+    whole = [piece for piece in pieces if len(cuts[piece]) == 1]
+    texts = black([*whole, *(part for part in parts if part not in proven)])
+    texts.update((part, part) for part in proven)
+    out: dict[str, str | None] = {}
+    for piece in pieces:
+        if len(cuts[piece]) == 1 or any(texts[part] is None for _, part in cuts[piece]):
+            out[piece] = texts[piece] if piece in texts else black([piece])[piece]
+            continue
+        # the first part keeps the piece's own head (a class-body piece's ``class _:``); the others' heads go
+        (_, first), rest = cuts[piece][0], cuts[piece][1:]
+        out[piece] = (texts[first] or "") + "".join(joint + _unwrapped(part, texts[part] or "") for joint, part in rest)
+    return out, proven
 
 
 # Pieces proven in black's layout are remembered as one list of their keys per run, named by the generator's

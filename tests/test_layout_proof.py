@@ -178,9 +178,39 @@ def test_the_whole_package_is_formatted_as_black_formats_it(monkeypatch: pytest.
 def test_check_proofs_stops_on_a_wrong_proof(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """``CLIENTGEN_CHECK_PROOFS`` (the corpus CI stage) formats proven pieces too and stops on a difference."""
     monkeypatch.setenv("CLIENTGEN_CACHE_DIR", str(tmp_path))  # the wrong proof below is cached there
-    monkeypatch.setattr(layout_proof, "proven_pieces", lambda pieces, black, mapper=map: set(pieces))
+    monkeypatch.setattr(layout_proof, "proven_pieces", lambda pieces, black, mapper=map, known=None: set(pieces))
     monkeypatch.setenv("CLIENTGEN_CHECK_PROOFS", "1")
     with pytest.raises(RuntimeError, match="layout_proof is wrong"):
         writer.format_sources({"pkg/a.py": "x=1\n"})
     monkeypatch.delenv("CLIENTGEN_CHECK_PROOFS")
     assert writer.format_sources({"pkg/a.py": "x=1\n"})["pkg/a.py"] == "x=1\n"  # the wrong proof, unchecked
+
+
+def test_black_formats_only_the_part_of_a_piece_the_proof_could_not_keep(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A piece left to black is cut at every place the writer may cut: black gets the part holding what the
+    proof could not keep (kubernetes: 166 pieces, 9.8k lines, most of them fine), and the file is still
+    black's text of the whole."""
+    monkeypatch.setenv("CLIENTGEN_CACHE_DIR", str(tmp_path))
+    method = (
+        "    def get_{0}(self, name: str) -> Item:\n"
+        '        """Get item {0}."""\n'
+        "        return self._client.request(GET_{0}, path={{\"name\": name}})\n"
+    )
+    methods = [method.format(n) for n in range(40)]
+    methods[25] = methods[25].replace('{"name": name}', '{"name":name}')  # black puts the space back
+    text = "class Items:\n" + "\n".join(methods)
+    shown: list[str] = []
+    format_one = writer._format_one
+
+    def recorded(source: str) -> str:
+        shown.append(source)
+        return format_one(source)
+
+    monkeypatch.setattr(writer, "_format_one", recorded)
+    monkeypatch.setattr(writer, "_PARALLEL_MIN_LINES", 10**9)  # in this process, so the calls are seen
+    out = writer.format_sources({"pkg/items.py": text})["pkg/items.py"]
+    assert out == format_one(text) and out != text
+    whole = [source for source in shown if "get_25" in source]
+    assert whole and all(source.count("    def ") == 1 for source in whole), whole
