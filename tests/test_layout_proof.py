@@ -196,7 +196,7 @@ def test_black_formats_only_the_part_of_a_piece_the_proof_could_not_keep(
     method = (
         "    def get_{0}(self, name: str) -> Item:\n"
         '        """Get item {0}."""\n'
-        "        return self._client.request(GET_{0}, path={{\"name\": name}})\n"
+        '        return self._client.request(GET_{0}, path={{"name": name}})\n'
     )
     methods = [method.format(n) for n in range(40)]
     methods[25] = methods[25].replace('{"name": name}', '{"name":name}')  # black puts the space back

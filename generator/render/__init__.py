@@ -30,7 +30,7 @@ from ..render.methods import (
     annotated_line,
     assignment_call,
     auth_constructor,
-    body_variant,
+    body_variants_arg,
     call_statement,
     class_head,
     def_line,
@@ -44,6 +44,7 @@ from ..render.methods import (
     mock_body_target,
     mock_body_type,
     response_targets,
+    responses_arg,
     union_alias,
 )
 from ..render.text import (
@@ -150,7 +151,8 @@ def _environment() -> Any:
     )
     env.globals.update(
         method_view=method_view,
-        body_variant=body_variant,
+        body_variants_arg=body_variants_arg,
+        responses_arg=responses_arg,
         endpoint_name=endpoint_name,
         mock_body_type=mock_body_type,
         mock_body_target=mock_body_target,

@@ -180,14 +180,33 @@ def literal_tuple_assign(target: str, values: tuple[str, ...], indent: int) -> s
     return _collection_arg(target, [py_literal(v) for v in values], "()", indent, assign=True)
 
 
+def responses_arg(op: ir.Operation) -> str:
+    """An endpoint's ``{status: decode target, ...},`` argument, laid out as black does."""
+    return _collection_arg("", [f"{py_literal(status)}: {target}" for status, target in response_targets(op)], "{}", 4)
+
+
+def body_variants_arg(op: ir.Operation) -> str:
+    """An endpoint's ``body_variants={media type: BodyVariant(...), ...},`` argument, laid out as black does."""
+    variants = op.body.alternatives if op.body is not None else ()
+    return _collection_arg(
+        "body_variants", [f"{py_literal(v.media_type)}: {body_variant(v)}" for v in variants], "{}", 4
+    )
+
+
 def _collection_arg(keyword: str, entries: list[str], brackets: str, indent: int, assign: bool = False) -> str:
-    pad, equals, end = " " * indent, (" = " if assign else "="), ("" if assign else ",")
+    """``keyword=`` (``keyword = `` with ``assign``; nothing without a keyword) and a collection literal, on
+    one line when it fits, else one entry per line with a trailing comma: black explodes a literal's
+    brackets whole (a call's arguments it would first try on one line)."""
+    pad, end = " " * indent, ("" if assign else ",")
+    head = f"{keyword}{' = ' if assign else '='}" if keyword else ""
     inner = ", ".join(entries) + ("," if brackets == "()" and len(entries) == 1 else "")
-    one_line = f"{pad}{keyword}{equals}{brackets[0]}{inner}{brackets[1]}{end}"
+    one_line = f"{pad}{head}{brackets[0]}{inner}{brackets[1]}{end}"
     if len(one_line) <= LINE_LENGTH:
         return one_line
+    if len(entries) == 1 and brackets != "()":  # no comma to split at: black adds none (a one-tuple has its own)
+        return f"{pad}{head}{brackets[0]}\n{pad}    {entries[0]}\n{pad}{brackets[1]}{end}"
     lines = "".join(f"{pad}    {entry},\n" for entry in entries)
-    return f"{pad}{keyword}{equals}{brackets[0]}\n{lines}{pad}{brackets[1]}{end}"
+    return f"{pad}{head}{brackets[0]}\n{lines}{pad}{brackets[1]}{end}"
 
 
 def assignment_call(target: str, func: str, arg: str, indent: int) -> str:
@@ -398,6 +417,8 @@ def endpoint_declaration(arguments: str, name: str, result: str) -> str:
         return f"{name}: Endpoint[{result}] = Endpoint(\n{body}\n)"  # black splits an argument: left to it
     if len(f"{name}: Endpoint[{result}] = Endpoint(") > LINE_LENGTH >= len(f"{name}: Endpoint[{result}] = ("):
         inner = "\n".join(f"    {line}" if line else line for line in body.split("\n"))
+        if any(len(line) > LINE_LENGTH for line in inner.split("\n")):  # laid out for one indent less: to black
+            return f"{name}: Endpoint[{result}] = Endpoint(\n{body}\n)"
         return f"{name}: Endpoint[{result}] = (\n    Endpoint(\n{inner}\n    )\n)"
     return f"{endpoint_head(name, result)}\n{body}\n)"
 
