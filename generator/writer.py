@@ -24,13 +24,16 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import __version__
 from .cache import keep_newest, newest_entries, read_entry, write_entry
 from .errors import SpecError
 from .processes import die_with_parent
 from .render import HEADER_START, LINE_LENGTH, RUNTIME_FILE, templates_dir
+
+if TYPE_CHECKING:
+    from .layout_proof import Known
 
 MANIFEST = ".clientgen-manifest.json"
 STAGING = ".clientgen-staging"
@@ -181,7 +184,7 @@ def _format_pieces(pieces: list[str]) -> dict[str, str | None]:
 
 
 def _formatted_in_parts(
-    pieces: list[str], black: Callable[[list[str]], dict[str, str | None]], workers: _Workers, known: Any
+    pieces: list[str], black: Callable[[list[str]], dict[str, str | None]], workers: _Workers, known: Known
 ) -> tuple[dict[str, str | None], set[str]]:
     """black's text for pieces the proof did not keep, each cut at every place ``split_for_black`` may cut:
     the parts the proof keeps are not formatted (a piece is often unproven for one line black lays out by

@@ -43,7 +43,6 @@ from ..render.methods import (
     mapping_arg,
     mock_body_target,
     mock_body_type,
-    response_targets,
     responses_arg,
     union_alias,
 )
@@ -169,7 +168,6 @@ def _environment() -> Any:
         literal_tuple_assign=literal_tuple_assign,
         field_doc=field_doc,
         quickstart=quickstart,
-        response_targets=response_targets,
         list_styles=list_styles,
         op_doc=op_doc,
         model_doc=model_doc,
