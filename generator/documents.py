@@ -32,6 +32,10 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]|\\U0000[dD][89a-fA-F]")
 _LONG_DIGITS = re.compile(r"\d{4000,}")
 
 
+# A YAML file's composed nodes (~20x its size in memory) are kept from parsing up to this size.
+_KEPT_NODES_MAX_CHARS = 2_000_000
+
+
 class _SpecLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """Safe YAML loader that keeps the data JSON-shaped: timestamps stay strings, every mapping key is
     the text it was written as (``200``, ``true`` and ``null`` keys are strings, as in JSON), and a key
@@ -179,7 +183,19 @@ class Documents:
         if _ANCHOR.search(text) or _may_nest_deeper_than(text, _DEPTH_SCREEN):
             self._check_yaml_shape(path, text)
         try:
-            return yaml.load(text, Loader=_SpecLoader)  # noqa: S506 - a safe loader subclass
+            if len(text) > _KEPT_NODES_MAX_CHARS or "<<" in text or _ANCHOR.search(text):
+                return yaml.load(text, Loader=_SpecLoader)  # noqa: S506 - a safe loader subclass
+            # yaml.load's own two steps, the nodes kept for line_of: nearly every Airflow spec draws a
+            # warning, and composing the file again for its line was ~50 ms of each run. Merge keys are
+            # flattened into their nodes as they are built, hence never kept then.
+            loader = _SpecLoader(text)
+            try:
+                node = loader.get_single_node()
+                data = loader.construct_document(node) if node is not None else None
+            finally:
+                loader.dispose()
+            self._line_maps[path] = node
+            return data
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             problem = getattr(exc, "problem", None) or str(exc)

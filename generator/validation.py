@@ -14,8 +14,11 @@ import hashlib
 import json
 import os
 import re
+import sys
+import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from .cache import read_entry, write_entry
@@ -41,6 +44,7 @@ def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
     cached = _cached(spec)
     if cached is not None:
         return cached
+    _settings_without_pydantic()
     from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
     data, documents = spec.data, spec.documents
@@ -84,6 +88,84 @@ def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
     if units is not None and not schema_errors:
         units.remember()
     return result
+
+
+# The settings modules of openapi-spec-validator 0.9.0 and openapi-schema-validator 0.9.0, as shipped (by
+# sha256), each with the prefix of the environment variables it reads.
+_SETTINGS_MODULES = {
+    "openapi_spec_validator": (
+        "4dcf2cefa5240b47eacb82aeaef02750c89514a5d716ed0e818fb8db70dd0f4a",
+        "OPENAPI_SPEC_VALIDATOR_",
+    ),
+    "openapi_schema_validator": (
+        "73d226357441df93e0515524fd9d7b84a7c07ee8d096efd9ba95c73ae4f0dc78",
+        "OPENAPI_SCHEMA_VALIDATOR_",
+    ),
+}
+
+
+def _settings_without_pydantic(folders: dict[str, Path] | None = None) -> list[str]:
+    """Put ``_default_settings``' modules in place of the validators' settings modules where nothing
+    could make them differ: the module is the one they were written from (by content) and none of its
+    environment variables is set. The names of the modules stood in for. Both libraries read a few
+    environment variables through pydantic-settings, whose import (pydantic with it) is ~0.14 s of
+    CPU, over half of importing the validator, on the path of every run that validates; the
+    validators themselves are untouched, and any other case imports the module as it is."""
+    set_names = [name.upper() for name in os.environ]
+    stood_in = []
+    for package, (sha256, prefix) in _SETTINGS_MODULES.items():
+        name = f"{package}.settings"
+        if name in sys.modules or any(variable.startswith(prefix) for variable in set_names):
+            continue
+        folder = (folders or {}).get(package) or _package_folder(package)
+        try:
+            content = (folder / "settings.py").read_bytes() if folder is not None else b""
+        except OSError:
+            continue
+        if hashlib.sha256(content).hexdigest() == sha256:
+            sys.modules[name] = _default_settings(name)
+            stood_in.append(name)
+    return stood_in
+
+
+def _package_folder(package: str) -> Path | None:
+    from importlib.util import find_spec
+
+    found = find_spec(package)  # finds the package without running it
+    folders = list(found.submodule_search_locations or []) if found is not None else []
+    return Path(folders[0]) if folders else None
+
+
+def _default_settings(name: str) -> types.ModuleType:
+    """What ``name`` holds when none of its environment variables is set."""
+    module = types.ModuleType(name, "Stood in by clientgen.validation: the library's defaults, without pydantic.")
+    if name == "openapi_spec_validator.settings":
+
+        class OpenAPISpecValidatorSettings:
+            resolved_cache_maxsize = 128
+            schema_validator_backend = "auto"
+
+        vars(module).update(
+            ENV_PREFIX="OPENAPI_SPEC_VALIDATOR_",
+            RESOLVED_CACHE_MAXSIZE_DEFAULT=128,
+            SCHEMA_VALIDATOR_BACKEND_DEFAULT="auto",
+            SCHEMA_VALIDATOR_BACKEND_ALLOWED={"auto", "jsonschema", "jsonschema-rs"},
+            OpenAPISpecValidatorSettings=OpenAPISpecValidatorSettings,
+            get_resolved_cache_maxsize=lambda: 128,
+            get_schema_validator_backend=lambda: "auto",
+        )
+    else:
+
+        class OpenAPISchemaValidatorSettings:
+            compiled_validator_cache_max_size = 128
+
+        settings = OpenAPISchemaValidatorSettings()
+        vars(module).update(
+            OpenAPISchemaValidatorSettings=OpenAPISchemaValidatorSettings,
+            get_settings=lambda: settings,
+            reset_settings_cache=lambda: None,
+        )
+    return module
 
 
 def _errors(validator: Any, units: _SchemaUnits | None, schema_errors: list[bool]) -> Iterator[Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -13,7 +14,7 @@ from clientgen.errors import SpecError
 from clientgen.loader import load_spec
 from clientgen.normalise import normalise
 from clientgen.overlay import compile_path, select
-from tests.conftest import MINIMAL, run_cli, write
+from tests.conftest import MINIMAL, ROOT, run_cli, write
 
 
 def test_yaml_uses_libyaml_and_keeps_timestamps_as_strings(tmp_path: Path) -> None:
@@ -85,6 +86,48 @@ def test_lines_in_a_json_spec_are_found_without_composing_it(tmp_path: Path, mon
     docs.get(docs.root)
     assert [docs.line_of(docs.root, pointer) for pointer in pointers * 2] == expected["pretty"] * 2
     assert len(composed) == 1
+
+
+def test_a_yaml_spec_s_lines_come_from_the_nodes_its_parse_composed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A YAML file is composed once, by its parse: a warning's line no longer composes it again (~50 ms of
+    every Airflow run), and the lines are those of a fresh compose. Merge keys, which the parse flattens
+    into the nodes, and anchors leave it to a fresh compose as before."""
+    from clientgen import documents
+
+    def pointers_of(node: object, pointer: str = "") -> list[str]:
+        found = [pointer]
+        if isinstance(node, dict):
+            for key, value in node.items():
+                found += pointers_of(value, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                found += pointers_of(value, f"{pointer}/{index}")
+        return found
+
+    def counted(compose: Any, calls: list[int]) -> Any:
+        return lambda *args, **kwargs: calls.append(1) or compose(*args, **kwargs)
+
+    airflow = ROOT / "specs" / "airflow-2.10.5" / "v1.yaml"
+    merged = write(
+        tmp_path / "merged.yaml",
+        MINIMAL.replace("components:", "x-base: &base {a: 1}\nx-merged:\n  <<: *base\n  b: 2\ncomponents:", 1),
+    )
+    inline_merge = write(tmp_path / "inline.yaml", MINIMAL + "x-merged:\n  <<: {a: 1}\n  b: 2\n")
+    for spec in (airflow, merged, inline_merge):
+        fresh = Documents(spec)
+        data = fresh.get(fresh.root)
+        pointers = [*pointers_of(data)[::7], "/x-merged/a", "/x-merged/b", "/nope/deeper"]
+        fresh._line_maps.clear()
+        expected = [fresh.line_of(fresh.root, pointer) for pointer in pointers]
+        composed: list[int] = []
+        with monkeypatch.context() as patch:
+            patch.setattr(documents.yaml, "compose", counted(documents.yaml.compose, composed))
+            docs = Documents(spec)
+            docs.get(docs.root)
+            assert [docs.line_of(docs.root, pointer) for pointer in pointers] == expected, spec.name
+        assert len(composed) == (0 if spec == airflow else 1), spec.name
 
 
 def test_cross_file_refs_resolve_relative_to_the_referring_file(tmp_path: Path) -> None:

@@ -412,3 +412,19 @@ def test_templates_are_compiled_once_and_kept_only_where_nobody_else_can_write(
         patched.setattr(jinja2.Environment, "compile", counted)
         assert render.render_package(api, "airflow", "2.10.5") == first
         assert len(compiled) >= 10  # compiled again, the kept entries not read
+
+
+def test_runtime_exports_are_the_runtime_s_own_all() -> None:
+    """runtime_exports() parses only the ``__all__`` statement: the same names as the whole module's."""
+    from clientgen.render import runtime_exports, runtime_source
+
+    tree = ast.parse(runtime_source())
+    assigned = [
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+    ]
+    assert len(assigned) == 1
+    names = ast.literal_eval(assigned[0])
+    assert sorted(runtime_exports()) == sorted(names)
+    assert runtime_exports()[0] == "UNSET"
