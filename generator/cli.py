@@ -410,3 +410,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def run() -> None:
+    """The ``clientgen`` command: ``main``, then out of the process at once, without the interpreter's
+    shutdown (modules torn down, objects freed, exit hooks run: ~40-50 ms after a 150-operation spec or
+    GitHub's, measured; the hooks join children and pools that are already joined). Everything is written,
+    closed and renamed by then; only the output streams are left to flush. An error or ``--help`` ends as
+    usual."""
+    try:
+        code = main()
+    except BrokenPipeError:  # its reader went away (``clientgen validate spec | head -c0``): nothing to say
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # a pipe closed by its reader: what was not said is lost either way
+            code = code or 1
+    os._exit(code)

@@ -507,7 +507,13 @@ def _module(chunk: tuple[Unit, ...]) -> str:
     """One text black formats to prove ``chunk`` (units of one depth, or elements of one bracket kind and
     indent): each stays as it is, blank lines aside, when the module does."""
     if chunk[0][0] == "element":
-        return "".join(_element_module(kind, pad, shape) for _, kind, pad, shape in chunk)
+        # One bracket holds them all, as a piece's bracket holds its elements: black splits an exploded
+        # bracket at its commas and lays each element out alone. A starred or ``/`` element has one of its
+        # own (a second ``*,`` or a parameter after ``**a`` does not parse).
+        _, kind, pad, _ = chunk[0]
+        alone = [shape for *_, shape in chunk if shape.startswith(("*", "/"))]
+        shared = [shape for *_, shape in chunk if not shape.startswith(("*", "/"))]
+        return "".join(_element_module(kind, pad, group) for group in [[s] for s in alone] + [shared] if group)
     depth = chunk[0][1]
     return _context(depth) + "".join(_line_module(depth, shape, kind) for _, _, shape, kind in chunk)
 
@@ -535,8 +541,9 @@ def _line_module(depth: int, shape: str, kind: str) -> str:
     return f"{opening}{pad}{shape}{body}\n"
 
 
-def _element_module(kind: str, pad: int, shape: str) -> str:
+def _element_module(kind: str, pad: int, shapes: list[str]) -> str:
     outer, spaces = " " * (pad - 4), " " * pad
     opening, closing = _BRACKETS[kind]
     opening, closing = opening.replace("{pad}", spaces), closing.replace("{outer}", outer)
-    return f"{_context((pad - 4) // 4)}{outer}{opening}{spaces}{shape}\n{closing}"
+    elements = "".join(f"{spaces}{shape}\n" for shape in shapes)
+    return f"{_context((pad - 4) // 4)}{outer}{opening}{elements}{closing}"

@@ -252,3 +252,32 @@ def test_strict_makes_warnings_fatal_and_writes_nothing(tmp_path: Path) -> None:
     run_cli("generate", spec, "-o", out, "--package-name", "degraded", cwd=tmp_path)
     unchanged = run_cli("generate", spec, "-o", out, "--package-name", "degraded", "--strict", cwd=tmp_path)
     assert unchanged.returncode == 2  # an unchanged target is no excuse
+
+
+@pytest.mark.parametrize("unbuffered", ["1", ""])
+def test_output_to_a_pipe_its_reader_closed_ends_with_exit_1_and_no_traceback(tmp_path: Path, unbuffered: str) -> None:
+    """The command leaves the process without the interpreter's shutdown (cli.run); what it says is flushed
+    first, and a reader that went away is exit code 1, not a traceback or Python's "Exception ignored ...
+    BrokenPipeError" and 120."""
+    import os
+    import subprocess
+    import sys
+
+    spec = write(tmp_path / "spec.yaml", MINIMAL)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "clientgen", "validate", str(spec)],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONUNBUFFERED": unbuffered},  # the error comes from print or the last flush
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (1, "")
+    said = run_cli("validate", spec)  # the same command, read: it says what it found
+    assert said.returncode == 0 and said.stdout.strip()

@@ -214,3 +214,31 @@ def test_black_formats_only_the_part_of_a_piece_the_proof_could_not_keep(
     assert out == format_one(text) and out != text
     whole = [source for source in shown if "get_25" in source]
     assert whole and all(source.count("    def ") == 1 for source in whole), whole
+
+
+def test_elements_of_one_bracket_kind_are_proven_in_one_bracket() -> None:
+    """Each exploded bracket's elements are proven inside a bracket of their kind: in one bracket for all of
+    them (black splits an exploded bracket at its commas and lays each element out alone), not one module
+    each (lightsail's 1,400-line proving text of parameters was 8 lines per parameter). A starred or ``/``
+    element, which cannot share a parameter list, still has one of its own; what black changes is not proven."""
+    annotations = ["int", "str | None = None", "list[str] = UNSET", "dict[str, Any] | UnsetType = UNSET"]
+    annotations += [f"Literal[{', '.join(repr(str(n)) for n in range(k))}] = '0'" for k in range(1, 9)]
+    annotations += [f"tuple[{', '.join(['int'] * k)}] | None = None" for k in range(1, 9)]
+    signatures = [
+        f"def call_{n}(\n    self,\n    *,\n    value_{n}: {annotation},\n    **extra: Any,\n) -> None:\n    pass\n"
+        for n, annotation in enumerate(annotations)
+    ]
+    pieces = [signature.replace("'", '"') for signature in signatures]
+    shown: list[str] = []
+
+    def recorded(texts: list[str]) -> dict[str, str | None]:
+        shown.extend(texts)
+        return black(texts)
+
+    assert layout_proof.proven_pieces(pieces, recorded) == set(pieces)
+    assert all(writer._format_piece(piece) == piece for piece in pieces)
+    elements = [text for text in shown if "def a(" in text]
+    assert sum(text.count("\n") for text in elements) < 2 * len(annotations) + 40, elements
+    wrong = "def wrong(\n    self,\n    value: int=1,\n) -> None:\n    pass\n"  # black spaces the `=`
+    assert writer._format_piece(wrong) != wrong
+    assert proven([wrong, *pieces[:3]]) <= set(pieces[:3])
