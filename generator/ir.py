@@ -336,6 +336,14 @@ class Operation:
     security: tuple[str, ...] = ()
 
     @property
+    def bytes_accepts(self) -> tuple[str, ...]:
+        """The media types a caller may choose (``accept=``, of several) whose answer is typed bytes: the
+        runtime returns their bytes whatever the status's own type."""
+        if len(self.accepts) < 2:
+            return ()
+        return tuple(c.media_type for c in self.accepts if c.type == Primitive("bytes"))
+
+    @property
     def default_accept(self) -> str:
         """The Accept header sent when the caller does not choose: the first of ``accepts``."""
         return self.accepts[0].media_type if self.accepts else "application/json"

@@ -111,9 +111,18 @@ def method_heads(op: ir.Operation, is_async: bool) -> list[str]:
         ir.annotation(ir.UnionOf((c.type, ir.NONE)) if bodiless and not ir.is_nullable(c.type) else c.type, "models.")
         for c in op.accepts
     ]
-    for index, (content, returns) in enumerate(zip(op.accepts, answers, strict=True)):
-        media = py_literal(content.media_type)
-        accept = Arg("accept", f"Literal[{media}]", media if index == 0 else None, True)
+    # One overload per answer type, over every media type that gives it (ASP.NET specs answer the same
+    # model as application/json and text/json; kubernetes as JSON, YAML and protobuf): the overloads
+    # type each call as one per media type did, in a third of the lines on such specs.
+    by_answer: dict[str, list[str]] = {}
+    for content, returns in zip(op.accepts, answers, strict=True):
+        by_answer.setdefault(returns, []).append(py_literal(content.media_type))
+    default = py_literal(op.accepts[0].media_type)  # the first answer type's first media type
+    if len(by_answer) == 1:  # one overload alone is not allowed: the one signature
+        accept = Arg("accept", f"Literal[{', '.join(by_answer[answers[0]])}]", default, True)
+        return ["", def_head(define, args, [*chooser, accept, _OPTIONS_ARG], answers[0])]
+    for index, (returns, media) in enumerate(by_answer.items()):
+        accept = Arg("accept", f"Literal[{', '.join(media)}]", default if index == 0 else None, True)
         heads += [
             "",
             "    @overload",

@@ -1280,6 +1280,8 @@ class Endpoint(msgspec.Struct, Generic[T], frozen=True):
     # the security requirements: alternatives, each the scheme names it needs together
     # (space-separated; "" for none); () where the spec declares none
     security: tuple[str, ...] = ()
+    # the media types a caller may choose with accept= whose answer is returned as its bytes
+    bytes_accepts: tuple[str, ...] = ()
 
 
 class RequestOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -2004,12 +2006,14 @@ def decode_answer(
     content: bytes,
     *,
     wants_json: bool = True,
+    wants_bytes: bool = False,
     strict: bool = False,
 ) -> Any:
     """The decoded body of a success answer; raises ``_Mismatch`` where it breaks the spec.
 
     A 204/205 or an empty body is None; a media type the caller asked for that is not JSON is
-    text (or bytes where the spec says binary); where JSON is expected, anything else is refused.
+    text, or its bytes where the spec says binary (the status's type, or ``wants_bytes``: the
+    caller chose a binary media type); where JSON is expected, anything else is refused.
     """
     code = str(status)
     target = responses.get(code, _NOT_DECLARED)
@@ -2019,7 +2023,7 @@ def decode_answer(
             target = responses.get("default", Any)
     if status in (204, 205) or not content or target is None:
         return None
-    if target is bytes:
+    if target is bytes or wants_bytes:
         return content
     if not wants_json or (target in (str, Any) and not _is_json(headers)):
         return _text(content, headers)
@@ -2315,6 +2319,7 @@ class _Call(msgspec.Struct, frozen=True):
     deadline: float | None  # time.monotonic() by which the whole call must be done
     max_bytes: int
     wants_json: bool
+    wants_bytes: bool  # the caller chose one of the endpoint's bytes_accepts
     strict: bool
     body: Any  # the request body as given: its secret fields are read only if an error needs them
 
@@ -2666,6 +2671,7 @@ class _BaseClient(Generic[H]):
             None if options.deadline is None else time.monotonic() + options.deadline,
             options.max_response_bytes or self.max_response_bytes,
             _wants_json(accept),
+            accept in endpoint.bytes_accepts,
             self.strict,
             body,
         )
@@ -3047,6 +3053,7 @@ class _BaseClient(Generic[H]):
                 answer.headers,
                 answer.content,
                 wants_json=call.wants_json,
+                wants_bytes=call.wants_bytes,
                 strict=call.strict,
             )
         return ApiResponse(status, answer.headers, data, request_id)
