@@ -360,12 +360,15 @@ def _shape(code: list[Token]) -> tuple[str, list[Unit], str | None] | None:
     """A logical line's shape, the elements proven apart, and the text that must fit for the shape to prove
     it (None when the shape keeps every length black could look at; the whole result None: a token this
     does not shape)."""
-    collapsed, masked = _parts(code, collapse=True), _parts(code, collapse=False)
-    if collapsed is None or masked is None:
+    collapsed = _parts(code, collapse=True)
+    if collapsed is None:
         return None
     real = [text for _, text in code]
     if not any(group == "ws" and "\n" in text for group, text in code):
         return "".join(collapsed), [], "".join(real)
+    masked = _parts(code, collapse=False)  # None exactly where ``collapsed`` is
+    if masked is None:
+        return None
     outline = _outline(code, collapsed, masked, real)
     if outline is None:
         return "".join(masked), [], None

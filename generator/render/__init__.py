@@ -29,6 +29,7 @@ from ..render.imports import import_order, prune_imports
 from ..render.methods import (
     annotated_line,
     assignment_call,
+    atom_assignment,
     auth_constructor,
     body_variants_arg,
     call_statement,
@@ -157,6 +158,7 @@ def _environment() -> Any:
         mock_body_target=mock_body_target,
         mapping_arg=mapping_arg,
         assignment_call=assignment_call,
+        atom_assignment=atom_assignment,
         call_statement=call_statement,
         annotated_line=annotated_line,
         auth_constructor=auth_constructor,

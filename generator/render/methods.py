@@ -227,6 +227,17 @@ def assignment_call(target: str, func: str, arg: str, indent: int) -> str:
     return f"{pad}{target} = {func}(\n{pad}    {arg}\n{pad})"
 
 
+def atom_assignment(indent: int, target: str, value: str) -> str:
+    """``target = value`` for an atom (a string or number literal), wrapped as black wraps it when too
+    long: the value in parentheses on a line of its own where it fits there, else left whole (black
+    cannot split an atom, and does not wrap one that would not fit)."""
+    pad = " " * indent
+    line = f"{pad}{target} = {value}"
+    if len(line) <= LINE_LENGTH or len(f"{pad}{target} = (") > LINE_LENGTH or len(pad) + 4 + len(value) > LINE_LENGTH:
+        return line
+    return f"{pad}{target} = (\n{pad}    {value}\n{pad})"
+
+
 def call_statement(indent: int, func: str, args: list[str]) -> str:
     """``func(args...)`` as a statement, wrapped as black wraps it (``_bracketed``)."""
     return _bracketed(" " * indent, func, args, "")
@@ -347,21 +358,11 @@ def _split_annotation(pad: str, head: str, annotation: str, tail: str, *, in_sig
     """``head`` + an annotation split as black splits it (``annotated_line``), then ``tail``; None
     where black's choice is left to black."""
     inner_pad = pad + "    "
-    if len(head) + 1 > LINE_LENGTH:
-        return None  # even the opening line is too long: black splits elsewhere (the value's call, say)
     operands = _top_level(annotation, "|")
     if len(operands) == 1 and annotation.endswith("]"):
-        opener = annotation.index("[")
-        inside = annotation[opener + 1 : -1]
-        if len(head) + opener >= LINE_LENGTH or len(f"{pad}]{tail}") > LINE_LENGTH:
-            return None  # black's layout there is odd (``) = (UNSET)``)
-        if len(inner_pad) + len(inside) <= LINE_LENGTH:
-            return f"{head}{annotation[: opener + 1]}\n{inner_pad}{inside}\n{pad}]{tail}"
-        items = _top_level(inside, ",")
-        if len(items) > 1 and all(len(inner_pad) + len(item) + 1 <= LINE_LENGTH for item in items):
-            rest = "".join(f"{inner_pad}{item},\n" for item in items)  # one per line, and black's added comma
-            return f"{head}{annotation[: opener + 1]}\n{rest}{pad}]{tail}"
-        return None  # an item too long for its line: black splits it too
+        return _split_subscript(pad, head, annotation, tail, bare=not tail and not in_signature)
+    if len(head) + 1 > LINE_LENGTH:
+        return None  # even ``name: (`` is too long: black splits elsewhere (the value's call, say)
     if in_signature and len(operands) == 1:
         return None  # black leaves a parameter whose annotation is not a union or a subscript long
     if len(inner_pad) + len(annotation) <= LINE_LENGTH:
@@ -373,6 +374,30 @@ def _split_annotation(pad: str, head: str, annotation: str, tail: str, *, in_sig
         rest = "".join(f"{inner_pad}| {op}\n" for op in operands[1:])
         return f"{head}(\n{inner_pad}{operands[0]}\n{rest}{pad}){tail}"
     return None
+
+
+def _split_subscript(pad: str, head: str, annotation: str, tail: str, *, bare: bool) -> str | None:
+    """``_split_annotation`` for one subscript (``X[...]``): inside its bracket; for a ``bare`` annotation
+    (no value, not a parameter) whose bracket would open past the line's end, in parentheses, or when
+    even ``name: (`` is too long, inside its bracket all the same (black's last resort: the first line
+    stays too long)."""
+    inner_pad = pad + "    "
+    opener = annotation.index("[")
+    inside = annotation[opener + 1 : -1]
+    split = f"{head}{annotation[: opener + 1]}\n{inner_pad}{inside}\n{pad}]{tail}"
+    if len(head) + 1 > LINE_LENGTH:
+        return split if bare and len(inner_pad) + len(inside) <= LINE_LENGTH else None
+    if len(head) + opener >= LINE_LENGTH or len(f"{pad}]{tail}") > LINE_LENGTH:
+        if not bare or len(inner_pad) + len(annotation) > LINE_LENGTH:
+            return None  # black's layout there is odd (``) = (UNSET)``)
+        return f"{head}(\n{inner_pad}{annotation}\n{pad})"
+    if len(inner_pad) + len(inside) <= LINE_LENGTH:
+        return split
+    items = _top_level(inside, ",")
+    if len(items) > 1 and all(len(inner_pad) + len(item) + 1 <= LINE_LENGTH for item in items):
+        rest = "".join(f"{inner_pad}{item},\n" for item in items)  # one per line, and black's added comma
+        return f"{head}{annotation[: opener + 1]}\n{rest}{pad}]{tail}"
+    return None  # an item too long for its line: black splits it too
 
 
 def _call_value_line(pad: str, head: str, call: str, suffix: str) -> str | None:
@@ -405,15 +430,19 @@ def union_alias(name: str, annotation: str) -> str:
 
 def endpoint_head(name: str, result: str) -> str:
     """``NAME: Endpoint[T] = Endpoint(``, the first line of an endpoint's declaration, split inside
-    ``Endpoint[...]`` as black splits it when even ``NAME: Endpoint[T] = (`` is too long. (When
-    that fits, black wraps the whole call in parentheses instead: left to black.)"""
+    ``Endpoint[...]`` as black splits it when even ``NAME: Endpoint[T] = (`` is too long, or with
+    ``Endpoint[T]`` in parentheses when ``NAME: Endpoint[`` is too long too. (When ``= (`` fits,
+    black wraps the whole call in parentheses instead: ``endpoint_declaration``.)"""
     line = f"{name}: Endpoint[{result}] = Endpoint("
     if len(line) <= LINE_LENGTH or len(f"{name}: Endpoint[{result}] = (") <= LINE_LENGTH:
         return line
-    if len(f"{name}: Endpoint[") > LINE_LENGTH or 4 + len(result) > LINE_LENGTH:
-        return line  # black parenthesises the whole annotation then: left to black
-    if len(_top_level(result, ",")) > 1:
+    if 4 + len(result) > LINE_LENGTH or len(_top_level(result, ",")) > 1:
         return line
+    if len(f"{name}: Endpoint[") > LINE_LENGTH and len(f"{name}: (") <= LINE_LENGTH:
+        # the annotation in parentheses, when they open on the first line and it fits its own
+        wrapped = f"    Endpoint[{result}]"
+        return f"{name}: (\n{wrapped}\n) = Endpoint(" if len(wrapped) <= LINE_LENGTH else line
+    # the bracket opens on the first line, or nothing does (black's last resort: that line stays too long)
     return f"{name}: Endpoint[\n    {result}\n] = Endpoint("
 
 
