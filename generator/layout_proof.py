@@ -55,6 +55,7 @@ _NAME = re.compile(r"[A-Za-z_]\w*")
 _READ: dict[tuple[int, bool, str], tuple[str | None, tuple[Unit, ...]]] = {}
 _READ_KEPT = 200_000
 _ATOM = r"(?:[A-Za-z_][\w.]*|\"[^\"\\\n]*\")"
+_DEF_HEAD = re.compile(r" *(?:async )?def [A-Za-z_]\w*\(")
 _ATOM_ELEMENT = re.compile(rf" *{_ATOM}(?:: {_ATOM})?,")  # a name or plain string, or a dict entry of two
 
 # The module an exploded bracket's element is proven in: the bracket's opening and its closing lines
@@ -219,11 +220,17 @@ def _collapsed(entries: list[str]) -> str:
 
 def _fits(text: str, indent: int) -> bool:
     """Every physical line of a logical line fits, but one holding only a name or a plain string (or a dict
-    entry of two) and a comma: an element black cannot split, which it leaves as it is."""
+    entry of two) and a comma: an element black cannot split, which it leaves as it is; and a def's first
+    line, ``def name(``: black splits a def at its first bracket (``left_hand_split``, unless the return
+    annotation has a magic comma or is a long string, which the shape and the last line keep) and leaves
+    that head as it is, however long the operation's name."""
     from black.strings import str_width
 
     lines = (" " * indent + text).split("\n")
-    return all(str_width(line) <= LINE_LENGTH or _ATOM_ELEMENT.fullmatch(line) for line in lines)
+    return all(
+        str_width(line) <= LINE_LENGTH or _ATOM_ELEMENT.fullmatch(line) or (at == 0 and _DEF_HEAD.fullmatch(line))
+        for at, line in enumerate(lines)
+    )
 
 
 def _line_units(code: list[Token], indent: int, opens_block: bool, units: list[Unit]) -> str | None:

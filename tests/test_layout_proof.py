@@ -242,3 +242,30 @@ def test_elements_of_one_bracket_kind_are_proven_in_one_bracket() -> None:
     wrong = "def wrong(\n    self,\n    value: int=1,\n) -> None:\n    pass\n"  # black spaces the `=`
     assert writer._format_piece(wrong) != wrong
     assert proven([wrong, *pieces[:3]]) <= set(pieces[:3])
+
+
+def test_a_def_whose_name_is_longer_than_the_line_is_proven() -> None:
+    """black splits a def at its first bracket and leaves ``def name(`` as it is whatever its length, so a
+    long operation name (visualstudio's ``get_api_v1_geneva_actions_environments_storage_...``: 32 pieces
+    left to black for it) does not stop the proof; any other line too long still does."""
+    name = "get_api_v1_geneva_actions_environments_storage_environment_id_or_friendly_name_target_blob"
+    piece = (
+        "class _:\n"
+        f"    def {name}(\n"
+        "        self,\n"
+        "        environment_id: str,\n"
+        "        *,\n"
+        "        options: RequestOptions | None = None,\n"
+        "    ) -> list[models.Environment]:\n"
+        '        """Get it."""\n'
+        "        return self._client.request(\n"
+        f"            ep.{name.upper()},\n"
+        "            options=options,\n"
+        "        )\n"
+    )
+    asynchronous = piece.replace("    def ", "    async def ").replace("return self", "return await self")
+    called = piece.replace("        return self._client.request(\n", f"        return self._client.{name}_request(\n")
+    assert all(writer._format_piece(text) == text for text in (piece, asynchronous, called))
+    assert proven([piece, asynchronous, called]) == {piece, asynchronous}
+    long_return = piece.replace(") -> list[models.Environment]:", f") -> list[models.{'E' * 90}]:")
+    assert long_return not in proven([long_return])
