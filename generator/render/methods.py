@@ -113,7 +113,7 @@ def method_heads(op: ir.Operation, is_async: bool) -> list[str]:
     ]
     # One overload per answer type, over every media type that gives it (ASP.NET specs answer the same
     # model as application/json and text/json; kubernetes as JSON, YAML and protobuf): the overloads
-    # type each call as one per media type did, in a third of the lines on such specs.
+    # type each call as one per media type did (kubernetes: 231k -> 188k lines).
     by_answer: dict[str, list[str]] = {}
     for content, returns in zip(op.accepts, answers, strict=True):
         by_answer.setdefault(returns, []).append(py_literal(content.media_type))
