@@ -15,9 +15,10 @@ opening a block, depth, and the blank lines already there). So a piece is a fixe
   brackets (a magic trailing comma: black keeps one per line whatever their lengths), and elements black
   lays out by their own length (masked to the same width), are proven each on their own, inside a bracket of
   the same kind (parameters, arguments, subscript, list, dict, tuple, import), and in the line's shape stand
-  as ``a,`` (runs of more than two as two: black splits at every comma alike);
+  as ``a,`` (runs of more than two as two: black splits at every comma alike); an element over several lines
+  that black lays out whatever its lengths is outlined as a line is, and proven apart alike;
 - its *skeleton* (each logical line replaced by a short line of the same kind, blank lines kept, runs of
-  a repeated block as two) is a fixed point of black;
+  a repeated block as two; an attribute's docstring is a plain line there) is a fixed point of black;
 - each docstring is what black's own docstring rules (``LineGenerator.visit_STRING``, black 26) leave as it is.
 Shapes, elements and skeleton parts repeat across a package (GitHub's client: 195k lines of pieces, proven
 with black on 343 texts of 20.5k lines), and black runs on those, through the writer's workers and cache.
@@ -245,7 +246,11 @@ def _line_units(code: list[Token], indent: int, opens_block: bool, units: list[U
         return None
     outline, elements, must_fit = shape
     if must_fit is not None and not _fits(must_fit, indent):
-        return None  # black would lay it out by its length, which the shape does not keep
+        # black would lay it out by its length, which the shape does not keep: proven at its widths instead
+        widths = _at_widths(code, indent)
+        if widths is None:
+            return None
+        outline, elements = widths
     units.extend(elements)
     word = text if group == "name" and text in _KEPT_NAMES else ""
     kind = _kind(group, text, word, outline)
@@ -286,17 +291,17 @@ def _stand_in(kind: str, word: str, outline: str) -> str:
 
 def _docstring_stand_in(text: str, indent: int, docstring: bool) -> str | None:
     """A triple-quoted string alone on its line, kept by black (a docstring when it opens a block or the
-    module): its stand-in, of the same kind. None when black would change it."""
+    module): its stand-in, of the same kind. None when black would change it. black's blank lines go by a
+    line's kind and its position (``EmptyLineTracker``; a docstring is one by position, ``is_docstring``),
+    never by how many lines a string spans or by a line being a string: a docstring stands as a one-line
+    docstring, any other string statement (an attribute's docstring) as a plain line."""
     if _black_string(text, indent // 4, docstring) != text:
         return None
+    if not docstring:
+        return "a"
     body = text.lstrip("rRuU")
     prefix, quotes = text[: len(text) - len(body)], body[:3]
-    pad = " " * indent
-    if "\n" not in text:
-        return f"{prefix}{quotes}a{quotes}"
-    if body[:-3].endswith("\n" + pad):
-        return f"{prefix}{quotes}a\n\n{pad}a\n{pad}{quotes}"
-    return f"{prefix}{quotes}a\n\n{pad}a{quotes}"
+    return f"{prefix}{quotes}a{quotes}"
 
 
 def _black_string(value: str, depth: int, docstring: bool) -> str | None:
@@ -378,8 +383,88 @@ def _shape(code: list[Token]) -> tuple[str, list[Unit], str | None] | None:
         return None
     outline = _outline(code, collapsed, masked, real)
     if outline is None:
-        return "".join(masked), [], None
+        return (
+            _def_masked_after_parameters(code, collapsed, masked, real)
+            or _masked_to_last_bracket(code, collapsed, masked, real)
+            or ("".join(masked), [], None)
+        )
     return outline
+
+
+def _def_masked_after_parameters(
+    code: list[Token], collapsed: list[str], masked: list[str], real: list[str]
+) -> tuple[str, list[Unit], str] | None:
+    """A def whose parameters are exploded with a magic trailing comma and whose return annotation black
+    lays out by its length (``) -> (`` and the annotation on a line of its own): black splits a def at its
+    parameters' brackets (``left_hand_split``, taking no second opinion) and lays out the head, each
+    parameter and the rest alone, so only the rest is masked to its widths; the name and the parameters are
+    shaped as a line's are. None for any other line."""
+    words = [text for group, text in code[:8] if group != "ws"][:4]
+    start = 2 if words[:1] == ["async"] else 1
+    if words[start - 1 : start] != ["def"] or len(words) <= start + 1 or words[start + 1] != "(":
+        return None
+    opening = next(index for index, (group, text) in enumerate(code) if group == "br")
+    depth = 0
+    for closing in range(opening, len(code)):
+        group, text = code[closing]
+        depth += (1 if text in "([{" else -1) if group == "br" else 0
+        if depth == 0:
+            break
+    span = slice(opening, closing + 1)
+    parameters = _outline(code[span], collapsed[span], masked[span], real[span], words[: start + 1])
+    if parameters is None or not parameters[1]:
+        return None
+    shape, elements, fit = parameters
+    rest = slice(closing + 1, len(code))
+    return "".join(collapsed[:opening]) + shape + "".join(masked[rest]), elements, "".join(real[:opening]) + fit
+
+
+def _masked_to_last_bracket(
+    code: list[Token], collapsed: list[str], masked: list[str], real: list[str]
+) -> tuple[str, list[Unit], str] | None:
+    """A line laid out by its length that ends in a bracket exploded with a magic trailing comma, or in such
+    a bracket and closing brackets (an endpoint's declaration: ``NAME: Endpoint[`` split by length, then
+    the arguments one per line, maybe inside ``= (...)``): masked to its widths but for that bracket's
+    elements, which are outlined and proven apart. black splits such a line around that bracket whatever
+    the elements (``generate_trailers_to_omit`` stops at the magic comma; ``_maybe_split_omitting_optional_
+    parens`` and ``_prefer_split_rhs_oop_over_rhs`` look at heads only) and lays out each element alone; the
+    elements' lengths count only in the "second opinion" taken where a first line does not fit, so every
+    line before the elements must fit here. None when the line is not so (a comment in it: comments move)."""
+    if any(group == "com" for group, _ in code):
+        return None
+    last = len(code) - 1
+    while last >= 0 and code[last][0] in ("br", "ws") and (code[last][0] == "ws" or code[last][1] in ")]}"):
+        last -= 1  # back over the closing brackets that end the line
+    for closing in range(last + 1, len(code)):
+        if code[closing][0] != "br":
+            continue
+        depth = 0
+        for opening in range(closing, -1, -1):
+            group, text = code[opening]
+            depth += (1 if text in ")]}" else -1) if group == "br" else 0
+            if depth == 0:
+                break
+        span = slice(opening, closing + 1)
+        before = [text for group, text in code[:opening] if group != "ws"]
+        bracket = _outline(code[span], collapsed[span], masked[span], real[span], before)
+        if bracket is not None and bracket[1]:
+            shape, elements, fit = bracket
+            rest = slice(closing + 1, len(code))
+            head, tail = "".join(masked[:opening]), "".join(masked[rest])
+            return head + shape + tail, elements, "".join(real[:opening]) + fit + "".join(real[rest])
+    return None
+
+
+def _at_widths(code: list[Token], indent: int) -> tuple[str, list[Unit]] | None:
+    """A line masked to its widths (a def only after its parameters, where what is left fits), and the
+    elements proven apart."""
+    masked, collapsed = _parts(code, collapse=False), _parts(code, collapse=True)
+    if masked is None or collapsed is None:
+        return None
+    kept = _def_masked_after_parameters(code, collapsed, masked, [text for _, text in code])
+    if kept is not None and _fits(kept[2], indent):
+        return kept[0], kept[1]
+    return "".join(masked), []
 
 
 def _parts(code: list[Token], collapse: bool) -> list[str] | None:
@@ -408,7 +493,8 @@ def _string_shape(text: str, collapse: bool) -> str | None:
     inner = body[len(quotes) : -len(quotes)]
     if "\n" in inner:
         return None  # a string over several lines inside a statement: left to black
-    if re.search(r"[\\\"'{}]", inner) or not inner.isascii():
+    # quotes and backslashes decide black's choice of quotes; braces only in an f-string
+    if re.search(r"[\\\"'{}]" if "f" in prefix.lower() else r"[\\\"']", inner) or not inner.isascii():
         return text  # what decides its quotes or escapes is kept
     return prefix + quotes + ("a" if collapse else "a" * len(inner)) + quotes
 
@@ -430,17 +516,17 @@ def _length_free(code: list[Token]) -> bool:
 
 
 def _outline(
-    code: list[Token], collapsed: list[str], masked: list[str], real: list[str]
+    code: list[Token], collapsed: list[str], masked: list[str], real: list[str], before: list[str] | None = None
 ) -> tuple[str, list[Unit], str] | None:
-    """The line with each element of an exploded bracket that is one line, or laid out by its length, as
-    ``a,`` (a dict's as ``a: a,``; runs of more than two as two), those elements as units (the latter masked
-    to their width), and the text that must fit. None when what is left is laid out by its length."""
+    """The line with each element of an exploded bracket that is proven apart (``_element_shape``) as ``a,``
+    (a dict's as ``a: a,``; runs of more than two as two), those elements as units, and the text that must
+    fit. None when what is left is laid out by its length."""
     out: list[str] = []
     fit: list[str] = []
     left: list[Token] = []  # what the outline leaves of the line, for _length_free
     elements: list[Unit] = []
     brackets: list[str | None] = []  # each open bracket's kind when exploded
-    before: list[str] = []  # the code tokens so far
+    before = [*(before or [])]  # the code tokens so far
     index = 0
     while index < len(code):
         group, text = code[index]
@@ -448,17 +534,17 @@ def _outline(
         if brackets and brackets[-1] is not None and group == "ws" and "\n" in text:
             end = _element_end(code, index + 1)
         if end is not None:
-            element = code[index + 1 : end + 1]
-            one_line = not any(g == "ws" and "\n" in t for g, t in element)
-            if one_line or not _length_free(element):
-                kind = brackets[-1]
-                assert kind is not None
+            element, span = code[index + 1 : end + 1], slice(index + 1, end + 1)
+            kind = brackets[-1]
+            assert kind is not None
+            placeholder = "a: a," if kind == "dict" else "a,"
+            apart = _element_shape(element, collapsed[span], masked[span], real[span], placeholder)
+            if apart is not None:
+                shape, nested, element_fit = apart
                 pad = len(text) - text.rfind("\n") - 1
-                shape = "".join((collapsed if one_line else masked)[index + 1 : end + 1])
-                elements.append(("element", kind, pad, shape))
-                placeholder = "a: a," if kind == "dict" else "a,"
+                elements += [*nested, ("element", kind, pad, shape)]
                 out += [collapsed[index], placeholder]
-                fit += [real[index], "".join(real[index + 1 : end + 1]) if one_line else placeholder]
+                fit += [real[index], element_fit]
                 left += [code[index], ("name", "a"), ("other", ",")]
                 before.extend(t for g, t in element if g not in ("ws", "com"))
                 index = end + 1
@@ -477,6 +563,20 @@ def _outline(
     if not _length_free(left):
         return None
     return _PLACEHOLDERS.sub(r"\1\n\2\3", "".join(out)), elements, "".join(fit)
+
+
+def _element_shape(
+    element: list[Token], collapsed: list[str], masked: list[str], real: list[str], placeholder: str
+) -> tuple[str, list[Unit], str] | None:
+    """An exploded bracket's element, proven apart from its line: its shape, the elements nested in it
+    proven apart too, and its text that must fit. None: it stays in the line's outline."""
+    if not any(group == "ws" and "\n" in text for group, text in element):
+        return "".join(collapsed), [], "".join(real)
+    if not _length_free(element):  # laid out by its length: masked to its widths, which keep what must fit
+        return "".join(masked), [], placeholder
+    # laid out whatever its length: outlined as a line is, its own one-line elements proven apart
+    # (the elements of one outline repeat far more than whole elements do)
+    return _outline(element, collapsed, masked, real)
 
 
 def _element_end(code: list[Token], start: int) -> int | None:

@@ -16,6 +16,7 @@ from clientgen.render.methods import (
     _collection_arg,
     _top_level,
     annotated_line,
+    assignment_call,
     atom_assignment,
     call_statement,
     class_head,
@@ -129,6 +130,19 @@ def test_atom_assignments_are_blacks_or_left_whole() -> None:
             assert theirs == f"class E(OpenEnum):\n{ours}\n" or ours == whole, (target_length, value)
             handled += ours != whole
     assert handled >= 40
+
+
+def test_facade_twins_are_blacks() -> None:
+    """``name = raw_method(Group.name)`` on the facades: whole, or exploded with a magic trailing comma (one
+    proving shape for all of them), or parenthesized whole where black does that instead."""
+    forms = set()
+    for target_length, arg_length in itertools.product(range(1, 140, 3), range(5, 140, 4)):
+        for func in ("async_raw_method", "awaitable_method"):
+            ours = assignment_call("t" * target_length, func, "resources.GroupApi." + "a" * arg_length, 4)
+            source = f"class C:\n{ours}\n"
+            assert formatted(source) == source, (target_length, arg_length, func)
+            forms.add(ours.count("\n"))
+    assert forms == {0, 2, 4}
 
 
 @pytest.mark.parametrize("indent", [4, 8])

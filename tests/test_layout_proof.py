@@ -4,6 +4,7 @@ docstring rule black applies); what it cannot prove goes to black."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -266,6 +267,193 @@ def test_a_def_whose_name_is_longer_than_the_line_is_proven() -> None:
     asynchronous = piece.replace("    def ", "    async def ").replace("return self", "return await self")
     called = piece.replace("        return self._client.request(\n", f"        return self._client.{name}_request(\n")
     assert all(writer._format_piece(text) == text for text in (piece, asynchronous, called))
-    assert proven([piece, asynchronous, called]) == {piece, asynchronous}
+    assert proven([piece, asynchronous, called]) == {piece, asynchronous, called}  # ``called`` at its widths
     long_return = piece.replace(") -> list[models.Environment]:", f") -> list[models.{'E' * 90}]:")
+    assert writer._format_piece(long_return) != long_return
     assert long_return not in proven([long_return])
+
+
+def shown_to_black(pieces: list[str]) -> tuple[set[str], list[str]]:
+    """The pieces proven, and the texts the proof had black format to prove them."""
+    shown: list[str] = []
+
+    def recorded(texts: list[str]) -> dict[str, str | None]:
+        shown.extend(texts)
+        return black(texts)
+
+    return layout_proof.proven_pieces(pieces, recorded), shown
+
+
+def proving_lines_ratio(monkeypatch: pytest.MonkeyPatch, pieces: list[str], step: str) -> float:
+    """The lines black formats to prove ``pieces`` (every one of them, both ways) with ``layout_proof``'s
+    ``step`` over those without it."""
+
+    def lines_shown() -> int:
+        monkeypatch.setattr(layout_proof, "_READ", {})  # no line read before counts
+        kept, shown = shown_to_black(pieces)
+        assert kept == set(pieces)
+        return sum(text.count("\n") for text in shown)
+
+    with_step = lines_shown()
+    monkeypatch.setattr(layout_proof, step, lambda *args: None)
+    without_step = lines_shown()
+    monkeypatch.undo()
+    return with_step / without_step
+
+
+def assert_unproven_where_black_changes(pieces: list[str], old: str, new: str) -> None:
+    changed = [piece.replace(old, new) for piece in pieces]
+    assert all(writer._format_piece(piece) != piece for piece in changed)
+    assert proven(changed) == set()
+
+
+def model(fields: list[tuple[str, str]]) -> str:
+    """A model as the templates write it: a docstring, then fields, each with its attribute docstring."""
+    lines = ["class Item(Model, kw_only=True):\n", '    """An item.\n\n    Schema: v1.yaml#/x\n    """\n\n']
+    for name, doc in fields:
+        lines.append(f"    {name}: str | UnsetType = UNSET\n")
+        if doc:
+            lines.append(f"    {doc}\n")
+    return "".join(lines)
+
+
+def test_attribute_docstrings_stand_as_plain_lines_in_the_skeleton() -> None:
+    """black's blank lines go by a line's kind and position, never by how many lines a string statement
+    spans or whether it is a string (a docstring is one by position: first in its block), so an attribute
+    docstring stands in the skeleton as a plain line: models whose fields have docstrings of one line, of
+    several, or none share one skeleton (Airflow 2.10.5's proving skeletons: 1,218 -> 386 lines). The
+    text of each docstring is still proven by black's own string rules; blank lines black would change are
+    not proven."""
+    one, two = '"""One line."""', '"""Two\n\n    lines.\n    """'
+    variants = [
+        [("a", one), ("b", two), ("c", "")],
+        [("a", two), ("b", ""), ("c", one), ("d", two)],
+        [("a", ""), ("b", one), ("c", one)],
+        [(f"f{n}", [one, two, ""][n % 3]) for n in range(9)],
+    ]
+    pieces = [model(fields) for fields in variants]
+    assert all(writer._format_piece(piece) == piece for piece in pieces)
+    kept, shown = shown_to_black(pieces)
+    assert kept == set(pieces)
+    skeletons = [text for text in shown if text.startswith("class a:")]
+    assert len(skeletons) == 1, skeletons
+    wrong = [
+        model([("a", one)]).replace(f"    {one}\n", f"\n\n    {one}\n"),  # two blank lines in a class body
+        model([("a", two)]) + "    def f(self):\n        pass\n    x = 1\n",  # black puts a blank line after f
+        model([("a", "'''Single quotes.'''")]),  # black's quotes
+        '"""Module docstring."""\nx = 1\n',  # black puts a blank line after a module docstring
+        'x = 1\n"""Not a docstring."""\n\n\n\ny = 2\n',
+    ]
+    changed = [piece for piece in wrong if writer._format_piece(piece) != piece]
+    assert len(changed) == len(wrong), [piece for piece in wrong if piece not in changed]
+    assert proven(changed) == set()
+    kept_as_is = [
+        model([("a", one)]).replace(f"    {one}\n", f"\n    {one}\n"),
+        model([("a", '"""Ends with a space, kept: not a docstring. """')]),
+        'x = 1\n"""Not a docstring."""\n',
+    ]
+    assert all(writer._format_piece(piece) == piece for piece in kept_as_is)
+    assert proven(kept_as_is) == set(kept_as_is)
+
+
+def test_braces_in_a_string_are_masked_unless_it_is_an_f_string() -> None:
+    """Only quotes and backslashes decide black's quotes for a plain string; braces matter in an f-string
+    alone. So paths with parameters share a shape (Airflow's endpoint declarations each had their own),
+    while an f-string's braces are kept and black's changes to it are not proven."""
+    declaration = 'GET_{0}: Endpoint[models.A] = Endpoint(\n    "GET",\n    "{1}",\n    {{"dag_id": str}},\n)\n'
+    paths = ["/dags/{dag_id}", "/dags/{dag_id}/dagRuns/{dag_run_id}", "/x/{a}/y/{b}/z/{c}/w"]
+    pieces = [declaration.format(n, path) for n, path in enumerate(paths)]
+    assert all(writer._format_piece(piece) == piece for piece in pieces)
+    kept, shown = shown_to_black(pieces)
+    assert kept == set(pieces)
+    assert not any("dag_id}" in text or "{a}" in text for text in shown), shown
+    f_string, changed = 'x = f(\n    f"{a}/{b}",\n    c,\n)\n', "x = f(\n    f'{a}',\n    b,\n)\n"
+    assert writer._format_piece(f_string) == f_string and writer._format_piece(changed) != changed
+    kept, shown = shown_to_black([f_string, changed])
+    assert kept == {f_string} and any('f"{a}/{b}"' in text for text in shown)
+
+
+def test_a_multi_line_element_is_outlined_as_a_line_is() -> None:
+    """An element of an exploded bracket that is itself exploded (``query={...}`` in a call) is proven
+    apart, its own one-line elements as ``a,`` (runs cut to two): calls that pass different sets of such
+    arguments share their shapes (Airflow 2.10.5's method bodies: 138 -> 0 lines of whole-call shapes),
+    and a difference black would make deep inside is still found."""
+    from itertools import combinations
+
+    def argument(name: str, size: int) -> str:
+        entries = "".join(f'                "{name}_{n}": {name}_{n},\n' for n in range(size))
+        return f"            {name}={{\n{entries}            }},\n"
+
+    optional = [argument("path", 2), argument("query", 5), argument("headers", 3), "            json=body,\n"]
+    head = "class _:\n    def f(self):\n        return self._client.request(\n            ep.X,\n"
+    pieces = [
+        head + "".join(chosen) + "            options=options,\n        )\n"
+        for k in range(len(optional) + 1)
+        for chosen in combinations(optional, k)
+    ]
+    assert all(writer._format_piece(piece) == piece for piece in pieces)
+    kept, shown = shown_to_black(pieces)
+    assert kept == set(pieces)
+    assert sum(text.count("\n") for text in shown) < 40, shown
+    deep = pieces[-1].replace('"query_3": query_3', '"query_3":query_3')
+    assert writer._format_piece(deep) != deep
+    assert proven([deep]) == set()
+
+
+def test_facade_twins_share_one_proving_shape() -> None:
+    """An operation's twin on a facade too long for its line is exploded with a magic trailing comma
+    (``render.methods.assignment_call``): one shape proves them all, where each length had its own."""
+    from clientgen.render.methods import assignment_call
+
+    def twin(length: int) -> str:
+        name = f"get_{'x' * length}"
+        twin = assignment_call(name, "async_raw_method", f"resources.GroupApi.{name}", 4)
+        return f"class GroupAsyncRaw:\n{twin}\n"
+
+    pieces = [twin(length) for length in range(30, 60, 2)]
+    assert all(writer._format_piece(piece) == piece for piece in pieces)
+    kept, shown = shown_to_black(pieces)
+    assert kept == set(pieces)
+    assert sum(text.count("\n") for text in shown) < 20, shown
+    longer = [twin(length) for length in range(60, 140, 7)]  # ``name = async_raw_method(`` too long: at its widths
+    assert all(writer._format_piece(piece) == piece for piece in longer)
+    assert proven(longer) == set(longer)
+
+
+def test_a_line_laid_out_by_length_before_an_exploded_last_bracket_is_masked_only_there(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An endpoint's declaration too long for one line (``NAME: Endpoint[`` split by length, then the
+    arguments one per line): masked to its widths up to the arguments, which are proven apart (visualstudio:
+    1,140 -> 945 proving lines for 170 declarations). Where black's first line would not fit, black's
+    "second opinion" weighs every line, the arguments' too: such a line is masked whole. Every piece proven
+    is black's own, whatever the lengths of the name, the model and the path."""
+    pieces = []
+    for name_length, model_length, path_length in itertools.product((30, 50, 62, 70, 78, 84, 92), (10, 40), (10, 95)):
+        raw = (
+            f"{'N' * name_length}: Endpoint[models.{'M' * model_length}] = Endpoint(\n"
+            f'    "GET",\n    "/{"p" * path_length}",\n    {{"a": str}},\n    aliases=("x", "y"),\n)\n'
+        )
+        pieces.append(writer._format_piece(raw) or "")
+    pieces = list(dict.fromkeys(pieces))
+    assert all(writer._format_piece(piece) == piece for piece in pieces)
+    assert proving_lines_ratio(monkeypatch, pieces, "_masked_to_last_bracket") < 0.75
+    assert_unproven_where_black_changes(pieces, '    aliases=("x", "y"),\n', '    aliases=("x","y"),\n')
+
+
+def test_a_def_is_masked_only_after_its_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A def whose return annotation black lays out by its length (``) -> (`` and the annotation alone, or
+    a line left too long): black splits a def at its parameters (``left_hand_split``, no second opinion),
+    so the parameters are proven apart as any exploded bracket's and only what follows them is masked
+    (kubernetes: 838 -> 90 proving lines for its 56 such defs)."""
+    parameters = "".join(f"    p{n}: int | UnsetType = UNSET,\n" for n in range(14))
+    pieces = []
+    for length in (60, 70, 78, 82, 90, 100):
+        raw = f"def get_x(\n    self,\n    *,\n{parameters}) -> models.{'M' * length} | bytes:\n    pass\n"
+        pieces.append(writer._format_piece(raw) or "")
+    assert all(writer._format_piece(piece) == piece for piece in pieces)
+    assert any(") -> (\n" in piece for piece in pieces) and any(
+        len(line) > 88 for p in pieces for line in p.split("\n")
+    )
+    assert proving_lines_ratio(monkeypatch, pieces, "_def_masked_after_parameters") < 0.6
+    assert_unproven_where_black_changes(pieces, "p3: int | UnsetType = UNSET", "p3: int|UnsetType = UNSET")

@@ -89,11 +89,11 @@ class DagApiAsync:
     patch_dags = awaitable_method(resources.DagApi.patch_dags)
 
     post_clear_task_instances = awaitable_method(
-        resources.DagApi.post_clear_task_instances
+        resources.DagApi.post_clear_task_instances,
     )
 
     post_set_task_instances_state = awaitable_method(
-        resources.DagApi.post_set_task_instances_state
+        resources.DagApi.post_set_task_instances_state,
     )
 
     reparse_dag_file = awaitable_method(resources.DagApi.reparse_dag_file)
@@ -115,9 +115,9 @@ class DagApiAsyncRaw:
     patch_dag = async_raw_method(resources.DagApi.patch_dag)
     patch_dags = async_raw_method(resources.DagApi.patch_dags)
     post_clear_task_instances = async_raw_method(
-        resources.DagApi.post_clear_task_instances
+        resources.DagApi.post_clear_task_instances,
     )
     post_set_task_instances_state = async_raw_method(
-        resources.DagApi.post_set_task_instances_state
+        resources.DagApi.post_set_task_instances_state,
     )
     reparse_dag_file = async_raw_method(resources.DagApi.reparse_dag_file)

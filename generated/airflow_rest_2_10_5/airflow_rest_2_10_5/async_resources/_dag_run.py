@@ -40,7 +40,7 @@ class DagRunApiAsync:
     get_dag_runs_batch = awaitable_method(resources.DagRunApi.get_dag_runs_batch)
 
     get_upstream_dataset_events = awaitable_method(
-        resources.DagRunApi.get_upstream_dataset_events
+        resources.DagRunApi.get_upstream_dataset_events,
     )
 
     post_dag_run = awaitable_method(resources.DagRunApi.post_dag_run)
@@ -62,7 +62,7 @@ class DagRunApiAsyncRaw:
     get_dag_runs = async_raw_method(resources.DagRunApi.get_dag_runs)
     get_dag_runs_batch = async_raw_method(resources.DagRunApi.get_dag_runs_batch)
     get_upstream_dataset_events = async_raw_method(
-        resources.DagRunApi.get_upstream_dataset_events
+        resources.DagRunApi.get_upstream_dataset_events,
     )
     post_dag_run = async_raw_method(resources.DagRunApi.post_dag_run)
     set_dag_run_note = async_raw_method(resources.DagRunApi.set_dag_run_note)

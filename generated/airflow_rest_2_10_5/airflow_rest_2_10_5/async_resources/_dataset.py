@@ -31,34 +31,34 @@ class DatasetApiAsync:
     create_dataset_event = awaitable_method(resources.DatasetApi.create_dataset_event)
 
     delete_dag_dataset_queued_event = awaitable_method(
-        resources.DatasetApi.delete_dag_dataset_queued_event
+        resources.DatasetApi.delete_dag_dataset_queued_event,
     )
 
     delete_dag_dataset_queued_events = awaitable_method(
-        resources.DatasetApi.delete_dag_dataset_queued_events
+        resources.DatasetApi.delete_dag_dataset_queued_events,
     )
 
     delete_dataset_queued_events = awaitable_method(
-        resources.DatasetApi.delete_dataset_queued_events
+        resources.DatasetApi.delete_dataset_queued_events,
     )
 
     get_dag_dataset_queued_event = awaitable_method(
-        resources.DatasetApi.get_dag_dataset_queued_event
+        resources.DatasetApi.get_dag_dataset_queued_event,
     )
 
     get_dag_dataset_queued_events = awaitable_method(
-        resources.DatasetApi.get_dag_dataset_queued_events
+        resources.DatasetApi.get_dag_dataset_queued_events,
     )
 
     get_dataset = awaitable_method(resources.DatasetApi.get_dataset)
 
     get_dataset_events = awaitable_method(resources.DatasetApi.get_dataset_events)
     iter_dataset_events = async_iterator_method(
-        resources.DatasetApi.iter_dataset_events
+        resources.DatasetApi.iter_dataset_events,
     )
 
     get_dataset_queued_events = awaitable_method(
-        resources.DatasetApi.get_dataset_queued_events
+        resources.DatasetApi.get_dataset_queued_events,
     )
 
     get_datasets = awaitable_method(resources.DatasetApi.get_datasets)
@@ -73,23 +73,23 @@ class DatasetApiAsyncRaw:
 
     create_dataset_event = async_raw_method(resources.DatasetApi.create_dataset_event)
     delete_dag_dataset_queued_event = async_raw_method(
-        resources.DatasetApi.delete_dag_dataset_queued_event
+        resources.DatasetApi.delete_dag_dataset_queued_event,
     )
     delete_dag_dataset_queued_events = async_raw_method(
-        resources.DatasetApi.delete_dag_dataset_queued_events
+        resources.DatasetApi.delete_dag_dataset_queued_events,
     )
     delete_dataset_queued_events = async_raw_method(
-        resources.DatasetApi.delete_dataset_queued_events
+        resources.DatasetApi.delete_dataset_queued_events,
     )
     get_dag_dataset_queued_event = async_raw_method(
-        resources.DatasetApi.get_dag_dataset_queued_event
+        resources.DatasetApi.get_dag_dataset_queued_event,
     )
     get_dag_dataset_queued_events = async_raw_method(
-        resources.DatasetApi.get_dag_dataset_queued_events
+        resources.DatasetApi.get_dag_dataset_queued_events,
     )
     get_dataset = async_raw_method(resources.DatasetApi.get_dataset)
     get_dataset_events = async_raw_method(resources.DatasetApi.get_dataset_events)
     get_dataset_queued_events = async_raw_method(
-        resources.DatasetApi.get_dataset_queued_events
+        resources.DatasetApi.get_dataset_queued_events,
     )
     get_datasets = async_raw_method(resources.DatasetApi.get_datasets)

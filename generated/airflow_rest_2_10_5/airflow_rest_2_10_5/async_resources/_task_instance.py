@@ -130,71 +130,71 @@ class TaskInstanceApiAsync:
         )
 
     get_mapped_task_instance = awaitable_method(
-        resources.TaskInstanceApi.get_mapped_task_instance
+        resources.TaskInstanceApi.get_mapped_task_instance,
     )
 
     get_mapped_task_instance_dependencies = awaitable_method(
-        resources.TaskInstanceApi.get_mapped_task_instance_dependencies
+        resources.TaskInstanceApi.get_mapped_task_instance_dependencies,
     )
 
     get_mapped_task_instance_tries = awaitable_method(
-        resources.TaskInstanceApi.get_mapped_task_instance_tries
+        resources.TaskInstanceApi.get_mapped_task_instance_tries,
     )
     iter_mapped_task_instance_tries = async_iterator_method(
-        resources.TaskInstanceApi.iter_mapped_task_instance_tries
+        resources.TaskInstanceApi.iter_mapped_task_instance_tries,
     )
 
     get_mapped_task_instance_try_details = awaitable_method(
-        resources.TaskInstanceApi.get_mapped_task_instance_try_details
+        resources.TaskInstanceApi.get_mapped_task_instance_try_details,
     )
 
     get_mapped_task_instances = awaitable_method(
-        resources.TaskInstanceApi.get_mapped_task_instances
+        resources.TaskInstanceApi.get_mapped_task_instances,
     )
     iter_mapped_task_instances = async_iterator_method(
-        resources.TaskInstanceApi.iter_mapped_task_instances
+        resources.TaskInstanceApi.iter_mapped_task_instances,
     )
 
     get_task_instance = awaitable_method(resources.TaskInstanceApi.get_task_instance)
 
     get_task_instance_dependencies = awaitable_method(
-        resources.TaskInstanceApi.get_task_instance_dependencies
+        resources.TaskInstanceApi.get_task_instance_dependencies,
     )
 
     get_task_instance_tries = awaitable_method(
-        resources.TaskInstanceApi.get_task_instance_tries
+        resources.TaskInstanceApi.get_task_instance_tries,
     )
     iter_task_instance_tries = async_iterator_method(
-        resources.TaskInstanceApi.iter_task_instance_tries
+        resources.TaskInstanceApi.iter_task_instance_tries,
     )
 
     get_task_instance_try_details = awaitable_method(
-        resources.TaskInstanceApi.get_task_instance_try_details
+        resources.TaskInstanceApi.get_task_instance_try_details,
     )
 
     get_task_instances = awaitable_method(resources.TaskInstanceApi.get_task_instances)
     iter_task_instances = async_iterator_method(
-        resources.TaskInstanceApi.iter_task_instances
+        resources.TaskInstanceApi.iter_task_instances,
     )
 
     get_task_instances_batch = awaitable_method(
-        resources.TaskInstanceApi.get_task_instances_batch
+        resources.TaskInstanceApi.get_task_instances_batch,
     )
 
     patch_mapped_task_instance = awaitable_method(
-        resources.TaskInstanceApi.patch_mapped_task_instance
+        resources.TaskInstanceApi.patch_mapped_task_instance,
     )
 
     patch_task_instance = awaitable_method(
-        resources.TaskInstanceApi.patch_task_instance
+        resources.TaskInstanceApi.patch_task_instance,
     )
 
     set_mapped_task_instance_note = awaitable_method(
-        resources.TaskInstanceApi.set_mapped_task_instance_note
+        resources.TaskInstanceApi.set_mapped_task_instance_note,
     )
 
     set_task_instance_note = awaitable_method(
-        resources.TaskInstanceApi.set_task_instance_note
+        resources.TaskInstanceApi.set_task_instance_note,
     )
 
 
@@ -207,43 +207,43 @@ class TaskInstanceApiAsyncRaw:
     get_extra_links = async_raw_method(resources.TaskInstanceApi.get_extra_links)
     get_log = async_raw_method(resources.TaskInstanceApi.get_log)
     get_mapped_task_instance = async_raw_method(
-        resources.TaskInstanceApi.get_mapped_task_instance
+        resources.TaskInstanceApi.get_mapped_task_instance,
     )
     get_mapped_task_instance_dependencies = async_raw_method(
-        resources.TaskInstanceApi.get_mapped_task_instance_dependencies
+        resources.TaskInstanceApi.get_mapped_task_instance_dependencies,
     )
     get_mapped_task_instance_tries = async_raw_method(
-        resources.TaskInstanceApi.get_mapped_task_instance_tries
+        resources.TaskInstanceApi.get_mapped_task_instance_tries,
     )
     get_mapped_task_instance_try_details = async_raw_method(
-        resources.TaskInstanceApi.get_mapped_task_instance_try_details
+        resources.TaskInstanceApi.get_mapped_task_instance_try_details,
     )
     get_mapped_task_instances = async_raw_method(
-        resources.TaskInstanceApi.get_mapped_task_instances
+        resources.TaskInstanceApi.get_mapped_task_instances,
     )
     get_task_instance = async_raw_method(resources.TaskInstanceApi.get_task_instance)
     get_task_instance_dependencies = async_raw_method(
-        resources.TaskInstanceApi.get_task_instance_dependencies
+        resources.TaskInstanceApi.get_task_instance_dependencies,
     )
     get_task_instance_tries = async_raw_method(
-        resources.TaskInstanceApi.get_task_instance_tries
+        resources.TaskInstanceApi.get_task_instance_tries,
     )
     get_task_instance_try_details = async_raw_method(
-        resources.TaskInstanceApi.get_task_instance_try_details
+        resources.TaskInstanceApi.get_task_instance_try_details,
     )
     get_task_instances = async_raw_method(resources.TaskInstanceApi.get_task_instances)
     get_task_instances_batch = async_raw_method(
-        resources.TaskInstanceApi.get_task_instances_batch
+        resources.TaskInstanceApi.get_task_instances_batch,
     )
     patch_mapped_task_instance = async_raw_method(
-        resources.TaskInstanceApi.patch_mapped_task_instance
+        resources.TaskInstanceApi.patch_mapped_task_instance,
     )
     patch_task_instance = async_raw_method(
-        resources.TaskInstanceApi.patch_task_instance
+        resources.TaskInstanceApi.patch_task_instance,
     )
     set_mapped_task_instance_note = async_raw_method(
-        resources.TaskInstanceApi.set_mapped_task_instance_note
+        resources.TaskInstanceApi.set_mapped_task_instance_note,
     )
     set_task_instance_note = async_raw_method(
-        resources.TaskInstanceApi.set_task_instance_note
+        resources.TaskInstanceApi.set_task_instance_note,
     )

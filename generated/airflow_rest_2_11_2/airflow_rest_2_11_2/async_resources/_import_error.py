@@ -32,7 +32,7 @@ class ImportErrorApiAsync:
 
     get_import_errors = awaitable_method(resources.ImportErrorApi.get_import_errors)
     iter_import_errors = async_iterator_method(
-        resources.ImportErrorApi.iter_import_errors
+        resources.ImportErrorApi.iter_import_errors,
     )
 
 

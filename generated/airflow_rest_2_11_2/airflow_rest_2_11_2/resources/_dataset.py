@@ -328,10 +328,10 @@ class DatasetApiRaw:
 
     create_dataset_event = raw_method(DatasetApi.create_dataset_event)
     delete_dag_dataset_queued_event = raw_method(
-        DatasetApi.delete_dag_dataset_queued_event
+        DatasetApi.delete_dag_dataset_queued_event,
     )
     delete_dag_dataset_queued_events = raw_method(
-        DatasetApi.delete_dag_dataset_queued_events
+        DatasetApi.delete_dag_dataset_queued_events,
     )
     delete_dataset_queued_events = raw_method(DatasetApi.delete_dataset_queued_events)
     get_dag_dataset_queued_event = raw_method(DatasetApi.get_dag_dataset_queued_event)

@@ -833,28 +833,28 @@ class TaskInstanceApiRaw:
     get_log = raw_method(TaskInstanceApi.get_log)
     get_mapped_task_instance = raw_method(TaskInstanceApi.get_mapped_task_instance)
     get_mapped_task_instance_dependencies = raw_method(
-        TaskInstanceApi.get_mapped_task_instance_dependencies
+        TaskInstanceApi.get_mapped_task_instance_dependencies,
     )
     get_mapped_task_instance_tries = raw_method(
-        TaskInstanceApi.get_mapped_task_instance_tries
+        TaskInstanceApi.get_mapped_task_instance_tries,
     )
     get_mapped_task_instance_try_details = raw_method(
-        TaskInstanceApi.get_mapped_task_instance_try_details
+        TaskInstanceApi.get_mapped_task_instance_try_details,
     )
     get_mapped_task_instances = raw_method(TaskInstanceApi.get_mapped_task_instances)
     get_task_instance = raw_method(TaskInstanceApi.get_task_instance)
     get_task_instance_dependencies = raw_method(
-        TaskInstanceApi.get_task_instance_dependencies
+        TaskInstanceApi.get_task_instance_dependencies,
     )
     get_task_instance_tries = raw_method(TaskInstanceApi.get_task_instance_tries)
     get_task_instance_try_details = raw_method(
-        TaskInstanceApi.get_task_instance_try_details
+        TaskInstanceApi.get_task_instance_try_details,
     )
     get_task_instances = raw_method(TaskInstanceApi.get_task_instances)
     get_task_instances_batch = raw_method(TaskInstanceApi.get_task_instances_batch)
     patch_mapped_task_instance = raw_method(TaskInstanceApi.patch_mapped_task_instance)
     patch_task_instance = raw_method(TaskInstanceApi.patch_task_instance)
     set_mapped_task_instance_note = raw_method(
-        TaskInstanceApi.set_mapped_task_instance_note
+        TaskInstanceApi.set_mapped_task_instance_note,
     )
     set_task_instance_note = raw_method(TaskInstanceApi.set_task_instance_note)

@@ -87,11 +87,11 @@ class DagApiAsync:
     patch_dag = awaitable_method(resources.DagApi.patch_dag)
 
     post_clear_task_instances = awaitable_method(
-        resources.DagApi.post_clear_task_instances
+        resources.DagApi.post_clear_task_instances,
     )
 
     post_set_task_instances_state = awaitable_method(
-        resources.DagApi.post_set_task_instances_state
+        resources.DagApi.post_set_task_instances_state,
     )
 
 
@@ -110,8 +110,8 @@ class DagApiAsyncRaw:
     get_tasks = async_raw_method(resources.DagApi.get_tasks)
     patch_dag = async_raw_method(resources.DagApi.patch_dag)
     post_clear_task_instances = async_raw_method(
-        resources.DagApi.post_clear_task_instances
+        resources.DagApi.post_clear_task_instances,
     )
     post_set_task_instances_state = async_raw_method(
-        resources.DagApi.post_set_task_instances_state
+        resources.DagApi.post_set_task_instances_state,
     )

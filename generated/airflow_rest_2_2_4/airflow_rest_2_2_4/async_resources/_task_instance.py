@@ -100,11 +100,11 @@ class TaskInstanceApiAsync:
 
     get_task_instances = awaitable_method(resources.TaskInstanceApi.get_task_instances)
     iter_task_instances = async_iterator_method(
-        resources.TaskInstanceApi.iter_task_instances
+        resources.TaskInstanceApi.iter_task_instances,
     )
 
     get_task_instances_batch = awaitable_method(
-        resources.TaskInstanceApi.get_task_instances_batch
+        resources.TaskInstanceApi.get_task_instances_batch,
     )
 
 
@@ -119,5 +119,5 @@ class TaskInstanceApiAsyncRaw:
     get_task_instance = async_raw_method(resources.TaskInstanceApi.get_task_instance)
     get_task_instances = async_raw_method(resources.TaskInstanceApi.get_task_instances)
     get_task_instances_batch = async_raw_method(
-        resources.TaskInstanceApi.get_task_instances_batch
+        resources.TaskInstanceApi.get_task_instances_batch,
     )

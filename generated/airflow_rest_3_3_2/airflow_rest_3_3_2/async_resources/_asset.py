@@ -31,15 +31,15 @@ class AssetApiAsync:
     create_asset_event = awaitable_method(resources.AssetApi.create_asset_event)
 
     delete_asset_queued_events = awaitable_method(
-        resources.AssetApi.delete_asset_queued_events
+        resources.AssetApi.delete_asset_queued_events,
     )
 
     delete_dag_asset_queued_event = awaitable_method(
-        resources.AssetApi.delete_dag_asset_queued_event
+        resources.AssetApi.delete_dag_asset_queued_event,
     )
 
     delete_dag_asset_queued_events = awaitable_method(
-        resources.AssetApi.delete_dag_asset_queued_events
+        resources.AssetApi.delete_dag_asset_queued_events,
     )
 
     get_asset = awaitable_method(resources.AssetApi.get_asset)
@@ -53,18 +53,18 @@ class AssetApiAsync:
     iter_asset_events = async_iterator_method(resources.AssetApi.iter_asset_events)
 
     get_asset_queued_events = awaitable_method(
-        resources.AssetApi.get_asset_queued_events
+        resources.AssetApi.get_asset_queued_events,
     )
 
     get_assets = awaitable_method(resources.AssetApi.get_assets)
     iter_assets = async_iterator_method(resources.AssetApi.iter_assets)
 
     get_dag_asset_queued_event = awaitable_method(
-        resources.AssetApi.get_dag_asset_queued_event
+        resources.AssetApi.get_dag_asset_queued_event,
     )
 
     get_dag_asset_queued_events = awaitable_method(
-        resources.AssetApi.get_dag_asset_queued_events
+        resources.AssetApi.get_dag_asset_queued_events,
     )
 
     materialize_asset = awaitable_method(resources.AssetApi.materialize_asset)
@@ -78,26 +78,26 @@ class AssetApiAsyncRaw:
 
     create_asset_event = async_raw_method(resources.AssetApi.create_asset_event)
     delete_asset_queued_events = async_raw_method(
-        resources.AssetApi.delete_asset_queued_events
+        resources.AssetApi.delete_asset_queued_events,
     )
     delete_dag_asset_queued_event = async_raw_method(
-        resources.AssetApi.delete_dag_asset_queued_event
+        resources.AssetApi.delete_dag_asset_queued_event,
     )
     delete_dag_asset_queued_events = async_raw_method(
-        resources.AssetApi.delete_dag_asset_queued_events
+        resources.AssetApi.delete_dag_asset_queued_events,
     )
     get_asset = async_raw_method(resources.AssetApi.get_asset)
     get_asset_alias = async_raw_method(resources.AssetApi.get_asset_alias)
     get_asset_aliases = async_raw_method(resources.AssetApi.get_asset_aliases)
     get_asset_events = async_raw_method(resources.AssetApi.get_asset_events)
     get_asset_queued_events = async_raw_method(
-        resources.AssetApi.get_asset_queued_events
+        resources.AssetApi.get_asset_queued_events,
     )
     get_assets = async_raw_method(resources.AssetApi.get_assets)
     get_dag_asset_queued_event = async_raw_method(
-        resources.AssetApi.get_dag_asset_queued_event
+        resources.AssetApi.get_dag_asset_queued_event,
     )
     get_dag_asset_queued_events = async_raw_method(
-        resources.AssetApi.get_dag_asset_queued_events
+        resources.AssetApi.get_dag_asset_queued_events,
     )
     materialize_asset = async_raw_method(resources.AssetApi.materialize_asset)

@@ -29,26 +29,26 @@ class AssetStateStoreApiAsync:
         self._client = client
 
     clear_asset_state_store = awaitable_method(
-        resources.AssetStateStoreApi.clear_asset_state_store
+        resources.AssetStateStoreApi.clear_asset_state_store,
     )
 
     delete_asset_state_store = awaitable_method(
-        resources.AssetStateStoreApi.delete_asset_state_store
+        resources.AssetStateStoreApi.delete_asset_state_store,
     )
 
     get_asset_state_store = awaitable_method(
-        resources.AssetStateStoreApi.get_asset_state_store
+        resources.AssetStateStoreApi.get_asset_state_store,
     )
 
     list_asset_state_store = awaitable_method(
-        resources.AssetStateStoreApi.list_asset_state_store
+        resources.AssetStateStoreApi.list_asset_state_store,
     )
     iter_asset_state_store = async_iterator_method(
-        resources.AssetStateStoreApi.iter_asset_state_store
+        resources.AssetStateStoreApi.iter_asset_state_store,
     )
 
     set_asset_state_store = awaitable_method(
-        resources.AssetStateStoreApi.set_asset_state_store
+        resources.AssetStateStoreApi.set_asset_state_store,
     )
 
 
@@ -59,17 +59,17 @@ class AssetStateStoreApiAsyncRaw:
         self._client = client
 
     clear_asset_state_store = async_raw_method(
-        resources.AssetStateStoreApi.clear_asset_state_store
+        resources.AssetStateStoreApi.clear_asset_state_store,
     )
     delete_asset_state_store = async_raw_method(
-        resources.AssetStateStoreApi.delete_asset_state_store
+        resources.AssetStateStoreApi.delete_asset_state_store,
     )
     get_asset_state_store = async_raw_method(
-        resources.AssetStateStoreApi.get_asset_state_store
+        resources.AssetStateStoreApi.get_asset_state_store,
     )
     list_asset_state_store = async_raw_method(
-        resources.AssetStateStoreApi.list_asset_state_store
+        resources.AssetStateStoreApi.list_asset_state_store,
     )
     set_asset_state_store = async_raw_method(
-        resources.AssetStateStoreApi.set_asset_state_store
+        resources.AssetStateStoreApi.set_asset_state_store,
     )

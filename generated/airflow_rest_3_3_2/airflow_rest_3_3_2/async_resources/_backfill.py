@@ -33,7 +33,7 @@ class BackfillApiAsync:
     create_backfill = awaitable_method(resources.BackfillApi.create_backfill)
 
     create_backfill_dry_run = awaitable_method(
-        resources.BackfillApi.create_backfill_dry_run
+        resources.BackfillApi.create_backfill_dry_run,
     )
 
     get_backfill = awaitable_method(resources.BackfillApi.get_backfill)
@@ -55,7 +55,7 @@ class BackfillApiAsyncRaw:
     cancel_backfill = async_raw_method(resources.BackfillApi.cancel_backfill)
     create_backfill = async_raw_method(resources.BackfillApi.create_backfill)
     create_backfill_dry_run = async_raw_method(
-        resources.BackfillApi.create_backfill_dry_run
+        resources.BackfillApi.create_backfill_dry_run,
     )
     get_backfill = async_raw_method(resources.BackfillApi.get_backfill)
     list_backfills = async_raw_method(resources.BackfillApi.list_backfills)

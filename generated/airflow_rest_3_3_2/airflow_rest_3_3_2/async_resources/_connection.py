@@ -31,13 +31,13 @@ class ConnectionApiAsync:
     bulk_connections = awaitable_method(resources.ConnectionApi.bulk_connections)
 
     create_default_connections = awaitable_method(
-        resources.ConnectionApi.create_default_connections
+        resources.ConnectionApi.create_default_connections,
     )
 
     delete_connection = awaitable_method(resources.ConnectionApi.delete_connection)
 
     enqueue_connection_test = awaitable_method(
-        resources.ConnectionApi.enqueue_connection_test
+        resources.ConnectionApi.enqueue_connection_test,
     )
 
     get_connection = awaitable_method(resources.ConnectionApi.get_connection)
@@ -62,11 +62,11 @@ class ConnectionApiAsyncRaw:
 
     bulk_connections = async_raw_method(resources.ConnectionApi.bulk_connections)
     create_default_connections = async_raw_method(
-        resources.ConnectionApi.create_default_connections
+        resources.ConnectionApi.create_default_connections,
     )
     delete_connection = async_raw_method(resources.ConnectionApi.delete_connection)
     enqueue_connection_test = async_raw_method(
-        resources.ConnectionApi.enqueue_connection_test
+        resources.ConnectionApi.enqueue_connection_test,
     )
     get_connection = async_raw_method(resources.ConnectionApi.get_connection)
     get_connection_test = async_raw_method(resources.ConnectionApi.get_connection_test)

@@ -33,7 +33,7 @@ class DagRunApiAsync:
     clear_dag_run = awaitable_method(resources.DagRunApi.clear_dag_run)
 
     clear_dag_run_partitions = awaitable_method(
-        resources.DagRunApi.clear_dag_run_partitions
+        resources.DagRunApi.clear_dag_run_partitions,
     )
 
     clear_dag_runs = awaitable_method(resources.DagRunApi.clear_dag_runs)
@@ -46,11 +46,11 @@ class DagRunApiAsync:
     iter_dag_runs = async_iterator_method(resources.DagRunApi.iter_dag_runs)
 
     get_list_dag_runs_batch = awaitable_method(
-        resources.DagRunApi.get_list_dag_runs_batch
+        resources.DagRunApi.get_list_dag_runs_batch,
     )
 
     get_upstream_asset_events = awaitable_method(
-        resources.DagRunApi.get_upstream_asset_events
+        resources.DagRunApi.get_upstream_asset_events,
     )
 
     patch_dag_run = awaitable_method(resources.DagRunApi.patch_dag_run)
@@ -58,10 +58,10 @@ class DagRunApiAsync:
     trigger_dag_run = awaitable_method(resources.DagRunApi.trigger_dag_run)
 
     wait_dag_run_until_finished = awaitable_method(
-        resources.DagRunApi.wait_dag_run_until_finished
+        resources.DagRunApi.wait_dag_run_until_finished,
     )
     wait_dag_run_until_finished_stream = async_iterator_method(
-        resources.DagRunApi.wait_dag_run_until_finished_stream
+        resources.DagRunApi.wait_dag_run_until_finished_stream,
     )
 
 
@@ -74,20 +74,20 @@ class DagRunApiAsyncRaw:
     bulk_dag_runs = async_raw_method(resources.DagRunApi.bulk_dag_runs)
     clear_dag_run = async_raw_method(resources.DagRunApi.clear_dag_run)
     clear_dag_run_partitions = async_raw_method(
-        resources.DagRunApi.clear_dag_run_partitions
+        resources.DagRunApi.clear_dag_run_partitions,
     )
     clear_dag_runs = async_raw_method(resources.DagRunApi.clear_dag_runs)
     delete_dag_run = async_raw_method(resources.DagRunApi.delete_dag_run)
     get_dag_run = async_raw_method(resources.DagRunApi.get_dag_run)
     get_dag_runs = async_raw_method(resources.DagRunApi.get_dag_runs)
     get_list_dag_runs_batch = async_raw_method(
-        resources.DagRunApi.get_list_dag_runs_batch
+        resources.DagRunApi.get_list_dag_runs_batch,
     )
     get_upstream_asset_events = async_raw_method(
-        resources.DagRunApi.get_upstream_asset_events
+        resources.DagRunApi.get_upstream_asset_events,
     )
     patch_dag_run = async_raw_method(resources.DagRunApi.patch_dag_run)
     trigger_dag_run = async_raw_method(resources.DagRunApi.trigger_dag_run)
     wait_dag_run_until_finished = async_raw_method(
-        resources.DagRunApi.wait_dag_run_until_finished
+        resources.DagRunApi.wait_dag_run_until_finished,
     )

@@ -29,103 +29,103 @@ class TaskInstanceApiAsync:
         self._client = client
 
     bulk_task_instances = awaitable_method(
-        resources.TaskInstanceApi.bulk_task_instances
+        resources.TaskInstanceApi.bulk_task_instances,
     )
 
     delete_task_instance = awaitable_method(
-        resources.TaskInstanceApi.delete_task_instance
+        resources.TaskInstanceApi.delete_task_instance,
     )
 
     get_external_log_url = awaitable_method(
-        resources.TaskInstanceApi.get_external_log_url
+        resources.TaskInstanceApi.get_external_log_url,
     )
 
     get_hitl_detail = awaitable_method(resources.TaskInstanceApi.get_hitl_detail)
 
     get_hitl_detail_try_detail = awaitable_method(
-        resources.TaskInstanceApi.get_hitl_detail_try_detail
+        resources.TaskInstanceApi.get_hitl_detail_try_detail,
     )
 
     get_hitl_details = awaitable_method(resources.TaskInstanceApi.get_hitl_details)
     iter_hitl_details = async_iterator_method(
-        resources.TaskInstanceApi.iter_hitl_details
+        resources.TaskInstanceApi.iter_hitl_details,
     )
 
     get_log = awaitable_method(resources.TaskInstanceApi.get_log)
     get_log_stream = async_iterator_method(resources.TaskInstanceApi.get_log_stream)
 
     get_mapped_task_instance = awaitable_method(
-        resources.TaskInstanceApi.get_mapped_task_instance
+        resources.TaskInstanceApi.get_mapped_task_instance,
     )
 
     get_mapped_task_instance_tries = awaitable_method(
-        resources.TaskInstanceApi.get_mapped_task_instance_tries
+        resources.TaskInstanceApi.get_mapped_task_instance_tries,
     )
 
     get_mapped_task_instance_try_details = awaitable_method(
-        resources.TaskInstanceApi.get_mapped_task_instance_try_details
+        resources.TaskInstanceApi.get_mapped_task_instance_try_details,
     )
 
     get_mapped_task_instances = awaitable_method(
-        resources.TaskInstanceApi.get_mapped_task_instances
+        resources.TaskInstanceApi.get_mapped_task_instances,
     )
     iter_mapped_task_instances = async_iterator_method(
-        resources.TaskInstanceApi.iter_mapped_task_instances
+        resources.TaskInstanceApi.iter_mapped_task_instances,
     )
 
     get_task_instance = awaitable_method(resources.TaskInstanceApi.get_task_instance)
 
     get_task_instance_dependencies = awaitable_method(
-        resources.TaskInstanceApi.get_task_instance_dependencies
+        resources.TaskInstanceApi.get_task_instance_dependencies,
     )
 
     get_task_instance_dependencies_by_map_index = awaitable_method(
-        resources.TaskInstanceApi.get_task_instance_dependencies_by_map_index
+        resources.TaskInstanceApi.get_task_instance_dependencies_by_map_index,
     )
 
     get_task_instance_tries = awaitable_method(
-        resources.TaskInstanceApi.get_task_instance_tries
+        resources.TaskInstanceApi.get_task_instance_tries,
     )
 
     get_task_instance_try_details = awaitable_method(
-        resources.TaskInstanceApi.get_task_instance_try_details
+        resources.TaskInstanceApi.get_task_instance_try_details,
     )
 
     get_task_instances = awaitable_method(resources.TaskInstanceApi.get_task_instances)
     iter_task_instances = async_iterator_method(
-        resources.TaskInstanceApi.iter_task_instances
+        resources.TaskInstanceApi.iter_task_instances,
     )
 
     get_task_instances_batch = awaitable_method(
-        resources.TaskInstanceApi.get_task_instances_batch
+        resources.TaskInstanceApi.get_task_instances_batch,
     )
 
     patch_task_group_instances = awaitable_method(
-        resources.TaskInstanceApi.patch_task_group_instances
+        resources.TaskInstanceApi.patch_task_group_instances,
     )
 
     patch_task_group_instances_dry_run = awaitable_method(
-        resources.TaskInstanceApi.patch_task_group_instances_dry_run
+        resources.TaskInstanceApi.patch_task_group_instances_dry_run,
     )
 
     patch_task_instance = awaitable_method(
-        resources.TaskInstanceApi.patch_task_instance
+        resources.TaskInstanceApi.patch_task_instance,
     )
 
     patch_task_instance_by_map_index = awaitable_method(
-        resources.TaskInstanceApi.patch_task_instance_by_map_index
+        resources.TaskInstanceApi.patch_task_instance_by_map_index,
     )
 
     patch_task_instance_dry_run = awaitable_method(
-        resources.TaskInstanceApi.patch_task_instance_dry_run
+        resources.TaskInstanceApi.patch_task_instance_dry_run,
     )
 
     patch_task_instance_dry_run_by_map_index = awaitable_method(
-        resources.TaskInstanceApi.patch_task_instance_dry_run_by_map_index
+        resources.TaskInstanceApi.patch_task_instance_dry_run_by_map_index,
     )
 
     post_clear_task_instances = awaitable_method(
-        resources.TaskInstanceApi.post_clear_task_instances
+        resources.TaskInstanceApi.post_clear_task_instances,
     )
 
     update_hitl_detail = awaitable_method(resources.TaskInstanceApi.update_hitl_detail)
@@ -138,68 +138,68 @@ class TaskInstanceApiAsyncRaw:
         self._client = client
 
     bulk_task_instances = async_raw_method(
-        resources.TaskInstanceApi.bulk_task_instances
+        resources.TaskInstanceApi.bulk_task_instances,
     )
     delete_task_instance = async_raw_method(
-        resources.TaskInstanceApi.delete_task_instance
+        resources.TaskInstanceApi.delete_task_instance,
     )
     get_external_log_url = async_raw_method(
-        resources.TaskInstanceApi.get_external_log_url
+        resources.TaskInstanceApi.get_external_log_url,
     )
     get_hitl_detail = async_raw_method(resources.TaskInstanceApi.get_hitl_detail)
     get_hitl_detail_try_detail = async_raw_method(
-        resources.TaskInstanceApi.get_hitl_detail_try_detail
+        resources.TaskInstanceApi.get_hitl_detail_try_detail,
     )
     get_hitl_details = async_raw_method(resources.TaskInstanceApi.get_hitl_details)
     get_log = async_raw_method(resources.TaskInstanceApi.get_log)
     get_mapped_task_instance = async_raw_method(
-        resources.TaskInstanceApi.get_mapped_task_instance
+        resources.TaskInstanceApi.get_mapped_task_instance,
     )
     get_mapped_task_instance_tries = async_raw_method(
-        resources.TaskInstanceApi.get_mapped_task_instance_tries
+        resources.TaskInstanceApi.get_mapped_task_instance_tries,
     )
     get_mapped_task_instance_try_details = async_raw_method(
-        resources.TaskInstanceApi.get_mapped_task_instance_try_details
+        resources.TaskInstanceApi.get_mapped_task_instance_try_details,
     )
     get_mapped_task_instances = async_raw_method(
-        resources.TaskInstanceApi.get_mapped_task_instances
+        resources.TaskInstanceApi.get_mapped_task_instances,
     )
     get_task_instance = async_raw_method(resources.TaskInstanceApi.get_task_instance)
     get_task_instance_dependencies = async_raw_method(
-        resources.TaskInstanceApi.get_task_instance_dependencies
+        resources.TaskInstanceApi.get_task_instance_dependencies,
     )
     get_task_instance_dependencies_by_map_index = async_raw_method(
-        resources.TaskInstanceApi.get_task_instance_dependencies_by_map_index
+        resources.TaskInstanceApi.get_task_instance_dependencies_by_map_index,
     )
     get_task_instance_tries = async_raw_method(
-        resources.TaskInstanceApi.get_task_instance_tries
+        resources.TaskInstanceApi.get_task_instance_tries,
     )
     get_task_instance_try_details = async_raw_method(
-        resources.TaskInstanceApi.get_task_instance_try_details
+        resources.TaskInstanceApi.get_task_instance_try_details,
     )
     get_task_instances = async_raw_method(resources.TaskInstanceApi.get_task_instances)
     get_task_instances_batch = async_raw_method(
-        resources.TaskInstanceApi.get_task_instances_batch
+        resources.TaskInstanceApi.get_task_instances_batch,
     )
     patch_task_group_instances = async_raw_method(
-        resources.TaskInstanceApi.patch_task_group_instances
+        resources.TaskInstanceApi.patch_task_group_instances,
     )
     patch_task_group_instances_dry_run = async_raw_method(
-        resources.TaskInstanceApi.patch_task_group_instances_dry_run
+        resources.TaskInstanceApi.patch_task_group_instances_dry_run,
     )
     patch_task_instance = async_raw_method(
-        resources.TaskInstanceApi.patch_task_instance
+        resources.TaskInstanceApi.patch_task_instance,
     )
     patch_task_instance_by_map_index = async_raw_method(
-        resources.TaskInstanceApi.patch_task_instance_by_map_index
+        resources.TaskInstanceApi.patch_task_instance_by_map_index,
     )
     patch_task_instance_dry_run = async_raw_method(
-        resources.TaskInstanceApi.patch_task_instance_dry_run
+        resources.TaskInstanceApi.patch_task_instance_dry_run,
     )
     patch_task_instance_dry_run_by_map_index = async_raw_method(
-        resources.TaskInstanceApi.patch_task_instance_dry_run_by_map_index
+        resources.TaskInstanceApi.patch_task_instance_dry_run_by_map_index,
     )
     post_clear_task_instances = async_raw_method(
-        resources.TaskInstanceApi.post_clear_task_instances
+        resources.TaskInstanceApi.post_clear_task_instances,
     )
     update_hitl_detail = async_raw_method(resources.TaskInstanceApi.update_hitl_detail)

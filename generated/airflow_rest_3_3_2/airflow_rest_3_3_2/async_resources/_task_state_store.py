@@ -29,30 +29,30 @@ class TaskStateStoreApiAsync:
         self._client = client
 
     clear_task_state_store = awaitable_method(
-        resources.TaskStateStoreApi.clear_task_state_store
+        resources.TaskStateStoreApi.clear_task_state_store,
     )
 
     delete_task_state_store = awaitable_method(
-        resources.TaskStateStoreApi.delete_task_state_store
+        resources.TaskStateStoreApi.delete_task_state_store,
     )
 
     get_task_state_store = awaitable_method(
-        resources.TaskStateStoreApi.get_task_state_store
+        resources.TaskStateStoreApi.get_task_state_store,
     )
 
     list_task_state_store = awaitable_method(
-        resources.TaskStateStoreApi.list_task_state_store
+        resources.TaskStateStoreApi.list_task_state_store,
     )
     iter_task_state_store = async_iterator_method(
-        resources.TaskStateStoreApi.iter_task_state_store
+        resources.TaskStateStoreApi.iter_task_state_store,
     )
 
     patch_task_state_store = awaitable_method(
-        resources.TaskStateStoreApi.patch_task_state_store
+        resources.TaskStateStoreApi.patch_task_state_store,
     )
 
     set_task_state_store = awaitable_method(
-        resources.TaskStateStoreApi.set_task_state_store
+        resources.TaskStateStoreApi.set_task_state_store,
     )
 
 
@@ -63,20 +63,20 @@ class TaskStateStoreApiAsyncRaw:
         self._client = client
 
     clear_task_state_store = async_raw_method(
-        resources.TaskStateStoreApi.clear_task_state_store
+        resources.TaskStateStoreApi.clear_task_state_store,
     )
     delete_task_state_store = async_raw_method(
-        resources.TaskStateStoreApi.delete_task_state_store
+        resources.TaskStateStoreApi.delete_task_state_store,
     )
     get_task_state_store = async_raw_method(
-        resources.TaskStateStoreApi.get_task_state_store
+        resources.TaskStateStoreApi.get_task_state_store,
     )
     list_task_state_store = async_raw_method(
-        resources.TaskStateStoreApi.list_task_state_store
+        resources.TaskStateStoreApi.list_task_state_store,
     )
     patch_task_state_store = async_raw_method(
-        resources.TaskStateStoreApi.patch_task_state_store
+        resources.TaskStateStoreApi.patch_task_state_store,
     )
     set_task_state_store = async_raw_method(
-        resources.TaskStateStoreApi.set_task_state_store
+        resources.TaskStateStoreApi.set_task_state_store,
     )

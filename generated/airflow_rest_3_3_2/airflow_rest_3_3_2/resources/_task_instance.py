@@ -1514,38 +1514,38 @@ class TaskInstanceApiRaw:
     get_log = raw_method(TaskInstanceApi.get_log)
     get_mapped_task_instance = raw_method(TaskInstanceApi.get_mapped_task_instance)
     get_mapped_task_instance_tries = raw_method(
-        TaskInstanceApi.get_mapped_task_instance_tries
+        TaskInstanceApi.get_mapped_task_instance_tries,
     )
     get_mapped_task_instance_try_details = raw_method(
-        TaskInstanceApi.get_mapped_task_instance_try_details
+        TaskInstanceApi.get_mapped_task_instance_try_details,
     )
     get_mapped_task_instances = raw_method(TaskInstanceApi.get_mapped_task_instances)
     get_task_instance = raw_method(TaskInstanceApi.get_task_instance)
     get_task_instance_dependencies = raw_method(
-        TaskInstanceApi.get_task_instance_dependencies
+        TaskInstanceApi.get_task_instance_dependencies,
     )
     get_task_instance_dependencies_by_map_index = raw_method(
-        TaskInstanceApi.get_task_instance_dependencies_by_map_index
+        TaskInstanceApi.get_task_instance_dependencies_by_map_index,
     )
     get_task_instance_tries = raw_method(TaskInstanceApi.get_task_instance_tries)
     get_task_instance_try_details = raw_method(
-        TaskInstanceApi.get_task_instance_try_details
+        TaskInstanceApi.get_task_instance_try_details,
     )
     get_task_instances = raw_method(TaskInstanceApi.get_task_instances)
     get_task_instances_batch = raw_method(TaskInstanceApi.get_task_instances_batch)
     patch_task_group_instances = raw_method(TaskInstanceApi.patch_task_group_instances)
     patch_task_group_instances_dry_run = raw_method(
-        TaskInstanceApi.patch_task_group_instances_dry_run
+        TaskInstanceApi.patch_task_group_instances_dry_run,
     )
     patch_task_instance = raw_method(TaskInstanceApi.patch_task_instance)
     patch_task_instance_by_map_index = raw_method(
-        TaskInstanceApi.patch_task_instance_by_map_index
+        TaskInstanceApi.patch_task_instance_by_map_index,
     )
     patch_task_instance_dry_run = raw_method(
-        TaskInstanceApi.patch_task_instance_dry_run
+        TaskInstanceApi.patch_task_instance_dry_run,
     )
     patch_task_instance_dry_run_by_map_index = raw_method(
-        TaskInstanceApi.patch_task_instance_dry_run_by_map_index
+        TaskInstanceApi.patch_task_instance_dry_run_by_map_index,
     )
     post_clear_task_instances = raw_method(TaskInstanceApi.post_clear_task_instances)
     update_hitl_detail = raw_method(TaskInstanceApi.update_hitl_detail)
