@@ -52,8 +52,11 @@ _PLACEHOLDERS = re.compile(r"(\n( +)(a: a,|a,))(?:\n\2\3)+")
 _CHUNK = 200  # units per proving module
 _HALVINGS = 3  # of a module black changes: each costs black that module's text again
 _NAME = re.compile(r"[A-Za-z_]\w*")
-# Logical lines already read (a package repeats most of its lines), with what each adds; cleared past the bound.
+# Logical lines already read (a package repeats most of its lines), with what each adds, and each token's
+# parts in shapes (``_parts``); each cleared past the bound.
 _READ: dict[tuple[int, bool, str], tuple[str | None, tuple[Unit, ...]]] = {}
+_PARTS: dict[tuple[str, str], tuple[str, str] | None] = {}
+_UNREAD: Any = object()
 _READ_KEPT = 200_000
 _ATOM = r"(?:[A-Za-z_][\w.]*|\"[^\"\\\n]*\")"
 _DEF_HEAD = re.compile(r" *(?:async )?def [A-Za-z_]\w*\(")
@@ -142,14 +145,9 @@ def _nonblank(text: str | None) -> list[str] | None:
 
 
 def _tokens(piece: str) -> list[Token] | None:
-    found: list[Token] = []
-    at = 0
-    for match in _TOKEN.finditer(piece):
-        if match.start() != at:
-            return None
-        at = match.end()
-        found.append((match.lastgroup or "", match.group(0)))
-    return found if at == len(piece) else None
+    found = [(match.lastgroup or "", match.group()) for match in _TOKEN.finditer(piece)]
+    # the matches do not overlap: they cover the piece exactly when their lengths add up to its length
+    return found if sum(len(text) for _, text in found) == len(piece) else None
 
 
 def _logical_lines(found: list[Token]) -> list[list[Token]]:
@@ -468,22 +466,33 @@ def _at_widths(code: list[Token], indent: int) -> tuple[str, list[Unit]] | None:
 
 
 def _parts(code: list[Token], collapse: bool) -> list[str] | None:
+    """Each token's part in the line's shape, collapsed or masked to its width; None when a token has none."""
+    which = 0 if collapse else 1
     parts: list[str] = []
-    for group, text in code:
-        if group == "name" and not text.isascii():
-            return None  # its width is not its length
-        if group == "name":
-            parts.append(text if text in _KEPT_NAMES else "a" if collapse else "a" * len(text))
-        elif group == "str":
-            shaped = _string_shape(text, collapse)
-            if shaped is None:
-                return None
-            parts.append(shaped)
-        elif group != "com" and not text.isascii():
+    for token in code:
+        found = _PARTS.get(token, _UNREAD)
+        if found is _UNREAD:
+            if len(_PARTS) > _READ_KEPT:
+                _PARTS.clear()
+            found = _PARTS[token] = _token_parts(token)
+        if found is None:
             return None
-        else:
-            parts.append(text)
+        parts.append(found[which])
     return parts
+
+
+def _token_parts(token: Token) -> tuple[str, str] | None:
+    group, text = token
+    if group == "name":
+        if not text.isascii():
+            return None  # its width is not its length
+        return (text, text) if text in _KEPT_NAMES else ("a", "a" * len(text))
+    if group == "str":
+        collapsed, masked = _string_shape(text, True), _string_shape(text, False)
+        return None if collapsed is None or masked is None else (collapsed, masked)
+    if group != "com" and not text.isascii():
+        return None
+    return text, text
 
 
 def _string_shape(text: str, collapse: bool) -> str | None:

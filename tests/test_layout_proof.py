@@ -457,3 +457,22 @@ def test_a_def_is_masked_only_after_its_parameters(monkeypatch: pytest.MonkeyPat
     )
     assert proving_lines_ratio(monkeypatch, pieces, "_def_masked_after_parameters") < 0.6
     assert_unproven_where_black_changes(pieces, "p3: int | UnsetType = UNSET", "p3: int|UnsetType = UNSET")
+
+
+def test_long_fields_share_one_proving_shape() -> None:
+    """A model field whose ``msgspec.field(...)`` does not fit on its line has one argument per line and a
+    magic trailing comma (``render.methods.annotated_line``): a few shapes prove them all, where each
+    length of name, annotation and wire name had its own (lightsail: 286 proving units)."""
+    from clientgen.render.methods import annotated_line
+
+    def field(n: int) -> str:
+        annotation, call = f"Type{'T' * (2 * n % 17)} | UnsetType", f'msgspec.field(name="w{"w" * n}", default=UNSET)'
+        return annotated_line(4, f"field_{'x' * n}", annotation, call)
+
+    pieces = [f"class Item(Model, kw_only=True):\n{field(n)}\n" for n in range(12, 40)]
+    pieces = [piece for piece in pieces if ",\n    )" in piece]
+    assert len(pieces) >= 20
+    assert all(writer._format_piece(piece) == piece for piece in pieces)
+    kept, shown = shown_to_black(pieces)
+    assert kept == set(pieces)
+    assert sum(text.count("\n") for text in shown) < 40, shown

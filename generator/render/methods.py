@@ -410,9 +410,15 @@ def _split_subscript(pad: str, head: str, annotation: str, tail: str, *, bare: b
 def _call_value_line(pad: str, head: str, call: str, suffix: str) -> str | None:
     """``head`` + a call too long for one line, as black splits it: inside the call's parentheses
     when the line up to them fits, else the call wrapped in parentheses of its own; None where
-    neither fits (black decides)."""
+    neither fits (black decides). A model field's call (no ``suffix``) opened on its first line has
+    one argument per line and a magic trailing comma, which black keeps whatever the lengths: the
+    layout proof then proves all such fields with a few shapes instead of one per length (lightsail:
+    286 proving units)."""
     opener = call.index("(")
     arguments = call[opener + 1 : -1]
+    if not suffix and arguments and len(head) + opener + 1 <= LINE_LENGTH:
+        one_per_line = "".join(f"{pad}    {argument},\n" for argument in _top_level(arguments, ","))
+        return f"{head}{call[: opener + 1]}\n{one_per_line}{pad})"
     if len(head) + opener + 1 <= LINE_LENGTH and len(pad) + 4 + len(arguments) <= LINE_LENGTH:
         return f"{head}{call[: opener + 1]}\n{pad}    {arguments}\n{pad}){suffix}"
     if len(head) + 1 <= LINE_LENGTH and len(pad) + 4 + len(call) <= LINE_LENGTH:

@@ -35,5 +35,6 @@ class ConfigSection(Model, kw_only=True):
 
     name: str | UnsetType = UNSET
     options_: list[ConfigOption] | UnsetType = msgspec.field(
-        name="options", default=UNSET
+        name="options",
+        default=UNSET,
     )
