@@ -109,7 +109,9 @@ def proven_pieces(
     modules: dict[str, tuple[Unit, ...]] = {}
     grouped: dict[tuple[Any, ...], list[Unit]] = {}
     for unit in dict.fromkeys(u for proof in proofs.values() for u in proof.units if u not in known.units):
-        grouped.setdefault(unit[:2] if unit[0] == "line" else unit[:3], []).append(unit)
+        # shapes with a line too long go apart: more of them are lines left for black to change, and a
+        # module black changes is proven again in halves
+        grouped.setdefault((*(unit[:2] if unit[0] == "line" else unit[:3]), _overlong(unit)), []).append(unit)
     for units in grouped.values():
         for start in range(0, len(units), _CHUNK):
             chunk = tuple(units[start : start + _CHUNK])
@@ -135,6 +137,14 @@ def proven_pieces(
         for piece, proof in proofs.items()
         if known.skeletons.issuperset(proof.skeleton) and known.units.issuperset(proof.units)
     }
+
+
+def _overlong(unit: Unit) -> bool:
+    """Whether a unit's shape has a line too long where it stands (its first line at the unit's indentation,
+    the others carry their own)."""
+    indent, shape = (4 * unit[1], unit[2]) if unit[0] == "line" else (unit[2], unit[3])
+    first, *rest = shape.split("\n")
+    return indent + len(first) > LINE_LENGTH or any(len(line) > LINE_LENGTH for line in rest)
 
 
 def _nonblank(text: str | None) -> list[str] | None:
@@ -244,7 +254,9 @@ def _line_units(code: list[Token], indent: int, opens_block: bool, units: list[U
         return None
     outline, elements, must_fit = shape
     if must_fit is not None and not _fits(must_fit, indent):
-        # black would lay it out by its length, which the shape does not keep: proven at its widths instead
+        if "\n" not in must_fit or _splittable_overlong(must_fit, indent):
+            return None  # a line too long where black can split it: most likely left for black to lay out
+        # laid out over several lines by their lengths, which the shape does not keep: proven at its widths
         widths = _at_widths(code, indent)
         if widths is None:
             return None
@@ -451,6 +463,12 @@ def _masked_to_last_bracket(
             head, tail = "".join(masked[:opening]), "".join(masked[rest])
             return head + shape + tail, elements, "".join(real[:opening]) + fit + "".join(real[rest])
     return None
+
+
+def _splittable_overlong(text: str, indent: int) -> bool:
+    """Whether a line too long holds a bracket it also closes (black could split there)."""
+    lines = (" " * indent + text).split("\n")
+    return any(len(line) > LINE_LENGTH and re.search(r"[(\[{][^\n]*[)\]}]", line) for line in lines)
 
 
 def _at_widths(code: list[Token], indent: int) -> tuple[str, list[Unit]] | None:
