@@ -61,6 +61,7 @@ _READ_KEPT = 200_000
 _ATOM = r"(?:[A-Za-z_][\w.]*|\"[^\"\\\n]*\")"
 _DEF_HEAD = re.compile(r" *(?:async )?def [A-Za-z_]\w*\(")
 _ATOM_ELEMENT = re.compile(rf" *{_ATOM}(?:: {_ATOM})?,")  # a name or plain string, or a dict entry of two
+_OPENING_HEAD = re.compile(r" *[^()\[\]{}|#\"']*[(\[{]")  # a line ending in the only bracket it has
 
 # The module an exploded bracket's element is proven in: the bracket's opening and its closing lines
 # ("{pad}": the element's indentation, "{outer}": the bracket's).
@@ -254,7 +255,7 @@ def _line_units(code: list[Token], indent: int, opens_block: bool, units: list[U
         return None
     outline, elements, must_fit = shape
     if must_fit is not None and not _fits(must_fit, indent):
-        if "\n" not in must_fit or _splittable_overlong(must_fit, indent):
+        if "\n" not in must_fit or not _overlong_only_where_black_cannot_split(must_fit, indent):
             return None  # a line too long where black can split it: most likely left for black to lay out
         # laid out over several lines by their lengths, which the shape does not keep: proven at its widths
         widths = _at_widths(code, indent)
@@ -465,10 +466,14 @@ def _masked_to_last_bracket(
     return None
 
 
-def _splittable_overlong(text: str, indent: int) -> bool:
-    """Whether a line too long holds a bracket it also closes (black could split there)."""
+def _overlong_only_where_black_cannot_split(text: str, indent: int) -> bool:
+    """Whether each line too long ends with the one bracket it opens and holds no operator (``name = f(``,
+    ``NAME: Endpoint[``: black keeps such a head), or is an element of one name or string: lines black
+    keeps too long. A line too long anywhere else is one the templates leave for black to lay out."""
     lines = (" " * indent + text).split("\n")
-    return any(len(line) > LINE_LENGTH and re.search(r"[(\[{][^\n]*[)\]}]", line) for line in lines)
+    return all(
+        len(line) <= LINE_LENGTH or _OPENING_HEAD.fullmatch(line) or _ATOM_ELEMENT.fullmatch(line) for line in lines
+    )
 
 
 def _at_widths(code: list[Token], indent: int) -> tuple[str, list[Unit]] | None:

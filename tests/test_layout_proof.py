@@ -479,12 +479,15 @@ def test_long_fields_share_one_proving_shape() -> None:
 
 
 def test_a_line_left_for_black_makes_no_proving_unit() -> None:
-    """The templates leave some lines for black (too long, and black splits them at a bracket): such a
-    piece is not proven, and its line is not put in a proving module either, where black would change the
-    module and have it proven again in halves (Airflow 3.3.2: three extra rounds, ~0.6 s of CPU)."""
+    """The templates leave some lines for black (too long, and black splits them at a bracket or an
+    operator): such a piece is not proven, and its line is not put in a proving module either, where black
+    would change the module and have it proven again in halves (Airflow 3.3.2: three extra rounds, ~0.6 s
+    of CPU; kubernetes' return annotations too long for their line)."""
     unions = [" | ".join(f"models.Type{'T' * (20 + k)}{n}" for n in range(3)) for k in range(4)]
     left = [f"class _:\n    value: list[{union}]\n" for union in unions]
     left += [f'X: Endpoint[{union}] = Endpoint(\n    "GET",\n    "/a",\n)\n' for union in unions]
+    # kubernetes: a return annotation too long for its line, which black puts in parentheses
+    left += [f"def f(\n    a,\n    *,\n    b,\n) -> models.{'T' * (75 + k)} | bytes:\n    pass\n" for k in range(4)]
     kept_as_is = [GENERATED_SHAPES[0], GENERATED_SHAPES[2]]
     assert all(writer._format_piece(piece) != piece for piece in left)
     calls: list[list[str]] = []
