@@ -34,6 +34,7 @@ import keyword
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from .render import LINE_LENGTH
@@ -410,6 +411,8 @@ def _def_masked_after_parameters(
     parameters' brackets (``left_hand_split``, taking no second opinion) and lays out the head, each
     parameter and the rest alone, so only the rest is masked to its widths; the name and the parameters are
     shaped as a line's are. None for any other line."""
+    if any(group == "com" for group, _ in code):
+        return None  # comments move between lines
     words = [text for group, text in code[:8] if group != "ws"][:4]
     start = 2 if words[:1] == ["async"] else 1
     if words[start - 1 : start] != ["def"] or len(words) <= start + 1 or words[start + 1] != "(":
@@ -427,6 +430,11 @@ def _def_masked_after_parameters(
         return None
     shape, elements, fit = parameters
     rest = slice(closing + 1, len(code))
+    annotation = [(group, text) for group, text in code[rest] if group != "ws"]
+    if any(group == "str" for group, _ in annotation[1:2]) or any(
+        text == "," and following[1] in ")]}" for (_, text), following in pairwise(annotation)
+    ):
+        return None  # black splits such a def with ``rhs`` (``should_split_funcdef_with_rhs``), not at its parameters
     return "".join(collapsed[:opening]) + shape + "".join(masked[rest]), elements, "".join(real[:opening]) + fit
 
 
