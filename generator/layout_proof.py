@@ -418,12 +418,7 @@ def _def_masked_after_parameters(
     if words[start - 1 : start] != ["def"] or len(words) <= start + 1 or words[start + 1] != "(":
         return None
     opening = next(index for index, (group, text) in enumerate(code) if group == "br")
-    depth = 0
-    for closing in range(opening, len(code)):
-        group, text = code[closing]
-        depth += (1 if text in "([{" else -1) if group == "br" else 0
-        if depth == 0:
-            break
+    closing = _partner(code, opening)
     span = slice(opening, closing + 1)
     parameters = _outline(code[span], collapsed[span], masked[span], real[span], words[: start + 1])
     if parameters is None or not parameters[1]:
@@ -438,6 +433,21 @@ def _def_masked_after_parameters(
     return "".join(collapsed[:opening]) + shape + "".join(masked[rest]), elements, "".join(real[:opening]) + fit
 
 
+def _partner(code: list[Token], index: int) -> int:
+    """The index of the bracket matching the one at ``index`` (forward from an opening one, back from a
+    closing one); the line's end where it has none (a logical line's brackets balance)."""
+    step = 1 if code[index][1] in "([{" else -1
+    depth = 0
+    while 0 <= index + step < len(code):
+        group, text = code[index]
+        if group == "br":
+            depth += 1 if (text in "([{") == (step == 1) else -1
+            if depth == 0:
+                return index
+        index += step
+    return index
+
+
 def _masked_to_last_bracket(
     code: list[Token], collapsed: list[str], masked: list[str], real: list[str]
 ) -> tuple[str, list[Unit], str] | None:
@@ -445,8 +455,8 @@ def _masked_to_last_bracket(
     a bracket and closing brackets (an endpoint's declaration: ``NAME: Endpoint[`` split by length, then
     the arguments one per line, maybe inside ``= (...)``): masked to its widths but for that bracket's
     elements, which are outlined and proven apart. black splits such a line around that bracket whatever
-    the elements (``generate_trailers_to_omit`` stops at the magic comma; ``_maybe_split_omitting_optional_
-    parens`` and ``_prefer_split_rhs_oop_over_rhs`` look at heads only) and lays out each element alone; the
+    the elements (``generate_trailers_to_omit`` stops at the magic comma; the choice of optional
+    parentheses, ``_prefer_split_rhs_oop_over_rhs``, looks at heads only) and lays out each element alone; the
     elements' lengths count only in the "second opinion" taken where a first line does not fit, so every
     line before the elements must fit here. None when the line is not so (a comment in it: comments move)."""
     if any(group == "com" for group, _ in code):
@@ -457,12 +467,7 @@ def _masked_to_last_bracket(
     for closing in range(last + 1, len(code)):
         if code[closing][0] != "br":
             continue
-        depth = 0
-        for opening in range(closing, -1, -1):
-            group, text = code[opening]
-            depth += (1 if text in ")]}" else -1) if group == "br" else 0
-            if depth == 0:
-                break
+        opening = _partner(code, closing)
         span = slice(opening, closing + 1)
         before = [text for group, text in code[:opening] if group != "ws"]
         bracket = _outline(code[span], collapsed[span], masked[span], real[span], before)

@@ -6,6 +6,7 @@ parameter's ``= (UNSET)``), so a wrong guess can change the output's bytes."""
 
 from __future__ import annotations
 
+import ast
 import itertools
 
 import black
@@ -228,3 +229,19 @@ def test_endpoint_declarations_with_long_arguments_are_blacks_or_left_to_black()
         assert not (left and "= (\n    Endpoint(" in ours), ours  # a half-done layout: black's parts of it cost
         handled += not left and "\n    {\n" in ours
     assert handled >= 10
+
+
+def test_a_field_split_at_its_commas_keeps_wire_names_whole() -> None:
+    """A field's ``msgspec.field(...)`` is split one argument per line at its top-level commas: a wire name
+    holding commas, quotes, brackets or backslashes (the spec's text) stays one argument, and the line is
+    black's and the same code."""
+    from clientgen.render.text import py_literal
+
+    for wire in ["a, b", 'x", default=1, y="', "it's [a] (b)", "back\\slash,", "{c}, 'd'", "é, ü"]:
+        value = f"msgspec.field(name={py_literal(wire + ' ' * 40)}, default=UNSET)"
+        ours = annotated_line(4, "some_field_name", "list[str] | UnsetType", value)
+        source = f"class A(Model):\n{ours}\n"
+        assert ours.count("\n") == 3 and formatted(source) == source, wire
+        tree = ast.parse(source)
+        whole = ast.parse(f"class A(Model):\n    some_field_name: list[str] | UnsetType = {value}\n")
+        assert ast.dump(tree) == ast.dump(whole), wire
