@@ -119,6 +119,15 @@ class Documents:
         self._json_lookups: dict[Path, int] = {}
         self._derefs: dict[tuple[Location, str], tuple[Any, Location]] = {}  # a $ref -> the end of its chain
 
+    @classmethod
+    def read_elsewhere(cls, root: Path, raw: bytes, data: Any) -> Documents:
+        """The documents of a spec whose root file another process read (``raw``) and parsed, overlays
+        applied (``data``); any other file it refers to is read here when asked for."""
+        documents = cls(root)
+        documents._raw[documents.root] = raw
+        documents._data[documents.root] = data
+        return documents
+
     # -- files ---------------------------------------------------------------------------------
 
     def get(self, path: Path) -> Any:

@@ -18,7 +18,7 @@ from .ir import Diagnostic
 from .loader import load_spec
 from .names import default_package_version, package_name_problem
 from .render import Layout
-from .validation import start_validation
+from .validation import EarlyValidator, start_validation
 from .writer import (
     BASE,
     MANIFEST,
@@ -98,6 +98,24 @@ def generate(
             raise SpecError(f"cannot finish an interrupted write: {exc.strerror or exc}", file=target.output) from None
     check_ownership(target.output, force or check, keep_edits)
     ensure_spec(target.spec, target.spec_source, target.spec_source_path, target.spec_sha256)
+    early = EarlyValidator.for_spec(target.spec)  # imports the validator while the spec is read
+    try:
+        return _generate_read(target, early, started, check, force, strict, keep_edits, on_stage)
+    finally:
+        if early is not None:
+            early.stop()  # nothing left to stop once its verdict is in
+
+
+def _generate_read(
+    target: Target,
+    early: EarlyValidator | None,
+    started: float,
+    check: bool,
+    force: bool,
+    strict: bool,
+    keep_edits: bool,
+    on_stage: StageHook,
+) -> Result:
     spec = load_spec(target.spec, target.overlays, validate=False)
     version, previous = _starting_version(target, spec.data)
     meta = {"spec_sha256": spec.sha256, "package": target.package, "package_version": version, "layout": target.layout}
@@ -125,7 +143,7 @@ def generate(
     gc.freeze()
     try:
         on_stage("render")
-        validation = start_validation(spec)  # runs beside the rendering below
+        validation = start_validation(spec, early)  # runs beside the rendering below
         preload_formatter()
         try:
             api = normalise(spec)

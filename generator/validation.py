@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .cache import read_entry, write_entry
-from .documents import Location, join_pointer
+from .documents import Documents, Location, join_pointer
 from .errors import SpecError, display_path
 from .ir import Diagnostic
 from .loader import LoadedSpec
@@ -626,35 +626,120 @@ def _walk(node: Any, pointer: str) -> Iterator[tuple[str, Any]]:
         stack.extend(reversed(children))  # document order
 
 
-def start_validation(spec: LoadedSpec) -> Callable[[], tuple[Diagnostic, ...]]:
-    """Validate in a forked child while the caller renders; the returned function waits for the
-    verdict, raises its SpecError or returns its warnings. Where fork is unavailable, validates
-    right away."""
-    cached = _cached(spec)
-    if cached is not None:
-        known = cached
-        return lambda: known
+# A spec handed to a validator forked early is pickled across (~4 ms per MB each way, measured): worth it up
+# to this size, where importing the validator is a good share of its work; a bigger spec goes to a child
+# forked after it is read, which shares the parsed spec with the parent.
+EARLY_MAX_BYTES = 2 * 2**20
+
+
+class EarlyValidator:
+    """A validating child forked before the spec is read. Importing openapi-spec-validator is ~0.1 s of
+    CPU, and reading the spec leaves the second core idle: the child imports it there, then validates the
+    spec it is handed (``start_validation``), or is stopped (``stop``) when no validation is needed."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        spec_end, self.spec_sender = context.Pipe(duplex=False)
+        self.receiver, verdict_end = context.Pipe(duplex=False)
+        self.process = context.Process(
+            target=_validate_when_handed, args=(os.getpid(), spec_end, verdict_end), daemon=True
+        )
+        self.process.start()
+        spec_end.close()
+        verdict_end.close()
+
+    @classmethod
+    def for_spec(cls, path: Path) -> EarlyValidator | None:
+        """A child for the spec at ``path``, or None where fork is unavailable or the spec file is big."""
+        try:
+            small = path.stat().st_size <= EARLY_MAX_BYTES
+        except OSError:
+            small = False  # load_spec says what is wrong with it
+        return cls() if small and _can_fork() else None
+
+    def hand(self, spec: LoadedSpec) -> None:
+        root = spec.documents.root
+        try:
+            self.spec_sender.send((spec.path, spec.documents.raw(root), spec.data, spec.sha256, spec.openapi_version))
+        except OSError:  # the child is gone: waiting for its verdict says so
+            pass
+        self.spec_sender.close()
+
+    def stop(self) -> None:
+        """Stops the child unless it has sent its verdict: no validation is needed after all (a cached
+        verdict, an output up to date) or the run stopped first."""
+        if self.process.exitcode is None:
+            self.process.kill()
+            self.process.join()
+        self.spec_sender.close()
+        self.receiver.close()
+
+
+def _can_fork() -> bool:
     import multiprocessing
 
-    if "fork" not in multiprocessing.get_all_start_methods() or os.name != "posix":
+    return "fork" in multiprocessing.get_all_start_methods() and os.name == "posix"
+
+
+def _validate_when_handed(parent: int, spec_end: Any, verdict_end: Any) -> None:
+    """An early validator's child: imports the validator, waits for the spec, sends its verdict."""
+    die_with_parent(parent)
+    _settings_without_pydantic()
+    import jsonschema.validators  # noqa: F401  (what validate_spec and its helpers import)
+    import openapi_schema_validator._specifications  # noqa: F401
+    import openapi_spec_validator
+    import openapi_spec_validator.validation.exceptions  # noqa: F401
+    import referencing._core  # noqa: F401
+
+    try:
+        path, raw, data, sha256, version = spec_end.recv()
+    except EOFError:  # the parent stopped before handing it over
+        return
+    documents = Documents.read_elsewhere(path, raw, data)
+    _send_verdict(verdict_end, LoadedSpec(path, data, documents, sha256, version))
+
+
+def _validate_forked(parent: int, verdict_end: Any, spec: LoadedSpec) -> None:
+    die_with_parent(parent)
+    _send_verdict(verdict_end, spec)
+
+
+def _send_verdict(verdict_end: Any, spec: LoadedSpec) -> None:
+    try:
+        verdict_end.send(("ok", validate_spec(spec)))
+    except SpecError as exc:
+        verdict_end.send(("error", (exc.message, exc.file, exc.line, exc.pointer)))
+    except BaseException as exc:  # the parent reports it; a child must not print tracebacks
+        message = f"spec failed validation ({type(exc).__name__}: {exc})"
+        verdict_end.send(("error", (message, spec.path, None, None)))
+
+
+def start_validation(spec: LoadedSpec, early: EarlyValidator | None = None) -> Callable[[], tuple[Diagnostic, ...]]:
+    """Validate in a forked child while the caller renders (``early``'s, when given); the returned function
+    waits for the verdict, raises its SpecError or returns its warnings. Where fork is unavailable,
+    validates right away."""
+    cached = _cached(spec)
+    if cached is not None:
+        if early is not None:
+            early.stop()
+        known = cached
+        return lambda: known
+    if early is not None:
+        early.hand(spec)
+        receiver, process = early.receiver, early.process
+    elif _can_fork():
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        receiver, verdict_end = context.Pipe(duplex=False)
+        process = context.Process(target=_validate_forked, args=(os.getpid(), verdict_end, spec), daemon=True)
+        process.start()
+        verdict_end.close()
+    else:
         slips = validate_spec(spec)
         return lambda: slips
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    parent = os.getpid()
-
-    def child() -> None:
-        die_with_parent(parent)
-        try:
-            sender.send(("ok", validate_spec(spec)))
-        except SpecError as exc:
-            sender.send(("error", (exc.message, exc.file, exc.line, exc.pointer)))
-        except BaseException as exc:  # the parent reports it; a child must not print tracebacks
-            sender.send(("error", (f"spec failed validation ({type(exc).__name__}: {exc})", spec.path, None, None)))
-
-    process = context.Process(target=child, daemon=True)
-    process.start()
-    sender.close()
 
     def verdict() -> tuple[Diagnostic, ...]:
         try:

@@ -1,0 +1,141 @@
+"""Issue 13: the validating child forked before the spec is read (it imports the validator on the core the
+reading leaves idle) gives the verdict validating in this process gives, for the data as read (overlays
+applied), with the lines of the file it was read from; a child not needed is stopped; a child that died says
+so; the collector thresholds of a run are put back."""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+from pathlib import Path
+
+import pytest
+
+from clientgen.errors import SpecError
+from clientgen.loader import LoadedSpec, load_spec
+from clientgen.validation import EarlyValidator, start_validation, validate_spec
+from tests.conftest import MINIMAL, write
+from tests.test_validation_slips import HEAD
+
+SLIPPED = HEAD + "        name: {type: string, default: 1}\n        size: {type: integer, default: inf}\n"
+BROKEN = HEAD.replace('      responses:\n        "200":', '      responsez:\n        "200":')
+# An overlay that turns the valid spec into one with a slip: the child must judge the data as overlaid,
+# not the file, and still say the line of the file.
+SLIPPING_OVERLAY = """
+overlay: 1.0.0
+info: {title: slip, version: "1"}
+actions:
+  - target: $.components.schemas.Item.properties.name
+    update: {default: 1}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLIENTGEN_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def _verdict(spec: LoadedSpec, early: EarlyValidator | None) -> object:
+    try:
+        return start_validation(spec, early)()
+    except SpecError as exc:
+        return ("error", str(exc), exc.line, exc.pointer)
+
+
+def _in_process(spec: LoadedSpec) -> object:
+    try:
+        return validate_spec(spec)
+    except SpecError as exc:
+        return ("error", str(exc), exc.line, exc.pointer)
+
+
+@pytest.mark.parametrize("text", [SLIPPED, BROKEN, MINIMAL], ids=["slips", "broken", "clean"])
+def test_the_early_child_gives_the_verdict_validating_here_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    path = write(tmp_path / "spec.yaml", text)
+    spec = load_spec(path, validate=False)
+    early = EarlyValidator()
+    got = _verdict(spec, early)
+    assert early.process.exitcode == 0
+    monkeypatch.setenv("CLIENTGEN_CACHE_DIR", str(tmp_path / "another-cache"))  # not the child's verdict
+    expected = _in_process(spec)
+    assert got == expected
+    if text is SLIPPED:
+        assert isinstance(got, tuple) and len(got) == 2 and all(d.line for d in got)
+    if text is BROKEN:
+        assert isinstance(got, tuple) and got[0] == "error" and got[2] is not None and got[3]
+
+
+def test_the_early_child_judges_the_data_as_overlaid_with_the_file_lines(tmp_path: Path) -> None:
+    path = write(tmp_path / "spec.yaml", MINIMAL)
+    overlay = write(tmp_path / "slip.yaml", SLIPPING_OVERLAY)
+    spec = load_spec(path, (overlay,), validate=False)
+    (slip,) = start_validation(spec, EarlyValidator())()  # type: ignore[misc]
+    assert slip.pointer == "/components/schemas/Item/properties/name/default"
+    assert slip.line == path.read_text().splitlines().index("        name: {type: string}") + 1
+    assert not start_validation(load_spec(path, validate=False), EarlyValidator())()  # the file alone is clean
+
+
+def test_an_early_child_that_died_is_said_not_a_traceback(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path / "spec.yaml", MINIMAL), validate=False)
+    early = EarlyValidator()
+    early.process.kill()
+    early.process.join()
+    with pytest.raises(SpecError, match="validator process died"):
+        start_validation(spec, early)()
+
+
+def test_a_child_not_needed_is_stopped(tmp_path: Path) -> None:
+    path = write(tmp_path / "spec.yaml", MINIMAL)
+    spec = load_spec(path, validate=False)
+    start_validation(spec, EarlyValidator())()  # the verdict is cached from here on
+    early = EarlyValidator()
+    assert start_validation(spec, early)() == ()
+    assert early.process.exitcode is not None  # stopped, not left waiting for a spec
+    early = EarlyValidator()
+    early.stop()
+    assert early.process.exitcode is not None and not multiprocessing.active_children()
+
+
+def test_generating_leaves_no_child_behind_whatever_the_outcome(tmp_path: Path) -> None:
+    from clientgen.config import Target
+    from clientgen.pipeline import generate
+
+    spec = write(tmp_path / "spec.yaml", MINIMAL)
+    target = Target(name="t", spec=spec, output=tmp_path / "out", package="early_client")
+    assert generate(target).status == "written"
+    assert generate(target).status == "unchanged"  # up to date: the child forked for it is stopped
+    broken = Target(name="b", spec=write(tmp_path / "broken.yaml", BROKEN), output=tmp_path / "b", package="b")
+    with pytest.raises(SpecError):
+        generate(broken)
+    unreadable = Target(name="u", spec=write(tmp_path / "bad.yaml", "openapi: [\n"), output=tmp_path / "u", package="u")
+    with pytest.raises(SpecError):
+        generate(unreadable)
+    assert not multiprocessing.active_children()
+
+
+def test_a_spec_over_the_early_size_is_validated_by_a_child_forked_after_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import clientgen.validation as validation
+
+    path = write(tmp_path / "spec.yaml", SLIPPED)
+    monkeypatch.setattr(validation, "EARLY_MAX_BYTES", path.stat().st_size - 1)
+    assert EarlyValidator.for_spec(path) is None
+    monkeypatch.setattr(validation, "EARLY_MAX_BYTES", path.stat().st_size)
+    early = EarlyValidator.for_spec(path)
+    assert early is not None
+    early.stop()
+    spec = load_spec(path, validate=False)
+    late = start_validation(spec)()
+    monkeypatch.setenv("CLIENTGEN_CACHE_DIR", str(tmp_path / "another-cache"))
+    assert late == start_validation(spec, EarlyValidator())()
+
+
+def test_a_run_puts_the_collector_thresholds_back(tmp_path: Path) -> None:
+    from clientgen.cli import main
+
+    before = gc.get_threshold()
+    assert main(["validate", str(write(tmp_path / "spec.yaml", MINIMAL))]) == 0
+    assert gc.get_threshold() == before
