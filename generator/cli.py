@@ -392,11 +392,11 @@ def printable_lines(text: str) -> str:
 
 
 # A run's spec, IR and texts live until its files are written, so the cycle collector's scans (by default
-# every 700 new container objects) find little and cost ~5% of a run: Airflow 2.10.5's spec 17 ms in the
+# every 700 new container objects) find little and cost ~5% of a run: Airflow 2.10.5's spec 15 ms in the
 # main process alone, GitHub's 0.25 s (measured with gc.callbacks). Scans this much rarer still bound what
 # cycles are left behind: black's syntax trees in the formatting workers, jsonschema's error trees in the
 # validating child (forked children inherit the thresholds).
-_COLLECTOR_THRESHOLDS = (50_000, 20, 20)
+_COLLECTOR_THRESHOLDS = (100_000, 20, 20)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -262,12 +262,7 @@ def _black(texts: list[str], workers: _Workers) -> dict[str, str | None]:
     # Biggest first and one at a time, so the workers finish at about the same time (a chunk of the biggest
     # took 70% of GitHub's proving texts to one worker).
     pending.sort(key=len, reverse=True)
-    formatted.update(zip(pending, workers.map(_format_piece, pending, chunksize=1), strict=True))
-    kind = _cache_kind()
-    for piece in pending:
-        text = formatted[piece]
-        if text is not None:
-            write_entry(kind, _piece_key(piece), text.encode("utf-8"))
+    formatted.update(zip(pending, workers.map(_format_and_cache, pending, chunksize=1), strict=True))
     return formatted
 
 
@@ -305,6 +300,14 @@ class _Workers:
                 initargs=(os.getpid(),),
             )
         return self.pool.map(function, texts, chunksize=chunksize or max(1, min(64, len(texts) // 16)))
+
+
+def _format_and_cache(piece: str) -> str | None:
+    """``_format_piece``, its text cached where it was made: beside the formatting, not after it."""
+    text = _format_piece(piece)
+    if text is not None:
+        write_entry(_cache_kind(), _piece_key(piece), text.encode("utf-8"))
+    return text
 
 
 def _format_piece(piece: str) -> str | None:

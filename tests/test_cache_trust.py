@@ -149,3 +149,21 @@ def test_proven_pieces_cost_one_cache_entry_per_run_and_the_lists_kept_are_bound
         monkeypatch.setattr(writer, "fingerprint", lambda other=other: f"{other:064x}")
         writer.format_sources({"pkg/a.py": f"x = {other}\n"})
     assert len(list((cache / "proven").iterdir())) == writer._PROVEN_KEPT
+
+
+def test_texts_formatted_on_the_workers_are_cached_for_the_next_run(
+    capsys: pytest.CaptureFixture[str], cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clientgen import writer
+
+    spec = ROOT / "specs" / "airflow-2.2.4" / "v1.yaml"  # enough lines to format on worker processes
+    assert generate(capsys, spec, tmp_path / "first")[0] == 0
+    assert black_entries(cache)
+    shutil.rmtree(cache / "proven")  # the next run proves every piece again: its texts for black are asked again
+
+    def no_black(text: str) -> str:
+        raise AssertionError(f"black asked for a text the last run formatted: {text[:200]!r}")
+
+    monkeypatch.setattr(writer, "_format_one", no_black)
+    assert generate(capsys, spec, tmp_path / "second")[0] == 0
+    assert tree(tmp_path / "second") == tree(tmp_path / "first")
