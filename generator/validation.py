@@ -640,6 +640,7 @@ class EarlyValidator:
     def __init__(self) -> None:
         import multiprocessing
 
+        _validator_key("")  # the child inherits what the parent needs anyway (the generator's fingerprint)
         context = multiprocessing.get_context("fork")
         spec_end, self.spec_sender = context.Pipe(duplex=False)
         self.receiver, verdict_end = context.Pipe(duplex=False)
