@@ -48,6 +48,8 @@ _TOKEN = re.compile(
     r"|(?P<other>[^\sA-Za-z_0-9#\"'()\[\]{}]+)|(?P<ws>[ \n]+)",
     re.S,
 )
+_TOKEN_TEXTS = re.compile(re.sub(r"\(\?P<\w+>", "(?:", _TOKEN.pattern), re.S)  # its matches, without their groups
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _BLOCK_WORDS = frozenset({"if", "elif", "else", "for", "while", "with", "try", "except", "finally", "async"})
 _PLACEHOLDERS = re.compile(r"(\n( +)(a: a,|a,))(?:\n\2\3)+")
 _CHUNK = 200  # units per proving module
@@ -156,21 +158,42 @@ def _nonblank(text: str | None) -> list[str] | None:
 # -- reading a piece ------------------------------------------------------------------------------
 
 
-def _tokens(piece: str) -> list[Token] | None:
-    found = [(match.lastgroup or "", match.group()) for match in _TOKEN.finditer(piece)]
+def _tokens(piece: str) -> list[str] | None:
+    """The piece's tokens (``_TOKEN``'s matches), or None when they do not cover it."""
+    found = _TOKEN_TEXTS.findall(piece)
     # the matches do not overlap: they cover the piece exactly when their lengths add up to its length
-    return found if sum(len(text) for _, text in found) == len(piece) else None
+    return found if sum(map(len, found)) == len(piece) else None
 
 
-def _logical_lines(found: list[Token]) -> list[list[Token]]:
+def _group(text: str) -> str:
+    """The ``_TOKEN`` group that matched a token, told by its text: each group's first characters are its own
+    but a string's prefix letters, and a name never ends in a quote."""
+    first = text[0]
+    if first in " \n":
+        return "ws"
+    if first in "()[]{}":
+        return "br"
+    if first == "#":
+        return "com"
+    if first in "\"'" or (first in _NAME_START and text[-1] in "\"'"):
+        return "str"
+    if first in _NAME_START:
+        return "name"
+    return "num" if first in "0123456789" else "other"
+
+
+def _logical_lines(found: list[str]) -> list[list[str]]:
     """The tokens of each logical line, each ending with the whitespace after it (blank lines included)."""
-    lines: list[list[Token]] = [[]]
+    lines: list[list[str]] = [[]]
     depth = 0
-    for group, text in found:
-        lines[-1].append((group, text))
-        if group == "br":
-            depth += 1 if text in "([{" else -1
-        elif group == "ws" and "\n" in text and depth == 0:
+    for text in found:
+        lines[-1].append(text)
+        first = text[0]
+        if first in "([{":
+            depth += 1
+        elif first in ")]}":
+            depth -= 1
+        elif first in " \n" and depth == 0 and "\n" in text:
             lines.append([])
     return [line for line in lines if line]
 
@@ -178,33 +201,34 @@ def _logical_lines(found: list[Token]) -> list[list[Token]]:
 def _proof(piece: str) -> _Proof | None:
     """What proves ``piece`` black-stable, or None when it cannot be read so."""
     found = _tokens(piece)
-    if found is None or "fmt:" in piece or ("\\" in piece and any(g == "other" and "\\" in t for g, t in found)):
+    if found is None or "fmt:" in piece or ("\\" in piece and any("\\" in t and _group(t) == "other" for t in found)):
         return None  # a backslash continuation joins lines this reading keeps apart
     units: list[Unit] = []
     skeleton: list[str] = []
     indent = 0
     opens_block = True  # a string first in the piece opens the module or a class-body piece's ``class _:``
     for line in _logical_lines(found):
-        if line[0][0] == "ws":  # the piece's own leading whitespace
-            if "\n" in line[0][1]:
+        if line[0][0] in " \n":  # the piece's own leading whitespace
+            if "\n" in line[0]:
                 return None
-            indent, line = len(line[0][1]), line[1:]
-        trail = line[-1][1] if line[-1][0] == "ws" else ""
+            indent, line = len(line[0]), line[1:]
+        trail = line[-1] if line[-1][0] in " \n" else ""
         code = line[:-1] if trail else line
         if not code or indent % 4 or (trail and "\n" not in trail) or " \n" in trail or trail.startswith(" "):
             return None  # trailing whitespace, which black takes off and the skeleton would not show
-        key = (indent, opens_block, "".join(text for _, text in code))
+        key = (indent, opens_block, "".join(code))
         known = _READ.get(key)
         if known is None:
             added: list[Unit] = []
-            known = _READ[key] = (_line_units(code, indent, opens_block, added), tuple(added))
+            typed = [(_group(text), text) for text in code]
+            known = _READ[key] = (_line_units(typed, indent, opens_block, added), tuple(added))
             if len(_READ) > _READ_KEPT:
                 _READ.clear()
         stand_in = known[0]
         if stand_in is None:
             return None
         units.extend(known[1])
-        if code[0][0] != "com":
+        if code[0][0] != "#":  # a comment
             opens_block = stand_in.endswith(":")
         skeleton.append(" " * indent + stand_in + "\n" * trail.count("\n"))
         indent = len(trail) - trail.rfind("\n") - 1 if trail else 0

@@ -498,3 +498,31 @@ def test_a_line_left_for_black_makes_no_proving_unit() -> None:
 
     assert layout_proof.proven_pieces([*left, *kept_as_is], recorded) == set(kept_as_is)
     assert len(calls) == 1, calls  # no module proven again in halves
+
+
+TRICKY_TOKENS = [
+    'rb"x" bar"x" f\'{a}\' Rb\'\'\'y\'\'\' u"""z""" fr"a\\"b" br x_1 _1 .5 1e5 0x1F 1_000 1.5j\n',
+    "# a comment with 'quotes' and \"more\"\n@decorator(a=[1, {2: (3,)}])\n",
+    "名前 = é + a名 # non-ASCII\n\tx = 1\r\n",  # a tab and a carriage return: not covered, the piece is unread
+    "x = \"unterminated\ny = 'also\n",
+    "a = b \\\n    + c\n",
+    "def f(*args, **kw) -> None: ...\nclass C(A, metaclass=M): pass\n",
+    "x = [a for a in b if a] + {k: v for k, v in d.items()} - ~y ** 2 // 3 @ z != w <= v >> 1\n",
+    "\"\"\"doc\nwith lines\"\"\"\n'''other'''\n",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY_TOKENS)
+def test_a_tokens_group_is_told_by_its_text_as_the_pattern_tells_it(text: str) -> None:
+    by_pattern = [(match.lastgroup, match.group()) for match in layout_proof._TOKEN.finditer(text)]
+    by_text = [(layout_proof._group(token), token) for token in layout_proof._TOKEN_TEXTS.findall(text)]
+    assert by_text == by_pattern
+    covered = sum(len(token) for _, token in by_pattern) == len(text)
+    assert (layout_proof._tokens(text) is not None) == covered
+
+
+@pytest.mark.parametrize("package", ["airflow_rest_2_10_5", "airflow_rest_3_3_2"])
+def test_every_token_of_a_committed_client_is_told_its_group(package: str) -> None:
+    for piece in dict.fromkeys(pieces_of(ROOT / "generated" / package / package)):
+        by_pattern = [(match.lastgroup, match.group()) for match in layout_proof._TOKEN.finditer(piece)]
+        assert [(layout_proof._group(token), token) for token in layout_proof._TOKEN_TEXTS.findall(piece)] == by_pattern
