@@ -178,6 +178,19 @@ def _targets(args: argparse.Namespace) -> list[Target]:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from .processes import early_format_pool
+
+    with early_format_pool(_formatting_imports):  # forked before the rest of clientgen is imported
+        return _generate_targets(args)
+
+
+def _formatting_imports() -> None:
+    from .writer import load_formatter
+
+    load_formatter()
+
+
+def _generate_targets(args: argparse.Namespace) -> int:
     from .pipeline import generate
 
     if args.force and args.keep_edits:

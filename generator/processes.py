@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 _PR_SET_PDEATHSIG = 1
 
@@ -38,3 +43,146 @@ def die_with_parent(parent: int | None = None) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="clientgen-parent-watch", daemon=True).start()
+
+
+def can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods() and os.name == "posix"
+
+
+class FormatPool:
+    """Two worker processes mapping functions over texts for the parent. The first is forked and runs
+    ``preload`` (importing black and what the tasks need), then forks the second, which inherits it all: one
+    import for both. Forked by the CLI before anything else is read, that import runs on the core the
+    parent's own imports and reading leave idle, and the parent never imports black.
+
+    Each worker has its own pipe and one chunk in flight: the next goes to whichever answers first, and
+    neither side can block the other with a big message. A worker gone (killed, crashed) is an end of
+    file on its pipe, said as ``WorkerDied``; a task's exception is raised in the parent."""
+
+    def __init__(self, preload: Callable[[], None]) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        pipes = [context.Pipe() for _ in range(2)]
+        self.ends = [parent_end for parent_end, _ in pipes]
+        worker_ends = [worker_end for _, worker_end in pipes]
+        self.used = False
+        self.broken = False
+        self.process: Any = context.Process(
+            target=_first_worker, args=(os.getpid(), preload, worker_ends, self.ends), daemon=True
+        )
+        self.process.start()
+        for worker_end in worker_ends:
+            worker_end.close()
+
+    def map(self, function: Callable[[str], _T], texts: list[str], chunksize: int) -> list[_T]:
+        from multiprocessing.connection import wait
+
+        if self.broken:
+            raise WorkerDied("a formatting worker process died")
+        self.used = True
+        chunks = [texts[start : start + chunksize] for start in range(0, len(texts), chunksize)]
+        results: list[list[_T]] = [[] for _ in chunks]
+        busy: dict[Any, int] = {}
+        failure: BaseException | None = None
+        sent = 0
+        for end in self.ends[: len(chunks)]:
+            end.send((function, chunks[sent]))
+            busy[end] = sent
+            sent += 1
+        while busy:
+            for ready in wait(list(busy)):
+                answering: Any = ready
+                try:
+                    kind, value = answering.recv()
+                except (EOFError, OSError):
+                    self.broken = True
+                    raise WorkerDied("a formatting worker process died") from None
+                index = busy.pop(answering)
+                if kind == "error":
+                    failure = failure or value  # raised once every chunk sent is answered: none left behind
+                else:
+                    results[index] = value
+                if sent < len(chunks) and failure is None:
+                    answering.send((function, chunks[sent]))
+                    busy[answering] = sent
+                    sent += 1
+        if failure is not None:
+            raise failure
+        return [result for chunk in results for result in chunk]
+
+    def close(self) -> None:
+        """Ends the workers: at once when they were never given work (they may still be importing)."""
+        if self.used and not self.broken and self.process.exitcode is None:
+            for end in self.ends:
+                with contextlib.suppress(OSError):
+                    end.send(None)
+        else:
+            self.process.kill()
+        self.process.join()
+        for end in self.ends:
+            end.close()
+
+
+class WorkerDied(RuntimeError):
+    pass
+
+
+def _first_worker(parent: int, preload: Callable[[], None], worker_ends: list[Any], parent_ends: list[Any]) -> None:
+    die_with_parent(parent)
+    for end in parent_ends:
+        end.close()
+    preload()
+    first = os.getpid()
+    if os.fork() == 0:
+        try:
+            die_with_parent(first)
+            worker_ends[0].close()
+            _serve(worker_ends[1])
+        finally:
+            os._exit(0)
+    worker_ends[1].close()  # the second worker's pipe: its end of file is the second worker's exit
+    _serve(worker_ends[0])
+    with contextlib.suppress(ChildProcessError):
+        os.wait()
+
+
+def _serve(end: Any) -> None:
+    while True:
+        try:
+            task = end.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        function, chunk = task
+        try:
+            answer: tuple[str, object] = ("ok", [function(text) for text in chunk])
+        except BaseException as exc:  # the parent raises it
+            answer = ("error", exc)
+        try:
+            end.send(answer)
+        except Exception:  # an exception that does not pickle
+            end.send(("error", RuntimeError(f"{type(answer[1]).__name__}: {answer[1]}")))
+
+
+_early: FormatPool | None = None
+
+
+@contextlib.contextmanager
+def early_format_pool(preload: Callable[[], None]) -> Iterator[None]:
+    """While it lasts, ``early_pool()`` is a FormatPool forked now (where fork is available)."""
+    global _early
+    _early = FormatPool(preload) if can_fork() else None
+    try:
+        yield
+    finally:
+        pool, _early = _early, None
+        if pool is not None:
+            pool.close()
+
+
+def early_pool() -> FormatPool | None:
+    return _early

@@ -20,7 +20,6 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from . import __version__
 from .cache import keep_newest, newest_entries, read_entry, write_entry
 from .errors import SpecError
-from .processes import die_with_parent
+from .processes import FormatPool, can_fork, early_pool
 from .render import HEADER_START, LINE_LENGTH, RUNTIME_FILE, templates_dir
 
 if TYPE_CHECKING:
@@ -101,9 +100,17 @@ def _black_mode() -> Any:
 
 def preload_formatter() -> None:
     """Import black now, so the worker processes forked to format inherit it instead of each
-    importing it again (about 60 ms of CPU apiece)."""
-    import black
-    import black.mode  # noqa: F401
+    importing it again (about 60 ms of CPU apiece); not needed beside the CLI's early pool."""
+    if early_pool() is None:
+        load_formatter()
+
+
+def load_formatter() -> None:
+    """black, and the modules the formatting workers' tasks live in."""
+    import black.mode
+    import black.strings  # noqa: F401
+
+    from . import layout_proof  # noqa: F401
 
 
 def _format_one(text: str) -> str:
@@ -274,32 +281,32 @@ def _check_proofs(proven: list[str], workers: _Workers) -> None:
 
 
 class _Workers:
-    """Maps a function over texts in worker processes (forked with black imported, at most two, started on
-    first use) when there is enough work to pay for them, else in this process."""
+    """Maps a function over texts on the formatting workers: the pool the CLI forked early when there is one,
+    else two forked now (with black imported) when there is enough work to pay for them, else in this
+    process."""
 
     def __init__(self, lines: int) -> None:
-        self.parallel = lines >= _PARALLEL_MIN_LINES and min(2, os.cpu_count() or 1) > 1
-        self.pool: ProcessPoolExecutor | None = None
+        self.parallel = lines >= _PARALLEL_MIN_LINES and min(2, os.cpu_count() or 1) > 1 and can_fork()
+        self.pool: FormatPool | None = None
 
     def __enter__(self) -> _Workers:
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
-            self.pool.shutdown()
+            self.pool.close()
 
     def map(self, function: Callable[[str], _T], texts: Iterable[str], chunksize: int | None = None) -> Iterator[_T]:
         texts = list(texts)
+        chunksize = chunksize or max(1, min(64, len(texts) // 16))
+        early = early_pool()
+        if early is not None and texts:
+            return iter(early.map(function, texts, chunksize))
         if not self.parallel or len(texts) < 2:
             return map(function, texts)
         if self.pool is None:
-            self.pool = ProcessPoolExecutor(
-                min(2, os.cpu_count() or 1),
-                mp_context=_mp_context(),
-                initializer=die_with_parent,
-                initargs=(os.getpid(),),
-            )
-        return self.pool.map(function, texts, chunksize=chunksize or max(1, min(64, len(texts) // 16)))
+            self.pool = FormatPool(load_formatter)
+        return iter(self.pool.map(function, texts, chunksize))
 
 
 def _format_and_cache(piece: str) -> str | None:
@@ -392,14 +399,6 @@ def split_for_black(text: str, lines_per_piece: int = _PIECE_LINES) -> list[tupl
                 in_class = line.startswith("class ")
     cuts.append((joint, head + "".join(lines[start:])))
     return cuts
-
-
-def _mp_context() -> Any:
-    import multiprocessing
-
-    # fork starts a worker in milliseconds with black already imported; elsewhere the default.
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods and os.name == "posix" else None)
 
 
 # -- manifest ------------------------------------------------------------------------------------

@@ -1,0 +1,123 @@
+"""Issue 13: the formatting workers (``processes.FormatPool``): the second worker is forked by the first after its
+imports; answers come back in order whatever worker made them; big texts either way cannot block the pipes; a
+task's exception is raised in the parent; a worker that dies is said, never waited for; a pool never used is
+stopped at once, even mid-import; the CLI's early pool is the one formatting, and the main process does not
+import black."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from clientgen.processes import FormatPool, WorkerDied, can_fork
+from tests.conftest import MINIMAL, ROOT, write
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="the pool forks its workers")
+
+
+def nothing() -> None:
+    pass
+
+
+def stall() -> None:
+    time.sleep(600)
+
+
+def pid_and_text(text: str) -> tuple[int, str]:
+    return os.getpid(), text
+
+
+def echo(text: str) -> str:
+    return text
+
+
+def fail_on_boom(text: str) -> str:
+    if text == "boom":
+        raise KeyError(text)
+    return text
+
+
+def die_on_die(text: str) -> str:
+    if text == "die":
+        os._exit(3)
+    time.sleep(0.001)
+    return text
+
+
+def test_answers_come_back_in_order_from_both_workers() -> None:
+    pool = FormatPool(nothing)
+    try:
+        texts = [str(n) for n in range(400)]
+        answers = pool.map(pid_and_text, texts, 3)
+        assert [text for _, text in answers] == texts
+        workers = {pid for pid, _ in answers}
+        assert len(workers) == 2 and os.getpid() not in workers and pool.process.pid in workers
+    finally:
+        pool.close()
+    assert pool.process.exitcode == 0
+
+
+def test_texts_bigger_than_a_pipe_go_both_ways() -> None:
+    pool = FormatPool(nothing)
+    try:
+        texts = [chr(65 + n) * (3 << 20) for n in range(6)]  # 3 MiB each, 64 KiB pipes
+        assert pool.map(echo, texts, 1) == texts
+    finally:
+        pool.close()
+
+
+def test_a_tasks_exception_is_raised_in_the_parent_and_the_pool_goes_on() -> None:
+    pool = FormatPool(nothing)
+    try:
+        with pytest.raises(KeyError, match="boom"):
+            pool.map(fail_on_boom, ["a", "boom", "c"], 1)
+        assert pool.map(fail_on_boom, ["x", "y"], 1) == ["x", "y"]
+    finally:
+        pool.close()
+
+
+@pytest.mark.parametrize("position", [0, 1, 37])
+def test_a_worker_that_dies_is_said_not_waited_for(position: int) -> None:
+    pool = FormatPool(nothing)
+    texts = [str(n) for n in range(60)]
+    texts[position] = "die"
+    try:
+        with pytest.raises(WorkerDied):
+            pool.map(die_on_die, texts, 1)
+        with pytest.raises(WorkerDied):  # broken: never an answer meant for another call
+            pool.map(echo, ["a", "b"], 1)
+    finally:
+        pool.close()
+
+
+def test_a_pool_never_used_is_stopped_at_once_even_mid_import() -> None:
+    pool = FormatPool(stall)
+    pool.close()
+    assert pool.process.exitcode == -9  # killed, not waited for
+
+
+def test_the_cli_formats_on_its_early_pool_without_importing_black(tmp_path: Path) -> None:
+    spec = write(tmp_path / "spec.yaml", MINIMAL)
+    probe = textwrap.dedent(f"""
+        import sys
+        from clientgen import cli, processes
+        used = []
+        original = processes.FormatPool.map
+        def counted(self, function, texts, chunksize):
+            used.append(len(texts))
+            return original(self, function, texts, chunksize)
+        processes.FormatPool.map = counted
+        code = cli.main(["generate", {str(spec)!r}, "-o", {str(tmp_path / "out")!r}, "--package-name", "mini"])
+        print(code, bool(used), "black" in sys.modules)
+        """)
+    environment = {**os.environ, "CLIENTGEN_CACHE_DIR": str(tmp_path / "cache")}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.splitlines()[-1].split() == ["0", "True", "False"], result.stdout + result.stderr
