@@ -21,7 +21,9 @@ def die_with_parent(parent: int | None = None) -> None:
     a parent killed between the fork and this call has already left the child to init, and the
     child must not outlive it (``os.getppid()`` read here would name init and hide that). On Linux
     the kernel kills the child when its parent dies (``PR_SET_PDEATHSIG``); elsewhere a thread
-    notices the parent is gone within 0.2 s."""
+    notices the parent is gone within 0.2 s. A Ctrl-C, sent to the whole process group, is the
+    parent's to handle: it stops its children (a child's own KeyboardInterrupt printed a traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid() if parent is None else parent
     if os.getppid() != parent:
         os._exit(1)
@@ -113,9 +115,10 @@ class FormatPool:
             raise failure
         return [result for chunk in results for result in chunk]
 
-    def close(self) -> None:
-        """Ends the workers: at once when they were never given work (they may still be importing)."""
-        if self.used and not self.broken and self.process.exitcode is None:
+    def close(self, abandon: bool = False) -> None:
+        """Ends the workers once their chunks are done; at once when they were never given work (they may
+        still be importing), a worker died, or the work is ``abandon``ed (an error, a Ctrl-C)."""
+        if self.used and not self.broken and not abandon and self.process.exitcode is None:
             for end in self.ends:
                 with contextlib.suppress(OSError):
                     end.send(None)
@@ -176,12 +179,14 @@ def early_format_pool(preload: Callable[[], None]) -> Iterator[None]:
     """While it lasts, ``early_pool()`` is a FormatPool forked now (where fork is available)."""
     global _early
     _early = FormatPool(preload) if can_fork() else None
+    abandon = True
     try:
         yield
+        abandon = False
     finally:
         pool, _early = _early, None
         if pool is not None:
-            pool.close()
+            pool.close(abandon)
 
 
 def early_pool() -> FormatPool | None:

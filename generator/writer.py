@@ -292,9 +292,9 @@ class _Workers:
     def __enter__(self) -> _Workers:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, *exc: object) -> None:
         if self.pool is not None:
-            self.pool.close()
+            self.pool.close(abandon=kind is not None)
 
     def map(self, function: Callable[[str], _T], texts: Iterable[str], chunksize: int | None = None) -> Iterator[_T]:
         texts = list(texts)

@@ -121,3 +121,40 @@ def test_the_cli_formats_on_its_early_pool_without_importing_black(tmp_path: Pat
         [sys.executable, "-c", probe], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
     )
     assert result.stdout.splitlines()[-1].split() == ["0", "True", "False"], result.stdout + result.stderr
+
+
+def _running(group: int) -> list[str]:
+    """The processes of ``group`` not yet finished (a zombie left to init has finished)."""
+    listed = subprocess.run(["ps", "-o", "stat=", "-g", str(group)], capture_output=True, text=True).stdout
+    return [state for state in listed.split() if not state.startswith("Z")]
+
+
+@pytest.mark.parametrize("after", [0.25, 0.5, 0.9, 1.3])  # once the CLI runs: its children at work
+def test_a_ctrl_c_ends_the_run_and_its_children_without_a_traceback(tmp_path: Path, after: float) -> None:
+    import signal
+
+    environment = {**os.environ, "CLIENTGEN_CACHE_DIR": str(tmp_path / "cache")}  # cold: every child busy
+    spec = ROOT / "specs" / "airflow-3.3.2" / "v2-rest-api-generated.yaml"
+    command = [
+        sys.executable,
+        "-m",
+        "clientgen",
+        "generate",
+        str(spec),
+        "-o",
+        str(tmp_path / "out"),
+        "--package-name",
+        "af3",
+    ]
+    run = subprocess.Popen(
+        command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    time.sleep(after)
+    os.killpg(run.pid, signal.SIGINT)  # what a terminal sends the foreground group
+    _, errors = run.communicate(timeout=60)
+    assert run.returncode in (0, 130)  # 0: it had finished
+    assert b"Traceback" not in errors and b"Process " not in errors, errors.decode()
+    deadline = time.monotonic() + 10
+    while _running(run.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(run.pid)
