@@ -63,11 +63,11 @@ class FormatPool:
     neither side can block the other with a big message. A worker gone (killed, crashed) is an end of
     file on its pipe, said as ``WorkerDied``; a task's exception is raised in the parent."""
 
-    def __init__(self, preload: Callable[[], None]) -> None:
+    def __init__(self, preload: Callable[[], None], workers: int = 2) -> None:
         import multiprocessing
 
         context = multiprocessing.get_context("fork")
-        pipes = [context.Pipe() for _ in range(2)]
+        pipes = [context.Pipe() for _ in range(max(1, min(2, workers)))]
         self.ends = [parent_end for parent_end, _ in pipes]
         worker_ends = [worker_end for _, worker_end in pipes]
         self.used = False
@@ -139,14 +139,15 @@ def _first_worker(parent: int, preload: Callable[[], None], worker_ends: list[An
         end.close()
     preload()
     first = os.getpid()
-    if os.fork() == 0:
-        try:
-            die_with_parent(first)
-            worker_ends[0].close()
-            _serve(worker_ends[1])
-        finally:
-            os._exit(0)
-    worker_ends[1].close()  # the second worker's pipe: its end of file is the second worker's exit
+    if len(worker_ends) == 2:
+        if os.fork() == 0:
+            try:
+                die_with_parent(first)
+                worker_ends[0].close()
+                _serve(worker_ends[1])
+            finally:
+                os._exit(0)
+        worker_ends[1].close()  # the second worker's pipe: its end of file is the second worker's exit
     _serve(worker_ends[0])
     with contextlib.suppress(ChildProcessError):
         os.wait()
@@ -176,9 +177,10 @@ _early: FormatPool | None = None
 
 @contextlib.contextmanager
 def early_format_pool(preload: Callable[[], None]) -> Iterator[None]:
-    """While it lasts, ``early_pool()`` is a FormatPool forked now (where fork is available)."""
+    """While it lasts, ``early_pool()`` is a FormatPool forked now (where fork is available), of as many
+    workers as there are cores, up to two."""
     global _early
-    _early = FormatPool(preload) if can_fork() else None
+    _early = FormatPool(preload, workers=os.cpu_count() or 1) if can_fork() else None
     abandon = True
     try:
         yield

@@ -158,3 +158,14 @@ def test_a_ctrl_c_ends_the_run_and_its_children_without_a_traceback(tmp_path: Pa
     while _running(run.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _running(run.pid)
+
+
+def test_one_core_one_worker() -> None:
+    pool = FormatPool(nothing, workers=1)
+    try:
+        answers = pool.map(pid_and_text, [str(n) for n in range(50)], 2)
+        assert {pid for pid, _ in answers} == {pool.process.pid}
+        assert [text for _, text in answers] == [str(n) for n in range(50)]
+    finally:
+        pool.close()
+    assert pool.process.exitcode == 0
