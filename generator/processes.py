@@ -54,7 +54,7 @@ def can_fork() -> bool:
 
 
 class FormatPool:
-    """Two worker processes mapping functions over texts for the parent. The first is forked and runs
+    """One or two worker processes mapping functions over texts for the parent. The first is forked and runs
     ``preload`` (importing black and what the tasks need), then forks the second, which inherits it all: one
     import for both. Forked by the CLI before anything else is read, that import runs on the core the
     parent's own imports and reading leave idle, and the parent never imports black.
@@ -90,27 +90,27 @@ class FormatPool:
         busy: dict[Any, int] = {}
         failure: BaseException | None = None
         sent = 0
-        for end in self.ends[: len(chunks)]:
-            end.send((function, chunks[sent]))
-            busy[end] = sent
-            sent += 1
-        while busy:
-            for ready in wait(list(busy)):
-                answering: Any = ready
-                try:
+        try:
+            for end in self.ends[: len(chunks)]:
+                end.send((function, chunks[sent]))
+                busy[end] = sent
+                sent += 1
+            while busy:
+                for ready in wait(list(busy)):
+                    answering: Any = ready
                     kind, value = answering.recv()
-                except (EOFError, OSError):
-                    self.broken = True
-                    raise WorkerDied("a formatting worker process died") from None
-                index = busy.pop(answering)
-                if kind == "error":
-                    failure = failure or value  # raised once every chunk sent is answered: none left behind
-                else:
-                    results[index] = value
-                if sent < len(chunks) and failure is None:
-                    answering.send((function, chunks[sent]))
-                    busy[answering] = sent
-                    sent += 1
+                    index = busy.pop(answering)
+                    if kind == "error":
+                        failure = failure or value  # raised once every chunk sent is answered: none left behind
+                    else:
+                        results[index] = value
+                    if sent < len(chunks) and failure is None:
+                        answering.send((function, chunks[sent]))
+                        busy[answering] = sent
+                        sent += 1
+        except (EOFError, OSError):  # a pipe closed by a worker's exit, reading or writing
+            self.broken = True
+            raise WorkerDied("a formatting worker process died") from None
         if failure is not None:
             raise failure
         return [result for chunk in results for result in chunk]

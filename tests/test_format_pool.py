@@ -169,3 +169,14 @@ def test_one_core_one_worker() -> None:
     finally:
         pool.close()
     assert pool.process.exitcode == 0
+
+
+def test_a_worker_gone_before_the_work_is_said_too() -> None:
+    pool = FormatPool(nothing)
+    pool.process.kill()
+    pool.process.join()
+    try:
+        with pytest.raises(WorkerDied):
+            pool.map(echo, ["x" * (1 << 20)] * 4, 1)  # bigger than a pipe: the send itself fails
+    finally:
+        pool.close()
