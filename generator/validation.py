@@ -27,7 +27,7 @@ from .documents import Documents, Location, join_pointer
 from .errors import SpecError, display_path
 from .ir import Diagnostic
 from .loader import LoadedSpec
-from .processes import die_with_parent
+from .processes import can_fork, die_with_parent
 
 # A value that breaks its own schema is a slip wherever it sits under one of these keys.
 _VALUE_KEYS = frozenset({"default", "example", "examples", "enum", "pattern", "const", "x-example"})
@@ -658,7 +658,7 @@ class EarlyValidator:
             small = path.stat().st_size <= EARLY_MAX_BYTES
         except OSError:
             small = False  # load_spec says what is wrong with it
-        return cls() if small and _can_fork() else None
+        return cls() if small and can_fork() else None
 
     def hand(self, spec: LoadedSpec) -> None:
         root = spec.documents.root
@@ -676,12 +676,6 @@ class EarlyValidator:
             self.process.join()
         self.spec_sender.close()
         self.receiver.close()
-
-
-def _can_fork() -> bool:
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods() and os.name == "posix"
 
 
 def _validate_when_handed(parent: int, spec_end: Any, verdict_end: Any) -> None:
@@ -730,7 +724,7 @@ def start_validation(spec: LoadedSpec, early: EarlyValidator | None = None) -> C
     if early is not None:
         early.hand(spec)
         receiver, process = early.receiver, early.process
-    elif _can_fork():
+    elif can_fork():
         import multiprocessing
 
         context = multiprocessing.get_context("fork")
