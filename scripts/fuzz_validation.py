@@ -1,10 +1,11 @@
-"""Check that incremental validation gives the verdicts a check from scratch gives; prints counts, asserts
-nothing.
+"""Check that incremental validation, and the OAS-schema pass asked of jsonschema-rs first, give the verdicts
+jsonschema gives from scratch; prints counts, asserts nothing.
 
 For each spec given: N times, validate the spec itself (so its units are remembered), then a copy with one
-random node replaced or deleted, once with the caches (the incremental path, where it applies) and once with
-none; the two verdicts (every warning with its line and pointer, or the error with its line and pointer)
-must be equal. Whole verdicts are never read back, so each is worked out.
+random node replaced, deleted, copied or renamed, once with the caches (the incremental path, where it
+applies), once with none, and once with none and without jsonschema-rs; the three verdicts (every warning
+with its line and pointer, or the error with its line and pointer) must be equal. Whole verdicts are never
+read back, so each is worked out.
 
 Usage: python scripts/fuzz_validation.py [--runs N] SPEC [SPEC ...]
 """
@@ -25,7 +26,10 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-REPLACEMENTS: list[Any] = [7, "zero", [], {}, None, {"type": 7}, {"$ref": "#/nope"}, True, "delete", "copy"]
+REPLACEMENTS: list[Any] = [
+    *(7, "zero", [], {}, None, {"type": 7}, {"$ref": "#/nope"}, True, 5.0, -1.5),
+    *("delete", "copy", "key ending in a newline"),
+]
 
 
 def main() -> int:
@@ -68,12 +72,15 @@ def main() -> int:
             incremental = _verdict(spec)
             os.environ["CLIENTGEN_NO_CACHE"] = "1"
             scratch = _verdict(spec)
+            clean_to_rust, validation._clean_to_rust = validation._clean_to_rust, lambda schema, document: False
+            by_jsonschema = _verdict(spec)
+            validation._clean_to_rust = clean_to_rust
             del os.environ["CLIENTGEN_NO_CACHE"]
             kind = incremental.split(" ", 1)[0] if isinstance(incremental, str) else "slips" if incremental else "clean"
             tally[kind + (" (OAS-schema pass skipped)" if skipped > before else "")] += 1
-            if incremental != scratch:
+            if not incremental == scratch == by_jsonschema:
                 differ += 1
-                print(f"DIFFERS {source} {place}: {incremental!r} vs {scratch!r}")
+                print(f"DIFFERS {source} {place}: {incremental!r} vs {scratch!r} vs {by_jsonschema!r}")
     print(dict(tally), f"differ: {differ}")
     return 0
 
@@ -94,6 +101,8 @@ def _changed(base: Any, place: list[Any], replacement: Any) -> Any:
         del parent[place[-1]]
     elif replacement == "copy" and isinstance(parent, dict):
         parent[f"{place[-1]}_copy"] = copy.deepcopy(parent[place[-1]])
+    elif replacement == "key ending in a newline" and isinstance(parent, dict):
+        parent[f"{place[-1]}\n"] = parent.pop(place[-1])
     else:
         parent[place[-1]] = replacement
     return document
