@@ -6,6 +6,7 @@ are built lazily: they are needed only when an error must say where it is.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -286,6 +287,20 @@ class Documents:
             node, line = found
         return line
 
+    def lines_of(self, path: Path, pointers: list[str]) -> dict[str, int | None]:
+        """``line_of`` for many pointers in one file (a run's warnings): a JSON file is stepped through
+        once for all of them (a text on one line holds them all on line 1), never composed."""
+        path = path.resolve()
+        if path.suffix.lower() == ".json" and path not in self._line_maps and path in self._raw:
+            try:
+                text = self._raw[path].decode("utf-8")
+            except UnicodeDecodeError:
+                text = ""
+            found = _json_lines(text, pointers) if text else None
+            if found is not None:
+                return dict(found)
+        return {pointer: self.line_of(path, pointer) for pointer in pointers}
+
     def error(self, message: str, at: Location) -> SpecError:
         return SpecError(message, file=at.file, line=self.line_of(at.file, at.pointer), pointer=at.pointer)
 
@@ -524,6 +539,101 @@ def _json_line(text: str, pointer: str) -> int | None:
         return text.count("\n", 0, line_at) + 1
     except (ValueError, IndexError):
         return None
+
+
+def _json_lines(text: str, pointers: list[str]) -> dict[str, int] | None:
+    """``_json_line`` for each pointer, in one pass over a JSON text: the containers on the pointers' ways
+    are stepped through, every other value is skipped by the C decoder. None when the text is not the JSON
+    expected (the caller composes instead)."""
+    if "\n" not in text and "\r" not in text:
+        return dict.fromkeys(pointers, 1)
+    wanted: dict[str, Any] = {}  # the pointers' tokens as a tree
+    for pointer in pointers:
+        node = wanted
+        for token in split_pointer(pointer):
+            node = node.setdefault(token, {})
+    starts: dict[tuple[str, ...], int] = {}  # where each node on the ways starts: a member's key, an item
+    try:
+        starts[()] = _json_space(text, 0)
+        _json_step(text, starts[()], wanted, (), starts)
+    except (ValueError, IndexError, RecursionError):
+        return None
+    lines: dict[str, int] = {}
+    for pointer in pointers:
+        tokens = tuple(split_pointer(pointer))
+        depth = len(tokens)
+        while tokens[:depth] not in starts:  # the deepest node on the way that exists
+            depth -= 1
+        lines[pointer] = text.count("\n", 0, starts[tokens[:depth]]) + 1
+    return lines
+
+
+def _json_step(
+    text: str, at: int, wanted: dict[str, Any], path: tuple[str, ...], starts: dict[tuple[str, ...], int]
+) -> int:
+    """Records where the nodes ``wanted`` inside the value at ``at`` start; returns where the value ends."""
+    if wanted and text.startswith("{", at):
+        return _json_members(text, at, wanted, path, starts)
+    if wanted and text.startswith("[", at):
+        return _json_items(text, at, wanted, path, starts)
+    _, at = _JSON_DECODER.raw_decode(text, at)
+    return int(at)
+
+
+def _json_members(
+    text: str, at: int, wanted: dict[str, Any], path: tuple[str, ...], starts: dict[tuple[str, ...], int]
+) -> int:
+    at = _json_space(text, at + 1)
+    if text.startswith("}", at):
+        return at + 1
+    while text.startswith('"', at):
+        key_at = at
+        name, at = _JSON_STRING(text, at + 1)
+        at = _json_space(text, at)
+        if not text.startswith(":", at):
+            raise ValueError("':' expected")
+        at = _json_space(text, at + 1)
+        inner, member = wanted.get(name), (*path, name)
+        if inner is not None and member not in starts:  # the first of a key written twice
+            starts[member] = key_at
+            at = _json_step(text, at, inner, member, starts)
+        else:
+            _, at = _JSON_DECODER.raw_decode(text, at)
+        at, closed = _json_next(text, at)
+        if closed:
+            return at
+    raise ValueError("a member expected")
+
+
+def _json_items(
+    text: str, at: int, wanted: dict[str, Any], path: tuple[str, ...], starts: dict[tuple[str, ...], int]
+) -> int:
+    items = {int(token): (token, inner) for token, inner in wanted.items() if token.isdigit()}
+    at = _json_space(text, at + 1)
+    if text.startswith("]", at):
+        return at + 1
+    for index in itertools.count():
+        if index in items:
+            token, inner = items[index]
+            item = (*path, token)
+            starts.setdefault(item, at)
+            at = _json_step(text, at, inner, item, starts)
+        else:
+            _, at = _JSON_DECODER.raw_decode(text, at)
+        at, closed = _json_next(text, at)
+        if closed:
+            return at
+    raise AssertionError("unreachable")
+
+
+def _json_next(text: str, at: int) -> tuple[int, bool]:
+    """After a member or item: (where the next starts, False), or (just past the closing bracket, True)."""
+    at = _json_space(text, at)
+    if text.startswith(",", at):
+        return _json_space(text, at + 1), False
+    if text.startswith(("}", "]"), at):
+        return at + 1, True
+    raise ValueError("',' expected")
 
 
 def _json_member(text: str, at: int, key: str) -> tuple[int, int] | None:

@@ -81,6 +81,21 @@ def test_lines_in_a_json_spec_are_found_without_composing_it(tmp_path: Path, mon
         assert lines == expected[name], name
     assert not composed
     assert expected["pretty"][2] > 1 and expected["compact"] == [1] * len(pointers)
+    # many lookups at once (a run's warnings): one pass over the text, the same lines, never composed
+    decoded = []
+    raw_decode = documents._JSON_DECODER.raw_decode
+    monkeypatch.setattr(
+        documents,
+        "_JSON_DECODER",
+        type("Counted", (), {"raw_decode": lambda self, *a: decoded.append(a[1]) or raw_decode(*a)})(),
+    )
+    for name in texts:
+        docs = Documents(tmp_path / f"{name}.json")
+        docs.get(docs.root)
+        decoded.clear()
+        assert docs.lines_of(docs.root, pointers * 2) == dict(zip(pointers, expected[name], strict=True)), name
+        assert len(decoded) == len(set(decoded)), name  # no value decoded twice: one pass
+    assert not composed
     # past a few lookups in one file, it is composed once and read from the nodes
     docs = Documents(tmp_path / "pretty.json")
     docs.get(docs.root)

@@ -71,7 +71,7 @@ class Normaliser(Operations):
             token_url=next((scheme.token_url for scheme in security if scheme.token_url), ""),
             auth_options=self._auth_options(),
             diagnostics=tuple(
-                sorted({*self.spec.diagnostics, *self.diagnostics}, key=lambda d: (d.file, d.pointer, d.message))
+                sorted({*self.spec.diagnostics, *self.diagnostics()}, key=lambda d: (d.file, d.pointer, d.message))
             ),
             model_modules=model_modules(built, models, enums, aliases),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from .. import ir
@@ -39,12 +40,23 @@ class NormaliserBase:
         self._merging: list[Location] = []
         self._building: set[tuple[Location, str]] = set()  # schemas whose type is being built
         self._recursive: set[Location] = set()  # cycles already reported
-        self.diagnostics: list[ir.Diagnostic] = []
+        self.warnings: list[tuple[str, Location]] = []  # located when normalising ends (``diagnostics``)
 
     def warn(self, message: str, at: Location) -> None:
         """Record something skipped, guessed or degraded: nothing degrades without a line saying so."""
-        line = self.docs.line_of(at.file, at.pointer)
-        self.diagnostics.append(ir.Diagnostic("warning", display_path(at.file), line, at.pointer, message))
+        self.warnings.append((message, at))
+
+    def diagnostics(self) -> list[ir.Diagnostic]:
+        """The warnings with their lines, each file's found in one pass (a line found per warning cost
+        ~0.9 s of Kubernetes' 98, composing its JSON as YAML nodes)."""
+        pointers: dict[Path, list[str]] = {}
+        for _, at in self.warnings:
+            pointers.setdefault(at.file, []).append(at.pointer)
+        lines = {file: self.docs.lines_of(file, found) for file, found in pointers.items()}
+        return [
+            ir.Diagnostic("warning", display_path(at.file), lines[at.file][at.pointer], at.pointer, message)
+            for message, at in self.warnings
+        ]
 
     def source(self, at: Location) -> str:
         rel = at.file.relative_to(self.docs.root.parent).as_posix()
