@@ -588,11 +588,7 @@ def _json_members(
         return at + 1
     while text.startswith('"', at):
         key_at = at
-        name, at = _JSON_STRING(text, at + 1)
-        at = _json_space(text, at)
-        if not text.startswith(":", at):
-            raise ValueError("':' expected")
-        at = _json_space(text, at + 1)
+        name, at = _json_key(text, at)
         inner, member = wanted.get(name), (*path, name)
         if inner is not None and member not in starts:  # the first of a key written twice
             starts[member] = key_at
@@ -636,16 +632,21 @@ def _json_next(text: str, at: int) -> tuple[int, bool]:
     raise ValueError("',' expected")
 
 
+def _json_key(text: str, at: int) -> tuple[str, int]:
+    """A member's key at ``at`` and where its value starts."""
+    name, at = _JSON_STRING(text, at + 1)
+    at = _json_space(text, at)
+    if not text.startswith(":", at):
+        raise ValueError("':' expected")
+    return name, _json_space(text, at + 1)
+
+
 def _json_member(text: str, at: int, key: str) -> tuple[int, int] | None:
     """(where the member's key starts, where its value starts) in the object at ``at``, or None."""
     at = _json_space(text, at + 1)
     while text.startswith('"', at):
         key_at = at
-        name, at = _JSON_STRING(text, at + 1)
-        at = _json_space(text, at)
-        if not text.startswith(":", at):
-            raise ValueError("':' expected")
-        at = _json_space(text, at + 1)
+        name, at = _json_key(text, at)
         if name == key:
             return key_at, at
         at, closed = _json_skip(text, at)
@@ -670,12 +671,7 @@ def _json_skip(text: str, at: int) -> tuple[int, bool]:
     """Past the value at ``at``: (where the next member or item starts, False), or (just past the
     closing bracket, True)."""
     _, at = _JSON_DECODER.raw_decode(text, at)
-    at = _json_space(text, at)
-    if text.startswith(",", at):
-        return _json_space(text, at + 1), False
-    if text.startswith(("}", "]"), at):
-        return at + 1, True
-    raise ValueError("',' expected")
+    return _json_next(text, at)
 
 
 def _json_space(text: str, at: int) -> int:
