@@ -58,7 +58,8 @@ _NAME = re.compile(r"[A-Za-z_]\w*")
 # Logical lines already read (a package repeats most of its lines), with what each adds, and each token's
 # parts in shapes (``_parts``); each cleared past the bound.
 _READ: dict[tuple[int, bool, str], tuple[str | None, tuple[Unit, ...]]] = {}
-_PARTS: dict[tuple[str, str], tuple[str, str] | None] = {}
+_PARTS: dict[str, tuple[str, str] | None] = {}  # by the token's text, which tells its group
+_TYPED: dict[str, Token] = {}  # each token's text with its group
 _UNREAD: Any = object()
 _READ_KEPT = 200_000
 _ATOM = r"(?:[A-Za-z_][\w.]*|\"[^\"\\\n]*\")"
@@ -165,6 +166,13 @@ def _tokens(piece: str) -> list[str] | None:
     return found if sum(map(len, found)) == len(piece) else None
 
 
+def _typed(text: str) -> Token:
+    if len(_TYPED) > _READ_KEPT:
+        _TYPED.clear()
+    token = _TYPED[text] = (_group(text), text)
+    return token
+
+
 def _group(text: str) -> str:
     """The ``_TOKEN`` group that matched a token, told by its text: each group's first characters are its own
     but a string's prefix letters, and a name never ends in a quote."""
@@ -220,7 +228,7 @@ def _proof(piece: str) -> _Proof | None:
         known = _READ.get(key)
         if known is None:
             added: list[Unit] = []
-            typed = [(_group(text), text) for text in code]
+            typed = [_TYPED.get(text) or _typed(text) for text in code]
             known = _READ[key] = (_line_units(typed, indent, opens_block, added), tuple(added))
             if len(_READ) > _READ_KEPT:
                 _READ.clear()
@@ -527,18 +535,19 @@ def _at_widths(code: list[Token], indent: int) -> tuple[str, list[Unit]] | None:
 
 def _parts(code: list[Token], collapse: bool) -> list[str] | None:
     """Each token's part in the line's shape, collapsed or masked to its width; None when a token has none."""
+    get = _PARTS.get
+    found = [get(text, _UNREAD) for _, text in code]
+    if _UNREAD in found:
+        if len(_PARTS) > _READ_KEPT:
+            _PARTS.clear()
+        found = [
+            _PARTS.setdefault(token[1], _token_parts(token)) if part is _UNREAD else part
+            for token, part in zip(code, found, strict=True)
+        ]
+    if None in found:
+        return None
     which = 0 if collapse else 1
-    parts: list[str] = []
-    for token in code:
-        found = _PARTS.get(token, _UNREAD)
-        if found is _UNREAD:
-            if len(_PARTS) > _READ_KEPT:
-                _PARTS.clear()
-            found = _PARTS[token] = _token_parts(token)
-        if found is None:
-            return None
-        parts.append(found[which])
-    return parts
+    return [part[which] for part in found]
 
 
 def _token_parts(token: Token) -> tuple[str, str] | None:
