@@ -4,6 +4,7 @@ as black lays them out."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .. import ir
@@ -161,6 +162,22 @@ def body_variant(variant: ir.BodyVariant) -> str:
     return f"BodyVariant({', '.join(args)})"
 
 
+# A request call's keyword for each parameter location, in the call's order.
+_CALL_MAPPINGS = (("path", "path"), ("query", "query"), ("header", "headers"), ("cookie", "cookies"))
+
+
+def call_mappings(op: ir.Operation, skip: Iterable[str] = ()) -> str:
+    """A request call's ``path={...},`` ``query={...},`` ``headers={...},`` and ``cookies={...},`` arguments
+    (those that have parameters once ``skip``'s are left out), each line ending in a newline."""
+    skipped = set(skip)
+    lines = []
+    for location, keyword in _CALL_MAPPINGS:
+        params = [p for p in op.parameters if p.location == location and p.py_name not in skipped]
+        if params:
+            lines.append(mapping_arg(keyword, params, 12) + "\n")
+    return "".join(lines)
+
+
 def mapping_arg(keyword: str, params: list[ir.Parameter], indent: int) -> str:
     """``keyword={"wire": name, ...},`` on one line when it fits, else one entry per line, the
     way black lays it out (so black has nothing to redo)."""
@@ -306,8 +323,13 @@ def _options(t: ir.TypeExpr) -> tuple[ir.TypeExpr, ...]:
     return t.options if isinstance(t, ir.UnionOf) else (t,)
 
 
+_NESTING = re.compile(r"[\"'\[\]()]")  # what _top_level must step over
+
+
 def _top_level(text: str, separator: str) -> list[str]:
     """``text`` split at ``separator`` outside brackets and string literals (``Literal["a,b"]``)."""
+    if not _NESTING.search(text):
+        return [part.strip() for part in text.split(separator)]
     parts, depth, start, quote, escaped = [], 0, 0, "", False
     for i, char in enumerate(text):
         if quote:
