@@ -217,8 +217,10 @@ def _clean_to_rust(oas_schema: Any, document: Any) -> bool:
         return False
     try:
         return bool(jsonschema_rs.validator_for(dict(oas_schema), validate_formats=False).is_valid(document))
-    except Exception:  # a value it does not read (a date, bytes, a str subclass): jsonschema judges it
-        return False
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # a value it does not read (a date, bytes, a str subclass), or its own panic
+        return False  # (pyo3's PanicException is no Exception): jsonschema judges the document
 
 
 def _has_key_ending_in_newline(document: dict[Any, Any]) -> bool:

@@ -164,3 +164,21 @@ def test_jsonschema_rs_says_clean_only_where_jsonschema_does(document: Any, clea
     assert _clean_to_rust(schema, document) is clean
     if clean:
         assert validator_for(schema)(schema).is_valid(document)
+
+
+def test_a_panic_in_jsonschema_rs_leaves_the_pass_to_jsonschema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passes: list[object]
+) -> None:
+    """jsonschema-rs reports a Rust panic as pyo3's PanicException, a BaseException: the pass goes to
+    jsonschema and the verdict is its own, not a crash of the validation."""
+    import jsonschema_rs
+
+    class PanicException(BaseException):
+        pass
+
+    def panics(*args: object, **kwargs: object) -> object:
+        raise PanicException("called `Option::unwrap()` on a `None` value")
+
+    monkeypatch.setattr(jsonschema_rs, "validator_for", panics)
+    spec = write(tmp_path / "clean.yaml", VERDICT_CASES["clean-30.yaml"])
+    assert _verdict(spec) == () and len(passes) == 1
