@@ -90,6 +90,19 @@ def read_entry(kind: str, key: str) -> bytes | None:
     return content
 
 
+def read_entries(kind: str, keys: list[str]) -> dict[str, bytes]:
+    """``read_entry`` for many keys: only those the folder lists are read (one listing instead of a
+    failed open per key absent: a cold run's 2,724 pieces of Kubernetes' client cost ~80 ms)."""
+    if not enabled():
+        return {}
+    try:
+        present = set(os.listdir(cache_dir() / kind))
+    except OSError:
+        return {}
+    found = {key: read_entry(kind, key) for key in keys if key in present}
+    return {key: content for key, content in found.items() if content is not None}
+
+
 def write_entry(kind: str, key: str, content: bytes) -> None:
     """Store ``content`` under ``kind``/``key`` with its tag; an unwritable cache only costs time."""
     if not enabled():

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import __version__
-from .cache import keep_newest, newest_entries, read_entry, write_entry
+from .cache import keep_newest, newest_entries, read_entries, write_entry
 from .errors import SpecError
 from .processes import FormatPool, can_fork, early_pool
 from .render import HEADER_START, LINE_LENGTH, RUNTIME_FILE, templates_dir
@@ -251,16 +251,12 @@ def _cache_kind() -> str:
 
 def _cached_pieces(pieces: list[str]) -> tuple[dict[str, str | None], list[str]]:
     """The pieces' cached texts, and the pieces not in the cache."""
-    kind = _cache_kind()
-    formatted: dict[str, str | None] = {}
-    pending: list[str] = []
-    for piece in dict.fromkeys(pieces):
-        cached = read_entry(kind, _piece_key(piece))
-        if cached is None:
-            pending.append(piece)
-        else:
-            formatted[piece] = cached.decode("utf-8")
-    return formatted, pending
+    keys = {piece: _piece_key(piece) for piece in dict.fromkeys(pieces)}
+    cached = read_entries(_cache_kind(), list(keys.values()))
+    formatted: dict[str, str | None] = {
+        piece: cached[key].decode("utf-8") for piece, key in keys.items() if key in cached
+    }
+    return formatted, [piece for piece, key in keys.items() if key not in cached]
 
 
 def _black(texts: list[str], workers: _Workers) -> dict[str, str | None]:

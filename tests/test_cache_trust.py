@@ -167,3 +167,23 @@ def test_texts_formatted_on_the_workers_are_cached_for_the_next_run(
     monkeypatch.setattr(writer, "_format_one", no_black)
     assert generate(capsys, spec, tmp_path / "second")[0] == 0
     assert tree(tmp_path / "second") == tree(tmp_path / "first")
+
+
+def test_many_entries_are_read_from_one_listing_and_checked_as_one_is(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """read_entries: an absent folder (a cold cache) opens nothing; present keys are read and checked as
+    read_entry checks them (an edited entry is left out); absent keys are never opened."""
+    from clientgen import cache as cache_module
+
+    opened: list[str] = []
+    read_entry = cache_module.read_entry
+    monkeypatch.setattr(cache_module, "read_entry", lambda kind, key: opened.append(key) or read_entry(kind, key))
+    keys = [f"{n:064x}" for n in range(300)]
+    assert cache_module.read_entries("black-test", keys) == {} and opened == []
+    for key in keys[:3]:
+        cache_module.write_entry("black-test", key, key.encode())
+    edited = cache / "black-test" / keys[1]
+    edited.write_bytes(edited.read_bytes().replace(keys[1].encode(), b"x" * 64))
+    assert cache_module.read_entries("black-test", keys) == {keys[0]: keys[0].encode(), keys[2]: keys[2].encode()}
+    assert sorted(opened) == sorted(keys[:3])
