@@ -589,12 +589,7 @@ def _json_members(
     while text.startswith('"', at):
         key_at = at
         name, at = _json_key(text, at)
-        inner, member = wanted.get(name), (*path, name)
-        if inner is not None and member not in starts:  # the first of a key written twice
-            starts[member] = key_at
-            at = _json_step(text, at, inner, member, starts)
-        else:
-            _, at = _JSON_DECODER.raw_decode(text, at)
+        at = _json_value(text, at, wanted.get(name), (*path, name), key_at, starts)
         at, closed = _json_next(text, at)
         if closed:
             return at
@@ -609,17 +604,29 @@ def _json_items(
     if text.startswith("]", at):
         return at + 1
     for index in itertools.count():
-        if index in items:
-            token, inner = items[index]
-            item = (*path, token)
-            starts.setdefault(item, at)
-            at = _json_step(text, at, inner, item, starts)
-        else:
-            _, at = _JSON_DECODER.raw_decode(text, at)
+        token, inner = items.get(index, ("", None))
+        at = _json_value(text, at, inner, (*path, token), at, starts)
         at, closed = _json_next(text, at)
         if closed:
             return at
     raise AssertionError("unreachable")
+
+
+def _json_value(
+    text: str,
+    at: int,
+    wanted: dict[str, Any] | None,
+    where: tuple[str, ...],
+    start: int,
+    starts: dict[tuple[str, ...], int],
+) -> int:
+    """Past a member's or item's value at ``at``: when it is on the pointers' ways (``wanted``, and not a
+    key written twice, whose first is the one), records ``start`` for ``where`` and steps through it."""
+    if wanted is None or where in starts:
+        _, end = _JSON_DECODER.raw_decode(text, at)
+        return int(end)
+    starts[where] = start
+    return _json_step(text, at, wanted, where, starts)
 
 
 def _json_next(text: str, at: int) -> tuple[int, bool]:
