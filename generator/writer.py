@@ -119,6 +119,16 @@ def _format_one(text: str) -> str:
     return str(black.format_str(text, mode=_black_mode()))
 
 
+def _format_once(text: str) -> str:
+    """black's first pass over ``text``. ``format_str`` runs a second pass over any text the first one
+    changed; a text that proves (``layout_proof``) is compared with the first pass only, which keeps a line
+    exactly when black keeps it, so a proving module black spaces out costs one pass, not two."""
+    import black
+
+    once = getattr(black, "_format_str_once", None)  # black 26.10.1 is pinned; any other has format_str
+    return str(once(text, mode=_black_mode()) if once is not None else black.format_str(text, mode=_black_mode()))
+
+
 def format_sources(files: Mapping[str, str]) -> dict[str, str]:
     """Run every ``.py`` file through black (the verbatim runtime is kept as written: it is
     formatted in the repository). Big files are formatted in pieces (``split_for_black``): black's
@@ -174,16 +184,21 @@ def _format_pieces(pieces: list[str]) -> dict[str, str | None]:
         return formatted
     with _Workers(sum(p.count("\n") for p in pending)) as workers:
         done: dict[str, str | None] = {}
+        shown: dict[str, str | None] = {}
 
         def black(texts: list[str]) -> dict[str, str | None]:  # each text formatted once per run
             done.update(_black([text for text in dict.fromkeys(texts) if text not in done], workers))
             return {text: done[text] for text in texts}
 
+        def prove(texts: list[str]) -> dict[str, str | None]:  # black's first pass, for the proof
+            shown.update(_black([text for text in dict.fromkeys(texts) if text not in shown], workers, once=True))
+            return {text: shown[text] for text in texts}
+
         known = Known()  # what black kept, for the parts below
-        newly_proven = proven_pieces(pending, black, workers.map, known)
+        newly_proven = proven_pieces(pending, prove, workers.map, known)
         formatted.update((piece, piece) for piece in newly_proven)
         left = [piece for piece in pending if piece not in newly_proven]
-        texts, proven_parts = _formatted_in_parts(left, black, workers, known)
+        texts, proven_parts = _formatted_in_parts(left, black, prove, workers, known)
         formatted.update(texts)
         kind = _cache_kind()
         for piece in left:  # a piece formatted in parts is cached whole, as black's pieces are
@@ -198,7 +213,11 @@ def _format_pieces(pieces: list[str]) -> dict[str, str | None]:
 
 
 def _formatted_in_parts(
-    pieces: list[str], black: Callable[[list[str]], dict[str, str | None]], workers: _Workers, known: Known
+    pieces: list[str],
+    black: Callable[[list[str]], dict[str, str | None]],
+    prove: Callable[[list[str]], dict[str, str | None]],
+    workers: _Workers,
+    known: Known,
 ) -> tuple[dict[str, str | None], set[str]]:
     """black's text for pieces the proof did not keep, each cut at every place ``split_for_black`` may cut:
     the parts the proof keeps are not formatted (a piece is often unproven for one line black lays out by
@@ -208,7 +227,7 @@ def _formatted_in_parts(
 
     cuts = {piece: split_for_black(piece, 1) for piece in pieces}
     parts = [part for piece in pieces if len(cuts[piece]) > 1 for _, part in cuts[piece]]
-    proven = proven_pieces(parts, black, workers.map, known) if parts else set()
+    proven = proven_pieces(parts, prove, workers.map, known) if parts else set()
     whole = [piece for piece in pieces if len(cuts[piece]) == 1]
     texts = black([*whole, *(part for part in parts if part not in proven)])
     texts.update((part, part) for part in proven)
@@ -245,27 +264,29 @@ def _remember_proven(keys: set[str]) -> None:
     keep_newest(_PROVEN, _PROVEN_KEPT)
 
 
-def _cache_kind() -> str:
-    return f"black-{_black_version()}"
+def _cache_kind(once: bool = False) -> str:
+    return f"black-{'once-' if once else ''}{_black_version()}"
 
 
-def _cached_pieces(pieces: list[str]) -> tuple[dict[str, str | None], list[str]]:
-    """The pieces' cached texts, and the pieces not in the cache."""
+def _cached_pieces(pieces: list[str], once: bool = False) -> tuple[dict[str, str | None], list[str]]:
+    """The pieces' cached texts (of black's first pass only, ``once``), and the pieces not in the cache."""
     keys = {piece: _piece_key(piece) for piece in dict.fromkeys(pieces)}
-    cached = read_entries(_cache_kind(), list(keys.values()))
+    cached = read_entries(_cache_kind(once), list(keys.values()))
     formatted: dict[str, str | None] = {
         piece: cached[key].decode("utf-8") for piece, key in keys.items() if key in cached
     }
     return formatted, [piece for piece, key in keys.items() if key not in cached]
 
 
-def _black(texts: list[str], workers: _Workers) -> dict[str, str | None]:
-    """black's text for each of ``texts``, from the cache or formatted on the workers (and cached)."""
-    formatted, pending = _cached_pieces(texts)
+def _black(texts: list[str], workers: _Workers, once: bool = False) -> dict[str, str | None]:
+    """black's text for each of ``texts`` (its first pass only, ``once``), from the cache or formatted on
+    the workers (and cached)."""
+    formatted, pending = _cached_pieces(texts, once)
     # Biggest first and one at a time, so the workers finish at about the same time (a chunk of the biggest
     # took 70% of GitHub's proving texts to one worker).
     pending.sort(key=len, reverse=True)
-    formatted.update(zip(pending, workers.map(_format_and_cache, pending, chunksize=1), strict=True))
+    task = _format_once_and_cache if once else _format_and_cache
+    formatted.update(zip(pending, workers.map(task, pending, chunksize=1), strict=True))
     return formatted
 
 
@@ -311,6 +332,18 @@ def _format_and_cache(piece: str) -> str | None:
     if text is not None:
         write_entry(_cache_kind(), _piece_key(piece), text.encode("utf-8"))
     return text
+
+
+def _format_once_and_cache(text: str) -> str | None:
+    """``_format_and_cache`` with black's first pass only (``_format_once``)."""
+    from black.parsing import InvalidInput
+
+    try:
+        formatted = _format_once(text)
+    except InvalidInput:
+        return None
+    write_entry(_cache_kind(once=True), _piece_key(text), formatted.encode("utf-8"))
+    return formatted
 
 
 def _format_piece(piece: str) -> str | None:

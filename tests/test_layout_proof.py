@@ -526,3 +526,32 @@ def test_every_token_of_a_committed_client_is_told_its_group(package: str) -> No
     for piece in dict.fromkeys(pieces_of(ROOT / "generated" / package / package)):
         by_pattern = [(match.lastgroup, match.group()) for match in layout_proof._TOKEN.finditer(piece)]
         assert [(layout_proof._group(token), token) for token in layout_proof._TOKEN_TEXTS.findall(piece)] == by_pattern
+
+
+def test_a_proof_made_with_blacks_first_pass_keeps_the_same_pieces() -> None:
+    """The writer proves with black's first pass only (``format_str`` passes twice over what the first pass
+    changed, and proving modules are spaced out by black): what it proves is what full black proves."""
+    pieces = list(dict.fromkeys(pieces_of(ROOT / "generated" / "airflow_rest_2_10_5" / "airflow_rest_2_10_5")))
+
+    def first_pass(texts: list[str]) -> dict[str, str | None]:
+        return {text: writer._format_once(text) for text in texts}
+
+    assert layout_proof.proven_pieces(pieces, first_pass) == proven(pieces)
+
+
+def test_proving_costs_black_one_pass_over_each_proving_text(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Through ``format_sources``: a file the proof keeps whole is never given to black's two-pass
+    ``format_str``, and each proving text goes through black's first pass once."""
+    monkeypatch.setenv("CLIENTGEN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(writer, "_PARALLEL_MIN_LINES", 10**9)  # in this process, so the calls are seen
+    source = (ROOT / "generated" / "airflow_rest_2_10_5" / "airflow_rest_2_10_5" / "resources" / "_dag.py").read_text()
+    full: list[str] = []
+    once: list[str] = []
+    format_one, format_once = writer._format_one, writer._format_once
+    monkeypatch.setattr(writer, "_format_one", lambda text: full.append(text) or format_one(text))
+    monkeypatch.setattr(writer, "_format_once", lambda text: once.append(text) or format_once(text))
+    assert writer.format_sources({"pkg/resources/_dag.py": source})["pkg/resources/_dag.py"] == source
+    assert full == []
+    assert once and len(once) == len(set(once))
+    spaced = [text for text in once if format_once(text) != text]
+    assert spaced  # proving modules black spaces out: one pass each all the same
