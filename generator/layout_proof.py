@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import keyword
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -52,7 +52,10 @@ _TOKEN_TEXTS = re.compile(re.sub(r"\(\?P<\w+>", "(?:", _TOKEN.pattern), re.S)  #
 _NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _BLOCK_WORDS = frozenset({"if", "elif", "else", "for", "while", "with", "try", "except", "finally", "async"})
 _PLACEHOLDERS = re.compile(r"(\n( +)(a: a,|a,))(?:\n\2\3)+")
-_CHUNK = 200  # units per proving module
+_CHUNK = 200  # units per proving module at most
+# lines per proving module at most: black takes ~0.35 ms a line of these, and one 500-line module of
+# lines laid out by length was most of cloudfront's proving time, on one worker while the other waited
+_CHUNK_LINES = 150
 _HALVINGS = 3  # of a module black changes: each costs black that module's text again
 _NAME = re.compile(r"[A-Za-z_]\w*")
 # Logical lines already read (a package repeats most of its lines), with what each adds, and each token's
@@ -118,8 +121,7 @@ def proven_pieces(
         # module black changes is proven again in halves
         grouped.setdefault((*(unit[:2] if unit[0] == "line" else unit[:3]), _overlong(unit)), []).append(unit)
     for units in grouped.values():
-        for start in range(0, len(units), _CHUNK):
-            chunk = tuple(units[start : start + _CHUNK])
+        for chunk in _chunks(units):
             modules[_module(chunk)] = chunk
     parts = proofs.values()
     skeletons = list(dict.fromkeys(part for proof in parts for part in proof.skeleton if part not in known.skeletons))
@@ -142,6 +144,20 @@ def proven_pieces(
         for piece, proof in proofs.items()
         if known.skeletons.issuperset(proof.skeleton) and known.units.issuperset(proof.units)
     }
+
+
+def _chunks(units: list[Unit]) -> Iterator[tuple[Unit, ...]]:
+    """``units`` cut into runs of at most ``_CHUNK`` units and, past their first unit, ``_CHUNK_LINES``
+    lines of shapes."""
+    start, lines = 0, 0
+    for index, unit in enumerate(units):
+        size = unit[-1 if unit[0] == "element" else 2].count("\n") + 1
+        if index > start and (index - start >= _CHUNK or lines + size > _CHUNK_LINES):
+            yield tuple(units[start:index])
+            start, lines = index, 0
+        lines += size
+    if start < len(units):
+        yield tuple(units[start:])
 
 
 def _overlong(unit: Unit) -> bool:

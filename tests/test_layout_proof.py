@@ -555,3 +555,16 @@ def test_proving_costs_black_one_pass_over_each_proving_text(monkeypatch: pytest
     assert once and len(once) == len(set(once))
     spaced = [text for text in once if format_once(text) != text]
     assert spaced  # proving modules black spaces out: one pass each all the same
+
+
+def test_proving_modules_are_cut_by_lines_as_well_as_units() -> None:
+    """A group of long shapes is cut into modules of at most ``_CHUNK_LINES`` lines (one 500-line module was
+    most of cloudfront's proving time, on one worker); a unit longer than that still goes, alone."""
+    three = ("line", 1, "a: (\n    a\n) = a", "other")
+    units = [three] * 120 + [("line", 1, "a" + "\n" * 200, "other")] + [three] * 3
+    chunks = list(layout_proof._chunks(units))
+    assert [unit for chunk in chunks for unit in chunk] == units
+    sizes = [sum(unit[2].count("\n") + 1 for unit in chunk) for chunk in chunks]
+    assert all(size <= layout_proof._CHUNK_LINES or len(chunk) == 1 for size, chunk in zip(sizes, chunks, strict=True))
+    assert len(chunks) == 5 and sizes[:2] == [150, 150] and sizes[3] == 201
+    assert all(len(chunk) <= layout_proof._CHUNK for chunk in layout_proof._chunks([("line", 0, "a", "other")] * 450))
