@@ -8,7 +8,8 @@ walk of its keywords. jsonschema-rs is asked first whether the document is clean
 where it says so (and its verdict is jsonschema's: ``_clean_to_rust``), jsonschema's pass is skipped. For
 OpenAPI 3.0 that pass is local to each path item and component (the OAS schema relates none of them to
 another), so without jsonschema-rs a changed spec checks again only the units it changed: ``_SchemaUnits``
-remembers the units of a document found clean, by content."""
+remembers the units of a document found clean, by content. The walk checks each schema against its
+dialect; for OpenAPI 3.0's, jsonschema-rs is asked first there too (``_meta_clean_to_rust``)."""
 
 from __future__ import annotations
 
@@ -223,7 +224,53 @@ def _clean_to_rust(oas_schema: Any, document: Any) -> bool:
         return False  # (pyo3's PanicException is no Exception): jsonschema judges the document
 
 
-def _has_key_ending_in_newline(document: dict[Any, Any]) -> bool:
+_DRAFT_4 = "http://json-schema.org/draft-04/schema#"
+
+
+def _rust_meta_validator(meta_schema: Any) -> Any:
+    """jsonschema-rs's validator of a schema dialect whose verdict ``_meta_clean_to_rust`` can take for
+    jsonschema's: OpenAPI 3.0's (draft 4's meta-schema, whose one format is ``regex``, on ``pattern``).
+    None for any other dialect, or without jsonschema-rs."""
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    if not isinstance(meta_schema, dict) or meta_schema.get("id") != _DRAFT_4 or "$schema" not in meta_schema:
+        return None
+    formats = [
+        (at, node["format"])
+        for at, node in _walk(meta_schema, "")
+        if type(node) is dict and type(node.get("format")) is str
+    ]
+    if formats != [("/properties/pattern", "regex")]:  # the one format this takes from jsonschema's checker
+        return None
+    try:
+        return jsonschema_rs.validator_for(meta_schema, validate_formats=False)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # a meta-schema it does not compile, or its own panic (as in _clean_to_rust)
+        return None
+
+
+def _meta_clean_to_rust(rust: Any, schema: Any, format_checker: Any) -> bool:
+    """Whether an OpenAPI 3.0 schema is clean against its dialect, told by jsonschema-rs (its formats off):
+    every ``pattern`` string anywhere in the schema (more places than the meta-schema reaches) is also a
+    ``regex`` to the format checker jsonschema would use, and no key ends in a newline (``_clean_to_rust``).
+    False sends the schema to jsonschema, for its errors. Draft 4's integral floats (not integers), unique
+    items (``1`` and ``1.0`` alike) and empty ``required`` are judged alike by both."""
+    if type(schema) is not dict or _has_key_ending_in_newline(schema, format_checker):
+        return False
+    try:
+        return bool(rust.is_valid(schema))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # as in _clean_to_rust
+        return False
+
+
+def _has_key_ending_in_newline(document: dict[Any, Any], format_checker: Any = None) -> bool:
+    """Whether a key anywhere ends in a newline; with ``format_checker``, or a string under a ``pattern``
+    key is no ``regex`` to it."""
     stack: list[Any] = [document]
     push = stack.append
     while stack:
@@ -232,6 +279,9 @@ def _has_key_ending_in_newline(document: dict[Any, Any]) -> bool:
             for key, value in node.items():
                 if type(key) is str and key[-1:] == "\n":
                     return True
+                if key == "pattern" and format_checker is not None and isinstance(value, str):
+                    if not format_checker.conforms(value, "regex"):
+                        return True
                 if type(value) is dict or type(value) is list:
                     push(value)
         else:
@@ -346,20 +396,24 @@ def _crawled_roots() -> Iterator[None]:
         getattr(oas, name) for name in ("OAS30Validator", "OAS31Validator", "OAS32Validator") if hasattr(oas, name)
     ]
     original_checks = {cls: cls.__dict__.get("check_schema") for cls in classes}
-    checkers: dict[tuple[Any, int], tuple[Any, Any]] = {}  # the format checker kept alive with its id
+    checkers: dict[tuple[Any, int], tuple[Any, Any, Any]] = {}  # the format checker kept alive with its id
 
     def resolver_with_root(registry: Any, resource: Any) -> Any:
         uri = resource.id() or ""
         return registry.with_resource(uri, resource).crawl().resolver(base_uri=uri)
 
     def check_schema(cls: Any, schema: Any, format_checker: Any = _UNSET) -> None:
-        """openapi-schema-validator's ``check_openapi_schema``, its validator made once."""
+        """openapi-schema-validator's ``check_openapi_schema``, its validator made once, and skipped where
+        jsonschema-rs's verdict is its own (``_meta_clean_to_rust``)."""
         checker = cls.FORMAT_CHECKER if format_checker is _UNSET else format_checker
         key = (cls, id(checker))
         if key not in checkers:
             validator_class = validator_for(cls.META_SCHEMA, default=cls)
             metaschema = validator_class(cls.META_SCHEMA, format_checker=checker, registry=specifications)
-            checkers[key] = (checker, metaschema)
+            checkers[key] = (checker, metaschema, _rust_meta_validator(cls.META_SCHEMA))
+        rust = checkers[key][2]
+        if rust is not None and _meta_clean_to_rust(rust, schema, checker):
+            return
         for error in checkers[key][1].iter_errors(schema):
             raise SchemaError.create_from(error)
 

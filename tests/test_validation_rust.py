@@ -182,3 +182,78 @@ def test_a_panic_in_jsonschema_rs_leaves_the_pass_to_jsonschema(
     monkeypatch.setattr(jsonschema_rs, "validator_for", panics)
     spec = write(tmp_path / "clean.yaml", VERDICT_CASES["clean-30.yaml"])
     assert _verdict(spec) == () and len(passes) == 1
+
+
+# Schemas for openapi-schema-validator's check against OpenAPI 3.0's dialect (draft 4's meta-schema, with
+# format "regex" on "pattern"), each with whether it is clean.
+META_CASES = [
+    # (schema, clean, jsonschema skipped: jsonschema-rs's verdict taken)
+    ({"type": "string", "pattern": "^[a-z]+$"}, True, True),
+    ({"type": "string", "pattern": "("}, False, False),  # no regex: a slip, from jsonschema
+    ({"type": "string", "pattern": "^[\\p{L}]+$"}, False, False),  # a regex to Rust, not to Python's re
+    ({"properties": {"a": {"items": {"pattern": "["}}}}, False, False),  # however deep
+    ({"properties": {"pattern": {"type": "string"}}}, True, True),  # a property named "pattern"
+    ({"type": "object", "example": {"pattern": "("}}, True, False),  # data it does not check: left to jsonschema
+    ({"type": "strin"}, False, False),
+    ({"type": "string", "minLength": 1.0}, False, False),  # no integer to draft 4
+    ({"enum": [1, 1.0]}, False, False),  # not unique
+    ({"enum": [1, True]}, True, True),
+    ({"required": []}, False, False),
+    ({"properties": {"a\n": {"type": 3}}}, False, False),
+    ({"properties": {"a\n": {"type": "string"}}}, True, False),  # left to jsonschema, clean to it
+    ({"type": "string", "default": datetime.date(2020, 1, 1)}, True, True),  # where neither looks
+    ({"type": "number", "default": float("nan")}, True, True),
+    ({1: {"type": "string"}}, True, False),
+]
+
+
+def _meta_verdict(schema: Any) -> str:
+    from jsonschema.exceptions import SchemaError
+    from openapi_schema_validator import OAS30Validator
+
+    from clientgen.validation import _crawled_roots
+
+    with _crawled_roots():
+        try:
+            OAS30Validator.check_schema(schema)
+        except SchemaError as error:
+            return f"error: {error.message}"
+    return "clean"
+
+
+@pytest.mark.parametrize(("schema", "clean", "skipped"), META_CASES)
+def test_a_schemas_check_against_its_dialect_is_jsonschemas_verdict(
+    schema: Any, clean: bool, skipped: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """openapi-spec-validator checks each schema against its dialect; jsonschema-rs is asked first where its
+    verdict is jsonschema's (``_meta_clean_to_rust``) and every verdict, error message included, is the one
+    jsonschema alone gives."""
+    from jsonschema import Draft4Validator
+
+    from clientgen import validation
+
+    checked: list[object] = []
+    iter_errors = Draft4Validator.iter_errors
+
+    def counted(self: Any, instance: Any, *args: Any, **kwargs: Any) -> Any:
+        checked.append(instance)
+        return iter_errors(self, instance, *args, **kwargs)
+
+    monkeypatch.setattr(Draft4Validator, "iter_errors", counted)
+    verdict = _meta_verdict(schema)
+    assert (verdict == "clean") is clean, verdict
+    assert (checked == []) is skipped
+    monkeypatch.setattr(validation, "_rust_meta_validator", lambda meta_schema: None)
+    assert _meta_verdict(schema) == verdict
+    assert checked != []  # without jsonschema-rs, jsonschema checks every schema
+
+
+def test_only_draft_4s_meta_schema_with_its_one_format_is_asked_of_jsonschema_rs() -> None:
+    from openapi_schema_validator import OAS30Validator, OAS31Validator
+
+    from clientgen.validation import _rust_meta_validator
+
+    assert _rust_meta_validator(OAS30Validator.META_SCHEMA) is not None
+    assert _rust_meta_validator(OAS31Validator.META_SCHEMA) is None
+    with_uri = {**OAS30Validator.META_SCHEMA, "properties": {"a": {"format": "uri"}}}
+    assert _rust_meta_validator(with_uri) is None
