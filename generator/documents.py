@@ -30,6 +30,12 @@ MAX_EXPANDED_NODES = 5_000_000
 _DEPTH_SCREEN = 5_000
 _ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\[\]{},]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]|\\U0000[dD][89a-fA-F]")
+# A JSON text's escapes read left to right, escaped backslashes taken first (so a backslash's parity is
+# kept): a high surrogate escape right before a low one is a pair (json decodes them as one character);
+# any other surrogate escape (the group) is lone.
+_JSON_SURROGATE_ESCAPES = re.compile(
+    r"\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|(\\u[dD][89a-fA-F][0-9a-fA-F]{2})"
+)
 _LONG_DIGITS = re.compile(r"\d{4000,}")
 
 
@@ -170,7 +176,7 @@ class Documents:
         if _deeper_than(data, MAX_DEPTH):
             pointer = _deep_pointer(data, MAX_DEPTH)
             raise self.error(f"nesting deeper than {MAX_DEPTH} levels", Location(path, pointer))
-        if _SURROGATE_ESCAPE.search(text):
+        if _may_hold_lone_surrogates(text, path.suffix.lower() == ".json"):
             self._refuse_lone_surrogates(path, data)
         return data
 
@@ -460,6 +466,14 @@ class _YamlShape:
         return SpecError(message, file=self.path, line=line, pointer=join_pointer("", *tokens))
 
 
+def _may_hold_lone_surrogates(text: str, is_json: bool) -> bool:
+    """Whether a file's text has an escape that may decode to a lone surrogate. In JSON only a lone one
+    (a pair decodes to one character); YAML's reader decodes each escape alone."""
+    if not _SURROGATE_ESCAPE.search(text):
+        return False
+    return not is_json or any(found.group(1) for found in _JSON_SURROGATE_ESCAPES.finditer(text))
+
+
 def _deeper_than(data: Any, limit: int) -> bool:
     """Whether any node sits more than ``limit`` levels down (iterative: a deep file cannot exhaust
     the stack here)."""
@@ -715,24 +729,36 @@ _DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const"})
 
 def _iter_refs(node: Any, at: Location) -> Iterator[tuple[Any, Location]]:
     """Every ``$ref`` below ``node``, skipping data (examples, defaults, extensions) and the keys of
-    ``properties`` maps, which are names: Kubernetes' ``JSONSchemaProps`` has a property ``$ref``."""
-    stack: list[tuple[Any, Location, bool, str]] = [(node, at, False, "")]
+    ``properties`` maps, which are names: Kubernetes' ``JSONSchemaProps`` has a property ``$ref``. A node's
+    way down is kept as links to its parent's, made a pointer only where a ``$ref`` is (GitHub's spec: 9k
+    of its 70k containers)."""
+    Way = tuple[Any, str | int] | None  # (the parent's way, this node's key), None at ``node``
+    stack: list[tuple[Any, Way, bool, str]] = [(node, None, False, "")]
     while stack:
-        node, at, names, within = stack.pop()
+        node, way, names, within = stack.pop()
         if isinstance(node, dict):
             if "$ref" in node and not names:
-                yield node["$ref"], at
+                yield node["$ref"], Location(at.file, join_pointer(at.pointer, *_tokens_of(way)))
             for key, value in node.items():
                 data = key in _DATA_KEYS and not (key == "default" and within == "responses")
                 if not names and (data or str(key).startswith("x-")):
                     continue
                 if isinstance(value, (dict, list)):
                     is_names = not names and key in ("properties", "patternProperties")
-                    stack.append((value, at.child(str(key)), is_names, str(key)))
+                    stack.append((value, (way, str(key)), is_names, str(key)))
         elif isinstance(node, list):
             for index, value in enumerate(node):
                 if isinstance(value, (dict, list)):
-                    stack.append((value, at.child(index), False, ""))
+                    stack.append((value, (way, index), False, ""))
+
+
+def _tokens_of(way: tuple[Any, str | int] | None) -> list[str | int]:
+    tokens: list[str | int] = []
+    while way is not None:
+        way, token = way
+        tokens.append(token)
+    tokens.reverse()
+    return tokens
 
 
 def _yaml_child(node: yaml.Node, token: str) -> tuple[yaml.Node, int] | None:

@@ -325,3 +325,23 @@ def test_a_default_response_reference_is_still_checked(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="Nope") as error:
         load_spec(spec)
     assert error.value.pointer == "/paths/~1schemas/get/responses/default"
+
+
+def test_every_reference_is_found_with_its_pointer_escaped() -> None:
+    """``_iter_refs`` keeps each node's way down as links and makes a pointer only where a ``$ref`` is: the
+    pointers are the escaped ones, under the pointer it starts from; data, extensions and the names of
+    ``properties`` are skipped."""
+    from clientgen.documents import Location, _iter_refs
+
+    document = {
+        "paths": {"/a/{b}~c": {"get": {"parameters": [{"$ref": "#/p"}, {"schema": {"$ref": "#/s"}}]}}},
+        "components": {"schemas": {"S": {"properties": {"$ref": {"type": "string"}}, "allOf": [{"$ref": "#/t"}]}}},
+        "x-extra": {"$ref": "#/nope"},
+        "example": {"$ref": "#/nope"},
+    }
+    found = [(ref, at.pointer) for ref, at in _iter_refs(document, Location(Path("spec.json"), "/root"))]
+    assert sorted(found) == [
+        ("#/p", "/root/paths/~1a~1{b}~0c/get/parameters/0"),
+        ("#/s", "/root/paths/~1a~1{b}~0c/get/parameters/1/schema"),
+        ("#/t", "/root/components/schemas/S/allOf/0"),
+    ]
