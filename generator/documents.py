@@ -30,12 +30,9 @@ MAX_EXPANDED_NODES = 5_000_000
 _DEPTH_SCREEN = 5_000
 _ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\[\]{},]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]|\\U0000[dD][89a-fA-F]")
-# A JSON text's escapes read left to right, escaped backslashes taken first (so a backslash's parity is
-# kept): a high surrogate escape right before a low one is a pair (json decodes them as one character);
-# any other surrogate escape (the group) is lone.
-_JSON_SURROGATE_ESCAPES = re.compile(
-    r"\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|(\\u[dD][89a-fA-F][0-9a-fA-F]{2})"
-)
+# In a JSON text, escaped backslashes and surrogate pairs (json decodes a high surrogate escape right before
+# a low one as one character), taken left to right: with them taken out, a surrogate escape left is lone.
+_JSON_PAIRED = re.compile(r"\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 _LONG_DIGITS = re.compile(r"\d{4000,}")
 
 
@@ -125,6 +122,7 @@ class Documents:
         self._line_maps: dict[Path, yaml.Node | None] = {}
         self._json_lookups: dict[Path, int] = {}
         self._derefs: dict[tuple[Location, str], tuple[Any, Location]] = {}  # a $ref -> the end of its chain
+        self._resolved: dict[tuple[Path, str], tuple[Any, Location]] = {}  # a $ref in a file -> its target
 
     @classmethod
     def read_elsewhere(cls, root: Path, raw: bytes, data: Any) -> Documents:
@@ -149,6 +147,7 @@ class Documents:
         """Install modified data for a file (after overlays)."""
         self._data[path.resolve()] = data
         self._derefs.clear()
+        self._resolved.clear()
 
     def files(self) -> list[Path]:
         return sorted(self._raw)
@@ -313,9 +312,16 @@ class Documents:
     # -- references ----------------------------------------------------------------------------
 
     def resolve(self, ref: Any, at: Location) -> tuple[Any, Location]:
-        """The node a ``$ref`` (found at ``at``) points to, and where that node lives."""
+        """The node a ``$ref`` (found at ``at``) points to, and where that node lives: the same for every
+        use of that ``$ref`` in that file (GitHub's spec: 9k uses of 1.5k references)."""
         if not isinstance(ref, str):
             raise self.error("$ref must be a string", at)
+        known = self._resolved.get((at.file, ref))
+        if known is None:
+            known = self._resolved[(at.file, ref)] = self._resolve(ref, at)
+        return known
+
+    def _resolve(self, ref: str, at: Location) -> tuple[Any, Location]:
         file_part, _, fragment = ref.partition("#")
         if "://" in file_part:
             raise self.error(f"remote $ref {ref!r} is not supported (refs must be local files)", at)
@@ -471,7 +477,7 @@ def _may_hold_lone_surrogates(text: str, is_json: bool) -> bool:
     (a pair decodes to one character); YAML's reader decodes each escape alone."""
     if not _SURROGATE_ESCAPE.search(text):
         return False
-    return not is_json or any(found.group(1) for found in _JSON_SURROGATE_ESCAPES.finditer(text))
+    return not is_json or _SURROGATE_ESCAPE.search(_JSON_PAIRED.sub("", text)) is not None
 
 
 def _deeper_than(data: Any, limit: int) -> bool:
