@@ -744,7 +744,7 @@ def _iter_refs(node: Any, at: Location) -> Iterator[tuple[Any, Location]]:
         node, way, names, within = stack.pop()
         if isinstance(node, dict):
             if "$ref" in node and not names:
-                yield node["$ref"], Location(at.file, join_pointer(at.pointer, *_tokens_of(way)))
+                yield node["$ref"], Location(at.file, join_pointer(at.pointer, *tokens_of(way)))
             for key, value in node.items():
                 data = key in _DATA_KEYS and not (key == "default" and within == "responses")
                 if not names and (data or str(key).startswith("x-")):
@@ -758,7 +758,8 @@ def _iter_refs(node: Any, at: Location) -> Iterator[tuple[Any, Location]]:
                     stack.append((value, (way, index), False, ""))
 
 
-def _tokens_of(way: tuple[Any, str | int] | None) -> list[str | int]:
+def tokens_of(way: tuple[Any, str | int] | None) -> list[str | int]:
+    """The tokens of a node's way down, kept as ``(parent's way, key)`` links (None: where the walk began)."""
     tokens: list[str | int] = []
     while way is not None:
         way, token = way

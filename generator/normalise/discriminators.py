@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..documents import Location
+from ..documents import Location, tokens_of
 from ..errors import SpecError
 from ..loader import LoadedSpec
 from ..normalise.base import NormaliserBase
@@ -38,23 +38,24 @@ class Discriminators(NormaliserBase):
         with a distinct ``const`` (OpenAPI 3.1, FastAPI's bulk actions: ``action: const create``):
         a discriminator in all but name."""
         found: list[tuple[Location, tuple[str, str]]] = []
-        # Paths as tuples: a Location (an escaped pointer) is made only where a list is found.
-        stack: list[tuple[Any, tuple[str | int, ...]]] = [(self.spec.data, ())]
+        # Each node's way down as links to its parent's: a Location (an escaped pointer) is made only where
+        # a list is found.
+        stack: list[tuple[Any, Any]] = [(self.spec.data, None)]
         while stack:
-            node, path = stack.pop()
+            node, way = stack.pop()
             if isinstance(node, list):
-                stack.extend((v, (*path, i)) for i, v in enumerate(node) if isinstance(v, (dict, list)))
+                stack.extend((v, (way, i)) for i, v in enumerate(node) if isinstance(v, (dict, list)))
                 continue
             if not isinstance(node, dict):
                 continue
-            stack.extend((v, (*path, str(k))) for k, v in node.items() if isinstance(v, (dict, list)))
+            stack.extend((v, (way, str(k))) for k, v in node.items() if isinstance(v, (dict, list)))
             keyword = "oneOf" if "oneOf" in node else "anyOf" if "anyOf" in node else None
             options = node.get(keyword) if keyword else None
             if not isinstance(options, list) or len(options) < 2 or "discriminator" in node:
                 continue
             if not all(isinstance(o, dict) and "$ref" in o for o in options):
                 continue
-            at = self.spec.root.child(*path)
+            at = self.spec.root.child(*tokens_of(way))
             targets = [self.docs.deref(o, at.child(keyword, i)) for i, o in enumerate(options)]  # type: ignore[arg-type]
             consts = [
                 (
