@@ -214,7 +214,7 @@ def _clean_to_rust(oas_schema: Any, document: Any) -> bool:
         import jsonschema_rs
     except ImportError:
         return False
-    if type(document) is not dict or _has_key_ending_in_newline(document):
+    if type(document) is not dict or _judged_by_jsonschema_alone(document):
         return False
     try:
         return bool(jsonschema_rs.validator_for(dict(oas_schema), validate_formats=False).is_valid(document))
@@ -258,7 +258,7 @@ def _meta_clean_to_rust(rust: Any, schema: Any, format_checker: Any) -> bool:
     ``regex`` to the format checker jsonschema would use, and no key ends in a newline (``_clean_to_rust``).
     False sends the schema to jsonschema, for its errors. Draft 4's integral floats (not integers), unique
     items (``1`` and ``1.0`` alike) and empty ``required`` are judged alike by both."""
-    if type(schema) is not dict or _has_key_ending_in_newline(schema, format_checker):
+    if type(schema) is not dict or _judged_by_jsonschema_alone(schema, format_checker):
         return False
     try:
         return bool(rust.is_valid(schema))
@@ -268,9 +268,10 @@ def _meta_clean_to_rust(rust: Any, schema: Any, format_checker: Any) -> bool:
         return False
 
 
-def _has_key_ending_in_newline(document: dict[Any, Any], format_checker: Any = None) -> bool:
-    """Whether a key anywhere ends in a newline; with ``format_checker``, or a string under a ``pattern``
-    key is no ``regex`` to it."""
+def _judged_by_jsonschema_alone(document: dict[Any, Any], format_checker: Any = None) -> bool:
+    """Whether something in ``document`` is one jsonschema-rs would judge otherwise: a key anywhere ending in
+    a newline (``_clean_to_rust``) or, with ``format_checker``, a string under a ``pattern`` key that is no
+    ``regex`` to it (``_meta_clean_to_rust``)."""
     stack: list[Any] = [document]
     push = stack.append
     while stack:
