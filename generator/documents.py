@@ -733,12 +733,14 @@ def _duplicate_key_place(text: str, key: str) -> tuple[int | None, str | None]:
 _DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const"})
 
 
+Way = tuple[Any, "str | int"] | None  # a node's way down: (its parent's way, its key); None where a walk began
+
+
 def _iter_refs(node: Any, at: Location) -> Iterator[tuple[Any, Location]]:
     """Every ``$ref`` below ``node``, skipping data (examples, defaults, extensions) and the keys of
     ``properties`` maps, which are names: Kubernetes' ``JSONSchemaProps`` has a property ``$ref``. A node's
     way down is kept as links to its parent's, made a pointer only where a ``$ref`` is (GitHub's spec: 9k
     of its 70k containers)."""
-    Way = tuple[Any, str | int] | None  # (the parent's way, this node's key), None at ``node``
     stack: list[tuple[Any, Way, bool, str]] = [(node, None, False, "")]
     while stack:
         node, way, names, within = stack.pop()
@@ -758,7 +760,7 @@ def _iter_refs(node: Any, at: Location) -> Iterator[tuple[Any, Location]]:
                     stack.append((value, (way, index), False, ""))
 
 
-def tokens_of(way: tuple[Any, str | int] | None) -> list[str | int]:
+def tokens_of(way: Way) -> list[str | int]:
     """The tokens of a node's way down, kept as ``(parent's way, key)`` links (None: where the walk began)."""
     tokens: list[str | int] = []
     while way is not None:

@@ -183,17 +183,8 @@ def _format_pieces(pieces: list[str]) -> dict[str, str | None]:
     if not pending:
         return formatted
     with _Workers(sum(p.count("\n") for p in pending)) as workers:
-        done: dict[str, str | None] = {}
-        shown: dict[str, str | None] = {}
-
-        def black(texts: list[str]) -> dict[str, str | None]:  # each text formatted once per run
-            done.update(_black([text for text in dict.fromkeys(texts) if text not in done], workers))
-            return {text: done[text] for text in texts}
-
-        def prove(texts: list[str]) -> dict[str, str | None]:  # black's first pass, for the proof
-            shown.update(_black([text for text in dict.fromkeys(texts) if text not in shown], workers, once=True))
-            return {text: shown[text] for text in texts}
-
+        black = _RunFormatter(workers, once=False)
+        prove = _RunFormatter(workers, once=True)  # black's first pass, for the proof
         known = Known()  # what black kept, for the parts below
         newly_proven = proven_pieces(pending, prove, workers.map, known)
         formatted.update((piece, piece) for piece in newly_proven)
@@ -203,13 +194,26 @@ def _format_pieces(pieces: list[str]) -> dict[str, str | None]:
         kind = _cache_kind()
         for piece in left:  # a piece formatted in parts is cached whole, as black's pieces are
             text = texts[piece]
-            if piece not in done and text is not None:
+            if piece not in black.done and text is not None:
                 write_entry(kind, keys[piece], text.encode("utf-8"))
         if os.environ.get("CLIENTGEN_CHECK_PROOFS"):
             _check_proofs(sorted(newly_proven | proven_parts), workers)
     if newly_proven:
         _remember_proven({keys[piece] for piece in proven | newly_proven})
     return formatted
+
+
+class _RunFormatter:
+    """``_black`` over the texts given, each text formatted once per run (``done``: what it made)."""
+
+    def __init__(self, workers: _Workers, once: bool) -> None:
+        self.workers, self.once = workers, once
+        self.done: dict[str, str | None] = {}
+
+    def __call__(self, texts: list[str]) -> dict[str, str | None]:
+        new = [text for text in dict.fromkeys(texts) if text not in self.done]
+        self.done.update(_black(new, self.workers, once=self.once))
+        return {text: self.done[text] for text in texts}
 
 
 def _formatted_in_parts(

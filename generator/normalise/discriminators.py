@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..documents import Location, tokens_of
+from ..documents import Location, Way, tokens_of
 from ..errors import SpecError
 from ..loader import LoadedSpec
 from ..normalise.base import NormaliserBase
@@ -40,7 +40,7 @@ class Discriminators(NormaliserBase):
         found: list[tuple[Location, tuple[str, str]]] = []
         # Each node's way down as links to its parent's: a Location (an escaped pointer) is made only where
         # a list is found.
-        stack: list[tuple[Any, Any]] = [(self.spec.data, None)]
+        stack: list[tuple[Any, Way]] = [(self.spec.data, None)]
         while stack:
             node, way = stack.pop()
             if isinstance(node, list):
