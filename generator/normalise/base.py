@@ -41,6 +41,7 @@ class NormaliserBase:
         self._building: set[tuple[Location, str]] = set()  # schemas whose type is being built
         self._recursive: set[Location] = set()  # cycles already reported
         self.warnings: list[tuple[str, Location]] = []  # located when normalising ends (``diagnostics``)
+        self._relative: dict[Path, str] = {}  # each file's path as ``source`` names it
 
     def warn(self, message: str, at: Location) -> None:
         """Record something skipped, guessed or degraded: nothing degrades without a line saying so."""
@@ -59,7 +60,9 @@ class NormaliserBase:
         ]
 
     def source(self, at: Location) -> str:
-        rel = at.file.relative_to(self.docs.root.parent).as_posix()
+        rel = self._relative.get(at.file)
+        if rel is None:
+            rel = self._relative[at.file] = at.file.relative_to(self.docs.root.parent).as_posix()
         return f"{rel}#{at.pointer}"
 
     def _name_for(self, at: Location, fallback: str, suffix: str = "") -> str:

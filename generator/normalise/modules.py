@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from .. import ir
@@ -90,15 +91,25 @@ def _refs(node: Any) -> Iterator[str]:
             yield item.name
         elif kind is tuple:
             stack.extend(item)
-        elif kind in _FIELDS:
-            if kind is ir.Body and item.model:
-                yield item.model  # the request struct its keyword arguments build
-            stack.extend(getattr(item, name) for name in _FIELDS[kind])
+        else:
+            values = _FIELDS.get(kind)
+            if values is not None:
+                if kind is ir.Body and item.model:
+                    yield item.model  # the request struct its keyword arguments build
+                stack.extend(values(item))
+
+
+def _values(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """The values of ``names`` of an object, as a tuple (``attrgetter`` gives one name's value bare)."""
+    if len(names) == 1:
+        only = attrgetter(names[0])
+        return lambda item: (only(item),)
+    return attrgetter(*names) if names else lambda item: ()
 
 
 # The IR's dataclasses and the fields of each that can hold a reference (not plain text or numbers).
-_FIELDS: dict[type, tuple[str, ...]] = {
-    kind: tuple(f.name for f in dataclasses.fields(kind) if f.type not in ("str", "bool", "int", "str | None"))
+_FIELDS: dict[type, Callable[[Any], tuple[Any, ...]]] = {
+    kind: _values(tuple(f.name for f in dataclasses.fields(kind) if f.type not in ("str", "bool", "int", "str | None")))
     for kind in vars(ir).values()
     if isinstance(kind, type) and dataclasses.is_dataclass(kind) and kind is not ir.Ref
 }
