@@ -200,7 +200,7 @@ def _package_texts(
     from .render import render_package
 
     layout: Layout = "package" if target.layout == "package" else "project"
-    rendered = render_package(api, target.package, version, layout)
+    rendered = render_package(api, target.package, version, layout, parallel=True)
     gc.freeze()
     on_stage("format")
     texts = format_sources(rendered)
@@ -210,7 +210,7 @@ def _package_texts(
         implied = bump(previous_package(target.output), texts)
         if implied.level != "none":
             version = next_version(version, implied.level)
-            texts = format_sources(render_package(api, target.package, version, layout))
+            texts = format_sources(render_package(api, target.package, version, layout, parallel=True))
     return texts, version
 
 

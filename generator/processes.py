@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 _T = TypeVar("_T")
 
@@ -193,3 +193,51 @@ def early_format_pool(preload: Callable[[], None]) -> Iterator[None]:
 
 def early_pool() -> FormatPool | None:
     return _early
+
+
+class Forked(Generic[_T]):
+    """``function()`` computed in a process forked now, which inherits everything this one has built (the
+    IR, the compiled templates): its answer is pickled back, the work itself never is. ``result()`` is the
+    answer, or None when the process failed in any way (raised, died, was killed, sent what does not
+    unpickle): the caller then does the work itself, so a failure here never changes what is made."""
+
+    def __init__(self, function: Callable[[], _T]) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self.end, child_end = context.Pipe(duplex=False)
+        self.process: Any = context.Process(target=_answer, args=(os.getpid(), function, child_end), daemon=True)
+        try:
+            self.process.start()
+        except OSError:  # no process to be had (a limit on processes, no memory to fork)
+            self.process = None
+        child_end.close()
+
+    def result(self) -> _T | None:
+        if self.process is None:
+            self.end.close()
+            return None
+        answer: tuple[str, Any] = ("error", None)
+        try:
+            answer = self.end.recv()
+        except Exception:  # noqa: S110 - the pipe closed (the process died) or its answer did not unpickle
+            pass
+        finally:
+            self.end.close()
+            if answer[0] != "ok":
+                self.process.kill()
+            self.process.join()
+        return answer[1] if answer[0] == "ok" else None
+
+
+def _answer(parent: int, function: Callable[[], Any], end: Any) -> None:
+    die_with_parent(parent)
+    import gc
+
+    gc.disable()  # short-lived: a collection would only touch, and so copy, the parent's pages
+    try:
+        answer: tuple[str, object] = ("ok", function())
+    except BaseException:  # the parent does the work itself, and meets the error there
+        answer = ("error", None)
+    end.send(answer)
+    end.close()

@@ -180,3 +180,56 @@ def test_a_worker_gone_before_the_work_is_said_too() -> None:
             pool.map(echo, ["x" * (1 << 20)] * 4, 1)  # bigger than a pipe: the send itself fails
     finally:
         pool.close()
+
+
+# -- one-shot forks (processes.Forked): the parallel render's other half --------------------------------
+
+
+def test_forked_answer_comes_back_from_another_process() -> None:
+    from clientgen.processes import Forked
+
+    here = os.getpid()
+    assert Forked(lambda: (os.getpid() != here, {"a": "b" * 1_000_000})).result() == (True, {"a": "b" * 1_000_000})
+
+
+@pytest.mark.parametrize(
+    "failing",
+    [
+        lambda: 1 / 0,  # raises
+        lambda: os._exit(3),  # dies before answering
+        lambda: lambda: None,  # an answer that does not pickle
+        lambda: os.kill(os.getpid(), 9),  # killed
+    ],
+    ids=["raises", "exits", "unpicklable", "killed"],
+)
+def test_forked_failure_is_none_and_leaves_no_process(failing: object) -> None:
+    from clientgen.processes import Forked
+
+    forked = Forked(failing)  # type: ignore[arg-type]
+    assert forked.result() is None
+    assert forked.process.exitcode is not None  # joined: nothing left running
+
+
+def test_parallel_render_is_the_serial_render_and_survives_a_failed_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The render's forked half is the same text, in the same order of files; a fork that fails (here: its
+    answer never comes) leaves its files to this process, with the same result."""
+    from clientgen import processes, render
+    from clientgen.loader import load_spec
+    from clientgen.normalise import normalise
+
+    api = normalise(load_spec(ROOT / "specs" / "airflow-3.3.2" / "v2-rest-api-generated.yaml", validate=False))
+    serial = render.render_package(api, "airflow", "3.3.2", "package")
+    monkeypatch.setattr(render, "_PARALLEL_MIN_WEIGHT", 0)
+    forks: list[int] = []
+    real = processes.Forked.__init__
+
+    def counted(self: processes.Forked[object], function: object) -> None:
+        forks.append(1)
+        real(self, function)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(processes.Forked, "__init__", counted)
+    parallel = render.render_package(api, "airflow", "3.3.2", "package", parallel=True)
+    assert forks and list(parallel.items()) == list(serial.items())
+    monkeypatch.setattr(processes.Forked, "result", lambda self: (self.process.kill(), self.process.join(), None)[2])
+    fallen_back = render.render_package(api, "airflow", "3.3.2", "package", parallel=True)
+    assert list(fallen_back.items()) == list(serial.items())
