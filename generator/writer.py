@@ -229,7 +229,7 @@ def _formatted_in_parts(
     its parts' texts joined, as the writer joins pieces. Also the parts proven (for CLIENTGEN_CHECK_PROOFS)."""
     from .layout_proof import proven_pieces
 
-    cuts = {piece: split_for_black(piece, 1) for piece in pieces}
+    cuts = {piece: split_for_black(piece, 1, attributes=True) for piece in pieces}
     parts = [part for piece in pieces if len(cuts[piece]) > 1 for _, part in cuts[piece]]
     proven = proven_pieces(parts, prove, workers.map, known) if parts else set()
     whole = [piece for piece in pieces if len(cuts[piece]) == 1]
@@ -371,13 +371,17 @@ _TOP_LEVEL_DEFINITION = ("class ", "def ", "async def ", "@")
 _METHOD = ("    def ", "    async def ", "    @")
 _ASSIGNMENT = re.compile(r"[A-Za-z_]\w*(?:: | = )")
 _CLOSING_LINES = frozenset({")\n", "]\n", "}\n"})
+_CLASS_ASSIGNMENT = re.compile(r"    [A-Za-z_]\w*(?:: | = )")
+_CLASS_CLOSING_LINES = frozenset("    " + line for line in _CLOSING_LINES)
 
 
 def _unwrapped(piece: str, formatted: str) -> str:
     return formatted[len(_CLASS_BODY_HEAD) :] if piece.startswith(_CLASS_BODY_HEAD) else formatted
 
 
-def split_for_black(text: str, lines_per_piece: int = _PIECE_LINES) -> list[tuple[str, str]]:
+def split_for_black(
+    text: str, lines_per_piece: int = _PIECE_LINES, *, attributes: bool = False
+) -> list[tuple[str, str]]:
     """``text`` cut into pieces of about ``lines_per_piece`` lines that black formats alike alone and
     in the file: ``"".join(joint + black(piece))`` (a class-body piece's head taken off) is black's
     text for the whole file. Each cut is where black's blank lines do not depend on what precedes:
@@ -386,7 +390,11 @@ def split_for_black(text: str, lines_per_piece: int = _PIECE_LINES) -> list[tupl
     - before a top-level assignment directly after a line closing a bracketed top-level statement that
       is not an import: black keeps no blank line there; joint ``""``;
     - inside a top-level class, before a method or its decorator after exactly one blank line (and
-      no comment or decorator): the piece is formatted as the body of ``class _:``; joint ``"\n"``.
+      no comment or decorator): the piece is formatted as the body of ``class _:``; joint ``"\n"``;
+    - with ``attributes``, inside a top-level class, before an assignment directly after a line closing
+      a bracketed one (a model's field, a mock's long annotation): black keeps no blank line there;
+      formatted as the body of ``class _:``, joint ``""``. Only for a piece left to black, cut to its parts
+      (``_formatted_in_parts``): the files' own pieces stay whole classes, which prove with less work.
     tests/test_render.py holds the equality byte for byte on real packages; a cut black cannot parse
     makes the file be formatted whole (``format_sources``)."""
     lines = text.splitlines(keepends=True)
@@ -397,6 +405,7 @@ def split_for_black(text: str, lines_per_piece: int = _PIECE_LINES) -> list[tupl
     for i in range(len(lines)):
         line = lines[i]
         cut: str | None = None
+        in_body = False  # the piece after the cut is a class body's
         if i - start >= lines_per_piece and i >= 3:
             if (
                 line.startswith(_TOP_LEVEL_DEFINITION)
@@ -420,12 +429,14 @@ def split_for_black(text: str, lines_per_piece: int = _PIECE_LINES) -> list[tupl
                 and lines[i - 2].startswith("    ")
                 and not lines[i - 2].lstrip().startswith(("#", "@"))
             ):
-                cut = "\n"
+                cut, in_body = "\n", True
+            elif attributes and in_class and _CLASS_ASSIGNMENT.match(line) and lines[i - 1] in _CLASS_CLOSING_LINES:
+                cut, in_body = "", True
         if cut is not None:
             kept = len(cut)  # the blank lines before the cut belong to the joint
             cuts.append((joint, head + "".join(lines[start : i - kept])))
             joint, start = cut, i
-            head = _CLASS_BODY_HEAD if cut == "\n" else ""
+            head = _CLASS_BODY_HEAD if in_body else ""
         if line[:1] not in ("", " ", "\t", "\n", ")", "]", "}"):
             statement_start = i
             if not line.startswith("@"):

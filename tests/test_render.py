@@ -312,14 +312,16 @@ def test_formatting_in_pieces_is_byte_for_byte_black_on_the_whole_file(lines_per
     for name, text in sorted(files.items()):
         if not name.endswith(".py") or name.endswith("_runtime.py"):
             continue
-        cuts = writer.split_for_black(text, lines_per_piece=lines_per_piece)
+        cuts = writer.split_for_black(text, lines_per_piece=lines_per_piece, attributes=True)
         joints.update(joint for joint, _ in cuts[1:])
+        joints.update("class body" for joint, cut in cuts[1:] if not joint and cut.startswith(writer._CLASS_BODY_HEAD))
         pieces = [writer._format_piece(piece) or "" for _, piece in cuts]
         assert "" not in pieces, name
         joined = "".join(joint + writer._unwrapped(cut, text) for (joint, cut), text in zip(cuts, pieces, strict=True))
         assert joined == writer._format_one(text), name
     least = 20 if lines_per_piece < 50 else 1
     assert joints["\n\n"] >= least and joints[""] >= least and joints["\n"] >= least, joints
+    assert joints["class body"] >= least  # inside a class, after a field or a mock's annotation split by black
 
 
 def test_a_file_whose_pieces_black_cannot_take_alone_is_formatted_whole() -> None:
