@@ -206,8 +206,18 @@ def _group(text: str) -> str:
     return "num" if first in "0123456789" else "other"
 
 
-def _logical_lines(found: list[str]) -> list[list[str]]:
-    """The tokens of each logical line, each ending with the whitespace after it (blank lines included)."""
+def _piece_lines(piece: str) -> list[list[str]] | None:
+    """The tokens of each of the piece's logical lines (``_logical_lines``); None where the piece cannot be
+    read so."""
+    found = _tokens(piece)
+    if found is None or "fmt:" in piece or ("\\" in piece and any("\\" in t and _group(t) == "other" for t in found)):
+        return None  # a backslash continuation joins lines this reading keeps apart
+    return _logical_lines(found)
+
+
+def _logical_lines(found: list[str]) -> list[list[str]] | None:
+    """The tokens of each logical line, each ending with the whitespace after it (blank lines included); None
+    where the brackets do not balance (no code black takes, and a shape of it would not read)."""
     lines: list[list[str]] = [[]]
     depth = 0
     for text in found:
@@ -217,24 +227,26 @@ def _logical_lines(found: list[str]) -> list[list[str]]:
             depth += 1
         elif first in ")]}":
             depth -= 1
+            if depth < 0:
+                return None
         elif first in " \n" and depth == 0 and "\n" in text:
             lines.append([])
-    return [line for line in lines if line]
+    return [line for line in lines if line] if depth == 0 else None
 
 
 def _proof(piece: str) -> _Proof | None:
     """What proves ``piece`` black-stable, or None when it cannot be read so."""
-    found = _tokens(piece)
-    if found is None or "fmt:" in piece or ("\\" in piece and any("\\" in t and _group(t) == "other" for t in found)):
-        return None  # a backslash continuation joins lines this reading keeps apart
+    logical = _piece_lines(piece)
+    if logical is None:
+        return None
     units: list[Unit] = []
     skeleton: list[str] = []
     indent = 0
     opens_block = True  # a string first in the piece opens the module or a class-body piece's ``class _:``
-    for line in _logical_lines(found):
+    for line in logical:
         if line[0][0] in " \n":  # the piece's own leading whitespace
-            if "\n" in line[0]:
-                return None
+            if "\n" in line[0] or len(line) == 1:
+                return None  # blank lines first, or nothing but blanks: black leaves nothing of them
             indent, line = len(line[0]), line[1:]
         trail = line[-1] if line[-1][0] in " \n" else ""
         code = line[:-1] if trail else line

@@ -568,3 +568,22 @@ def test_proving_modules_are_cut_by_lines_as_well_as_units() -> None:
     assert all(size <= layout_proof._CHUNK_LINES or len(chunk) == 1 for size, chunk in zip(sizes, chunks, strict=True))
     assert len(chunks) == 5 and sizes[:2] == [150, 150] and sizes[3] == 201
     assert all(len(chunk) <= layout_proof._CHUNK for chunk in layout_proof._chunks([("line", 0, "a", "other")] * 450))
+
+
+@pytest.mark.parametrize(
+    "piece",
+    [
+        ")\n",  # a bracket closed that was never opened
+        "x = (\n    1,\n",  # one opened and never closed
+        "a)(\n",
+        "class A:\n    x: list[int]]\n",
+        "def f(\n    a,\n):\n    return g(a))\n",
+        "    ",  # blanks alone
+        "    \n",
+    ],
+)
+def test_a_piece_whose_brackets_do_not_balance_is_left_to_black_not_raised_on(piece: str) -> None:
+    """The proof reads text that black has not parsed yet: a piece black cannot take is one it cannot prove
+    (it used to raise IndexError from deep inside the shape of the line), and black then says why."""
+    assert layout_proof._proof(piece) is None
+    assert proven([piece, "x = 1\n"]) == {"x = 1\n"}
