@@ -12,7 +12,19 @@ from ..names import NameAllocator, field_name, pascal_case, snake_case
 from ..normalise.base import Mode
 from ..normalise.unions import Unions, _decodable, _untagged_options
 
-_FORMATS = {"date-time": "datetime", "datetime": "datetime", "date": "date", "binary": "bytes"}
+# The primitive types, made once: GitHub's spec asks for ~30k.
+_STR = ir.Primitive("str")
+_STRING_FORMATS: dict[str, ir.TypeExpr] = {
+    "date-time": ir.Primitive("datetime"),
+    "datetime": ir.Primitive("datetime"),
+    "date": ir.Primitive("date"),
+    "binary": ir.Primitive("bytes"),
+}
+_PRIMITIVES: dict[str, ir.TypeExpr] = {
+    "integer": ir.Primitive("int"),
+    "number": ir.Primitive("float"),
+    "boolean": ir.Primitive("bool"),
+}
 # A body field holding a secret, by its name in snake_case: redacted from error text.
 _SECRET_NAME = re.compile(r"(^|_)(password|passwd|secret|token|api_?key)$", re.IGNORECASE)
 _UNENCODABLE = re.compile(r'["\\\x00-\x1f]')
@@ -101,14 +113,8 @@ class Schemas(Unions):
         if type_name is None and const is not None:
             type_name = {bool: "boolean", int: "integer", float: "number", str: "string"}.get(type(const))
         if type_name == "string":
-            return ir.Primitive(_FORMATS.get(str(fmt), "str"))  # type: ignore[arg-type]
-        if type_name == "integer":
-            return ir.Primitive("int")
-        if type_name == "number":
-            return ir.Primitive("float")
-        if type_name == "boolean":
-            return ir.Primitive("bool")
-        return ir.ANY
+            return _STRING_FORMATS.get(str(fmt), _STR)
+        return _PRIMITIVES.get(type_name, ir.ANY) if isinstance(type_name, str) else ir.ANY
 
     def _enum(self, schema: dict[str, Any], at: Location, name: str) -> ir.TypeExpr:
         values = [v for v in schema["enum"] if v is not None]
