@@ -332,8 +332,14 @@ def _project_jobs(api: ir.Api, package: str, package_version: str | None, layout
     for kind, per_operation in (("_endpoints", 8), ("resources", 40), ("async_resources", 20)):
         for group in api.groups:
             weight = per_operation * len(group.operations)
-            template = f"package/{kind}.py.jinja"
-            add(f"{package}/{kind}/_{group.attr}.py", weight, template, groups=[group], module_name=f"_{group.attr}")
+            group_template = f"package/{kind}.py.jinja"
+            add(
+                f"{package}/{kind}/_{group.attr}.py",
+                weight,
+                group_template,
+                groups=[group],
+                module_name=f"_{group.attr}",
+            )
     first = next((g for g in api.groups if g.operations), None)
     example = (first.attr, first.operations[0].py_name) if first is not None else None
     add(f"{package}/testing.py", 10 * operations, "package/testing.py.jinja", example=example)
