@@ -273,8 +273,7 @@ _PARALLEL_MIN_WEIGHT = 15_000
 def _project_files(
     api: ir.Api, package: str, package_version: str | None, layout: Layout, parallel: bool = False
 ) -> dict[str, str]:
-    jobs = _project_jobs(api, package, package_version, layout)
-    return _rendered(jobs) if parallel else {name: make() for name, _, make in jobs}
+    return _rendered(_project_jobs(api, package, package_version, layout), parallel)
 
 
 def _project_jobs(api: ir.Api, package: str, package_version: str | None, layout: Layout) -> list[_Job]:
@@ -290,7 +289,7 @@ def _project_jobs(api: ir.Api, package: str, package_version: str | None, layout
         "runtime_exports": runtime_exports(),
         "package_exports": sorted((*runtime_exports(), *package_names), key=lambda n: (n != "UNSET", n)),
     }
-    operations = sum(len(group.operations) for group in api.groups)
+    operations = len(api.operations)
     jobs: list[_Job] = []
 
     def add(name: str, weight: int, template_name: str, prune: bool = True, **extra: Any) -> None:
@@ -351,14 +350,20 @@ def _project_jobs(api: ir.Api, package: str, package_version: str | None, layout
     return jobs
 
 
-def _rendered(jobs: list[_Job]) -> dict[str, str]:
-    """Each job's text, in the jobs' order. A big package is rendered on two cores: the heavier half of the
-    jobs (by weight, greedily) in a process forked with the IR and the templates already in it, the rest
-    here. Where that process cannot be had, or fails, its jobs are rendered here: the text is the same."""
+def _made(jobs: list[_Job]) -> dict[str, str]:
+    return {name: make() for name, _, make in jobs}
+
+
+def _rendered(jobs: list[_Job], parallel: bool) -> dict[str, str]:
+    """Each job's text, in the jobs' order. With ``parallel``, a big package is rendered on two cores: the
+    heavier half of the jobs (by weight, greedily) in a process forked with the IR and the templates already
+    in it, the rest here. Where that process cannot be had, or fails, its jobs are rendered here: the text is
+    the same."""
     from ..processes import Forked, can_fork
 
-    if sum(weight for _, weight, _ in jobs) < _PARALLEL_MIN_WEIGHT or (os.cpu_count() or 1) < 2 or not can_fork():
-        return {name: make() for name, _, make in jobs}
+    small = sum(weight for _, weight, _ in jobs) < _PARALLEL_MIN_WEIGHT
+    if not parallel or small or (os.cpu_count() or 1) < 2 or not can_fork():
+        return _made(jobs)
     mine: list[_Job] = []
     theirs: list[_Job] = []
     loads = [0, 0]
@@ -366,8 +371,8 @@ def _rendered(jobs: list[_Job]) -> dict[str, str]:
         side = 0 if loads[0] <= loads[1] else 1
         (theirs if side == 0 else mine).append(job)
         loads[side] += job[1]
-    forked = Forked(lambda: {name: make() for name, _, make in theirs})
-    texts = {name: make() for name, _, make in mine}
+    forked = Forked(lambda: _made(theirs))
+    texts = _made(mine)
     got = forked.result()
-    texts.update(got if got is not None else {name: make() for name, _, make in theirs})
+    texts.update(got if got is not None else _made(theirs))
     return {name: texts[name] for name, _, _ in jobs}
