@@ -78,6 +78,7 @@ paths:
                 title: {type: string}
                 count: {type: integer}
                 settings: {type: object, properties: {public: {type: boolean}}}
+                cover: {allOf: [{type: string, format: binary}, {description: A cover image.}]}
       responses:
         "204": {description: stored}
   /blobs/{name}:
@@ -125,6 +126,7 @@ def test_each_media_type_gets_its_encoding_and_types(tmp_path: Path) -> None:
     parts = fields(model(api, upload.model or ""))
     assert parts["file"].type == ir.Primitive("file") and parts["file"].required
     assert parts["attachments"].type == ir.ListOf(ir.Primitive("file"))
+    assert parts["cover"].type == ir.Primitive("file")  # a file described in place (allOf)
     assert parts["title"].type == ir.Primitive("str")
     blob = op(api, "put_blob").body
     assert blob is not None and (blob.encoding, blob.type) == ("binary", ir.Primitive("binary"))

