@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import re
 import sys
 import types
@@ -758,8 +759,11 @@ class EarlyValidator:
         context = multiprocessing.get_context("fork")
         spec_end, self.spec_sender = context.Pipe(duplex=False)
         self.receiver, verdict_end = context.Pipe(duplex=False)
+        # The spec goes across in a file in memory both hold: through the pipe, a spec bigger than its
+        # buffer held the parent until the child had imported the validator and read it (~80 ms).
+        self.handover = _memory_file()
         self.process = context.Process(
-            target=_validate_when_handed, args=(os.getpid(), spec_end, verdict_end), daemon=True
+            target=_validate_when_handed, args=(os.getpid(), spec_end, verdict_end, self.handover), daemon=True
         )
         self.process.start()
         spec_end.close()
@@ -775,12 +779,23 @@ class EarlyValidator:
         return cls() if small and can_fork() else None
 
     def hand(self, spec: LoadedSpec) -> None:
-        root = spec.documents.root
+        handed = (spec.path, spec.documents.raw(spec.documents.root), spec.data, spec.sha256, spec.openapi_version)
         try:
-            self.spec_sender.send((spec.path, spec.documents.raw(root), spec.data, spec.sha256, spec.openapi_version))
+            if self.handover is None:
+                self.spec_sender.send(handed)
+            else:
+                payload = pickle.dumps(handed, protocol=pickle.HIGHEST_PROTOCOL)
+                _write_all(self.handover, payload)
+                self.spec_sender.send(len(payload))  # a few bytes: the pipe takes them without waiting
         except OSError:  # the child is gone: waiting for its verdict says so
             pass
+        self._close_handover()
         self.spec_sender.close()
+
+    def _close_handover(self) -> None:
+        if self.handover is not None:
+            os.close(self.handover)  # the child keeps the file, and its memory, until it has read it
+            self.handover = None
 
     def stop(self) -> None:
         """Stops the child unless it has sent its verdict: no validation is needed after all (a cached
@@ -788,11 +803,42 @@ class EarlyValidator:
         if self.process.exitcode is None:
             self.process.kill()
             self.process.join()
+        self._close_handover()
         self.spec_sender.close()
         self.receiver.close()
 
 
-def _validate_when_handed(parent: int, spec_end: Any, verdict_end: Any) -> None:
+def _memory_file() -> int | None:
+    """A descriptor of an anonymous file in memory (Linux), or None where there is none: the pipe carries
+    the spec then."""
+    create = getattr(os, "memfd_create", None)
+    if create is None:
+        return None
+    try:
+        return int(create("clientgen-spec", os.MFD_CLOEXEC))
+    except OSError:
+        return None
+
+
+def _write_all(descriptor: int, payload: bytes) -> None:
+    view = memoryview(payload)
+    while view:
+        view = view[os.pwrite(descriptor, view, len(payload) - len(view)) :]
+
+
+def _read_all(descriptor: int, size: int) -> bytes:
+    parts: list[bytes] = []
+    done = 0
+    while done < size:
+        part = os.pread(descriptor, size - done, done)
+        if not part:
+            raise EOFError("the spec handed over is cut short")
+        parts.append(part)
+        done += len(part)
+    return b"".join(parts)
+
+
+def _validate_when_handed(parent: int, spec_end: Any, verdict_end: Any, handover: int | None) -> None:
     """An early validator's child: imports the validator, waits for the spec, sends its verdict."""
     die_with_parent(parent)
     _settings_without_pydantic()
@@ -805,8 +851,12 @@ def _validate_when_handed(parent: int, spec_end: Any, verdict_end: Any) -> None:
     with suppress(ImportError):
         import jsonschema_rs  # noqa: F401
     try:
-        path, raw, data, sha256, version = spec_end.recv()
-    except EOFError:  # the parent stopped before handing it over
+        handed = spec_end.recv()
+        if handover is not None:
+            handed = pickle.loads(_read_all(handover, handed))
+            os.close(handover)
+        path, raw, data, sha256, version = handed
+    except (EOFError, OSError):  # the parent stopped before handing it over: it says what happened
         return
     documents = Documents.read_elsewhere(path, raw, data)
     _send_verdict(verdict_end, LoadedSpec(path, data, documents, sha256, version))
