@@ -853,7 +853,8 @@ def _validate_when_handed(parent: int, spec_end: Any, verdict_end: Any, handover
     try:
         handed = spec_end.recv()
         if handover is not None:
-            handed = pickle.loads(_read_all(handover, handed))
+            # written by the parent into a file only the two of them hold, as a pipe's recv() unpickles
+            handed = pickle.loads(_read_all(handover, handed))  # noqa: S301
             os.close(handover)
         path, raw, data, sha256, version = handed
     except (EOFError, OSError):  # the parent stopped before handing it over: it says what happened
