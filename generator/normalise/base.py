@@ -61,10 +61,10 @@ def wrapped_part(schema: Any) -> int | None:
     parts = schema.get("allOf") if isinstance(schema, dict) else None
     if not isinstance(parts, list) or not parts or schema.get("properties"):
         return None
+    if len(parts) == 1:
+        return 0
     typed = [index for index, part in enumerate(parts) if not _annotates(part)]
-    if len(typed) == 1:
-        return typed[0]
-    return 0 if len(parts) == 1 else None
+    return typed[0] if len(typed) == 1 else None
 
 
 def annotating_parts(schema: Any) -> list[dict[str, Any]]:
@@ -79,7 +79,9 @@ def annotating_parts(schema: Any) -> list[dict[str, Any]]:
 
 
 def _annotates(part: Any) -> bool:
-    return isinstance(part, dict) and all(key in _ANNOTATING or str(key).startswith("x-") for key in part)
+    if not isinstance(part, dict):
+        return False
+    return part.keys() <= _ANNOTATING or all(key in _ANNOTATING or str(key).startswith("x-") for key in part)
 
 
 class NormaliserBase:
