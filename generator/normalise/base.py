@@ -100,7 +100,11 @@ class NormaliserBase:
         self._names: dict[tuple[Location, str], str] = {}
         self._tags: dict[Location, tuple[str, str]] = {}  # filled by Discriminators
         self._merging: list[Location] = []
-        self._building: set[tuple[Location, str]] = set()  # schemas whose type is being built
+        # schemas whose type is being built, each with its depth among them when it was entered, and the
+        # depths of the models being built (memoised before their fields: each breaks a cycle through it)
+        self._building: dict[tuple[Location, str], int] = {}
+        self._open_models: list[int] = []
+        self._depth = 0
         self._recursive: set[Location] = set()  # cycles already reported
         self.warnings: list[tuple[str, Location]] = []  # located when normalising ends (``diagnostics``)
         self._relative: dict[Path, str] = {}  # each file's path as ``source`` names it
@@ -146,7 +150,7 @@ class NormaliserBase:
         parts = at.pointer.split("/")
         return len(parts) == 4 and parts[1] == "components" and parts[2] == "schemas"
 
-    def _shape(self, schema: Any, at: Location) -> _ObjectShape:
+    def _shape(self, schema: Any, at: Location) -> ObjectShape:
         """Flatten ``allOf`` (inheritance and collection envelopes alike) into one object."""
         if isinstance(schema, dict) and "$ref" in schema:
             schema, at = self.docs.deref(schema, at)
@@ -154,7 +158,7 @@ class NormaliserBase:
             raise self.docs.error("allOf cycle: a schema includes itself", at)
         self._merging.append(at)
         try:
-            shape = _ObjectShape({}, set(), "", None)
+            shape = ObjectShape({}, set(), "", None)
             if not isinstance(schema, dict):
                 return shape
             for i, part in enumerate(schema.get("allOf") or []):
@@ -186,7 +190,7 @@ class NormaliserBase:
 
 
 @dataclass
-class _ObjectShape:
+class ObjectShape:
     """An object schema with its ``allOf`` parts flattened."""
 
     properties: dict[str, tuple[Any, Location]]

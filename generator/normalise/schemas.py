@@ -9,7 +9,7 @@ from typing import Any
 from .. import ir
 from ..documents import Location
 from ..names import NameAllocator, field_name, pascal_case, snake_case
-from ..normalise.base import Mode, annotating_parts, wrapped_part
+from ..normalise.base import Mode, ObjectShape, annotating_parts, wrapped_part
 from ..normalise.unions import Unions, _decodable, _untagged_options
 
 # The primitive types, made once: GitHub's spec asks for ~30k.
@@ -53,16 +53,24 @@ class Schemas(Unions):
         key = (at, mode)
         if key in self._memo:
             return self._memo[key]
-        if key in self._building:  # a cycle that no model breaks (a model is memoised before its fields)
+        entered = self._building.get(key)
+        # Recurring into itself: where a model was entered since, the cycle goes through it, and the model is
+        # memoised before its fields, so building this schema again ends there; else nothing breaks it.
+        if entered is not None and not (self._open_models and self._open_models[-1] > entered):
             if at not in self._recursive:
                 self._recursive.add(at)
                 self.warn("recursive schema without an object to break the cycle: typed Any where it recurs", at)
             return ir.ANY
-        self._building.add(key)
+        self._depth += 1
+        self._building[key] = self._depth
         try:
             t = self._build_type(schema, at, name, mode)
         finally:
-            self._building.discard(key)
+            self._depth -= 1
+            if entered is None:
+                del self._building[key]
+            else:
+                self._building[key] = entered
         self._memo[key] = t
         return t
 
@@ -270,8 +278,25 @@ class Schemas(Unions):
         class_ = self._name_for(at, name, suffix)
         ref = ir.Ref(class_, "model")
         self._memo[(at, mode)] = ref  # before the fields: a schema may contain itself
-        field_mode = "request" if mode in ("patch", "upload") else mode
         tag = self._tags.get(at)
+        self._open_models.append(self._depth)
+        try:
+            fields = self._fields(shape, class_, mode, tag)
+        finally:
+            self._open_models.pop()
+        self.models[class_] = ir.Model(
+            name=class_,
+            source=self.source(at),
+            fields=fields,
+            description=shape.description or "",
+            tag=tag,
+            deprecated=schema.get("deprecated") is True,
+        )
+        return ref
+
+    def _fields(self, shape: ObjectShape, class_: str, mode: Mode, tag: tuple[str, str] | None) -> tuple[ir.Field, ...]:
+        """The fields of the model ``class_`` of ``shape`` read for ``mode`` (its tag's field left to the tag)."""
+        field_mode = "request" if mode in ("patch", "upload") else mode
         fields: list[ir.Field] = []
         names = NameAllocator()
         for wire, (prop, prop_at) in shape.properties.items():
@@ -308,15 +333,7 @@ class Schemas(Unions):
                     mask_name=str(prop.get(MASK_NAME, "")) if isinstance(prop, dict) else "",
                 )
             )
-        self.models[class_] = ir.Model(
-            name=class_,
-            source=self.source(at),
-            fields=tuple(fields),
-            description=shape.description or "",
-            tag=tag,
-            deprecated=schema.get("deprecated") is True,
-        )
-        return ref
+        return tuple(fields)
 
     def _file_type(self, prop: Any, at: Location) -> ir.TypeExpr | None:
         """A multipart property that carries a file (a binary string, or a list of them), else None."""

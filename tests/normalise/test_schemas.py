@@ -343,3 +343,34 @@ components:
     assert body is not None and body.model == "OrderRequest"
     assert fields(model(api, "OrderRequest"))["things"].type == ir.ListOf(ir.Ref("ThingRequest", "model"))
     assert list(fields(model(api, "ThingRequest"))) == ["name"]
+
+
+def test_a_list_that_recurs_through_a_model_is_typed_when_reached_first(tmp_path: Path) -> None:
+    """elasticmapreduce's ``ConfigurationList: {type: array, items: {$ref: Configuration}}``, whose
+    ``Configuration`` holds a ``ConfigurationList``: reached through the list first, the list recurred while
+    it was being built and was typed Any with a warning, though the model breaks the cycle."""
+    api = build(
+        tmp_path,
+        """
+paths:
+  /c:
+    get:
+      operationId: get_configs
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Configs"}}}}
+components:
+  schemas:
+    Configs: {type: array, items: {$ref: "#/components/schemas/Configuration"}}
+    Configuration:
+      type: object
+      properties:
+        name: {type: string}
+        children: {allOf: [{$ref: "#/components/schemas/Configs"}, {description: Nested ones.}]}
+        siblings: {$ref: "#/components/schemas/Configs"}
+""",
+    )
+    configs = ir.ListOf(ir.Ref("Configuration", "model"))
+    assert op(api, "get_configs").result_type == configs
+    configuration = fields(model(api, "Configuration"))
+    assert configuration["children"].type == configs and configuration["siblings"].type == configs
+    assert not api.diagnostics
