@@ -108,6 +108,9 @@ class NormaliserBase:
         self._recursive: set[Location] = set()  # cycles already reported
         self.warnings: list[tuple[str, Location]] = []  # located when normalising ends (``diagnostics``)
         self._relative: dict[Path, str] = {}  # each file's path as ``source`` names it
+        # what each allOf schema wraps and its annotating parts, by identity (the schema held, so no id is
+        # reused): asked for each property's type, flags, default and description, ~3 us apiece
+        self._wrappers: dict[int, tuple[dict[str, Any], int | None, list[dict[str, Any]]]] = {}
 
     def warn(self, message: str, at: Location) -> None:
         """Record something skipped, guessed or degraded: nothing degrades without a line saying so."""
@@ -175,17 +178,33 @@ class NormaliserBase:
         finally:
             self._merging.pop()
 
+    def _wrapped_part(self, schema: Any) -> int | None:
+        """``wrapped_part``, read once per schema."""
+        return self._wrapper(schema)[1] if isinstance(schema, dict) and "allOf" in schema else None
+
+    def _annotating_parts(self, schema: Any) -> list[dict[str, Any]]:
+        """``annotating_parts``, read once per schema."""
+        if not isinstance(schema, dict):
+            return []
+        return self._wrapper(schema)[2] if "allOf" in schema else [schema]
+
+    def _wrapper(self, schema: dict[str, Any]) -> tuple[dict[str, Any], int | None, list[dict[str, Any]]]:
+        known = self._wrappers.get(id(schema))
+        if known is None or known[0] is not schema:
+            known = self._wrappers[id(schema)] = (schema, wrapped_part(schema), annotating_parts(schema))
+        return known
+
     def _flag(self, prop: Any, at: Location, flag: str) -> bool:
         """Whether a property is marked ``flag`` (readOnly, writeOnly): on itself, on an ``allOf`` part
         annotating the schema it wraps, or on the schema its ``$ref`` (or that wrapped part's) names."""
         if not isinstance(prop, dict):
             return False
-        if any(part.get(flag) is True for part in annotating_parts(prop)):
+        if any(part.get(flag) is True for part in self._annotating_parts(prop)):
             return True
         if "$ref" in prop:
             target, _ = self.docs.deref(prop, at)
             return isinstance(target, dict) and target.get(flag) is True
-        index = wrapped_part(prop)
+        index = self._wrapped_part(prop)
         return index is not None and self._flag(prop["allOf"][index], at.child("allOf", index), flag)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from .. import ir
 from ..documents import Location
 from ..names import NameAllocator, field_name, pascal_case, snake_case
-from ..normalise.base import Mode, ObjectShape, annotating_parts, wrapped_part
+from ..normalise.base import Mode, ObjectShape
 from ..normalise.unions import Unions, _decodable, _untagged_options
 
 # The primitive types, made once: GitHub's spec asks for ~30k.
@@ -102,12 +102,12 @@ class Schemas(Unions):
         elif schema.get("allOf"):
             # a wrapper (for a description, nullable, a bound), unless it is a variant of a discriminated
             # base: then it is a model with its own tag, even with no field of its own
-            wrapped = None if at in self._tags else wrapped_part(schema)
+            wrapped = None if at in self._tags else self._wrapped_part(schema)
             if wrapped is None:
                 t = self._model(schema, at, name, mode)
             else:
                 t = self.type_of(schema["allOf"][wrapped], at.child("allOf", wrapped), name, mode)
-                nullable = nullable or any(part.get("nullable") is True for part in annotating_parts(schema))
+                nullable = nullable or any(part.get("nullable") is True for part in self._annotating_parts(schema))
         elif types == "object" or "properties" in schema or (types is None and "additionalProperties" in schema):
             t = self._object(schema, at, name, mode)
         elif types == "array" or "items" in schema:
@@ -199,9 +199,9 @@ class Schemas(Unions):
         on a part annotating the schema it wraps, else that schema's."""
         if isinstance(schema, dict) and "default" not in schema and "$ref" in schema:
             schema, at = self.docs.deref(schema, at)
-        annotated = next((part for part in annotating_parts(schema) if "default" in part), None)
+        annotated = next((part for part in self._annotating_parts(schema) if "default" in part), None)
         if annotated is None:
-            wrapped = wrapped_part(schema)
+            wrapped = self._wrapped_part(schema)
             return None if wrapped is None else self._default(schema["allOf"][wrapped], at.child("allOf", wrapped))
         value = annotated["default"]
         if isinstance(value, list) and value and all(_json_scalar(v) for v in value):
@@ -219,7 +219,7 @@ class Schemas(Unions):
             prop, at = self.docs.deref(prop, at)
         if not isinstance(prop, dict):
             return False
-        wrapped = wrapped_part(prop)
+        wrapped = self._wrapped_part(prop)
         if wrapped is not None and self._is_secret(wire, prop["allOf"][wrapped], at.child("allOf", wrapped)):
             return True
         options = [prop, *(prop.get("anyOf") or []), *(prop.get("oneOf") or [])]
@@ -237,7 +237,7 @@ class Schemas(Unions):
         if schema.get("readOnly") is True:
             return True
         children: list[tuple[Any, Location]] = []
-        wrapped = None if at in self._tags else wrapped_part(schema)
+        wrapped = None if at in self._tags else self._wrapped_part(schema)
         if wrapped is not None:  # typed as the part it wraps (``_build_type``), which may be no object
             children.append((schema["allOf"][wrapped], at.child("allOf", wrapped)))
         elif schema.get("properties") or schema.get("allOf"):
@@ -315,7 +315,7 @@ class Schemas(Unions):
                 prop, prop_at, f"{class_}{pascal_case(wire)}", field_mode
             )
             t = _decodable(declared)
-            annotations = annotating_parts(prop)
+            annotations = self._annotating_parts(prop)
             description = next((part["description"] for part in annotations if part.get("description")), "")
             fields.append(
                 ir.Field(
@@ -341,7 +341,7 @@ class Schemas(Unions):
             prop, at = self.docs.deref(prop, at)
         if not isinstance(prop, dict):
             return None
-        wrapped = wrapped_part(prop)
+        wrapped = self._wrapped_part(prop)
         if wrapped is not None:  # a file described in place: ``allOf: [{format: binary}, {description}]``
             return self._file_type(prop["allOf"][wrapped], at.child("allOf", wrapped))
         types = prop.get("type")
