@@ -10,13 +10,15 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote
 
-import yaml
-
 from .errors import SpecError
+
+if TYPE_CHECKING:
+    import yaml
 
 # Bounds on what one spec file may make clientgen do. The largest public spec known (GitHub's,
 # dereferenced) is 73 MB; the deepest of 2,702 public specs nests 35 levels.
@@ -39,36 +41,41 @@ _LONG_DIGITS = re.compile(r"\d{4000,}")
 _KEPT_NODES_MAX_CHARS = 2_000_000
 
 
-class _SpecLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML loader that keeps the data JSON-shaped: timestamps stay strings, every mapping key is
-    the text it was written as (``200``, ``true`` and ``null`` keys are strings, as in JSON), and a key
-    written twice in one mapping is refused at its line instead of silently replacing the first."""
+@cache
+def _spec_loader() -> Any:
+    """The YAML loader class, made on first use: a JSON spec never needs PyYAML (~15 ms to import)."""
+    import yaml
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
-        seen: set[str] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a mapping key must be a string, not a list or mapping", key_node.start_mark
-                )
-            if key_node.value in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key_node.value!r} in one mapping", key_node.start_mark
-                )
-            seen.add(key_node.value)
-        self.flatten_mapping(node)  # YAML merge keys (<<): merged entries first, the mapping's own win
-        mapping: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            mapping[str(key_node.value)] = self.construct_object(value_node, deep=deep)
-        return mapping
+    class SpecLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        """Safe YAML loader that keeps the data JSON-shaped: timestamps stay strings, every mapping key is
+        the text it was written as (``200``, ``true`` and ``null`` keys are strings, as in JSON), and a key
+        written twice in one mapping is refused at its line instead of silently replacing the first."""
 
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
+            seen: set[str] = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "a mapping key must be a string, not a list or mapping", key_node.start_mark
+                    )
+                if key_node.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key_node.value!r} in one mapping", key_node.start_mark
+                    )
+                seen.add(key_node.value)
+            self.flatten_mapping(node)  # YAML merge keys (<<): merged entries first, the mapping's own win
+            mapping: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                mapping[str(key_node.value)] = self.construct_object(value_node, deep=deep)
+            return mapping
 
-_SpecLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    SpecLoader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return SpecLoader
 
 
 class _DuplicateKey(ValueError):
@@ -195,15 +202,17 @@ class Documents:
             raise self._number_error(path, text, exc) from None
 
     def _parse_yaml(self, path: Path, text: str) -> Any:
+        import yaml
+
         if _ANCHOR.search(text) or _may_nest_deeper_than(text, _DEPTH_SCREEN):
             self._check_yaml_shape(path, text)
         try:
             if len(text) > _KEPT_NODES_MAX_CHARS or "<<" in text or _ANCHOR.search(text):
-                return yaml.load(text, Loader=_SpecLoader)  # noqa: S506 - a safe loader subclass
+                return yaml.load(text, Loader=_spec_loader())  # noqa: S506 - a safe loader subclass
             # yaml.load's own two steps, the nodes kept for line_of: nearly every Airflow spec draws a
             # warning, and composing the file again for its line was ~50 ms of each run. Merge keys are
             # flattened into their nodes as they are built, hence never kept then.
-            loader = _SpecLoader(text)
+            loader = _spec_loader()(text)
             try:
                 node = loader.get_single_node()
                 data = loader.construct_document(node) if node is not None else None
@@ -230,9 +239,11 @@ class Documents:
     def _check_yaml_shape(self, path: Path, text: str) -> None:
         """Measure a YAML file from its events, before anything builds it: nesting depth, and the
         nodes its aliases expand to (an alias inside its own anchor expands forever)."""
+        import yaml
+
         shape = _YamlShape(path)
         try:
-            for event in yaml.parse(text, Loader=_SpecLoader):
+            for event in yaml.parse(text, Loader=_spec_loader()):
                 shape.take(event)
         except yaml.MarkedYAMLError as exc:
             if "maximum nesting depth" in str(exc.problem):
@@ -276,9 +287,11 @@ class Documents:
                 if scanned is not None:
                     return scanned
         if path not in self._line_maps:
+            import yaml
+
             try:
                 text = self._raw[path].decode("utf-8")
-                self._line_maps[path] = yaml.compose(text, Loader=_SpecLoader)
+                self._line_maps[path] = yaml.compose(text, Loader=_spec_loader())
             except (KeyError, UnicodeDecodeError, yaml.YAMLError):
                 self._line_maps[path] = None
         node = self._line_maps[path]
@@ -442,6 +455,8 @@ class _YamlShape:
         self.stack: list[list[Any]] = []
 
     def take(self, event: yaml.Event) -> None:
+        import yaml
+
         kind = type(event)
         if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
             if len(self.stack) >= MAX_DEPTH:
@@ -717,8 +732,10 @@ def _json_space(text: str, at: int) -> int:
 def _duplicate_key_place(text: str, key: str) -> tuple[int | None, str | None]:
     """Line and pointer of the second ``key`` in one JSON object (the error path only): JSON is read
     as YAML for its marks."""
+    import yaml
+
     try:
-        root = yaml.compose(text, Loader=_SpecLoader)
+        root = yaml.compose(text, Loader=_spec_loader())
     except (yaml.YAMLError, RecursionError):
         return None, None
     stack: list[tuple[yaml.Node, str]] = [(root, "")] if root is not None else []
@@ -781,6 +798,8 @@ def tokens_of(way: Way) -> list[str | int]:
 
 def _yaml_child(node: yaml.Node, token: str) -> tuple[yaml.Node, int] | None:
     """The composed child a pointer token names, with the line it starts on (a key's line for maps)."""
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if str(key.value) == token:

@@ -20,7 +20,7 @@ from tests.conftest import MINIMAL, ROOT, run_cli, write
 def test_yaml_uses_libyaml_and_keeps_timestamps_as_strings(tmp_path: Path) -> None:
     from clientgen import documents
 
-    assert issubclass(documents._SpecLoader, yaml.CSafeLoader)
+    assert issubclass(documents._spec_loader(), yaml.CSafeLoader)
     spec = write(
         tmp_path / "s.yaml", MINIMAL.replace("name: {type: string}", "name: {type: string, example: 2024-01-01}")
     )
@@ -68,10 +68,8 @@ def test_lines_in_a_json_spec_are_found_without_composing_it(tmp_path: Path, mon
         docs.get(docs.root)
         expected[name] = [docs.line_of(docs.root, pointer) for pointer in pointers]
     composed = []
-    compose = documents.yaml.compose
-    monkeypatch.setattr(
-        documents.yaml, "compose", lambda *args, **kwargs: composed.append(1) or compose(*args, **kwargs)
-    )
+    compose = yaml.compose
+    monkeypatch.setattr(yaml, "compose", lambda *args, **kwargs: composed.append(1) or compose(*args, **kwargs))
     for name in texts:
         lines = []
         for pointer in pointers:
@@ -109,7 +107,6 @@ def test_a_yaml_spec_s_lines_come_from_the_nodes_its_parse_composed(
     """A YAML file is composed once, by its parse: a warning's line no longer composes it again (~50 ms of
     every Airflow run), and the lines are those of a fresh compose. Merge keys, which the parse flattens
     into the nodes, and anchors leave it to a fresh compose as before."""
-    from clientgen import documents
 
     def pointers_of(node: object, pointer: str = "") -> list[str]:
         found = [pointer]
@@ -138,7 +135,7 @@ def test_a_yaml_spec_s_lines_come_from_the_nodes_its_parse_composed(
         expected = [fresh.line_of(fresh.root, pointer) for pointer in pointers]
         composed: list[int] = []
         with monkeypatch.context() as patch:
-            patch.setattr(documents.yaml, "compose", counted(documents.yaml.compose, composed))
+            patch.setattr(yaml, "compose", counted(yaml.compose, composed))
             docs = Documents(spec)
             docs.get(docs.root)
             assert [docs.line_of(docs.root, pointer) for pointer in pointers] == expected, spec.name
@@ -344,3 +341,23 @@ def test_every_reference_is_found_with_its_pointer_escaped() -> None:
         ("#/s", "/paths/~1a~1{b}~0c/get/parameters/1/schema"),
         ("#/t", "/components/schemas/S/allOf/0"),
     ]
+
+
+def test_a_json_spec_is_generated_without_importing_pyyaml(tmp_path: Path) -> None:
+    """PyYAML is ~15 ms of each run's start: a JSON spec without overlays needs neither it nor the overlay
+    grammar (~7 ms of patterns)."""
+    import json
+    import subprocess
+    import sys
+
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(yaml.safe_load(MINIMAL)))
+    probe = (
+        "import sys\nfrom clientgen.cli import main\n"
+        f"main(['generate', {str(spec)!r}, '-o', {str(tmp_path / 'out')!r}, '--package-name', 'probe'])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('yaml', 'clientgen')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    loaded = done.stdout.strip().splitlines()[-1]
+    assert "clientgen.normalise" in loaded and "'yaml'" not in loaded and "clientgen.overlay" not in loaded
