@@ -376,9 +376,17 @@ def _docstring_stand_in(text: str, indent: int, docstring: bool) -> str | None:
     return f"{prefix}{quotes}a{quotes}"
 
 
+# A one-line triple-quoted string black's rules below keep as it is: no prefix, no quote or backslash in it
+# (quotes and escapes are what they normalise), no space at either end (a docstring is stripped), one line
+# (only a docstring of several lines may have its closing quotes moved); most of a package's docstrings.
+_PLAIN_ONE_LINE = re.compile(r'"""[!#-&(-\[\]-~](?:[ !#-&(-\[\]-~]*[!#-&(-\[\]-~])?"""')
+
+
 def _black_string(value: str, depth: int, docstring: bool) -> str | None:
     """What black 26's ``LineGenerator.visit_STRING`` makes of a string statement at ``depth`` (a docstring
     when ``docstring``): its rules, with its own helpers. None for a kind this does not know."""
+    if _PLAIN_ONE_LINE.fullmatch(value):
+        return value
     from black.strings import (
         fix_multiline_docstring,
         get_string_prefix,

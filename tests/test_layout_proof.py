@@ -587,3 +587,42 @@ def test_a_piece_whose_brackets_do_not_balance_is_left_to_black_not_raised_on(pi
     (it used to raise IndexError from deep inside the shape of the line), and black then says why."""
     assert layout_proof._proof(piece) is None
     assert proven([piece, "x = 1\n"]) == {"x = 1\n"}
+
+
+_ONE_LINE_DOCSTRINGS = [
+    '"""Plain words, <code>tags</code> and (brackets) {braces} [lists] @ # $ % & * + - / : ; = ? ^ _ ` | ~."""',
+    '"""x"""',
+    '""" leading space"""',
+    '"""trailing space """',
+    '"""ends in a quote\'"""',
+    '"""a "quoted" word"""',
+    '"""it\'s"""',
+    '"""back\\\\slash"""',
+    '"""\\N{BULLET} escape"""',
+    '"""caf\u00e9"""',
+    '""""""',
+    '"""  """',
+    '"""tab\tinside"""',
+    f'"""{"w" * 120}"""',
+]
+
+
+@pytest.mark.parametrize("docstring", _ONE_LINE_DOCSTRINGS)
+@pytest.mark.parametrize("depth", [0, 1, 2])
+def test_a_one_line_docstring_is_judged_as_black_formats_it(docstring: str, depth: int) -> None:
+    """The plain one-line docstrings ``_black_string`` keeps without reading black's rules are the ones black
+    keeps; the others still go through the rules. Each as a docstring (the module's or a function's) and
+    after a statement."""
+    import black
+
+    pad = "    " * depth
+    heads = "".join("    " * level + f"def f{level}():\n" for level in range(depth))
+    for opening, is_docstring in ((f"{heads}{pad}", True), (f"{heads}{pad}a = 1\n{pad}", False)):
+        text = f"{opening}{docstring}\n"
+        formatted = black.format_str(text, mode=writer._black_mode())
+        kept = formatted == text
+        judged = layout_proof._black_string(docstring, depth, is_docstring)
+        if layout_proof._PLAIN_ONE_LINE.fullmatch(docstring):
+            assert kept and judged == docstring
+        else:
+            assert (judged == docstring) == kept, (text, formatted)
