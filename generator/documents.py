@@ -130,6 +130,7 @@ class Documents:
         self._json_lookups: dict[Path, int] = {}
         self._derefs: dict[tuple[Location, str], tuple[Any, Location]] = {}  # a $ref -> the end of its chain
         self._resolved: dict[tuple[Path, str], tuple[Any, Location]] = {}  # a $ref in a file -> its target
+        self._compositions: dict[Path, list[Way]] = {}  # where each file has a oneOf or anyOf (check_refs)
 
     @classmethod
     def read_elsewhere(cls, root: Path, raw: bytes, data: Any) -> Documents:
@@ -400,7 +401,8 @@ class Documents:
             # a reference resolves by its file and its text alone: each is followed once per file (lightsail:
             # 3,829 uses of ~700), and a use's pointer made only to say where it fails or what extends what
             targets: dict[Any, Location] = {}
-            for ref, way in _iter_refs(self.get(path)):
+            compositions = self._compositions[path] = []
+            for ref, way in _iter_refs(self.get(path), compositions):
                 target = targets.get(ref) if isinstance(ref, str) else None
                 under_all_of = way is not None and way[0] is not None and way[0][1] == "allOf"
                 if target is None or under_all_of:
@@ -414,6 +416,12 @@ class Documents:
                 if target.file not in visited:
                     pending.append(target.file)
         self._check_extension_cycles(extends)
+
+    def compositions(self, path: Path) -> list[Way]:
+        """The ways down to the objects of a file that hold a ``oneOf`` or an ``anyOf``, in the order a walk
+        of the file finds them (data and extensions, which hold no schema, left out); found by
+        ``check_refs``, which walks every file a spec reaches."""
+        return self._compositions.get(path.resolve(), [])
 
     def _check_extension_cycles(self, extends: dict[Location, list[tuple[Location, Location]]]) -> None:
         done: set[Location] = set()
@@ -757,22 +765,27 @@ def _duplicate_key_place(text: str, key: str) -> tuple[int | None, str | None]:
 # Values that are data, not spec: a "$ref" key inside them is the data's own (Kubernetes' JSON schema
 # examples), never a reference.
 _DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const"})
+_COMPOSITIONS = frozenset({"oneOf", "anyOf"})
+_NESTED = (dict, list)
 
 
 Way = tuple[Any, "str | int"] | None  # a node's way down: (its parent's way, its key); None where a walk began
 
 
-def _iter_refs(node: Any) -> Iterator[tuple[Any, Way]]:
+def _iter_refs(node: Any, compositions: list[Way]) -> Iterator[tuple[Any, Way]]:
     """Every ``$ref`` below ``node`` with its way down (``tokens_of``), skipping data (examples, defaults,
     extensions) and the keys of ``properties`` maps, which are names: Kubernetes' ``JSONSchemaProps`` has a
     property ``$ref``. A node's way down is kept as links to its parent's, to be made a pointer only where
-    one is needed (GitHub's spec: 9k references in 70k containers)."""
+    one is needed (GitHub's spec: 9k references in 70k containers). The ways of the objects holding a
+    ``oneOf`` or an ``anyOf`` are added to ``compositions`` as the walk meets them."""
     stack: list[tuple[Any, Way, bool, str]] = [(node, None, False, "")]
     while stack:
         node, way, names, within = stack.pop()
         if isinstance(node, dict):
             if "$ref" in node and not names:
                 yield node["$ref"], way
+            if not _COMPOSITIONS.isdisjoint(node):
+                compositions.append(way)
             for key, value in node.items():
                 data = key in _DATA_KEYS and not (key == "default" and within == "responses")
                 if not names and (data or str(key).startswith("x-")):
@@ -781,9 +794,9 @@ def _iter_refs(node: Any) -> Iterator[tuple[Any, Way]]:
                     is_names = not names and key in ("properties", "patternProperties")
                     stack.append((value, (way, str(key)), is_names, str(key)))
         elif isinstance(node, list):
-            for index, value in enumerate(node):
-                if isinstance(value, (dict, list)):
-                    stack.append((value, (way, index), False, ""))
+            stack.extend(
+                (value, (way, index), False, "") for index, value in enumerate(node) if isinstance(value, _NESTED)
+            )
 
 
 def tokens_of(way: Way) -> list[str | int]:

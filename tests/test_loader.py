@@ -335,7 +335,8 @@ def test_every_reference_is_found_with_its_pointer_escaped() -> None:
         "x-extra": {"$ref": "#/nope"},
         "example": {"$ref": "#/nope"},
     }
-    found = [(ref, join_pointer("", *tokens_of(way))) for ref, way in _iter_refs(document)]
+    compositions: list[Any] = []
+    found = [(ref, join_pointer("", *tokens_of(way))) for ref, way in _iter_refs(document, compositions)]
     assert sorted(found) == [
         ("#/p", "/paths/~1a~1{b}~0c/get/parameters/0"),
         ("#/s", "/paths/~1a~1{b}~0c/get/parameters/1/schema"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..documents import Location, Way, tokens_of
+from ..documents import Location, tokens_of
 from ..errors import SpecError
 from ..loader import LoadedSpec
 from ..normalise.base import NormaliserBase
@@ -38,17 +38,10 @@ class Discriminators(NormaliserBase):
         with a distinct ``const`` (OpenAPI 3.1, FastAPI's bulk actions: ``action: const create``):
         a discriminator in all but name."""
         found: list[tuple[Location, tuple[str, str]]] = []
-        # Each node's way down as links to its parent's: a Location (an escaped pointer) is made only where
-        # a list is found.
-        stack: list[tuple[Any, Way]] = [(self.spec.data, None)]
-        while stack:
-            node, way = stack.pop()
-            if isinstance(node, list):
-                stack.extend((v, (way, i)) for i, v in enumerate(node) if isinstance(v, (dict, list)))
-                continue
-            if not isinstance(node, dict):
-                continue
-            stack.extend((v, (way, str(k))) for k, v in node.items() if isinstance(v, (dict, list)))
+        for way in self.docs.compositions(self.spec.root.file):
+            node: Any = self.spec.data
+            for token in tokens_of(way):
+                node = node[token]
             keyword = "oneOf" if "oneOf" in node else "anyOf" if "anyOf" in node else None
             options = node.get(keyword) if keyword else None
             if not isinstance(options, list) or len(options) < 2 or "discriminator" in node:

@@ -151,3 +151,32 @@ components:
     (warning,) = api.diagnostics
     assert warning.pointer == "/components/schemas/Content/discriminator/mapping/chart"
     assert "Chart" in warning.message and "left out" in warning.message and warning.line == 19
+
+
+_CONST_TAGGED = """
+paths: {}
+components:
+  schemas:
+    Create: {type: object, required: [action], properties: {action: {type: string, const: create}}}
+    Delete: {type: object, required: [action], properties: {action: {type: string, const: delete}}}
+    Body:
+      type: object
+      properties:
+        actions:
+          type: array
+          items: {oneOf: [{$ref: '#/components/schemas/Create'}, {$ref: '#/components/schemas/Delete'}]}
+"""
+
+
+def test_a_const_tagged_union_is_read_in_schemas_not_in_data(tmp_path: Path) -> None:
+    """``oneOf`` alternatives told apart by a ``const`` property are tagged variants; the same list inside an
+    example or an extension is data, which holds no schema (the walk that finds references skips it too)."""
+    api = build(tmp_path, _CONST_TAGGED)
+    assert model(api, "Create").tag == ("action", "create") and model(api, "Delete").tag == ("action", "delete")
+    alternatives = "[{$ref: '#/components/schemas/Create'}, {$ref: '#/components/schemas/Delete'}]"
+    in_data = _CONST_TAGGED.replace(
+        "          items: {oneOf:", "          items: {type: object}\n          example: {oneOf:"
+    )
+    in_data = in_data.replace("    Body:", f"    Other: {{x-alternatives: {{anyOf: {alternatives}}}}}\n    Body:")
+    api = build(tmp_path, in_data)
+    assert model(api, "Create").tag is None and model(api, "Delete").tag is None
