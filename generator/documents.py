@@ -417,6 +417,11 @@ class Documents:
                     pending.append(target.file)
         self._check_extension_cycles(extends)
 
+    def single_file(self) -> bool:
+        """Whether the spec is its root file alone: every reference stays in it (``check_refs`` has read every
+        file one reaches)."""
+        return all(path == self.root for path in self._data)
+
     def compositions(self, path: Path) -> list[Way]:
         """The ways down to the objects of a file that hold a ``oneOf`` or an ``anyOf``, in the order a walk
         of the file finds them (data and extensions, which hold no schema, left out); found by

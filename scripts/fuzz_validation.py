@@ -1,11 +1,12 @@
-"""Check that incremental validation, and the checks asked of jsonschema-rs first (the OAS-schema pass, a
-schema against its dialect), give the verdicts jsonschema gives from scratch; prints counts, asserts nothing.
+"""Check that incremental validation, the checks asked of jsonschema-rs first (the OAS-schema pass, a schema
+against its dialect), and the keyword walk's paths resolved from their parents (``_paths_resolved_once``)
+give the verdicts jsonschema and jsonschema_path give from scratch; prints counts, asserts nothing.
 
 For each spec given: N times, validate the spec itself (so its units are remembered), then a copy with one
 random node replaced, deleted, copied or renamed, once with the caches (the incremental path, where it
-applies), once with none, and once with none and without jsonschema-rs; the three verdicts (every warning
-with its line and pointer, or the error with its line and pointer) must be equal. Whole verdicts are never
-read back, so each is worked out.
+applies), once with none, once with none and without jsonschema-rs, and once with none and the walk's paths
+read by jsonschema_path alone; the four verdicts (every warning with its line and pointer, or the error with
+its line and pointer) must be equal. Whole verdicts are never read back, so each is worked out.
 
 Usage: python scripts/fuzz_validation.py [--runs N] SPEC [SPEC ...]
 """
@@ -77,12 +78,16 @@ def main() -> int:
             rust_meta, validation._rust_meta_validator = validation._rust_meta_validator, lambda meta_schema: None
             by_jsonschema = _verdict(spec)
             validation._clean_to_rust, validation._rust_meta_validator = clean_to_rust, rust_meta
+            from_parents, validation._resolved_from_parents = validation._resolved_from_parents, lambda: None
+            by_library_paths = _verdict(spec)
+            validation._resolved_from_parents = from_parents
             del os.environ["CLIENTGEN_NO_CACHE"]
             kind = incremental.split(" ", 1)[0] if isinstance(incremental, str) else "slips" if incremental else "clean"
             tally[kind + (" (OAS-schema pass skipped)" if skipped > before else "")] += 1
-            if not incremental == scratch == by_jsonschema:
+            if not incremental == scratch == by_jsonschema == by_library_paths:
                 differ += 1
                 print(f"DIFFERS {source} {place}: {incremental!r} vs {scratch!r} vs {by_jsonschema!r}")
+                print(f"    paths by jsonschema_path alone: {by_library_paths!r}")
     print(dict(tally), f"differ: {differ}")
     return 0
 

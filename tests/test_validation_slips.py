@@ -432,3 +432,63 @@ def test_units_are_not_remembered_clean_when_the_validator_stopped(
     alone: list[object] = []
     monkeypatch.setattr(validation, "_clean_alone", lambda v, unit: alone.append(unit) or clean_alone(v, unit))
     assert _verdict(spec) == () and alone == []  # checked whole: nothing was known
+
+
+# The keyword walk's own findings on OpenAPI 3.0: a required property no part defines (allOf), a parameter
+# declared twice, a path parameter no operation declares.
+WALK_CASES = {
+    "extra-required-30.yaml": HEAD.replace("    Thing:\n", "    Base: {type: object}\n    Thing:\n")
+    + "        name: {type: string}\n      allOf: [{$ref: '#/components/schemas/Base'}]\n      required: [ghost]\n",
+    "duplicate-parameter-30.yaml": HEAD.replace(
+        "      operationId: list_things\n",
+        "      operationId: list_things\n      parameters:\n"
+        + "        - {name: q, in: query, schema: {type: string}}\n" * 2,
+    )
+    + "        name: {type: string}\n",
+    "undeclared-path-parameter-30.yaml": HEAD.replace("  /things:\n", "  /things/{id}:\n")
+    + "        name: {type: string}\n",
+}
+
+
+def test_walk_paths_resolved_from_their_parents_give_the_same_verdicts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keyword walk reads the spec's paths, each resolved once from its parent's (``_paths_resolved_once``),
+    not through jsonschema_path's LRU and prefixes: the same verdicts, and jsonschema_path resolves the root
+    alone where it resolved thousands of paths (Airflow 2.10.5)."""
+    from jsonschema_path.accessors import SchemaAccessor
+    from jsonschema_path.resolvers import CachedPathResolver
+
+    from clientgen import validation
+
+    monkeypatch.setenv("CLIENTGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(validation, "write_entry", lambda *args: None)
+    before = SchemaAccessor.get_resolved
+    resolve = CachedPathResolver.resolve
+    specs = [write(tmp_path / name, text) for name, text in {**VERDICT_CASES, **WALK_CASES}.items()]
+    specs.append(ROOT / "specs" / "airflow-2.10.5" / "v1.yaml")
+
+    def verdicts_and_resolutions() -> list[tuple[object, int]]:
+        found = []
+        for spec in specs:
+            resolutions = 0
+
+            def counted(self: Any, node: Any, parts: Any) -> Any:
+                nonlocal resolutions
+                resolutions += 1
+                return resolve(self, node, parts)
+
+            with monkeypatch.context() as counting:
+                counting.setattr(CachedPathResolver, "resolve", counted)
+                found.append((_verdict(spec), resolutions))
+        return found
+
+    from_parents = verdicts_and_resolutions()
+    with monkeypatch.context() as plain:
+        plain.setattr(validation, "_resolved_from_parents", lambda: None)
+        by_the_library = verdicts_and_resolutions()
+    assert [verdict for verdict, _ in from_parents] == [verdict for verdict, _ in by_the_library]
+    walk_found = [str(verdict)[:40] for verdict, _ in from_parents[len(VERDICT_CASES) : -1]]
+    assert all(found != "()" for found in walk_found), walk_found  # each case has a finding of the walk
+    assert from_parents[-1][1] <= 2 and by_the_library[-1][1] > 1000, (from_parents[-1], by_the_library[-1])
+    assert SchemaAccessor.get_resolved is before
