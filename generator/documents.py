@@ -131,14 +131,17 @@ class Documents:
         self._derefs: dict[tuple[Location, str], tuple[Any, Location]] = {}  # a $ref -> the end of its chain
         self._resolved: dict[tuple[Path, str], tuple[Any, Location]] = {}  # a $ref in a file -> its target
         self._compositions: dict[Path, list[Way]] = {}  # where each file has a oneOf or anyOf (check_refs)
+        self._single_file: bool | None = None  # as the process that read every file found (read_elsewhere)
 
     @classmethod
-    def read_elsewhere(cls, root: Path, raw: bytes, data: Any) -> Documents:
+    def read_elsewhere(cls, root: Path, raw: bytes, data: Any, single_file: bool) -> Documents:
         """The documents of a spec whose root file another process read (``raw``) and parsed, overlays
-        applied (``data``); any other file it refers to is read here when asked for."""
+        applied (``data``), and found to be the whole spec or not (``single_file``); any other file it refers
+        to is read here when asked for."""
         documents = cls(root)
         documents._raw[documents.root] = raw
         documents._data[documents.root] = data
+        documents._single_file = single_file
         return documents
 
     # -- files ---------------------------------------------------------------------------------
@@ -420,6 +423,8 @@ class Documents:
     def single_file(self) -> bool:
         """Whether the spec is its root file alone: every reference stays in it (``check_refs`` has read every
         file one reaches)."""
+        if self._single_file is not None:
+            return self._single_file
         return all(path == self.root for path in self._data)
 
     def compositions(self, path: Path) -> list[Way]:
@@ -796,12 +801,17 @@ def _iter_refs(node: Any, compositions: list[Way]) -> Iterator[tuple[Any, Way]]:
                 if not names and (data or str(key).startswith("x-")):
                     continue
                 if isinstance(value, (dict, list)):
-                    is_names = not names and key in ("properties", "patternProperties")
-                    stack.append((value, (way, str(key)), is_names, str(key)))
+                    stack.append((value, (way, str(key)), not names and _names_below(key, way), str(key)))
         elif isinstance(node, list):
             stack.extend(
                 (value, (way, index), False, "") for index, value in enumerate(node) if isinstance(value, _NESTED)
             )
+
+
+def _names_below(key: Any, way: Way) -> bool:
+    """Whether the keys of the map under ``key`` are names: the properties of a schema, or the components of
+    a file (a schema may be called ``default`` or ``example``, and holds references all the same)."""
+    return key in ("properties", "patternProperties") or way == (None, "components")
 
 
 def tokens_of(way: Way) -> list[str | int]:

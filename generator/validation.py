@@ -838,14 +838,26 @@ class EarlyValidator:
         return cls() if small and can_fork() else None
 
     def hand(self, spec: LoadedSpec) -> None:
-        handed = (spec.path, spec.documents.raw(spec.documents.root), spec.data, spec.sha256, spec.openapi_version)
-        try:
-            if self.handover is None:
-                self.spec_sender.send(handed)
-            else:
-                payload = pickle.dumps(handed, protocol=pickle.HIGHEST_PROTOCOL)
+        documents = spec.documents
+        # whether the spec is one file is known here, where check_refs read every file it reaches
+        handed = (
+            spec.path,
+            documents.raw(documents.root),
+            spec.data,
+            spec.sha256,
+            spec.openapi_version,
+            documents.single_file(),
+        )
+        message: object = handed
+        if self.handover is not None:
+            payload = pickle.dumps(handed, protocol=pickle.HIGHEST_PROTOCOL)
+            try:
                 _write_all(self.handover, payload)
-                self.spec_sender.send(len(payload))  # a few bytes: the pipe takes them without waiting
+                message = len(payload)  # a few bytes: the pipe takes them without waiting
+            except OSError:
+                pass  # no room for it in memory: the pipe carries it
+        try:
+            self.spec_sender.send(message)
         except OSError:  # the child is gone: waiting for its verdict says so
             pass
         self._close_handover()
@@ -912,13 +924,14 @@ def _validate_when_handed(parent: int, spec_end: Any, verdict_end: Any, handover
     try:
         handed = spec_end.recv()
         if handover is not None:
-            # written by the parent into a file only the two of them hold, as a pipe's recv() unpickles
-            handed = pickle.loads(_read_all(handover, handed))  # noqa: S301
+            if isinstance(handed, int):
+                # written by the parent into a file only the two of them hold, as a pipe's recv() unpickles
+                handed = pickle.loads(_read_all(handover, handed))  # noqa: S301
             os.close(handover)
-        path, raw, data, sha256, version = handed
+        path, raw, data, sha256, version, single_file = handed
     except (EOFError, OSError):  # the parent stopped before handing it over: it says what happened
         return
-    documents = Documents.read_elsewhere(path, raw, data)
+    documents = Documents.read_elsewhere(path, raw, data, single_file)
     _send_verdict(verdict_end, LoadedSpec(path, data, documents, sha256, version))
 
 

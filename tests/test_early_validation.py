@@ -165,3 +165,58 @@ def test_handing_a_spec_over_never_waits_for_the_child(tmp_path: Path) -> None:
     verdict = early.receiver.recv()
     early.process.join()
     assert verdict == ("ok", _in_process(spec)) and len(verdict[1]) == 2
+
+
+# The slips spec's operation, its schema in a second file.
+TWO_FILES = HEAD.split("components:")[0].replace(
+    '"#/components/schemas/Thing"', '"common.yaml#/components/schemas/Thing"'
+)
+COMMON = """openapi: 3.0.3
+info: {title: Common, version: "1"}
+paths: {}
+components:
+  schemas:
+    Thing: {type: object, properties: {name: {type: string}}}
+"""
+
+
+def test_the_early_child_reads_paths_from_parents_only_for_a_spec_of_one_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A spec of several files keeps jsonschema_path's own reading (its registry rebinding spares reading a
+    file again). The child knows the spec only as handed over, its root file: whether the spec is one file is
+    the parent's to say, which has read every file its references reach."""
+    from clientgen import validation
+
+    marker = tmp_path / "read-from-parents"
+    original = validation._resolved_from_parents
+
+    def recorded() -> object:
+        marker.touch()
+        return original()
+
+    monkeypatch.setattr(validation, "_resolved_from_parents", recorded)  # the child is forked with it
+    write(tmp_path / "common.yaml", COMMON)
+    two = load_spec(write(tmp_path / "two.yaml", TWO_FILES), validate=False)
+    assert start_validation(two, EarlyValidator())() == () and not marker.exists()
+    one = load_spec(write(tmp_path / "one.yaml", MINIMAL), validate=False)
+    assert start_validation(one, EarlyValidator())() == () and marker.exists()
+
+
+def test_a_spec_the_memory_file_cannot_hold_goes_through_the_pipe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed write to the memory file (no room) left the child without the spec, said as "validator
+    process died"; the pipe carries it then."""
+    from clientgen import validation
+
+    def full(descriptor: int, payload: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(validation, "_write_all", full)
+    spec = load_spec(write(tmp_path / "spec.yaml", SLIPPED), validate=False)
+    early = EarlyValidator()
+    got = _verdict(spec, early)
+    assert early.process.exitcode == 0
+    monkeypatch.setenv("CLIENTGEN_CACHE_DIR", str(tmp_path / "another-cache"))
+    assert got == _in_process(spec) and isinstance(got, tuple) and len(got) == 2

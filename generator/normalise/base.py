@@ -105,6 +105,7 @@ class NormaliserBase:
         self._building: dict[tuple[Location, str], int] = {}
         self._open_models: list[int] = []
         self._depth = 0
+        self._rebuilding = 0  # schemas being built again because they recurred through a model (at most one)
         self._recursive: set[Location] = set()  # cycles already reported
         self.warnings: list[tuple[str, Location]] = []  # located when normalising ends (``diagnostics``)
         self._relative: dict[Path, str] = {}  # each file's path as ``source`` names it

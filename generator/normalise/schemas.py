@@ -55,18 +55,23 @@ class Schemas(Unions):
             return self._memo[key]
         entered = self._building.get(key)
         # Recurring into itself: where a model was entered since, the cycle goes through it, and the model is
-        # memoised before its fields, so building this schema again ends there; else nothing breaks it.
-        if entered is not None and not (self._open_models and self._open_models[-1] > entered):
+        # memoised before its fields, so building this schema again ends there; else nothing breaks it. One
+        # such build at a time: nested ones would grow the stack with schemas times models.
+        rebuilding = entered is not None and self._open_models != [] and self._open_models[-1] > entered
+        if entered is not None and (not rebuilding or self._rebuilding):
             if at not in self._recursive:
                 self._recursive.add(at)
-                self.warn("recursive schema without an object to break the cycle: typed Any where it recurs", at)
+                why = "reached again while it is built again" if rebuilding else "without an object to break the cycle"
+                self.warn(f"recursive schema {why}: typed Any where it recurs", at)
             return ir.ANY
         self._depth += 1
+        self._rebuilding += rebuilding
         self._building[key] = self._depth
         try:
             t = self._build_type(schema, at, name, mode)
         finally:
             self._depth -= 1
+            self._rebuilding -= rebuilding
             if entered is None:
                 del self._building[key]
             else:
@@ -102,7 +107,7 @@ class Schemas(Unions):
         elif schema.get("allOf"):
             # a wrapper (for a description, nullable, a bound), unless it is a variant of a discriminated
             # base: then it is a model with its own tag, even with no field of its own
-            wrapped = None if at in self._tags else self._wrapped_part(schema)
+            wrapped = self._wraps(schema, at)
             if wrapped is None:
                 t = self._model(schema, at, name, mode)
             else:
@@ -116,6 +121,22 @@ class Schemas(Unions):
         else:
             t = self._primitive(types, schema.get("format"))
         return self._nullable(t) if nullable else t
+
+    def _wraps(self, schema: dict[str, Any], at: Location) -> int | None:
+        """The ``allOf`` part ``schema`` is typed as (``wrapped_part``), or None where it is a model of its own:
+        a variant of a discriminated base (its own tag, even with no field of its own); beside other parts, a
+        schema extending a discriminated base (a subtype, as OpenAPI reads ``allOf`` with a discriminator,
+        mapped or not), or a component wrapping an object (its name is the spec's: a class of that name)."""
+        wrapped = None if at in self._tags else self._wrapped_part(schema)
+        if wrapped is None or len(schema["allOf"]) == 1:
+            return wrapped
+        part, _ = self.docs.deref(schema["allOf"][wrapped], at.child("allOf", wrapped))
+        if not isinstance(part, dict):
+            return wrapped
+        if isinstance(part.get("discriminator"), dict):
+            return None
+        objectlike = part.get("type") == "object" or bool(part.get("properties") or part.get("allOf"))
+        return None if objectlike and self._is_component(at) else wrapped
 
     def _primitive(self, type_name: Any, fmt: Any, const: Any = None) -> ir.TypeExpr:
         if type_name is None and const is not None:
@@ -191,7 +212,7 @@ class Schemas(Unions):
         self.aliases[alias] = ir.Alias(alias, self.source(at), t, schema.get("description", "") or "")
         return ir.Ref(alias, "alias")
 
-    def _default(self, schema: Any, at: Location) -> ir.Default | None:
+    def _default(self, schema: Any, at: Location, seen: frozenset[Location] = frozenset()) -> ir.Default | None:
         """The ``default`` of a property or parameter schema (beside a ``$ref``, else on its target).
 
         Recorded when it is a scalar or a list of scalars; a null default means what leaving the
@@ -201,14 +222,16 @@ class Schemas(Unions):
             schema, at = self.docs.deref(schema, at)
         annotated = next((part for part in self._annotating_parts(schema) if "default" in part), None)
         if annotated is None:
-            wrapped = self._wrapped_part(schema)
-            return None if wrapped is None else self._default(schema["allOf"][wrapped], at.child("allOf", wrapped))
+            wrapped = None if at in seen else self._wrapped_part(schema)  # a wrapper may lead back to itself
+            if wrapped is None:
+                return None
+            return self._default(schema["allOf"][wrapped], at.child("allOf", wrapped), seen | {at})
         value = annotated["default"]
         if isinstance(value, list) and value and all(_json_scalar(v) for v in value):
             return ir.Default(tuple(value))
         return ir.Default(value) if _json_scalar(value) else None
 
-    def _is_secret(self, wire: str, prop: Any, at: Location) -> bool:
+    def _is_secret(self, wire: str, prop: Any, at: Location, seen: frozenset[Location] = frozenset()) -> bool:
         """A secret field: ``format: password`` (on the property, its ``$ref`` target or one of its
         ``anyOf``/``oneOf`` alternatives), or a name ending in password, passwd, secret, token or
         api_key/apikey (in snake_case: ``refresh_token``, ``apiKey``, ``client_secret``).
@@ -219,8 +242,10 @@ class Schemas(Unions):
             prop, at = self.docs.deref(prop, at)
         if not isinstance(prop, dict):
             return False
-        wrapped = self._wrapped_part(prop)
-        if wrapped is not None and self._is_secret(wire, prop["allOf"][wrapped], at.child("allOf", wrapped)):
+        wrapped = None if at in seen else self._wrapped_part(prop)
+        if wrapped is not None and self._is_secret(
+            wire, prop["allOf"][wrapped], at.child("allOf", wrapped), seen | {at}
+        ):
             return True
         options = [prop, *(prop.get("anyOf") or []), *(prop.get("oneOf") or [])]
         return any(isinstance(o, dict) and o.get("format") == "password" for o in options)
@@ -237,7 +262,7 @@ class Schemas(Unions):
         if schema.get("readOnly") is True:
             return True
         children: list[tuple[Any, Location]] = []
-        wrapped = None if at in self._tags else self._wrapped_part(schema)
+        wrapped = self._wraps(schema, at)
         if wrapped is not None:  # typed as the part it wraps (``_build_type``), which may be no object
             children.append((schema["allOf"][wrapped], at.child("allOf", wrapped)))
         elif schema.get("properties") or schema.get("allOf"):
@@ -335,20 +360,21 @@ class Schemas(Unions):
             )
         return tuple(fields)
 
-    def _file_type(self, prop: Any, at: Location) -> ir.TypeExpr | None:
+    def _file_type(self, prop: Any, at: Location, seen: frozenset[Location] = frozenset()) -> ir.TypeExpr | None:
         """A multipart property that carries a file (a binary string, or a list of them), else None."""
         if isinstance(prop, dict) and "$ref" in prop:
             prop, at = self.docs.deref(prop, at)
-        if not isinstance(prop, dict):
+        if not isinstance(prop, dict) or at in seen:  # a schema that leads back to itself holds no file
             return None
+        seen = seen | {at}
         wrapped = self._wrapped_part(prop)
         if wrapped is not None:  # a file described in place: ``allOf: [{format: binary}, {description}]``
-            return self._file_type(prop["allOf"][wrapped], at.child("allOf", wrapped))
+            return self._file_type(prop["allOf"][wrapped], at.child("allOf", wrapped), seen)
         types = prop.get("type")
         if isinstance(types, list):
             types = next((t for t in types if t != "null"), None)
         if types == "array" and isinstance(prop.get("items"), dict):
-            item = self._file_type(prop["items"], at.child("items"))
+            item = self._file_type(prop["items"], at.child("items"), seen)
             return ir.ListOf(item) if item else None
         binary = prop.get("format") == "binary" or ("contentMediaType" in prop and "contentEncoding" not in prop)
         return ir.Primitive("file") if types in ("string", None) and binary else None

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from clientgen import ir
+from clientgen.errors import SpecError
 from tests.normalise import build, fields, model, op
 
 
@@ -180,3 +183,14 @@ def test_a_const_tagged_union_is_read_in_schemas_not_in_data(tmp_path: Path) -> 
     in_data = in_data.replace("    Body:", f"    Other: {{x-alternatives: {{anyOf: {alternatives}}}}}\n    Body:")
     api = build(tmp_path, in_data)
     assert model(api, "Create").tag is None and model(api, "Delete").tag is None
+
+
+def test_a_component_named_like_data_is_read_as_a_schema(tmp_path: Path) -> None:
+    """Components are named by the spec: a schema called ``default`` or ``example`` is a schema, its union is
+    read and its references are checked (the walk skips those keys as data elsewhere)."""
+    named = _CONST_TAGGED.replace("    Body:", "    default:")
+    api = build(tmp_path, named)
+    assert model(api, "Create").tag == ("action", "create")
+    broken = named.replace("    default:", "    example: {$ref: '#/components/schemas/Missing'}\n    default:")
+    with pytest.raises(SpecError, match="Missing"):
+        build(tmp_path, broken)

@@ -374,3 +374,69 @@ components:
     configuration = fields(model(api, "Configuration"))
     assert configuration["children"].type == configs and configuration["siblings"].type == configs
     assert not api.diagnostics
+
+
+def test_an_all_of_that_extends_a_discriminated_base_or_names_an_object_stays_a_model(tmp_path: Path) -> None:
+    """Beside annotating parts, ``allOf`` of a discriminated base is a subtype (typed as the base it would
+    decode as one of the mapped variants), and a component wrapping an object keeps the class its name gives."""
+    api = build(
+        tmp_path,
+        """
+paths: {}
+components:
+  schemas:
+    Pet:
+      type: object
+      required: [kind]
+      properties: {kind: {type: string}}
+      discriminator: {propertyName: kind, mapping: {dog: '#/components/schemas/Dog'}}
+    Dog:
+      allOf: [{$ref: '#/components/schemas/Pet'}, {type: object, properties: {barks: {type: boolean}}}]
+    Cat:
+      allOf: [{$ref: '#/components/schemas/Pet'}, {description: A cat.}]
+    Owner:
+      type: object
+      properties: {name: {type: string}}
+    Keeper:
+      allOf: [{$ref: '#/components/schemas/Owner'}, {description: Who keeps them.}]
+    Home:
+      type: object
+      properties:
+        cat: {$ref: '#/components/schemas/Cat'}
+        keeper: {$ref: '#/components/schemas/Keeper'}
+        owner: {allOf: [{$ref: '#/components/schemas/Owner'}, {description: Who owns them.}]}
+""",
+    )
+    home = fields(model(api, "Home"))
+    assert home["cat"].type == ir.Ref("Cat", "model") and "kind" in fields(model(api, "Cat"))
+    assert home["keeper"].type == ir.Ref("Keeper", "model") and list(fields(model(api, "Keeper"))) == ["name"]
+    assert home["owner"].type == ir.Ref("Owner", "model")  # a property's wrapper is the object it names
+
+
+def test_wrappers_that_lead_back_to_themselves_and_deep_cycles_through_models_generate(tmp_path: Path) -> None:
+    """``A: {allOf: [{allOf: [{$ref: A}]}]}`` led the default, secret and file lookups round forever; lists
+    recurring through many models were built again inside each other, the stack growing with schemas times
+    models (40 of each failed as "nesting too deep"). Each is typed, or Any with a warning, and generates."""
+    cyclic = build(
+        tmp_path,
+        """
+paths: {}
+components:
+  schemas:
+    A: {allOf: [{allOf: [{$ref: '#/components/schemas/A'}]}]}
+    M: {type: object, properties: {a: {$ref: '#/components/schemas/A'}}}
+""",
+    )
+    assert fields(model(cyclic, "M"))["a"].type == ir.ANY and cyclic.diagnostics
+    count = 40
+    schemas = "".join(
+        f"    L{i}: {{type: array, items: {{$ref: '#/components/schemas/U{i}'}}}}\n"
+        f"    U{i}: {{oneOf: [{{$ref: '#/components/schemas/M{i}'}}, {{$ref: '#/components/schemas/D{i}'}}]}}\n"
+        f"    D{i}: {{type: object, additionalProperties: {{$ref: '#/components/schemas/L{(i + 1) % count}'}}}}\n"
+        f"    M{i}: {{type: object, properties: {{"
+        + ", ".join(f"l{j}: {{$ref: '#/components/schemas/L{j}'}}" for j in range(count))
+        + "}}\n"
+        for i in range(count)
+    )
+    deep = build(tmp_path, f"paths: {{}}\ncomponents:\n  schemas:\n{schemas}")
+    assert len(deep.models) == count
