@@ -132,6 +132,7 @@ class Documents:
         self._resolved: dict[tuple[Path, str], tuple[Any, Location]] = {}  # a $ref in a file -> its target
         self._compositions: dict[Path, list[Way]] = {}  # where each file has a oneOf or anyOf (check_refs)
         self._single_file: bool | None = None  # as the process that read every file found (read_elsewhere)
+        self._into_paths = False  # a $ref resolved so far leads into the root's paths (or is the whole root)
 
     @classmethod
     def read_elsewhere(cls, root: Path, raw: bytes, data: Any, single_file: bool) -> Documents:
@@ -362,6 +363,8 @@ class Documents:
                 node = node[int(token)]
             else:
                 raise self.error(f"$ref target {ref!r} does not exist", at)
+        if target == self.root and (not tokens or tokens[0] == "paths"):
+            self._into_paths = True
         return node, Location(target, pointer)
 
     def deref(self, node: Any, at: Location) -> tuple[Any, Location]:
@@ -419,6 +422,11 @@ class Documents:
                 if target.file not in visited:
                     pending.append(target.file)
         self._check_extension_cycles(extends)
+
+    def refers_into_paths(self) -> bool:
+        """Whether some ``$ref`` leads into the root file's ``paths`` (or to the whole root): then what a
+        component means can depend on an operation. Complete once ``check_refs`` has resolved every one."""
+        return self._into_paths
 
     def single_file(self) -> bool:
         """Whether the spec is its root file alone: every reference stays in it (``check_refs`` has read every

@@ -168,6 +168,12 @@ class NameAllocator:
     def taken(self, name: str) -> bool:
         return name.lower() in self._taken
 
+    def copy(self) -> NameAllocator:
+        """An allocator that has handed out what this one has, and goes on by itself."""
+        twin = NameAllocator()
+        twin._taken = set(self._taken)
+        return twin
+
     def take(self, name: str) -> str:
         candidate, n = name, 1
         sep = "_" if "_" in name or name.islower() else ""

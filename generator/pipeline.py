@@ -136,6 +136,7 @@ def _generate_read(
         )
 
     from .normalise import normalise
+    from .normalise.kept import KeptComponents
 
     # The spec, and then the IR and the rendered text, live until the files are written: kept out of
     # the collector's scans, here and in the processes forked to validate and format (which would
@@ -145,14 +146,16 @@ def _generate_read(
         on_stage("render")
         validation = start_validation(spec, early)  # runs beside the rendering below
         preload_formatter()
+        kept = KeptComponents()
         try:
-            api = normalise(spec)
+            api = normalise(spec, kept)
             texts, version = _package_texts(api, target, version, previous is not None, on_stage)
             meta["package_version"] = version
         except Exception:
             validation()  # an invalid spec explains a failure better than the failure itself
             raise
         on_stage("validate")
+        kept.store()  # while the validator finishes
         slips = validation()
     finally:
         gc.unfreeze()
@@ -200,6 +203,7 @@ def _package_texts(
     from .render import render_package
 
     layout: Layout = "package" if target.layout == "package" else "project"
+    gc.freeze()  # the IR, made since the last freeze (or read back from the cache: ~200k objects on GitHub's spec)
     rendered = render_package(api, target.package, version, layout, parallel=True)
     gc.freeze()
     on_stage("format")

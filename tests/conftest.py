@@ -66,6 +66,18 @@ components:
 
 
 @pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache of this test's own, switched on."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CLIENTGEN_CACHE_DIR", str(folder))
+    monkeypatch.delenv("CLIENTGEN_NO_CACHE", raising=False)
+    from clientgen import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "_switched_off", False)  # a --no-cache command run before in this process
+    return folder
+
+
+@pytest.fixture
 def minimal_spec(tmp_path: Path) -> Path:
     return write(tmp_path / "spec.yaml", MINIMAL)
 

@@ -14,17 +14,6 @@ from clientgen.cli import main
 from tests.conftest import MINIMAL, ROOT, write
 
 
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("CLIENTGEN_CACHE_DIR", str(folder))
-    monkeypatch.delenv("CLIENTGEN_NO_CACHE", raising=False)
-    from clientgen import cache as cache_module
-
-    monkeypatch.setattr(cache_module, "_switched_off", False)  # a --no-cache command run before in this process
-    return folder
-
-
 def generate(capsys: pytest.CaptureFixture[str], spec: Path, out: Path, *extra: str) -> tuple[int, str]:
     code = main(["generate", str(spec), "-o", str(out), "--package-name", "mini", *extra])
     return code, capsys.readouterr().err

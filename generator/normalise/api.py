@@ -13,6 +13,7 @@ from ..errors import SpecError
 from ..loader import LoadedSpec
 from ..names import CLIENT_MEMBERS, NameAllocator, class_name, pascal_case, value_name
 from ..normalise.base import HTTP_METHODS
+from ..normalise.kept import KeptComponents, inputs_key
 from ..normalise.modules import model_modules
 from ..normalise.operations import HTTP_TOKEN, Operations, media_kind
 
@@ -24,11 +25,12 @@ _C0_AND_SPACE = "".join(map(chr, range(0x21)))  # stripped from both ends, as WH
 
 
 class Normaliser(Operations):
+    def __init__(self, spec: LoadedSpec, kept: KeptComponents | None = None) -> None:
+        super().__init__(spec)
+        self.kept = kept
+
     def build(self) -> ir.Api:
-        # Every component schema is generated (in response shape), used by an operation or not,
-        # so names stay stable when a new Airflow version starts or stops using one.
-        for key, schema, at in self._component_schemas():
-            self.type_of(schema, at, class_name(str(key)), "response")
+        self._type_components()
         operations = self.operations()
         groups: dict[str, list[ir.Operation]] = {}
         tags: dict[str, str] = {}
@@ -75,6 +77,20 @@ class Normaliser(Operations):
             ),
             model_modules=model_modules(built, models, enums, aliases),
         )
+
+    def _type_components(self) -> None:
+        """Every component schema typed (in response shape), used by an operation or not, so names stay stable
+        when a new Airflow version starts or stops using one: the state this leaves is read back when an
+        earlier run typed the same components (``kept``), and kept for the next run otherwise."""
+        key = inputs_key(self.spec, self._tags) if self.kept is not None else None
+        state = self.kept.recall(key) if self.kept is not None and key is not None else None
+        if state is not None:
+            self._restore_component_state(state)
+            return
+        for name, schema, at in self._component_schemas():
+            self.type_of(schema, at, class_name(str(name)), "response")
+        if self.kept is not None and key is not None:
+            self.kept.remember(key, self._component_state())
 
     def _base_path(self) -> str:
         """The path the first server URL adds below the caller's ``base_url`` (``/api/v1``), or "".
@@ -278,9 +294,10 @@ def _oauth_flow(flow_name: str, flow: dict[str, Any]) -> tuple[str, str | None, 
     return flow_name, flow_kind, {"summary": summary, "token_url": token_url, "scopes": scopes}
 
 
-def normalise(spec: LoadedSpec) -> ir.Api:
+def normalise(spec: LoadedSpec, kept: KeptComponents | None = None) -> ir.Api:
+    """The spec as the IR. With ``kept``, the component pass is read back from (or kept for) another run."""
     try:
-        return Normaliser(spec).build()
+        return Normaliser(spec, kept).build()
     except RecursionError:
         raise SpecError("schema nesting too deep (a reference cycle?)", file=spec.path) from None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from .. import ir
 from ..documents import Location
@@ -113,6 +113,27 @@ class NormaliserBase:
         # reused): asked for each property's type, flags, default and description, ~3 us apiece
         self._wrappers: dict[int, tuple[dict[str, Any], int | None, list[dict[str, Any]]]] = {}
 
+    def _component_state(self) -> ComponentState:
+        """What the component pass leaves for the operations after it (``Normaliser.build``): copies, since
+        the operations add to each (the values in them are never changed, only added)."""
+        return ComponentState(
+            dict(self.models),
+            dict(self.enums),
+            dict(self.aliases),
+            dict(self._memo),
+            dict(self._names),
+            self.classes.copy(),
+            list(self.warnings),
+            set(self._recursive),
+        )
+
+    def _restore_component_state(self, state: ComponentState) -> None:
+        """Start the operations from ``state``, as if the component pass had just left it."""
+        self.models, self.enums, self.aliases = dict(state.models), dict(state.enums), dict(state.aliases)
+        self._memo, self._names = dict(state.memo), dict(state.names)
+        self.classes = state.classes.copy()
+        self.warnings, self._recursive = list(state.warnings), set(state.recursive)
+
     def warn(self, message: str, at: Location) -> None:
         """Record something skipped, guessed or degraded: nothing degrades without a line saying so."""
         self.warnings.append((message, at))
@@ -207,6 +228,19 @@ class NormaliserBase:
             return isinstance(target, dict) and target.get(flag) is True
         index = self._wrapped_part(prop)
         return index is not None and self._flag(prop["allOf"][index], at.child("allOf", index), flag)
+
+
+class ComponentState(NamedTuple):
+    """The normaliser's state once every component schema is typed (``NormaliserBase._component_state``)."""
+
+    models: dict[str, ir.Model]
+    enums: dict[str, ir.EnumModel]
+    aliases: dict[str, ir.Alias]
+    memo: dict[tuple[Location, str], ir.TypeExpr]
+    names: dict[tuple[Location, str], str]
+    classes: NameAllocator
+    warnings: list[tuple[str, Location]]
+    recursive: set[Location]
 
 
 @dataclass

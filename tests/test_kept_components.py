@@ -1,0 +1,226 @@
+"""The component pass read back from the cache (``normalise.kept``): a spec changed only in its operations
+regenerates to the same bytes as a run without any cache, and anything the pass reads that changed (a
+component, a variant an operation tags, a reference into ``paths``, the generator) makes it run again."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from clientgen import cache as cache_module
+from clientgen.cli import main
+from clientgen.loader import load_spec
+from clientgen.normalise import Normaliser
+from clientgen.normalise.kept import KIND, KeptComponents, inputs_key
+from clientgen.writer import MANIFEST
+from tests.conftest import write
+
+SPEC = """
+openapi: 3.0.3
+info: {title: Kept, version: "1.0"}
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      summary: List pets
+      tags: [pets]
+      parameters:
+        - {name: limit, in: query, schema: {type: integer}}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: "#/components/schemas/Pet"}}
+    post:
+      operationId: createPet
+      tags: [pets]
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Pet"}
+      responses:
+        "201":
+          description: made
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Pet"}
+  /shapes:
+    post:
+      operationId: drawShape
+      tags: [shapes]
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Shape"}
+      responses:
+        "204": {description: drawn}
+  /actions:
+    post:
+      operationId: act
+      tags: [shapes]
+      requestBody:
+        content:
+          application/json:
+            schema:
+              oneOf: [{$ref: "#/components/schemas/Create"}, {$ref: "#/components/schemas/Delete"}]
+      responses:
+        "204": {description: done}
+components:
+  schemas:
+    Pet:
+      type: object
+      required: [name]
+      properties:
+        id: {type: integer, readOnly: true}
+        name: {type: string}
+        kind: {$ref: "#/components/schemas/Kind"}
+        status: {type: string, enum: [available, sold]}
+        labels: {$ref: "#/components/schemas/Labels"}
+        friend: {$ref: "#/components/schemas/Node"}
+    Kind: {type: string, enum: [cat, dog]}
+    Labels: {type: array, items: {type: string}}
+    Node:
+      type: object
+      properties:
+        children: {type: array, items: {$ref: "#/components/schemas/Node"}}
+    Loop: {type: array, items: {$ref: "#/components/schemas/Loop"}}
+    Shape:
+      oneOf: [{$ref: "#/components/schemas/Circle"}, {$ref: "#/components/schemas/Square"}]
+      discriminator: {propertyName: type}
+    Circle:
+      type: object
+      required: [type]
+      properties: {type: {type: string}, radius: {type: number}}
+    Square:
+      type: object
+      required: [type]
+      properties: {type: {type: string}, side: {type: number}}
+    Create:
+      type: object
+      properties: {action: {type: string, const: create}, name: {type: string}}
+    Delete:
+      type: object
+      properties: {action: {type: string, const: delete}, id: {type: integer}}
+"""
+
+
+@pytest.fixture
+def recalls(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each run found the component pass's state in the cache."""
+    found: list[bool] = []
+    recall = KeptComponents.recall
+
+    def spy(self: KeptComponents, key: str) -> object:
+        state = recall(self, key)
+        found.append(state is not None)
+        return state
+
+    monkeypatch.setattr(KeptComponents, "recall", spy)
+    return found
+
+
+def generate(spec: Path, out: Path, *extra: str) -> None:
+    assert main(["generate", str(spec), "-o", str(out), "--package-name", "kept", *extra]) == 0
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def regenerated(tmp_path: Path, first: str, second: str) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The output of ``second`` regenerated over that of ``first`` with the cache, and generated with none."""
+    spec = write(tmp_path / "spec.yaml", first)
+    generate(spec, tmp_path / "out")
+    write(spec, second)
+    generate(spec, tmp_path / "out")
+    generate(spec, tmp_path / "fresh", "--no-cache")
+    return tree(tmp_path / "out"), tree(tmp_path / "fresh")
+
+
+def test_a_spec_changed_in_its_operations_reads_the_component_pass_back_and_writes_the_same_bytes(
+    cache: Path, recalls: list[bool], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    changed = SPEC.replace("summary: List pets", "summary: List every pet").replace(
+        "        - {name: limit, in: query, schema: {type: integer}}",
+        "        - {name: limit, in: query, schema: {type: integer}}\n"
+        "        - {name: order, in: query, schema: {type: string, enum: [asc, desc]}}",
+    )
+    spec = write(tmp_path / "spec.yaml", SPEC)
+    generate(spec, tmp_path / "out")
+    capsys.readouterr()
+    write(spec, changed)
+    generate(spec, tmp_path / "out")
+    told = capsys.readouterr().err
+    generate(spec, tmp_path / "fresh", "--no-cache")
+    kept, fresh = tree(tmp_path / "out"), tree(tmp_path / "fresh")
+    assert recalls == [False, True]  # the first run kept it, the second read it back (--no-cache asks nothing)
+    assert kept == fresh
+    assert b"List every pet" in kept["kept/resources/_pets.py"]
+    assert b"PetRequest" in b"".join(kept.values())  # a request shape the operations built on the state read back
+    # the pass's own warning, kept with its state, is told at its line in the changed spec (one line down)
+    assert b"recursive schema" in kept[MANIFEST]
+    assert "spec.yaml:70: #/components/schemas/Loop: recursive schema" in told
+
+
+@pytest.mark.parametrize(
+    ("what", "old", "new"),
+    [
+        ("a component", "radius: {type: number}", "radius: {type: integer}"),
+        (
+            "a variant only an operation's oneOf tags",
+            'oneOf: [{$ref: "#/components/schemas/Create"}, ',
+            'anyOf: [{$ref: "#/components/schemas/Create"}, {type: string}, ',
+        ),
+        ("the title (in every docstring)", "title: Kept", "title: Kept again"),
+    ],
+)
+def test_what_the_component_pass_reads_changed_runs_it_again(
+    cache: Path, recalls: list[bool], tmp_path: Path, what: str, old: str, new: str
+) -> None:
+    assert old in SPEC, what
+    kept, fresh = regenerated(tmp_path, SPEC, SPEC.replace(old, new))
+    assert recalls == [False, False]
+    assert kept == fresh
+
+
+def test_a_reference_into_paths_keeps_nothing(cache: Path, tmp_path: Path) -> None:
+    into_paths = SPEC.replace(
+        "    Kind: {type: string, enum: [cat, dog]}",
+        '    Kind: {$ref: "#/paths/~1pets/get/parameters/0/schema"}',
+    )
+    spec = load_spec(write(tmp_path / "spec.yaml", into_paths))
+    assert inputs_key(spec, Normaliser(spec)._tags) is None
+    plain = load_spec(write(tmp_path / "plain.yaml", SPEC))
+    assert inputs_key(plain, Normaliser(plain)._tags) is not None
+
+
+def test_the_key_holds_the_generators_fingerprint(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from clientgen import writer
+
+    spec = load_spec(write(tmp_path / "spec.yaml", SPEC))
+    tags = Normaliser(spec)._tags
+    before = inputs_key(spec, tags)
+    monkeypatch.setattr(writer, "fingerprint", lambda: "another generator")
+    assert inputs_key(spec, tags) not in (None, before)
+
+
+def test_no_cache_reads_and_keeps_nothing(cache: Path, tmp_path: Path) -> None:
+    spec = write(tmp_path / "spec.yaml", SPEC)
+    generate(spec, tmp_path / "out", "--no-cache")
+    assert not (cache / KIND).exists()
+
+
+def test_an_entry_of_another_shape_or_planted_is_not_used(cache: Path, recalls: list[bool], tmp_path: Path) -> None:
+    spec = write(tmp_path / "spec.yaml", SPEC)
+    generate(spec, tmp_path / "first")
+    (entry,) = (cache / KIND).iterdir()
+    cache_module.write_entry(KIND, entry.name, pickle.dumps(("not", "a", "state")))  # tagged, but no state
+    generate(spec, tmp_path / "second", "--force")
+    tag = entry.read_bytes().partition(b"\n")[0]
+    entry.write_bytes(tag + b"\n" + pickle.dumps(("planted",)))  # an edit without the secret: the tag fails
+    generate(spec, tmp_path / "third", "--force")
+    assert recalls == [False, False, False]
+    assert tree(tmp_path / "second") == tree(tmp_path / "first") == tree(tmp_path / "third")
