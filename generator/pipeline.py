@@ -149,14 +149,15 @@ def _generate_read(
         kept = KeptComponents()
         try:
             api = normalise(spec, kept)
+            stored = kept.store_beside()
             texts, version = _package_texts(api, target, version, previous is not None, on_stage)
             meta["package_version"] = version
         except Exception:
             validation()  # an invalid spec explains a failure better than the failure itself
             raise
         on_stage("validate")
-        kept.store()  # while the validator finishes
         slips = validation()
+        stored()
     finally:
         gc.unfreeze()
     diagnostics = sorted({*slips, *api.diagnostics}, key=_place)

@@ -224,3 +224,28 @@ def test_an_entry_of_another_shape_or_planted_is_not_used(cache: Path, recalls: 
     generate(spec, tmp_path / "third", "--force")
     assert recalls == [False, False, False]
     assert tree(tmp_path / "second") == tree(tmp_path / "first") == tree(tmp_path / "third")
+
+
+def test_the_state_is_written_beside_and_by_the_caller_when_the_writer_fails(
+    cache: Path, recalls: list[bool], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clientgen import processes
+
+    spec = write(tmp_path / "spec.yaml", SPEC)
+    generate(spec, tmp_path / "forked")  # written by a forked process
+    (written,) = (cache / KIND).iterdir()
+    written.unlink()
+
+    class Failed:  # the writer's process could not be had, or died
+        def __init__(self, function: object) -> None:
+            pass
+
+        def result(self) -> None:
+            return None
+
+    monkeypatch.setattr(processes, "Forked", Failed)
+    generate(spec, tmp_path / "failed", "--force")
+    assert [entry.name for entry in (cache / KIND).iterdir()] == [written.name]  # written here instead
+    generate(spec, tmp_path / "read", "--force")
+    assert recalls == [False, False, True]
+    assert tree(tmp_path / "forked") == tree(tmp_path / "failed") == tree(tmp_path / "read")

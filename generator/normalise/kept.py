@@ -19,6 +19,7 @@ import gc
 import hashlib
 import json
 import pickle
+from collections.abc import Callable
 from typing import Any
 
 from .. import cache
@@ -56,8 +57,8 @@ def inputs_key(spec: LoadedSpec, tags: dict[Location, tuple[str, str]]) -> str |
 
 
 class KeptComponents:
-    """Reads the component pass's state back for a key, and keeps a new one until ``store``: the caller
-    writes it when it would otherwise wait (a state of GitHub's size takes ~0.2 s to write)."""
+    """Reads the component pass's state back for a key, and keeps a new one until ``store`` (or
+    ``store_beside``) writes it."""
 
     def __init__(self) -> None:
         self._pending: tuple[str, ComponentState] | None = None
@@ -71,6 +72,29 @@ class KeptComponents:
 
     def remember(self, key: str, state: ComponentState) -> None:
         self._pending = (key, state)
+
+    def store_beside(self) -> Callable[[], None]:
+        """Writes the state in a process forked for it while the caller goes on (a state of GitHub's size takes
+        ~0.25 s to write, on the core rendering leaves); the call returned waits for it. Written here where
+        no process can be had, or it failed."""
+        if self._pending is None:
+            return lambda: None
+        from ..processes import Forked, can_fork
+
+        if not can_fork():
+            return self.store
+        writer = Forked(self._store_pending)
+
+        def finish() -> None:
+            if writer.result() is None:
+                self.store()
+            self._pending = None
+
+        return finish
+
+    def _store_pending(self) -> bool:
+        self.store()
+        return True
 
     def store(self) -> None:
         if self._pending is None:
