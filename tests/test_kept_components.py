@@ -249,3 +249,22 @@ def test_the_state_is_written_beside_and_by_the_caller_when_the_writer_fails(
     generate(spec, tmp_path / "read", "--force")
     assert recalls == [False, False, True]
     assert tree(tmp_path / "forked") == tree(tmp_path / "failed") == tree(tmp_path / "read")
+
+
+def test_a_reference_into_paths_first_followed_by_the_pass_keeps_nothing(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reference ``check_refs`` does not walk (none is known today) and the pass follows into ``paths``: the
+    key was made before it was seen, so the state is not kept under it."""
+    from clientgen.documents import Documents
+
+    asked: list[bool] = []
+
+    def into_paths_once_the_pass_ran(self: Documents) -> bool:
+        asked.append(True)
+        return len(asked) > 1  # not when the key is made, but by the end of the pass
+
+    monkeypatch.setattr(Documents, "refers_into_paths", into_paths_once_the_pass_ran)
+    generate(write(tmp_path / "spec.yaml", SPEC), tmp_path / "out")
+    assert len(asked) == 2
+    assert not (cache / KIND).exists()

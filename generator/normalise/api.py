@@ -89,7 +89,8 @@ class Normaliser(Operations):
             return
         for name, schema, at in self._component_schemas():
             self.type_of(schema, at, class_name(str(name)), "response")
-        if self.kept is not None and key is not None:
+        # a reference only the pass itself followed (one ``check_refs`` does not walk) may lead into ``paths``
+        if self.kept is not None and key is not None and not self.docs.refers_into_paths():
             self.kept.remember(key, self._component_state())
 
     def _base_path(self) -> str:
