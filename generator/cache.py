@@ -9,6 +9,7 @@ rebuilt. ``--no-cache`` (or ``CLIENTGEN_NO_CACHE=1``) reads and writes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -112,13 +113,14 @@ def write_entry(kind: str, key: str, content: bytes) -> None:
     if secret is None:
         return
     path = folder / kind / key
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         temporary.write_bytes(_tag(secret, kind, key, content) + b"\n" + content)
         temporary.replace(path)
     except OSError:
-        pass
+        with contextlib.suppress(OSError):  # a full disk: what was written of it goes, nothing is left behind
+            temporary.unlink(missing_ok=True)
 
 
 def newest_entries(kind: str, prefix: str, most: int) -> list[bytes]:

@@ -28,6 +28,15 @@ class LoadedSpec:
     openapi_version: str
     # validation's warnings (harmless slips), when ``load_spec`` validated
     diagnostics: tuple[Diagnostic, ...] = ()
+    overlays: tuple[Path, ...] = ()
+    files_at_load: int = 0  # how many files ``sha256`` covers
+
+    def digest_of_all_read(self) -> str:
+        """``sha256``, of every file read so far: a file reached only through a reference under an ``x-`` key
+        (which ``check_refs`` does not walk) is first read by the normaliser, and the output comes from it too."""
+        if len(self.documents.files()) == self.files_at_load:
+            return self.sha256
+        return _spec_digest(self.documents, self.overlays)
 
     @property
     def root(self) -> Location:
@@ -59,7 +68,8 @@ def load_spec(path: Path, overlays: tuple[Path, ...] = (), *, validate: bool = T
         )
     documents.check_refs()
     documents.check_operation_ids()
-    spec = LoadedSpec(path, data, documents, _spec_digest(documents, overlays), version)
+    digest = _spec_digest(documents, overlays)
+    spec = LoadedSpec(path, data, documents, digest, version, overlays=overlays, files_at_load=len(documents.files()))
     if validate:
         from .validation import validate_spec
 

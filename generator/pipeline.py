@@ -149,15 +149,18 @@ def _generate_read(
         kept = KeptComponents()
         try:
             api = normalise(spec, kept)
+            meta["spec_sha256"] = api.spec_sha256  # the files the normaliser read first included
             stored = kept.store_beside()
-            texts, version = _package_texts(api, target, version, previous is not None, on_stage)
+            try:
+                texts, version = _package_texts(api, target, version, previous is not None, on_stage)
+            finally:
+                stored()  # written by now, or the writer killed mid-write would leave its file behind
             meta["package_version"] = version
         except Exception:
             validation()  # an invalid spec explains a failure better than the failure itself
             raise
         on_stage("validate")
         slips = validation()
-        stored()
     finally:
         gc.unfreeze()
     diagnostics = sorted({*slips, *api.diagnostics}, key=_place)

@@ -5,6 +5,7 @@ component, a variant an operation tags, a reference into ``paths``, the generato
 from __future__ import annotations
 
 import pickle
+import time
 from pathlib import Path
 
 import pytest
@@ -268,3 +269,149 @@ def test_a_reference_into_paths_first_followed_by_the_pass_keeps_nothing(
     generate(write(tmp_path / "spec.yaml", SPEC), tmp_path / "out")
     assert len(asked) == 2
     assert not (cache / KIND).exists()
+
+
+THROUGH_EXTENSION = """
+openapi: 3.0.3
+info: {title: T, version: "1.0"}
+x-defs:
+  Foo:
+    type: object
+    properties:
+      t: {$ref: 'third.yaml#/T'}
+paths:
+  /foo:
+    get:
+      operationId: getFoo
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Foo'}
+components:
+  schemas:
+    Foo: {$ref: '#/x-defs/Foo'}
+"""
+
+
+def test_a_file_the_pass_reads_first_keeps_nothing(cache: Path, recalls: list[bool], tmp_path: Path) -> None:
+    """A file reached only through a schema under an ``x-`` key is read by the pass itself, after the key was
+    made without it: a state kept then would be read back after that file changed."""
+    spec = write(tmp_path / "spec.yaml", THROUGH_EXTENSION)
+    write(tmp_path / "third.yaml", "T: {type: object, properties: {old_field: {type: string}}}\n")
+    generate(spec, tmp_path / "out")
+    write(spec, THROUGH_EXTENSION.replace("operationId: getFoo", "operationId: getFoo\n      description: changed"))
+    write(tmp_path / "third.yaml", "T: {type: object, properties: {new_field: {type: integer}}}\n")
+    generate(spec, tmp_path / "out")
+    generate(spec, tmp_path / "fresh", "--no-cache")
+    assert recalls == [False, False]
+    assert not (cache / KIND).exists()
+    assert tree(tmp_path / "out") == tree(tmp_path / "fresh")
+    assert b"new_field" in tree(tmp_path / "out")["kept/models/_default.py"]
+
+
+TAGGED_IN_OPERATIONS = """
+openapi: 3.1.0
+info: {title: T, version: "1.0"}
+paths:
+  /pets:
+    post:
+      operationId: addPet
+      requestBody:
+        content:
+          application/json:
+            schema:
+              oneOf: [{$ref: '#/components/schemas/Cat'}, {$ref: '#/components/schemas/Bird'}]
+      responses: {'204': {description: ok}}
+    get:
+      operationId: getPet
+      responses:
+        '200':
+          description: ok
+          content: {application/json: {schema: {$ref: '#/components/schemas/Pet'}}}
+components:
+  schemas:
+    Pet:
+      type: object
+      required: [kind]
+      properties: {kind: {type: string}}
+      discriminator: {propertyName: kind, mapping: {dog: '#/components/schemas/Dog'}}
+    Dog:
+      allOf: [{$ref: '#/components/schemas/Pet'}]
+      properties: {kind: {type: string, const: dog}, bark: {type: string}}
+    Cat:
+      allOf: [{$ref: '#/components/schemas/Pet'}]
+      properties: {kind: {type: string, const: cat}, meow: {type: string}}
+    Bird:
+      allOf: [{$ref: '#/components/schemas/Pet'}]
+      properties: {kind: {type: string, const: bird}, tweet: {type: string}}
+"""
+
+
+def test_the_order_operations_tag_variants_in_is_in_the_key(cache: Path, recalls: list[bool], tmp_path: Path) -> None:
+    swapped = TAGGED_IN_OPERATIONS.replace(
+        "oneOf: [{$ref: '#/components/schemas/Cat'}, {$ref: '#/components/schemas/Bird'}]",
+        "oneOf: [{$ref: '#/components/schemas/Bird'}, {$ref: '#/components/schemas/Cat'}]",
+    )
+    kept, fresh = regenerated(tmp_path, TAGGED_IN_OPERATIONS, swapped)
+    assert recalls == [False, False]
+    assert kept == fresh
+
+
+def test_a_yaml_set_keeps_nothing(cache: Path, tmp_path: Path) -> None:
+    """A set's order differs from one process to the next: a key made of it would never be met again, and
+    each run would push another spec's state out."""
+    with_set = SPEC.replace(
+        'info: {title: Kept, version: "1.0"}', 'info: {title: Kept, version: "1.0"}\nx-set: !!set {a, b, c}'
+    )
+    spec = load_spec(write(tmp_path / "spec.yaml", with_set))
+    assert inputs_key(spec, Normaliser(spec)._tags) is None
+
+
+def test_a_failed_write_leaves_no_partial_entry(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full_disk(self: Path, target: Path) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "replace", full_disk)
+    cache_module.write_entry(KIND, "k" * 64, b"x" * 1000)
+    assert [p.name for p in (cache / KIND).iterdir()] == []
+
+
+def test_a_render_that_fails_still_waits_for_the_writer(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Else the writer, still running when the process ends, is killed mid-write."""
+    from clientgen import pipeline
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("render failed")
+
+    store = KeptComponents.store
+
+    def slow_store(self: KeptComponents) -> None:
+        time.sleep(0.5)  # still writing when the render has failed
+        store(self)
+
+    monkeypatch.setattr(KeptComponents, "store", slow_store)
+    monkeypatch.setattr(pipeline, "_package_texts", failing)
+    with pytest.raises(RuntimeError, match="render failed"):
+        generate(write(tmp_path / "spec.yaml", SPEC), tmp_path / "out")
+    (entry,) = (cache / KIND).iterdir()
+    assert not entry.name.endswith(".tmp")
+
+
+def test_a_file_only_the_normaliser_reads_is_an_input_of_the_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file reached only through a schema under an ``x-`` key is read after the spec's digest is made: the
+    output written from it was taken for up to date after that file changed (even without any cache)."""
+    spec = write(tmp_path / "spec.yaml", THROUGH_EXTENSION)
+    write(tmp_path / "third.yaml", "T: {type: object, properties: {old_field: {type: string}}}\n")
+    generate(spec, tmp_path / "out", "--no-cache")
+    write(tmp_path / "third.yaml", "T: {type: object, properties: {new_field: {type: integer}}}\n")
+    capsys.readouterr()
+    generate(spec, tmp_path / "out", "--no-cache")
+    assert "(written)" in capsys.readouterr().out
+    assert b"new_field" in tree(tmp_path / "out")["kept/models/_default.py"]
+    generate(spec, tmp_path / "out", "--no-cache", "--check")  # and then up to date

@@ -62,7 +62,7 @@ class Normaliser(Operations):
             title=str(info.get("title") or "API"),
             version=str(info.get("version") or ""),
             description=str(info.get("description") or ""),
-            spec_sha256=self.spec.sha256,
+            spec_sha256=self.spec.digest_of_all_read(),
             base_path=self._base_path(),
             groups=tuple(built),
             models=models,
@@ -82,6 +82,7 @@ class Normaliser(Operations):
         """Every component schema typed (in response shape), used by an operation or not, so names stay stable
         when a new Airflow version starts or stops using one: the state this leaves is read back when an
         earlier run typed the same components (``kept``), and kept for the next run otherwise."""
+        read = self.docs.files()
         key = inputs_key(self.spec, self._tags) if self.kept is not None else None
         state = self.kept.recall(key) if self.kept is not None and key is not None else None
         if state is not None:
@@ -89,8 +90,14 @@ class Normaliser(Operations):
             return
         for name, schema, at in self._component_schemas():
             self.type_of(schema, at, class_name(str(name)), "response")
-        # a reference only the pass itself followed (one ``check_refs`` does not walk) may lead into ``paths``
-        if self.kept is not None and key is not None and not self.docs.refers_into_paths():
+        # References only the pass itself followed (those under an ``x-`` key, which ``check_refs`` does not walk)
+        # may have led into ``paths`` or to a file the key does not hold: then it holds too little.
+        if (
+            self.kept is not None
+            and key is not None
+            and not self.docs.refers_into_paths()
+            and self.docs.files() == read
+        ):
             self.kept.remember(key, self._component_state())
 
     def _base_path(self) -> str:

@@ -35,13 +35,13 @@ KEPT_ENTRIES = 6
 def inputs_key(spec: LoadedSpec, tags: dict[Location, tuple[str, str]]) -> str | None:
     """The digest of what the component pass reads, or None when it cannot be had cheaply and surely: the
     cache is off, a reference leads into ``paths`` (a component may then mean what an operation says), or
-    the root holds something JSON cannot write (a YAML date as a mapping key)."""
+    the root holds what JSON cannot write the same way every time (a YAML set)."""
     documents = spec.documents
     if not cache.enabled() or documents.refers_into_paths():
         return None
     outside_paths = {key: value for key, value in spec.data.items() if key != "paths"}
     try:
-        text = json.dumps(outside_paths, ensure_ascii=False, separators=(",", ":"), check_circular=False, default=repr)
+        text = json.dumps(outside_paths, ensure_ascii=False, separators=(",", ":"), check_circular=False, default=_text)
     except (TypeError, ValueError, RecursionError):
         return None
     from ..writer import fingerprint
@@ -50,10 +50,18 @@ def inputs_key(spec: LoadedSpec, tags: dict[Location, tuple[str, str]]) -> str |
     for path in documents.files():
         if path != documents.root:
             digest.update(f"{path}\0{hashlib.sha256(documents.raw(path)).hexdigest()}\0".encode())
-    variants = sorted((str(at.file), at.pointer, tag) for at, tag in tags.items())
+    variants = [(str(at.file), at.pointer, tag) for at, tag in tags.items()]  # in order: a base's union follows it
     digest.update(f"{variants!r}\0".encode())
     digest.update(text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
+
+
+def _text(value: object) -> str:
+    """What JSON cannot write, as text that is the same in every process (a YAML ``!!binary``), or TypeError
+    (a ``!!set``, whose order is not: a key made of it would never be met again)."""
+    if isinstance(value, bytes):
+        return repr(value)
+    raise TypeError(type(value).__name__)
 
 
 class KeptComponents:
