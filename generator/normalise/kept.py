@@ -70,13 +70,10 @@ class KeptComponents:
 
     def __init__(self) -> None:
         self._pending: tuple[str, ComponentState] | None = None
-        self.recalled = False  # whether the last ``recall`` found a state
 
     def recall(self, key: str) -> ComponentState | None:
         stored = cache.read_entry(KIND, key)
-        state = _loaded(stored) if stored is not None else None
-        self.recalled = state is not None
-        return state
+        return _loaded(stored) if stored is not None else None
 
     def remember(self, key: str, state: ComponentState) -> None:
         self._pending = (key, state)
