@@ -295,9 +295,9 @@ components:
 """
 
 
-def test_a_file_the_pass_reads_first_keeps_nothing(cache: Path, recalls: list[bool], tmp_path: Path) -> None:
-    """A file reached only through a schema under an ``x-`` key is read by the pass itself, after the key was
-    made without it: a state kept then would be read back after that file changed."""
+def test_a_file_reached_through_an_extension_is_in_the_key(cache: Path, recalls: list[bool], tmp_path: Path) -> None:
+    """A file reached only through a schema under an ``x-`` key (which a file's reference walk skips) was read
+    by the pass itself, after the key was made without it: the state read back after that file changed."""
     spec = write(tmp_path / "spec.yaml", THROUGH_EXTENSION)
     write(tmp_path / "third.yaml", "T: {type: object, properties: {old_field: {type: string}}}\n")
     generate(spec, tmp_path / "out")
@@ -306,7 +306,6 @@ def test_a_file_the_pass_reads_first_keeps_nothing(cache: Path, recalls: list[bo
     generate(spec, tmp_path / "out")
     generate(spec, tmp_path / "fresh", "--no-cache")
     assert recalls == [False, False]
-    assert not (cache / KIND).exists()
     assert tree(tmp_path / "out") == tree(tmp_path / "fresh")
     assert b"new_field" in tree(tmp_path / "out")["kept/models/_default.py"]
 
@@ -401,11 +400,12 @@ def test_a_render_that_fails_still_waits_for_the_writer(
     assert not entry.name.endswith(".tmp")
 
 
-def test_a_file_only_the_normaliser_reads_is_an_input_of_the_output(
+def test_a_file_reached_through_an_extension_is_an_input_of_the_output(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A file reached only through a schema under an ``x-`` key is read after the spec's digest is made: the
-    output written from it was taken for up to date after that file changed (even without any cache)."""
+    """A file reached only through a schema under an ``x-`` key was first read by the normaliser, after the
+    spec's digest was made: the output was taken for up to date after that file changed (even without any
+    cache). The reference walk now also walks where a reference leads into a part its file's walk skips."""
     spec = write(tmp_path / "spec.yaml", THROUGH_EXTENSION)
     write(tmp_path / "third.yaml", "T: {type: object, properties: {old_field: {type: string}}}\n")
     generate(spec, tmp_path / "out", "--no-cache")
@@ -415,3 +415,42 @@ def test_a_file_only_the_normaliser_reads_is_an_input_of_the_output(
     assert "(written)" in capsys.readouterr().out
     assert b"new_field" in tree(tmp_path / "out")["kept/models/_default.py"]
     generate(spec, tmp_path / "out", "--no-cache", "--check")  # and then up to date
+
+
+MAPPED_ELSEWHERE = """
+openapi: 3.0.3
+info: {title: T, version: "1.0"}
+paths:
+  /pets:
+    get:
+      operationId: getPet
+      responses:
+        '200':
+          description: ok
+          content: {application/json: {schema: {$ref: '#/components/schemas/Pet'}}}
+components:
+  schemas:
+    Pet:
+      type: object
+      required: [kind]
+      properties: {kind: {type: string}}
+      discriminator: {propertyName: kind, mapping: {cat: 'other.yaml#/Cat'}}
+"""
+
+
+def test_a_file_only_a_discriminator_mapping_names_is_an_input_of_the_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mapping's value is no ``$ref``, so no reference walk reads its file: the normaliser does, and the
+    output's digest (every file's first line, the manifest) holds it (``LoadedSpec.digest_of_all_read``)."""
+    spec = write(tmp_path / "spec.yaml", MAPPED_ELSEWHERE)
+    cat = "Cat: {allOf: [{$ref: 'spec.yaml#/components/schemas/Pet'}, {properties: {%s: {type: string}}}]}\n"
+    write(tmp_path / "other.yaml", cat % "meow")
+    generate(spec, tmp_path / "out", "--no-cache")
+    write(tmp_path / "other.yaml", cat % "purr")
+    capsys.readouterr()
+    generate(spec, tmp_path / "out", "--no-cache")
+    assert "(written)" in capsys.readouterr().out
+    generate(spec, tmp_path / "fresh", "--no-cache")
+    assert tree(tmp_path / "out") == tree(tmp_path / "fresh")
+    assert b"purr" in b"".join(tree(tmp_path / "out").values())

@@ -362,3 +362,29 @@ def test_a_json_spec_is_generated_without_importing_pyyaml(tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr
     loaded = done.stdout.strip().splitlines()[-1]
     assert "clientgen.normalise" in loaded and "'yaml'" not in loaded and "clientgen.overlay" not in loaded
+
+
+@pytest.mark.parametrize(
+    ("where", "reached"),
+    [("x-defs/Foo", "'#/x-defs/Foo'"), ("default", "'models.yaml#/default'")],
+)
+def test_references_below_a_part_a_reference_leads_into_are_checked_at_load(
+    tmp_path: Path, where: str, reached: str
+) -> None:
+    """A file's reference walk skips extensions and data (``x-defs``, ``default``); a part of them a component
+    refers to is a schema all the same, and so are the references in it: its files are read, and a reference
+    that leads nowhere is found, at load (they were first met while normalising, and the spec's digest, made
+    at load, did not hold their files)."""
+    foo = "Foo: {type: object, properties: {t: {$ref: 'third.yaml#/T'}}}"
+    root = MINIMAL + f"    Ref: {{$ref: {reached}}}\n"
+    if where.startswith("x-defs"):
+        root += "x-defs:\n  " + foo + "\n"
+    else:
+        write(tmp_path / "models.yaml", "default:\n  type: object\n  properties: {t: {$ref: 'third.yaml#/T'}}\n")
+    spec = write(tmp_path / "spec.yaml", root)
+    write(tmp_path / "third.yaml", "T: {type: string}\n")
+    loaded = load_spec(spec, validate=False)
+    assert (tmp_path / "third.yaml").resolve() in loaded.documents.files()
+    write(tmp_path / "third.yaml", "U: {type: string}\n")
+    with pytest.raises(SpecError, match="does not exist"):
+        load_spec(spec, validate=False)
