@@ -396,46 +396,32 @@ class Documents:
         """Resolve every ``$ref`` reachable from the root, so a missing target, a pure reference
         cycle or an ``allOf`` cycle (a schema extending itself) is reported before anything
         else looks at the spec."""
-        # Walks: each file whole, and each part of a file a reference leads into that its file's walk skips
-        # (a schema under an ``x-`` key: ``Foo: {$ref: '#/x-defs/Foo'}``), whose own references are the spec's too.
-        pending: list[tuple[Location, Any]] = [(Location(self.root, ""), None)]
-        walked: set[Location] = set()
+        pending = [self.root]
+        visited: set[Path] = set()
         extends: dict[Location, list[tuple[Location, Location]]] = {}
         while pending:
-            start, node = pending.pop()
-            if start not in walked:
-                walked.add(start)
-                pending += self._checked_walk(start, node, extends)
-        self._check_extension_cycles(extends)
-
-    def _checked_walk(
-        self, start: Location, node: Any, extends: dict[Location, list[tuple[Location, Location]]]
-    ) -> list[tuple[Location, Any]]:
-        """One walk of ``check_refs``: every reference below ``start`` (a whole file when its pointer is "", else
-        ``node``) resolved, what extends what added to ``extends``; the walks its references lead to returned."""
-        path, whole = start.file, start.pointer == ""
-        leads: list[tuple[Location, Any]] = []
-        # a reference resolves by its file and its text alone: each is followed once per walk (lightsail:
-        # 3,829 uses of ~700), and a use's pointer made only to say where it fails or what extends what
-        targets: dict[Any, Location] = {}
-        compositions: list[Way] = []
-        if whole:
+            path = pending.pop()
+            if path in visited:
+                continue
+            visited.add(path)
+            # a reference resolves by its file and its text alone: each is followed once per file (lightsail:
+            # 3,829 uses of ~700), and a use's pointer made only to say where it fails or what extends what
+            targets: dict[Any, Location] = {}
             compositions = self._compositions[path] = []
-        for ref, way in _iter_refs(self.get(path) if whole else node, compositions):
-            target = targets.get(ref) if isinstance(ref, str) else None
-            under_all_of = way is not None and way[0] is not None and way[0][1] == "allOf"
-            if target is None or under_all_of:
-                at = Location(path, join_pointer(start.pointer, *tokens_of(way)))
-                if target is None:
-                    found, target = self.deref({"$ref": ref}, at)
-                    if isinstance(ref, str):
-                        targets[ref] = target
-                        leads.append((Location(target.file, ""), None))
-                    if _skipped_by_walks(target.pointer) and isinstance(found, _NESTED):
-                        leads.append((target, found))
-                if under_all_of:
-                    extends.setdefault(Location(path, at.pointer.rsplit("/", 2)[0]), []).append((target, at))
-        return leads
+            for ref, way in _iter_refs(self.get(path), compositions):
+                target = targets.get(ref) if isinstance(ref, str) else None
+                under_all_of = way is not None and way[0] is not None and way[0][1] == "allOf"
+                if target is None or under_all_of:
+                    at = Location(path, join_pointer("", *tokens_of(way)))
+                    if target is None:
+                        _, target = self.deref({"$ref": ref}, at)
+                        if isinstance(ref, str):
+                            targets[ref] = target
+                    if under_all_of:
+                        extends.setdefault(Location(path, at.pointer.rsplit("/", 2)[0]), []).append((target, at))
+                if target.file not in visited:
+                    pending.append(target.file)
+        self._check_extension_cycles(extends)
 
     def refers_into_paths(self) -> bool:
         """Whether some ``$ref`` leads into the root file's ``paths`` (or to the whole root): then what a
@@ -828,12 +814,6 @@ def _iter_refs(node: Any, compositions: list[Way]) -> Iterator[tuple[Any, Way]]:
             stack.extend(
                 (value, (way, index), False, "") for index, value in enumerate(node) if isinstance(value, _NESTED)
             )
-
-
-def _skipped_by_walks(pointer: str) -> bool:
-    """Whether a file's walk (``_iter_refs``) may have skipped the node at ``pointer``: one of its tokens is an
-    extension's or a data key (it may also be a name the walk did read: walked twice, it costs a little)."""
-    return "/x-" in pointer or any(token in _DATA_KEYS for token in pointer.split("/"))
 
 
 def _names_below(key: Any, way: Way) -> bool:

@@ -403,9 +403,9 @@ def test_a_render_that_fails_still_waits_for_the_writer(
 def test_a_file_reached_through_an_extension_is_an_input_of_the_output(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A file reached only through a schema under an ``x-`` key was first read by the normaliser, after the
-    spec's digest was made: the output was taken for up to date after that file changed (even without any
-    cache). The reference walk now also walks where a reference leads into a part its file's walk skips."""
+    """A file reached only through a schema under an ``x-`` key (which the reference walk leaves: it is data
+    there) is first read by the normaliser, after the spec's digest was made: the output was taken for up to
+    date after that file changed (even without any cache). The IR's digest now holds every file read."""
     spec = write(tmp_path / "spec.yaml", THROUGH_EXTENSION)
     write(tmp_path / "third.yaml", "T: {type: object, properties: {old_field: {type: string}}}\n")
     generate(spec, tmp_path / "out", "--no-cache")
