@@ -295,9 +295,10 @@ components:
 """
 
 
-def test_a_file_reached_through_an_extension_is_in_the_key(cache: Path, recalls: list[bool], tmp_path: Path) -> None:
-    """A file reached only through a schema under an ``x-`` key (which a file's reference walk skips) was read
-    by the pass itself, after the key was made without it: the state read back after that file changed."""
+def test_a_file_the_pass_reads_first_keeps_nothing(cache: Path, recalls: list[bool], tmp_path: Path) -> None:
+    """A file reached only through a schema under an ``x-`` key (which the reference walk leaves: data) is read
+    by the pass itself, after the key was made without it: a state kept then was read back after that file
+    changed."""
     spec = write(tmp_path / "spec.yaml", THROUGH_EXTENSION)
     write(tmp_path / "third.yaml", "T: {type: object, properties: {old_field: {type: string}}}\n")
     generate(spec, tmp_path / "out")
@@ -306,6 +307,7 @@ def test_a_file_reached_through_an_extension_is_in_the_key(cache: Path, recalls:
     generate(spec, tmp_path / "out")
     generate(spec, tmp_path / "fresh", "--no-cache")
     assert recalls == [False, False]
+    assert not (cache / KIND).exists()
     assert tree(tmp_path / "out") == tree(tmp_path / "fresh")
     assert b"new_field" in tree(tmp_path / "out")["kept/models/_default.py"]
 
