@@ -153,3 +153,13 @@ def keep_newest(kind: str, most: int) -> None:
 
 def _is_key(name: str, prefix: str) -> bool:
     return name.startswith(prefix) and not name.endswith(".tmp")
+
+
+def touch_entries(kind: str, keys: list[str]) -> None:
+    """Marks entries of ``kind`` as just used, so ``keep_newest`` keeps what runs still read."""
+    if not enabled():
+        return
+    folder = cache_dir() / kind
+    for key in keys:
+        with contextlib.suppress(OSError):
+            os.utime(folder / key)

@@ -6,6 +6,7 @@ import gc
 import os
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -138,53 +139,52 @@ def _generate_read(
     from .normalise import normalise
     from .normalise.kept import KeptComponents
 
-    # The spec, and then the IR and the rendered text, live until the files are written: kept out of
-    # the collector's scans, here and in the processes forked to validate and format (which would
-    # otherwise scan, and copy, every page of them).
-    gc.freeze()
-    try:
-        on_stage("render")
-        validation = start_validation(spec, early)  # runs beside the rendering below
-        preload_formatter()
-        kept = KeptComponents()
+    # the caches' writers, waited for once the files are written (a writer killed mid-write would leave its file)
+    with ExitStack() as finishing:
+        # The spec, and then the IR and the rendered text, live until the files are written: kept out of
+        # the collector's scans, here and in the processes forked to validate and format (which would
+        # otherwise scan, and copy, every page of them).
+        gc.freeze()
         try:
-            api = normalise(spec, kept)
-            meta["spec_sha256"] = api.spec_sha256  # the files the normaliser read first included
-            stored = kept.store_beside()
+            on_stage("render")
+            validation = start_validation(spec, early)  # runs beside the rendering below
+            preload_formatter()
+            kept = KeptComponents()
             try:
-                texts, version = _package_texts(api, target, version, previous is not None, on_stage)
-            finally:
-                stored()  # written by now, or the writer killed mid-write would leave its file behind
-            meta["package_version"] = version
-        except Exception:
-            validation()  # an invalid spec explains a failure better than the failure itself
-            raise
-        on_stage("validate")
-        slips = validation()
-    finally:
-        gc.unfreeze()
-    diagnostics = sorted({*slips, *api.diagnostics}, key=_place)
-    warnings = [str(d) for d in diagnostics]
-    if strict and warnings:
-        raise StrictFailure(warnings)
-    files = {name: text.encode("utf-8") for name, text in sorted(texts.items())}
-    files[BASE] = base_text(files)
-    models = len(api.models) + len(api.enums) + len(api.aliases)
-    summary: dict[str, object] = {"operations": len(api.operations), "models": models, "files": len(files) + 1}
-    if diagnostics:  # kept so an unchanged target still says them
-        summary["warnings"] = [_recorded(d, target.spec.parent) for d in diagnostics]
-    files[MANIFEST] = manifest_text(files, {**meta, "summary": summary}).encode("utf-8")
-    result = Result(target, "written", len(api.operations), models, len(files), 0.0, warnings=warnings)
-    on_stage("compare" if check else "write")
-    if keep_edits and not force:
-        result.edits = reapply_edits(target.output, files)
-    if check:
-        result.changed = changes(target.output, files)
-        result.status = "would change" if result.changed else "up to date"
-    else:
-        result.kept = write_tree(target.output, files, force)
-    result.seconds = time.perf_counter() - started
-    return result
+                api = normalise(spec, kept)
+                meta["spec_sha256"] = api.spec_sha256  # the files the normaliser read first included
+                finishing.callback(kept.store_beside())
+                texts, version = _package_texts(api, target, version, previous is not None, on_stage, finishing)
+                meta["package_version"] = version
+            except Exception:
+                validation()  # an invalid spec explains a failure better than the failure itself
+                raise
+            on_stage("validate")
+            slips = validation()
+        finally:
+            gc.unfreeze()
+        diagnostics = sorted({*slips, *api.diagnostics}, key=_place)
+        warnings = [str(d) for d in diagnostics]
+        if strict and warnings:
+            raise StrictFailure(warnings)
+        files = {name: text.encode("utf-8") for name, text in sorted(texts.items())}
+        files[BASE] = base_text(files)
+        models = len(api.models) + len(api.enums) + len(api.aliases)
+        summary: dict[str, object] = {"operations": len(api.operations), "models": models, "files": len(files) + 1}
+        if diagnostics:  # kept so an unchanged target still says them
+            summary["warnings"] = [_recorded(d, target.spec.parent) for d in diagnostics]
+        files[MANIFEST] = manifest_text(files, {**meta, "summary": summary}).encode("utf-8")
+        result = Result(target, "written", len(api.operations), models, len(files), 0.0, warnings=warnings)
+        on_stage("compare" if check else "write")
+        if keep_edits and not force:
+            result.edits = reapply_edits(target.output, files)
+        if check:
+            result.changed = changes(target.output, files)
+            result.status = "would change" if result.changed else "up to date"
+        else:
+            result.kept = write_tree(target.output, files, force)
+        result.seconds = time.perf_counter() - started
+        return result
 
 
 def _starting_version(target: Target, data: object) -> tuple[str, dict[str, object] | None]:
@@ -200,25 +200,38 @@ def _starting_version(target: Target, data: object) -> tuple[str, dict[str, obje
 
 
 def _package_texts(
-    api: ir.Api, target: Target, version: str, follows_api: bool, on_stage: StageHook
+    api: ir.Api, target: Target, version: str, follows_api: bool, on_stage: StageHook, finishing: ExitStack
 ) -> tuple[dict[str, str], str]:
     """The package's formatted files, and its version: with ``follows_api`` (a ``semver`` target
-    regenerated), ``version`` (the last one) bumped by what the package's API changed since."""
-    from .render import render_package
+    regenerated), ``version`` (the last one) bumped by what the package's API changed since. Files whose
+    inputs an earlier run formatted are taken from the cache (``render.kept``); what is formatted anew is
+    kept for the next run by a process ``finishing`` waits for."""
+    from . import cache
+    from .render import Rendered, render_files
+    from .render.kept import KeptTexts
 
     layout: Layout = "package" if target.layout == "package" else "project"
+    kept = KeptTexts() if cache.enabled() else None
     gc.freeze()  # the IR, made since the last freeze (or read back from the cache: ~200k objects on GitHub's spec)
-    rendered = render_package(api, target.package, version, layout, parallel=True)
+    rendered = render_files(api, target.package, version, layout, parallel=True, reuse=kept)
     gc.freeze()
     on_stage("format")
-    texts = format_sources(rendered)
+
+    def formatted(rendered: Rendered) -> dict[str, str]:
+        texts = format_sources({name: text for name, text in rendered.texts.items() if name not in rendered.reused})
+        return {name: texts.get(name, text) for name, text in rendered.texts.items()}
+
+    texts = formatted(rendered)
     if follows_api:
         from .semver import bump, next_version
 
         implied = bump(previous_package(target.output), texts)
         if implied.level != "none":
             version = next_version(version, implied.level)
-            texts = format_sources(render_package(api, target.package, version, layout, parallel=True))
+            rendered = render_files(api, target.package, version, layout, parallel=True, reuse=kept)
+            texts = formatted(rendered)
+    if kept is not None:
+        finishing.callback(kept.store_beside(texts, rendered))
     return texts, version
 
 

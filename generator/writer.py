@@ -153,9 +153,10 @@ def format_sources(files: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-# Every generated module opens with a comment naming the spec's sha256, so without this any change to a spec
-# would make each file's first piece new to the cache. black keeps a plain comment line as it is and lays out
-# the rest alike whatever the comment says, so pieces are formatted with that line masked (same length).
+# Every generated module opens with a comment naming clientgen's version, so without this a new version would
+# make each file's first piece new to black's cache (which outlives versions: black decides those bytes). black
+# keeps a plain comment line as it is and lays out the rest alike whatever the comment says, so pieces are
+# formatted with that line masked (same length).
 def _masked_header(text: str) -> tuple[str, str | None]:
     """``text`` with its clientgen header line masked, and that line (None when there is none)."""
     first, newline, rest = text.partition("\n")

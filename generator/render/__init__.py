@@ -5,12 +5,13 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 import stat
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from .. import __version__, ir
 from ..render.docs import (
@@ -249,31 +250,46 @@ def render_package(
     (its README inside it, every Python file marked generated for ruff and mypy). ``parallel``: a big
     package's files are rendered half here, half in a process forked for it (``_rendered``); the text
     is the same either way."""
-    files = _project_files(api, package, package_version, layout, parallel)
-    if layout == "project":
-        return files
-    vendored = {}
-    for name, text in files.items():
-        if name.startswith(f"{package}/"):
-            inner = name[len(package) + 1 :]
-            if inner.endswith(".py"):
-                first, _, rest = text.partition("\n")
-                text = f"{first}\n{VENDORED_MARKERS}{rest}"
-            vendored[inner] = text
-    vendored["README.md"] = files["README.md"]
-    return vendored
+    return render_files(api, package, package_version, layout, parallel=parallel).texts
 
 
-# A file to render: its path, a weight (about its lines: what it costs to render), and what makes its text.
-_Job = tuple[str, int, Callable[[], str]]
+class Rendered(NamedTuple):
+    texts: dict[str, str]  # every file: as rendered, or as formatted where it was reused
+    inputs: dict[str, str]  # file -> the digest of everything its text is made from (files made of the whole API: none)
+    reused: frozenset[str]  # files whose formatted text ``reuse`` had for their inputs
+
+
+# Given digests of files' inputs, the formatted texts it has for them (those it has not: left out).
+Reuse = Callable[[list[str]], dict[str, str]]
+
+
+def render_files(
+    api: ir.Api,
+    package: str,
+    package_version: str | None = None,
+    layout: Layout = "project",
+    *,
+    parallel: bool = False,
+    reuse: Reuse | None = None,
+) -> Rendered:
+    """``render_package``, and where ``reuse`` is given, a file made from a part of the API alone (a group's
+    modules: its operations; a models module: its models and the API's title) is not rendered when ``reuse``
+    has its formatted text for a digest of that part: a regeneration renders what its change touched."""
+    return _rendered(_project_jobs(api, package, package_version, layout), parallel, reuse)
+
+
+class _Job(NamedTuple):
+    """A file to render: its path, a weight (about its lines: what it costs to render), what makes its text,
+    and for a file made from a part of the API alone, what makes the digest of that part."""
+
+    name: str
+    weight: int
+    make: Callable[[], str]
+    inputs: Callable[[], str] | None = None
+
+
 # Below this weight a fork costs more than rendering half the files saves (Airflow 2.10.5: ~10k, 0.07 s).
 _PARALLEL_MIN_WEIGHT = 15_000
-
-
-def _project_files(
-    api: ir.Api, package: str, package_version: str | None, layout: Layout, parallel: bool = False
-) -> dict[str, str]:
-    return _rendered(_project_jobs(api, package, package_version, layout), parallel)
 
 
 def _project_jobs(api: ir.Api, package: str, package_version: str | None, layout: Layout) -> list[_Job]:
@@ -290,7 +306,8 @@ def _project_jobs(api: ir.Api, package: str, package_version: str | None, layout
         "package_exports": sorted((*runtime_exports(), *package_names), key=lambda n: (n != "UNSET", n)),
     }
     operations = len(api.operations)
-    jobs: list[_Job] = []
+    jobs = _Jobs(package, layout)
+    digests = _Digests()
 
     def add(name: str, weight: int, template_name: str, prune: bool = True, **extra: Any) -> None:
         template = env.get_template(template_name)  # loaded here, before any fork: compiled once, cached once
@@ -299,7 +316,17 @@ def _project_jobs(api: ir.Api, package: str, package_version: str | None, layout
             text = template.render(**context, **extra)
             return prune_imports(text) if prune else text
 
-        jobs.append((name, weight, make))
+        jobs.add(name, weight, make)
+
+    def add_part(name: str, weight: int, template_name: str, **inputs: Any) -> None:
+        """A file made from ``inputs`` alone: its template sees nothing else (StrictUndefined: reading ``api``
+        fails), so the digest of ``inputs`` stands for its text."""
+        template = env.get_template(template_name)
+
+        def digest(where: str) -> str:
+            return digests.of_file(template_name, layout, where, inputs)
+
+        jobs.add(name, weight, lambda: prune_imports(template.render(**inputs)), digest)
 
     add(f"{package}/__init__.py", 50, "package/__init__.py.jinja")
     add(f"{package}/client.py", 50 + 4 * len(api.groups), "package/client.py.jinja")
@@ -317,7 +344,13 @@ def _project_jobs(api: ir.Api, package: str, package_version: str | None, layout
     for module in api.model_modules:
         weight = sum(4 + len(m.fields) for m in module.models) + sum(4 + len(e.members) for e in module.enums)
         weight += 2 * len(module.aliases)
-        add(f"{package}/models/{module.name}.py", weight, "package/models/module.py.jinja", module=module)
+        add_part(
+            f"{package}/models/{module.name}.py",
+            weight,
+            "package/models/module.py.jinja",
+            module=module,
+            title=api.title,
+        )
     endpoints_doc = (
         "What each operation sends and expects, as data for the runtime: a module per group, imported by its resources."
     )
@@ -332,7 +365,7 @@ def _project_jobs(api: ir.Api, package: str, package_version: str | None, layout
         for group in api.groups:
             weight = per_operation * len(group.operations)
             group_template = f"package/{kind}.py.jinja"
-            add(
+            add_part(
                 f"{package}/{kind}/_{group.attr}.py",
                 weight,
                 group_template,
@@ -343,36 +376,94 @@ def _project_jobs(api: ir.Api, package: str, package_version: str | None, layout
     example = (first.attr, first.operations[0].py_name) if first is not None else None
     add(f"{package}/testing.py", 10 * operations, "package/testing.py.jinja", example=example)
     runtime = runtime_source()
-    jobs.append((f"{package}/{RUNTIME_FILE}", 0, lambda: f"{header(api)}\n{runtime}"))
-    jobs.append((f"{package}/py.typed", 0, lambda: f"{header(api)}\n"))
+    jobs.add(f"{package}/{RUNTIME_FILE}", 0, lambda: f"{header()}\n{runtime}")
+    jobs.add(f"{package}/py.typed", 0, lambda: f"{header()}\n")
     add("pyproject.toml", 20, "pyproject.toml.jinja", prune=False)
     add("README.md", 10 * operations, "README.md.jinja", prune=False)
     return jobs
 
 
+class _Jobs(list[_Job]):
+    """The jobs of one layout: the ``package`` layout is the package folder alone, its README inside, each
+    Python file marked generated."""
+
+    def __init__(self, package: str, layout: Layout) -> None:
+        super().__init__()
+        self.package, self.layout = package, layout
+
+    def add(self, name: str, weight: int, make: Callable[[], str], digest: Callable[[str], str] | None = None) -> None:
+        """The project's file ``name``, where the layout has it; ``digest``: of its inputs, given its place."""
+        if self.layout == "package" and name != "README.md":
+            if not name.startswith(f"{self.package}/"):
+                return
+            name = name[len(self.package) + 1 :]
+            if name.endswith(".py"):
+                make = _marked(make)
+        where = name
+        self.append(_Job(where, weight, make, (lambda: digest(where)) if digest is not None else None))
+
+
+def _marked(make: Callable[[], str]) -> Callable[[], str]:
+    def marked() -> str:
+        first, _, rest = make().partition("\n")
+        return f"{first}\n{VENDORED_MARKERS}{rest}"
+
+    return marked
+
+
+class _Digests:
+    """The digest of what a file is made from: its template, place and layout, and its inputs, each by its
+    ``repr`` (every field of the IR, in order; a float as it round-trips), taken once per part (a group
+    makes three files; every part lives as long as the API, so no id is met twice)."""
+
+    def __init__(self) -> None:
+        self._parts: dict[int, str] = {}
+
+    def of_file(self, template: str, layout: Layout, where: str, inputs: dict[str, Any]) -> str:
+        parts = [f"{name}={self._of(value)}" for name, value in sorted(inputs.items())]
+        return _sha256(f"{template}\0{layout}\0{where}\0{parts!r}")
+
+    def _of(self, value: object) -> str:
+        if isinstance(value, list):  # a list made for one file: its parts' digests
+            return repr([self._of(part) for part in value])
+        if id(value) not in self._parts:
+            self._parts[id(value)] = _sha256(repr(value))
+        return self._parts[id(value)]
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _made(jobs: list[_Job]) -> dict[str, str]:
-    return {name: make() for name, _, make in jobs}
+    return {job.name: job.make() for job in jobs}
 
 
-def _rendered(jobs: list[_Job], parallel: bool) -> dict[str, str]:
-    """Each job's text, in the jobs' order. With ``parallel``, a big package is rendered on two cores: the
-    heavier half of the jobs (by weight, greedily) in a process forked with the IR and the templates already
-    in it, the rest here. Where that process cannot be had, or fails, its jobs are rendered here: the text is
-    the same."""
+def _rendered(jobs: list[_Job], parallel: bool, reuse: Reuse | None = None) -> Rendered:
+    """Each job's text, in the jobs' order: taken from ``reuse`` where it has the text for the job's inputs,
+    made otherwise. With ``parallel``, a big set of jobs to make is made on two cores: the heavier half (by
+    weight, greedily) in a process forked with the IR and the templates already in it, the rest here. Where
+    that process cannot be had, or fails, its jobs are made here: the text is the same."""
     from ..processes import Forked, can_fork
 
-    small = sum(weight for _, weight, _ in jobs) < _PARALLEL_MIN_WEIGHT
+    digests = {job.name: job.inputs() for job in jobs if job.inputs is not None} if reuse is not None else {}
+    found = reuse(list(digests.values())) if reuse is not None and digests else {}
+    texts = {name: found[digest] for name, digest in digests.items() if digest in found}
+    reused = frozenset(texts)
+    todo = [job for job in jobs if job.name not in reused]
+    small = sum(job.weight for job in todo) < _PARALLEL_MIN_WEIGHT
     if not parallel or small or (os.cpu_count() or 1) < 2 or not can_fork():
-        return _made(jobs)
-    mine: list[_Job] = []
-    theirs: list[_Job] = []
-    loads = [0, 0]
-    for job in sorted(jobs, key=lambda job: -job[1]):
-        side = 0 if loads[0] <= loads[1] else 1
-        (theirs if side == 0 else mine).append(job)
-        loads[side] += job[1]
-    forked = Forked(lambda: _made(theirs))
-    texts = _made(mine)
-    got = forked.result()
-    texts.update(got if got is not None else _made(theirs))
-    return {name: texts[name] for name, _, _ in jobs}
+        texts.update(_made(todo))
+    else:
+        mine: list[_Job] = []
+        theirs: list[_Job] = []
+        loads = [0, 0]
+        for job in sorted(todo, key=lambda job: -job.weight):
+            side = 0 if loads[0] <= loads[1] else 1
+            (theirs if side == 0 else mine).append(job)
+            loads[side] += job.weight
+        forked = Forked(lambda: _made(theirs))
+        texts.update(_made(mine))
+        got = forked.result()
+        texts.update(got if got is not None else _made(theirs))
+    return Rendered({job.name: texts[job.name] for job in jobs}, digests, reused)

@@ -1,0 +1,75 @@
+"""Formatted files kept between runs, by the digest of what each is made from.
+
+A group's modules are made from its operations alone, a models module from its models (and the API's title):
+``render.render_files`` digests those parts, and a file whose part a run has seen before is neither rendered
+nor formatted again. A regeneration after a change to one operation renders and formats that operation's
+group, and the files made from the whole API (the client, the package's indexes, README, ``testing.py``).
+
+Entries are named by the generator's fingerprint and the digest, and go through the cache's checks
+(``cache.read_entry``: written by this user's clientgen, for this key, unaltered).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from .. import cache
+from . import Rendered
+
+KIND = "formatted-files"
+# GitHub's client is ~230 such files: room for the few specs being worked on, each at its last few changes.
+KEPT_ENTRIES = 4096
+
+
+class KeptTexts:
+    """``render.Reuse`` over the cache, and the writer of what a run formatted anew."""
+
+    def __init__(self) -> None:
+        from ..writer import fingerprint
+
+        self._salt = fingerprint()  # taken here, before the renderer forks: each side looks up its own files
+
+    def __call__(self, digests: list[str]) -> dict[str, str]:
+        names = {f"{self._salt}-{digest}": digest for digest in digests}
+        found = cache.read_entries(KIND, list(names))
+        texts = {}
+        for name, content in found.items():
+            try:
+                texts[names[name]] = content.decode("utf-8")
+            except UnicodeDecodeError:  # not an entry of this kind: the file is rendered
+                continue
+        return texts
+
+    def store_beside(self, texts: Mapping[str, str], rendered: Rendered) -> Callable[[], None]:
+        """Keeps the files ``rendered`` made anew (their formatted ``texts``) in a process forked for it, and
+        marks those it reused as used; the call returned waits for it. Done here where no process can be had,
+        or it failed."""
+        new = {
+            f"{self._salt}-{digest}": texts[name].encode("utf-8", "surrogatepass")
+            for name, digest in rendered.inputs.items()
+            if name not in rendered.reused
+        }
+        used = [f"{self._salt}-{rendered.inputs[name]}" for name in rendered.reused]
+        if not new and not used:
+            return lambda: None
+
+        def store() -> bool:
+            for key, content in new.items():
+                cache.write_entry(KIND, key, content)
+            cache.touch_entries(KIND, used)
+            if new:
+                cache.keep_newest(KIND, KEPT_ENTRIES)
+            return True
+
+        from ..processes import Forked, can_fork
+
+        if not can_fork():
+            store()
+            return lambda: None
+        writer = Forked(store)
+
+        def finish() -> None:
+            if writer.result() is None:
+                store()
+
+        return finish

@@ -1,0 +1,152 @@
+"""Formatted files kept between runs (``render.kept``): a file made from a part of the API alone (a group's
+modules, a models module) is taken from the cache when that part is unchanged, and a regeneration writes the
+same bytes as a run without any cache; a changed spec rewrites only the files whose text it changes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import jinja2.meta
+import pytest
+
+from clientgen import render
+from clientgen.render import kept as kept_module
+from tests.conftest import write
+from tests.test_kept_components import SPEC, generate, tree
+
+CHANGED_SUMMARY = SPEC.replace("summary: List pets", "summary: List every pet")
+
+
+@pytest.fixture
+def rendered(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
+    """The files each run rendered (not taken from the cache)."""
+    runs: list[set[str]] = []
+    render_files = render.render_files
+
+    def spy(*args: object, **kwargs: object) -> render.Rendered:
+        made = render_files(*args, **kwargs)  # type: ignore[arg-type]
+        runs.append(set(made.texts) - set(made.reused))
+        return made
+
+    monkeypatch.setattr(render, "render_files", spy)
+    return runs
+
+
+def _written(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_changed_summary_rewrites_only_the_files_that_say_it(cache: Path, tmp_path: Path) -> None:
+    spec = write(tmp_path / "spec.yaml", SPEC)
+    out = tmp_path / "out"
+    generate(spec, out, "--no-cache")
+    before, times = tree(out), _written(out)
+    for path in out.rglob("*"):  # older than anything written next
+        if path.is_file():
+            os.utime(path, ns=(1, 1))
+    write(spec, CHANGED_SUMMARY)
+    generate(spec, out, "--no-cache")
+    after = tree(out)
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert changed == {
+        ".clientgen-manifest.json",  # the spec's sha256, each file's
+        ".clientgen-base.json",  # the text generated, for --keep-edits
+        "README.md",  # its table of operations
+        "kept/resources/_pets.py",  # the method's docstring
+    }
+    untouched = {name for name, stamp in _written(out).items() if stamp == 1}
+    assert untouched == set(times) - changed  # nothing else was written again
+    assert b"sha256" not in after["kept/models/_pets.py"].partition(b"\n")[0]
+
+
+def test_a_regeneration_renders_what_changed_and_writes_the_same_bytes(
+    cache: Path, rendered: list[set[str]], tmp_path: Path
+) -> None:
+    spec = write(tmp_path / "spec.yaml", SPEC)
+    generate(spec, tmp_path / "out")
+    write(spec, CHANGED_SUMMARY)
+    generate(spec, tmp_path / "out")
+    generate(spec, tmp_path / "fresh", "--no-cache")
+    assert tree(tmp_path / "out") == tree(tmp_path / "fresh")
+    first, second, fresh = rendered
+    assert "kept/models/_pets.py" in first and first == fresh
+    made_of_the_whole_api = {
+        "README.md",
+        "pyproject.toml",
+        "kept/__init__.py",
+        "kept/client.py",
+        "kept/testing.py",
+        "kept/_runtime.py",
+        "kept/py.typed",
+        "kept/models/__init__.py",
+        "kept/_endpoints/__init__.py",
+        "kept/resources/__init__.py",
+        "kept/async_resources/__init__.py",
+    }
+    # and the changed operation's group (each of its modules is made from the whole group); no models module
+    pets = {"kept/resources/_pets.py", "kept/async_resources/_pets.py", "kept/_endpoints/_pets.py"}
+    assert second == made_of_the_whole_api | pets
+
+
+@pytest.mark.parametrize(
+    ("what", "old", "new"),
+    [
+        ("a model's field", "radius: {type: number}", "radius: {type: integer}"),
+        ("the title (in every models docstring)", "title: Kept", "title: Kept again"),
+        (
+            "an operation's parameter",
+            "{name: limit, in: query, schema: {type: integer}}",
+            "{name: max, in: query, schema: {type: string}}",
+        ),
+        ("a group", "operationId: drawShape\n      tags: [shapes]", "operationId: drawShape\n      tags: [pets]"),
+    ],
+)
+@pytest.mark.parametrize("layout", ["project", "package"])
+def test_each_change_regenerates_to_the_bytes_of_a_run_without_cache(
+    cache: Path, tmp_path: Path, what: str, old: str, new: str, layout: str
+) -> None:
+    assert old in SPEC, what
+    spec = write(tmp_path / "spec.yaml", SPEC)
+    generate(spec, tmp_path / "out", "--layout", layout)
+    write(spec, SPEC.replace(old, new))
+    generate(spec, tmp_path / "out", "--layout", layout)
+    generate(spec, tmp_path / "fresh", "--layout", layout, "--no-cache")
+    assert tree(tmp_path / "out") == tree(tmp_path / "fresh")
+
+
+def test_the_other_layout_or_package_name_does_not_take_a_files_text(cache: Path, tmp_path: Path) -> None:
+    spec = write(tmp_path / "spec.yaml", SPEC)
+    generate(spec, tmp_path / "project")
+    generate(spec, tmp_path / "package", "--layout", "package")
+    generate(spec, tmp_path / "fresh", "--layout", "package", "--no-cache")
+    assert tree(tmp_path / "package") == tree(tmp_path / "fresh")
+    assert b"# ruff: noqa" in tree(tmp_path / "package")["models/_pets.py"]
+
+
+def test_an_entry_not_written_by_this_clientgen_is_not_used(cache: Path, tmp_path: Path) -> None:
+    spec = write(tmp_path / "spec.yaml", SPEC)
+    generate(spec, tmp_path / "out")
+    entries = list((cache / kept_module.KIND).iterdir())
+    assert entries
+    for entry in entries:  # a hand edit: its tag no longer matches
+        entry.write_bytes(entry.read_bytes().replace(b"class Pet", b"class Cat"))
+    generate(spec, tmp_path / "again", "--force")
+    assert tree(tmp_path / "again") == tree(tmp_path / "out")
+
+
+def test_a_file_kept_by_its_inputs_is_rendered_from_those_inputs_alone() -> None:
+    """A template whose file is kept by the digest of its inputs must not read anything else (the API
+    whole, the package name): a change there would not reach the file. StrictUndefined makes a render fail
+    where it does; this says it before any spec does."""
+    env = render._environment()
+    kept_files = {
+        "package/models/module.py.jinja": {"module", "title"},
+        "package/resources.py.jinja": {"groups", "module_name"},
+        "package/async_resources.py.jinja": {"groups", "module_name"},
+        "package/_endpoints.py.jinja": {"groups", "module_name"},
+    }
+    for name, inputs in kept_files.items():
+        source = env.loader.get_source(env, name)[0]
+        read = jinja2.meta.find_undeclared_variables(env.parse(source)) - set(env.globals)
+        assert read <= inputs, name
