@@ -5,6 +5,7 @@ Nothing here knows about YAML, JSON pointers or Jinja. Templates read these obje
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -451,3 +452,9 @@ class Api:
     @property
     def operations(self) -> tuple[Operation, ...]:
         return tuple(op for group in self.groups for op in group.operations)
+
+
+def digest(value: object) -> str:
+    """The digest of an IR value: of its ``repr``, which holds every field, in order (the IR's values are
+    frozen dataclasses, tuples and scalars; a float as it round-trips): equal digests, equal values."""
+    return hashlib.sha256(repr(value).encode("utf-8", "surrogatepass")).hexdigest()

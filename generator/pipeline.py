@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,7 +154,9 @@ def _generate_read(
                 api = normalise(spec, kept)
                 meta["spec_sha256"] = api.spec_sha256  # the files the normaliser read first included
                 finishing.callback(kept.store_beside())
-                texts, version = _package_texts(api, target, version, previous is not None, on_stage, finishing)
+                texts, version = _package_texts(
+                    api, target, version, previous is not None, on_stage, finishing, kept.digests
+                )
                 meta["package_version"] = version
             except Exception:
                 validation()  # an invalid spec explains a failure better than the failure itself
@@ -200,12 +202,19 @@ def _starting_version(target: Target, data: object) -> tuple[str, dict[str, obje
 
 
 def _package_texts(
-    api: ir.Api, target: Target, version: str, follows_api: bool, on_stage: StageHook, finishing: ExitStack
+    api: ir.Api,
+    target: Target,
+    version: str,
+    follows_api: bool,
+    on_stage: StageHook,
+    finishing: ExitStack,
+    known: Mapping[int, tuple[object, str]],
 ) -> tuple[dict[str, str], str]:
     """The package's formatted files, and its version: with ``follows_api`` (a ``semver`` target
     regenerated), ``version`` (the last one) bumped by what the package's API changed since. Files whose
-    inputs an earlier run formatted are taken from the cache (``render.kept``); what is formatted anew is
-    kept for the next run by a process ``finishing`` waits for."""
+    inputs an earlier run formatted are taken from the cache (``render.kept``; ``known``: digests of IR values
+    read back with the component pass); what is formatted anew is kept for the next run by a process
+    ``finishing`` waits for."""
     from . import cache
     from .render import Rendered, render_files
     from .render.kept import KeptTexts
@@ -213,7 +222,7 @@ def _package_texts(
     layout: Layout = "package" if target.layout == "package" else "project"
     kept = KeptTexts() if cache.enabled() else None
     gc.freeze()  # the IR, made since the last freeze (or read back from the cache: ~200k objects on GitHub's spec)
-    rendered = render_files(api, target.package, version, layout, parallel=True, reuse=kept)
+    rendered = render_files(api, target.package, version, layout, parallel=True, reuse=kept, known=known)
     gc.freeze()
     on_stage("format")
 
@@ -228,7 +237,7 @@ def _package_texts(
         implied = bump(previous_package(target.output), texts)
         if implied.level != "none":
             version = next_version(version, implied.level)
-            rendered = render_files(api, target.package, version, layout, parallel=True, reuse=kept)
+            rendered = render_files(api, target.package, version, layout, parallel=True, reuse=kept, known=known)
             texts = formatted(rendered)
     if kept is not None:
         finishing.callback(kept.store_beside(texts, rendered))

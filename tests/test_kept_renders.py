@@ -150,3 +150,27 @@ def test_a_file_kept_by_its_inputs_is_rendered_from_those_inputs_alone() -> None
         source = env.loader.get_source(env, name)[0]
         read = jinja2.meta.find_undeclared_variables(env.parse(source)) - set(env.globals)
         assert read <= inputs, name
+
+
+def test_models_read_back_with_the_component_pass_are_not_digested_again(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clientgen import ir
+
+    digested: list[str] = []
+    digest = ir.digest
+
+    def spy(value: object) -> str:
+        if isinstance(value, ir.Model):
+            digested.append(value.name)
+        return digest(value)
+
+    spec = write(tmp_path / "spec.yaml", SPEC)
+    generate(spec, tmp_path / "out")
+    monkeypatch.setattr(ir, "digest", spy)
+    write(spec, CHANGED_SUMMARY)
+    generate(spec, tmp_path / "out")
+    assert "PetRequest" in digested  # built by the operations: digested
+    assert not {"Pet", "Node", "Circle", "Square"} & set(digested)  # read back with the state, and its digests
+    generate(spec, tmp_path / "fresh", "--no-cache")
+    assert tree(tmp_path / "out") == tree(tmp_path / "fresh")

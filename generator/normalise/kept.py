@@ -22,7 +22,7 @@ import pickle
 from collections.abc import Callable
 from typing import Any
 
-from .. import cache
+from .. import cache, ir
 from ..documents import Location
 from ..loader import LoadedSpec
 from .base import ComponentState
@@ -64,16 +64,32 @@ def _text(value: object) -> str:
     raise TypeError(type(value).__name__)
 
 
+# Each model's, enum's and alias's digest, by the identity of the object read back (``KeptComponents.digests``).
+Digests = dict[int, tuple[object, str]]
+
+
 class KeptComponents:
     """Reads the component pass's state back for a key, and keeps a new one until ``store`` (or
-    ``store_beside``) writes it."""
+    ``store_beside``) writes it. The state is kept with the digest of each model, enum and alias in it (taken
+    by the writer, off the run's path): the renderer digests a models module by its members
+    (``render.render_files``), and those read back need not be digested again."""
 
     def __init__(self) -> None:
         self._pending: tuple[str, ComponentState] | None = None
+        self.digests: Digests = {}  # of the values read back: each value is held, so no id is met twice
 
     def recall(self, key: str) -> ComponentState | None:
         stored = cache.read_entry(KIND, key)
-        return _loaded(stored) if stored is not None else None
+        loaded = _loaded(stored) if stored is not None else None
+        if loaded is None:
+            return None
+        state, digests = loaded
+        for kind in (state.models, state.enums, state.aliases):
+            for name, value in kind.items():
+                digest = digests.get((type(value).__name__, name))
+                if digest is not None:
+                    self.digests[id(value)] = (value, digest)
+        return state
 
     def remember(self, key: str, state: ComponentState) -> None:
         self._pending = (key, state)
@@ -106,17 +122,23 @@ class KeptComponents:
             return
         key, state = self._pending
         self._pending = None
-        cache.write_entry(KIND, key, pickle.dumps(tuple(state), protocol=pickle.HIGHEST_PROTOCOL))
+        digests = {
+            (type(value).__name__, name): ir.digest(value)
+            for kind in (state.models, state.enums, state.aliases)
+            for name, value in kind.items()
+        }
+        cache.write_entry(KIND, key, pickle.dumps((tuple(state), digests), protocol=pickle.HIGHEST_PROTOCOL))
         cache.keep_newest(KIND, KEPT_ENTRIES)
 
 
-def _loaded(stored: bytes) -> ComponentState | None:
-    """The state in an entry, or None where it does not read as one."""
+def _loaded(stored: bytes) -> tuple[ComponentState, dict[tuple[str, str], str]] | None:
+    """The state in an entry and its values' digests, or None where it does not read as such."""
     collecting = gc.isenabled()
     gc.disable()  # ~200k objects, none of them garbage: the collector's passes over them cost ~3x the load
     try:
         loaded: Any = pickle.loads(stored)  # noqa: S301 - an entry this user's clientgen wrote (its HMAC checked)
-        return ComponentState(*loaded)
+        state, digests = loaded
+        return ComponentState(*state), dict(digests)
     except Exception:  # an entry of another shape: the pass runs
         return None
     finally:

@@ -8,7 +8,7 @@ import ast
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -271,11 +271,13 @@ def render_files(
     *,
     parallel: bool = False,
     reuse: Reuse | None = None,
+    known: Mapping[int, tuple[object, str]] | None = None,
 ) -> Rendered:
     """``render_package``, and where ``reuse`` is given, a file made from a part of the API alone (a group's
     modules: its operations; a models module: its models and the API's title) is not rendered when ``reuse``
-    has its formatted text for a digest of that part: a regeneration renders what its change touched."""
-    return _rendered(_project_jobs(api, package, package_version, layout), parallel, reuse)
+    has its formatted text for a digest of that part: a regeneration renders what its change touched.
+    ``known``: digests of IR values by identity (``ir.digest`` of each), not taken again."""
+    return _rendered(_project_jobs(api, package, package_version, layout, known), parallel, reuse)
 
 
 class _Job(NamedTuple):
@@ -286,13 +288,20 @@ class _Job(NamedTuple):
     weight: int
     make: Callable[[], str]
     inputs: Callable[[], str] | None = None
+    unit: str = ""  # jobs of one unit (a group's modules) are made by one process: their part is digested once
 
 
 # Below this weight a fork costs more than rendering half the files saves (Airflow 2.10.5: ~10k, 0.07 s).
 _PARALLEL_MIN_WEIGHT = 15_000
 
 
-def _project_jobs(api: ir.Api, package: str, package_version: str | None, layout: Layout) -> list[_Job]:
+def _project_jobs(
+    api: ir.Api,
+    package: str,
+    package_version: str | None,
+    layout: Layout,
+    known: Mapping[int, tuple[object, str]] | None = None,
+) -> list[_Job]:
     env = _environment()
     version = package_version or pep440(api.version)
     package_names = ["AsyncClient", "Client", "TOKEN_URL", "models"] + (["Auth"] if api.auth_options else [])
@@ -307,7 +316,7 @@ def _project_jobs(api: ir.Api, package: str, package_version: str | None, layout
     }
     operations = len(api.operations)
     jobs = _Jobs(package, layout)
-    digests = _Digests()
+    digests = _Digests(known or {})
 
     def add(name: str, weight: int, template_name: str, prune: bool = True, **extra: Any) -> None:
         template = env.get_template(template_name)  # loaded here, before any fork: compiled once, cached once
@@ -318,7 +327,7 @@ def _project_jobs(api: ir.Api, package: str, package_version: str | None, layout
 
         jobs.add(name, weight, make)
 
-    def add_part(name: str, weight: int, template_name: str, **inputs: Any) -> None:
+    def add_part(name: str, weight: int, template_name: str, unit: str = "", **inputs: Any) -> None:
         """A file made from ``inputs`` alone: its template sees nothing else (StrictUndefined: reading ``api``
         fails), so the digest of ``inputs`` stands for its text."""
         template = env.get_template(template_name)
@@ -326,7 +335,7 @@ def _project_jobs(api: ir.Api, package: str, package_version: str | None, layout
         def digest(where: str) -> str:
             return digests.of_file(template_name, layout, where, inputs)
 
-        jobs.add(name, weight, lambda: prune_imports(template.render(**inputs)), digest)
+        jobs.add(name, weight, lambda: prune_imports(template.render(**inputs)), digest, unit)
 
     add(f"{package}/__init__.py", 50, "package/__init__.py.jinja")
     add(f"{package}/client.py", 50 + 4 * len(api.groups), "package/client.py.jinja")
@@ -369,6 +378,7 @@ def _project_jobs(api: ir.Api, package: str, package_version: str | None, layout
                 f"{package}/{kind}/_{group.attr}.py",
                 weight,
                 group_template,
+                unit=f"group {group.attr}",
                 groups=[group],
                 module_name=f"_{group.attr}",
             )
@@ -391,7 +401,14 @@ class _Jobs(list[_Job]):
         super().__init__()
         self.package, self.layout = package, layout
 
-    def add(self, name: str, weight: int, make: Callable[[], str], digest: Callable[[str], str] | None = None) -> None:
+    def add(
+        self,
+        name: str,
+        weight: int,
+        make: Callable[[], str],
+        digest: Callable[[str], str] | None = None,
+        unit: str = "",
+    ) -> None:
         """The project's file ``name``, where the layout has it; ``digest``: of its inputs, given its place."""
         if self.layout == "package" and name != "README.md":
             if not name.startswith(f"{self.package}/"):
@@ -400,7 +417,7 @@ class _Jobs(list[_Job]):
             if name.endswith(".py"):
                 make = _marked(make)
         where = name
-        self.append(_Job(where, weight, make, (lambda: digest(where)) if digest is not None else None))
+        self.append(_Job(where, weight, make, (lambda: digest(where)) if digest is not None else None, unit or where))
 
 
 def _marked(make: Callable[[], str]) -> Callable[[], str]:
@@ -413,11 +430,12 @@ def _marked(make: Callable[[], str]) -> Callable[[], str]:
 
 class _Digests:
     """The digest of what a file is made from: its template, place and layout, and its inputs, each by its
-    ``repr`` (every field of the IR, in order; a float as it round-trips), taken once per part (a group
-    makes three files; every part lives as long as the API, so no id is met twice)."""
+    ``repr`` (``ir.digest``), taken once per part (a group makes three files; every part lives as long as the
+    API, so no id is met twice). A models module is digested by its members, those ``known`` (read back with
+    the component pass, by identity) not again."""
 
-    def __init__(self) -> None:
-        self._parts: dict[int, str] = {}
+    def __init__(self, known: Mapping[int, tuple[object, str]]) -> None:
+        self._parts: dict[int, tuple[object, str]] = dict(known)
 
     def of_file(self, template: str, layout: Layout, where: str, inputs: dict[str, Any]) -> str:
         parts = [f"{name}={self._of(value)}" for name, value in sorted(inputs.items())]
@@ -426,44 +444,63 @@ class _Digests:
     def _of(self, value: object) -> str:
         if isinstance(value, list):  # a list made for one file: its parts' digests
             return repr([self._of(part) for part in value])
-        if id(value) not in self._parts:
-            self._parts[id(value)] = _sha256(repr(value))
-        return self._parts[id(value)]
+        known = self._parts.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        if isinstance(value, ir.ModelModule):
+            members = [[self._of(member) for member in kind] for kind in (value.models, value.enums, value.aliases)]
+            digest = _sha256(repr((value.name, value.groups, value.imports, members)))
+        else:
+            digest = ir.digest(value)
+        self._parts[id(value)] = (value, digest)
+        return digest
 
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _made(jobs: list[_Job]) -> dict[str, str]:
-    return {job.name: job.make() for job in jobs}
+# What one process made of its jobs: each file's text, the digests of the inputs of those made from a part,
+# and the files whose formatted text ``reuse`` had.
+_Made = tuple[dict[str, str], dict[str, str], set[str]]
+
+
+def _made(jobs: list[_Job], reuse: Reuse | None) -> _Made:
+    digests = {job.name: job.inputs() for job in jobs if job.inputs is not None} if reuse is not None else {}
+    found = reuse(list(digests.values())) if reuse is not None and digests else {}
+    texts = {name: found[digest] for name, digest in digests.items() if digest in found}
+    reused = set(texts)
+    texts.update((job.name, job.make()) for job in jobs if job.name not in reused)
+    return texts, digests, reused
 
 
 def _rendered(jobs: list[_Job], parallel: bool, reuse: Reuse | None = None) -> Rendered:
     """Each job's text, in the jobs' order: taken from ``reuse`` where it has the text for the job's inputs,
-    made otherwise. With ``parallel``, a big set of jobs to make is made on two cores: the heavier half (by
-    weight, greedily) in a process forked with the IR and the templates already in it, the rest here. Where
-    that process cannot be had, or fails, its jobs are made here: the text is the same."""
+    made otherwise. With ``parallel``, a big package is done on two cores: the heavier half of the jobs (by
+    weight, greedily, a unit's jobs together) in a process forked with the IR and the templates already in it,
+    the rest here; each side digests, looks up and makes its own. Where that process cannot be had, or fails,
+    its jobs are done here: the text is the same."""
     from ..processes import Forked, can_fork
 
-    digests = {job.name: job.inputs() for job in jobs if job.inputs is not None} if reuse is not None else {}
-    found = reuse(list(digests.values())) if reuse is not None and digests else {}
-    texts = {name: found[digest] for name, digest in digests.items() if digest in found}
-    reused = frozenset(texts)
-    todo = [job for job in jobs if job.name not in reused]
-    small = sum(job.weight for job in todo) < _PARALLEL_MIN_WEIGHT
+    small = sum(job.weight for job in jobs) < _PARALLEL_MIN_WEIGHT
     if not parallel or small or (os.cpu_count() or 1) < 2 or not can_fork():
-        texts.update(_made(todo))
+        texts, digests, reused = _made(jobs, reuse)
     else:
-        mine: list[_Job] = []
-        theirs: list[_Job] = []
+        units: dict[str, list[_Job]] = {}
+        for job in jobs:
+            units.setdefault(job.unit, []).append(job)
+        sides: tuple[list[_Job], list[_Job]] = ([], [])
         loads = [0, 0]
-        for job in sorted(todo, key=lambda job: -job.weight):
+        for unit in sorted(units.values(), key=lambda unit: -sum(job.weight for job in unit)):
             side = 0 if loads[0] <= loads[1] else 1
-            (theirs if side == 0 else mine).append(job)
-            loads[side] += job.weight
-        forked = Forked(lambda: _made(theirs))
-        texts.update(_made(mine))
+            sides[side].extend(unit)
+            loads[side] += sum(job.weight for job in unit)
+        theirs, mine = sides
+        forked = Forked(lambda: _made(theirs, reuse))
+        texts, digests, reused = _made(mine, reuse)
         got = forked.result()
-        texts.update(got if got is not None else _made(theirs))
-    return Rendered({job.name: texts[job.name] for job in jobs}, digests, reused)
+        other = got if got is not None else _made(theirs, reuse)
+        texts.update(other[0])
+        digests.update(other[1])
+        reused |= other[2]
+    return Rendered({job.name: texts[job.name] for job in jobs}, digests, frozenset(reused))

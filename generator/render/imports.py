@@ -90,6 +90,12 @@ def import_order(name: str) -> tuple[int, tuple[str | int, ...], tuple[str | int
     return kind, _natural(name.lower()), _natural(name)
 
 
+_DIGIT_RUNS = re.compile(r"(\d+)")
+
+
 def _natural(text: str) -> tuple[str | int, ...]:
-    # re.split with a group alternates text and digit runs, so equal positions hold equal types
-    return tuple(int(part) if i % 2 else part for i, part in enumerate(re.split(r"(\d+)", text)))
+    # split with a group alternates text and digit runs, so equal positions hold equal types
+    parts = _DIGIT_RUNS.split(text)
+    if len(parts) == 1:  # most names: no digits
+        return (text,)
+    return tuple(int(part) if i % 2 else part for i, part in enumerate(parts))
