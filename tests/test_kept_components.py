@@ -456,3 +456,26 @@ def test_a_file_only_a_discriminator_mapping_names_is_an_input_of_the_output(
     generate(spec, tmp_path / "fresh", "--no-cache")
     assert tree(tmp_path / "out") == tree(tmp_path / "fresh")
     assert b"purr" in b"".join(tree(tmp_path / "out").values())
+
+
+def test_a_json_spec_reads_the_pass_back_over_a_changed_operation_and_not_over_a_changed_component(
+    cache: Path, recalls: list[bool], tmp_path: Path
+) -> None:
+    """JSON data is keyed by ``marshal``'s bytes (YAML's by JSON text): the same answers."""
+    import json
+
+    import yaml
+
+    data = yaml.safe_load(SPEC)
+    spec = tmp_path / "spec.json"
+    for change in (
+        lambda d: None,
+        lambda d: d["paths"]["/pets"]["get"].update(summary="List every pet"),
+        lambda d: d["components"]["schemas"]["Circle"]["properties"]["radius"].update(type="integer"),
+    ):
+        change(data)
+        spec.write_text(json.dumps(data))
+        generate(spec, tmp_path / "out")
+        generate(spec, tmp_path / "fresh", "--no-cache")
+        assert tree(tmp_path / "out") == tree(tmp_path / "fresh")
+    assert recalls == [False, True, False]

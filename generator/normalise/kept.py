@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import marshal
 import pickle
 from collections.abc import Callable
 from typing import Any
@@ -40,9 +41,8 @@ def inputs_key(spec: LoadedSpec, tags: dict[Location, tuple[str, str]]) -> str |
     if not cache.enabled() or documents.refers_into_paths():
         return None
     outside_paths = {key: value for key, value in spec.data.items() if key != "paths"}
-    try:
-        text = json.dumps(outside_paths, ensure_ascii=False, separators=(",", ":"), check_circular=False, default=_text)
-    except (TypeError, ValueError, RecursionError):
+    content = _content(outside_paths, from_json=spec.path.suffix.lower() == ".json" and not spec.overlays)
+    if content is None:
         return None
     from ..writer import fingerprint
 
@@ -52,8 +52,25 @@ def inputs_key(spec: LoadedSpec, tags: dict[Location, tuple[str, str]]) -> str |
             digest.update(f"{path}\0{hashlib.sha256(documents.raw(path)).hexdigest()}\0".encode())
     variants = [(str(at.file), at.pointer, tag) for at, tag in tags.items()]  # in order: a base's union follows it
     digest.update(f"{variants!r}\0".encode())
-    digest.update(text.encode("utf-8", "surrogatepass"))
+    digest.update(content)
     return digest.hexdigest()
+
+
+def _content(data: dict[str, Any], from_json: bool) -> bytes | None:
+    """``data`` as bytes that tell it from any other, or None. Data parsed from JSON (dicts, lists, text, numbers,
+    booleans, null) as ``marshal``'s first format writes it: ~3x faster than JSON text here; no references
+    between objects and no interning, so equal data gives equal bytes whatever objects hold it. Other data
+    (YAML's, overlaid) as JSON text: a YAML set would be written in an order that differs per process."""
+    if from_json:
+        try:
+            return b"marshal\0" + marshal.dumps(data, 0)
+        except (ValueError, RecursionError):
+            pass
+    try:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), check_circular=False, default=_text)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return b"json\0" + text.encode("utf-8", "surrogatepass")
 
 
 def _text(value: object) -> str:
