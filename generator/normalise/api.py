@@ -16,6 +16,7 @@ from ..normalise.base import HTTP_METHODS
 from ..normalise.kept import KeptComponents, inputs_key
 from ..normalise.modules import model_modules
 from ..normalise.operations import HTTP_TOKEN, Operations, media_kind
+from ..normalise.replay import ItemReplay
 
 # RFC 3986 pchar besides unreserved characters (which ``quote`` never encodes), and ``%`` for the escapes a
 # URL already holds: a ``%`` not followed by two hex digits is encoded first.
@@ -30,8 +31,11 @@ class Normaliser(Operations):
         self.kept = kept
 
     def build(self) -> ir.Api:
-        self._type_components()
-        operations = self.operations()
+        key = self._type_components()
+        replay = ItemReplay(self.kept.recall_items(key)) if self.kept is not None and key is not None else None
+        operations = self.operations(replay)
+        if self.kept is not None and key is not None and replay is not None and replay.changed():
+            self.kept.remember_items(key, tuple(replay.records))
         groups: dict[str, list[ir.Operation]] = {}
         tags: dict[str, str] = {}
         group_names = NameAllocator(CLIENT_MEMBERS)
@@ -78,16 +82,17 @@ class Normaliser(Operations):
             model_modules=model_modules(built, models, enums, aliases),
         )
 
-    def _type_components(self) -> None:
+    def _type_components(self) -> str | None:
         """Every component schema typed (in response shape), used by an operation or not, so names stay stable
         when a new Airflow version starts or stops using one: the state this leaves is read back when an
-        earlier run typed the same components (``kept``), and kept for the next run otherwise."""
+        earlier run typed the same components (``kept``), and kept for the next run otherwise. The key the
+        state is kept under, or None where it is not kept."""
         read = self.docs.files()
         key = inputs_key(self.spec, self._tags) if self.kept is not None else None
         state = self.kept.recall(key) if self.kept is not None and key is not None else None
         if state is not None:
             self._restore_component_state(state)
-            return
+            return key
         for name, schema, at in self._component_schemas():
             self.type_of(schema, at, class_name(str(name)), "response")
         # References only the pass itself followed (those under an ``x-`` key, which ``check_refs`` does not walk)
@@ -99,6 +104,8 @@ class Normaliser(Operations):
             and self.docs.files() == read
         ):
             self.kept.remember(key, self._component_state())
+            return key
+        return None
 
     def _base_path(self) -> str:
         """The path the first server URL adds below the caller's ``base_url`` (``/api/v1``), or "".

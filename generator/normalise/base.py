@@ -12,6 +12,7 @@ from ..documents import Location
 from ..errors import display_path
 from ..loader import LoadedSpec
 from ..names import NameAllocator, class_name, pascal_case
+from .replay import State, Taking, Writes
 
 _INLINE_STEPS = {"items": "Item", "additionalProperties": "Value"}
 STR = ir.Primitive("str")
@@ -133,6 +134,22 @@ class NormaliserBase:
         self._memo, self._names = dict(state.memo), dict(state.names)
         self.classes = state.classes.copy()
         self.warnings, self._recursive = list(state.warnings), set(state.recursive)
+
+    def _watched_state(self) -> State:
+        """The state the operations pass writes, watched from now on so that ``replay.recording`` can list what
+        each path item writes (``Operations.operations``)."""
+        self.models, self.enums, self.aliases = Writes(self.models), Writes(self.enums), Writes(self.aliases)
+        self._memo, self._names, self.classes = Writes(self._memo), Writes(self._names), Taking(self.classes)
+        return State(
+            self.models,
+            self.enums,
+            self.aliases,
+            self._memo,
+            self._names,
+            self.classes,
+            self.warnings,
+            self._recursive,
+        )
 
     def warn(self, message: str, at: Location) -> None:
         """Record something skipped, guessed or degraded: nothing degrades without a line saying so."""

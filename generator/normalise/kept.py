@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
-import marshal
 import pickle
 from collections.abc import Callable
 from typing import Any
@@ -27,8 +25,10 @@ from .. import cache, ir
 from ..documents import Location
 from ..loader import LoadedSpec
 from .base import ComponentState
+from .replay import ItemRecord, content, from_json
 
 KIND = "component-types"
+ITEMS_KIND = "operation-items"  # the path items typed from a state (``normalise.replay``), under the state's key
 # Entries kept (GitHub's is ~9 MB): the specs being worked on, each at its last few component sets.
 KEPT_ENTRIES = 6
 
@@ -41,8 +41,8 @@ def inputs_key(spec: LoadedSpec, tags: dict[Location, tuple[str, str]]) -> str |
     if not cache.enabled() or documents.refers_into_paths():
         return None
     outside_paths = {key: value for key, value in spec.data.items() if key != "paths"}
-    content = _content(outside_paths, from_json=spec.path.suffix.lower() == ".json" and not spec.overlays)
-    if content is None:
+    written = content(outside_paths, from_json(spec))
+    if written is None:
         return None
     from ..writer import fingerprint
 
@@ -52,33 +52,8 @@ def inputs_key(spec: LoadedSpec, tags: dict[Location, tuple[str, str]]) -> str |
             digest.update(f"{path}\0{hashlib.sha256(documents.raw(path)).hexdigest()}\0".encode())
     variants = [(str(at.file), at.pointer, tag) for at, tag in tags.items()]  # in order: a base's union follows it
     digest.update(f"{variants!r}\0".encode())
-    digest.update(content)
+    digest.update(written)
     return digest.hexdigest()
-
-
-def _content(data: dict[str, Any], from_json: bool) -> bytes | None:
-    """``data`` as bytes that tell it from any other, or None. Data parsed from JSON (dicts, lists, text, numbers,
-    booleans, null) as ``marshal``'s first format writes it: ~3x faster than JSON text here; no references
-    between objects and no interning, so equal data gives equal bytes whatever objects hold it. Other data
-    (YAML's, overlaid) as JSON text: a YAML set would be written in an order that differs per process."""
-    if from_json:
-        try:
-            return b"marshal\0" + marshal.dumps(data, 0)
-        except (ValueError, RecursionError):
-            pass
-    try:
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), check_circular=False, default=_text)
-    except (TypeError, ValueError, RecursionError):
-        return None
-    return b"json\0" + text.encode("utf-8", "surrogatepass")
-
-
-def _text(value: object) -> str:
-    """What JSON cannot write, as text that is the same in every process (a YAML ``!!binary``), or TypeError
-    (a ``!!set``, whose order is not: a key made of it would never be met again)."""
-    if isinstance(value, bytes):
-        return repr(value)
-    raise TypeError(type(value).__name__)
 
 
 # Each model's, enum's and alias's digest, by the identity of the object read back (``KeptComponents.digests``).
@@ -94,6 +69,7 @@ class KeptComponents:
     def __init__(self) -> None:
         self._pending: tuple[str, ComponentState] | None = None
         self.digests: Digests = {}  # of the values read back: each value is held, so no id is met twice
+        self._pending_items: tuple[str, tuple[ItemRecord, ...]] | None = None
 
     def recall(self, key: str) -> ComponentState | None:
         stored = cache.read_entry(KIND, key)
@@ -111,11 +87,22 @@ class KeptComponents:
     def remember(self, key: str, state: ComponentState) -> None:
         self._pending = (key, state)
 
+    def recall_items(self, key: str) -> tuple[ItemRecord, ...]:
+        """The path items an earlier run typed from the state kept under ``key`` (``normalise.replay``)."""
+        stored = cache.read_entry(ITEMS_KIND, key)
+        loaded = _unpickled(stored) if stored is not None else None
+        if not isinstance(loaded, tuple) or not all(isinstance(record, ItemRecord) for record in loaded):
+            return ()
+        return loaded
+
+    def remember_items(self, key: str, records: tuple[ItemRecord, ...]) -> None:
+        self._pending_items = (key, records)
+
     def store_beside(self) -> Callable[[], None]:
         """Writes the state in a process forked for it while the caller goes on (a state of GitHub's size takes
         ~0.25 s to write, on the core rendering leaves); the call returned waits for it. Written here where
         no process can be had, or it failed."""
-        if self._pending is None:
+        if self._pending is None and self._pending_items is None:
             return lambda: None
         from ..processes import Forked, can_fork
 
@@ -126,7 +113,7 @@ class KeptComponents:
         def finish() -> None:
             if writer.result() is None:
                 self.store()
-            self._pending = None
+            self._pending = self._pending_items = None
 
         return finish
 
@@ -135,6 +122,11 @@ class KeptComponents:
         return True
 
     def store(self) -> None:
+        if self._pending_items is not None:
+            key, records = self._pending_items
+            self._pending_items = None
+            cache.write_entry(ITEMS_KIND, key, pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
+            cache.keep_newest(ITEMS_KIND, KEPT_ENTRIES)
         if self._pending is None:
             return
         key, state = self._pending
@@ -150,13 +142,20 @@ class KeptComponents:
 
 def _loaded(stored: bytes) -> tuple[ComponentState, dict[tuple[str, str], str]] | None:
     """The state in an entry and its values' digests, or None where it does not read as such."""
+    try:
+        state, digests = _unpickled(stored)
+        return ComponentState(*state), dict(digests)
+    except Exception:  # an entry of another shape: the pass runs
+        return None
+
+
+def _unpickled(stored: bytes) -> Any:
+    """An entry's objects, or None where it does not unpickle."""
     collecting = gc.isenabled()
     gc.disable()  # ~200k objects, none of them garbage: the collector's passes over them cost ~3x the load
     try:
-        loaded: Any = pickle.loads(stored)  # noqa: S301 - an entry this user's clientgen wrote (its HMAC checked)
-        state, digests = loaded
-        return ComponentState(*state), dict(digests)
-    except Exception:  # an entry of another shape: the pass runs
+        return pickle.loads(stored)  # noqa: S301 - an entry this user's clientgen wrote (its HMAC checked)
+    except Exception:  # an entry of another shape: nothing is read back
         return None
     finally:
         if collecting:

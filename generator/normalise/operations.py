@@ -15,6 +15,7 @@ from ..normalise.conventions import (
     _ends_session,
     _identity,
 )
+from ..normalise.replay import ItemReplay, apply, from_json, item_digest, recording
 
 _CLIENT_HEADERS = frozenset({"accept", "content-type", "authorization"})
 
@@ -23,37 +24,64 @@ _HEADER_UNSAFE = re.compile(r"[^\x20-\x7e]")
 
 
 class Operations(Conventions):
-    def operations(self) -> list[ir.Operation]:
+    def operations(self, replay: ItemReplay | None = None) -> list[ir.Operation]:
+        """Every operation, path item by path item in sorted order; with ``replay``, an item an earlier run
+        typed from the same state is replayed (``normalise.replay``), and each item is recorded for the next."""
         ops: list[ir.Operation] = []
         seen_ids: dict[str, Location] = {}
         paths = self.spec.data.get("paths") or {}
+        state = self._watched_state() if replay is not None else None
+        json_data = from_json(self.spec)
         for path, item in sorted(paths.items()):  # names must not depend on the spec's order
             item_at = self.spec.root.child("paths", path)
-            item, item_at_resolved = self.docs.deref(item, item_at)
-            if not isinstance(item, dict):
-                self.warn("path item is not an object: skipped", item_at)
+            if replay is None or state is None:
+                ops += self._path_item(str(path), item, item_at, seen_ids)
                 continue
-            shared = self._parameters(item.get("parameters") or [], item_at_resolved.child("parameters"))
-            for method in HTTP_METHODS:
-                if method in item and not isinstance(item[method], dict):
-                    self.warn(f"{method} operation is not an object: skipped", item_at_resolved.child(method))
-                if not isinstance(item.get(method), dict):
-                    continue
-                op_at = item_at_resolved.child(method)
-                operation = item[method]
-                op_id = operation.get("operationId") or f"{method}_{path}"
-                if op_id in seen_ids:
-                    raise self.docs.error(
-                        f"duplicate operationId {op_id!r} (first used at #{seen_ids[op_id].pointer})",
-                        op_at.child("operationId"),
-                    )
-                seen_ids[op_id] = op_at
-                if operation.get("callbacks"):
-                    self.warn("callbacks are not generated", op_at.child("callbacks"))
-                own = self._parameters(operation.get("parameters") or [], op_at.child("parameters"))
-                merged = {**shared, **own}  # keyed by (name, in): the operation's own win
-                ops.append(self._operation(str(path), method, operation, op_at, str(op_id), list(merged.values())))
+            digest = item_digest(str(path), item, json_data)
+            recorded = replay.recall(str(path), digest)
+            if recorded is not None:
+                apply(state, recorded.effects)
+                for op in recorded.operations:
+                    self._see(op.operation_id, item_at.child(op.method.lower()), seen_ids)
+                ops += recorded.operations
+                continue
+            read = len(self.docs.files())
+            with recording(state) as effects:
+                made = tuple(self._path_item(str(path), item, item_at, seen_ids))
+            replay.typed(str(path), digest if len(self.docs.files()) == read else None, effects[0], made)
+            ops += made
         return ops
+
+    def _path_item(self, path: str, item: Any, item_at: Location, seen_ids: dict[str, Location]) -> list[ir.Operation]:
+        ops: list[ir.Operation] = []
+        item, item_at_resolved = self.docs.deref(item, item_at)
+        if not isinstance(item, dict):
+            self.warn("path item is not an object: skipped", item_at)
+            return ops
+        shared = self._parameters(item.get("parameters") or [], item_at_resolved.child("parameters"))
+        for method in HTTP_METHODS:
+            if method in item and not isinstance(item[method], dict):
+                self.warn(f"{method} operation is not an object: skipped", item_at_resolved.child(method))
+            if not isinstance(item.get(method), dict):
+                continue
+            op_at = item_at_resolved.child(method)
+            operation = item[method]
+            op_id = operation.get("operationId") or f"{method}_{path}"
+            self._see(str(op_id), op_at, seen_ids)
+            if operation.get("callbacks"):
+                self.warn("callbacks are not generated", op_at.child("callbacks"))
+            own = self._parameters(operation.get("parameters") or [], op_at.child("parameters"))
+            merged = {**shared, **own}  # keyed by (name, in): the operation's own win
+            ops.append(self._operation(path, method, operation, op_at, str(op_id), list(merged.values())))
+        return ops
+
+    def _see(self, op_id: str, op_at: Location, seen_ids: dict[str, Location]) -> None:
+        if op_id in seen_ids:
+            raise self.docs.error(
+                f"duplicate operationId {op_id!r} (first used at #{seen_ids[op_id].pointer})",
+                op_at.child("operationId"),
+            )
+        seen_ids[op_id] = op_at
 
     def _parameters(self, params: list[Any], at: Location) -> dict[tuple[str, str], tuple[dict[str, Any], Location]]:
         out: dict[tuple[str, str], tuple[dict[str, Any], Location]] = {}
