@@ -231,10 +231,15 @@ def regenerate_github(work: Path, env: dict[str, str]) -> str:
     cold, _ = measured(command, cache)
     data = json.loads(spec.read_text(encoding="utf-8"))
     operation = next(op for item in data["paths"].values() for key, op in item.items() if key == "get")
-    operation["summary"] = f"{operation.get('summary', '')} (changed)"
-    spec.write_text(json.dumps(data), encoding="utf-8")
-    warm, _ = measured(command, cache)
-    return f"{warm:.2f} s after {cold:.2f} s cold: {warm / cold:.0%} (target <= 10%)"
+    summary = operation.get("summary", "")
+    warm = []
+    for turn in range(3):  # three changes in a row, each over the last output: the median
+        operation["summary"] = f"{summary} (changed {turn})"
+        spec.write_text(json.dumps(data), encoding="utf-8")
+        warm.append(measured(command, cache)[0])
+    middle = statistics.median(warm)
+    shown = ", ".join(f"{seconds:.2f}" for seconds in warm)
+    return f"{middle:.2f} s (median of {shown}) after {cold:.2f} s cold: {middle / cold:.0%} (target <= 10%)"
 
 
 def main() -> int:
