@@ -163,3 +163,14 @@ def touch_entries(kind: str, keys: list[str]) -> None:
     for key in keys:
         with contextlib.suppress(OSError):
             os.utime(folder / key)
+
+
+def has_entries(kind: str, prefix: str) -> bool:
+    """Whether ``kind`` holds any entry whose key starts with ``prefix`` (not checked: only a hint)."""
+    if not enabled():
+        return False
+    try:
+        with os.scandir(cache_dir() / kind) as found:
+            return any(_is_key(entry.name, prefix) for entry in found)
+    except OSError:
+        return False

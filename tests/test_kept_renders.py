@@ -174,3 +174,25 @@ def test_models_read_back_with_the_component_pass_are_not_digested_again(
     assert not {"Pet", "Node", "Circle", "Square"} & set(digested)  # read back with the state, and its digests
     generate(spec, tmp_path / "fresh", "--no-cache")
     assert tree(tmp_path / "out") == tree(tmp_path / "fresh")
+
+
+def test_a_first_run_takes_no_digest_before_its_files_are_made(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With nothing kept, digesting the parts first would only cost time: the keeper's process takes them."""
+    made: list[render.Rendered] = []
+    render_files = render.render_files
+
+    def spy(*args: object, **kwargs: object) -> render.Rendered:
+        rendered = render_files(*args, **kwargs)  # type: ignore[arg-type]
+        made.append(rendered)
+        return rendered
+
+    monkeypatch.setattr(render, "render_files", spy)
+    spec = write(tmp_path / "spec.yaml", SPEC)
+    generate(spec, tmp_path / "out")
+    write(spec, CHANGED_SUMMARY)
+    generate(spec, tmp_path / "out")
+    first, second = made
+    assert first.inputs == {} and "kept/models/_pets.py" in first.pending and not first.reused
+    assert "kept/models/_pets.py" in second.inputs and "kept/models/_pets.py" in second.reused and not second.pending

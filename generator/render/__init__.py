@@ -11,7 +11,7 @@ import stat
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, Protocol
 
 from .. import __version__, ir
 from ..render.docs import (
@@ -257,10 +257,18 @@ class Rendered(NamedTuple):
     texts: dict[str, str]  # every file: as rendered, or as formatted where it was reused
     inputs: dict[str, str]  # file -> the digest of everything its text is made from (files made of the whole API: none)
     reused: frozenset[str]  # files whose formatted text ``reuse`` had for their inputs
+    # file -> what makes that digest, for files made from a part whose digest was not taken (nothing was kept)
+    pending: dict[str, Callable[[], str]]
 
 
-# Given digests of files' inputs, the formatted texts it has for them (those it has not: left out).
-Reuse = Callable[[list[str]], dict[str, str]]
+class Reuse(Protocol):
+    """Formatted texts of files kept by the digest of their inputs."""
+
+    def any_kept(self) -> bool:
+        """Whether any text is kept at all (else no digest is worth taking before the files are made)."""
+
+    def __call__(self, digests: list[str]) -> dict[str, str]:
+        """The texts kept for those of ``digests`` it has."""
 
 
 def render_files(
@@ -476,12 +484,14 @@ def _made(jobs: list[_Job], reuse: Reuse | None) -> _Made:
 
 def _rendered(jobs: list[_Job], parallel: bool, reuse: Reuse | None = None) -> Rendered:
     """Each job's text, in the jobs' order: taken from ``reuse`` where it has the text for the job's inputs,
-    made otherwise. With ``parallel``, a big package is done on two cores: the heavier half of the jobs (by
+    made otherwise (with nothing kept at all, no digest is taken: the keeper takes them, off the run's path).
+    With ``parallel``, a big package is done on two cores: the heavier half of the jobs (by
     weight, greedily, a unit's jobs together) in a process forked with the IR and the templates already in it,
     the rest here; each side digests, looks up and makes its own. Where that process cannot be had, or fails,
     its jobs are done here: the text is the same."""
     from ..processes import Forked, can_fork
 
+    keeping, reuse = reuse is not None, reuse if reuse is not None and reuse.any_kept() else None
     small = sum(job.weight for job in jobs) < _PARALLEL_MIN_WEIGHT
     if not parallel or small or (os.cpu_count() or 1) < 2 or not can_fork():
         texts, digests, reused = _made(jobs, reuse)
@@ -503,4 +513,5 @@ def _rendered(jobs: list[_Job], parallel: bool, reuse: Reuse | None = None) -> R
         texts.update(other[0])
         digests.update(other[1])
         reused |= other[2]
-    return Rendered({job.name: texts[job.name] for job in jobs}, digests, frozenset(reused))
+    pending = {job.name: job.inputs for job in jobs if keeping and job.inputs is not None and job.name not in digests}
+    return Rendered({job.name: texts[job.name] for job in jobs}, digests, frozenset(reused), pending)

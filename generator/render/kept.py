@@ -17,8 +17,8 @@ from .. import cache
 from . import Rendered
 
 KIND = "formatted-files"
-# GitHub's client is ~230 such files: room for the few specs being worked on, each at its last few changes.
-KEPT_ENTRIES = 4096
+# GitHub's client is ~230 such files (18 MB): room for the few specs being worked on, each at its last changes.
+KEPT_ENTRIES = 1024
 
 
 class KeptTexts:
@@ -28,6 +28,9 @@ class KeptTexts:
         from ..writer import fingerprint
 
         self._salt = fingerprint()  # taken here, before the renderer forks: each side looks up its own files
+
+    def any_kept(self) -> bool:
+        return cache.has_entries(KIND, f"{self._salt}-")
 
     def __call__(self, digests: list[str]) -> dict[str, str]:
         names = {f"{self._salt}-{digest}": digest for digest in digests}
@@ -44,20 +47,17 @@ class KeptTexts:
         """Keeps the files ``rendered`` made anew (their formatted ``texts``) in a process forked for it, and
         marks those it reused as used; the call returned waits for it. Done here where no process can be had,
         or it failed."""
-        new = {
-            f"{self._salt}-{digest}": texts[name].encode("utf-8", "surrogatepass")
-            for name, digest in rendered.inputs.items()
-            if name not in rendered.reused
-        }
+        made = [name for name in [*rendered.inputs, *rendered.pending] if name not in rendered.reused]
         used = [f"{self._salt}-{rendered.inputs[name]}" for name in rendered.reused]
-        if not new and not used:
+        if not made and not used:
             return lambda: None
 
         def store() -> bool:
-            for key, content in new.items():
-                cache.write_entry(KIND, key, content)
+            for name in made:  # the digests not taken yet are taken here (a first run's: all of them)
+                digest = rendered.inputs[name] if name in rendered.inputs else rendered.pending[name]()
+                cache.write_entry(KIND, f"{self._salt}-{digest}", texts[name].encode("utf-8", "surrogatepass"))
             cache.touch_entries(KIND, used)
-            if new:
+            if made:
                 cache.keep_newest(KIND, KEPT_ENTRIES)
             return True
 
