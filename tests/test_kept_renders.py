@@ -179,7 +179,9 @@ def test_models_read_back_with_the_component_pass_are_not_digested_again(
 def test_a_first_run_takes_no_digest_before_its_files_are_made(
     cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With nothing kept, digesting the parts first would only cost time: the keeper's process takes them."""
+    """With nothing kept, and the files made by one process (a small package), digesting the parts first would
+    only cost time: the keeper's process takes the digests. (A big package's two processes take them as they go,
+    where they cost half and overlap the other's rendering.)"""
     made: list[render.Rendered] = []
     render_files = render.render_files
 

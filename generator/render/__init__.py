@@ -473,8 +473,8 @@ def _sha256(text: str) -> str:
 _Made = tuple[dict[str, str], dict[str, str], set[str]]
 
 
-def _made(jobs: list[_Job], reuse: Reuse | None) -> _Made:
-    digests = {job.name: job.inputs() for job in jobs if job.inputs is not None} if reuse is not None else {}
+def _made(jobs: list[_Job], digesting: bool, reuse: Reuse | None) -> _Made:
+    digests = {job.name: job.inputs() for job in jobs if job.inputs is not None} if digesting else {}
     found = reuse(list(digests.values())) if reuse is not None and digests else {}
     texts = {name: found[digest] for name, digest in digests.items() if digest in found}
     reused = set(texts)
@@ -484,8 +484,7 @@ def _made(jobs: list[_Job], reuse: Reuse | None) -> _Made:
 
 def _rendered(jobs: list[_Job], parallel: bool, reuse: Reuse | None = None) -> Rendered:
     """Each job's text, in the jobs' order: taken from ``reuse`` where it has the text for the job's inputs,
-    made otherwise (with nothing kept at all, no digest is taken: the keeper takes them, off the run's path).
-    With ``parallel``, a big package is done on two cores: the heavier half of the jobs (by
+    made otherwise. With ``parallel``, a big package is done on two cores: the heavier half of the jobs (by
     weight, greedily, a unit's jobs together) in a process forked with the IR and the templates already in it,
     the rest here; each side digests, looks up and makes its own. Where that process cannot be had, or fails,
     its jobs are done here: the text is the same."""
@@ -493,8 +492,12 @@ def _rendered(jobs: list[_Job], parallel: bool, reuse: Reuse | None = None) -> R
 
     keeping, reuse = reuse is not None, reuse if reuse is not None and reuse.any_kept() else None
     small = sum(job.weight for job in jobs) < _PARALLEL_MIN_WEIGHT
-    if not parallel or small or (os.cpu_count() or 1) < 2 or not can_fork():
-        texts, digests, reused = _made(jobs, reuse)
+    serial = not parallel or small or (os.cpu_count() or 1) < 2 or not can_fork()
+    # Digests are taken here where something is kept (to look up) or the work is split over two cores (they
+    # are split with it); else the keeper's process takes them once the run no longer waits for it.
+    digesting = reuse is not None or (keeping and not serial)
+    if serial:
+        texts, digests, reused = _made(jobs, digesting, reuse)
     else:
         units: dict[str, list[_Job]] = {}
         for job in jobs:
@@ -506,10 +509,10 @@ def _rendered(jobs: list[_Job], parallel: bool, reuse: Reuse | None = None) -> R
             sides[side].extend(unit)
             loads[side] += sum(job.weight for job in unit)
         theirs, mine = sides
-        forked = Forked(lambda: _made(theirs, reuse))
-        texts, digests, reused = _made(mine, reuse)
+        forked = Forked(lambda: _made(theirs, digesting, reuse))
+        texts, digests, reused = _made(mine, digesting, reuse)
         got = forked.result()
-        other = got if got is not None else _made(theirs, reuse)
+        other = got if got is not None else _made(theirs, digesting, reuse)
         texts.update(other[0])
         digests.update(other[1])
         reused |= other[2]
