@@ -135,16 +135,14 @@ class Documents:
         self._into_paths = False  # a $ref resolved so far leads into the root's paths (or is the whole root)
 
     @classmethod
-    def read_elsewhere(cls, root: Path, raw: bytes, data: Any, single_file: bool, into_paths: bool) -> Documents:
+    def read_elsewhere(cls, root: Path, raw: bytes, data: Any, single_file: bool) -> Documents:
         """The documents of a spec whose root file another process read (``raw``) and parsed, overlays
-        applied (``data``), and found to be the whole spec or not (``single_file``) and to refer into its
-        ``paths`` or not (``into_paths``, as ``refers_into_paths`` says); any other file it refers to is read
-        here when asked for."""
+        applied (``data``), and found to be the whole spec or not (``single_file``); any other file it refers
+        to is read here when asked for."""
         documents = cls(root)
         documents._raw[documents.root] = raw
         documents._data[documents.root] = data
         documents._single_file = single_file
-        documents._into_paths = into_paths
         return documents
 
     # -- files ---------------------------------------------------------------------------------

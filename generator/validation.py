@@ -60,14 +60,12 @@ def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
     oas_schema = _oas_schema(is_31)
     clean_to_rust = _clean_to_rust(oas_schema, data)
     units = None if is_31 or clean_to_rust else _SchemaUnits.of(spec)
-    walk_units = _WalkUnits.of(spec)
     slips: list[Diagnostic] = []
     nodes: list[tuple[str, Any]] = []  # the document's nodes, listed once when a slip needs them
     schema_errors: list[bool] = []  # one entry per error of the OAS-schema pass
     try:
         with _crawled_roots(), _descents_made_once(), _paths_resolved_once(not is_31 and documents.single_file()):
-            walk = _keyword_walk(validator, walk_units)
-            for found in _errors(validator, walk, None if clean_to_rust else oas_schema, units, schema_errors):
+            for found in _errors(validator, None if clean_to_rust else oas_schema, units, schema_errors):
                 error = _deepest(found)
                 if not _harmless(error):
                     where = join_pointer("", *error.absolute_path)
@@ -96,8 +94,6 @@ def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
     write_entry("valid", _verdict_key(spec), json.dumps(rows).encode())
     if units is not None and not schema_errors:
         units.remember()
-    if walk_units is not None and not schema_errors and not result:
-        walk_units.remember()
     return result
 
 
@@ -186,10 +182,10 @@ def _oas_schema(is_31: bool) -> Any:
 
 
 def _errors(
-    validator: Any, walk: Iterator[Any], oas_schema: Any | None, units: _SchemaUnits | None, schema_errors: list[bool]
+    validator: Any, oas_schema: Any | None, units: _SchemaUnits | None, schema_errors: list[bool]
 ) -> Iterator[Any]:
     """What ``validator.iter_errors()`` yields, in its order (the OAS-schema pass against ``oas_schema``,
-    then the keyword ``walk``; each error wrapped as it wraps them), the first pass left out when
+    then the keyword walk; each error wrapped as it wraps them), the first pass left out when
     ``oas_schema`` is None (jsonschema-rs found the document clean) or ``units`` show it clean. The first
     pass is jsonschema's whichever backend the library would pick: its errors carry what a verdict is
     told from (the keyword that failed, the alternatives tried). ``schema_errors`` gets an entry for
@@ -197,7 +193,7 @@ def _errors(
     from jsonschema.validators import validator_for
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
-    passes = [walk]
+    passes = [validator.root_validator(validator.schema_path)]
     if oas_schema is not None:
         schema_validator = validator_for(oas_schema)(oas_schema)  # as its jsonschema backend makes it
         if units is None or not units.clean(schema_validator):
@@ -364,96 +360,6 @@ class _SchemaUnits:
 
     def _key(self) -> str:
         return _validator_key(str(self.spec.documents.root.resolve()))
-
-
-class _WalkUnits:
-    """openapi-spec-validator's keyword walk (``RootValidator``: the tags, each path item, the components) cut
-    into units: each path item, and the rest of the spec (its components, and whatever a path item reaches
-    through a reference: that stays outside ``paths``). A path item's digest covers it and the rest, so a path
-    item whose digest a run found clean reads as it did then; the components are left out when the rest is
-    one found clean. Units are remembered only after a run that found no error and no slip at all: everything
-    any unit reaches was clean then (the walk checks a schema two units share once, under the first: with a
-    slip there, leaving that first one out would lose it). A path item given by a reference is always walked,
-    and nothing is left out when a reference leads into ``paths`` (a unit would read another) or the spec is
-    several files."""
-
-    def __init__(self, spec: LoadedSpec, items: dict[str, str], rest: str) -> None:
-        self.spec, self.items, self.rest = spec, items, rest
-
-    @classmethod
-    def of(cls, spec: LoadedSpec) -> _WalkUnits | None:
-        data, documents = spec.data, spec.documents
-        paths = data.get("paths")
-        if not isinstance(paths, dict) or not _walk_is_known():
-            return None
-        # a spec of several files is walked whole: the process validating it may not have read the others
-        if not documents.single_file() or documents.refers_into_paths():
-            return None
-        try:
-            rest = hashlib.sha256(_canonical({key: value for key, value in data.items() if key != "paths"})).hexdigest()
-            items = {
-                url: hashlib.sha256(f"{rest}\0{url}\0".encode("utf-8", "surrogatepass") + _canonical(item)).hexdigest()
-                for url, item in paths.items()
-                if isinstance(url, str) and isinstance(item, dict) and "$ref" not in item
-            }
-        except (TypeError, ValueError, RecursionError):  # a cycle, or deeper than JSON text nests
-            return None
-        return cls(spec, items, rest)
-
-    def known(self) -> set[str]:
-        stored = read_entry(_WALKED_KIND, self._key())
-        return set(stored.decode().split("\n")) if stored else set()
-
-    def remember(self) -> None:
-        """The walk found nothing anywhere: every unit is remembered clean, for the next run on this spec file."""
-        write_entry(_WALKED_KIND, self._key(), "\n".join(sorted({*self.items.values(), self.rest})).encode())
-
-    def _key(self) -> str:
-        return _validator_key(f"walk\0{self.spec.documents.root.resolve()}")
-
-
-_WALKED_KIND = "walk-units"
-
-
-def _walk_is_known() -> bool:
-    """Whether the keyword walk is the one ``_keyword_walk`` follows: openapi-spec-validator 0.9's."""
-    return _validator_version().startswith("0.9.")
-
-
-def _keyword_walk(validator: Any, units: _WalkUnits | None) -> Iterator[Any]:
-    """``validator.root_validator``'s walk (openapi-spec-validator 0.9's ``RootValidator``, ``PathsValidator``),
-    the units ``units`` knows clean left out. The operationIds of a path item left out are still registered,
-    in the walk's order, so that a duplicate is told where the whole walk tells it."""
-    from openapi_spec_validator.validation import keywords
-
-    root = validator.root_validator
-    registry = root.registry
-    known = units.known() if units is not None else set()
-    paths_walker = registry["paths"] if "paths" in registry.keyword_validators else None
-    if (
-        units is None
-        or not known
-        or type(root).__call__ is not keywords.RootValidator.__call__
-        or type(paths_walker).__call__ is not keywords.PathsValidator.__call__
-    ):
-        yield from root(validator.schema_path)
-        return
-    spec = validator.schema_path
-    if "tags" in spec and "tags" in registry.keyword_validators:
-        yield from registry["tags"](spec / "tags")
-    if "paths" in spec:
-        path_walker = registry["path"]
-        operation_ids = registry["operation"].operation_ids_registry
-        items = units.spec.data["paths"]
-        for url, item in (spec / "paths").items():
-            if units.items.get(url) not in known:
-                yield from path_walker(url, item)
-                continue
-            for method, operation in items[url].items():
-                if method in path_walker.OPERATIONS and isinstance(operation, dict) and "operationId" in operation:
-                    operation_ids.append(operation["operationId"])
-    if "components" in spec and units.rest not in known:
-        yield from registry["components"](spec / "components")
 
 
 def _clean_alone(schema_validator: Any, unit: Any) -> bool:
@@ -941,7 +847,6 @@ class EarlyValidator:
             spec.sha256,
             spec.openapi_version,
             documents.single_file(),
-            documents.refers_into_paths(),
         )
         message: object = handed
         if self.handover is not None:
@@ -1023,10 +928,10 @@ def _validate_when_handed(parent: int, spec_end: Any, verdict_end: Any, handover
                 # written by the parent into a file only the two of them hold, as a pipe's recv() unpickles
                 handed = pickle.loads(_read_all(handover, handed))  # noqa: S301
             os.close(handover)
-        path, raw, data, sha256, version, single_file, into_paths = handed
+        path, raw, data, sha256, version, single_file = handed
     except (EOFError, OSError):  # the parent stopped before handing it over: it says what happened
         return
-    documents = Documents.read_elsewhere(path, raw, data, single_file, into_paths)
+    documents = Documents.read_elsewhere(path, raw, data, single_file)
     _send_verdict(verdict_end, LoadedSpec(path, data, documents, sha256, version))
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from clientgen.cli import main
 from clientgen.normalise import replay
 from tests.conftest import write
 from tests.test_kept_components import SPEC, generate, tree
@@ -159,3 +160,111 @@ def test_a_replayed_items_warning_is_told_at_its_line_today(
     told = capsys.readouterr().err
     line = (tmp_path / "spec.yaml").read_text().splitlines().index("      callbacks: {x: {}}") + 1
     assert f"spec.yaml:{line}: #/paths/~1shapes/post/callbacks: callbacks are not generated" in told
+
+
+LATE_FILE = """
+openapi: 3.0.3
+info: {title: T, version: '1.0'}
+paths:
+  /a:
+    get:
+      operationId: getA
+      responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/x-defs/A'}}}}}
+  /b:
+    get:
+      operationId: getB
+      responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/x-defs/B'}}}}}
+x-defs:
+  A: {type: object, properties: {x: {$ref: 'ext.yaml#/X'}}}
+  B: {type: object, properties: {y: {$ref: 'ext.yaml#/Y'}}}
+"""
+
+
+def test_a_file_first_read_by_the_operations_pass_keeps_no_items(cache: Path, tmp_path: Path) -> None:
+    """ext.yaml is reached only through ``x-`` keys (not walked at load): /a's typing reads it first, and /b reads
+    it too, though neither item's digest covers it. (A review found /b replayed with its old type.)"""
+    write(tmp_path / "ext.yaml", "X: {type: string}\nY: {type: string}\n")
+    regenerate(tmp_path, LATE_FILE)
+    write(tmp_path / "ext.yaml", "X: {type: string}\nY: {type: integer}\n")
+    regenerate(tmp_path, LATE_FILE)
+    assert b"y: int" in tree(tmp_path / "out")["kept/models/_default.py"]
+
+
+def test_a_reference_into_paths_followed_by_the_operations_pass_keeps_no_items(cache: Path, tmp_path: Path) -> None:
+    into_paths = """
+openapi: 3.0.3
+info: {title: T, version: '1.0'}
+paths:
+  /a:
+    get:
+      operationId: getA
+      responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/x-defs/A'}}}}}
+  /b:
+    get:
+      operationId: getB
+      responses:
+        '200':
+          description: ok
+          content: {application/json: {schema: {type: object, properties: {v: {type: string}}}}}
+x-defs:
+  A:
+    type: object
+    properties:
+      p: {$ref: '#/paths/~1b/get/responses/200/content/application~1json/schema/properties/v'}
+"""
+    regenerate(tmp_path, into_paths, into_paths.replace("v: {type: string}", "v: {type: integer}"))
+
+
+@pytest.mark.parametrize("where", ["paths", "components"])
+def test_yaml_bytes_are_not_digested_as_the_text_of_their_repr(cache: Path, tmp_path: Path, where: str) -> None:
+    """``!!binary aGk=`` is b'hi': written as its ``repr`` it digested as the string "b'hi'" (a review found the
+    item replayed, and the component state read back, after that edit)."""
+    schema = "{type: object, properties: {k: {enum: [VALUE]}}}"
+    body = "{$ref: '#/components/schemas/C'}" if where == "components" else schema
+    spec = (
+        "openapi: 3.0.3\ninfo: {title: T, version: '1.0'}\npaths:\n"
+        f"  /a: {{get: {{operationId: getA, responses: {{'200': {{description: ok, content: "
+        f"{{application/json: {{schema: {body}}}}}}}}}}}}}\n"
+        f"components: {{schemas: {{C: {schema}}}}}\n"
+    )
+    regenerate(tmp_path, spec.replace("VALUE", "!!binary aGk="), spec.replace("VALUE", "\"b'hi'\""))
+
+
+FIRST_VISIT = """
+openapi: 3.0.3
+info: {title: T, version: '1.0'}
+paths:
+  /a:
+    get:
+      operationId: getA
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: object, properties: {c: {$ref: '#/components/schemas/C'}}}
+  /b:
+    get:
+      operationId: getB
+      responses:
+        '200':
+          description: ok
+          content: {application/json: {schema: {$ref: '#/components/schemas/C'}}}
+components:
+  schemas:
+    Base: {type: object, properties: {id: {type: string}}}
+    C: {allOf: [{$ref: '#/components/schemas/Base'}], required: [missing]}
+"""
+
+
+def test_the_validators_verdict_after_a_path_item_goes_is_a_whole_walks(cache: Path, tmp_path: Path) -> None:
+    """openapi-spec-validator checks a schema once, under the first path item that reaches it, and one of its
+    checks only where that visit is at the top: C's ``required`` is refused when /b reaches it first. Leaving
+    out the path items an earlier clean run walked (tried in the eleventh session) let this spec through once /a
+    was gone; a review found it, and validation walks every path item again."""
+    spec = write(tmp_path / "spec.yaml", FIRST_VISIT)
+    generate(spec, tmp_path / "out")
+    without_a = FIRST_VISIT[: FIRST_VISIT.index("  /a:")] + FIRST_VISIT[FIRST_VISIT.index("  /b:") :]
+    write(spec, without_a)
+    assert main(["generate", str(spec), "-o", str(tmp_path / "out"), "--package-name", "kept"]) == 2
+    assert main(["generate", str(spec), "-o", str(tmp_path / "fresh"), "--package-name", "kept", "--no-cache"]) == 2

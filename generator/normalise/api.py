@@ -33,8 +33,12 @@ class Normaliser(Operations):
     def build(self) -> ir.Api:
         key = self._type_components()
         replay = ItemReplay(self.kept.recall_items(key)) if self.kept is not None and key is not None else None
+        read = len(self.docs.files())
         operations = self.operations(replay)
-        if self.kept is not None and key is not None and replay is not None and replay.changed():
+        # Records hold only when the pass read nothing the key does not: no file first read (reached only
+        # through ``x-`` keys, which ``check_refs`` does not walk) and no reference into ``paths`` followed.
+        unread = len(self.docs.files()) == read and not self.docs.refers_into_paths()
+        if self.kept is not None and key is not None and replay is not None and replay.changed() and unread:
             self.kept.remember_items(key, tuple(replay.records))
         groups: dict[str, list[ir.Operation]] = {}
         tags: dict[str, str] = {}

@@ -211,10 +211,8 @@ def content(data: Any, from_json: bool) -> bytes | None:
 
 
 def _text(value: object) -> str:
-    """What JSON cannot write, as text that is the same in every process (a YAML ``!!binary``), or TypeError
-    (a ``!!set``, whose order is not: a key made of it would never be met again)."""
-    if isinstance(value, bytes):
-        return repr(value)
+    """What JSON cannot write (a YAML ``!!binary``, ``!!set``, a date left as one): TypeError, so that no digest is
+    made of it. Written some other way it could read as text (``repr`` of b'hi' is the string "b'hi'")."""
     raise TypeError(type(value).__name__)
 
 
