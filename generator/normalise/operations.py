@@ -45,10 +45,9 @@ class Operations(Conventions):
                     self._see(op.operation_id, item_at.child(op.method.lower()), seen_ids)
                 ops += recorded.operations
                 continue
-            read = len(self.docs.files())
             with recording(state) as effects:
                 made = tuple(self._path_item(str(path), item, item_at, seen_ids))
-            replay.typed(str(path), digest if len(self.docs.files()) == read else None, effects[0], made)
+            replay.typed(str(path), digest, effects[0], made)
             ops += made
         return ops
 

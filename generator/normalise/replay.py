@@ -7,8 +7,8 @@ after it (models, enums, aliases, memo entries, names, the class names it took, 
 component state (the entry is kept under the component pass's key) replays an item unchanged since the run that
 recorded it, as long as every item before it was replayed, or typed again and left the same effects, or was
 added or removed without any. An item typed again that leaves other effects puts every item after it out of
-step: they are typed as always. A path item given by a reference, and one whose typing read a file no earlier
-step had read, are never replayed.
+step: they are typed as always. A path item given by a reference is never replayed, and a run whose pass read
+a file the key does not hold, or followed a reference into ``paths``, keeps no records (``Normaliser.build``).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class Effects(NamedTuple):
 
 class ItemRecord(NamedTuple):
     path: str
-    digest: str | None  # of the item's content; None: never replayed (a file was first read while typing it)
+    digest: str | None  # of the item's content; None: never replayed (a path item given by a reference)
     effects: Effects
     operations: tuple[ir.Operation, ...]
 
@@ -78,11 +78,6 @@ class Taking(NameAllocator):
 
     def add(self, names: tuple[str, ...]) -> None:
         self._taken.update(name.lower() for name in names)
-
-    def copy(self) -> NameAllocator:
-        twin = NameAllocator()
-        twin._taken = set(self._taken)
-        return twin
 
 
 class State(NamedTuple):
