@@ -79,12 +79,10 @@ def test_a_regeneration_renders_what_changed_and_writes_the_same_bytes(
         "kept/testing.py",
         "kept/_runtime.py",
         "kept/py.typed",
-        "kept/models/__init__.py",
         "kept/_endpoints/__init__.py",
-        "kept/resources/__init__.py",
-        "kept/async_resources/__init__.py",
     }
-    # and the changed operation's group (each of its modules is made from the whole group); no models module
+    # and the changed operation's group (each of its modules is made from the whole group); no models module,
+    # and no package made from the names of the models or groups alone (``models``, ``resources``...)
     pets = {"kept/resources/_pets.py", "kept/async_resources/_pets.py", "kept/_endpoints/_pets.py"}
     assert second == made_of_the_whole_api | pets
 
@@ -145,6 +143,7 @@ def test_a_file_kept_by_its_inputs_is_rendered_from_those_inputs_alone() -> None
         "package/resources.py.jinja": {"groups", "module_name"},
         "package/async_resources.py.jinja": {"groups", "module_name"},
         "package/_endpoints.py.jinja": {"groups", "module_name"},
+        "package/_lazy.py.jinja": {"doc", "entries"},  # the models, resources and async_resources packages
     }
     for name, inputs in kept_files.items():
         source = env.loader.get_source(env, name)[0]
@@ -198,3 +197,55 @@ def test_a_first_run_takes_no_digest_before_its_files_are_made(
     first, second = made
     assert first.inputs == {} and "kept/models/_pets.py" in first.pending and not first.reused
     assert "kept/models/_pets.py" in second.inputs and "kept/models/_pets.py" in second.reused and not second.pending
+
+
+def _seen_by_a_regeneration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[object]:
+    """The values ``owner.name`` is called with while a spec changed in one summary is regenerated over its first
+    run's output and caches (the output checked against a run without any cache)."""
+    seen: list[object] = []
+    original = getattr(owner, name)
+
+    def spy(value: object) -> object:
+        seen.append(value)
+        return original(value)
+
+    spec = write(tmp_path / "spec.yaml", SPEC)
+    generate(spec, tmp_path / "out")
+    monkeypatch.setattr(owner, name, spy)
+    write(spec, CHANGED_SUMMARY)
+    generate(spec, tmp_path / "out")
+    monkeypatch.undo()
+    generate(spec, tmp_path / "fresh", "--no-cache")
+    assert tree(tmp_path / "out") == tree(tmp_path / "fresh")
+    return seen
+
+
+def test_operations_replayed_are_not_digested_again(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group's modules are kept by the digests of its operations; an operation replayed from an earlier run's
+    records (``normalise.replay``) comes with the digest that run's keeper took, and a group is digested by its
+    operations' digests, never by its whole ``repr`` again."""
+    from clientgen import ir
+
+    digested = _seen_by_a_regeneration(tmp_path, monkeypatch, ir, "digest")
+    operations = {value.operation_id for value in digested if isinstance(value, ir.Operation)}
+    assert operations == {"listPets", "createPet"}  # /pets changed: typed again; /shapes replayed
+    assert not [value for value in digested if isinstance(value, ir.Group)]
+
+
+def test_the_references_of_what_was_read_back_are_not_walked_again(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which models module each model lives in follows the names every model and operation refers to
+    (``normalise.modules``): those of the models read back with the component pass, and of what a replayed item
+    made, are kept with them by the keeper's process and not walked for again."""
+    from clientgen import ir
+    from clientgen.normalise import modules
+
+    walked = _seen_by_a_regeneration(tmp_path, monkeypatch, modules, "references")
+    operations = {value.operation_id for value in walked if isinstance(value, ir.Operation)}
+    assert operations == {"listPets", "createPet"}  # /pets changed: typed again; /shapes replayed
+    models = {value.name for value in walked if isinstance(value, ir.Model)}
+    assert "PetRequest" in models  # made by the item typed again
+    assert not {"Pet", "Node", "Circle", "Square"} & models  # read back with the state

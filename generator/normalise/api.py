@@ -83,7 +83,9 @@ class Normaliser(Operations):
             diagnostics=tuple(
                 sorted({*self.spec.diagnostics, *self.diagnostics()}, key=lambda d: (d.file, d.pointer, d.message))
             ),
-            model_modules=model_modules(built, models, enums, aliases),
+            model_modules=model_modules(
+                built, models, enums, aliases, self.kept.references if self.kept is not None else None
+            ),
         )
 
     def _type_components(self) -> str | None:
@@ -337,6 +339,9 @@ def _named(op: ir.Operation, name: str, group: str, method_names: NameAllocator)
         stream = replace(stream, method_name=method_names.take(f"{name}_stream"))
     if download is not None:
         download = replace(download, method_name=method_names.take(f"{name}_to_file"))
+    named = (name, group, pagination, links, stream, download)
+    if named == (op.py_name, op.group, op.pagination, op.link_pagination, op.stream, op.download):
+        return op  # the same object: a digest kept for it holds (``render.render_files``)
     return replace(
         op,
         py_name=name,

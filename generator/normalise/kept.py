@@ -21,11 +21,11 @@ import pickle
 from collections.abc import Callable
 from typing import Any
 
-from .. import cache, ir
+from .. import cache
 from ..documents import Location
 from ..loader import LoadedSpec
 from .base import ComponentState
-from .replay import ItemRecord, content, from_json
+from .replay import ItemRecord, Traits, content, from_json, traits
 
 KIND = "component-types"
 ITEMS_KIND = "operation-items"  # the path items typed from a state (``normalise.replay``), under the state's key
@@ -56,7 +56,8 @@ def inputs_key(spec: LoadedSpec, tags: dict[Location, tuple[str, str]]) -> str |
     return digest.hexdigest()
 
 
-# Each model's, enum's and alias's digest, by the identity of the object read back (``KeptComponents.digests``).
+# The digest of each model, enum and alias read back, and of what each replayed item made, by the identity of
+# the object (``KeptComponents.digests``).
 Digests = dict[int, tuple[object, str]]
 
 
@@ -69,6 +70,7 @@ class KeptComponents:
     def __init__(self) -> None:
         self._pending: tuple[str, ComponentState] | None = None
         self.digests: Digests = {}  # of the values read back: each value is held, so no id is met twice
+        self.references: dict[int, tuple[object, frozenset[str]]] = {}  # of them too (``modules.model_modules``)
         self._pending_items: tuple[str, tuple[ItemRecord, ...]] | None = None
 
     def recall(self, key: str) -> ComponentState | None:
@@ -76,13 +78,17 @@ class KeptComponents:
         loaded = _loaded(stored) if stored is not None else None
         if loaded is None:
             return None
-        state, digests = loaded
+        state, known = loaded
         for kind in (state.models, state.enums, state.aliases):
             for name, value in kind.items():
-                digest = digests.get((type(value).__name__, name))
-                if digest is not None:
-                    self.digests[id(value)] = (value, digest)
+                found = known.get((type(value).__name__, name))
+                if found is not None:
+                    self._know(value, found)
         return state
+
+    def _know(self, value: object, known: Traits) -> None:
+        self.digests[id(value)] = (value, known.digest)
+        self.references[id(value)] = (value, known.references)
 
     def remember(self, key: str, state: ComponentState) -> None:
         self._pending = (key, state)
@@ -93,6 +99,11 @@ class KeptComponents:
         loaded = _unpickled(stored) if stored is not None else None
         if not isinstance(loaded, tuple) or not all(isinstance(record, ItemRecord) for record in loaded):
             return ()
+        for record in loaded:  # what a replayed item made is not worked out again
+            made = record.made()
+            if record.traits is not None and len(record.traits) == len(made):
+                for value, known in zip(made, record.traits, strict=True):
+                    self._know(value, known)
         return loaded
 
     def remember_items(self, key: str, records: tuple[ItemRecord, ...]) -> None:
@@ -125,26 +136,27 @@ class KeptComponents:
         if self._pending_items is not None:
             key, records = self._pending_items
             self._pending_items = None
+            records = tuple(record.with_traits() for record in records)  # those replayed have theirs
             cache.write_entry(ITEMS_KIND, key, pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
             cache.keep_newest(ITEMS_KIND, KEPT_ENTRIES)
         if self._pending is None:
             return
         key, state = self._pending
         self._pending = None
-        digests = {
-            (type(value).__name__, name): ir.digest(value)
+        known = {
+            (type(value).__name__, name): traits(value)
             for kind in (state.models, state.enums, state.aliases)
             for name, value in kind.items()
         }
-        cache.write_entry(KIND, key, pickle.dumps((tuple(state), digests), protocol=pickle.HIGHEST_PROTOCOL))
+        cache.write_entry(KIND, key, pickle.dumps((tuple(state), known), protocol=pickle.HIGHEST_PROTOCOL))
         cache.keep_newest(KIND, KEPT_ENTRIES)
 
 
-def _loaded(stored: bytes) -> tuple[ComponentState, dict[tuple[str, str], str]] | None:
-    """The state in an entry and its values' digests, or None where it does not read as such."""
+def _loaded(stored: bytes) -> tuple[ComponentState, dict[tuple[str, str], Traits]] | None:
+    """The state in an entry and its values' traits, or None where it does not read as such."""
     try:
-        state, digests = _unpickled(stored)
-        return ComponentState(*state), dict(digests)
+        state, known = _unpickled(stored)
+        return ComponentState(*state), dict(known)
     except Exception:  # an entry of another shape: the pass runs
         return None
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -21,17 +22,28 @@ UNUSED = "_unused__models"
 _Named = TypeVar("_Named", ir.Model, ir.EnumModel, ir.Alias)
 
 
+# The names each IR value refers to, by the identity of the value (held, so no id is met twice): those of values
+# read back from the cache, kept with them (``normalise.kept``).
+KnownReferences = Mapping[int, tuple[object, frozenset[str]]]
+
+
 def model_modules(
-    groups: Iterable[ir.Group], models: Iterable[ir.Model], enums: Iterable[ir.EnumModel], aliases: Iterable[ir.Alias]
+    groups: Iterable[ir.Group],
+    models: Iterable[ir.Model],
+    enums: Iterable[ir.EnumModel],
+    aliases: Iterable[ir.Alias],
+    known: KnownReferences | None = None,
 ) -> tuple[ir.ModelModule, ...]:
+    """The models modules; ``known``: the references of some of the values, not walked for again."""
     models, enums, aliases = tuple(models), tuple(enums), tuple(aliases)
-    refers: dict[str, set[str]] = {m.name: set(_refs(m.fields)) for m in models}
-    refers |= {a.name: set(_refs(a.type)) for a in aliases}
-    refers |= {e.name: set() for e in enums}
+    references_of = partial(_references_of, known or {})
+    refers: dict[str, frozenset[str]] = {m.name: references_of(m) for m in models}
+    refers |= {a.name: references_of(a) for a in aliases}
+    refers |= {e.name: frozenset() for e in enums}
     users: dict[str, set[str]] = {name: set() for name in refers}
     for group in groups:
         seen: set[str] = set()
-        todo = [name for op in group.operations for name in _refs(op) if name in refers]
+        todo = [name for op in group.operations for name in references_of(op) if name in refers]
         while todo:
             name = todo.pop()
             if name not in seen:
@@ -79,6 +91,16 @@ def _module_name(groups: set[str]) -> str:
     if len(groups) == 1:
         return f"_{next(iter(groups))}"
     return "_shared__" + hashlib.sha256(",".join(sorted(groups)).encode()).hexdigest()[:8]
+
+
+def _references_of(known: KnownReferences, value: object) -> frozenset[str]:
+    found = known.get(id(value))
+    return found[1] if found is not None and found[0] is value else references(value)
+
+
+def references(value: object) -> frozenset[str]:
+    """The names of every model, enum and alias ``value`` (a model, an alias, an operation) refers to."""
+    return frozenset(_refs(value))
 
 
 def _refs(node: Any) -> Iterator[str]:

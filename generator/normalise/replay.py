@@ -24,6 +24,7 @@ from .. import ir
 from ..documents import Location
 from ..loader import LoadedSpec
 from ..names import NameAllocator
+from .modules import references
 
 
 class Effects(NamedTuple):
@@ -47,6 +48,33 @@ class ItemRecord(NamedTuple):
     digest: str | None  # of the item's content; None: never replayed (a path item given by a reference)
     effects: Effects
     operations: tuple[ir.Operation, ...]
+    # the ``Traits`` of each of ``made()``, taken by the keeper's process (``KeptComponents.store``); None until then
+    traits: tuple[Traits, ...] | None = None
+
+    def made(self) -> tuple[object, ...]:
+        """What typing the item made that a file is made from: its operations, and the models, enums and aliases
+        it left."""
+        effects = self.effects
+        return (*self.operations, *effects.models.values(), *effects.enums.values(), *effects.aliases.values())
+
+    def with_traits(self) -> ItemRecord:
+        """This record with the traits of what it made."""
+        if self.traits is not None:
+            return self
+        return self._replace(traits=tuple(traits(value) for value in self.made()))
+
+
+class Traits(NamedTuple):
+    """What the stages after the normaliser work out of an IR value, kept with it between runs: its ``ir.digest``
+    (the key of the files made from it, ``render.render_files``) and the names of the models it refers to
+    (``modules.model_modules``)."""
+
+    digest: str
+    references: frozenset[str]
+
+
+def traits(value: object) -> Traits:
+    return Traits(ir.digest(value), references(value))
 
 
 class Writes(dict[Any, Any]):

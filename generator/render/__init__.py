@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
 import os
 import stat
@@ -335,7 +336,7 @@ def _project_jobs(
 
         jobs.add(name, weight, make)
 
-    def add_part(name: str, weight: int, template_name: str, unit: str = "", **inputs: Any) -> None:
+    def add_part(name: str, weight: int, template_name: str, unit: str = "", prune: bool = True, **inputs: Any) -> None:
         """A file made from ``inputs`` alone: its template sees nothing else (StrictUndefined: reading ``api``
         fails), so the digest of ``inputs`` stands for its text."""
         template = env.get_template(template_name)
@@ -343,7 +344,11 @@ def _project_jobs(
         def digest(where: str) -> str:
             return digests.of_file(template_name, layout, where, inputs)
 
-        jobs.add(name, weight, lambda: prune_imports(template.render(**inputs)), digest, unit)
+        def make() -> str:
+            text = template.render(**inputs)
+            return prune_imports(text) if prune else text
+
+        jobs.add(name, weight, make, digest, unit)
 
     add(f"{package}/__init__.py", 50, "package/__init__.py.jinja")
     add(f"{package}/client.py", 50 + 4 * len(api.groups), "package/client.py.jinja")
@@ -357,7 +362,7 @@ def _project_jobs(
     )
     entries = _import_entries((m.name, _member_names(m)) for m in api.model_modules)
     names = len(api.models) + len(api.enums) + len(api.aliases)
-    add(f"{package}/models/__init__.py", 3 * names, lazy, prune=False, doc=model_doc, entries=entries)
+    add_part(f"{package}/models/__init__.py", 3 * names, lazy, prune=False, doc=model_doc, entries=entries)
     for module in api.model_modules:
         weight = sum(4 + len(m.fields) for m in module.models) + sum(4 + len(e.members) for e in module.enums)
         weight += 2 * len(module.aliases)
@@ -377,7 +382,7 @@ def _project_jobs(
         ("async_resources", "Asynchronous operations, grouped by the spec's first tag.", _async_names),
     ):
         entries = _import_entries((f"_{group.attr}", group_names(group)) for group in api.groups)
-        add(f"{package}/{kind}/__init__.py", 3 * len(api.groups), lazy, prune=False, doc=doc, entries=entries)
+        add_part(f"{package}/{kind}/__init__.py", 3 * len(api.groups), lazy, prune=False, doc=doc, entries=entries)
     for kind, per_operation in (("_endpoints", 8), ("resources", 40), ("async_resources", 20)):
         for group in api.groups:
             weight = per_operation * len(group.operations)
@@ -439,8 +444,8 @@ def _marked(make: Callable[[], str]) -> Callable[[], str]:
 class _Digests:
     """The digest of what a file is made from: its template, place and layout, and its inputs, each by its
     ``repr`` (``ir.digest``), taken once per part (a group makes three files; every part lives as long as the
-    API, so no id is met twice). A models module is digested by its members, those ``known`` (read back with
-    the component pass, by identity) not again."""
+    API, so no id is met twice). A models module is digested by its members and a group by its operations,
+    those ``known`` (read back with the component pass or replayed, by identity) not again."""
 
     def __init__(self, known: Mapping[int, tuple[object, str]]) -> None:
         self._parts: dict[int, tuple[object, str]] = dict(known)
@@ -455,13 +460,31 @@ class _Digests:
         known = self._parts.get(id(value))
         if known is not None and known[0] is value:
             return known[1]
-        if isinstance(value, ir.ModelModule):
-            members = [[self._of(member) for member in kind] for kind in (value.models, value.enums, value.aliases)]
-            digest = _sha256(repr((value.name, value.groups, value.imports, members)))
+        members = _MEMBERS.get(type(value))
+        if members is not None:  # each field as it is, but its members' by their digests
+            digest = _sha256(
+                repr(
+                    [
+                        (
+                            (f.name, [self._of(member) for member in getattr(value, f.name)])
+                            if f.name in members
+                            else (f.name, getattr(value, f.name))
+                        )
+                        for f in dataclasses.fields(value)  # type: ignore[arg-type]
+                    ]
+                )
+            )
         else:
             digest = ir.digest(value)
         self._parts[id(value)] = (value, digest)
         return digest
+
+
+# The parts digested by their members: a models module's models, enums and aliases; a group's operations.
+_MEMBERS: dict[type, frozenset[str]] = {
+    ir.ModelModule: frozenset({"models", "enums", "aliases"}),
+    ir.Group: frozenset({"operations"}),
+}
 
 
 def _sha256(text: str) -> str:
