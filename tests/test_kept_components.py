@@ -479,3 +479,45 @@ def test_a_json_spec_reads_the_pass_back_over_a_changed_operation_and_not_over_a
         generate(spec, tmp_path / "fresh", "--no-cache")
         assert tree(tmp_path / "out") == tree(tmp_path / "fresh")
     assert recalls == [False, True, False]
+
+
+SHARED_FIELDS = """
+openapi: 3.0.3
+info: {title: Shared, version: "1.0"}
+paths:
+  /a:
+    get:
+      operationId: getA
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/A"}
+components:
+  schemas:
+    A:
+      type: object
+      properties:
+        name: {type: string, description: The name}
+        tags: {type: array, items: {type: string}}
+    B:
+      type: object
+      properties:
+        name: {type: string, description: The name}
+        tags: {type: array, items: {type: string}}
+"""
+
+
+def test_the_state_is_kept_with_equal_values_as_one_object(cache: Path, tmp_path: Path) -> None:
+    """``ir.Sharing``: the state reads back with each field, type and member held once."""
+    spec = write(tmp_path / "spec.yaml", SHARED_FIELDS)
+    generate(spec, tmp_path / "out")
+    key = Normaliser(load_spec(spec), KeptComponents())._type_components()
+    assert key is not None
+    recalled = KeptComponents().recall(key)
+    assert recalled is not None
+    a, b = recalled.models["A"], recalled.models["B"]
+    assert a.fields == b.fields and all(x is y for x, y in zip(a.fields, b.fields, strict=True))
+    generate(spec, tmp_path / "again", "--no-cache")
+    assert tree(tmp_path / "out") == tree(tmp_path / "again")

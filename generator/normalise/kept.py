@@ -21,7 +21,7 @@ import pickle
 from collections.abc import Callable
 from typing import Any
 
-from .. import cache
+from .. import cache, ir
 from ..documents import Location
 from ..loader import LoadedSpec
 from .base import ComponentState
@@ -143,6 +143,13 @@ class KeptComponents:
             return
         key, state = self._pending
         self._pending = None
+        sharing = ir.Sharing()  # read back in ~half the time (GitHub's state: ~120 -> ~60 ms)
+        state = state._replace(
+            models={name: sharing.share(value) for name, value in state.models.items()},
+            enums={name: sharing.share(value) for name, value in state.enums.items()},
+            aliases={name: sharing.share(value) for name, value in state.aliases.items()},
+            memo={at: sharing.share(value) for at, value in state.memo.items()},
+        )
         known = {
             (type(value).__name__, name): traits(value)
             for kind in (state.models, state.enums, state.aliases)
