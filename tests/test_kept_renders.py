@@ -143,7 +143,7 @@ def test_a_file_kept_by_its_inputs_is_rendered_from_those_inputs_alone() -> None
         "package/resources.py.jinja": {"groups", "module_name"},
         "package/async_resources.py.jinja": {"groups", "module_name"},
         "package/_endpoints.py.jinja": {"groups", "module_name"},
-        "package/_lazy.py.jinja": {"doc", "entries"},  # the models, resources and async_resources packages
+        "package/_lazy.py.jinja": {"doc", "members"},  # the models, resources and async_resources packages
     }
     for name, inputs in kept_files.items():
         source = env.loader.get_source(env, name)[0]

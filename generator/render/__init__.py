@@ -360,9 +360,9 @@ def _project_jobs(
         "``UNSET`` (distinct from ``None``, which is JSON null). Unknown fields are ignored; unknown enum "
         "values are kept. Each model is imported on first use."
     )
-    entries = _import_entries((m.name, _member_names(m)) for m in api.model_modules)
+    members = [(m.name, _member_names(m)) for m in api.model_modules]  # put in isort's order where rendered
     names = len(api.models) + len(api.enums) + len(api.aliases)
-    add_part(f"{package}/models/__init__.py", 3 * names, lazy, prune=False, doc=model_doc, entries=entries)
+    add_part(f"{package}/models/__init__.py", 3 * names, lazy, prune=False, doc=model_doc, members=members)
     for module in api.model_modules:
         weight = sum(4 + len(m.fields) for m in module.models) + sum(4 + len(e.members) for e in module.enums)
         weight += 2 * len(module.aliases)
@@ -381,8 +381,8 @@ def _project_jobs(
         ("resources", "Synchronous operations, grouped by the spec's first tag.", _sync_names),
         ("async_resources", "Asynchronous operations, grouped by the spec's first tag.", _async_names),
     ):
-        entries = _import_entries((f"_{group.attr}", group_names(group)) for group in api.groups)
-        add_part(f"{package}/{kind}/__init__.py", 3 * len(api.groups), lazy, prune=False, doc=doc, entries=entries)
+        members = [(f"_{group.attr}", group_names(group)) for group in api.groups]
+        add_part(f"{package}/{kind}/__init__.py", 3 * len(api.groups), lazy, prune=False, doc=doc, members=members)
     for kind, per_operation in (("_endpoints", 8), ("resources", 40), ("async_resources", 20)):
         for group in api.groups:
             weight = per_operation * len(group.operations)
