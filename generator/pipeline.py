@@ -161,6 +161,9 @@ def _generate_read(
             except Exception:
                 validation()  # an invalid spec explains a failure better than the failure itself
                 raise
+            # made while the validator may still be at work: nothing here depends on its verdict
+            files = {name: text.encode("utf-8") for name, text in sorted(texts.items())}
+            files[BASE] = base_text(texts)
             on_stage("validate")
             slips = validation()
         finally:
@@ -169,8 +172,6 @@ def _generate_read(
         warnings = [str(d) for d in diagnostics]
         if strict and warnings:
             raise StrictFailure(warnings)
-        files = {name: text.encode("utf-8") for name, text in sorted(texts.items())}
-        files[BASE] = base_text(files)
         models = len(api.models) + len(api.enums) + len(api.aliases)
         summary: dict[str, object] = {"operations": len(api.operations), "models": models, "files": len(files) + 1}
         if diagnostics:  # kept so an unchanged target still says them

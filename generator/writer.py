@@ -571,10 +571,10 @@ def edited_files(out: Path) -> dict[str, bytes]:
     return edited
 
 
-def base_text(files: Mapping[str, bytes]) -> bytes:
-    """The ``BASE`` file for an output of ``files``: each one's text, for a later three-way merge."""
-    texts = {name: data.decode("utf-8") for name, data in files.items() if name not in (MANIFEST, BASE)}
-    return (json.dumps(texts, indent=0, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+def base_text(texts: Mapping[str, str]) -> bytes:
+    """The ``BASE`` file for an output of ``texts``: each one's text, for a later three-way merge."""
+    kept = {name: text for name, text in texts.items() if name not in (MANIFEST, BASE)}
+    return (json.dumps(kept, indent=0, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 @dataclass
