@@ -66,6 +66,7 @@ def docstring(text: str, indent: int = 4, fallback: str = "") -> str:
 
 _MD_DROPPED = frozenset({"Cc", "Cf", "Cs"})  # controls, format characters (bidi overrides), surrogates
 _BACKTICK_RUN = re.compile(r"`+")
+_ASCII_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def markdown_cell(text: str, code: bool = False) -> str:
@@ -75,7 +76,11 @@ def markdown_cell(text: str, code: bool = False) -> str:
 
     As text, ``<`` becomes ``&lt;`` (no HTML). With ``code``, the text as one code span whose backtick
     fence is longer than any backtick run inside, so nothing in the text can close it early."""
-    line = "".join(c for c in " ".join(text.split()) if unicodedata.category(c) not in _MD_DROPPED)
+    line = " ".join(text.split())
+    if line.isascii():  # no format characters or surrogates there: its controls are the C0 ones and DEL
+        line = _ASCII_CONTROLS.sub("", line)
+    else:
+        line = "".join(c for c in line if unicodedata.category(c) not in _MD_DROPPED)
     line = " ".join(line.split()).replace("|", "\\|")
     if not code:
         return line.replace("<", "&lt;")
