@@ -249,3 +249,49 @@ def test_the_references_of_what_was_read_back_are_not_walked_again(
     models = {value.name for value in walked if isinstance(value, ir.Model)}
     assert "PetRequest" in models  # made by the item typed again
     assert not {"Pet", "Node", "Circle", "Square"} & models  # read back with the state
+
+
+WITH_A_DOWNLOAD = SPEC.replace(
+    "\n  /shapes:",
+    """
+  /files/{name}:
+    get:
+      operationId: getFile
+      tags: [files]
+      parameters:
+        - {name: name, in: path, required: true, schema: {type: string}}
+      responses:
+        "200":
+          description: the file
+          content:
+            application/octet-stream:
+              schema: {type: string, format: binary}
+  /shapes:""",
+    1,
+)
+
+
+def test_an_operation_named_after_typing_is_digested_from_its_digest_before(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An operation's helpers (``get_file_to_file``) are named once every operation is typed, which makes it a new
+    object: its digest is made from the one it had before and the names it was given, not from its ``repr``."""
+    from clientgen import ir
+
+    digested: list[object] = []
+    digest = ir.digest
+
+    def spy(value: object) -> str:
+        digested.append(value)
+        return digest(value)
+
+    spec = write(tmp_path / "spec.yaml", WITH_A_DOWNLOAD)
+    generate(spec, tmp_path / "out")
+    monkeypatch.setattr(ir, "digest", spy)
+    write(spec, WITH_A_DOWNLOAD.replace("summary: List pets", "summary: List every pet"))
+    generate(spec, tmp_path / "out")
+    monkeypatch.undo()
+    assert "get_file_to_file" in (tmp_path / "out/kept/resources/_files.py").read_text()
+    assert not [value for value in digested if isinstance(value, ir.Operation) and value.operation_id == "getFile"]
+    generate(spec, tmp_path / "fresh", "--no-cache")
+    assert tree(tmp_path / "out") == tree(tmp_path / "fresh")

@@ -55,7 +55,10 @@ class Normaliser(Operations):
         for group, group_ops in sorted(groups.items()):
             renamed = []
             for op in group_ops:
-                renamed.append(_named(op, named[id(op)], tags[group], method_names))
+                final = _named(op, named[id(op)], tags[group], method_names)
+                if final is not op and self.kept is not None:
+                    self.kept.renamed(op, final, NAMED_FIELDS)
+                renamed.append(final)
             attr = tags[group]
             built.append(
                 ir.Group(attr, pascal_case(attr) + "Api", group, tuple(sorted(renamed, key=lambda o: o.py_name)))
@@ -327,6 +330,10 @@ def _webhook_methods(item: Any) -> list[str]:
     return [m for m in HTTP_METHODS if isinstance(item, dict) and isinstance(item.get(m), dict)]
 
 
+# The fields of an operation ``_named`` gives: all it may change (``KeptComponents.renamed`` digests them).
+NAMED_FIELDS = ("py_name", "group", "pagination", "link_pagination", "stream", "download")
+
+
 def _named(op: ir.Operation, name: str, group: str, method_names: NameAllocator) -> ir.Operation:
     """``op`` under its final method name and group, its helpers named after it."""
     stem = name.removeprefix("get_").removeprefix("list_")
@@ -340,14 +347,7 @@ def _named(op: ir.Operation, name: str, group: str, method_names: NameAllocator)
     if download is not None:
         download = replace(download, method_name=method_names.take(f"{name}_to_file"))
     named = (name, group, pagination, links, stream, download)
-    if named == (op.py_name, op.group, op.pagination, op.link_pagination, op.stream, op.download):
+    if named == tuple(getattr(op, field) for field in NAMED_FIELDS):
         return op  # the same object: a digest kept for it holds (``render.render_files``)
-    return replace(
-        op,
-        py_name=name,
-        group=group,
-        pagination=pagination,
-        link_pagination=links,
-        stream=stream,
-        download=download,
-    )
+    given: dict[str, Any] = dict(zip(NAMED_FIELDS, named, strict=True))
+    return replace(op, **given)

@@ -86,6 +86,18 @@ class KeptComponents:
                     self._know(value, found)
         return state
 
+    def renamed(self, operation: ir.Operation, final: ir.Operation, fields: tuple[str, ...]) -> None:
+        """``final`` is ``operation`` with only ``fields`` given anew (its names, given once every operation is
+        typed): where the traits of ``operation`` are known, so are its. Its digest is made from ``operation``'s
+        and those fields (equal digests, equal operations: the rest of it is ``operation``'s); its references are
+        ``operation``'s (names refer to no model)."""
+        digest, references = self.digests.get(id(operation)), self.references.get(id(operation))
+        if digest is None or references is None or digest[0] is not operation or references[0] is not operation:
+            return
+        named = tuple(getattr(final, field) for field in fields)
+        derived = hashlib.sha256(f"{digest[1]}\0{named!r}".encode("utf-8", "surrogatepass")).hexdigest()
+        self._know(final, Traits(derived, references[1]))
+
     def _know(self, value: object, known: Traits) -> None:
         self.digests[id(value)] = (value, known.digest)
         self.references[id(value)] = (value, known.references)
