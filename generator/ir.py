@@ -6,6 +6,7 @@ Nothing here knows about YAML, JSON pointers or Jinja. Templates read these obje
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any, Literal, TypeVar, cast
 
@@ -460,6 +461,7 @@ def digest(value: object) -> str:
     return hashlib.sha256(repr(value).encode("utf-8", "surrogatepass")).hexdigest()
 
 
+_K = TypeVar("_K")
 _V = TypeVar("_V")
 _SCALARS = frozenset({str, int, bool, type(None)})
 
@@ -478,6 +480,10 @@ class Sharing:
     def share(self, value: _V) -> _V:
         """``value``, or an equal value met before."""
         return cast(_V, self._shared(value)[0])
+
+    def share_values(self, mapping: Mapping[_K, _V]) -> dict[_K, _V]:
+        """``mapping``'s values shared."""
+        return {key: self.share(value) for key, value in mapping.items()}
 
     def _shared(self, value: Any) -> tuple[Any, object]:
         """The value to keep, and a key that equal values share."""

@@ -268,3 +268,42 @@ def test_the_validators_verdict_after_a_path_item_goes_is_a_whole_walks(cache: P
     write(spec, without_a)
     assert main(["generate", str(spec), "-o", str(tmp_path / "out"), "--package-name", "kept"]) == 2
     assert main(["generate", str(spec), "-o", str(tmp_path / "fresh"), "--package-name", "kept", "--no-cache"]) == 2
+
+
+TWO_ITEMS_ALIKE = """
+openapi: 3.0.3
+info: {title: Alike, version: "1.0"}
+paths:
+  /a:
+    get:
+      operationId: getA
+      parameters:
+        - {name: limit, in: query, description: How many, schema: {type: integer, default: 10}}
+      responses:
+        "204": {description: done}
+  /b:
+    get:
+      operationId: getB
+      parameters:
+        - {name: limit, in: query, description: How many, schema: {type: integer, default: 10}}
+      responses:
+        "204": {description: done}
+"""
+
+
+def test_records_are_kept_with_equal_values_as_one_object(cache: Path, tmp_path: Path) -> None:
+    """``ir.Sharing`` over the records of the items typed anew: equal parameters of two path items read back as
+    one object (the records read back faster)."""
+    from clientgen.loader import load_spec
+    from clientgen.normalise import Normaliser
+    from clientgen.normalise.kept import KeptComponents
+
+    spec = write(tmp_path / "spec.yaml", TWO_ITEMS_ALIKE)
+    generate(spec, tmp_path / "out")
+    key = Normaliser(load_spec(spec), KeptComponents())._type_components()
+    assert key is not None
+    records = {record.path: record for record in KeptComponents().recall_items(key)}
+    (a,), (b,) = records["/a"].operations, records["/b"].operations
+    assert a.parameters == b.parameters and a.parameters[0] is b.parameters[0]
+    assert a.responses[0] is b.responses[0]
+    regenerate(tmp_path, TWO_ITEMS_ALIKE.replace("operationId: getB", "operationId: getB\n      summary: B"))

@@ -148,7 +148,8 @@ class KeptComponents:
         if self._pending_items is not None:
             key, records = self._pending_items
             self._pending_items = None
-            records = tuple(record.with_traits() for record in records)  # those replayed have theirs
+            sharing = ir.Sharing()
+            records = tuple(record.kept(sharing) for record in records)
             cache.write_entry(ITEMS_KIND, key, pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
             cache.keep_newest(ITEMS_KIND, KEPT_ENTRIES)
         if self._pending is None:
@@ -157,10 +158,10 @@ class KeptComponents:
         self._pending = None
         sharing = ir.Sharing()  # read back in ~half the time (GitHub's state: ~120 -> ~60 ms)
         state = state._replace(
-            models={name: sharing.share(value) for name, value in state.models.items()},
-            enums={name: sharing.share(value) for name, value in state.enums.items()},
-            aliases={name: sharing.share(value) for name, value in state.aliases.items()},
-            memo={at: sharing.share(value) for at, value in state.memo.items()},
+            models=sharing.share_values(state.models),
+            enums=sharing.share_values(state.enums),
+            aliases=sharing.share_values(state.aliases),
+            memo=sharing.share_values(state.memo),
         )
         known = {
             (type(value).__name__, name): traits(value)
