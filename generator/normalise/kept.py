@@ -19,12 +19,13 @@ import gc
 import hashlib
 import pickle
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from .. import cache, ir
 from ..documents import Location
 from ..loader import LoadedSpec
-from .base import ComponentState
+from .base import ComponentState, kept_apart
 from .replay import ItemRecord, Traits, content, from_json, traits
 
 KIND = "component-types"
@@ -168,17 +169,31 @@ class KeptComponents:
             for kind in (state.models, state.enums, state.aliases)
             for name, value in kind.items()
         }
-        cache.write_entry(KIND, key, pickle.dumps((tuple(state), known), protocol=pickle.HIGHEST_PROTOCOL))
+        up_front = {entry: value for entry, value in state.memo.items() if not kept_apart(entry)}
+        apart = {entry: value for entry, value in state.memo.items() if kept_apart(entry)}
+        kept = tuple(state._replace(memo=up_front, rest_of_memo=None))[: len(ComponentState._fields) - 1]
+        blob = pickle.dumps(apart, protocol=pickle.HIGHEST_PROTOCOL)
+        cache.write_entry(KIND, key, pickle.dumps((kept, known, blob), protocol=pickle.HIGHEST_PROTOCOL))
         cache.keep_newest(KIND, KEPT_ENTRIES)
 
 
 def _loaded(stored: bytes) -> tuple[ComponentState, dict[tuple[str, str], Traits]] | None:
-    """The state in an entry and its values' traits, or None where it does not read as such."""
+    """The state in an entry and its values' traits, or None where it does not read as such. The memo entries
+    kept apart are read when first needed (``NormaliserBase._memoised``)."""
     try:
-        state, known = _unpickled(stored)
-        return ComponentState(*state), dict(known)
+        state, known, blob = _unpickled(stored)
+        if not isinstance(blob, bytes):
+            return None
+        return ComponentState(*state)._replace(rest_of_memo=partial(_rest_of_memo, blob)), dict(known)
     except Exception:  # an entry of another shape: the pass runs
         return None
+
+
+def _rest_of_memo(blob: bytes) -> dict[tuple[Location, str], ir.TypeExpr]:
+    rest = _unpickled(blob)
+    if not isinstance(rest, dict):  # written by this clientgen with the state it read (``cache``'s checks)
+        raise RuntimeError("the component state kept in the cache does not read back whole: clear the cache")
+    return rest
 
 
 def _unpickled(stored: bytes) -> Any:

@@ -51,8 +51,9 @@ class Schemas(Unions):
         if not isinstance(schema, dict):
             return ir.ANY
         key = (at, mode)
-        if key in self._memo:
-            return self._memo[key]
+        memoised = self._memoised(key)
+        if memoised is not None:
+            return memoised
         entered = self._building.get(key)
         # Recurring into itself: where a model was entered since, the cycle goes through it, and the model is
         # memoised before its fields, so building this schema again ends there; else nothing breaks it. One
