@@ -20,7 +20,7 @@ import pickle
 import re
 import sys
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
@@ -64,7 +64,12 @@ def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
     nodes: list[tuple[str, Any]] = []  # the document's nodes, listed once when a slip needs them
     schema_errors: list[bool] = []  # one entry per error of the OAS-schema pass
     try:
-        with _crawled_roots(), _descents_made_once(), _paths_resolved_once(not is_31 and documents.single_file()):
+        with (
+            _crawled_roots(),
+            _descents_made_once(),
+            _paths_resolved_once(not is_31 and documents.single_file()),
+            _extras_in_document_order(),
+        ):
             for found in _errors(validator, None if clean_to_rust else oas_schema, units, schema_errors):
                 error = _deepest(found)
                 if not _harmless(error):
@@ -429,6 +434,49 @@ def _crawled_roots() -> Iterator[None]:
         for cls, check in original_checks.items():
             if check is not None:
                 cls.check_schema = check
+
+
+@contextmanager
+def _extras_in_document_order() -> Iterator[None]:
+    """While it lasts, ``additionalProperties`` checks an object's extra properties in the object's order.
+
+    jsonschema (4.x) and openapi-schema-validator (0.6-0.9) gather them in a set, whose order follows the
+    process's string hashing (``PYTHONHASHSEED``): of two equal slips (two properties with the same pattern that
+    is no regex), which one a meta-check raised first, and the order of the names in openapi-schema-validator's
+    "Additional properties are not allowed (...)", changed from run to run, and so did the warning's pointer in
+    the manifest and the error's line. The same checks, in an order of the document's."""
+    from jsonschema import _keywords as drafts
+    from openapi_schema_validator import _keywords as oas
+
+    originals = {drafts.additionalProperties: _ordered(drafts), oas.additionalProperties: _ordered(oas)}
+    swapped: list[tuple[dict[str, Any], Any]] = []
+    for cls in _validator_classes():
+        table = getattr(cls, "VALIDATORS", None)
+        if not isinstance(table, dict):
+            continue
+        found = table.get("additionalProperties")
+        if found in originals:
+            swapped.append((table, found))
+            table["additionalProperties"] = originals[found]
+    try:
+        yield
+    finally:
+        for table, found in swapped:
+            table["additionalProperties"] = found
+
+
+def _ordered(module: Any) -> Callable[..., Iterator[Any]]:
+    """``module.additionalProperties`` with the extras in the instance's order: its ``set`` made an ordered one."""
+
+    class _InOrder(dict[Any, None]):
+        def __init__(self, items: Iterable[Any] = ()) -> None:
+            super().__init__(dict.fromkeys(items))
+
+    original = module.additionalProperties
+    if original.__code__.co_freevars:  # a release written otherwise: checked as it comes
+        return original  # type: ignore[no-any-return]
+    namespace = {**original.__globals__, "set": _InOrder}
+    return types.FunctionType(original.__code__, namespace, original.__name__, original.__defaults__)
 
 
 @contextmanager
