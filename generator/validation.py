@@ -30,6 +30,7 @@ from .cache import read_entry, write_entry
 from .documents import Documents, Location, join_pointer
 from .errors import SpecError, display_path
 from .ir import Diagnostic
+from .keyword_walk import walk_errors
 from .loader import LoadedSpec
 from .processes import can_fork, die_with_parent
 
@@ -63,14 +64,16 @@ def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
     slips: list[Diagnostic] = []
     nodes: list[tuple[str, Any]] = []  # the document's nodes, listed once when a slip needs them
     schema_errors: list[bool] = []  # one entry per error of the OAS-schema pass
+    one_file_30 = not is_31 and documents.single_file()
+    oas_pass = None if clean_to_rust else oas_schema
     try:
         with (
             _crawled_roots(),
             _descents_made_once(),
-            _paths_resolved_once(not is_31 and documents.single_file()),
+            _paths_resolved_once(one_file_30),
             _extras_in_document_order(),
         ):
-            for found in _errors(validator, None if clean_to_rust else oas_schema, units, schema_errors):
+            for found in _errors(validator, oas_pass, units, schema_errors, one_file_30):
                 error = _deepest(found)
                 if not _harmless(error):
                     where = join_pointer("", *error.absolute_path)
@@ -187,18 +190,19 @@ def _oas_schema(is_31: bool) -> Any:
 
 
 def _errors(
-    validator: Any, oas_schema: Any | None, units: _SchemaUnits | None, schema_errors: list[bool]
+    validator: Any, oas_schema: Any | None, units: _SchemaUnits | None, schema_errors: list[bool], replay: bool
 ) -> Iterator[Any]:
     """What ``validator.iter_errors()`` yields, in its order (the OAS-schema pass against ``oas_schema``,
     then the keyword walk; each error wrapped as it wraps them), the first pass left out when
     ``oas_schema`` is None (jsonschema-rs found the document clean) or ``units`` show it clean. The first
     pass is jsonschema's whichever backend the library would pick: its errors carry what a verdict is
     told from (the keyword that failed, the alternatives tried). ``schema_errors`` gets an entry for
-    each error of the first pass."""
+    each error of the first pass. The walk is replayed over the data where ``replay`` holds
+    (``keyword_walk``): the library walks only where the replay finds an error or meets the unusual."""
     from jsonschema.validators import validator_for
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
-    passes = [validator.root_validator(validator.schema_path)]
+    passes = [walk_errors(validator, replay)]
     if oas_schema is not None:
         schema_validator = validator_for(oas_schema)(oas_schema)  # as its jsonschema backend makes it
         if units is None or not units.clean(schema_validator):
