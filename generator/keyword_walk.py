@@ -185,8 +185,9 @@ class _Replay:
         """``value`` as jsonschema_path reads it (``SchemaNode._resolve_node``): a mapping with a string
         ``$ref`` stands for what the reference leads to, whatever keys it has beside it."""
         if type(value) is dict:
-            if "$ref" in value:
-                return self._target(value), True
+            ref = _reference(value)
+            if ref is not None:
+                return self._target(ref), True
         elif type(value) not in _PLAIN:
             raise _Unreplayed(f"a {type(value).__name__}")
         return value, via_ref
@@ -194,29 +195,29 @@ class _Replay:
     def _at(self, node: dict[Any, Any], key: str, via_ref: bool) -> tuple[Any, bool]:
         return self._resolved(node[key], via_ref)
 
-    def _target(self, node: dict[Any, Any]) -> Any:
-        ref = node["$ref"]
-        known = self.targets.get(ref, _UNSEEN) if type(ref) is str else _UNSEEN
+    def _target(self, ref: str) -> Any:
+        known = self.targets.get(ref, _UNSEEN)
         if known is _UNSEEN:
-            known = self.targets[ref] = self._look_up(node)
+            known = self.targets[ref] = self._look_up(ref)
         return known
 
-    def _look_up(self, node: dict[Any, Any]) -> Any:
-        """What a reference leads to, through references to references, looked up by ``referencing`` as
+    def _look_up(self, ref: str) -> Any:
+        """What ``ref`` leads to, through references to references, looked up by ``referencing`` as
         jsonschema_path looks it up. Only a reference into the same file (``#...``), reached by a JSON
         pointer through plain mappings and lists, whose resolver stays the file's."""
         seen: list[str] = []
-        value: Any = node
-        while type(value) is dict and "$ref" in value:
-            ref = value["$ref"]
-            if type(ref) is not str or not ref.startswith("#") or ref in seen:
-                raise _Unreplayed(f"reference {ref!r}")  # not a reference to jsonschema_path, another file, a loop
-            seen.append(ref)
-            resolved = self.root.lookup(ref)
+        reference: str | None = ref
+        value: Any = None
+        while reference is not None:
+            if not reference.startswith("#") or reference in seen:
+                raise _Unreplayed(f"reference {reference!r}")  # another file, or a loop
+            seen.append(reference)
+            resolved = self.root.lookup(reference)
             self._check_resolver(resolved.resolver)
-            if resolved.contents is not self._pointed_to(ref):
-                raise _Unreplayed(f"reference {ref!r}")
             value = resolved.contents
+            if value is not self._pointed_to(reference):
+                raise _Unreplayed(f"reference {reference!r}")
+            reference = _reference(value) if type(value) is dict else None
         if type(value) is not dict and type(value) not in _PLAIN:
             raise _Unreplayed(f"a {type(value).__name__}")
         return value
@@ -475,6 +476,19 @@ class _Replay:
         schema = SimpleNamespace(resolve=lambda: nullcontext(Resolved(contents=value, resolver=resolver)))  # type: ignore[call-arg]
         for _ in self.default_keyword(schema, default):
             raise _Unreplayed("a default")
+
+
+def _reference(mapping: dict[Any, Any]) -> str | None:
+    """The reference ``mapping`` is to jsonschema_path (``is_ref``: a string ``$ref``), or None: a plain
+    mapping, even with a ``$ref`` key of another value (GitHub's specs have a property named ``$ref``)."""
+    if "$ref" not in mapping:
+        return None
+    ref = mapping["$ref"]
+    if type(ref) is str:
+        return ref
+    if type(ref) is dict or type(ref) in _PLAIN:
+        return None
+    raise _Unreplayed(f"a $ref that is a {type(ref).__name__}")  # a str subclass would be a reference
 
 
 def _parameters_in_url(url: str) -> set[str]:

@@ -248,10 +248,16 @@ CASES: dict[str, tuple[dict[str, Any], bool, Any]] = {
         "crash: RecursionError",
     ),
     "a recursive schema": (_spec({"/a": _get(_ref("Tree"))}, {"Tree": TREE}), True, None),
-    "a $ref that is no string": (
-        _spec({"/a": _get({"properties": {"x": {"$ref": 5, "type": "string"}}})}),
-        False,  # a plain mapping to jsonschema_path: left to the library
-        UNKNOWN,
+    "a property named $ref": (
+        _spec({"/a": _get({"type": "object", "properties": {"$ref": {"type": "string", "default": "#/x"}}})}),
+        True,  # a plain mapping to jsonschema_path: its $ref is no string
+        None,
+    ),
+    "a $ref that is no string": (_spec({"/a": _get({"properties": {"x": {"$ref": 5, "type": "string"}}})}), True, None),
+    "a reference to a mapping whose $ref is no string": (
+        _spec({"/a": _get({"$ref": "#/x-defs/Odd"})}, **{"x-defs": {"Odd": {"type": "object", "$ref": ["x"]}}}),
+        True,  # the reference is followed to the mapping, which is no reference
+        None,
     ),
     "a reference to another file": (_spec({"/a": _get({"$ref": "other.yaml#/Thing"})}), False, "crash: "),
     "an anchor reference": (_spec({"/a": _get({"$ref": "#thing"})}), False, "crash: "),
