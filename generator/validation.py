@@ -59,12 +59,14 @@ def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
     validator = cls(data, base_uri=documents.root.as_uri())
     _index_visited_schemas(validator)
     oas_schema = _oas_schema(is_31)
-    clean_to_rust = _clean_to_rust(oas_schema, data)
+    keys_plain, plain_30 = _plain_to_rust_30(data) if not is_31 else (False, False)
+    clean_to_rust = _clean_to_rust(oas_schema, data, keys_plain)
     units = None if is_31 or clean_to_rust else _SchemaUnits.of(spec)
     slips: list[Diagnostic] = []
     nodes: list[tuple[str, Any]] = []  # the document's nodes, listed once when a slip needs them
     schema_errors: list[bool] = []  # one entry per error of the OAS-schema pass
     one_file_30 = not is_31 and documents.single_file()
+    meta_clean = _meta_clean_in_plain_document() if plain_30 and one_file_30 else None
     oas_pass = None if clean_to_rust else oas_schema
     try:
         with (
@@ -73,7 +75,7 @@ def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
             _paths_resolved_once(one_file_30),
             _extras_in_document_order(),
         ):
-            for found in _errors(validator, oas_pass, units, schema_errors, one_file_30):
+            for found in _errors(validator, oas_pass, units, schema_errors, one_file_30, meta_clean):
                 error = _deepest(found)
                 if not _harmless(error):
                     where = join_pointer("", *error.absolute_path)
@@ -190,7 +192,12 @@ def _oas_schema(is_31: bool) -> Any:
 
 
 def _errors(
-    validator: Any, oas_schema: Any | None, units: _SchemaUnits | None, schema_errors: list[bool], replay: bool
+    validator: Any,
+    oas_schema: Any | None,
+    units: _SchemaUnits | None,
+    schema_errors: list[bool],
+    replay: bool,
+    meta_clean: Callable[[Any], bool] | None = None,
 ) -> Iterator[Any]:
     """What ``validator.iter_errors()`` yields, in its order (the OAS-schema pass against ``oas_schema``,
     then the keyword walk; each error wrapped as it wraps them), the first pass left out when
@@ -198,11 +205,12 @@ def _errors(
     pass is jsonschema's whichever backend the library would pick: its errors carry what a verdict is
     told from (the keyword that failed, the alternatives tried). ``schema_errors`` gets an entry for
     each error of the first pass. The walk is replayed over the data where ``replay`` holds
-    (``keyword_walk``): the library walks only where the replay finds an error or meets the unusual."""
+    (``keyword_walk``, with ``meta_clean``): the library walks only where the replay finds an error or
+    meets the unusual."""
     from jsonschema.validators import validator_for
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
-    passes = [walk_errors(validator, replay)]
+    passes = [walk_errors(validator, replay, meta_clean)]
     if oas_schema is not None:
         schema_validator = validator_for(oas_schema)(oas_schema)  # as its jsonschema backend makes it
         if units is None or not units.clean(schema_validator):
@@ -211,20 +219,20 @@ def _errors(
         yield found if isinstance(found, OpenAPIValidationError) else OpenAPIValidationError.create_from(found)
 
 
-def _clean_to_rust(oas_schema: Any, document: Any) -> bool:
+def _clean_to_rust(oas_schema: Any, document: Any, keys_plain: bool = False) -> bool:
     """Whether jsonschema-rs (openapi-spec-validator's other backend, compiled: ~500x faster here) finds
     ``document`` clean against ``oas_schema``, asked only where its verdict is jsonschema's. False when
     it is not installed, cannot read a value it checks, or finds an error: jsonschema then makes the
     pass, for its errors. The one place it is more lenient on the OAS schemas: a key ending in a newline
     under a pattern ending in ``$`` (Python's ``$`` matches before that newline, so jsonschema checks
     the key's value; jsonschema-rs's does not match, and where nothing forbids other keys it checks
-    nothing). A document with such a key is left to jsonschema. scripts/compare_oas_pass.py compares
-    the two on real specs."""
+    nothing). A document with such a key is left to jsonschema (``keys_plain``: known to have none, from
+    ``_plain_to_rust_30``). scripts/compare_oas_pass.py compares the two on real specs."""
     try:
         import jsonschema_rs
     except ImportError:
         return False
-    if type(document) is not dict or _judged_by_jsonschema_alone(document):
+    if type(document) is not dict or (not keys_plain and _judged_by_jsonschema_alone(document)):
         return False
     try:
         return bool(jsonschema_rs.validator_for(dict(oas_schema), validate_formats=False).is_valid(document))
@@ -262,13 +270,14 @@ def _rust_meta_validator(meta_schema: Any) -> Any:
         return None
 
 
-def _meta_clean_to_rust(rust: Any, schema: Any, format_checker: Any) -> bool:
+def _meta_clean_to_rust(rust: Any, schema: Any, format_checker: Any, within_plain: bool = False) -> bool:
     """Whether an OpenAPI 3.0 schema is clean against its dialect, told by jsonschema-rs (its formats off):
     every ``pattern`` string anywhere in the schema (more places than the meta-schema reaches) is also a
     ``regex`` to the format checker jsonschema would use, and no key ends in a newline (``_clean_to_rust``).
     False sends the schema to jsonschema, for its errors. Draft 4's integral floats (not integers), unique
-    items (``1`` and ``1.0`` alike) and empty ``required`` are judged alike by both."""
-    if type(schema) is not dict or _judged_by_jsonschema_alone(schema, format_checker):
+    items (``1`` and ``1.0`` alike) and empty ``required`` are judged alike by both. ``within_plain``: the
+    schema is part of a document ``_plain_to_rust_30`` found so, which holds for each of its parts."""
+    if type(schema) is not dict or (not within_plain and _judged_by_jsonschema_alone(schema, format_checker)):
         return False
     try:
         return bool(rust.is_valid(schema))
@@ -278,10 +287,53 @@ def _meta_clean_to_rust(rust: Any, schema: Any, format_checker: Any) -> bool:
         return False
 
 
+def _plain_to_rust_30(document: Any) -> tuple[bool, bool]:
+    """What jsonschema-rs reads of an OpenAPI 3.0 ``document`` as jsonschema would: no key ends in a newline
+    (so ``_clean_to_rust`` can take its verdict) and, besides, every ``pattern`` string is a ``regex`` to
+    the format checker openapi-spec-validator's 3.0 meta-check uses (so ``_meta_clean_to_rust`` can, for
+    every part of it). One walk of the document, instead of one for it and one for each schema checked
+    against its dialect (GitHub's spec: ~2,000 schemas, ~0.04 s of walks). (False, False) without
+    jsonschema-rs: nothing asks."""
+    try:
+        import jsonschema_rs  # noqa: F401
+    except ImportError:
+        return False, False
+    from openapi_schema_validator import OAS30Validator
+
+    if type(document) is not dict:
+        return False, False
+    newline_key, not_regex = _misjudged(document, OAS30Validator.FORMAT_CHECKER, each=True)
+    return not newline_key, not newline_key and not not_regex
+
+
+def _meta_clean_in_plain_document() -> Callable[[Any], bool] | None:
+    """``_meta_clean_to_rust`` for the schemas of an OpenAPI 3.0 document ``_plain_to_rust_30`` found plain,
+    each not walked again: what the 3.0 meta-check (``check_schema`` in ``_crawled_roots``) concludes
+    clean. For keyword_walk, which hands it only schemas it reached in the document through plain
+    mappings and lists (so parts of what the walk of the document went through). None without
+    jsonschema-rs."""
+    from openapi_schema_validator import OAS30Validator
+
+    rust = _rust_meta_validator(OAS30Validator.META_SCHEMA)
+    if rust is None:
+        return None
+    checker = OAS30Validator.FORMAT_CHECKER
+    return lambda schema: _meta_clean_to_rust(rust, schema, checker, within_plain=True)
+
+
 def _judged_by_jsonschema_alone(document: dict[Any, Any], format_checker: Any = None) -> bool:
     """Whether something in ``document`` is one jsonschema-rs would judge otherwise: a key anywhere ending in
     a newline (``_clean_to_rust``) or, with ``format_checker``, a string under a ``pattern`` key that is no
     ``regex`` to it (``_meta_clean_to_rust``)."""
+    return any(_misjudged(document, format_checker, each=False))
+
+
+def _misjudged(  # noqa: C901 - one loop over every node of a document, kept whole: it is a hot path
+    document: dict[Any, Any], format_checker: Any, each: bool
+) -> tuple[bool, bool]:
+    """(a key ending in a newline, a pattern that is no regex) found in ``document``: the walk stops at the
+    first found, or with ``each`` once both are."""
+    newline_key = not_regex = False
     stack: list[Any] = [document]
     push = stack.append
     while stack:
@@ -289,17 +341,23 @@ def _judged_by_jsonschema_alone(document: dict[Any, Any], format_checker: Any = 
         if type(node) is dict:
             for key, value in node.items():
                 if type(key) is str and key[-1:] == "\n":
-                    return True
-                if key == "pattern" and format_checker is not None and isinstance(value, str):
+                    newline_key = True
+                    if not each:
+                        return True, False
+                if key == "pattern" and format_checker is not None and isinstance(value, str) and not not_regex:
                     if not format_checker.conforms(value, "regex"):
-                        return True
+                        not_regex = True
+                        if not each:
+                            return False, True
                 if type(value) is dict or type(value) is list:
                     push(value)
+            if newline_key and (not_regex or format_checker is None):
+                break  # both found (only ``each`` goes on after one)
         else:
             for value in node:
                 if type(value) is dict or type(value) is list:
                     push(value)
-    return False
+    return newline_key, not_regex
 
 
 def _counted(errors: Iterator[Any], seen: list[bool]) -> Iterator[Any]:

@@ -91,8 +91,8 @@ def _compare_meta_checks(current: list[Path], wrong: list[Path]) -> collections.
     by_jsonschema = validator_for(meta)(meta, format_checker=OAS30Validator.FORMAT_CHECKER, registry=REGISTRY)
     meta_clean = validation._meta_clean_to_rust
 
-    def compared(rust: object, schema: object, format_checker: object) -> bool:
-        clean = meta_clean(rust, schema, format_checker)
+    def compared(rust: object, schema: object, format_checker: object, within_plain: bool = False) -> bool:
+        clean = meta_clean(rust, schema, format_checker, within_plain)
         if not clean:
             schemas["schemas left to jsonschema"] += 1
         elif by_jsonschema.is_valid(schema):

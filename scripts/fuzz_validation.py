@@ -74,7 +74,7 @@ def main() -> int:
             incremental = _verdict(spec)
             os.environ["CLIENTGEN_NO_CACHE"] = "1"
             scratch = _verdict(spec)
-            clean_to_rust, validation._clean_to_rust = validation._clean_to_rust, lambda schema, document: False
+            clean_to_rust, validation._clean_to_rust = validation._clean_to_rust, lambda *args: False
             rust_meta, validation._rust_meta_validator = validation._rust_meta_validator, lambda meta_schema: None
             by_jsonschema = _verdict(spec)
             validation._clean_to_rust, validation._rust_meta_validator = clean_to_rust, rust_meta

@@ -54,7 +54,7 @@ def _jsonschema_makes_the_oas_schema_pass(monkeypatch: pytest.MonkeyPatch) -> No
     jsonschema-rs would skip on clean documents; tests/test_validation_rust.py covers the skipping."""
     from clientgen import validation
 
-    monkeypatch.setattr(validation, "_clean_to_rust", lambda oas_schema, document: False)
+    monkeypatch.setattr(validation, "_clean_to_rust", lambda oas_schema, document, keys_plain=False: False)
 
 
 @pytest.mark.parametrize(("prop", "pointer", "word"), SLIPS)
