@@ -65,10 +65,14 @@ _PLAIN = frozenset({list, str, int, float, bool, type(None)})
 _OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")  # PathValidator.OPERATIONS
 _UNSEEN = object()
 
-# Frames of recursion the replay gives up to the library. Its checks run with the recursion limit lowered by
-# this much: the library makes the same checks at most ~10 frames deeper (its walk keeps one generator per
-# level, as the replay keeps one call), so a check that does not overflow here does not overflow there.
+# Frames of recursion the replay gives up to the library. It runs with the recursion limit lowered by this
+# much: the library makes the same checks a few frames deeper at most (its walk keeps one generator per level
+# where the replay keeps one call, and one or two more at the top), so a check (or a schema nested so deep)
+# that does not overflow in the replay does not overflow in the library's walk either.
 _RECURSION_HEADROOM = 50
+# References to references followed at most: jsonschema_path follows a chain by recursion (a frame each),
+# the replay by a loop, so a longer chain is left to the library (its frames fit in the headroom above).
+_LONGEST_CHAIN = 16
 
 
 class _Unreplayed(Exception):
@@ -94,7 +98,8 @@ def walks_clean(validator: Any, meta_clean: Callable[[Any], bool] | None = None)
     """Whether openapi-spec-validator's keyword walk of ``validator``'s spec yields no error, told by
     replaying it (False: it has an error, or the replay does not apply; the library then walks).
     ``meta_clean(schema)`` may say a schema is clean against its dialect without the library's check (True
-    only where that check would find it clean: validation.py asks jsonschema-rs, or knows the content)."""
+    only where that check would find it clean: validation.py asks jsonschema-rs where its verdict is the
+    check's)."""
     if not _replayable(validator):
         return False
     limit = sys.getrecursionlimit()
@@ -204,14 +209,15 @@ class _Replay:
     def _look_up(self, ref: str) -> Any:
         """What ``ref`` leads to, through references to references, looked up by ``referencing`` as
         jsonschema_path looks it up. Only a reference into the same file (``#...``), reached by a JSON
-        pointer through plain mappings and lists, whose resolver stays the file's."""
-        seen: list[str] = []
+        pointer through plain mappings and lists, whose resolver stays the file's, and a chain of at most
+        ``_LONGEST_CHAIN`` references (jsonschema_path follows one by recursion: a frame each)."""
+        seen: set[str] = set()
         reference: str | None = ref
         value: Any = None
         while reference is not None:
-            if not reference.startswith("#") or reference in seen:
-                raise _Unreplayed(f"reference {reference!r}")  # another file, or a loop
-            seen.append(reference)
+            if not reference.startswith("#") or reference in seen or len(seen) == _LONGEST_CHAIN:
+                raise _Unreplayed(f"reference {reference!r}")  # another file, a loop, a long chain
+            seen.add(reference)
             resolved = self.root.lookup(reference)
             self._check_resolver(resolved.resolver)
             value = resolved.contents

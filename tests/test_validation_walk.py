@@ -133,6 +133,16 @@ CASES: dict[str, tuple[dict[str, Any], bool, Any]] = {
         True,
         None,
     ),
+    "a chain of 16 references": (
+        _spec({"/a": _get(_ref("L0"))}, {**{f"L{i}": _ref(f"L{i + 1}") for i in range(15)}, "L15": THING}),
+        True,
+        None,
+    ),
+    "a chain of 17 references": (
+        _spec({"/a": _get(_ref("L0"))}, {**{f"L{i}": _ref(f"L{i + 1}") for i in range(16)}, "L16": THING}),
+        False,  # the library follows a chain by recursion: a long one is left to it
+        None,
+    ),
     "reference with siblings": (
         _spec({"/a": _get({**_ref("Int"), "default": "not an integer"})}, {"Int": {"type": "integer"}}),
         True,  # jsonschema_path reads the reference's target alone
@@ -493,6 +503,11 @@ VERDICT_CASES = {
         '  "/broken/{x":\n    get: {operationId: broken, responses: {"200": {description: ok}}}\n  /others:\n',
     ),
     "alias nested first.yaml": CLEAN.replace("schema: *id}", "schema: {type: object, properties: {i: *inline}}}"),
+    "3000 references in a chain.yaml": CLEAN.replace(
+        'schema: {$ref: "#/components/schemas/Thing"}', 'schema: {$ref: "#/components/schemas/Link0"}'
+    )
+    + "".join(f"    Link{i}: {{$ref: '#/components/schemas/Link{i + 1}'}}\n" for i in range(3000))
+    + "    Link3000: {$ref: '#/components/schemas/Thing'}\n",
     "collected without end.yaml": CLEAN
     + "    Tree: {type: array, items: {$ref: '#/components/schemas/Tree'}}\n"
     + "    Node: {allOf: [{$ref: '#/components/schemas/Tree'}]}\n",
@@ -536,7 +551,7 @@ def test_verdicts_with_the_replay_are_the_library_walks(
         assert took_replay == 0 and isinstance(replayed, tuple) and len(replayed) == 1, replayed
     if name in ("required undefined.yaml", "meta error.yaml"):
         assert isinstance(replayed, str) and replayed.startswith("SpecError"), replayed
-    if name in ("unparsed path template.yaml", "collected without end.yaml"):
+    if name in ("unparsed path template.yaml", "collected without end.yaml", "3000 references in a chain.yaml"):
         assert "the validator stopped" in str(replayed), replayed
 
 
