@@ -1,12 +1,14 @@
 """Check that incremental validation, the checks asked of jsonschema-rs first (the OAS-schema pass, a schema
-against its dialect), and the keyword walk's paths resolved from their parents (``_paths_resolved_once``)
-give the verdicts jsonschema and jsonschema_path give from scratch; prints counts, asserts nothing.
+against its dialect), the keyword walk replayed over the data (``keyword_walk``) and its paths resolved from
+their parents (``_paths_resolved_once``) give the verdicts jsonschema and jsonschema_path give from scratch;
+prints counts, asserts nothing.
 
 For each spec given: N times, validate the spec itself (so its units are remembered), then a copy with one
 random node replaced, deleted, copied or renamed, once with the caches (the incremental path, where it
-applies), once with none, once with none and without jsonschema-rs, and once with none and the walk's paths
-read by jsonschema_path alone; the four verdicts (every warning with its line and pointer, or the error with
-its line and pointer) must be equal. Whole verdicts are never read back, so each is worked out.
+applies), once with none, once with none and without jsonschema-rs, once with none and the keyword walk
+made by the library (not replayed: ``keyword_walk``), and once more with the walk's paths read by
+jsonschema_path alone; the five verdicts (every warning with its line and pointer, or the error with its
+line and pointer) must be equal. Whole verdicts are never read back, so each is worked out.
 
 Usage: python scripts/fuzz_validation.py [--runs N] SPEC [SPEC ...]
 """
@@ -42,7 +44,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="clientgen-fuzz-"))
     os.environ["CLIENTGEN_CACHE_DIR"] = str(work / "cache")
     sys.path.insert(0, str(ROOT))
-    from clientgen import validation
+    from clientgen import keyword_walk, validation
 
     read_entry = validation.read_entry
     validation.read_entry = lambda kind, key: None if kind == "valid" else read_entry(kind, key)  # type: ignore[assignment]
@@ -70,7 +72,7 @@ def main() -> int:
             place = chance.choice(places)
             changed = _changed(base, place, chance.choice(REPLACEMENTS))
             spec.write_text(json.dumps(changed), encoding="utf-8")
-            before = skipped
+            before, replays = skipped, keyword_walk.replays["clean"]
             incremental = _verdict(spec)
             os.environ["CLIENTGEN_NO_CACHE"] = "1"
             scratch = _verdict(spec)
@@ -78,16 +80,20 @@ def main() -> int:
             rust_meta, validation._rust_meta_validator = validation._rust_meta_validator, lambda meta_schema: None
             by_jsonschema = _verdict(spec)
             validation._clean_to_rust, validation._rust_meta_validator = clean_to_rust, rust_meta
+            replay, keyword_walk.walks_clean = keyword_walk.walks_clean, lambda validator, meta_clean=None: False
+            by_library_walk = _verdict(spec)
             from_parents, validation._resolved_from_parents = validation._resolved_from_parents, lambda: None
             by_library_paths = _verdict(spec)
-            validation._resolved_from_parents = from_parents
+            validation._resolved_from_parents, keyword_walk.walks_clean = from_parents, replay
             del os.environ["CLIENTGEN_NO_CACHE"]
             kind = incremental.split(" ", 1)[0] if isinstance(incremental, str) else "slips" if incremental else "clean"
-            tally[kind + (" (OAS-schema pass skipped)" if skipped > before else "")] += 1
-            if not incremental == scratch == by_jsonschema == by_library_paths:
+            kind += " (OAS-schema pass skipped)" if skipped > before else ""
+            tally[kind + (", walk replayed" if keyword_walk.replays["clean"] > replays else "")] += 1
+            if not incremental == scratch == by_jsonschema == by_library_walk == by_library_paths:
                 differ += 1
                 print(f"DIFFERS {source} {place}: {incremental!r} vs {scratch!r} vs {by_jsonschema!r}")
-                print(f"    paths by jsonschema_path alone: {by_library_paths!r}")
+                print(f"    the library's walk: {by_library_walk!r}")
+                print(f"    the library's walk, paths by jsonschema_path alone: {by_library_paths!r}")
     print(dict(tally), f"differ: {differ}")
     return 0
 
