@@ -30,7 +30,6 @@ from .cache import read_entry, write_entry
 from .documents import Documents, Location, join_pointer
 from .errors import SpecError, display_path
 from .ir import Diagnostic
-from .keyword_walk import walk_errors
 from .loader import LoadedSpec
 from .processes import can_fork, die_with_parent
 
@@ -209,6 +208,8 @@ def _errors(
     meets the unusual."""
     from jsonschema.validators import validator_for
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    from .keyword_walk import walk_errors  # imported where validation runs (the parent only forks it)
 
     passes = [walk_errors(validator, replay, meta_clean)]
     if oas_schema is not None:
@@ -1028,6 +1029,8 @@ def _validate_when_handed(parent: int, spec_end: Any, verdict_end: Any, handover
     import openapi_spec_validator
     import openapi_spec_validator.validation.exceptions  # noqa: F401
     import referencing._core  # noqa: F401
+
+    from . import keyword_walk  # noqa: F401
 
     with suppress(ImportError):
         import jsonschema_rs  # noqa: F401
