@@ -20,6 +20,8 @@ from .errors import SpecError
 if TYPE_CHECKING:
     import yaml
 
+    from .walks import KeptWalks
+
 # Bounds on what one spec file may make clientgen do. The largest public spec known (GitHub's,
 # dereferenced) is 73 MB; the deepest of 2,702 public specs nests 35 levels.
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -133,6 +135,7 @@ class Documents:
         self._compositions: dict[Path, list[Way]] = {}  # where each file has a oneOf or anyOf (check_refs)
         self._single_file: bool | None = None  # as the process that read every file found (read_elsewhere)
         self._into_paths = False  # a $ref resolved so far leads into the root's paths (or is the whole root)
+        self._walks: KeptWalks | None = None  # the root file's units and earlier runs' walks of them
 
     @classmethod
     def read_elsewhere(cls, root: Path, raw: bytes, data: Any, single_file: bool) -> Documents:
@@ -164,6 +167,18 @@ class Documents:
     def files(self) -> list[Path]:
         return sorted(self._raw)
 
+    def keep_walks(self) -> None:
+        """Walk the root file by units, replaying what earlier runs found in units unchanged since and keeping
+        what this run finds (``walks``): called before the root file is read."""
+        from .walks import KeptWalks
+
+        self._walks = KeptWalks(self.root)
+
+    def walks(self) -> KeptWalks | None:
+        """The root file's units as ``check_refs`` walked them, or None where it walked the file whole."""
+        walks = self._walks
+        return walks if walks is not None and walks.data is self._data.get(self.root) else None
+
     def raw(self, path: Path) -> bytes:
         return self._raw[path.resolve()]
 
@@ -183,11 +198,15 @@ class Documents:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise SpecError(f"not UTF-8 text (byte {exc.start})", file=path) from None
-        data = self._parse_json(path, text) if path.suffix.lower() == ".json" else self._parse_yaml(path, text)
-        if _deeper_than(data, MAX_DEPTH):
+        is_json = path.suffix.lower() == ".json"
+        data = self._parse_json(path, text) if is_json else self._parse_yaml(path, text)
+        walks = self._walks if path == self.root else None
+        if walks is not None and not (is_json and walks.cut(data, len(raw))):
+            walks = self._walks = None  # YAML's data is not digested (``walks``): the file is walked whole
+        if walks.deeper_than(MAX_DEPTH) if walks is not None else _deeper_than(data, MAX_DEPTH):
             pointer = _deep_pointer(data, MAX_DEPTH)
             raise self.error(f"nesting deeper than {MAX_DEPTH} levels", Location(path, pointer))
-        if _may_hold_lone_surrogates(text, path.suffix.lower() == ".json"):
+        if _may_hold_lone_surrogates(text, is_json):
             self._refuse_lone_surrogates(path, data)
         return data
 
@@ -395,7 +414,22 @@ class Documents:
     def check_refs(self) -> None:
         """Resolve every ``$ref`` reachable from the root, so a missing target, a pure reference
         cycle or an ``allOf`` cycle (a schema extending itself) is reported before anything
-        else looks at the spec."""
+        else looks at the spec. With the root file cut into units (``walks``), what the walk of a unit
+        found is replayed where an earlier run recorded it, and only the other units are walked: the same
+        references are followed in the same order, leaving the same state. Should anything fail on that
+        way, the state is put back and the file walked whole, which says what failed as it always has."""
+        walks = self._walks
+        if walks is not None and walks.data is self._data.get(self.root):
+            before = self._checked_state()
+            try:
+                self._check_refs(walks)
+                return
+            except Exception:
+                self._put_back(before)
+                walks.abandon()
+        self._check_refs(None)
+
+    def _check_refs(self, walks: KeptWalks | None) -> None:
         pending = [self.root]
         visited: set[Path] = set()
         extends: dict[Location, list[tuple[Location, Location]]] = {}
@@ -406,22 +440,92 @@ class Documents:
             visited.add(path)
             # a reference resolves by its file and its text alone: each is followed once per file (lightsail:
             # 3,829 uses of ~700), and a use's pointer made only to say where it fails or what extends what
-            targets: dict[Any, Location] = {}
-            compositions = self._compositions[path] = []
-            for ref, way in _iter_refs(self.get(path), compositions):
-                target = targets.get(ref) if isinstance(ref, str) else None
-                under_all_of = way is not None and way[0] is not None and way[0][1] == "allOf"
-                if target is None or under_all_of:
-                    at = Location(path, join_pointer("", *tokens_of(way)))
-                    if target is None:
-                        _, target = self.deref({"$ref": ref}, at)
-                        if isinstance(ref, str):
-                            targets[ref] = target
-                    if under_all_of:
-                        extends.setdefault(Location(path, at.pointer.rsplit("/", 2)[0]), []).append((target, at))
-                if target.file not in visited:
-                    pending.append(target.file)
+            refs = _Refs(path, {}, extends, visited, pending, [])
+            self._compositions[path] = refs.compositions
+            node, uses = self.get(path), None
+            if walks is not None and path == self.root:
+                if walks.units is not None:
+                    node = walks.skeleton
+                else:  # no unit is known: the file is walked whole, its uses kept for the units' records
+                    uses = walks.uses = []
+                    walks.compositions = refs.compositions
+            self._follow(refs, _iter_refs(node, refs.compositions), uses)
         self._check_extension_cycles(extends)
+
+    def _follow(self, refs: _Refs, found: Iterator[tuple[Any, Way]], uses: list[tuple[Any, Way]] | None) -> None:
+        """Follows each reference ``found`` in ``refs.file`` (its first use, or each use under an ``allOf``),
+        listing each use in ``uses`` (for a unit's record); a unit met in the skeleton is replayed or walked."""
+        path, targets, extends, visited, pending = refs.file, refs.targets, refs.extends, refs.visited, refs.pending
+        for ref, way in found:
+            if type(ref) is Cut:
+                self._unit(refs, ref, way)
+                continue
+            target = targets.get(ref) if isinstance(ref, str) else None
+            under_all_of = way is not None and way[0] is not None and way[0][1] == "allOf"
+            if target is None or under_all_of:
+                at = Location(path, join_pointer("", *tokens_of(way)))
+                if target is None:
+                    _, target = self.deref({"$ref": ref}, at)
+                    if isinstance(ref, str):
+                        targets[ref] = target
+                if under_all_of:
+                    extends.setdefault(Location(path, at.pointer.rsplit("/", 2)[0]), []).append((target, at))
+            if uses is not None:
+                uses.append((ref, way))
+            if target.file not in visited:
+                pending.append(target.file)
+
+    def _unit(self, refs: _Refs, cut: Cut, way: Way) -> None:
+        """A unit of the root met by the skeleton's walk: what an earlier run's walk of it found, replayed
+        (``walks.WalkRecord``), or the unit walked now (its uses and compositions kept for its record)."""
+        unit = cut.unit
+        if unit.walked is None:
+            start = len(refs.compositions)
+            unit.uses = []
+            self._follow(refs, _iter_refs(unit.value, refs.compositions, way, cut.names, cut.within), unit.uses)
+            unit.compositions = refs.compositions[start:]
+            return
+        firsts, lasts, all_of, compositions = unit.walked
+        path, targets, pointer = refs.file, refs.targets, unit.pointer
+        for ref, below in firsts:
+            if ref not in targets:
+                _, targets[ref] = self.deref({"$ref": ref}, Location(path, pointer + below))
+        for ref, below in all_of:
+            at = Location(path, pointer + below)
+            refs.extends.setdefault(Location(path, at.pointer.rsplit("/", 2)[0]), []).append((targets[ref], at))
+        # the files to walk after this one: pushed at each one's last use, which is all the stack's order
+        # depends on (an earlier push of a file is popped after the last one, when the file is done)
+        for index in lasts if lasts is not None else range(len(firsts)):
+            file = targets[firsts[index][0]].file
+            if file not in refs.visited:
+                refs.pending.append(file)
+        for tokens in compositions:
+            below_way = way
+            for token in tokens:
+                below_way = (below_way, token)
+            refs.compositions.append(below_way)
+
+    def _checked_state(self) -> tuple[dict[Any, Any], ...]:
+        """Copies of what ``check_refs`` may change (files read, references resolved, lines looked up)."""
+        return tuple(
+            dict(held)
+            for held in (
+                self._data,
+                self._raw,
+                self._derefs,
+                self._resolved,
+                self._compositions,
+                self._line_maps,
+                self._json_lookups,
+                {"into_paths": self._into_paths},
+            )
+        )
+
+    def _put_back(self, state: tuple[dict[Any, Any], ...]) -> None:
+        data, raw, derefs, resolved, compositions, line_maps, json_lookups, flags = state
+        self._data, self._raw, self._derefs, self._resolved = data, raw, derefs, resolved
+        self._compositions, self._line_maps, self._json_lookups = compositions, line_maps, json_lookups
+        self._into_paths = flags["into_paths"]
 
     def refers_into_paths(self) -> bool:
         """Whether some ``$ref`` leads into the root file's ``paths`` (or to the whole root): then what a
@@ -790,13 +894,32 @@ _NESTED = (dict, list)
 Way = tuple[Any, "str | int"] | None  # a node's way down: (its parent's way, its key); None where a walk began
 
 
-def _iter_refs(node: Any, compositions: list[Way]) -> Iterator[tuple[Any, Way]]:
+class Cut(list[Any]):
+    """Where a unit of the root file (``walks.Unit``: a path item, a component) stands in the skeleton that
+    ``walks`` walks instead of the file: ``_iter_refs`` yields it in place of a reference, as it meets it,
+    with the state its walk of the file would enter the unit in (``names``, ``within``). An empty list to
+    everything else, so the skeleton is walked as the file would be, around the units."""
+
+    __slots__ = ("names", "unit", "within")
+
+    def __init__(self, unit: Any) -> None:
+        super().__init__()
+        self.unit = unit
+        self.names = False
+        self.within = ""
+
+
+def _iter_refs(
+    node: Any, compositions: list[Way], way: Way = None, names: bool = False, within: str = ""
+) -> Iterator[tuple[Any, Way]]:
     """Every ``$ref`` below ``node`` with its way down (``tokens_of``), skipping data (examples, defaults,
     extensions) and the keys of ``properties`` maps, which are names: Kubernetes' ``JSONSchemaProps`` has a
     property ``$ref``. A node's way down is kept as links to its parent's, to be made a pointer only where
     one is needed (GitHub's spec: 9k references in 70k containers). The ways of the objects holding a
-    ``oneOf`` or an ``anyOf`` are added to ``compositions`` as the walk meets them."""
-    stack: list[tuple[Any, Way, bool, str]] = [(node, None, False, "")]
+    ``oneOf`` or an ``anyOf`` are added to ``compositions`` as the walk meets them. ``way``, ``names`` and
+    ``within`` are the state the walk of the whole file enters ``node`` in (a unit walked alone); a ``Cut``
+    met is yielded in place of a reference."""
+    stack: list[tuple[Any, Way, bool, str]] = [(node, way, names, within)]
     while stack:
         node, way, names, within = stack.pop()
         if isinstance(node, dict):
@@ -810,6 +933,9 @@ def _iter_refs(node: Any, compositions: list[Way]) -> Iterator[tuple[Any, Way]]:
                     continue
                 if isinstance(value, (dict, list)):
                     stack.append((value, (way, str(key)), not names and _names_below(key, way), str(key)))
+        elif type(node) is Cut:
+            node.names, node.within = names, within
+            yield node, way
         elif isinstance(node, list):
             stack.extend(
                 (value, (way, index), False, "") for index, value in enumerate(node) if isinstance(value, _NESTED)
@@ -830,6 +956,18 @@ def tokens_of(way: Way) -> list[str | int]:
         tokens.append(token)
     tokens.reverse()
     return tokens
+
+
+class _Refs(NamedTuple):
+    """One file's walk in ``check_refs``: the file, each reference's target (by its text), and what the walk
+    of every file shares (what extends what, the files done and to do); where its compositions go."""
+
+    file: Path
+    targets: dict[Any, Location]
+    extends: dict[Location, list[tuple[Location, Location]]]
+    visited: set[Path]
+    pending: list[Path]
+    compositions: list[Way]
 
 
 def _yaml_child(node: yaml.Node, token: str) -> tuple[yaml.Node, int] | None:

@@ -8,6 +8,7 @@ line maps are built lazily).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,13 +39,25 @@ class LoadedSpec:
             return self.sha256
         return _spec_digest(self.documents, self.overlays)
 
+    def store_walks(self) -> Callable[[], None] | None:
+        """What keeps this run's walks of the root file's units for the next run (``walks``), or None when
+        there is nothing new to keep."""
+        walks = self.documents.walks()
+        return walks.store if walks is not None and walks.changed() else None
+
     @property
     def root(self) -> Location:
         return Location(self.documents.root, "")
 
 
-def load_spec(path: Path, overlays: tuple[Path, ...] = (), *, validate: bool = True) -> LoadedSpec:
+def load_spec(
+    path: Path, overlays: tuple[Path, ...] = (), *, validate: bool = True, keep_walks: bool = False
+) -> LoadedSpec:
+    """``keep_walks``: the root file is walked by units, replaying an earlier run's walks of the units unchanged
+    since (``walks``); the caller stores this run's (``LoadedSpec.store_walks``)."""
     documents = Documents(path)
+    if keep_walks and not overlays:
+        documents.keep_walks()
     root = documents.root
     if not root.is_file():
         raise SpecError("spec file does not exist", file=path)

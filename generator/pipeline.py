@@ -118,7 +118,7 @@ def _generate_read(
     on_stage: StageHook,
 ) -> Result:
     with _collector_paused():  # the parsed spec lives as long as the run
-        spec = load_spec(target.spec, target.overlays, validate=False)
+        spec = load_spec(target.spec, target.overlays, validate=False, keep_walks=True)
     version, previous = _starting_version(target, spec.data)
     meta = {"spec_sha256": spec.sha256, "package": target.package, "package_version": version, "layout": target.layout}
 
@@ -156,7 +156,7 @@ def _generate_read(
                 with _collector_paused():
                     api = normalise(spec, kept)
                 meta["spec_sha256"] = api.spec_sha256  # the files the normaliser read first included
-                finishing.callback(kept.store_beside())
+                finishing.callback(kept.store_beside(also=spec.store_walks()))
                 texts, version = _package_texts(
                     api, target, version, previous is not None, on_stage, finishing, kept.digests
                 )

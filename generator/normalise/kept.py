@@ -122,28 +122,34 @@ class KeptComponents:
     def remember_items(self, key: str, records: tuple[ItemRecord, ...]) -> None:
         self._pending_items = (key, records)
 
-    def store_beside(self) -> Callable[[], None]:
+    def store_beside(self, also: Callable[[], None] | None = None) -> Callable[[], None]:
         """Writes the state in a process forked for it while the caller goes on (a state of GitHub's size takes
         ~0.25 s to write, on the core rendering leaves); the call returned waits for it. Written here where
-        no process can be had, or it failed."""
-        if self._pending is None and self._pending_items is None:
+        no process can be had, or it failed. ``also``: another keeper's writing, done in the same process (the
+        loader's, ``LoadedSpec.store_walks``: one process forked instead of two)."""
+        if self._pending is None and self._pending_items is None and also is None:
             return lambda: None
         from ..processes import Forked, can_fork
 
+        def store() -> None:
+            self.store()
+            if also is not None:
+                also()
+
+        def stored() -> bool:
+            store()
+            return True
+
         if not can_fork():
-            return self.store
-        writer = Forked(self._store_pending)
+            return store
+        writer = Forked(stored)
 
         def finish() -> None:
             if writer.result() is None:
-                self.store()
+                store()
             self._pending = self._pending_items = None
 
         return finish
-
-    def _store_pending(self) -> bool:
-        self.store()
-        return True
 
     def store(self) -> None:
         if self._pending_items is not None:

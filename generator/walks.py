@@ -1,0 +1,268 @@
+"""What the loader's walks of the root file found, kept between runs by unit.
+
+Beside parsing it, loading a spec walks its root file twice: for its depth (``documents._deeper_than``, the
+bound later code recurses within) and for its references (``Documents.check_refs``: each followed to its
+target, the objects holding a ``oneOf``/``anyOf`` noted, ``allOf`` edges checked for cycles). On GitHub's spec
+(13 MB, 70k containers) those were ~30 and ~65 ms of a ~240 ms load, taken again in full by a regeneration
+after a change to one operation.
+
+The file is cut into units: each member of a top-level object other than ``components`` (a path item, a
+webhook, an entry of an ``x-`` map) and each component (``components/<kind>/<name>``); the rest, the
+skeleton, is the file with each unit replaced by a ``documents.Cut``. What the walks find in a unit is a
+function of its content and of its place (the way down to it, from which the state of a walk entering it
+follows): its depth and, where the walk of the file enters it, its references (each with the pointer of its
+first use, in the walk's order, and the order of their last uses; every use under an ``allOf``) and the ways to
+its compositions, in the order the walk meets them. An earlier run's findings are kept under the digest of the
+unit's place and content and replayed instead of walking the unit: ``check_refs`` follows the same references
+in the same order as the walk of the whole file (which files it reads next depends on each file's last use
+alone), so it leaves the same state, object for object (``tests/test_loader_kept.py``), and says the same
+errors (any failure on this way is taken again by walking the file whole). Only the skeleton and the units
+new to the cache are walked.
+
+Data digested is JSON's alone (a JSON root file, no overlay): ``marshal``'s first format writes it without
+references between objects or interning, so equal data gives equal bytes (``normalise.replay.content``).
+Entries go through the cache's checks (``cache.read_entry``) and are named by the generator's fingerprint and
+the root file's path: the walk they record is this code's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+from pathlib import Path
+from typing import Any
+
+from . import cache
+from .documents import Cut, Way, _deeper_than, join_pointer, tokens_of
+
+KIND = "walked-units"
+# One entry per spec file (GitHub's is ~1 MB): the specs being worked on.
+KEPT_ENTRIES = 16
+# Smaller root files are walked whole: a 1 MB file's walks take ~5 ms, about what reading the records back and
+# digesting the units would.
+MIN_BYTES = 2 * 1024 * 1024
+
+# What the walk of the file found in a unit, as kept: its references (text, pointer below the unit) in the
+# order of their first uses; the order of their last uses (indexes into the first, None when alike); each use
+# under an allOf (text, pointer below the unit); the ways below the unit to its compositions, as tokens.
+WalkRecord = tuple[
+    tuple[tuple[str, str], ...], tuple[int, ...] | None, tuple[tuple[str, str], ...], tuple[tuple[str | int, ...], ...]
+]
+# A unit's depth (the unit itself 1) and what the walk of the file found in it (nothing where it does not
+# enter the unit: an ``x-`` map's).
+Record = tuple[int, WalkRecord]
+Uses = list[tuple[Any, Way]]  # references met by a walk, with their ways, in its order
+
+
+class Unit:
+    """A path item, a component or another member of a top-level object, with what is known of its walks."""
+
+    __slots__ = ("compositions", "depth", "digest", "place", "uses", "value", "walked")
+
+    def __init__(self, place: tuple[str, ...], value: Any) -> None:
+        self.place = place  # the tokens of its way down
+        self.value = value
+        self.digest: bytes | None = None
+        self.depth: int | None = None  # how many levels down its deepest node sits, the unit 1
+        self.walked: WalkRecord | None = None  # what an earlier run's walk found (the cache held its record)
+        self.uses: Uses | None = None  # what this run's walk met, where it walked the unit
+        self.compositions: list[Way] = []
+
+    @property
+    def pointer(self) -> str:
+        return join_pointer("", *self.place)
+
+    def record(self) -> WalkRecord:
+        """What this run's walk found in the unit, as kept (ways made pointers or tokens below the unit)."""
+        below = len(self.place)
+        firsts: dict[str, Way] = {}
+        lasts: dict[str, int] = {}
+        all_of: list[tuple[str, str]] = []
+        for index, (ref, way) in enumerate(self.uses or ()):
+            firsts.setdefault(ref, way)
+            lasts[ref] = index
+            if way is not None and way[0] is not None and way[0][1] == "allOf":  # as ``Documents._follow`` says
+                all_of.append((ref, _pointer_below(way, below)))
+        refs = list(firsts)
+        order = sorted(range(len(refs)), key=lambda index: lasts[refs[index]])
+        return (
+            tuple((ref, _pointer_below(firsts[ref], below)) for ref in refs),
+            None if order == list(range(len(refs))) else tuple(order),
+            tuple(all_of),
+            tuple(tuple(tokens_of(way)[below:]) for way in self.compositions),
+        )
+
+
+def _pointer_below(way: Way, below: int) -> str:
+    return join_pointer("", *tokens_of(way)[below:])
+
+
+class KeptWalks:
+    """The root file cut into units, each with an earlier run's findings where the cache holds them; what this
+    run found in the others is kept by ``store``. A run with nothing kept walks the file whole as it always did,
+    listing the references' uses: ``store`` tells the units' findings apart."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.data: Any = None  # the root file's data, once read
+        self.skeleton: dict[str, Any] = {}
+        self.units: list[Unit] | None = None  # None: no unit is known, the file is walked whole
+        self.uses: Uses = []  # the walk's of the whole file
+        self.compositions: list[Way] = []  # the walk's of the whole file
+        self._held = 0  # records the cache held
+        self._abandoned = False
+
+    def cut(self, data: Any, size: int) -> bool:
+        """Takes the root file's ``data`` (JSON's, ``size`` bytes) and cuts it into units where the cache holds
+        records of some, or says it is to be walked whole without keeping anything (too small to pay, no
+        cache, a digest that cannot be had)."""
+        if size < MIN_BYTES or not cache.enabled() or type(data) is not dict:
+            return False
+        self.data = data
+        stored = cache.read_entry(KIND, self._key())
+        known = _records(stored) if stored is not None else {}
+        if not known:  # a first run: no digest is taken here, the process storing the records takes them
+            return True
+        skeleton, units = _cut(data)
+        for unit in units:
+            digest = unit.digest = _digest(unit)
+            if digest is None:
+                self.data = None
+                return False
+            record = known.get(digest)
+            if record is not None:
+                unit.depth, unit.walked = record
+        self.skeleton, self.units, self._held = skeleton, units, len(known)
+        return True
+
+    def deeper_than(self, limit: int) -> bool:
+        """``_deeper_than(data, limit)``, from the units' depths (recorded, or measured now)."""
+        if self.units is None:
+            return _deeper_than(self.data, limit)
+        if _deeper_than(self.skeleton, limit):
+            return True
+        for unit in self.units:
+            if unit.depth is None:
+                unit.depth = _depth(unit.value)
+            if len(unit.place) + unit.depth > limit:  # the unit sits len(place) + 1 levels down
+                return True
+        return False
+
+    def abandon(self) -> None:
+        """The walk by units failed: nothing of this run is kept."""
+        self._abandoned = True
+
+    def changed(self) -> bool:
+        """Whether this run has records to keep: a unit new or gone since the records kept."""
+        if self._abandoned or self.data is None:
+            return False
+        if self.units is None:
+            return True
+        held = sum(unit.walked is not None for unit in self.units)
+        return held != len(self.units) or held != self._held
+
+    def store(self) -> None:
+        """Writes every unit's record, this run's findings included (digests not taken yet are taken here)."""
+        if not self.changed():
+            return
+        units = self.units
+        if units is None:
+            units = self._units_of_whole_walk()
+        records: dict[bytes, Record] = {}
+        for unit in units:
+            digest = unit.digest if unit.digest is not None else _digest(unit)
+            if digest is None:
+                return
+            depth = unit.depth if unit.depth is not None else _depth(unit.value)
+            records[digest] = (depth, unit.walked if unit.walked is not None else unit.record())
+        cache.write_entry(KIND, self._key(), marshal.dumps(records))
+        cache.keep_newest(KIND, KEPT_ENTRIES)
+
+    def _units_of_whole_walk(self) -> list[Unit]:
+        """The units, with the uses and compositions the walk of the whole file met in each (a unit's are
+        the ones whose way goes through it: a walk goes through a node's descendants in one stretch, in the
+        order a walk of the node alone would)."""
+        _, units = _cut(self.data)
+        at = {unit.place: unit for unit in units}
+        for ref, way in self.uses:
+            unit = _unit_at(at, way)
+            if unit is not None:
+                if unit.uses is None:
+                    unit.uses = []
+                unit.uses.append((ref, way))
+        for way in self.compositions:
+            unit = _unit_at(at, way)
+            if unit is not None:
+                unit.compositions.append(way)
+        return units
+
+    def _key(self) -> str:
+        from .writer import fingerprint
+
+        return hashlib.sha256(f"{fingerprint()}\0{self.root}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _unit_at(units: dict[tuple[str, ...], Unit], way: Way) -> Unit | None:
+    """The unit a way goes through, if any."""
+    tokens = tokens_of(way)
+    place = tuple(tokens[:3] if tokens[:1] == ["components"] else tokens[:2])
+    return units.get(place)  # type: ignore[arg-type]
+
+
+def _cut(data: dict[str, Any]) -> tuple[dict[str, Any], list[Unit]]:
+    """The skeleton of a root file and its units. A ``$ref`` member is never cut or hollowed: the walk reads
+    its value."""
+    skeleton = dict(data)
+    units: list[Unit] = []
+    for key, members in data.items():
+        if key == "$ref" or type(members) is not dict:
+            continue
+        if key != "components":
+            skeleton[key] = _hollowed(members, (key,), units)
+            continue
+        shell = skeleton[key] = dict(members)
+        for kind, named in members.items():
+            if kind != "$ref" and type(named) is dict:
+                shell[kind] = _hollowed(named, (key, kind), units)
+    return skeleton, units
+
+
+def _hollowed(members: dict[str, Any], place: tuple[str, ...], units: list[Unit]) -> dict[str, Any]:
+    shell = dict(members)
+    for name, value in members.items():
+        if name != "$ref" and (type(value) is dict or type(value) is list):
+            unit = Unit((*place, name), value)
+            units.append(unit)
+            shell[name] = Cut(unit)
+    return shell
+
+
+def _digest(unit: Unit) -> bytes | None:
+    try:
+        return hashlib.sha256(marshal.dumps((unit.place, unit.value), 0)).digest()
+    except (ValueError, RecursionError):  # nested past marshal's bound: walked whole
+        return None
+
+
+def _depth(data: Any) -> int:
+    """How many levels down the deepest node of ``data`` (a dict or list) sits, ``data`` 1."""
+    deepest = 1
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, depth = pop()
+        if depth > deepest:
+            deepest = depth
+        for child in node.values() if type(node) is dict else node:
+            if type(child) is dict or type(child) is list:
+                push((child, depth + 1))
+    return deepest
+
+
+def _records(stored: bytes) -> dict[bytes, Record]:
+    """The records in an entry; none where it does not read as records."""
+    try:
+        records = marshal.loads(stored)  # noqa: S302 - an entry this user's clientgen wrote (its HMAC checked)
+    except (ValueError, EOFError, TypeError):
+        return {}
+    return records if type(records) is dict else {}
