@@ -444,7 +444,7 @@ class Documents:
             self._compositions[path] = refs.compositions
             node, uses = self.get(path), None
             if walks is not None and path == self.root:
-                if walks.units is not None:
+                if walks.replaying:
                     node = walks.skeleton
                 else:  # no unit is known: the file is walked whole, its uses kept for the units' records
                     uses = walks.uses = []

@@ -3,7 +3,7 @@
 Beside parsing it, loading a spec walks its root file twice: for its depth (``documents._deeper_than``, the
 bound later code recurses within) and for its references (``Documents.check_refs``: each followed to its
 target, the objects holding a ``oneOf``/``anyOf`` noted, ``allOf`` edges checked for cycles). On GitHub's spec
-(13 MB, 70k containers) those were ~30 and ~65 ms of a ~240 ms load, taken again in full by a regeneration
+(13 MB, 70k containers) those were ~30 and ~70 ms of a ~250 ms load, taken again in full by a regeneration
 after a change to one operation.
 
 The file is cut into units: each member of a top-level object other than ``components`` (a path item, a
@@ -17,12 +17,16 @@ unit's place and content and replayed instead of walking the unit: ``check_refs`
 in the same order as the walk of the whole file (which files it reads next depends on each file's last use
 alone), so it leaves the same state, object for object (``tests/test_loader_kept.py``), and says the same
 errors (any failure on this way is taken again by walking the file whole). Only the skeleton and the units
-new to the cache are walked.
+new to the cache are walked. A run with nothing to replay walks the whole file as before and lists the
+references' uses; the process that keeps the component state (``normalise.kept``) tells the units' findings
+apart by their ways and writes them, off the run's path.
 
-Data digested is JSON's alone (a JSON root file, no overlay): ``marshal``'s first format writes it without
-references between objects or interning, so equal data gives equal bytes (``normalise.replay.content``).
-Entries go through the cache's checks (``cache.read_entry``) and are named by the generator's fingerprint and
-the root file's path: the walk they record is this code's.
+The digests (~27 ms on GitHub's 2,852 units) are taken on every run, and the normaliser's keys are made of them
+(``outside_paths_digest`` for the component pass, ``path_item_digests`` for the replay of path items): it
+digested the same data again (~25 ms). Data digested is JSON's alone (a JSON root file, no overlay):
+``marshal``'s first format writes it without references between objects or interning, so equal data gives
+equal bytes (``normalise.replay.content``). Entries go through the cache's checks (``cache.read_entry``) and
+are named by the generator's fingerprint and the root file's path: the walk they record is this code's.
 """
 
 from __future__ import annotations
@@ -38,8 +42,9 @@ from .documents import Cut, Way, _deeper_than, join_pointer, tokens_of
 KIND = "walked-units"
 # One entry per spec file (GitHub's is ~1 MB): the specs being worked on.
 KEPT_ENTRIES = 16
-# Smaller root files are walked whole: a 1 MB file's walks take ~5 ms, about what reading the records back and
-# digesting the units would.
+# Smaller root files are walked whole, keeping nothing: they pay little (lightsail, 1 MB: load 32 ms whole, 25 ms
+# replayed after a change, 35 ms on a first run, whose records then take ~17 ms of CPU to write beside), and the
+# first run of a small spec, benchmarked against another generator, stays as it was.
 MIN_BYTES = 2 * 1024 * 1024
 
 # What the walk of the file found in a unit, as kept: its references (text, pointer below the unit) in the
@@ -98,46 +103,46 @@ def _pointer_below(way: Way, below: int) -> str:
 
 
 class KeptWalks:
-    """The root file cut into units, each with an earlier run's findings where the cache holds them; what this
-    run found in the others is kept by ``store``. A run with nothing kept walks the file whole as it always did,
-    listing the references' uses: ``store`` tells the units' findings apart."""
+    """The root file cut into units and digested, each unit with an earlier run's findings where the cache holds
+    them; what this run found in the others is kept by ``store``. A run with nothing kept walks the file whole
+    as it always did, listing the references' uses: ``store`` tells the units' findings apart. The digests also
+    key the normaliser's kept state (``outside_paths_digest``, ``path_item_digests``): taken once per run."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.data: Any = None  # the root file's data, once read
+        self.data: Any = None  # the root file's data, once cut
         self.skeleton: dict[str, Any] = {}
-        self.units: list[Unit] | None = None  # None: no unit is known, the file is walked whole
-        self.uses: Uses = []  # the walk's of the whole file
+        self.units: list[Unit] = []
+        self.replaying = False  # whether the cache held records of some unit: the file is walked by units
+        self.uses: Uses = []  # the walk's of the whole file (a run with nothing to replay)
         self.compositions: list[Way] = []  # the walk's of the whole file
         self._held = 0  # records the cache held
         self._abandoned = False
 
     def cut(self, data: Any, size: int) -> bool:
-        """Takes the root file's ``data`` (JSON's, ``size`` bytes) and cuts it into units where the cache holds
-        records of some, or says it is to be walked whole without keeping anything (too small to pay, no
-        cache, a digest that cannot be had)."""
+        """Cuts the root file's ``data`` (JSON's, ``size`` bytes) into units, digests them and finds their
+        records, or says the file is to be walked whole without keeping anything (too small to pay, no cache, a
+        digest that cannot be had)."""
         if size < MIN_BYTES or not cache.enabled() or type(data) is not dict:
             return False
-        self.data = data
-        stored = cache.read_entry(KIND, self._key())
-        known = _records(stored) if stored is not None else {}
-        if not known:  # a first run: no digest is taken here, the process storing the records takes them
-            return True
         skeleton, units = _cut(data)
         for unit in units:
-            digest = unit.digest = _digest(unit)
-            if digest is None:
-                self.data = None
+            unit.digest = _digest(unit)
+            if unit.digest is None:
                 return False
-            record = known.get(digest)
+        stored = cache.read_entry(KIND, self._key())
+        known = _records(stored) if stored is not None else {}
+        for unit in units if known else ():
+            record = known.get(unit.digest)  # type: ignore[arg-type]
             if record is not None:
                 unit.depth, unit.walked = record
-        self.skeleton, self.units, self._held = skeleton, units, len(known)
+                self.replaying = True
+        self.data, self.skeleton, self.units, self._held = data, skeleton, units, len(known)
         return True
 
     def deeper_than(self, limit: int) -> bool:
         """``_deeper_than(data, limit)``, from the units' depths (recorded, or measured now)."""
-        if self.units is None:
+        if not self.replaying:
             return _deeper_than(self.data, limit)
         if _deeper_than(self.skeleton, limit):
             return True
@@ -156,34 +161,28 @@ class KeptWalks:
         """Whether this run has records to keep: a unit new or gone since the records kept."""
         if self._abandoned or self.data is None:
             return False
-        if self.units is None:
-            return True
         held = sum(unit.walked is not None for unit in self.units)
         return held != len(self.units) or held != self._held
 
     def store(self) -> None:
-        """Writes every unit's record, this run's findings included (digests not taken yet are taken here)."""
+        """Writes every unit's record, this run's findings included."""
         if not self.changed():
             return
-        units = self.units
-        if units is None:
-            units = self._units_of_whole_walk()
+        if not self.replaying:
+            self._share_whole_walk()
         records: dict[bytes, Record] = {}
-        for unit in units:
-            digest = unit.digest if unit.digest is not None else _digest(unit)
-            if digest is None:
-                return
+        for unit in self.units:
+            assert unit.digest is not None, "every unit is digested when cut"
             depth = unit.depth if unit.depth is not None else _depth(unit.value)
-            records[digest] = (depth, unit.walked if unit.walked is not None else unit.record())
+            records[unit.digest] = (depth, unit.walked if unit.walked is not None else unit.record())
         cache.write_entry(KIND, self._key(), marshal.dumps(records))
         cache.keep_newest(KIND, KEPT_ENTRIES)
 
-    def _units_of_whole_walk(self) -> list[Unit]:
-        """The units, with the uses and compositions the walk of the whole file met in each (a unit's are
-        the ones whose way goes through it: a walk goes through a node's descendants in one stretch, in the
-        order a walk of the node alone would)."""
-        _, units = _cut(self.data)
-        at = {unit.place: unit for unit in units}
+    def _share_whole_walk(self) -> None:
+        """Gives each unit the uses and compositions the walk of the whole file met in it (those whose way goes
+        through it: a walk goes through a node's descendants in one stretch, in the order a walk of the node
+        alone would)."""
+        at = {unit.place: unit for unit in self.units}
         for ref, way in self.uses:
             unit = _unit_at(at, way)
             if unit is not None:
@@ -194,12 +193,30 @@ class KeptWalks:
             unit = _unit_at(at, way)
             if unit is not None:
                 unit.compositions.append(way)
-        return units
+
+    def outside_paths_digest(self) -> bytes:
+        """What tells the root file outside ``paths`` from any other (``normalise.kept.inputs_key``): the
+        skeleton without ``paths``, each unit as its digest (bytes, which JSON's data never holds)."""
+        outside = {key: _digested(value, 1) for key, value in self.skeleton.items() if key != "paths"}
+        return b"units\0" + hashlib.sha256(marshal.dumps(outside, 0)).digest()
+
+    def path_item_digests(self) -> dict[str, str]:
+        """Each path item's digest (``normalise.replay``), by its path."""
+        return {unit.place[1]: unit.digest.hex() for unit in self.units if unit.place[0] == "paths" and unit.digest}
 
     def _key(self) -> str:
         from .writer import fingerprint
 
         return hashlib.sha256(f"{fingerprint()}\0{self.root}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _digested(node: Any, depth: int) -> Any:
+    """A node of the skeleton with each unit in it as its digest (units sit three levels down at most)."""
+    if type(node) is Cut:
+        return node.unit.digest
+    if type(node) is dict and depth < 3:
+        return {key: _digested(value, depth + 1) for key, value in node.items()}
+    return node
 
 
 def _unit_at(units: dict[tuple[str, ...], Unit], way: Way) -> Unit | None:
@@ -238,10 +255,14 @@ def _hollowed(members: dict[str, Any], place: tuple[str, ...], units: list[Unit]
 
 
 def _digest(unit: Unit) -> bytes | None:
+    """The digest of a unit's place and content. Its first byte, 0xFF, starts no UTF-8 text: no digest of
+    ``normalise.replay.item_digest``'s (a path's text first) is taken of the same bytes."""
+    digest = hashlib.sha256(b"\xff")
     try:
-        return hashlib.sha256(marshal.dumps((unit.place, unit.value), 0)).digest()
+        digest.update(marshal.dumps((unit.place, unit.value), 0))
     except (ValueError, RecursionError):  # nested past marshal's bound: walked whole
         return None
+    return digest.digest()
 
 
 def _depth(data: Any) -> int:

@@ -93,7 +93,6 @@ def snowflake_as_json(into: Path) -> list[Path]:
 
 def compare(spec: Path, work: Path) -> tuple[int, list[str], list[tuple[int, int]]]:
     """(loads compared, differences, (units replayed, units) of each load by units with records)."""
-    from clientgen import walks
     from tests.test_loader_kept import documents_state, load
 
     if spec.suffix == ".json" and spec.parent != work:
@@ -116,7 +115,7 @@ def compare(spec: Path, work: Path) -> tuple[int, list[str], list[tuple[int, int
         else:
             alike = documents_state(by_units.documents) == documents_state(whole.documents)
             kept = by_units.documents.walks()
-            if kept is not None and kept.units is not None:
+            if kept is not None and kept.replaying:
                 replays.append((sum(unit.walked is not None for unit in kept.units), len(kept.units)))
             store = by_units.store_walks()
             if store is not None:
@@ -148,14 +147,17 @@ def generated_alike(spec: Path, work: Path) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default="", help="only specs whose path holds this")
-    parser.add_argument("--generate", type=int, default=0, help="also compare the output of the first N specs and GitHub's")
+    parser.add_argument(
+        "--generate", type=int, default=0, help="also compare the output of the first N specs and GitHub's"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as temporary:
         base = Path(temporary)
         os.environ["CLIENTGEN_CACHE_DIR"] = str(base / "cache")
-        from clientgen import walks
         from corpus import chosen
+
+        from clientgen import walks
 
         walks.MIN_BYTES = 0
         converted = base / "snowflake-json"

@@ -93,7 +93,7 @@ def replayed(spec: LoadedSpec | SpecError) -> tuple[int, int]:
     """(units whose walk was replayed, units) of a load."""
     assert isinstance(spec, LoadedSpec)
     kept_walks = spec.documents.walks()
-    assert kept_walks is not None and kept_walks.units is not None
+    assert kept_walks is not None and kept_walks.replaying
     return sum(unit.walked is not None for unit in kept_walks.units), len(kept_walks.units)
 
 
@@ -494,3 +494,86 @@ def test_a_regeneration_writes_what_a_run_without_cache_writes(kept: list[str], 
     cache_module.use_cache(True)  # as the CLI's last command left it: off
     assert replayed(load_spec(spec, validate=False, keep_walks=True)) == (12, 12)
     assert not kept
+
+
+def test_the_normaliser_s_keys_are_taken_from_the_units_digests(kept: list[str], tmp_path: Path) -> None:
+    """The component pass's key covers the root outside ``paths`` through its units' digests and the skeleton
+    (``walks.KeptWalks.outside_paths_digest``); a path item's replay digest is its unit's."""
+    from clientgen.normalise.kept import inputs_key
+    from clientgen.normalise.replay import item_digest
+
+    def keys(data: dict[str, Any]) -> tuple[str | None, dict[str, str | None]]:
+        spec = tmp_path / "spec.json"
+        spec.write_text(json.dumps(data), encoding="utf-8")
+        loaded = load_spec(spec, validate=False, keep_walks=True)
+        kept_walks = loaded.documents.walks()
+        assert kept_walks is not None
+        digested = kept_walks.path_item_digests()
+        items = {path: item_digest(path, item, True, digested) for path, item in data["paths"].items()}
+        return inputs_key(loaded, {}), items
+
+    first = document()
+    first["x-maps"] = {"a": {"b": 1}}
+    first["components"]["pathItems"] = {"P": {"get": operation("byRef", ref("Kind"))}}
+    first["paths"]["/by-ref"] = {"$ref": "#/components/pathItems/P"}
+    key, items = keys(first)
+    assert key is not None and items["/by-ref"] is None and None not in [items[p] for p in items if p != "/by-ref"]
+    for pointer, value in [
+        (("components", "schemas", "Kind", "enum"), ["cat"]),  # a unit
+        (("components", "schemas", "New"), {"type": "string"}),  # a unit added
+        (("info", "title"), "other"),  # the skeleton
+        (("tags", 0, "name"), "other"),
+        (("x-maps", "a", "b"), 2),  # a unit no walk enters
+        (("components", "schemas", "Kind"), {"type": "string", "enum": ["cat", "dog"], "x-new": 1}),
+    ]:
+        other_key, other_items = keys(changed(first, *pointer, value=value))
+        assert other_key != key and other_items == items, pointer
+    other_key, other_items = keys(changed(first, "paths", "/pets", "get", "summary", value="other"))
+    assert other_key == key
+    assert {p for p in items if other_items[p] != items[p]} == {"/pets"}
+
+
+@pytest.mark.parametrize("by_units", [True, False], ids=["by units", "whole"])
+def test_regenerations_read_the_state_and_items_back_and_write_what_a_run_without_cache_writes(
+    kept: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, by_units: bool
+) -> None:
+    """Through the CLI, whether the loader digested the units (keys from them) or not (keys as before)."""
+    from clientgen.normalise.kept import KeptComponents
+    from clientgen.normalise.replay import ItemReplay
+
+    if not by_units:
+        monkeypatch.setattr(walks, "MIN_BYTES", 1 << 40)
+    found: list[tuple[bool, int, int]] = []
+    recall, changed_items = KeptComponents.recall, ItemReplay.changed
+    recalled: list[bool] = []
+
+    def recall_spy(self: KeptComponents, key: str) -> object:
+        state = recall(self, key)
+        recalled.append(state is not None)
+        return state
+
+    def changed_spy(self: ItemReplay) -> bool:
+        found.append((recalled[-1], self.replayed, len(self.records)))
+        return changed_items(self)
+
+    monkeypatch.setattr(KeptComponents, "recall", recall_spy)
+    monkeypatch.setattr(ItemReplay, "changed", changed_spy)
+    first = document()
+    series = [
+        first,
+        changed(first, "paths", "/pets", "get", "summary", value="changed"),  # an item
+        changed(first, "components", "schemas", "Kind", "enum", value=["cat", "dog", "cow"]),  # a component
+        changed(first, "info", "title", value="Other"),  # the skeleton
+        changed(first, "paths", "/new", value={"get": operation("newOne", ref("Kind"))}),  # an item added
+        first,
+    ]
+    spec = tmp_path / "spec.json"
+    for data in series:
+        spec.write_text(json.dumps(data), encoding="utf-8")
+        generate(spec, tmp_path / "out")
+        generate(spec, tmp_path / "fresh", "--no-cache", "--force")
+        assert tree(tmp_path / "out") == tree(tmp_path / "fresh")
+    # (state read back, items replayed, items) per run with the cache: /errors, /pets, /shapes in order
+    # (the added item's run reads the first run's state back, with the items the summary's run left: /pets differs)
+    assert found == [(False, 0, 3), (True, 2, 3), (False, 0, 3), (False, 0, 3), (True, 2, 4), (True, 3, 3)]
+    assert (tmp_path / "cache" / walks.KIND).exists() == by_units

@@ -37,12 +37,16 @@ KEPT_ENTRIES = 6
 def inputs_key(spec: LoadedSpec, tags: dict[Location, tuple[str, str]]) -> str | None:
     """The digest of what the component pass reads, or None when it cannot be had cheaply and surely: the
     cache is off, a reference leads into ``paths`` (a component may then mean what an operation says), or
-    the root holds what JSON cannot write the same way every time (a YAML set)."""
+    the root holds what JSON cannot write the same way every time (a YAML set). The root outside ``paths`` is
+    taken from the loader's digests of its units where it has them (``walks``: GitHub's ~18 ms taken once)."""
     documents = spec.documents
     if not cache.enabled() or documents.refers_into_paths():
         return None
-    outside_paths = {key: value for key, value in spec.data.items() if key != "paths"}
-    written = content(outside_paths, from_json(spec))
+    walks = documents.walks()  # the loader's digests of the root file's units, where it took them
+    if walks is not None:
+        written: bytes | None = walks.outside_paths_digest()
+    else:
+        written = content({key: value for key, value in spec.data.items() if key != "paths"}, from_json(spec))
     if written is None:
         return None
     from ..writer import fingerprint

@@ -32,12 +32,14 @@ class Operations(Conventions):
         paths = self.spec.data.get("paths") or {}
         state = self._watched_state() if replay is not None else None
         json_data = from_json(self.spec)
+        walks = self.docs.walks() if replay is not None else None
+        digested = walks.path_item_digests() if walks is not None else None
         for path, item in sorted(paths.items()):  # names must not depend on the spec's order
             item_at = self.spec.root.child("paths", path)
             if replay is None or state is None:
                 ops += self._path_item(str(path), item, item_at, seen_ids)
                 continue
-            digest = item_digest(str(path), item, json_data)
+            digest = item_digest(str(path), item, json_data, digested)
             recorded = replay.recall(str(path), digest)
             if recorded is not None:
                 apply(state, recorded.effects)

@@ -215,11 +215,14 @@ class ItemReplay:
         return self.replayed != len(self.records) or len(self.records) != len(self._old)
 
 
-def item_digest(path: str, item: Any, from_json: bool) -> str | None:
+def item_digest(path: str, item: Any, from_json: bool, digested: dict[str, str] | None = None) -> str | None:
     """The digest of a path item's content, or None: a path item given by a reference (what it means is
-    elsewhere), or one ``content`` cannot write."""
+    elsewhere), or one ``content`` cannot write. ``digested``: the loader's digests of the path items, by path
+    (``walks.KeptWalks.path_item_digests``), taken instead where there is one."""
     if not isinstance(item, dict) or "$ref" in item:
         return None
+    if digested is not None and path in digested:
+        return digested[path]
     written = content(item, from_json)
     if written is None:
         return None
