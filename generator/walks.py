@@ -40,9 +40,9 @@ from . import cache
 from .documents import Cut, Way, _deeper_than, join_pointer, tokens_of
 
 KIND = "walked-units"
-# One entry per spec file (GitHub's is ~1 MB): the specs being worked on.
+# One entry per spec file (GitHub's is ~0.7 MB): the specs being worked on.
 KEPT_ENTRIES = 16
-# Smaller root files are walked whole, keeping nothing: they pay little (lightsail, 1 MB: load 32 ms whole, 25 ms
+# Smaller root files are walked whole, keeping nothing: they pay little (lightsail, 0.8 MB: load 32 ms whole, 25 ms
 # replayed after a change, 35 ms on a first run, whose records then take ~17 ms of CPU to write beside), and the
 # first run of a small spec, benchmarked against another generator, stays as it was.
 MIN_BYTES = 2 * 1024 * 1024
@@ -134,8 +134,8 @@ class KeptWalks:
         known = _records(stored) if stored is not None else {}
         for unit in units if known else ():
             record = known.get(unit.digest)  # type: ignore[arg-type]
-            if record is not None:
-                unit.depth, unit.walked = record
+            if type(record) is tuple and len(record) == 2 and type(record[0]) is int:  # a walk that does not fit
+                unit.depth, unit.walked = record  # fails check_refs' replay, which then walks the file whole
                 self.replaying = True
         self.data, self.skeleton, self.units, self._held = data, skeleton, units, len(known)
         return True

@@ -433,6 +433,25 @@ def test_a_replay_that_fails_on_its_own_leaves_the_whole_walk_s_state(
     assert kept == [str(tmp_path / "spec.json")] and isinstance(loads[1], LoadedSpec)
 
 
+def test_records_of_another_shape_are_not_trusted_to_fit(kept: list[str], tmp_path: Path) -> None:
+    """An entry is this code's (the fingerprint names it, its HMAC is checked), yet one that does not read as
+    records misleads nothing: a record not shaped as one is no record, a walk that does not fit fails the replay."""
+    import marshal
+
+    first = document()
+    cold = regenerate_loads(tmp_path, first)[0]
+    assert isinstance(cold, LoadedSpec)
+    kept_walks = cold.documents.walks()
+    assert kept_walks is not None
+    key = kept_walks._key()
+    records = walks._records(cache_module.read_entry(walks.KIND, key) or b"")
+    for odd in ({digest: ("x", None) for digest in records}, {digest: (1, ("x",)) for digest in records}):
+        cache_module.write_entry(walks.KIND, key, marshal.dumps(odd))
+        spec = loaded_alike(tmp_path / "spec.json")
+        assert isinstance(spec, LoadedSpec)
+    assert kept == [str(tmp_path / "spec.json")]  # the second: replayed, failed, walked whole
+
+
 def real_specs() -> list[Path]:
     specs = [
         GITHUB,
