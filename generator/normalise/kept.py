@@ -179,9 +179,11 @@ class KeptComponents:
             for kind in (state.models, state.enums, state.aliases)
             for name, value in kind.items()
         }
-        up_front = {entry: value for entry, value in state.memo.items() if not kept_apart(entry)}
-        apart = {entry: value for entry, value in state.memo.items() if kept_apart(entry)}
-        kept = tuple(state._replace(memo=up_front, rest_of_memo=None))[: len(ComponentState._fields) - 1]
+        up_front: dict[tuple[Location, str], ir.TypeExpr] = {}
+        apart: dict[tuple[Location, str], ir.TypeExpr] = {}
+        for entry, value in state.memo.items():
+            (apart if kept_apart(entry) else up_front)[entry] = value
+        kept = tuple(state._replace(memo=up_front, rest_of_memo=None))
         blob = pickle.dumps(apart, protocol=pickle.HIGHEST_PROTOCOL)
         cache.write_entry(KIND, key, pickle.dumps((kept, known, blob), protocol=pickle.HIGHEST_PROTOCOL))
         cache.keep_newest(KIND, KEPT_ENTRIES)
