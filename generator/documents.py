@@ -199,11 +199,16 @@ class Documents:
         except UnicodeDecodeError as exc:
             raise SpecError(f"not UTF-8 text (byte {exc.start})", file=path) from None
         is_json = path.suffix.lower() == ".json"
-        data = self._parse_json(path, text) if is_json else self._parse_yaml(path, text)
         walks = self._walks if path == self.root else None
+        data = walks.parse(text, raw) if walks is not None and is_json else None
+        by_units = data is not None
+        if data is None:
+            data = self._parse_json(path, text) if is_json else self._parse_yaml(path, text)
         if walks is not None and not (is_json and walks.cut(data, len(raw))):
             walks = self._walks = None  # YAML's data is not digested (``walks``): the file is walked whole
         if walks.deeper_than(MAX_DEPTH) if walks is not None else _deeper_than(data, MAX_DEPTH):
+            if by_units:  # parsed a few levels down: what the whole parse could not read (Python's stack), it says
+                self._parse_json(path, text)
             pointer = _deep_pointer(data, MAX_DEPTH)
             raise self.error(f"nesting deeper than {MAX_DEPTH} levels", Location(path, pointer))
         if _may_hold_lone_surrogates(text, is_json):

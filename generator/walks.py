@@ -21,7 +21,12 @@ new to the cache are walked. A run with nothing to replay walks the whole file a
 references' uses; the process that keeps the component state (``normalise.kept``) tells the units' findings
 apart by their ways and writes them, off the run's path.
 
-The digests (~27 ms on GitHub's 2,852 units) are taken on every run, and the normaliser's keys are made of them
+The file is also parsed by units (``KeptWalks.parse``, ``_UnitParser``): the objects holding units key by key,
+each unit by JSON's own scanner, without the duplicate-key check where an earlier run parsed the same text at the
+same place (the digest of both is kept with the unit's digest, so it is not digested again either), with it
+elsewhere; anything invalid or duplicated sends the file to the whole parse, which says the error as before.
+
+The digests (~27 ms on GitHub's 2,852 units) are taken on every run but for units parsed from a known text, and the normaliser's keys are made of them
 (``outside_paths_digest`` for the component pass, ``path_item_digests`` for the replay of path items): it
 digested the same data again (~25 ms). Data digested is JSON's alone (a JSON root file, no overlay):
 ``marshal``'s first format writes it without references between objects or interning, so equal data gives
@@ -32,12 +37,14 @@ are named by the generator's fingerprint and the root file's path: the walk they
 from __future__ import annotations
 
 import hashlib
+import json.decoder
 import marshal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from . import cache
-from .documents import Cut, Way, _deeper_than, join_pointer, tokens_of
+from .documents import Cut, Way, _deeper_than, _json_object, join_pointer, tokens_of
 
 KIND = "walked-units"
 # One entry per spec file (GitHub's is ~0.7 MB): the specs being worked on.
@@ -62,12 +69,13 @@ Uses = list[tuple[Any, Way]]  # references met by a walk, with their ways, in it
 class Unit:
     """A path item, a component or another member of a top-level object, with what is known of its walks."""
 
-    __slots__ = ("compositions", "depth", "digest", "place", "uses", "value", "walked")
+    __slots__ = ("compositions", "depth", "digest", "place", "text_digest", "uses", "value", "walked")
 
     def __init__(self, place: tuple[str, ...], value: Any) -> None:
         self.place = place  # the tokens of its way down
         self.value = value
         self.digest: bytes | None = None
+        self.text_digest: bytes | None = None  # of its place and its text in the file, where parsed by units
         self.depth: int | None = None  # how many levels down its deepest node sits, the unit 1
         self.walked: WalkRecord | None = None  # what an earlier run's walk found (the cache held its record)
         self.uses: Uses | None = None  # what this run's walk met, where it walked the unit
@@ -118,20 +126,47 @@ class KeptWalks:
         self.compositions: list[Way] = []  # the walk's of the whole file
         self._held = 0  # records the cache held
         self._abandoned = False
+        self._entry: tuple[dict[bytes, Record], dict[bytes, bytes]] | None = None  # the cache's, read once
+        self._parsed: _UnitParser | None = None  # how the file was parsed, where it was parsed by units
+        self.parsed_by_units = False
+        self.checked: list[tuple[str, ...]] = []  # the units parsed with the duplicate-key check, in order
+
+    def parse(self, text: str, raw: bytes) -> dict[str, Any] | None:
+        """The root file's data (its text ``text``, its bytes ``raw``: JSON's) parsed by units: the objects down
+        to them key by key, each unit whose text at its place an earlier run checked without the duplicate-key
+        check, everything else with it (``_UnitParser``); None where the file is not read this way (too small
+        to pay, no cache) or the way fails (not a JSON object, invalid anywhere): it is then parsed whole, which
+        says the error. JSON's parser takes ~50 ms of GitHub's 13 MB with no hook for its objects, ~70-90 with
+        the check."""
+        if len(raw) < MIN_BYTES or not cache.enabled():
+            return None
+        parser = _UnitParser(text, raw, self._stored()[1])
+        try:
+            data = parser.parse()
+        except Exception:  # any failure (invalid text, a duplicate, Python's stack): parsed whole
+            return None
+        self._parsed, self.parsed_by_units, self.checked = parser, True, parser.checked
+        return data
 
     def cut(self, data: Any, size: int) -> bool:
         """Cuts the root file's ``data`` (JSON's, ``size`` bytes) into units, digests them and finds their
         records, or says the file is to be walked whole without keeping anything (too small to pay, no cache, a
-        digest that cannot be had)."""
+        digest that cannot be had). A unit parsed from a text an earlier run digested is not digested again."""
         if size < MIN_BYTES or not cache.enabled() or type(data) is not dict:
             return False
         skeleton, units = _cut(data)
+        known, texts = self._stored()
+        parsed = self._parsed
         for unit in units:
+            if parsed is not None:
+                unit.text_digest = parsed.text_digests.get(unit.place)
+                digest = texts.get(unit.text_digest) if unit.text_digest is not None else None
+                if digest is not None:
+                    unit.digest = digest
+                    continue
             unit.digest = _digest(unit)
             if unit.digest is None:
                 return False
-        stored = cache.read_entry(KIND, self._key())
-        known = _records(stored) if stored is not None else {}
         for unit in units if known else ():
             record = known.get(unit.digest)  # type: ignore[arg-type]
             if type(record) is tuple and len(record) == 2 and type(record[0]) is int:  # a walk that does not fit
@@ -162,21 +197,37 @@ class KeptWalks:
         if self._abandoned or self.data is None:
             return False
         held = sum(unit.walked is not None for unit in self.units)
-        return held != len(self.units) or held != self._held
+        if held != len(self.units) or held != self._held:
+            return True
+        texts = self._stored()[1]  # a unit's text new, though its data is not (a file written out another way)
+        return self._parsed is not None and (
+            len(texts) != len(self.units) or any(unit.text_digest not in texts for unit in self.units)
+        )
 
     def store(self) -> None:
-        """Writes every unit's record, this run's findings included."""
+        """Writes every unit's record, this run's findings included, and the digests of the units' texts."""
         if not self.changed():
             return
         if not self.replaying:
             self._share_whole_walk()
         records: dict[bytes, Record] = {}
+        texts: dict[bytes, bytes] = {}
         for unit in self.units:
             assert unit.digest is not None, "every unit is digested when cut"
             depth = unit.depth if unit.depth is not None else _depth(unit.value)
             records[unit.digest] = (depth, unit.walked if unit.walked is not None else unit.record())
-        cache.write_entry(KIND, self._key(), marshal.dumps(records))
+            if self._parsed is not None:  # a first run's are taken here, off the run's path
+                texts[unit.text_digest or self._parsed.text_digest(unit.place)] = unit.digest
+        cache.write_entry(KIND, self._key(), marshal.dumps((records, texts)))
         cache.keep_newest(KIND, KEPT_ENTRIES)
+
+    def _stored(self) -> tuple[dict[bytes, Record], dict[bytes, bytes]]:
+        """The cache's entry: records by unit digest, and unit digests by the digest of their text at their place
+        (a unit text an earlier run parsed, with the duplicate-key check or from a text checked before)."""
+        if self._entry is None:
+            stored = cache.read_entry(KIND, self._key())
+            self._entry = _entry(stored) if stored is not None else ({}, {})
+        return self._entry
 
     def _share_whole_walk(self) -> None:
         """Gives each unit the uses and compositions the walk of the whole file met in it (those whose way goes
@@ -280,10 +331,113 @@ def _depth(data: Any) -> int:
     return deepest
 
 
-def _records(stored: bytes) -> dict[bytes, Record]:
-    """The records in an entry; none where it does not read as records."""
+def _entry(stored: bytes) -> tuple[dict[bytes, Record], dict[bytes, bytes]]:
+    """The records and the units' text digests in an entry; none where it does not read as such."""
     try:
-        records = marshal.loads(stored)  # noqa: S302 - an entry this user's clientgen wrote (its HMAC checked)
+        entry = marshal.loads(stored)  # noqa: S302 - an entry this user's clientgen wrote (its HMAC checked)
     except (ValueError, EOFError, TypeError):
-        return {}
-    return records if type(records) is dict else {}
+        return {}, {}
+    if type(entry) is not tuple or len(entry) != 2 or type(entry[0]) is not dict or type(entry[1]) is not dict:
+        return {}, {}
+    texts = entry[1]
+    if not all(type(key) is bytes and type(value) is bytes for key, value in texts.items()):
+        texts = {}
+    return entry[0], texts
+
+
+# JSON's own scanners (``json.loads``'s): with the duplicate-key check (``documents._json_object``) and without.
+# (typeshed leaves these out: they are the json module's own, as ``json.loads`` uses them)
+Scanner = Callable[[str, int], tuple[Any, int]]
+_CHECKED: Scanner = json.decoder.JSONDecoder(object_pairs_hook=_json_object).scan_once  # type: ignore[attr-defined]
+_PLAIN: Scanner = json.decoder.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_SPACE: Callable[[str, int], Any] = json.decoder.WHITESPACE.match  # type: ignore[attr-defined]
+_STRING: Callable[[str, int, bool], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+Member = Callable[[int, tuple[str, ...], str], tuple[Any, int]]
+
+
+class _NotByUnits(Exception):
+    """The text does not read this way (not an object at the top, invalid where read here): parsed whole."""
+
+
+class _UnitParser:
+    """A JSON text whose top is an object, parsed as ``json.loads`` with the duplicate-key check parses it: the
+    objects that hold units (``_cut``'s: the top object, its object members, ``components``' kinds) key by key
+    here, as JSON's parser steps through an object; a unit by JSON's scanner without the check where the digest
+    of its place and text is ``known`` (a text parsed with the check before), else with it; everything else with
+    it. Anything invalid, or a duplicate key, fails the parse (``_NotByUnits``, or the scanner's own error):
+    the file is then parsed whole."""
+
+    def __init__(self, text: str, raw: bytes, known: dict[bytes, bytes]) -> None:
+        self.text = text
+        self.raw = memoryview(raw) if text.isascii() else None  # its offsets are the text's
+        self.known = known
+        self.spans: dict[tuple[str, ...], tuple[int, int]] = {}  # each unit's text, by its place
+        self.text_digests: dict[tuple[str, ...], bytes] = {}  # taken where something is known to compare with
+        self.checked: list[tuple[str, ...]] = []
+
+    def parse(self) -> dict[str, Any]:
+        text = self.text
+        start = _SPACE(text, 0).end()
+        if not text.startswith("{", start):
+            raise _NotByUnits
+        data, end = self._object(start, (), self._top_member)
+        if _SPACE(text, end).end() != len(text):
+            raise _NotByUnits
+        return data
+
+    def text_digest(self, place: tuple[str, ...]) -> bytes:
+        """The digest of a unit's place and text. Its first byte, 0xFE, is neither a unit digest's (0xFF) nor any
+        UTF-8 text's."""
+        start, end = self.spans[place]
+        digest = hashlib.sha256(b"\xfe")
+        digest.update(marshal.dumps(place, 0))
+        digest.update(self.raw[start:end] if self.raw is not None else self.text[start:end].encode("utf-8"))
+        return digest.digest()
+
+    def _object(self, start: int, place: tuple[str, ...], member: Member) -> tuple[dict[str, Any], int]:
+        """The object at ``start``, each member's value read by ``member``; where it ends."""
+        text = self.text
+        found: dict[str, Any] = {}
+        at = _SPACE(text, start + 1).end()
+        if text.startswith("}", at):
+            return found, at + 1
+        while True:
+            if not text.startswith('"', at):
+                raise _NotByUnits
+            key, at = _STRING(text, at + 1, True)
+            at = _SPACE(text, at).end()
+            if not text.startswith(":", at) or key in found:
+                raise _NotByUnits
+            found[key], at = member(_SPACE(text, at + 1).end(), place, key)
+            at = _SPACE(text, at).end()
+            if text.startswith("}", at):
+                return found, at + 1
+            if not text.startswith(",", at):
+                raise _NotByUnits
+            at = _SPACE(text, at + 1).end()
+
+    def _top_member(self, start: int, place: tuple[str, ...], key: str) -> tuple[Any, int]:
+        if key != "$ref" and self.text.startswith("{", start):
+            return self._object(start, (key,), self._kind if key == "components" else self._unit)
+        return _CHECKED(self.text, start)
+
+    def _kind(self, start: int, place: tuple[str, ...], kind: str) -> tuple[Any, int]:
+        if kind != "$ref" and self.text.startswith("{", start):
+            return self._object(start, (*place, kind), self._unit)
+        return _CHECKED(self.text, start)
+
+    def _unit(self, start: int, place: tuple[str, ...], name: str) -> tuple[Any, int]:
+        text = self.text
+        if name == "$ref" or not text.startswith(("{", "["), start):  # no unit: a scalar, or read by the walk
+            return _CHECKED(text, start)
+        here = (*place, name)
+        if self.known:
+            value, end = _PLAIN(text, start)
+            self.spans[here] = (start, end)
+            digest = self.text_digests[here] = self.text_digest(here)
+            if digest in self.known:
+                return value, end
+        value, end = _CHECKED(text, start)
+        self.spans[here] = (start, end)
+        self.checked.append(here)
+        return value, end

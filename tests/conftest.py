@@ -159,3 +159,21 @@ def package_modules(where: Mapping[str, str] | Path, package: str, kind: str) ->
 def package_source(where: Mapping[str, str] | Path, package: str, kind: str) -> str:
     """Every module of one part of a generated package, joined (for text searches)."""
     return "\n".join(package_modules(where, package, kind).values())
+
+
+@pytest.fixture
+def kept(cache: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every root file is walked (and parsed) by units (``walks``), not only the big ones; lists the loads whose
+    walk by units failed."""
+    from clientgen import walks
+
+    monkeypatch.setattr(walks, "MIN_BYTES", 0)
+    abandoned: list[str] = []
+    abandon = walks.KeptWalks.abandon
+
+    def spy(self: walks.KeptWalks) -> None:
+        abandoned.append(str(self.root))
+        abandon(self)
+
+    monkeypatch.setattr(walks.KeptWalks, "abandon", spy)
+    return abandoned

