@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -211,7 +211,7 @@ class Documents:
                 self._parse_json(path, text)
             pointer = _deep_pointer(data, MAX_DEPTH)
             raise self.error(f"nesting deeper than {MAX_DEPTH} levels", Location(path, pointer))
-        if _may_hold_lone_surrogates(text, is_json):
+        if _may_hold_lone_surrogates(text, is_json, walks.parsed_before if walks is not None and by_units else None):
             self._refuse_lone_surrogates(path, data)
         return data
 
@@ -631,10 +631,14 @@ class _YamlShape:
         return SpecError(message, file=self.path, line=line, pointer=join_pointer("", *tokens))
 
 
-def _may_hold_lone_surrogates(text: str, is_json: bool) -> bool:
+def _may_hold_lone_surrogates(text: str, is_json: bool, parsed_before: Callable[[int], bool] | None = None) -> bool:
     """Whether a file's text has an escape that may decode to a lone surrogate. In JSON only a lone one
-    (a pair decodes to one character); YAML's reader decodes each escape alone."""
-    if not _SURROGATE_ESCAPE.search(text):
+    (a pair decodes to one character); YAML's reader decodes each escape alone. ``parsed_before``: whether a
+    place in the text lies in a unit whose text an earlier run parsed (``walks``), which held none."""
+    escapes = _SURROGATE_ESCAPE.finditer(text)
+    if parsed_before is not None:
+        escapes = (escape for escape in escapes if not parsed_before(escape.start()))
+    if next(escapes, None) is None:
         return False
     return not is_json or _SURROGATE_ESCAPE.search(_JSON_PAIRED.sub("", text)) is not None
 

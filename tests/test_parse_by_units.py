@@ -224,3 +224,51 @@ def test_text_digests_of_another_shape_are_not_trusted(kept: list[str], tmp_path
     assert len(texts) == len(all_units(cold))
     cache_module.write_entry(walks.KIND, key, marshal.dumps((records, {text: "x" for text in texts})))
     assert checked(loads_alike(tmp_path, text_of(document()))) == all_units(cold)
+
+
+@pytest.mark.parametrize(
+    ("where", "old", "new"),
+    [
+        ("a changed unit", '"summary": "List pets"', '"summary": "List \\ud83d pets"'),
+        ("the skeleton", '"name": "pets"', '"name": "\\udc00pets"'),
+        ("a changed unit beside a kept pair", '"summary": "List pets"', '"summary": "\\ud83d\\ude00 \\ude00"'),
+    ],
+)
+def test_a_lone_surrogate_after_a_kept_run_is_refused_as_a_whole_parse_refuses_it(
+    kept: list[str], tmp_path: Path, where: str, old: str, new: str
+) -> None:
+    data = document()
+    data["components"]["schemas"]["Kind"]["description"] = "\U0001f600"  # escaped as a pair by json.dumps
+    text = text_of(data)
+    loads_alike(tmp_path, text)
+    broken = loads_alike(tmp_path, text.replace(old, new, 1))
+    assert isinstance(broken, SpecError) and "lone surrogate" in str(broken), where
+
+
+class Counted:
+    """A compiled pattern whose ``sub`` calls are counted."""
+
+    def __init__(self, pattern: Any) -> None:
+        self.pattern, self.subs = pattern, 0
+
+    def sub(self, *args: Any) -> Any:
+        self.subs += 1
+        return self.pattern.sub(*args)
+
+
+def test_surrogate_pairs_in_kept_units_are_not_screened_again(
+    kept: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Their text parsed without a lone surrogate before: only the rest of the file is screened."""
+    from clientgen import documents
+
+    data = document()
+    data["components"]["schemas"]["Kind"]["description"] = "\U0001f600"
+    counted = Counted(documents._JSON_PAIRED)
+    monkeypatch.setattr(documents, "_JSON_PAIRED", counted)
+    loads_alike(tmp_path, text_of(data))  # twice: by units and whole
+    assert counted.subs == 2
+    loads_alike(tmp_path, text_of(changed(data, "paths", "/pets", "get", "summary", value="changed")))
+    assert counted.subs == 3  # the whole parse's alone
+    loads_alike(tmp_path, text_of(changed(data, "paths", "/pets", "get", "summary", value="\U0001f600")))
+    assert counted.subs == 5
