@@ -449,6 +449,9 @@ def run() -> None:
     GitHub's, measured; the hooks join children and pools that are already joined). Everything is written,
     closed and renamed by then; only the output streams are left to flush. An error or ``--help`` ends as
     usual."""
+    from .processes import leave_to_exit
+
+    leave_to_exit()
     try:
         code = main()
     except BrokenPipeError:  # its reader went away (``clientgen validate spec | head -c0``): nothing to say

@@ -18,6 +18,7 @@ from .fetch import ensure_spec
 from .ir import Diagnostic
 from .loader import load_spec
 from .names import default_package_version, package_name_problem
+from .processes import left_to_exit
 from .render import Layout
 from .validation import EarlyValidator, start_validation
 from .writer import (
@@ -122,6 +123,7 @@ def _generate_read(
     version, previous = _starting_version(target, spec.data)
     meta = {"spec_sha256": spec.sha256, "package": target.package, "package_version": version, "layout": target.layout}
 
+    left_to_exit(spec)  # the parsed spec: ~70k containers on GitHub's
     if is_current(target.output, meta):
         gc.unfreeze()  # nothing else is made
         recorded = (read_manifest(target.output) or {}).get("summary", {})
@@ -155,6 +157,7 @@ def _generate_read(
             try:
                 with _collector_paused():
                     api = normalise(spec, kept)
+                left_to_exit(api)
                 meta["spec_sha256"] = api.spec_sha256  # the files the normaliser read first included
                 finishing.callback(kept.store_beside(also=spec.store_walks()))
                 texts, version = _package_texts(
@@ -166,6 +169,7 @@ def _generate_read(
                 raise
             # made while the validator may still be at work: nothing here depends on its verdict
             files = {name: text.encode("utf-8") for name, text in sorted(texts.items())}
+            left_to_exit(texts, files, kept)
             files[BASE] = base_text(texts)
             on_stage("validate")
             slips = validation()
