@@ -243,11 +243,13 @@ def _package_texts(
     from . import cache
     from .render import Rendered, render_files
     from .render.kept import KeptTexts
+    from .render.parts import KeptParts
 
     layout: Layout = "package" if target.layout == "package" else "project"
     kept = KeptTexts() if cache.enabled() else None
+    parts = KeptParts() if kept is not None else None
     gc.freeze()  # the IR, made since the last freeze (or read back from the cache: ~200k objects on GitHub's spec)
-    rendered = render_files(api, target.package, version, layout, parallel=True, reuse=kept, known=known)
+    rendered = render_files(api, target.package, version, layout, parallel=True, reuse=kept, known=known, parts=parts)
     gc.freeze()
     on_stage("format")
 
@@ -262,10 +264,12 @@ def _package_texts(
         implied = bump(previous_package(target.output), texts)
         if implied.level != "none":
             version = next_version(version, implied.level)
-            rendered = render_files(api, target.package, version, layout, parallel=True, reuse=kept, known=known)
+            rendered = render_files(
+                api, target.package, version, layout, parallel=True, reuse=kept, known=known, parts=parts
+            )
             texts = formatted(rendered)
-    if kept is not None:
-        finishing.callback(kept.store_beside(texts, rendered))
+    if kept is not None and parts is not None:
+        finishing.callback(kept.store_beside(texts, rendered, also=parts.store))
     return texts, version
 
 

@@ -50,6 +50,7 @@ from ..render.methods import (
     responses_arg,
     union_alias,
 )
+from ..render.parts import ByGroup, KeptParts
 from ..render.text import (
     HEADER_START,
     LINE_LENGTH,
@@ -281,12 +282,15 @@ def render_files(
     parallel: bool = False,
     reuse: Reuse | None = None,
     known: Mapping[int, tuple[object, str]] | None = None,
+    parts: KeptParts | None = None,
 ) -> Rendered:
     """``render_package``, and where ``reuse`` is given, a file made from a part of the API alone (a group's
     modules: its operations; a models module: its models and the API's title) is not rendered when ``reuse``
     has its formatted text for a digest of that part: a regeneration renders what its change touched.
-    ``known``: digests of IR values by identity (``ir.digest`` of each), not taken again."""
-    return _rendered(_project_jobs(api, package, package_version, layout, known), parallel, reuse)
+    ``known``: digests of IR values by identity (``ir.digest`` of each), not taken again. ``parts``: the files
+    laid out with a part per group (README, ``testing.py``) are made of their parts, those of groups unchanged
+    taken from the last run's (``render.parts``)."""
+    return _rendered(_project_jobs(api, package, package_version, layout, known, parts), parallel, reuse)
 
 
 class _Job(NamedTuple):
@@ -310,6 +314,7 @@ def _project_jobs(
     package_version: str | None,
     layout: Layout,
     known: Mapping[int, tuple[object, str]] | None = None,
+    parts: KeptParts | None = None,
 ) -> list[_Job]:
     env = _environment()
     version = package_version or pep440(api.version)
@@ -326,6 +331,8 @@ def _project_jobs(
     operations = len(api.operations)
     jobs = _Jobs(package, layout)
     digests = _Digests(known or {})
+    # README and testing.py: laid out with a part per group, made of their parts where ``parts`` keeps them
+    by_group = ByGroup(env, context, parts, digests.of_part, api.groups, f"{package}\0{layout}\0{api.title}")
 
     def add(name: str, weight: int, template_name: str, prune: bool = True, **extra: Any) -> None:
         template = env.get_template(template_name)  # loaded here, before any fork: compiled once, cached once
@@ -397,12 +404,16 @@ def _project_jobs(
             )
     first = next((g for g in api.groups if g.operations), None)
     example = (first.attr, first.operations[0].py_name) if first is not None else None
-    add(f"{package}/testing.py", 10 * operations, "package/testing.py.jinja", example=example)
+    mock_class = ("package/_testing_parts.jinja", "mock_class")
+    jobs.add(
+        f"{package}/testing.py", 10 * operations, by_group.make("package/testing.py.jinja", mock_class, example=example)
+    )
     runtime = runtime_source()
     jobs.add(f"{package}/{RUNTIME_FILE}", 0, lambda: f"{header()}\n{runtime}")
     jobs.add(f"{package}/py.typed", 0, lambda: f"{header()}\n")
     add("pyproject.toml", 20, "pyproject.toml.jinja", prune=False)
-    add("README.md", 10 * operations, "README.md.jinja", prune=False)
+    operations_table = ("_readme_parts.jinja", "operations_table")
+    jobs.add("README.md", 10 * operations, by_group.make("README.md.jinja", operations_table, prune=False))
     return jobs
 
 
@@ -453,6 +464,10 @@ class _Digests:
     def of_file(self, template: str, layout: Layout, where: str, inputs: dict[str, Any]) -> str:
         parts = [f"{name}={self._of(value)}" for name, value in sorted(inputs.items())]
         return _sha256(f"{template}\0{layout}\0{where}\0{parts!r}")
+
+    def of_part(self, value: object) -> str:
+        """The digest of one part (a group: the digest its files are kept by)."""
+        return self._of(value)
 
     def _of(self, value: object) -> str:
         if isinstance(value, list):  # a list made for one file: its parts' digests

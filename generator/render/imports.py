@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable
 
 from ..render.text import LINE_LENGTH
 
@@ -14,20 +15,20 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ALL = re.compile(r"^__all__ = \[(.*?)^\]", re.M | re.S)
 
 
-def prune_imports(source: str) -> str:
+def prune_imports(source: str, also_used: Iterable[str] = ()) -> str:
     """Drop imported names the module does not use, keeping black's layout.
 
     Templates import everything a module of their kind may need; a given spec uses only part of
     it, and an unused import is lint. Names listed in ``__all__`` count as used (re-exports). Only the
     import block is parsed; uses are the identifiers of the rest, strings and comments left out.
+    ``also_used``: the names used by code that goes after the imports once they are pruned (statements
+    kept apart: ``render.parts``).
     """
     lines = source.split("\n")
     first, last = _import_block(lines)
     imports = ast.parse("\n".join(lines[first : last + 1])).body
-    rest = "\n".join(lines[last + 1 :])
-    used = set(_IDENTIFIER.findall(_STRINGS_AND_COMMENTS.sub(" ", rest)))
-    for block in _ALL.findall(rest):
-        used |= set(re.findall(r'"([^"]+)"', block))
+    used = used_names("\n".join(lines[last + 1 :]))
+    used.update(also_used)
     edits: list[tuple[int, int, str | None]] = []
     for node in imports:
         if not isinstance(node, (ast.Import, ast.ImportFrom)) or getattr(node, "module", None) == "__future__":
@@ -44,6 +45,16 @@ def prune_imports(source: str) -> str:
     if edits:
         _drop_double_blanks(lines, first, block_end)
     return "\n".join(lines)
+
+
+def used_names(code: str) -> set[str]:
+    """The names ``code`` (whole statements) uses: its identifiers outside strings and comments, and the
+    names its ``__all__`` lists. Those of statements one after another are those each uses: no string
+    or comment crosses from one statement to the next."""
+    used = set(_IDENTIFIER.findall(_STRINGS_AND_COMMENTS.sub(" ", code)))
+    for block in _ALL.findall(code):
+        used |= set(re.findall(r'"([^"]+)"', block))
+    return used
 
 
 def _import_block(lines: list[str]) -> tuple[int, int]:

@@ -43,16 +43,20 @@ class KeptTexts:
                 continue
         return texts
 
-    def store_beside(self, texts: Mapping[str, str], rendered: Rendered) -> Callable[[], None]:
+    def store_beside(
+        self, texts: Mapping[str, str], rendered: Rendered, also: Callable[[], None] | None = None
+    ) -> Callable[[], None]:
         """Keeps the files ``rendered`` made anew (their formatted ``texts``) in a process forked for it, and
         marks those it reused as used; the call returned waits for it. Done here where no process can be had,
-        or it failed."""
+        or it failed. ``also``: more to keep, in that process too."""
         made = [name for name in [*rendered.inputs, *rendered.pending] if name not in rendered.reused]
         used = [f"{self._salt}-{rendered.inputs[name]}" for name in rendered.reused]
-        if not made and not used:
+        if not made and not used and also is None:
             return lambda: None
 
         def store() -> bool:
+            if also is not None:
+                also()
             for name in made:  # the digests not taken yet are taken here (a first run's: all of them)
                 digest = rendered.inputs[name] if name in rendered.inputs else rendered.pending[name]()
                 cache.write_entry(KIND, f"{self._salt}-{digest}", texts[name].encode("utf-8", "surrogatepass"))
