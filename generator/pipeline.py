@@ -25,9 +25,10 @@ from .writer import (
     BASE,
     MANIFEST,
     Reapplied,
-    base_text,
+    base_bytes,
     changes,
     check_ownership,
+    file_bytes,
     format_sources,
     is_current,
     manifest_text,
@@ -37,6 +38,7 @@ from .writer import (
     read_manifest,
     reapply_edits,
     recover,
+    sha256_bytes,
     write_tree,
 )
 
@@ -168,9 +170,10 @@ def _generate_read(
                 validation()  # an invalid spec explains a failure better than the failure itself
                 raise
             # made while the validator may still be at work: nothing here depends on its verdict
-            files = {name: text.encode("utf-8") for name, text in sorted(texts.items())}
-            left_to_exit(texts, files, kept)
-            files[BASE] = base_text(texts)
+            made = {name: file_bytes(text) for name, text in sorted(texts.items())}
+            files = {name: each.data for name, each in made.items()}
+            left_to_exit(texts, made, kept)
+            files[BASE] = base_bytes(made)
             on_stage("validate")
             slips = validation()
         finally:
@@ -183,7 +186,8 @@ def _generate_read(
         summary: dict[str, object] = {"operations": len(api.operations), "models": models, "files": len(files) + 1}
         if diagnostics:  # kept so an unchanged target still says them
             summary["warnings"] = [_recorded(d, target.spec.parent) for d in diagnostics]
-        files[MANIFEST] = manifest_text(files, {**meta, "summary": summary}).encode("utf-8")
+        digests = {name: each.sha256 for name, each in made.items()} | {BASE: sha256_bytes(files[BASE])}
+        files[MANIFEST] = manifest_text(digests, {**meta, "summary": summary}).encode("utf-8")
         result = Result(target, "written", len(api.operations), models, len(files), 0.0, warnings=warnings)
         on_stage("compare" if check else "write")
         if keep_edits and not force:

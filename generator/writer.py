@@ -22,8 +22,9 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from json.encoder import encode_basestring
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from . import __version__
 from .cache import keep_newest, newest_entries, read_entries, write_entry
@@ -449,12 +450,13 @@ def split_for_black(
 # -- manifest ------------------------------------------------------------------------------------
 
 
-def manifest_text(files: Mapping[str, bytes], meta: Mapping[str, Any]) -> str:
+def manifest_text(digests: Mapping[str, str], meta: Mapping[str, Any]) -> str:
+    """The manifest of the files whose sha256 ``digests`` lists (the manifest itself left out)."""
     body = {
         "generator": f"clientgen {__version__}",
         **meta,
         "fingerprint": fingerprint(),
-        "files": {name: sha256_bytes(files[name]) for name in sorted(files)},
+        "files": {name: digests[name] for name in sorted(digests)},
     }
     return json.dumps(body, indent=2, sort_keys=True) + "\n"
 
@@ -571,10 +573,42 @@ def edited_files(out: Path) -> dict[str, bytes]:
     return edited
 
 
-def base_text(texts: Mapping[str, str]) -> bytes:
-    """The ``BASE`` file for an output of ``texts``: each one's text, for a later three-way merge."""
-    kept = {name: text for name, text in texts.items() if name not in (MANIFEST, BASE)}
-    return (json.dumps(kept, indent=0, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+class FileBytes(NamedTuple):
+    """A generated file as the writer takes it, made once from its text (``file_bytes``)."""
+
+    data: bytes  # the file: its text in UTF-8
+    sha256: str  # of ``data``, as the manifest lists it
+    quoted: bytes  # the text as a JSON string (``json.dumps(text, ensure_ascii=False)``) in UTF-8: its ``BASE`` entry
+
+
+# The bytes a JSON string escapes besides the line feed, quote and backslash. A text without them (nearly every
+# generated file) is quoted by three replacements in its UTF-8 bytes, ~2.5x faster than json's escaping of the
+# text; the bytes of a character past ASCII are never escaped (``ensure_ascii=False``), so they need no care.
+_ESCAPED_CONTROLS = bytes(byte for byte in range(0x20) if byte != ord("\n"))
+
+
+def file_bytes(text: str) -> FileBytes:
+    data = text.encode("utf-8")  # a lone surrogate raises here, as writing the file would
+    if len(data.translate(None, _ESCAPED_CONTROLS)) == len(data):
+        quoted = b'"' + data.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\n", b"\\n") + b'"'
+    else:
+        quoted = encode_basestring(text).encode("utf-8")
+    return FileBytes(data, sha256_bytes(data), quoted)
+
+
+def base_bytes(files: Mapping[str, FileBytes]) -> bytes:
+    """The ``BASE`` file for an output of ``files``: each one's text, for a later three-way merge. Its bytes are
+    ``json.dumps(texts, indent=0, sort_keys=True, ensure_ascii=False) + "\\n"``, joined from each file's
+    ``quoted`` text: json's encoder escapes and joins one string of every text (~55 ms on GitHub's client, where
+    one text past ASCII makes all 8.5 MB of it wide), the joined bytes take ~3 ms."""
+    names = sorted(name for name in files if name not in (MANIFEST, BASE))
+    if not names:
+        return b"{}\n"
+    parts = [b"{\n"]
+    for name in names:
+        parts += (encode_basestring(name).encode("utf-8"), b": ", files[name].quoted, b",\n")
+    parts[-1] = b"\n}\n"
+    return b"".join(parts)
 
 
 @dataclass

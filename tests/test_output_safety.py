@@ -254,7 +254,8 @@ def _files(version: str) -> dict[str, bytes]:
     files = {f"pkg/mod{i}.py": f"# {version} {i}\n".encode() for i in range(4)}
     files["pkg/only_" + version + ".py"] = b"x\n"
     files["README.md"] = f"{version}\n".encode()
-    files[writer.MANIFEST] = writer.manifest_text(files, {"spec_sha256": version}).encode()
+    digests = {name: writer.sha256_bytes(data) for name, data in files.items()}
+    files[writer.MANIFEST] = writer.manifest_text(digests, {"spec_sha256": version}).encode()
     return files
 
 
@@ -396,3 +397,4 @@ def test_a_forked_child_whose_parent_died_before_it_asked_to_die_with_it_exits()
             os._exit(0)
         _, status = os.waitpid(child, 0)
         assert os.waitstatus_to_exitcode(status) == expected
+

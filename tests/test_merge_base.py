@@ -1,0 +1,77 @@
+"""The merge base (``.clientgen-base.json``) is joined from each file's text as a JSON string, made once per file
+(``writer.file_bytes``): its bytes are ``json.dumps`` of the texts as the writer always wrote it, for any text."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Mapping
+
+import pytest
+
+from clientgen import writer
+
+
+def dumped(texts: Mapping[str, str]) -> bytes:
+    """The merge base as ``json.dumps`` writes it: the reference the joined bytes must equal."""
+    kept = {name: text for name, text in texts.items() if name not in (writer.MANIFEST, writer.BASE)}
+    return (json.dumps(kept, indent=0, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def joined(texts: Mapping[str, str]) -> bytes:
+    return writer.base_bytes({name: writer.file_bytes(text) for name, text in texts.items()})
+
+
+CONTROLS = "".join(chr(c) for c in range(32)) + "\x7f"
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        {},
+        {"a.py": ""},
+        {"a.py": "x = 1\n"},
+        {"a.py": 'say("hi")\n', "b/c.py": "path = 'C:\\\\temp\\\\new'\n"},
+        {"q.py": '"\\"\\\\n\\n\\\\\\"'},  # quotes and backslashes next to escapes
+        {"t.py": "\tindented\r\nwindows line\x0bvertical\x0cfeed\x08back\x00nul\x1f\x7f"},
+        {f"c{ord(c):02x}.txt": f"before {c} after" for c in CONTROLS},
+        {"README.md": "Café — naïve “quotes” 中文 😀\n", "ascii.py": "pass\n"},
+        {"sep.txt": "line\u2028separator\u2029paragraph\u0085next\ufeffbom\ufffd"},
+        {"é.py": "accented name\n", "z.py": "z\n", "Z.py": "Z\n", "a/b.py": "", "a.b": "", "a-b": "", "a_b": ""},
+        {"\U0001f600.py": "astral name", "\uffff.py": "last of the plane", "\x7f.py": "del"},
+        {'qu"ote\\d\n.py': "a key JSON escapes"},
+        {writer.MANIFEST: "never in the base", writer.BASE: "nor this", "kept.py": "kept\n"},
+    ],
+)
+def test_the_joined_merge_base_is_json_dumps_of_the_texts(texts: dict[str, str]) -> None:
+    assert joined(texts) == dumped(texts)
+
+
+def test_random_texts_join_as_json_dumps_writes_them() -> None:
+    plain = "\"\\/ aZ09\n\n\n'{}[]:," + "éß中😀\u2028\ufeff\U0010ffff"
+    chance = random.Random(13)
+    for turn in range(600):
+        alphabet = plain if turn % 2 else plain + CONTROLS  # the quick path's texts, and the others
+        texts = {
+            "".join(chance.choices(alphabet, k=chance.randrange(1, 8))): "".join(
+                chance.choices(alphabet, k=chance.randrange(0, 60))
+            )
+            for _ in range(chance.randrange(0, 6))
+        }
+        assert joined(texts) == dumped(texts), texts
+
+
+def test_a_file_keeps_its_bytes_and_their_sha256() -> None:
+    made = writer.file_bytes("Café\n")
+    assert made.data == "Café\n".encode()
+    assert made.sha256 == writer.sha256_bytes("Café\n".encode())
+    assert made.quoted == json.dumps("Café\n", ensure_ascii=False).encode()
+
+
+def test_a_lone_surrogate_is_refused_as_the_utf_8_files_refuse_it() -> None:
+    with pytest.raises(UnicodeEncodeError):
+        dumped({"a.py": "half \ud800 of a pair"})
+    with pytest.raises(UnicodeEncodeError):
+        writer.file_bytes("half \ud800 of a pair")
+    with pytest.raises(UnicodeEncodeError):
+        joined({"\udfff.py": "a name half a pair"})
