@@ -14,6 +14,7 @@ run drops the staging folder); one killed after is finished by the next run.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -472,18 +473,52 @@ def read_manifest(out_dir: Path) -> dict[str, Any] | None:
 
 
 def _existing_files(out_dir: Path) -> dict[str, Path]:
+    """The output's files by their paths in it, as ``out_dir.rglob("*")`` finds them (a symbolic link to a file
+    is one, a linked folder is not entered, nor one that cannot be read), less any under a name of
+    ``_IGNORED_PARTS`` or ``*.egg-info``. Walked here: rglob's paths cost ~4 ms on GitHub's client, and it went
+    through every ignored folder (a ``.git``) to leave out what it found there."""
     found: dict[str, Path] = {}
     if not out_dir.is_dir():
         return found
-    for path in out_dir.rglob("*"):
-        rel = path.relative_to(out_dir)
-        if (
-            path.is_file()
-            and not (_IGNORED_PARTS & set(rel.parts))
-            and not any(p.endswith(".egg-info") for p in rel.parts)
-        ):
-            found[rel.as_posix()] = path
+    folders = [(out_dir, "")]
+    while folders:
+        folder, prefix = folders.pop()
+        try:
+            with os.scandir(folder) as scanned:
+                entries = list(scanned)
+        except PermissionError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name in _IGNORED_PARTS or name.endswith(".egg-info"):
+                continue
+            if _is_folder(entry):
+                folders.append((folder / name, f"{prefix}{name}/"))
+            elif _is_file(entry):
+                found[prefix + name] = folder / name
     return found
+
+
+# The errors pathlib takes for "no such file" when it asks what a path is.
+_NOT_THERE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError as error:
+        if error.errno not in _NOT_THERE:
+            raise
+        return False
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError as error:
+        if error.errno not in _NOT_THERE:
+            raise
+        return False
 
 
 def is_current(out_dir: Path, meta: Mapping[str, Any]) -> bool:

@@ -398,3 +398,56 @@ def test_a_forked_child_whose_parent_died_before_it_asked_to_die_with_it_exits()
         _, status = os.waitpid(child, 0)
         assert os.waitstatus_to_exitcode(status) == expected
 
+
+def _files_found_by_rglob(out_dir: Path) -> dict[str, Path]:
+    """What the writer listed as the output's files before it walked the folder itself: the reference."""
+    ignored = {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", ".git", writer.STAGING}
+    ignored.add(writer.JOURNAL)
+    found = {}
+    for path in out_dir.rglob("*"):
+        rel = path.relative_to(out_dir)
+        if path.is_file() and not (ignored & set(rel.parts)) and not any(p.endswith(".egg-info") for p in rel.parts):
+            found[rel.as_posix()] = path
+    return found
+
+
+def test_the_files_of_an_output_are_those_a_recursive_glob_finds(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    outside = write(tmp_path / "outside" / "linked.py", "x = 1\n")
+    for name in [
+        "README.md",
+        "pkg/__init__.py",
+        "pkg/deep/er/mod.py",
+        ".hidden/file",
+        "pkg/__pycache__/mod.cpython-311.pyc",
+        ".git/HEAD",
+        "sub/.git",  # a worktree's .git is a file
+        "build/lib/pkg/__init__.py",
+        "pkg/build",
+        "x.egg-info/PKG-INFO",
+        "pkg/notes.egg-info",
+        f"{writer.STAGING}/pkg/mod.py",
+        writer.JOURNAL,
+        ".mypy_cache/3.11/x.json",
+        "tests/test_mine.py",
+    ]:
+        write(out / name, "text\n")
+    (out / "pkg" / "link_to_file.py").symlink_to(out / "pkg" / "__init__.py")
+    (out / "pkg" / "link_outside.py").symlink_to(outside)
+    (out / "linked_folder").symlink_to(outside.parent, target_is_directory=True)
+    (out / "dangling.py").symlink_to(out / "nowhere.py")
+    (out / "loop").symlink_to(out / "loop")
+    os.mkfifo(out / "pkg" / "a_pipe")
+    (out / "empty_folder").mkdir()
+    found = writer._existing_files(out)
+    assert found == _files_found_by_rglob(out)
+    assert sorted(found) == [
+        ".hidden/file",
+        "README.md",
+        "pkg/__init__.py",
+        "pkg/deep/er/mod.py",
+        "pkg/link_outside.py",
+        "pkg/link_to_file.py",
+        "tests/test_mine.py",
+    ]
+    assert writer._existing_files(tmp_path / "absent") == {}
