@@ -19,7 +19,7 @@ from .ir import Diagnostic
 from .loader import load_spec
 from .names import default_package_version, package_name_problem
 from .processes import left_to_exit
-from .render import Layout
+from .render import KeptText, Layout
 from .validation import EarlyValidator, start_validation
 from .writer import (
     BASE,
@@ -162,7 +162,7 @@ def _generate_read(
                 left_to_exit(api)
                 meta["spec_sha256"] = api.spec_sha256  # the files the normaliser read first included
                 finishing.callback(kept.store_beside(also=spec.store_walks()))
-                texts, version = _package_texts(
+                texts, reused, version = _package_texts(
                     api, target, version, previous is not None, on_stage, finishing, kept.digests
                 )
                 meta["package_version"] = version
@@ -170,7 +170,7 @@ def _generate_read(
                 validation()  # an invalid spec explains a failure better than the failure itself
                 raise
             # made while the validator may still be at work: nothing here depends on its verdict
-            made = {name: file_bytes(text) for name, text in sorted(texts.items())}
+            made = {name: file_bytes(text, reused.get(name)) for name, text in sorted(texts.items())}
             files = {name: each.data for name, each in made.items()}
             left_to_exit(texts, made, kept)
             files[BASE] = base_bytes(made)
@@ -238,12 +238,12 @@ def _package_texts(
     on_stage: StageHook,
     finishing: ExitStack,
     known: Mapping[int, tuple[object, str]],
-) -> tuple[dict[str, str], str]:
-    """The package's formatted files, and its version: with ``follows_api`` (a ``semver`` target
-    regenerated), ``version`` (the last one) bumped by what the package's API changed since. Files whose
-    inputs an earlier run formatted are taken from the cache (``render.kept``; ``known``: digests of IR values
-    read back with the component pass); what is formatted anew is kept for the next run by a process
-    ``finishing`` waits for."""
+) -> tuple[dict[str, str], Mapping[str, KeptText], str]:
+    """The package's formatted files, those of them taken from the cache as it kept them, and the package's
+    version: with ``follows_api`` (a ``semver`` target regenerated), ``version`` (the last one) bumped by what
+    the package's API changed since. Files whose inputs an earlier run formatted are taken from the cache
+    (``render.kept``; ``known``: digests of IR values read back with the component pass); what is formatted
+    anew is kept for the next run by a process ``finishing`` waits for."""
     from . import cache
     from .render import Rendered, render_files
     from .render.kept import KeptTexts
@@ -274,7 +274,7 @@ def _package_texts(
             texts = formatted(rendered)
     if kept is not None and parts is not None:
         finishing.callback(kept.store_beside(texts, rendered, also=parts.store))
-    return texts, version
+    return texts, rendered.reused, version
 
 
 def _recorded(diagnostic: Diagnostic, spec_dir: Path) -> dict[str, object]:

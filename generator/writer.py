@@ -31,7 +31,7 @@ from . import __version__
 from .cache import keep_newest, newest_entries, read_entries, write_entry
 from .errors import SpecError
 from .processes import FormatPool, can_fork, early_pool
-from .render import HEADER_START, LINE_LENGTH, RUNTIME_FILE, templates_dir
+from .render import HEADER_START, LINE_LENGTH, RUNTIME_FILE, KeptText, templates_dir
 
 if TYPE_CHECKING:
     from .layout_proof import Known
@@ -622,13 +622,23 @@ class FileBytes(NamedTuple):
 _ESCAPED_CONTROLS = bytes(byte for byte in range(0x20) if byte != ord("\n"))
 
 
-def file_bytes(text: str) -> FileBytes:
+def file_bytes(text: str, kept: KeptText | None = None) -> FileBytes:
+    """``text``'s bytes. ``kept``: the text as the cache kept it, with what this made of it then (used only when
+    it is the very text given)."""
     data = text.encode("utf-8")  # a lone surrogate raises here, as writing the file would
-    if len(data.translate(None, _ESCAPED_CONTROLS)) == len(data):
-        quoted = b'"' + data.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\n", b"\\n") + b'"'
-    else:
+    if kept is None or kept.text is not text:
+        kept = KeptText(text, sha256_bytes(data), escapes_controls(data))
+    if kept.escapes_controls:
         quoted = encode_basestring(text).encode("utf-8")
-    return FileBytes(data, sha256_bytes(data), quoted)
+    else:
+        quoted = b'"' + data.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\n", b"\\n") + b'"'
+    return FileBytes(data, kept.sha256, quoted)
+
+
+def escapes_controls(data: bytes) -> bool:
+    """Whether the text whose UTF-8 bytes are ``data`` holds a control character other than the line feed (which
+    its JSON string escapes as ``json`` does, not by ``file_bytes``'s replacements)."""
+    return len(data.translate(None, _ESCAPED_CONTROLS)) != len(data)
 
 
 def base_bytes(files: Mapping[str, FileBytes]) -> bytes:

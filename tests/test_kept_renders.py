@@ -87,6 +87,29 @@ def test_a_regeneration_renders_what_changed_and_writes_the_same_bytes(
     assert second == made_of_the_whole_api | pets
 
 
+def test_a_kept_text_with_a_tab_and_characters_past_ascii_is_written_as_a_fresh_run_writes_it(
+    cache: Path, rendered: list[set[str]], tmp_path: Path
+) -> None:
+    """What the writer made of a kept file's text (its sha256, whether its JSON string escapes a control
+    character) is kept with it: the files taken from the cache must make the manifest and merge base a run
+    without cache makes, whether their text escapes a tab or not."""
+    described = SPEC.replace(
+        "    Pet:\n      type: object\n",
+        '    Pet:\n      type: object\n      description: "A pet:\\ttabbed, \\"quoted\\" \\\\ naïve — 😀"\n',
+    )
+    assert described != SPEC
+    spec = write(tmp_path / "spec.yaml", described)
+    generate(spec, tmp_path / "out")
+    write(spec, described.replace("summary: List pets", "summary: List every pet"))
+    generate(spec, tmp_path / "out")
+    generate(spec, tmp_path / "fresh", "--no-cache")
+    assert "kept/models/_pets.py" not in rendered[1]  # taken from the cache
+    out, fresh = tree(tmp_path / "out"), tree(tmp_path / "fresh")
+    assert b"\ttabbed" in out["kept/models/_pets.py"]
+    assert b"\\ttabbed" in out[".clientgen-base.json"] and "naïve".encode() in out[".clientgen-base.json"]
+    assert out == fresh
+
+
 @pytest.mark.parametrize(
     ("what", "old", "new"),
     [

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 import pytest
 
 from clientgen import writer
+from clientgen.render import KeptText
 
 
 def dumped(texts: Mapping[str, str]) -> bytes:
@@ -75,3 +76,13 @@ def test_a_lone_surrogate_is_refused_as_the_utf_8_files_refuse_it() -> None:
         writer.file_bytes("half \ud800 of a pair")
     with pytest.raises(UnicodeEncodeError):
         joined({"\udfff.py": "a name half a pair"})
+
+
+def test_what_the_cache_kept_of_a_text_is_taken_only_with_that_very_text() -> None:
+    text = "x = '\\t'\n" * 3
+    kept = KeptText(text, "f" * 64, escapes_controls=False)
+    assert writer.file_bytes(text, kept).sha256 == "f" * 64  # taken, not made again
+    equal = "".join(list(text))  # the same characters, another object: what was kept may not be its
+    assert equal == text and equal is not text
+    assert writer.file_bytes(equal, kept) == writer.file_bytes(text)
+    assert writer.file_bytes("\t", KeptText("\t", "0" * 64, escapes_controls=True)).quoted == b'"\\t"'

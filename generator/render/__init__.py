@@ -255,10 +255,19 @@ def render_package(
     return render_files(api, package, package_version, layout, parallel=parallel).texts
 
 
+class KeptText(NamedTuple):
+    """A file's formatted text as a run kept it, with what the writer made of its bytes then (``writer.file_bytes``),
+    so that a run taking the text again does not make it again."""
+
+    text: str
+    sha256: str  # of the text in UTF-8
+    escapes_controls: bool  # its JSON string escapes a control character other than the line feed
+
+
 class Rendered(NamedTuple):
     texts: dict[str, str]  # every file: as rendered, or as formatted where it was reused
     inputs: dict[str, str]  # file -> the digest of everything its text is made from (files made of the whole API: none)
-    reused: frozenset[str]  # files whose formatted text ``reuse`` had for their inputs
+    reused: dict[str, KeptText]  # files whose formatted text ``reuse`` had for their inputs, as it had it
     # file -> what makes that digest, for files made from a part whose digest was not taken (nothing was kept)
     pending: dict[str, Callable[[], str]]
 
@@ -269,7 +278,7 @@ class Reuse(Protocol):
     def any_kept(self) -> bool:
         """Whether any text is kept at all (else no digest is worth taking before the files are made)."""
 
-    def __call__(self, digests: list[str]) -> dict[str, str]:
+    def __call__(self, digests: list[str]) -> dict[str, KeptText]:
         """The texts kept for those of ``digests`` it has."""
 
 
@@ -507,15 +516,16 @@ def _sha256(text: str) -> str:
 
 
 # What one process made of its jobs: each file's text, the digests of the inputs of those made from a part,
-# and the files whose formatted text ``reuse`` had.
-_Made = tuple[dict[str, str], dict[str, str], set[str]]
+# and the files whose formatted text ``reuse`` had (their texts and what the writer made of them go back once:
+# pickled together, each text is the one object in both).
+_Made = tuple[dict[str, str], dict[str, str], dict[str, KeptText]]
 
 
 def _made(jobs: list[_Job], digesting: bool, reuse: Reuse | None) -> _Made:
     digests = {job.name: job.inputs() for job in jobs if job.inputs is not None} if digesting else {}
     found = reuse(list(digests.values())) if reuse is not None and digests else {}
-    texts = {name: found[digest] for name, digest in digests.items() if digest in found}
-    reused = set(texts)
+    reused = {name: found[digest] for name, digest in digests.items() if digest in found}
+    texts = {name: kept.text for name, kept in reused.items()}
     texts.update((job.name, job.make()) for job in jobs if job.name not in reused)
     return texts, digests, reused
 
@@ -553,6 +563,6 @@ def _rendered(jobs: list[_Job], parallel: bool, reuse: Reuse | None = None) -> R
         other = got if got is not None else _made(theirs, digesting, reuse)
         texts.update(other[0])
         digests.update(other[1])
-        reused |= other[2]
+        reused.update(other[2])
     pending = {job.name: job.inputs for job in jobs if keeping and job.inputs is not None and job.name not in digests}
-    return Rendered({job.name: texts[job.name] for job in jobs}, digests, frozenset(reused), pending)
+    return Rendered({job.name: texts[job.name] for job in jobs}, digests, reused, pending)

@@ -6,7 +6,9 @@ nor formatted again. A regeneration after a change to one operation renders and 
 group, and the files made from the whole API (the client, the package's indexes, README, ``testing.py``).
 
 Entries are named by the generator's fingerprint and the digest, and go through the cache's checks
-(``cache.read_entry``: written by this user's clientgen, for this key, unaltered).
+(``cache.read_entry``: written by this user's clientgen, for this key, unaltered). An entry is a line of what
+the writer makes of the text's bytes (``render.KeptText``: their sha256, whether their JSON string escapes a
+control character), made by the process that keeps it, then the text in UTF-8.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from .. import cache
-from . import Rendered
+from . import KeptText, Rendered
 
 KIND = "formatted-files"
 # GitHub's client is ~230 such files (18 MB): room for the few specs being worked on, each at its last changes.
 KEPT_ENTRIES = 1024
+_SHA256_HEX = 64
 
 
 class KeptTexts:
@@ -32,14 +35,18 @@ class KeptTexts:
     def any_kept(self) -> bool:
         return cache.has_entries(KIND, f"{self._salt}-")
 
-    def __call__(self, digests: list[str]) -> dict[str, str]:
+    def __call__(self, digests: list[str]) -> dict[str, KeptText]:
         names = {f"{self._salt}-{digest}": digest for digest in digests}
         found = cache.read_entries(KIND, list(names))
         texts = {}
         for name, content in found.items():
+            facts, _, data = content.partition(b"\n")
+            sha256, _, escapes = facts.partition(b" ")
+            if len(sha256) != _SHA256_HEX or escapes not in (b"0", b"1"):
+                continue  # not an entry of this kind: the file is rendered
             try:
-                texts[names[name]] = content.decode("utf-8")
-            except UnicodeDecodeError:  # not an entry of this kind: the file is rendered
+                texts[names[name]] = KeptText(data.decode("utf-8"), sha256.decode("ascii"), escapes == b"1")
+            except UnicodeDecodeError:
                 continue
         return texts
 
@@ -55,11 +62,15 @@ class KeptTexts:
             return lambda: None
 
         def store() -> bool:
+            from ..writer import escapes_controls, sha256_bytes
+
             if also is not None:
                 also()
             for name in made:  # the digests not taken yet are taken here (a first run's: all of them)
                 digest = rendered.inputs[name] if name in rendered.inputs else rendered.pending[name]()
-                cache.write_entry(KIND, f"{self._salt}-{digest}", texts[name].encode("utf-8", "surrogatepass"))
+                data = texts[name].encode("utf-8", "surrogatepass")
+                facts = f"{sha256_bytes(data)} {int(escapes_controls(data))}\n".encode("ascii")
+                cache.write_entry(KIND, f"{self._salt}-{digest}", facts + data)
             cache.touch_entries(KIND, used)
             if made:
                 cache.keep_newest(KIND, KEPT_ENTRIES)
