@@ -451,3 +451,24 @@ def test_the_files_of_an_output_are_those_a_recursive_glob_finds(tmp_path: Path)
         "tests/test_mine.py",
     ]
     assert writer._existing_files(tmp_path / "absent") == {}
+
+
+def test_the_edited_files_are_those_whose_content_or_kind_changed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    files = {f"pkg/mod{i}.py": f"# {i}\n".encode() for i in range(7)}
+    files[writer.MANIFEST] = writer.manifest_text(
+        {name: writer.sha256_bytes(data) for name, data in files.items()}, {"spec_sha256": "x"}
+    ).encode()
+    writer.write_tree(out, files)
+    (out / "pkg" / "mod1.py").write_bytes(b"# edited\n")
+    (out / "pkg" / "mod2.py").unlink()
+    (out / "pkg" / "copy.py").write_bytes(b"# 3\n")
+    (out / "pkg" / "mod3.py").unlink()
+    (out / "pkg" / "mod3.py").symlink_to(out / "pkg" / "copy.py")  # the same bytes, but a link
+    (out / "pkg" / "mod4.py").unlink()
+    (out / "pkg" / "mod4.py").mkdir()
+    (out / "pkg" / "mod5.py").unlink()
+    (out / "pkg" / "mod5.py").symlink_to(out / "nowhere.py")
+    (out / "pkg" / "mod6.py").unlink()
+    os.mkfifo(out / "pkg" / "mod6.py")
+    assert writer.edited_files(out) == {"pkg/mod1.py": b"# edited\n", "pkg/mod3.py": b"# 3\n"}
