@@ -66,7 +66,7 @@ def test_a_file_keeps_its_bytes_and_their_sha256() -> None:
     made = writer.file_bytes("Café\n")
     assert made.data == "Café\n".encode()
     assert made.sha256 == writer.sha256_bytes("Café\n".encode())
-    assert made.quoted == json.dumps("Café\n", ensure_ascii=False).encode()
+    assert b'"' + made.escaped + b'"' == json.dumps("Café\n", ensure_ascii=False).encode()
 
 
 def test_a_lone_surrogate_is_refused_as_the_utf_8_files_refuse_it() -> None:
@@ -85,4 +85,4 @@ def test_what_the_cache_kept_of_a_text_is_taken_only_with_that_very_text() -> No
     equal = "".join(list(text))  # the same characters, another object: what was kept may not be its
     assert equal == text and equal is not text
     assert writer.file_bytes(equal, kept) == writer.file_bytes(text)
-    assert writer.file_bytes("\t", KeptText("\t", "0" * 64, escapes_controls=True)).quoted == b'"\\t"'
+    assert writer.file_bytes("\t", KeptText("\t", "0" * 64, escapes_controls=True)).escaped == b"\\t"
