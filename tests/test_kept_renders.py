@@ -318,3 +318,34 @@ def test_an_operation_named_after_typing_is_digested_from_its_digest_before(
     assert not [value for value in digested if isinstance(value, ir.Operation) and value.operation_id == "getFile"]
     generate(spec, tmp_path / "fresh", "--no-cache")
     assert tree(tmp_path / "out") == tree(tmp_path / "fresh")
+
+
+@pytest.mark.parametrize(("threshold", "regeneration_splits"), [(300, False), (100, True)])
+def test_a_regeneration_looks_every_file_up_first_and_splits_only_what_is_left_to_make(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threshold: int, regeneration_splits: bool
+) -> None:
+    """With the parts' digests known (a regeneration), every file is looked up in one process; what is left is
+    made there too, unless it weighs enough to be worth a second process (whose fork and answer cost more than
+    the few files a one-operation change leaves). The spec's package weighs 590, its changed group's files 136."""
+    monkeypatch.setattr(render, "_PARALLEL_MIN_WEIGHT", threshold)
+    splits: list[list[str]] = []
+    split = render._split
+
+    def spy(jobs: list[render._Job], *args: object) -> object:
+        splits.append(sorted(job.name for job in jobs))
+        return split(jobs, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render, "_split", spy)
+    spec = write(tmp_path / "spec.yaml", SPEC)
+    generate(spec, tmp_path / "out")
+    assert len(splits) == 1 and "kept/models/_pets.py" in splits[0]  # a first run: the whole package split
+    write(spec, CHANGED_SUMMARY)
+    generate(spec, tmp_path / "out")
+    if regeneration_splits:
+        assert len(splits) == 2 and "kept/resources/_pets.py" in splits[1]
+        assert not {"kept/models/_pets.py", "kept/resources/_shapes.py"} & set(splits[1])  # kept: not made
+    else:
+        assert len(splits) == 1
+    monkeypatch.undo()
+    generate(spec, tmp_path / "fresh", "--no-cache")
+    assert tree(tmp_path / "out") == tree(tmp_path / "fresh")

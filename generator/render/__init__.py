@@ -299,7 +299,8 @@ def render_files(
     ``known``: digests of IR values by identity (``ir.digest`` of each), not taken again. ``parts``: the files
     laid out with a part per group (README, ``testing.py``) are made of their parts, those of groups unchanged
     taken from the last run's (``render.parts``)."""
-    return _rendered(_project_jobs(api, package, package_version, layout, known, parts), parallel, reuse)
+    jobs = _project_jobs(api, package, package_version, layout, known, parts)
+    return _rendered(jobs, parallel, reuse, settled=bool(known))
 
 
 class _Job(NamedTuple):
@@ -530,13 +531,16 @@ def _made(jobs: list[_Job], digesting: bool, reuse: Reuse | None) -> _Made:
     return texts, digests, reused
 
 
-def _rendered(jobs: list[_Job], parallel: bool, reuse: Reuse | None = None) -> Rendered:
+def _rendered(jobs: list[_Job], parallel: bool, reuse: Reuse | None = None, settled: bool = False) -> Rendered:
     """Each job's text, in the jobs' order: taken from ``reuse`` where it has the text for the job's inputs,
     made otherwise. With ``parallel``, a big package is done on two cores: the heavier half of the jobs (by
     weight, greedily, a unit's jobs together) in a process forked with the IR and the templates already in it,
     the rest here; each side digests, looks up and makes its own. Where that process cannot be had, or fails,
-    its jobs are done here: the text is the same."""
-    from ..processes import Forked, can_fork
+    its jobs are done here: the text is the same. ``settled``: most parts' digests are known (a regeneration:
+    the component state read back), so every file is looked up here first and only what is left is split, if
+    it weighs enough (GitHub after a one-operation change: a fork and its answer cost ~60 ms, the files left
+    ~15 ms)."""
+    from ..processes import can_fork
 
     keeping, reuse = reuse is not None, reuse if reuse is not None and reuse.any_kept() else None
     small = sum(job.weight for job in jobs) < _PARALLEL_MIN_WEIGHT
@@ -546,23 +550,45 @@ def _rendered(jobs: list[_Job], parallel: bool, reuse: Reuse | None = None) -> R
     digesting = reuse is not None or (keeping and not serial)
     if serial:
         texts, digests, reused = _made(jobs, digesting, reuse)
+    elif settled and reuse is not None:
+        digests, reused = _looked_up(jobs, reuse)
+        left = [job for job in jobs if job.name not in reused]
+        # the files made of the whole API are light here: README's and testing.py's parts are kept by group
+        split = sum(job.weight for job in left if job.inputs is not None) >= _PARALLEL_MIN_WEIGHT
+        texts = (_split(left, False, None) if split else _made(left, False, None))[0]
+        texts.update((name, kept.text) for name, kept in reused.items())
     else:
-        units: dict[str, list[_Job]] = {}
-        for job in jobs:
-            units.setdefault(job.unit, []).append(job)
-        sides: tuple[list[_Job], list[_Job]] = ([], [])
-        loads = [0, 0]
-        for unit in sorted(units.values(), key=lambda unit: -sum(job.weight for job in unit)):
-            side = 0 if loads[0] <= loads[1] else 1
-            sides[side].extend(unit)
-            loads[side] += sum(job.weight for job in unit)
-        theirs, mine = sides
-        forked = Forked(lambda: _made(theirs, digesting, reuse))
-        texts, digests, reused = _made(mine, digesting, reuse)
-        got = forked.result()
-        other = got if got is not None else _made(theirs, digesting, reuse)
-        texts.update(other[0])
-        digests.update(other[1])
-        reused.update(other[2])
+        texts, digests, reused = _split(jobs, digesting, reuse)
     pending = {job.name: job.inputs for job in jobs if keeping and job.inputs is not None and job.name not in digests}
     return Rendered({job.name: texts[job.name] for job in jobs}, digests, reused, pending)
+
+
+def _looked_up(jobs: list[_Job], reuse: Reuse) -> tuple[dict[str, str], dict[str, KeptText]]:
+    """The digests of the jobs made from a part, and the texts ``reuse`` has for them."""
+    digests = {job.name: job.inputs() for job in jobs if job.inputs is not None}
+    found = reuse(list(digests.values()))
+    return digests, {name: found[digest] for name, digest in digests.items() if digest in found}
+
+
+def _split(jobs: list[_Job], digesting: bool, reuse: Reuse | None) -> _Made:
+    """``_made`` of the jobs on two cores: the heavier half (a unit's jobs together) in a forked process."""
+    from ..processes import Forked
+
+    units: dict[str, list[_Job]] = {}
+    for job in jobs:
+        units.setdefault(job.unit, []).append(job)
+    sides: tuple[list[_Job], list[_Job]] = ([], [])
+    loads = [0, 0]
+    for unit in sorted(units.values(), key=lambda unit: -sum(job.weight for job in unit)):
+        side = 0 if loads[0] <= loads[1] else 1
+        sides[side].extend(unit)
+        loads[side] += sum(job.weight for job in unit)
+    theirs, mine = sides
+    forked = Forked(lambda: _made(theirs, digesting, reuse))
+    texts, digests, reused = _made(mine, digesting, reuse)
+    got = forked.result()
+    other = got if got is not None else _made(theirs, digesting, reuse)
+    texts.update(other[0])
+    digests.update(other[1])
+    reused.update(other[2])
+    return texts, digests, reused
