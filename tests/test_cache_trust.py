@@ -167,8 +167,10 @@ def test_many_entries_are_read_from_one_listing_and_checked_as_one_is(
     from clientgen import cache as cache_module
 
     opened: list[str] = []
-    read_entry = cache_module.read_entry
-    monkeypatch.setattr(cache_module, "read_entry", lambda kind, key: opened.append(key) or read_entry(kind, key))
+    checked = cache_module._checked  # what read_entry reads and checks an entry with
+    monkeypatch.setattr(
+        cache_module, "_checked", lambda path, secret, kind, key: opened.append(key) or checked(path, secret, kind, key)
+    )
     keys = [f"{n:064x}" for n in range(300)]
     assert cache_module.read_entries("black-test", keys) == {} and opened == []
     for key in keys[:3]:
