@@ -145,11 +145,17 @@ class KeptWalks:
         the check."""
         if len(raw) < MIN_BYTES or not cache.enabled():
             return None
-        parser = _UnitParser(text, raw, self._stored()[1])
+        records, known = self._stored()
+        if not records:
+            # A first run: parsed whole, which costs no more, and where one scan shares each key's text across
+            # the file (by units, each unit holds its own: ~13 MB more of GitHub's). The next run finds the texts.
+            return None
+        parser = _UnitParser(text, raw, known)
         try:
             data = parser.parse()
         except Exception:  # any failure (invalid text, a duplicate, Python's stack): parsed whole
             return None
+        parser.done()
         self._parsed, self.parsed_by_units, self.checked = parser, True, parser.checked
         return data
 
@@ -221,15 +227,21 @@ class KeptWalks:
         if not self.replaying:
             self._share_whole_walk()
         records: dict[bytes, Record] = {}
-        texts: dict[bytes, bytes] = {}
         for unit in self.units:
             assert unit.digest is not None, "every unit is digested when cut"
             depth = unit.depth if unit.depth is not None else _depth(unit.value)
             records[unit.digest] = (depth, unit.walked if unit.walked is not None else unit.record())
-            if self._parsed is not None:  # a first run's are taken here, off the run's path
-                texts[unit.text_digest or self._parsed.text_digest(unit.place)] = unit.digest
-        cache.write_entry(KIND, self._key(), marshal.dumps((records, texts)))
+        cache.write_entry(KIND, self._key(), marshal.dumps((records, self._texts())))
         cache.keep_newest(KIND, KEPT_ENTRIES)
+
+    def _texts(self) -> dict[bytes, bytes]:
+        """Each unit's digest by the digest of its place and text (where the file was parsed by units)."""
+        texts: dict[bytes, bytes] = {}
+        for unit in self.units if self._parsed is not None else ():
+            if unit.text_digest is None or unit.digest is None:
+                return {}
+            texts[unit.text_digest] = unit.digest
+        return texts
 
     def _stored(self) -> tuple[dict[bytes, Record], dict[bytes, bytes]]:
         """The cache's entry: records by unit digest, and unit digests by the digest of their text at their place
@@ -382,7 +394,7 @@ class _UnitParser:
         self.raw = memoryview(raw) if text.isascii() else None  # its offsets are the text's
         self.known = known
         self.spans: dict[tuple[str, ...], tuple[int, int]] = {}  # each unit's text, by its place
-        self.text_digests: dict[tuple[str, ...], bytes] = {}  # taken where something is known to compare with
+        self.text_digests: dict[tuple[str, ...], bytes] = {}
         self.checked: list[tuple[str, ...]] = []
         self._known_spans: list[tuple[int, int]] = []
         self._known_starts: list[int] | None = None
@@ -404,6 +416,10 @@ class _UnitParser:
             self._known_starts = [start for start, _ in self._known_spans]
         index = bisect.bisect_right(self._known_starts, at) - 1
         return index >= 0 and at < self._known_spans[index][1]
+
+    def done(self) -> None:
+        """The text is let go (a file's text past ASCII is 4 bytes a character: GitHub's ~44 MB)."""
+        self.text, self.raw = "", None
 
     def text_digest(self, place: tuple[str, ...]) -> bytes:
         """The digest of a unit's place and text. Its first byte, 0xFE, is neither a unit digest's (0xFF) nor any
@@ -451,13 +467,11 @@ class _UnitParser:
         if name == "$ref" or not text.startswith(("{", "["), start):  # no unit: a scalar, or read by the walk
             return _CHECKED(text, start)
         here = (*place, name)
-        if self.known:
-            value, end = _PLAIN(text, start)
-            self.spans[here] = (start, end)
-            digest = self.text_digests[here] = self.text_digest(here)
-            if digest in self.known:
-                return value, end
-        value, end = _CHECKED(text, start)
+        value, end = (_PLAIN if self.known else _CHECKED)(text, start)
         self.spans[here] = (start, end)
-        self.checked.append(here)
+        digest = self.text_digests[here] = self.text_digest(here)
+        if digest not in self.known:
+            if self.known:
+                value, end = _CHECKED(text, start)
+            self.checked.append(here)
         return value, end

@@ -40,12 +40,25 @@ def loads_alike(tmp_path: Path, text: str) -> LoadedSpec | SpecError:
     return loaded
 
 
+def kept_texts(tmp_path: Path, text: str) -> LoadedSpec | SpecError:
+    """``text`` loaded twice: parsed whole (a first run), then by units (its units' texts kept)."""
+    loads_alike(tmp_path, text)
+    return loads_alike(tmp_path, text)
+
+
 def checked(loaded: LoadedSpec | SpecError) -> list[tuple[str, ...]]:
     """The units of a load parsed with the duplicate-key check."""
     assert isinstance(loaded, LoadedSpec)
     kept_walks = loaded.documents.walks()
     assert kept_walks is not None and kept_walks.parsed_by_units
     return kept_walks.checked
+
+
+def parsed_by_units(loaded: LoadedSpec | SpecError) -> bool:
+    assert isinstance(loaded, LoadedSpec)
+    kept_walks = loaded.documents.walks()
+    assert kept_walks is not None
+    return kept_walks.parsed_by_units
 
 
 def all_units(loaded: LoadedSpec | SpecError) -> list[tuple[str, ...]]:
@@ -59,7 +72,9 @@ def test_a_regeneration_checks_only_the_units_whose_text_changed(kept: list[str]
     first = document()
     second = changed(first, "paths", "/pets", "get", "summary", value="List every pet")
     cold = loads_alike(tmp_path, text_of(first))
-    assert checked(cold) == all_units(cold)  # nothing known yet: every unit checked
+    assert not parsed_by_units(cold)  # a first run: parsed whole
+    again = loads_alike(tmp_path, text_of(first))
+    assert checked(again) == all_units(again)  # no text known yet: by units, each checked and its text kept
     warm = loads_alike(tmp_path, text_of(second))
     assert checked(warm) == [PETS_GET]
     again = loads_alike(tmp_path, text_of(second))
@@ -69,7 +84,7 @@ def test_a_regeneration_checks_only_the_units_whose_text_changed(kept: list[str]
 
 def test_a_unit_reformatted_is_checked_again_and_keeps_its_digest(kept: list[str], tmp_path: Path) -> None:
     data = document()
-    loads_alike(tmp_path, text_of(data))
+    kept_texts(tmp_path, text_of(data))
     compact = loads_alike(tmp_path, json.dumps(data))  # every unit's text changed, its data did not
     assert checked(compact) == all_units(compact)
     assert checked(loads_alike(tmp_path, json.dumps(data))) == []
@@ -78,7 +93,7 @@ def test_a_unit_reformatted_is_checked_again_and_keeps_its_digest(kept: list[str
 def test_a_unit_moved_is_checked_at_its_new_place(kept: list[str], tmp_path: Path) -> None:
     """Its text is the same, but its digest is of its place too."""
     data = document()
-    loads_alike(tmp_path, text_of(data))
+    kept_texts(tmp_path, text_of(data))
     moved = dict(data)
     moved["paths"] = {("/animals" if path == "/pets" else path): item for path, item in data["paths"].items()}
     assert checked(loads_alike(tmp_path, text_of(moved))) == [("paths", "/animals")]
@@ -106,7 +121,7 @@ def test_a_duplicate_key_after_a_kept_run_is_refused_as_a_whole_parse_refuses_it
     kept: list[str], tmp_path: Path, where: str, member: str, twin: str
 ) -> None:
     text = text_of(document())
-    loads_alike(tmp_path, text)
+    kept_texts(tmp_path, text)
     broken = loads_alike(tmp_path, duplicated(text, member, twin))
     assert isinstance(broken, SpecError) and "duplicate key" in str(broken), where
     assert broken.line is not None
@@ -127,7 +142,7 @@ def test_invalid_json_after_a_kept_run_is_refused_as_a_whole_parse_refuses_it(
     kept: list[str], tmp_path: Path, where: str, old: str | None, new: str
 ) -> None:
     text = text_of(document())
-    loads_alike(tmp_path, text)
+    kept_texts(tmp_path, text)
     if old is not None:
         broken_text = text.replace(old, new, 1)
     else:
@@ -137,7 +152,7 @@ def test_invalid_json_after_a_kept_run_is_refused_as_a_whole_parse_refuses_it(
 
 
 def test_a_root_of_another_shape_is_read_as_a_whole_parse_reads_it(kept: list[str], tmp_path: Path) -> None:
-    loads_alike(tmp_path, text_of(document()))
+    kept_texts(tmp_path, text_of(document()))
     for text in ("[1, 2]", '"text"', "{}"):
         assert isinstance(loads_alike(tmp_path, text), SpecError)
     loads_alike(tmp_path, '  {"openapi": "3.0.3", "info": 1, "paths": [], "components": 1}  ')
@@ -154,7 +169,7 @@ def test_odd_members_are_read_alike(kept: list[str], tmp_path: Path) -> None:
     data["x-map"] = {"$ref": {"a": [1]}, "k": {"v": [1]}, "s": "t"}
     data["tags"] = [{"name": "pets", "x": {"y": {}}}]
     text = json.dumps(data, indent=2, ensure_ascii=False).replace('"/scalar": 7', '"/scalar" :\t7')
-    loads_alike(tmp_path, text)
+    kept_texts(tmp_path, text)
     later = loads_alike(tmp_path, text.replace("caf\u00e9", "cafe"))
     assert checked(later) == [("paths", "/naïve ☃")]
 
@@ -185,7 +200,7 @@ def test_nesting_near_python_s_limit_is_refused_as_a_whole_parse_refuses_it(
         monkeypatch.setattr(walks, "_PLAIN", roomier(walks._PLAIN))
     data = document()
     text = text_of(data)
-    loads_alike(tmp_path, text)
+    kept_texts(tmp_path, text)
     limit = sys.getrecursionlimit()
     for levels in range(limit - 40, limit + 10, 7):
         deep = "[" * levels + "]" * levels
@@ -195,7 +210,7 @@ def test_nesting_near_python_s_limit_is_refused_as_a_whole_parse_refuses_it(
 
 def test_a_spec_parsed_whole_on_an_error_keeps_what_it_knew(kept: list[str], tmp_path: Path) -> None:
     text = text_of(document())
-    loads_alike(tmp_path, text)
+    kept_texts(tmp_path, text)
     loads_alike(tmp_path, text + "x")
     assert checked(loads_alike(tmp_path, text)) == []
 
@@ -204,7 +219,7 @@ def test_github_after_a_change_checks_one_unit(kept: list[str], tmp_path: Path) 
     if not GITHUB.is_file():
         pytest.skip("the corpus is not fetched (python scripts/corpus.py fetch)")
     text = GITHUB.read_text(encoding="utf-8")
-    loads_alike(tmp_path, text)
+    kept_texts(tmp_path, text)
     at = text.index('"summary": "') + len('"summary": "')
     warm = loads_alike(tmp_path, f"{text[:at]}changed {text[at:]}")
     assert len(checked(warm)) == 1
@@ -215,7 +230,7 @@ def test_text_digests_of_another_shape_are_not_trusted(kept: list[str], tmp_path
 
     from clientgen import cache as cache_module
 
-    cold = loads_alike(tmp_path, text_of(document()))
+    cold = kept_texts(tmp_path, text_of(document()))
     assert isinstance(cold, LoadedSpec)
     kept_walks = cold.documents.walks()
     assert kept_walks is not None
@@ -224,6 +239,7 @@ def test_text_digests_of_another_shape_are_not_trusted(kept: list[str], tmp_path
     assert len(texts) == len(all_units(cold))
     cache_module.write_entry(walks.KIND, key, marshal.dumps((records, {text: "x" for text in texts})))
     assert checked(loads_alike(tmp_path, text_of(document()))) == all_units(cold)
+    assert checked(loads_alike(tmp_path, text_of(document()))) == []  # their texts kept again
 
 
 @pytest.mark.parametrize(
@@ -240,7 +256,7 @@ def test_a_lone_surrogate_after_a_kept_run_is_refused_as_a_whole_parse_refuses_i
     data = document()
     data["components"]["schemas"]["Kind"]["description"] = "\U0001f600"  # escaped as a pair by json.dumps
     text = text_of(data)
-    loads_alike(tmp_path, text)
+    kept_texts(tmp_path, text)
     broken = loads_alike(tmp_path, text.replace(old, new, 1))
     assert isinstance(broken, SpecError) and "lone surrogate" in str(broken), where
 
@@ -266,9 +282,17 @@ def test_surrogate_pairs_in_kept_units_are_not_screened_again(
     data["components"]["schemas"]["Kind"]["description"] = "\U0001f600"
     counted = Counted(documents._JSON_PAIRED)
     monkeypatch.setattr(documents, "_JSON_PAIRED", counted)
-    loads_alike(tmp_path, text_of(data))  # twice: by units and whole
-    assert counted.subs == 2
+    kept_texts(tmp_path, text_of(data))  # each load twice: by units (or whole, a first run) and whole
+    assert counted.subs == 4
     loads_alike(tmp_path, text_of(changed(data, "paths", "/pets", "get", "summary", value="changed")))
-    assert counted.subs == 3  # the whole parse's alone
+    assert counted.subs == 5  # the whole parse's alone
     loads_alike(tmp_path, text_of(changed(data, "paths", "/pets", "get", "summary", value="\U0001f600")))
-    assert counted.subs == 5
+    assert counted.subs == 7
+
+
+def test_a_duplicate_key_in_a_unit_after_a_first_run_is_refused(kept: list[str], tmp_path: Path) -> None:
+    """After a first run (parsed whole: no unit text known), every unit is parsed with the check."""
+    text = text_of(document())
+    loads_alike(tmp_path, text)
+    broken = loads_alike(tmp_path, duplicated(text, '"summary": "List pets"', '"summary": "twice"'))
+    assert isinstance(broken, SpecError) and "duplicate key" in str(broken)
