@@ -171,7 +171,7 @@ class KeptWalks:
         if size < MIN_BYTES or not cache.enabled() or type(data) is not dict:
             return False
         skeleton, units = _cut(data)
-        known, texts = self._stored()
+        records, texts = self._stored()
         parsed = self._parsed
         for unit in units:
             if parsed is not None:
@@ -183,12 +183,12 @@ class KeptWalks:
             unit.digest = _digest(unit)
             if unit.digest is None:
                 return False
-        for unit in units if known else ():
-            record = known.get(unit.digest)  # type: ignore[arg-type]
+        for unit in units if records else ():
+            record = records.get(unit.digest)  # type: ignore[arg-type]
             if type(record) is tuple and len(record) == 2 and type(record[0]) is int:  # a walk that does not fit
                 unit.depth, unit.walked = record  # fails check_refs' replay, which then walks the file whole
                 self.replaying = True
-        self.data, self.skeleton, self.units, self._held = data, skeleton, units, len(known)
+        self.data, self.skeleton, self.units, self._held = data, skeleton, units, len(records)
         return True
 
     def deeper_than(self, limit: int) -> bool:

@@ -523,9 +523,7 @@ _Made = tuple[dict[str, str], dict[str, str], dict[str, KeptText]]
 
 
 def _made(jobs: list[_Job], digesting: bool, reuse: Reuse | None) -> _Made:
-    digests = {job.name: job.inputs() for job in jobs if job.inputs is not None} if digesting else {}
-    found = reuse(list(digests.values())) if reuse is not None and digests else {}
-    reused = {name: found[digest] for name, digest in digests.items() if digest in found}
+    digests, reused = _looked_up(jobs, reuse) if digesting else ({}, {})
     texts = {name: kept.text for name, kept in reused.items()}
     texts.update((job.name, job.make()) for job in jobs if job.name not in reused)
     return texts, digests, reused
@@ -563,10 +561,10 @@ def _rendered(jobs: list[_Job], parallel: bool, reuse: Reuse | None = None, sett
     return Rendered({job.name: texts[job.name] for job in jobs}, digests, reused, pending)
 
 
-def _looked_up(jobs: list[_Job], reuse: Reuse) -> tuple[dict[str, str], dict[str, KeptText]]:
-    """The digests of the jobs made from a part, and the texts ``reuse`` has for them."""
+def _looked_up(jobs: list[_Job], reuse: Reuse | None) -> tuple[dict[str, str], dict[str, KeptText]]:
+    """The digests of the jobs made from a part, and the texts ``reuse`` has for them (none without it)."""
     digests = {job.name: job.inputs() for job in jobs if job.inputs is not None}
-    found = reuse(list(digests.values()))
+    found = reuse(list(digests.values())) if reuse is not None and digests else {}
     return digests, {name: found[digest] for name, digest in digests.items() if digest in found}
 
 
