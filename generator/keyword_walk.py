@@ -27,7 +27,6 @@ verdicts; ``scripts/compare_keyword_walk.py`` compares the two on every corpus s
 
 from __future__ import annotations
 
-import hashlib
 import string
 import sys
 from collections.abc import Callable, Iterator
@@ -83,23 +82,30 @@ class _Unreplayed(Exception):
 replays = {"clean": 0, "library": 0}
 
 
-def walk_errors(validator: Any, replay: bool, meta_clean: Callable[[Any], bool] | None = None) -> Iterator[Any]:
+def walk_errors(
+    validator: Any,
+    replay: bool,
+    meta_clean: Callable[[Any], bool] | None = None,
+    followed: set[str] | None = None,
+) -> Iterator[Any]:
     """What ``validator.root_validator(validator.schema_path)`` yields: nothing where ``replay`` holds and the
     replay finds the walk clean, else the library's own walk. ``replay`` says the spec is OpenAPI 3.0 and of
-    one file; ``meta_clean`` is handed to ``walks_clean``."""
-    if replay and walks_clean(validator, meta_clean):
+    one file; ``meta_clean`` and ``followed`` are handed to ``walks_clean``."""
+    if replay and walks_clean(validator, meta_clean, followed=followed):
         replays["clean"] += 1
         return
     replays["library"] += 1
     yield from validator.root_validator(validator.schema_path)
 
 
-def walks_clean(validator: Any, meta_clean: Callable[[Any], bool] | None = None) -> bool:
+def walks_clean(
+    validator: Any, meta_clean: Callable[[Any], bool] | None = None, *, followed: set[str] | None = None
+) -> bool:
     """Whether openapi-spec-validator's keyword walk of ``validator``'s spec yields no error, told by
     replaying it (False: it has an error, or the replay does not apply; the library then walks).
     ``meta_clean(schema)`` may say a schema is clean against its dialect without the library's check (True
     only where that check would find it clean: validation.py asks jsonschema-rs where its verdict is the
-    check's)."""
+    check's). ``followed`` gets every reference a clean walk followed, each of a chain."""
     if not _replayable(validator):
         return False
     limit = sys.getrecursionlimit()
@@ -108,11 +114,14 @@ def walks_clean(validator: Any, meta_clean: Callable[[Any], bool] | None = None)
     except (RecursionError, ValueError):  # already deeper than that
         return False
     try:
-        _Replay(validator, meta_clean).walk()
+        replay = _Replay(validator, meta_clean)
+        replay.walk()
     except Exception:  # _Unreplayed, or a check's own crash: the library walks, and says what it meets
         return False
     finally:
         sys.setrecursionlimit(limit)
+    if followed is not None:
+        followed |= replay.followed
     return True
 
 
@@ -147,17 +156,9 @@ def _replayable(validator: Any) -> bool:
 @cache
 def _replayed_files_as_written() -> bool:
     """Whether the installed library files are the ones the replay was written from (read once a process)."""
-    from .validation import _package_folder
+    from .validation import shipped_file
 
-    for (package, name), sha256 in _REPLAYED_FILES.items():
-        folder = _package_folder(package)
-        try:
-            content = (folder / name).read_bytes() if folder is not None else b""
-        except OSError:
-            return False
-        if hashlib.sha256(content).hexdigest() != sha256:
-            return False
-    return True
+    return all(shipped_file(package, name, sha256) is not None for (package, name), sha256 in _REPLAYED_FILES.items())
 
 
 class _Replay:
@@ -180,6 +181,7 @@ class _Replay:
             raise _Unreplayed("a root resolver with a dynamic scope")
         self.after_ref: Any = None  # the resolver jsonschema_path hands on past a reference
         self.targets: dict[str, Any] = {}  # what each reference leads to
+        self.followed: set[str] = set()  # every reference looked up, each of a chain
         self.visited: set[int] = set()  # SchemaValidator.visited_schema_ids
         self.meta_checked: set[int] = set()  # SchemaValidator.meta_checked_schema_ids
         self.operation_ids: set[str] = set()  # OperationValidator.operation_ids_registry
@@ -224,6 +226,7 @@ class _Replay:
             if value is not self._pointed_to(reference):
                 raise _Unreplayed(f"reference {reference!r}")
             reference = _reference(value) if type(value) is dict else None
+        self.followed |= seen
         if type(value) is not dict and type(value) not in _PLAIN:
             raise _Unreplayed(f"a {type(value).__name__}")
         return value

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import pickle
 import re
@@ -26,7 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .cache import read_entry, write_entry
+from .cache import keep_newest, read_entry, write_entry
 from .documents import Documents, Location, join_pointer
 from .errors import SpecError, display_path
 from .ir import Diagnostic
@@ -49,6 +50,22 @@ def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
     cached = _cached(spec)
     if cached is not None:
         return cached
+    known = _KnownClean.of(spec)
+    if known is not None and known.holds():
+        write_entry("valid", _verdict_key(spec), b"[]")
+        known.remember()
+        return ()
+    followed: set[str] | None = set() if known is not None else None
+    result, replayed_clean = _validated_whole(spec, followed)
+    if known is not None and followed is not None and replayed_clean and not result:
+        if all(_outside_paths(ref) for ref in followed):
+            known.remember()
+    return result
+
+
+def _validated_whole(spec: LoadedSpec, followed: set[str] | None) -> tuple[tuple[Diagnostic, ...], bool]:
+    """``validate_spec``'s verdict, the document walked whole; and whether the OAS-schema pass had no error
+    and the keyword walk was the replay's, clean (``followed`` then holds every reference it followed)."""
     _settings_without_pydantic()
     from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
@@ -67,6 +84,9 @@ def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
     one_file_30 = not is_31 and documents.single_file()
     meta_clean = _meta_clean_in_plain_document() if plain_30 and one_file_30 else None
     oas_pass = None if clean_to_rust else oas_schema
+    from .keyword_walk import replays
+
+    replayed_before = replays["clean"]
     try:
         with (
             _crawled_roots(),
@@ -74,7 +94,7 @@ def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
             _paths_resolved_once(one_file_30),
             _extras_in_document_order(),
         ):
-            for found in _errors(validator, oas_pass, units, schema_errors, one_file_30, meta_clean):
+            for found in _errors(validator, oas_pass, units, schema_errors, one_file_30, meta_clean, followed):
                 error = _deepest(found)
                 if not _harmless(error):
                     where = join_pointer("", *error.absolute_path)
@@ -103,7 +123,7 @@ def validate_spec(spec: LoadedSpec) -> tuple[Diagnostic, ...]:
     write_entry("valid", _verdict_key(spec), json.dumps(rows).encode())
     if units is not None and not schema_errors:
         units.remember()
-    return result
+    return result, replays["clean"] > replayed_before and not schema_errors
 
 
 # The settings modules of openapi-spec-validator 0.9.0 and openapi-schema-validator 0.9.0, as shipped (by
@@ -197,6 +217,7 @@ def _errors(
     schema_errors: list[bool],
     replay: bool,
     meta_clean: Callable[[Any], bool] | None = None,
+    followed: set[str] | None = None,
 ) -> Iterator[Any]:
     """What ``validator.iter_errors()`` yields, in its order (the OAS-schema pass against ``oas_schema``,
     then the keyword walk; each error wrapped as it wraps them), the first pass left out when
@@ -205,13 +226,13 @@ def _errors(
     told from (the keyword that failed, the alternatives tried). ``schema_errors`` gets an entry for
     each error of the first pass. The walk is replayed over the data where ``replay`` holds
     (``keyword_walk``, with ``meta_clean``): the library walks only where the replay finds an error or
-    meets the unusual."""
+    meets the unusual. ``followed`` is handed to the replay (``walks_clean``)."""
     from jsonschema.validators import validator_for
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
     from .keyword_walk import walk_errors  # imported where validation runs (the parent only forks it)
 
-    passes = [walk_errors(validator, replay, meta_clean)]
+    passes = [walk_errors(validator, replay, meta_clean, followed)]
     if oas_schema is not None:
         schema_validator = validator_for(oas_schema)(oas_schema)  # as its jsonschema backend makes it
         if units is None or not units.clean(schema_validator):
@@ -428,6 +449,162 @@ class _SchemaUnits:
 
     def _key(self) -> str:
         return _validator_key(str(self.spec.documents.root.resolve()))
+
+
+class _KnownClean:
+    """What the last clean verdict on a spec file (no error, no slip) knew of it, by unit (``walks``): the
+    skeleton's digest, each unit's digest and, for each path item, the digest of what the keyword walk reads
+    of it (``_walked_part``). A later document whose skeleton is the same, whose units are the same but for
+    path items whose walked part is the same, each of which checks clean against the OAS schema, is clean
+    too, with no walk and no import of the library:
+
+    - the OAS-schema pass of OpenAPI 3.0 is local to each path item and component (``_SchemaUnits``): the
+      units unchanged are known clean, the changed path items are checked alone, by jsonschema-rs where
+      its verdict is jsonschema's (``_clean_to_rust``) against the schema the library reads (by sha256);
+    - the keyword walk reads the same values in the same order (the same skeleton, the same components,
+      the same walked parts), so it makes the same checks: kept only where the walk was the replay's
+      (``keyword_walk``, which reads what the library reads) and every reference it followed leads outside
+      ``paths`` (none reads a path item's other parts). Objects are shared only through references in a
+      JSON file (``walks`` cuts JSON only), so the walk's ``id``-keyed sets see the same.
+
+    A summary or a description changed in an operation (GitHub's spec: validation ~270 ms of CPU beside the
+    render, ~120 of them importing the library) then costs a check of one path item. Anything else (a
+    component changed, a path added, a walked part changed, a slip or an error in the last verdict) is
+    validated whole, as before."""
+
+    KIND = "valid-units"
+
+    def __init__(self, spec: LoadedSpec, walks: Any) -> None:
+        self.spec, self.walks = spec, walks
+
+    @classmethod
+    def of(cls, spec: LoadedSpec) -> _KnownClean | None:
+        """None where the spec is not read by units: OpenAPI 3.1, a spec of several files, a YAML or small
+        root file, no cache."""
+        if not spec.openapi_version.startswith("3.0.") or not spec.documents.single_file():
+            return None
+        walks = spec.documents.walks()
+        if walks is None or not walks.units or any(unit.digest is None for unit in walks.units):
+            return None
+        return cls(spec, walks)
+
+    def holds(self) -> bool:
+        """Whether the document is known clean from the last clean verdict and a check of its changed path
+        items."""
+        stored = self._stored()
+        if stored is None:
+            return False
+        skeleton, digests, walked = stored
+        units = self.walks.units
+        if skeleton != self.walks.skeleton_digest() or len(digests) != len(units):
+            return False
+        changed: list[Any] = []
+        for unit, digest in zip(units, digests, strict=True):
+            if unit.digest == digest:
+                continue
+            place = unit.place
+            if place[0] != "paths" or len(changed) == _UNITS_CHECKED_ALONE:
+                return False
+            if walked.get(place[1]) != _walked_digest(unit.value):
+                return False
+            changed.append(unit)
+        return _clean_to_rust_by_unit(self.spec.data, [(unit.place[1], unit.value) for unit in changed])
+
+    def remember(self) -> None:
+        """The document is clean: its units are kept for the next run on this spec file."""
+        units = self.walks.units
+        walked = {unit.place[1]: _walked_digest(unit.value) for unit in units if unit.place[0] == "paths"}
+        entry = (self.walks.skeleton_digest(), [unit.digest for unit in units], walked)
+        write_entry(self.KIND, self._key(), marshal.dumps(entry))
+        keep_newest(self.KIND, _KNOWN_CLEAN_ENTRIES)
+
+    def _stored(self) -> tuple[bytes, list[bytes], dict[str, bytes]] | None:
+        stored = read_entry(self.KIND, self._key())
+        if stored is None:
+            return None
+        try:
+            entry = marshal.loads(stored)  # noqa: S302 - an entry this user's clientgen wrote (its HMAC checked)
+        except (ValueError, EOFError, TypeError):
+            return None
+        if type(entry) is not tuple or len(entry) != 3:
+            return None
+        skeleton, digests, walked = entry
+        if type(skeleton) is not bytes or type(digests) is not list or type(walked) is not dict:
+            return None
+        return skeleton, digests, walked
+
+    def _key(self) -> str:
+        return _validator_key(f"units\0{self.spec.documents.root.resolve()}")
+
+
+_KNOWN_CLEAN_ENTRIES = 16  # one per spec file: the specs being worked on
+# What the keyword walk reads of an operation (``OperationValidator``): its reference, when it is one.
+_WALKED_OF_OPERATION = frozenset({"$ref", "operationId", "responses", "parameters"})
+_OPERATIONS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+def _walked_digest(item: Any) -> bytes:
+    return hashlib.sha256(marshal.dumps(_walked_part(item), 0)).digest()
+
+
+def _walked_part(item: Any) -> Any:
+    """What the keyword walk reads of a path item (``PathValidator``), in its order: its reference, its
+    parameters, its operations (each as ``_walked_operation``); all of it when it is no mapping."""
+    if type(item) is not dict:
+        return item
+    return [
+        (key, value if key == "$ref" or key == "parameters" else _walked_operation(value))
+        for key, value in item.items()
+        if key == "$ref" or key == "parameters" or key in _OPERATIONS
+    ]
+
+
+def _walked_operation(operation: Any) -> Any:
+    if type(operation) is not dict:
+        return operation
+    return [(key, value) for key, value in operation.items() if key in _WALKED_OF_OPERATION]
+
+
+def _outside_paths(ref: str) -> bool:
+    """Whether a reference the keyword walk followed leads outside ``paths`` (and is not the whole file)."""
+    return ref.startswith("#/") and ref != "#/paths" and not ref.startswith("#/paths/")
+
+
+def _clean_to_rust_by_unit(data: dict[str, Any], items: list[tuple[str, Any]]) -> bool:
+    """Whether each path item of ``items``, as a document of its own (``_SchemaUnits``' unit: the whole's
+    ``openapi`` and ``info``), is clean against the OAS 3.0 schema, told by jsonschema-rs."""
+    if not items:
+        return True
+    schema = _oas_30_schema_as_shipped()
+    if schema is None:
+        return False
+    frame = {key: data[key] for key in ("openapi", "info") if key in data}
+    return all(_clean_to_rust(schema, {**frame, "paths": {path: item}}) for path, item in items)
+
+
+# openapi-spec-validator 0.9.0's OAS 3.0 schema file, by sha256: read as it reads it (``schemas.utils``).
+_OAS_30_SCHEMA = (
+    "resources/schemas/v3.0/schema.json",
+    "43da9f20f670535ee9a214185d066a8796649420ccfd9422978f51b5281a5648",
+)
+
+
+@cache
+def _oas_30_schema_as_shipped() -> Any:
+    """The OAS 3.0 schema the library validates against, read from its file without importing the library
+    (~0.1 s), or None where the file is not the one this reading was checked against."""
+    content = shipped_file("openapi_spec_validator", *_OAS_30_SCHEMA)
+    return json.loads(content) if content is not None else None
+
+
+def shipped_file(package: str, name: str, sha256: str) -> bytes | None:
+    """The content of a file of an installed package, where it is the one of ``sha256``; else None."""
+    folder = _package_folder(package)
+    try:
+        content = (folder / name).read_bytes() if folder is not None else b""
+    except OSError:
+        return None
+    return content if hashlib.sha256(content).hexdigest() == sha256 else None
 
 
 def _clean_alone(schema_validator: Any, unit: Any) -> bool:

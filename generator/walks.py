@@ -273,6 +273,13 @@ class KeptWalks:
         outside = {key: _digested(value, 1) for key, value in self.skeleton.items() if key != "paths"}
         return b"units\0" + hashlib.sha256(marshal.dumps(outside, 0)).digest()
 
+    def skeleton_digest(self) -> bytes:
+        """What tells the skeleton from any other: its data, each unit as the same mark (bytes, which JSON's data
+        never holds), so two files with the same digest differ only inside their units, which sit at the same
+        places in the same order."""
+        shape = {key: _digested(value, 1, mark=b"") for key, value in self.skeleton.items()}
+        return hashlib.sha256(marshal.dumps(shape, 0)).digest()
+
     def path_item_digests(self) -> dict[str, str]:
         """Each path item's digest (``normalise.replay``), by its path."""
         return {unit.place[1]: unit.digest.hex() for unit in self.units if unit.place[0] == "paths" and unit.digest}
@@ -283,12 +290,13 @@ class KeptWalks:
         return hashlib.sha256(f"{fingerprint()}\0{self.root}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _digested(node: Any, depth: int) -> Any:
-    """A node of the skeleton with each unit in it as its digest (units sit three levels down at most)."""
+def _digested(node: Any, depth: int, mark: bytes | None = None) -> Any:
+    """A node of the skeleton with each unit in it as its digest, or as ``mark`` where given (units sit three
+    levels down at most)."""
     if type(node) is Cut:
-        return node.unit.digest
+        return node.unit.digest if mark is None else mark
     if type(node) is dict and depth < 3:
-        return {key: _digested(value, depth + 1) for key, value in node.items()}
+        return {key: _digested(value, depth + 1, mark) for key, value in node.items()}
     return node
 
 

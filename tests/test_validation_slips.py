@@ -464,7 +464,7 @@ def test_walk_paths_resolved_from_their_parents_give_the_same_verdicts(
     monkeypatch.setenv("CLIENTGEN_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(validation, "write_entry", lambda *args: None)
     # the library's own walk, which reads through jsonschema_path (the replay reads the data: not here)
-    monkeypatch.setattr(keyword_walk, "walks_clean", lambda validator, meta_clean=None: False)
+    monkeypatch.setattr(keyword_walk, "walks_clean", lambda validator, meta_clean=None, followed=None: False)
     before = SchemaAccessor.get_resolved
     resolve = CachedPathResolver.resolve
     specs = [write(tmp_path / name, text) for name, text in {**VERDICT_CASES, **WALK_CASES}.items()]

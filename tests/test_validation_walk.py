@@ -541,7 +541,7 @@ def test_verdicts_with_the_replay_are_the_library_walks(
     replayed = _verdict(spec)
     took_replay = keyword_walk.replays["clean"] - before["clean"]
     with monkeypatch.context() as off:
-        off.setattr(keyword_walk, "walks_clean", lambda validator, meta_clean=None: False)
+        off.setattr(keyword_walk, "walks_clean", lambda validator, meta_clean=None, followed=None: False)
         walked = _verdict(spec)
     assert replayed == walked
     if name in ("clean.yaml", "airflow-2.10.5", "airflow-2.2.4", "const slip.yaml", "newline key.yaml"):
