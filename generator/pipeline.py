@@ -10,7 +10,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from . import ir
 from .config import Target
@@ -25,6 +25,7 @@ from .validation import EarlyValidator, start_validation
 from .writer import (
     BASE,
     MANIFEST,
+    OutputFiles,
     Reapplied,
     base_bytes,
     changes,
@@ -32,6 +33,7 @@ from .writer import (
     file_bytes,
     format_sources,
     is_current,
+    kept_escapes,
     manifest_text,
     output_digests,
     output_dir,
@@ -43,6 +45,9 @@ from .writer import (
     sha256_bytes,
     write_tree,
 )
+
+if TYPE_CHECKING:
+    from .render.kept import KeptTexts
 
 Status = Literal["written", "unchanged", "up to date", "would change"]
 # Told the name of each stage as it starts: load, render (validation runs beside it), format, validate
@@ -157,7 +162,7 @@ def _generate_read(
     meta = {"spec_sha256": spec.sha256, "package": target.package, "package_version": version, "layout": target.layout}
 
     left_to_exit(spec)  # the parsed spec: ~70k containers on GitHub's
-    if is_current(target.output, meta):
+    if is_current(target.output, meta, ownership.on_disk):
         gc.unfreeze()  # nothing else is made
         recorded = (read_manifest(target.output) or {}).get("summary", {})
         warnings = [_shown(w, target.spec.parent) for w in recorded.get("warnings", [])]
@@ -193,8 +198,10 @@ def _generate_read(
                 left_to_exit(api)
                 meta["spec_sha256"] = api.spec_sha256  # the files the normaliser read first included
                 finishing.callback(kept.store_beside(also=spec.store_walks()))
-                texts, reused, version = _package_texts(
-                    api, target, version, previous is not None, on_stage, finishing, kept.digests
+                # the output's files as clientgen wrote them, where none is to be merged or compared
+                on_disk = ownership.on_disk if not (check or keep_edits) else None
+                texts, reused, version, unchanged = _package_texts(
+                    api, target, version, previous is not None, on_stage, finishing, kept.digests, on_disk
                 )
                 meta["package_version"] = version
             except Exception:
@@ -204,7 +211,7 @@ def _generate_read(
             made = {name: file_bytes(text, reused.get(name)) for name, text in sorted(texts.items())}
             files = {name: each.data for name, each in made.items()}
             left_to_exit(texts, made, kept)
-            files[BASE] = base_bytes(made)
+            files[BASE] = base_bytes(made, kept_escapes(target.output, unchanged))
             on_stage("validate")
             slips = validation()
         finally:
@@ -214,22 +221,27 @@ def _generate_read(
         if strict and warnings:
             raise StrictFailure(warnings)
         models = len(api.models) + len(api.enums) + len(api.aliases)
-        summary: dict[str, object] = {"operations": len(api.operations), "models": models, "files": len(files) + 1}
+        summary: dict[str, object] = {
+            "operations": len(api.operations),
+            "models": models,
+            "files": len(files) + len(unchanged) + 1,
+        }
         if diagnostics:  # kept so an unchanged target still says them
             summary["warnings"] = [_recorded(d, target.spec.parent) for d in diagnostics]
-        digests = {name: each.sha256 for name, each in made.items()} | {BASE: sha256_bytes(files[BASE])}
+        digests = {name: each.sha256 for name, each in made.items()} | unchanged | {BASE: sha256_bytes(files[BASE])}
         files[MANIFEST] = manifest_text(digests, {**meta, "summary": summary}).encode("utf-8")
-        result = Result(target, "written", len(api.operations), models, len(files), 0.0, warnings=warnings)
+        output = OutputFiles(target.output, files, unchanged)
+        result = Result(target, "written", len(api.operations), models, len(output), 0.0, warnings=warnings)
         on_stage("compare" if check else "write")
         if keep_edits and not force:
-            result.edits = reapply_edits(target.output, files)
+            result.edits = reapply_edits(target.output, files)  # nothing is ``unchanged``: ``on_disk`` was None
         if check:
-            result.changed = changes(target.output, files)
+            result.changed = changes(target.output, output)
             result.status = "would change" if result.changed else "up to date"
         else:
             merged = {*result.edits.merged, *result.edits.conflicted}  # their text is no longer the digest's
             made_digests = {name: digest for name, digest in digests.items() if name not in merged}
-            result.kept = write_tree(target.output, files, force, made_digests, ownership.on_disk)
+            result.kept = write_tree(target.output, output, force, made_digests, ownership.on_disk)
         result.seconds = time.perf_counter() - started
         return result
 
@@ -271,22 +283,28 @@ def _package_texts(
     on_stage: StageHook,
     finishing: ExitStack,
     known: Mapping[int, tuple[object, str]],
-) -> tuple[dict[str, str], Mapping[str, KeptText], str]:
+    on_disk: Mapping[str, str] | None = None,
+) -> tuple[dict[str, str], Mapping[str, KeptText], str, dict[str, str]]:
     """The package's formatted files, those of them taken from the cache as it kept them, and the package's
     version: with ``follows_api`` (a ``semver`` target regenerated), ``version`` (the last one) bumped by what
     the package's API changed since. Files whose inputs an earlier run formatted are taken from the cache
     (``render.kept``; ``known``: digests of IR values read back with the component pass); what is formatted
-    anew is kept for the next run by a process ``finishing`` waits for."""
+    anew is kept for the next run by a process ``finishing`` waits for. ``on_disk``: ``output_digests``' answer
+    for the output; files made from a part whose inputs are those of the output's file, which is as clientgen
+    wrote it, are left as they are: the last of the four returned, by name with their sha256, not in the texts."""
     from . import cache
     from .render import Rendered, render_files
     from .render.kept import KeptTexts
     from .render.parts import KeptParts
 
     layout: Layout = "package" if target.layout == "package" else "project"
-    kept = KeptTexts() if cache.enabled() else None
+    kept = KeptTexts(target.output) if cache.enabled() else None
     parts = KeptParts() if kept is not None else None
+    written = _as_written(kept, on_disk, target.output) if kept is not None and not follows_api else None
     gc.freeze()  # the IR, made since the last freeze (or read back from the cache: ~200k objects on GitHub's spec)
-    rendered = render_files(api, target.package, version, layout, parallel=True, reuse=kept, known=known, parts=parts)
+    rendered = render_files(
+        api, target.package, version, layout, parallel=True, reuse=kept, known=known, parts=parts, written=written
+    )
     gc.freeze()
     on_stage("format")
 
@@ -307,7 +325,17 @@ def _package_texts(
             texts = formatted(rendered)
     if kept is not None and parts is not None:
         finishing.callback(kept.store_beside(texts, rendered, also=parts.store))
-    return texts, rendered.reused, version
+    return texts, rendered.reused, version, rendered.unchanged
+
+
+def _as_written(kept: KeptTexts, on_disk: Mapping[str, str] | None, out: Path) -> dict[str, tuple[str, str]]:
+    """The files the last run on ``out`` made from a part (``KeptTexts.written``: the digest of their inputs and
+    their sha256) that are there as it wrote them: the output's manifest lists that sha256, the file has it, and
+    so has ``BASE`` the digest the manifest lists (``kept_escapes`` takes their texts' lines from it)."""
+    listed = (read_manifest(output_dir(out)) or {}).get("files") if on_disk is not None else None
+    if on_disk is None or not isinstance(listed, dict) or not listed.get(BASE) or on_disk.get(BASE) != listed[BASE]:
+        return {}
+    return {name: kept for name, kept in kept.written().items() if on_disk.get(name) == kept[1] == listed.get(name)}
 
 
 def _recorded(diagnostic: Diagnostic, spec_dir: Path) -> dict[str, object]:

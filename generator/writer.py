@@ -522,9 +522,9 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def is_current(out_dir: Path, meta: Mapping[str, Any]) -> bool:
+def is_current(out_dir: Path, meta: Mapping[str, Any], on_disk: Mapping[str, str] | None = None) -> bool:
     """True when the directory holds what this generator would write for these inputs (files the
-    user added beside them do not count)."""
+    user added beside them do not count). ``on_disk``: ``output_digests``' answer, its digests not taken again."""
     manifest = read_manifest(out_dir)
     if manifest is None or manifest.get("fingerprint") != fingerprint():
         return False
@@ -534,7 +534,11 @@ def is_current(out_dir: Path, meta: Mapping[str, Any]) -> bool:
         return False  # an interrupted write: the next write finishes or drops it
     recorded: dict[str, str] = manifest.get("files", {})
     existing = _existing_files(out_dir)
-    return all(name in existing and sha256_bytes(_read(existing[name])) == d for name, d in recorded.items())
+    known = on_disk or {}
+    return all(
+        name in existing and (known.get(name) or sha256_bytes(_read(existing[name]))) == d
+        for name, d in recorded.items()
+    )
 
 
 def changes(out_dir: Path, files: Mapping[str, bytes]) -> list[str]:
@@ -691,19 +695,85 @@ def escapes_controls(data: bytes) -> bool:
     return len(data.translate(None, _ESCAPED_CONTROLS)) != len(data)
 
 
-def base_bytes(files: Mapping[str, FileBytes]) -> bytes:
-    """The ``BASE`` file for an output of ``files``: each one's text, for a later three-way merge. Its bytes are
+def base_bytes(files: Mapping[str, FileBytes], escaped: Mapping[str, bytes] | None = None) -> bytes:
+    """The ``BASE`` file for an output of ``files`` and of the files ``escaped`` gives the ``escaped`` text of
+    (``kept_escapes``): each one's text, for a later three-way merge. Its bytes are
     ``json.dumps(texts, indent=0, sort_keys=True, ensure_ascii=False) + "\\n"``, joined from each file's
     ``escaped`` text: json's encoder escapes and joins one string of every text (~55 ms on GitHub's client, where
     one text past ASCII makes all 8.5 MB of it wide), the joined bytes ~5 ms (most of it new memory)."""
-    names = sorted(name for name in files if name not in (MANIFEST, BASE))
+    more = escaped or {}
+    names = sorted(name for name in [*files, *more] if name not in (MANIFEST, BASE))
     if not names:
         return b"{}\n"
     parts = [b"{\n"]
     for name in names:
-        parts += (encode_basestring(name).encode("utf-8"), b': "', files[name].escaped, b'",\n')
+        text = files[name].escaped if name in files else more[name]
+        parts += (encode_basestring(name).encode("utf-8"), b': "', text, b'",\n')
     parts[-1] = b'"\n}\n'
     return b"".join(parts)
+
+
+def kept_escapes(out_dir: Path, written: Mapping[str, str]) -> dict[str, bytes]:
+    """``file_bytes``' ``escaped`` text of each file of the output ``written`` names (with its sha256: each is as
+    clientgen wrote it, and ``BASE`` too, as ``output_digests`` found them): taken from ``BASE``, where each file
+    is a line (``base_bytes``), without the file's text being read, encoded and escaped again (GitHub's client:
+    8.5 MB, ~15 ms); from the file itself where ``BASE`` lacks it."""
+    if not written:
+        return {}
+    out = output_dir(out_dir)
+    try:
+        lines = _read(out / BASE).split(b"\n")
+    except OSError:
+        lines = []
+    escaped: dict[str, bytes] = {}
+    for line in lines[1:-2]:  # "{", each file's line, "}" and the end
+        quoted, found, text = line.partition(b'": "')
+        name = quoted[1:].decode("utf-8", "replace")
+        if not found or not quoted.startswith(b'"') or name not in written or encode_basestring(name) != f'"{name}"':
+            continue  # not a file of ``written`` (its name as it is: a safe path, never escaped)
+        if text.endswith(b'",'):
+            escaped[name] = text[:-2]
+        elif text.endswith(b'"'):
+            escaped[name] = text[:-1]
+    for name, sha256 in written.items():
+        if name not in escaped:
+            escaped[name] = file_bytes(_as_written(out, name, sha256).decode("utf-8")).escaped
+    return escaped
+
+
+def _as_written(out: Path, name: str, sha256: str) -> bytes:
+    """An output file known unchanged since clientgen wrote it (``sha256``), read; one changed since (while the
+    run read it) fails the run rather than be taken for what clientgen wrote."""
+    content = _read(out / name)
+    if sha256_bytes(content) != sha256:
+        raise SpecError(f"{name} changed while clientgen ran: run it again", file=out)
+    return content
+
+
+class OutputFiles(Mapping[str, bytes]):
+    """The files to write: ``made`` as bytes, and those of the output ``written`` names (with their sha256),
+    as they are there: read only where asked for (``write_tree`` writes none of them: their digests are the
+    ones on disk)."""
+
+    def __init__(self, out_dir: Path, made: dict[str, bytes], written: Mapping[str, str]) -> None:
+        self.out, self.made, self.written = out_dir, made, written
+
+    def __getitem__(self, name: str) -> bytes:
+        if name in self.made:
+            return self.made[name]
+        if name in self.written:
+            return _as_written(output_dir(self.out), name, self.written[name])
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:  # Mapping's would read the file
+        return name in self.made or name in self.written
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.made
+        yield from (name for name in self.written if name not in self.made)
+
+    def __len__(self) -> int:
+        return len(self.made) + sum(name not in self.made for name in self.written)
 
 
 @dataclass

@@ -177,3 +177,20 @@ def kept(cache: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(walks.KeptWalks, "abandon", spy)
     return abandoned
+
+
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """What each ``render.render_files`` call of the test returned (``render.Rendered``), in order."""
+    from clientgen import render
+
+    made: list[render.Rendered] = []
+    render_files = render.render_files
+
+    def spy(*args: object, **kwargs: object) -> render.Rendered:
+        rendered = render_files(*args, **kwargs)  # type: ignore[arg-type]
+        made.append(rendered)
+        return rendered
+
+    monkeypatch.setattr(render, "render_files", spy)
+    return made

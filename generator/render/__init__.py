@@ -265,11 +265,13 @@ class KeptText(NamedTuple):
 
 
 class Rendered(NamedTuple):
-    texts: dict[str, str]  # every file: as rendered, or as formatted where it was reused
+    texts: dict[str, str]  # every file but those ``unchanged``: as rendered, or as formatted where it was reused
     inputs: dict[str, str]  # file -> the digest of everything its text is made from (files made of the whole API: none)
     reused: dict[str, KeptText]  # files whose formatted text ``reuse`` had for their inputs, as it had it
     # file -> what makes that digest, for files made from a part whose digest was not taken (nothing was kept)
     pending: dict[str, Callable[[], str]]
+    # file -> the sha256 of its text, for files whose text is the output's file as it is (``render_files``' ``written``)
+    unchanged: dict[str, str]
 
 
 class Reuse(Protocol):
@@ -292,15 +294,19 @@ def render_files(
     reuse: Reuse | None = None,
     known: Mapping[int, tuple[object, str]] | None = None,
     parts: KeptParts | None = None,
+    written: Mapping[str, tuple[str, str]] | None = None,
 ) -> Rendered:
     """``render_package``, and where ``reuse`` is given, a file made from a part of the API alone (a group's
     modules: its operations; a models module: its models and the API's title) is not rendered when ``reuse``
     has its formatted text for a digest of that part: a regeneration renders what its change touched.
     ``known``: digests of IR values by identity (``ir.digest`` of each), not taken again. ``parts``: the files
     laid out with a part per group (README, ``testing.py``) are made of their parts, those of groups unchanged
-    taken from the last run's (``render.parts``)."""
+    taken from the last run's (``render.parts``). ``written``: files of the output as they are, each with the
+    digest of the inputs it was made from and its sha256 (``render.kept.KeptTexts.written``, the output's files
+    checked against it); a regeneration that finds a file's inputs the same leaves it out of ``texts`` (it is
+    ``unchanged``): its text is neither read back nor made."""
     jobs = _project_jobs(api, package, package_version, layout, known, parts)
-    return _rendered(jobs, parallel, reuse, settled=bool(known))
+    return _rendered(jobs, parallel, reuse, settled=bool(known), written=written)
 
 
 class _Job(NamedTuple):
@@ -522,14 +528,26 @@ def _sha256(text: str) -> str:
 _Made = tuple[dict[str, str], dict[str, str], dict[str, KeptText]]
 
 
-def _made(jobs: list[_Job], digesting: bool, reuse: Reuse | None) -> _Made:
-    digests, reused = _looked_up(jobs, reuse) if digesting else ({}, {})
+def _made(
+    jobs: list[_Job],
+    digesting: bool,
+    reuse: Reuse | None,
+    written: Mapping[str, tuple[str, str]] | None = None,
+    unchanged: dict[str, str] | None = None,
+) -> _Made:
+    digests, reused = _looked_up(jobs, reuse, written, unchanged) if digesting else ({}, {})
     texts = {name: kept.text for name, kept in reused.items()}
-    texts.update((job.name, job.make()) for job in jobs if job.name not in reused)
+    texts.update((job.name, job.make()) for job in jobs if job.name not in reused and job.name not in (unchanged or {}))
     return texts, digests, reused
 
 
-def _rendered(jobs: list[_Job], parallel: bool, reuse: Reuse | None = None, settled: bool = False) -> Rendered:
+def _rendered(
+    jobs: list[_Job],
+    parallel: bool,
+    reuse: Reuse | None = None,
+    settled: bool = False,
+    written: Mapping[str, tuple[str, str]] | None = None,
+) -> Rendered:
     """Each job's text, in the jobs' order: taken from ``reuse`` where it has the text for the job's inputs,
     made otherwise. With ``parallel``, a big package is done on two cores: the heavier half of the jobs (by
     weight, greedily, a unit's jobs together) in a process forked with the IR and the templates already in it,
@@ -537,20 +555,21 @@ def _rendered(jobs: list[_Job], parallel: bool, reuse: Reuse | None = None, sett
     its jobs are done here: the text is the same. ``settled``: most parts' digests are known (a regeneration:
     the component state read back), so every file is looked up here first and only what is left is split, if
     it weighs enough (GitHub after a one-operation change: a fork and its answer cost ~60 ms, the files left
-    ~15 ms)."""
+    ~15 ms). Files ``written`` whose inputs' digest is the same are ``unchanged``, but where split."""
     from ..processes import can_fork
 
     keeping, reuse = reuse is not None, reuse if reuse is not None and reuse.any_kept() else None
+    unchanged: dict[str, str] = {}
     small = sum(job.weight for job in jobs) < _PARALLEL_MIN_WEIGHT
     serial = not parallel or small or (os.cpu_count() or 1) < 2 or not can_fork()
     # Digests are taken here where something is kept (to look up) or the work is split over two cores (they
     # are split with it); else the keeper's process takes them once the run no longer waits for it.
     digesting = reuse is not None or (keeping and not serial)
     if serial:
-        texts, digests, reused = _made(jobs, digesting, reuse)
+        texts, digests, reused = _made(jobs, digesting, reuse, written, unchanged)
     elif settled and reuse is not None:
-        digests, reused = _looked_up(jobs, reuse)
-        left = [job for job in jobs if job.name not in reused]
+        digests, reused = _looked_up(jobs, reuse, written or {}, unchanged)
+        left = [job for job in jobs if job.name not in reused and job.name not in unchanged]
         # the files made of the whole API are light here: README's and testing.py's parts are kept by group
         split = sum(job.weight for job in left if job.inputs is not None) >= _PARALLEL_MIN_WEIGHT
         texts = (_split(left, False, None) if split else _made(left, False, None))[0]
@@ -558,14 +577,28 @@ def _rendered(jobs: list[_Job], parallel: bool, reuse: Reuse | None = None, sett
     else:
         texts, digests, reused = _split(jobs, digesting, reuse)
     pending = {job.name: job.inputs for job in jobs if keeping and job.inputs is not None and job.name not in digests}
-    return Rendered({job.name: texts[job.name] for job in jobs}, digests, reused, pending)
+    texts_in_order = {job.name: texts[job.name] for job in jobs if job.name not in unchanged}
+    return Rendered(texts_in_order, digests, reused, pending, unchanged)
 
 
-def _looked_up(jobs: list[_Job], reuse: Reuse | None) -> tuple[dict[str, str], dict[str, KeptText]]:
-    """The digests of the jobs made from a part, and the texts ``reuse`` has for them (none without it)."""
+def _looked_up(
+    jobs: list[_Job],
+    reuse: Reuse | None,
+    written: Mapping[str, tuple[str, str]] | None = None,
+    unchanged: dict[str, str] | None = None,
+) -> tuple[dict[str, str], dict[str, KeptText]]:
+    """The digests of the jobs made from a part, and the texts ``reuse`` has for them (none without it). A file
+    ``written`` from the same digest goes to ``unchanged`` (with its sha256) instead of being looked up."""
     digests = {job.name: job.inputs() for job in jobs if job.inputs is not None}
-    found = reuse(list(digests.values())) if reuse is not None and digests else {}
-    return digests, {name: found[digest] for name, digest in digests.items() if digest in found}
+    wanted = digests
+    if written and unchanged is not None:
+        for name, digest in digests.items():
+            kept = written.get(name)
+            if kept is not None and kept[0] == digest:
+                unchanged[name] = kept[1]
+        wanted = {name: digest for name, digest in digests.items() if name not in unchanged}
+    found = reuse(list(wanted.values())) if reuse is not None and wanted else {}
+    return digests, {name: found[digest] for name, digest in wanted.items() if digest in found}
 
 
 def _split(jobs: list[_Job], digesting: bool, reuse: Reuse | None) -> _Made:

@@ -13,7 +13,10 @@ control character), made by the process that keeps it, then the text in UTF-8.
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from .. import cache
 from . import KeptText, Rendered
@@ -22,15 +25,37 @@ KIND = "formatted-files"
 # GitHub's client is ~230 such files (18 MB): room for the few specs being worked on, each at its last changes.
 KEPT_ENTRIES = 1024
 _SHA256_HEX = 64
+# What the last run on an output made of each file made from a part (``KeptTexts.written``): one per output.
+WRITTEN_KIND = "written-files"
+WRITTEN_ENTRIES = 16
 
 
 class KeptTexts:
     """``render.Reuse`` over the cache, and the writer of what a run formatted anew."""
 
-    def __init__(self) -> None:
+    def __init__(self, output: Path | None = None) -> None:
         from ..writer import fingerprint
 
         self._salt = fingerprint()  # taken here, before the renderer forks: each side looks up its own files
+        where = str(output.resolve()) if output is not None else ""
+        self._written_key = hashlib.sha256(f"{self._salt}\0{where}".encode("utf-8", "surrogatepass")).hexdigest()
+
+    def written(self) -> dict[str, tuple[str, str]]:
+        """Each file made from a part that the last run on this output made: the digest of its inputs and the
+        sha256 of its text (a fact of this generator's: the text made from those inputs has that digest). The
+        output's files may have changed since: ``pipeline`` keeps those found as they were."""
+        stored = cache.read_entry(WRITTEN_KIND, self._written_key)
+        try:
+            found = marshal.loads(stored) if stored is not None else {}  # noqa: S302 - checked (``read_entry``)
+        except (ValueError, EOFError, TypeError):
+            return {}
+        if type(found) is not dict:
+            return {}
+        return {
+            name: (kept[0], kept[1])
+            for name, kept in found.items()
+            if type(name) is str and type(kept) is tuple and len(kept) == 2 and all(type(part) is str for part in kept)
+        }
 
     def any_kept(self) -> bool:
         return cache.has_entries(KIND, f"{self._salt}-")
@@ -56,8 +81,13 @@ class KeptTexts:
         """Keeps the files ``rendered`` made anew (their formatted ``texts``) in a process forked for it, and
         marks those it reused as used; the call returned waits for it. Done here where no process can be had,
         or it failed. ``also``: more to keep, in that process too."""
-        made = [name for name in [*rendered.inputs, *rendered.pending] if name not in rendered.reused]
-        used = [f"{self._salt}-{rendered.inputs[name]}" for name in rendered.reused]
+        unchanged = rendered.unchanged
+        made = [
+            name
+            for name in [*rendered.inputs, *rendered.pending]
+            if name not in rendered.reused and name not in unchanged
+        ]
+        used = [f"{self._salt}-{rendered.inputs[name]}" for name in [*rendered.reused, *unchanged]]
         if not made and not used and also is None:
             return lambda: None
 
@@ -66,14 +96,20 @@ class KeptTexts:
 
             if also is not None:
                 also()
+            written = {name: (rendered.inputs[name], sha256) for name, sha256 in unchanged.items()}
+            written |= {name: (rendered.inputs[name], kept.sha256) for name, kept in rendered.reused.items()}
             for name in made:  # the digests not taken yet are taken here (a first run's: all of them)
                 digest = rendered.inputs[name] if name in rendered.inputs else rendered.pending[name]()
                 data = texts[name].encode("utf-8", "surrogatepass")
-                facts = f"{sha256_bytes(data)} {int(escapes_controls(data))}\n".encode("ascii")
+                sha256 = sha256_bytes(data)
+                facts = f"{sha256} {int(escapes_controls(data))}\n".encode("ascii")
                 cache.write_entry(KIND, f"{self._salt}-{digest}", facts + data)
+                written[name] = (digest, sha256)
             cache.touch_entries(KIND, used)
             if made:
                 cache.keep_newest(KIND, KEPT_ENTRIES)
+            cache.write_entry(WRITTEN_KIND, self._written_key, marshal.dumps(dict(sorted(written.items()))))
+            cache.keep_newest(WRITTEN_KIND, WRITTEN_ENTRIES)
             return True
 
         from ..processes import Forked, can_fork
