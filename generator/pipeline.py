@@ -211,7 +211,8 @@ def _generate_read(
             made = {name: file_bytes(text, reused.get(name)) for name, text in sorted(texts.items())}
             files = {name: each.data for name, each in made.items()}
             left_to_exit(texts, made, kept)
-            files[BASE] = base_bytes(made, kept_escapes(target.output, unchanged))
+            base_sha256 = (on_disk or {}).get(BASE, "")  # BASE as the scan found it (``_as_written``)
+            files[BASE] = base_bytes(made, kept_escapes(target.output, unchanged, base_sha256))
             on_stage("validate")
             slips = validation()
         finally:

@@ -713,28 +713,31 @@ def base_bytes(files: Mapping[str, FileBytes], escaped: Mapping[str, bytes | mem
     return b"".join(parts)
 
 
-def kept_escapes(out_dir: Path, written: Mapping[str, str]) -> dict[str, bytes | memoryview]:
+def kept_escapes(out_dir: Path, written: Mapping[str, str], base_sha256: str) -> dict[str, bytes | memoryview]:
     """``file_bytes``' ``escaped`` text of each file of the output ``written`` names (with its sha256: each is as
-    clientgen wrote it, and ``BASE`` too, as ``output_digests`` found them): taken from ``BASE``, where each file
-    is a line (``base_bytes``), without the file's text being read, encoded and escaped again (GitHub's client:
-    8.5 MB, ~15 ms); from the file itself where ``BASE`` lacks it."""
+    clientgen wrote it, as ``output_digests`` found them): taken from ``BASE``, where each file is a line
+    (``base_bytes``), without the file's text being read, encoded and escaped again (GitHub's client: 8.5 MB,
+    ~15 ms), where ``BASE`` is still the one clientgen wrote (``base_sha256``); else from the file itself."""
     if not written:
         return {}
     out = output_dir(out_dir)
-    escaped: dict[str, bytes | memoryview] = dict(_base_lines(out / BASE, written))
+    escaped: dict[str, bytes | memoryview] = dict(_base_lines(out / BASE, written, base_sha256))
     for name, sha256 in written.items():
         if name not in escaped:
             escaped[name] = file_bytes(_as_written(out, name, sha256).decode("utf-8")).escaped
     return escaped
 
 
-def _base_lines(path: Path, names: Mapping[str, str]) -> dict[str, memoryview]:
-    """The escaped text on the line of each of ``names`` in the ``BASE`` file at ``path``: a view of the file's
-    content, read once, copied once more, into the new one (split into lines, ~6-15 ms on GitHub's client). Read,
-    not mapped: a file mapped changes under its views, and one cut short kills the process, when written meanwhile."""
+def _base_lines(path: Path, names: Mapping[str, str], sha256: str) -> dict[str, memoryview]:
+    """The escaped text on the line of each of ``names`` in the ``BASE`` file at ``path``, where its content has
+    ``sha256`` (written meanwhile, it has not: none): a view of it, read once, copied once more, into the new one
+    (split into lines, ~6-15 ms on GitHub's client). Read, not mapped: a file mapped changes under its views, and
+    one cut short kills the process, when written meanwhile."""
     try:
         content = _read(path)
     except OSError:
+        return {}
+    if sha256_bytes(content) != sha256:
         return {}
     view = memoryview(content)
     found = {}

@@ -115,15 +115,24 @@ def test_base_lines_are_file_bytes_own_and_a_file_changed_meanwhile_fails_the_ru
     generate(spec, out)
     listed = dict(writer._listed(out))
     del listed[writer.MANIFEST], listed[writer.BASE]
-    escaped = writer.kept_escapes(out, listed)
+    escaped = writer.kept_escapes(out, listed, writer.output_digests(out)[writer.BASE])
     assert escaped == {name: writer.file_bytes((out / name).read_text()).escaped for name in listed}
+    base_digest = writer.output_digests(out)[writer.BASE]
     base = json.loads((out / writer.BASE).read_bytes())
-    lacking = {name: text for name, text in base.items() if name != MODELS}
-    (out / writer.BASE).write_text(json.dumps(lacking, indent=0, sort_keys=True, ensure_ascii=False) + "\n")
-    assert writer.kept_escapes(out, {MODELS: listed[MODELS]}) == {MODELS: escaped[MODELS]}  # read from the file
+    wanted = {MODELS: listed[MODELS]}
+
+    def base_written(texts: dict[str, str]) -> str:
+        content = (json.dumps(texts, indent=0, sort_keys=True, ensure_ascii=False) + "\n").encode()
+        (out / writer.BASE).write_bytes(content)
+        return writer.sha256_bytes(content)
+
+    lacking = base_written({name: text for name, text in base.items() if name != MODELS})
+    assert writer.kept_escapes(out, wanted, lacking) == {MODELS: escaped[MODELS]}  # read from the file
+    base_written({**base, MODELS: "# another text\n"})  # BASE written since it was found as written: not used
+    assert writer.kept_escapes(out, wanted, base_digest) == {MODELS: escaped[MODELS]}
     (out / MODELS).write_text("# changed meanwhile\n")
     with pytest.raises(SpecError, match="changed while clientgen ran"):
-        writer.kept_escapes(out, {MODELS: listed[MODELS]})
+        writer.kept_escapes(out, wanted, base_digest)
     files = writer.OutputFiles(out, {"a.py": b"a\n"}, {MODELS: listed[MODELS]})
     assert MODELS in files and "b.py" not in files and len(files) == 2 and list(files) == ["a.py", MODELS]
     with pytest.raises(SpecError, match="changed while clientgen ran"):
