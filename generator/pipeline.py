@@ -121,11 +121,16 @@ def generate(
         raise
 
 
+# An output whose merge base is this big is read beside the run (GitHub's client: 8.5 MB); a smaller one here,
+# where a process costs more than reading it (Airflow's: 0.5 MB).
+SCAN_BESIDE_BYTES = 2 * 2**20
+
+
 class _Ownership:
-    """``check_ownership`` for a target's output, its files read and hashed (``output_digests``) in a process
-    forked now, beside the spec's reading (GitHub's client: ~20 ms of the parent's), and checked once the spec is
-    read; ``on_disk`` then holds the digests, which ``write_tree`` compares instead of reading the files again.
-    Where no process can be had, or it fails, the files are read here."""
+    """``check_ownership`` for a target's output, its files read and hashed once (``output_digests``): for a big
+    output in a process forked now, beside the spec's reading (GitHub's client: ~20 ms of the parent's), and
+    checked once the spec is read; ``on_disk`` then holds the digests, which ``write_tree`` compares instead of
+    reading the files again. Where no process can be had, or it fails, the files are read here."""
 
     def __init__(self, out: Path, force: bool, keep_edits: bool) -> None:
         from .processes import Forked, can_fork
@@ -133,7 +138,7 @@ class _Ownership:
         self.out, self.force, self.keep_edits = out, force, keep_edits
         self.on_disk: dict[str, str] | None = None
         self._checked = False
-        self._scan = Forked(partial(output_digests, out)) if not force and out.is_dir() and can_fork() else None
+        self._scan = Forked(partial(output_digests, out)) if not force and _big(out) and can_fork() else None
 
     def check(self) -> None:
         if self._checked:
@@ -141,7 +146,19 @@ class _Ownership:
         self._checked = True
         if self._scan is not None:
             self.on_disk = self._scan.result()
+        elif not self.force and self.out.is_dir():
+            try:
+                self.on_disk = output_digests(self.out)
+            except (OSError, SpecError):  # said by check_ownership, which reads the output itself
+                self.on_disk = None
         check_ownership(self.out, self.force, self.keep_edits, self.on_disk)
+
+
+def _big(out: Path) -> bool:
+    try:
+        return (out / BASE).stat().st_size >= SCAN_BESIDE_BYTES
+    except OSError:  # no output, or one without a merge base
+        return False
 
 
 def _generate_read(

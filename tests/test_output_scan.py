@@ -52,6 +52,7 @@ def test_a_file_whose_digest_is_the_one_on_disk_is_not_written_again_nor_read(
     assert generate(capsys, spec, out)[0] == 0
     before = state(out)
     spec.write_text(spec.read_text().replace("title: Mini", "title: Mini Two"))
+    monkeypatch.setattr(pipeline, "SCAN_BESIDE_BYTES", 0)  # read beside the run, however small
     parent, reads = os.getpid(), []
     read = writer._read
 
@@ -146,3 +147,18 @@ def test_without_the_scan_s_answer_the_files_are_read_here(
     assert scans == [None]
     assert generate(capsys, spec, out, "--keep-edits")[0] == 0
     assert "# my fix" in (out / PACKAGE).read_text()
+
+
+def test_a_small_output_is_read_here_and_a_big_one_beside_the_run(
+    capsys: pytest.CaptureFixture[str], spec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    out = tmp_path / "out"
+    assert generate(capsys, spec, out)[0] == 0
+    expected = writer.output_digests(out)
+    for threshold, forked in ((1 << 40, False), (0, True)):
+        monkeypatch.setattr(pipeline, "SCAN_BESIDE_BYTES", threshold)
+        ownership = pipeline._Ownership(out, False, False)
+        assert (ownership._scan is not None) is forked
+        ownership.check()
+        assert ownership.on_disk == expected
+    assert pipeline._Ownership(out, True, False)._scan is None  # --force reads nothing of the output
