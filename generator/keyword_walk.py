@@ -61,7 +61,9 @@ _REPLAYED_FILES = {
 # What the replay steps through or reads: anything else (a YAML set, tuple or bytes, a dict subclass) is
 # left to the library, whose readers each treat it in their own way.
 _PLAIN = frozenset({list, str, int, float, bool, type(None)})
-_OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")  # PathValidator.OPERATIONS
+OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")  # PathValidator.OPERATIONS
+# What the walk reads of an operation (``OperationValidator``): its reference, when it is one.
+_READ_OF_OPERATION = ("$ref", "operationId", "responses", "parameters")
 _UNSEEN = object()
 
 # Frames of recursion the replay gives up to the library. It runs with the recursion limit lowered by this
@@ -312,7 +314,7 @@ class _Replay:
         for field, operation in item.items():
             if type(field) is not str:
                 raise _Unreplayed("a path item's key")  # PathValidator asserts it is a string
-            if field not in _OPERATIONS:
+            if field not in OPERATIONS:
                 continue
             if in_url is None:
                 in_url = _parameters_in_url(url)
@@ -485,6 +487,25 @@ class _Replay:
         schema = SimpleNamespace(resolve=lambda: nullcontext(Resolved(contents=value, resolver=resolver)))  # type: ignore[call-arg]
         for _ in self.default_keyword(schema, default):
             raise _Unreplayed("a default")
+
+
+def walked_part(item: Any) -> Any:
+    """What the walk reads of a path item (``_path``, ``_operation``), in its order: its reference, its parameters,
+    its operations, each as its reference, operation id, responses and parameters; all of it when it is no
+    mapping. Two path items at one place whose walked parts are equal are walked alike (``validation._KnownClean``)."""
+    if type(item) is not dict:
+        return item
+    return [
+        (key, value if key in ("$ref", "parameters") else _walked_operation(value))
+        for key, value in item.items()
+        if key in ("$ref", "parameters") or key in OPERATIONS
+    ]
+
+
+def _walked_operation(operation: Any) -> Any:
+    if type(operation) is not dict:
+        return operation
+    return [(key, value) for key, value in operation.items() if key in _READ_OF_OPERATION]
 
 
 def _reference(mapping: dict[Any, Any]) -> str | None:

@@ -228,7 +228,7 @@ def _generate_read(
             made = {name: file_bytes(text, reused.get(name)) for name, text in sorted(texts.items())}
             files = {name: each.data for name, each in made.items()}
             left_to_exit(texts, made, kept)
-            base_sha256 = (on_disk or {}).get(BASE, "")  # BASE as the scan found it (``_as_written``)
+            base_sha256 = (on_disk or {}).get(BASE, "")  # BASE as the scan found it (``_left_as_written``)
             files[BASE] = base_bytes(made, kept_escapes(target.output, unchanged, base_sha256))
             on_stage("validate")
             slips = validation()
@@ -318,7 +318,7 @@ def _package_texts(
     layout: Layout = "package" if target.layout == "package" else "project"
     kept = KeptTexts(target.output) if cache.enabled() else None
     parts = KeptParts() if kept is not None else None
-    written = _as_written(kept, on_disk, target.output) if kept is not None and not follows_api else None
+    written = _left_as_written(kept, on_disk, target.output) if kept is not None and not follows_api else None
     gc.freeze()  # the IR, made since the last freeze (or read back from the cache: ~200k objects on GitHub's spec)
     rendered = render_files(
         api, target.package, version, layout, parallel=True, reuse=kept, known=known, parts=parts, written=written
@@ -346,7 +346,7 @@ def _package_texts(
     return texts, rendered.reused, version, rendered.unchanged
 
 
-def _as_written(kept: KeptTexts, on_disk: Mapping[str, str] | None, out: Path) -> dict[str, tuple[str, str]]:
+def _left_as_written(kept: KeptTexts, on_disk: Mapping[str, str] | None, out: Path) -> dict[str, tuple[str, str]]:
     """The files the last run on ``out`` made from a part (``KeptTexts.written``: the digest of their inputs and
     their sha256) that are there as it wrote them: the output's manifest lists that sha256, the file has it, and
     so has ``BASE`` the digest the manifest lists (``kept_escapes`` takes their texts' lines from it)."""

@@ -454,7 +454,7 @@ class _SchemaUnits:
 class _KnownClean:
     """What the last clean verdict on a spec file (no error, no slip) knew of it, by unit (``walks``): the
     skeleton's digest, each unit's digest and, for each path item, the digest of what the keyword walk reads
-    of it (``_walked_part``). A later document whose skeleton is the same, whose units are the same but for
+    of it (``keyword_walk.walked_part``). A later document whose skeleton is the same, whose units are the same but for
     path items whose walked part is the same, each of which checks clean against the OAS schema, is clean
     too, with no walk and no import of the library:
 
@@ -538,31 +538,12 @@ class _KnownClean:
 
 
 _KNOWN_CLEAN_ENTRIES = 16  # one per spec file: the specs being worked on
-# What the keyword walk reads of an operation (``OperationValidator``): its reference, when it is one.
-_WALKED_OF_OPERATION = frozenset({"$ref", "operationId", "responses", "parameters"})
-_OPERATIONS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 
 def _walked_digest(item: Any) -> bytes:
-    return hashlib.sha256(marshal.dumps(_walked_part(item), 0)).digest()
+    from .keyword_walk import walked_part
 
-
-def _walked_part(item: Any) -> Any:
-    """What the keyword walk reads of a path item (``PathValidator``), in its order: its reference, its
-    parameters, its operations (each as ``_walked_operation``); all of it when it is no mapping."""
-    if type(item) is not dict:
-        return item
-    return [
-        (key, value if key == "$ref" or key == "parameters" else _walked_operation(value))
-        for key, value in item.items()
-        if key == "$ref" or key == "parameters" or key in _OPERATIONS
-    ]
-
-
-def _walked_operation(operation: Any) -> Any:
-    if type(operation) is not dict:
-        return operation
-    return [(key, value) for key, value in operation.items() if key in _WALKED_OF_OPERATION]
+    return hashlib.sha256(marshal.dumps(walked_part(item), 0)).digest()
 
 
 def _outside_paths(ref: str) -> bool:

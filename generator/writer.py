@@ -882,12 +882,12 @@ def write_tree(
         staging = out / STAGING
         known, made = on_disk or {}, digests or {}
 
-        def unchanged(name: str) -> bool:
+        def same_on_disk(name: str) -> bool:
             if known.get(name) and name in made:
                 return known[name] == made[name]
             return _read(existing[name]) == files[name]
 
-        writes = [name for name in files if name not in existing or not unchanged(name)]
+        writes = [name for name in files if name not in existing or not same_on_disk(name)]
         writes.sort(key=lambda name: name == MANIFEST)  # the manifest moves last
         try:
             for name in writes:
