@@ -135,6 +135,7 @@ class KeptWalks:
         self._parsed: _UnitParser | None = None  # how the file was parsed, where it was parsed by units
         self.parsed_by_units = False
         self.checked: list[tuple[str, ...]] = []  # the units parsed with the duplicate-key check, in order
+        self._skeleton_digest: bytes | None = None
 
     def parse(self, text: str, raw: bytes) -> dict[str, Any] | None:
         """The root file's data (its text ``text``, its bytes ``raw``: JSON's) parsed by units: the objects down
@@ -247,7 +248,7 @@ class KeptWalks:
         """The cache's entry: records by unit digest, and unit digests by the digest of their text at their place
         (a unit text an earlier run parsed, with the duplicate-key check or from a text checked before)."""
         if self._entry is None:
-            stored = cache.read_entry(KIND, self._key())
+            stored = cache.read_view(KIND, self._key())
             self._entry = _entry(stored) if stored is not None else ({}, {})
         return self._entry
 
@@ -277,8 +278,10 @@ class KeptWalks:
         """What tells the skeleton from any other: its data, each unit as the same mark (bytes, which JSON's data
         never holds), so two files with the same digest differ only inside their units, which sit at the same
         places in the same order."""
-        shape = {key: _digested(value, 1, mark=b"") for key, value in self.skeleton.items()}
-        return hashlib.sha256(marshal.dumps(shape, 0)).digest()
+        if self._skeleton_digest is None:
+            shape = {key: _digested(value, 1, mark=b"") for key, value in self.skeleton.items()}
+            self._skeleton_digest = hashlib.sha256(marshal.dumps(shape, 0)).digest()
+        return self._skeleton_digest
 
     def path_item_digests(self) -> dict[str, str]:
         """Each path item's digest (``normalise.replay``), by its path."""
@@ -361,7 +364,7 @@ def _depth(data: Any) -> int:
     return deepest
 
 
-def _entry(stored: bytes) -> tuple[dict[bytes, Record], dict[bytes, bytes]]:
+def _entry(stored: memoryview) -> tuple[dict[bytes, Record], dict[bytes, bytes]]:
     """The records and the units' text digests in an entry; none where it does not read as such."""
     try:
         entry = marshal.loads(stored)  # noqa: S302 - an entry this user's clientgen wrote (its HMAC checked)

@@ -179,3 +179,25 @@ def test_many_entries_are_read_from_one_listing_and_checked_as_one_is(
     edited.write_bytes(edited.read_bytes().replace(keys[1].encode(), b"x" * 64))
     assert cache_module.read_entries("black-test", keys) == {keys[0]: keys[0].encode(), keys[2]: keys[2].encode()}
     assert sorted(opened) == sorted(keys[:3])
+
+
+def test_an_entry_read_as_a_view_is_checked_as_one_read_whole(cache: Path) -> None:
+    """read_view: the content as written, not copied out of what was read; an edited, truncated or renamed entry is
+    none, as read_entry says."""
+    from clientgen import cache as cache_module
+
+    content = bytes(range(256)) * 64
+    cache_module.write_entry("kind-test", "a" * 64, content)
+    view = cache_module.read_view("kind-test", "a" * 64)
+    assert isinstance(view, memoryview) and view == content and view.obj is not content
+    assert cache_module.read_entry("kind-test", "a" * 64) == content
+    entry = cache / "kind-test" / ("a" * 64)
+    stored = entry.read_bytes()
+    for edited in (stored[:-1] + b"\x00", stored[:-1], stored[:40]):
+        entry.write_bytes(edited)
+        assert cache_module.read_view("kind-test", "a" * 64) is None
+        assert cache_module.read_entry("kind-test", "a" * 64) is None
+    entry.write_bytes(stored)
+    assert cache_module.read_view("kind-test", "b" * 64) is None  # another key's name
+    shutil.copy(entry, cache / "kind-test" / ("b" * 64))
+    assert cache_module.read_view("kind-test", "b" * 64) is None  # copied under another key: its tag is the first's

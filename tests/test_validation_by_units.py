@@ -201,6 +201,25 @@ def test_an_entry_of_another_shape_is_not_trusted(runs: Runs) -> None:
     assert runs.validate(changed(first, *GET, "summary", value="again"))[1]
 
 
+def test_the_entry_kept_is_the_one_taken_afresh(runs: Runs) -> None:
+    """A path item unchanged keeps its walked part's digest from the last entry; one changed (here what the walk
+    reads of it, so validated whole) has it taken again."""
+    first = document()
+    runs.validate(first)
+    parameter = [{"name": "q", "in": "query", "schema": {"type": "string"}}]
+    second = changed(first, *GET, "parameters", value=parameter)
+    assert not runs.validate(second)[1]
+    third = changed(second, *GET, "summary", value="x")
+    assert runs.validate(third)[1]
+    spec = loaded(runs.spec, third)
+    walks = spec.documents.walks()
+    known = validation._KnownClean.of(spec)
+    assert walks is not None and known is not None
+    paths = [unit for unit in walks.units if unit.place[0] == "paths"]
+    afresh = {unit.place[1]: validation._walked_digest(unit.value) for unit in paths}
+    assert known._stored() == (walks.skeleton_digest(), [unit.digest for unit in walks.units], afresh)
+
+
 def test_a_yaml_or_3_1_spec_is_validated_whole(runs: Runs, tmp_path: Path) -> None:
     first = changed(document(), "openapi", value="3.1.0")
     runs.validate(first)

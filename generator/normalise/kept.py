@@ -79,7 +79,7 @@ class KeptComponents:
         self._pending_items: tuple[str, tuple[ItemRecord, ...]] | None = None
 
     def recall(self, key: str) -> ComponentState | None:
-        stored = cache.read_entry(KIND, key)
+        stored = cache.read_view(KIND, key)
         loaded = _loaded(stored) if stored is not None else None
         if loaded is None:
             return None
@@ -112,7 +112,7 @@ class KeptComponents:
 
     def recall_items(self, key: str) -> tuple[ItemRecord, ...]:
         """The path items an earlier run typed from the state kept under ``key`` (``normalise.replay``)."""
-        stored = cache.read_entry(ITEMS_KIND, key)
+        stored = cache.read_view(ITEMS_KIND, key)
         loaded = _unpickled(stored) if stored is not None else None
         if not isinstance(loaded, tuple) or not all(isinstance(record, ItemRecord) for record in loaded):
             return ()
@@ -189,7 +189,7 @@ class KeptComponents:
         cache.keep_newest(KIND, KEPT_ENTRIES)
 
 
-def _loaded(stored: bytes) -> tuple[ComponentState, dict[tuple[str, str], Traits]] | None:
+def _loaded(stored: bytes | memoryview) -> tuple[ComponentState, dict[tuple[str, str], Traits]] | None:
     """The state in an entry and its values' traits, or None where it does not read as such. The memo entries
     kept apart are read when first needed (``NormaliserBase._memoised``)."""
     try:
@@ -208,7 +208,7 @@ def _rest_of_memo(blob: bytes) -> dict[tuple[Location, str], ir.TypeExpr]:
     return rest
 
 
-def _unpickled(stored: bytes) -> Any:
+def _unpickled(stored: bytes | memoryview) -> Any:
     """An entry's objects, or None where it does not unpickle."""
     collecting = gc.isenabled()
     gc.disable()  # ~200k objects, none of them garbage: the collector's passes over them cost ~3x the load

@@ -174,7 +174,7 @@ class GroupParts:
         return parts
 
     def _read(self) -> dict[str, Part]:
-        stored = cache.read_entry(KIND, self.key)
+        stored = cache.read_view(KIND, self.key)
         if stored is None:
             return {}
         try:
