@@ -25,9 +25,11 @@ from .validation import EarlyValidator, start_validation
 from .writer import (
     BASE,
     MANIFEST,
+    MergeBase,
     OutputFiles,
     Reapplied,
     base_bytes,
+    base_lines,
     changes,
     check_ownership,
     file_bytes,
@@ -40,6 +42,7 @@ from .writer import (
     preload_formatter,
     previous_package,
     read_manifest,
+    read_merge_base,
     reapply_edits,
     recover,
     sha256_bytes,
@@ -137,21 +140,42 @@ class _Ownership:
 
         self.out, self.force, self.keep_edits = out, force, keep_edits
         self.on_disk: dict[str, str] | None = None
+        self.merge_base: MergeBase | None = None  # ``BASE`` as read, where its digest is taken
         self._checked = False
-        self._scan = Forked(partial(output_digests, out)) if not force and _big(out) and can_fork() else None
+        self._base: bytes | None = None
+        self._scan: Forked[_Scanned] | None = None
+        if not force and _big(out) and can_fork():
+            # read here, hashed and split into lines there: the parent takes its lines (``kept_escapes``) from
+            # the very bytes the digest is of, not hashing them again (GitHub's client: ~10 ms)
+            self._base = read_merge_base(out)
+            self._scan = Forked(partial(_scanned, out, self._base))
 
     def check(self) -> None:
         if self._checked:
             return
         self._checked = True
+        scanned: _Scanned | None = None
         if self._scan is not None:
-            self.on_disk = self._scan.result()
+            scanned = self._scan.result()
         elif not self.force and self.out.is_dir():
+            self._base = read_merge_base(self.out)
             try:
-                self.on_disk = output_digests(self.out)
+                scanned = _scanned(self.out, self._base)
             except (OSError, SpecError):  # said by check_ownership, which reads the output itself
-                self.on_disk = None
+                scanned = None
+        if scanned is not None:
+            self.on_disk, lines = scanned
+            if self._base is not None and lines is not None and BASE in self.on_disk:
+                self.merge_base = MergeBase(self._base, self.on_disk[BASE], lines)
         check_ownership(self.out, self.force, self.keep_edits, self.on_disk)
+
+
+# The output's digests (``output_digests``) and where each file's line lies in ``BASE`` (``base_lines``)
+_Scanned = tuple[dict[str, str], dict[str, tuple[int, int]] | None]
+
+
+def _scanned(out: Path, base: bytes | None) -> _Scanned:
+    return output_digests(out, base), base_lines(base) if base is not None else None
 
 
 def _big(out: Path) -> bool:
@@ -228,8 +252,8 @@ def _generate_read(
             made = {name: file_bytes(text, reused.get(name)) for name, text in sorted(texts.items())}
             files = {name: each.data for name, each in made.items()}
             left_to_exit(texts, made, kept)
-            base_sha256 = (on_disk or {}).get(BASE, "")  # BASE as the scan found it (``_left_as_written``)
-            files[BASE] = base_bytes(made, kept_escapes(target.output, unchanged, base_sha256))
+            # BASE as the scan read it, the manifest's (``_left_as_written``)
+            files[BASE] = base_bytes(made, kept_escapes(target.output, unchanged, ownership.merge_base))
             on_stage("validate")
             slips = validation()
         finally:

@@ -621,16 +621,20 @@ def edited_files(out: Path, on_disk: Mapping[str, str] | None = None) -> dict[st
     return edited
 
 
-def output_digests(out_dir: Path) -> dict[str, str]:
+def output_digests(out_dir: Path, base: bytes | None = None) -> dict[str, str]:
     """The sha256 of each file the output's manifest lists, as it is on disk (``BASE``'s too; "" for a symbolic
     link to a file; none for one gone or of another kind, as ``edited_files`` tells them): what
     ``check_ownership`` and ``write_tree`` ask of the output, read once, in a process beside the run (GitHub's
-    client: ~17 MB read and hashed, ~20 ms)."""
+    client: ~17 MB read and hashed, ~20 ms). ``base``: ``BASE`` as the caller read it, hashed instead of the file
+    (``MergeBase``)."""
     out = output_dir(out_dir)
     folder = os.fspath(out)
     found = {}
     for name in _listed(out):
         if name == MANIFEST:
+            continue
+        if name == BASE and base is not None:
+            found[name] = sha256_bytes(base)
             continue
         path = f"{folder}/{name}"
         try:
@@ -713,45 +717,59 @@ def base_bytes(files: Mapping[str, FileBytes], escaped: Mapping[str, bytes | mem
     return b"".join(parts)
 
 
-def kept_escapes(out_dir: Path, written: Mapping[str, str], base_sha256: str) -> dict[str, bytes | memoryview]:
-    """``file_bytes``' ``escaped`` text of each file of the output ``written`` names (with its sha256: each is as
-    clientgen wrote it, as ``output_digests`` found them): taken from ``BASE``, where each file is a line
-    (``base_bytes``), without the file's text being read, encoded and escaped again (GitHub's client: 8.5 MB,
-    ~15 ms), where ``BASE`` is still the one clientgen wrote (``base_sha256``); else from the file itself."""
-    if not written:
-        return {}
-    out = output_dir(out_dir)
-    escaped: dict[str, bytes | memoryview] = dict(_base_lines(out / BASE, written, base_sha256))
-    for name, sha256 in written.items():
-        if name not in escaped:
-            escaped[name] = file_bytes(_as_written(out, name, sha256).decode("utf-8")).escaped
-    return escaped
+class MergeBase(NamedTuple):
+    """``BASE`` as a run read it once (``read_merge_base``): its content, its sha256, and where each file's line
+    holds the file's escaped text (``base_lines``)."""
+
+    content: bytes
+    sha256: str
+    lines: dict[str, tuple[int, int]]
 
 
-def _base_lines(path: Path, names: Mapping[str, str], sha256: str) -> dict[str, memoryview]:
-    """The escaped text on the line of each of ``names`` in the ``BASE`` file at ``path``, where its content has
-    ``sha256`` (written meanwhile, it has not: none): a view of it, read once, copied once more, into the new one
-    (split into lines, ~6-15 ms on GitHub's client). Read, not mapped: a file mapped changes under its views, and
-    one cut short kills the process, when written meanwhile."""
+def read_merge_base(out_dir: Path) -> bytes | None:
+    """The output's ``BASE``, read, not mapped: a file mapped changes under its views, and one cut short kills the
+    process, when written meanwhile. None where there is none to read."""
     try:
-        content = _read(path)
+        return _read(output_dir(out_dir) / BASE)
     except OSError:
-        return {}
-    if sha256_bytes(content) != sha256:
-        return {}
-    view = memoryview(content)
+        return None
+
+
+def base_lines(content: bytes) -> dict[str, tuple[int, int]]:
+    """Where each file's escaped text lies in ``content`` (a ``BASE`` file: a line per file, ``base_bytes``), for
+    the files whose name JSON writes as it is (nearly all)."""
     found = {}
     at = content.find(b"\n") + 1  # past "{"
     while (end := content.find(b"\n", at)) >= 0:  # a file's line, or "}"
         sep = content.find(b'": "', at, end)
         name = content[at + 1 : sep].decode("utf-8", "replace") if sep > at else ""
-        if content[at : at + 1] == b'"' and name in names and encode_basestring(name) == f'"{name}"':  # never escaped
+        if content[at : at + 1] == b'"' and name and encode_basestring(name) == f'"{name}"':  # never escaped
             if content[end - 2 : end] == b'",':
-                found[name] = view[sep + 4 : end - 2]
+                found[name] = (sep + 4, end - 2)
             elif content[end - 1 : end] == b'"':
-                found[name] = view[sep + 4 : end - 1]
+                found[name] = (sep + 4, end - 1)
         at = end + 1
     return found
+
+
+def kept_escapes(out_dir: Path, written: Mapping[str, str], base: MergeBase | None) -> dict[str, bytes | memoryview]:
+    """``file_bytes``' ``escaped`` text of each file of the output ``written`` names (with its sha256: each is as
+    clientgen wrote it, as ``output_digests`` found them): a view of its line of ``BASE`` as the run read it
+    (``base``, the one clientgen wrote: its digest is the manifest's), copied once, into the new one, without the
+    file's text being read, encoded and escaped again (GitHub's client: 8.5 MB, ~15 ms); else from the file
+    itself."""
+    if not written:
+        return {}
+    out = output_dir(out_dir)
+    escaped: dict[str, bytes | memoryview] = {}
+    view = memoryview(base.content) if base is not None else None
+    for name, sha256 in written.items():
+        span = base.lines.get(name) if base is not None else None
+        if view is not None and span is not None:
+            escaped[name] = view[span[0] : span[1]]
+        else:
+            escaped[name] = file_bytes(_as_written(out, name, sha256).decode("utf-8")).escaped
+    return escaped
 
 
 def _as_written(out: Path, name: str, sha256: str) -> bytes:

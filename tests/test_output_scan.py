@@ -130,7 +130,7 @@ def test_without_the_scan_s_answer_the_files_are_read_here(
     assert generate(capsys, spec, out)[0] == 0
     (out / PACKAGE).write_text("# my fix\n")
 
-    def failing(out_dir: Path) -> dict[str, str]:
+    def failing(out_dir: Path, base: bytes | None = None) -> dict[str, str]:
         raise OSError("the scan failed")
 
     monkeypatch.setattr(pipeline, "output_digests", failing)

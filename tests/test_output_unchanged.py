@@ -115,24 +115,25 @@ def test_base_lines_are_file_bytes_own_and_a_file_changed_meanwhile_fails_the_ru
     generate(spec, out)
     listed = dict(writer._listed(out))
     del listed[writer.MANIFEST], listed[writer.BASE]
-    escaped = writer.kept_escapes(out, listed, writer.output_digests(out)[writer.BASE])
+
+    def merge_base(content: bytes) -> writer.MergeBase:
+        return writer.MergeBase(content, writer.sha256_bytes(content), writer.base_lines(content))
+
+    read = writer.read_merge_base(out)
+    assert read is not None and writer.sha256_bytes(read) == writer.output_digests(out)[writer.BASE]
+    escaped = writer.kept_escapes(out, listed, merge_base(read))
     assert escaped == {name: writer.file_bytes((out / name).read_text()).escaped for name in listed}
-    base_digest = writer.output_digests(out)[writer.BASE]
-    base = json.loads((out / writer.BASE).read_bytes())
+    assert writer.kept_escapes(out, listed, None) == escaped  # each read from its file
+    base = json.loads(read)
     wanted = {MODELS: listed[MODELS]}
-
-    def base_written(texts: dict[str, str]) -> str:
-        content = (json.dumps(texts, indent=0, sort_keys=True, ensure_ascii=False) + "\n").encode()
-        (out / writer.BASE).write_bytes(content)
-        return writer.sha256_bytes(content)
-
-    lacking = base_written({name: text for name, text in base.items() if name != MODELS})
-    assert writer.kept_escapes(out, wanted, lacking) == {MODELS: escaped[MODELS]}  # read from the file
-    base_written({**base, MODELS: "# another text\n"})  # BASE written since it was found as written: not used
-    assert writer.kept_escapes(out, wanted, base_digest) == {MODELS: escaped[MODELS]}
+    lacking = (json.dumps({n: t for n, t in base.items() if n != MODELS}, indent=0, sort_keys=True) + "\n").encode()
+    assert writer.kept_escapes(out, wanted, merge_base(lacking)) == {MODELS: escaped[MODELS]}  # read from the file
+    (out / writer.BASE).write_text(json.dumps({**base, MODELS: "# another text\n"}, indent=0, sort_keys=True))
+    assert writer.kept_escapes(out, wanted, merge_base(read)) == {MODELS: escaped[MODELS]}  # the bytes read, as hashed
+    assert writer.output_digests(out, read)[writer.BASE] == writer.sha256_bytes(read)  # not the file's
     (out / MODELS).write_text("# changed meanwhile\n")
     with pytest.raises(SpecError, match="changed while clientgen ran"):
-        writer.kept_escapes(out, wanted, base_digest)
+        writer.kept_escapes(out, wanted, merge_base(lacking))
     files = writer.OutputFiles(out, {"a.py": b"a\n"}, {MODELS: listed[MODELS]})
     assert MODELS in files and "b.py" not in files and len(files) == 2 and list(files) == ["a.py", MODELS]
     with pytest.raises(SpecError, match="changed while clientgen ran"):
