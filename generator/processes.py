@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 _T = TypeVar("_T")
 
@@ -48,9 +49,132 @@ def die_with_parent(parent: int | None = None) -> None:
 
 
 def can_fork() -> bool:
-    import multiprocessing
+    return hasattr(os, "fork") and os.name == "posix"
 
-    return "fork" in multiprocessing.get_all_start_methods() and os.name == "posix"
+
+# What the processes here need of ``multiprocessing`` (a forked process, pipes carrying pickled objects, a wait on
+# several), written out: importing it took ~11 ms of every run's start, before the first fork (its connections,
+# reductions and utilities import sockets, selectors, tempfile and subprocess).
+
+
+class Connection:
+    """One end of a pipe carrying pickled objects, each behind its length (8 bytes, big-endian)."""
+
+    def __init__(self, reading: int | None, writing: int | None) -> None:
+        self._reading, self._writing = reading, writing
+
+    def fileno(self) -> int:
+        assert self._reading is not None, "a sending end"
+        return self._reading
+
+    def send(self, value: object) -> None:
+        if self._writing is None:
+            raise OSError("a receiving end")
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(len(payload).to_bytes(8, "big") + payload)
+        while view:
+            view = view[os.write(self._writing, view) :]
+
+    def recv(self) -> Any:
+        """The next object; EOFError where the other end closed before sending it whole."""
+        size = int.from_bytes(self._read(8), "big")
+        return pickle.loads(self._read(size))  # noqa: S301 - sent by a process this one forked, or its parent
+
+    def _read(self, size: int) -> bytes:
+        if self._reading is None:
+            raise OSError("a sending end")
+        parts: list[bytes] = []
+        left = size
+        while left:
+            part = os.read(self._reading, min(left, 1 << 20))
+            if not part:
+                raise EOFError("the other end of the pipe closed")
+            parts.append(part)
+            left -= len(part)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def close(self) -> None:
+        for descriptor in (self._reading, self._writing):
+            if descriptor is not None:
+                with contextlib.suppress(OSError):
+                    os.close(descriptor)
+        self._reading = self._writing = None
+
+
+def pipe(duplex: bool = True) -> tuple[Connection, Connection]:
+    """Two connected ends; not ``duplex``: the first receives, the second sends."""
+    down, up = os.pipe()
+    if not duplex:
+        return Connection(down, None), Connection(None, up)
+    back_down, back_up = os.pipe()
+    return Connection(down, back_up), Connection(back_down, up)
+
+
+def wait(connections: list[Connection]) -> list[Connection]:
+    """Those of ``connections`` with something to read (or closed at the other end), once one has."""
+    import select
+
+    while True:
+        try:
+            ready, _, _ = select.select(connections, [], [])
+        except InterruptedError:  # pragma: no cover - retried by Python itself since 3.5
+            continue
+        return ready
+
+
+class Process:
+    """``target(*args)`` in a process forked at ``start``, which then exits (1 where ``target`` raised: each
+    caller reports its child's failures itself, and a child prints no traceback)."""
+
+    _started: ClassVar[set[Process]] = set()
+
+    def __init__(self, target: Callable[..., object], args: tuple[object, ...]) -> None:
+        self._target, self._args = target, args
+        self.pid: int | None = None
+        self._exitcode: int | None = None
+
+    def start(self) -> None:
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                self._target(*self._args)
+                code = 0
+            except BaseException:  # noqa: S110 - said by its answer, or by the answer it never sent
+                pass
+            finally:
+                os._exit(code)
+        self.pid = pid
+        Process._started.add(self)
+
+    @property
+    def exitcode(self) -> int | None:
+        self._reap(os.WNOHANG)
+        return self._exitcode
+
+    def kill(self) -> None:
+        if self.pid is not None and self.exitcode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+
+    def join(self) -> None:
+        self._reap(0)
+
+    def _reap(self, flags: int) -> None:
+        if self.pid is None or self._exitcode is not None:
+            return
+        try:
+            pid, status = os.waitpid(self.pid, flags)
+        except ChildProcessError:  # reaped elsewhere
+            pid, status = self.pid, 0
+        if pid:
+            self._exitcode = os.waitstatus_to_exitcode(status)
+            Process._started.discard(self)
+
+    @classmethod
+    def running(cls) -> list[Process]:
+        """The processes started here and not yet ended (those ended are reaped)."""
+        return [process for process in list(cls._started) if process.exitcode is None]
 
 
 class FormatPool:
@@ -64,30 +188,23 @@ class FormatPool:
     file on its pipe, said as ``WorkerDied``; a task's exception is raised in the parent."""
 
     def __init__(self, preload: Callable[[], None], workers: int = 2) -> None:
-        import multiprocessing
-
-        context = multiprocessing.get_context("fork")
-        pipes = [context.Pipe() for _ in range(max(1, min(2, workers)))]
+        pipes = [pipe() for _ in range(max(1, min(2, workers)))]
         self.ends = [parent_end for parent_end, _ in pipes]
         worker_ends = [worker_end for _, worker_end in pipes]
         self.used = False
         self.broken = False
-        self.process: Any = context.Process(
-            target=_first_worker, args=(os.getpid(), preload, worker_ends, self.ends), daemon=True
-        )
+        self.process = Process(_first_worker, (os.getpid(), preload, worker_ends, self.ends))
         self.process.start()
         for worker_end in worker_ends:
             worker_end.close()
 
     def map(self, function: Callable[[str], _T], texts: list[str], chunksize: int) -> list[_T]:
-        from multiprocessing.connection import wait
-
         if self.broken:
             raise WorkerDied("a formatting worker process died")
         self.used = True
         chunks = [texts[start : start + chunksize] for start in range(0, len(texts), chunksize)]
         results: list[list[_T]] = [[] for _ in chunks]
-        busy: dict[Any, int] = {}
+        busy: dict[Connection, int] = {}
         failure: BaseException | None = None
         sent = 0
         try:
@@ -96,8 +213,7 @@ class FormatPool:
                 busy[end] = sent
                 sent += 1
             while busy:
-                for ready in wait(list(busy)):
-                    answering: Any = ready
+                for answering in wait(list(busy)):
                     kind, value = answering.recv()
                     index = busy.pop(answering)
                     if kind == "error":
@@ -133,7 +249,9 @@ class WorkerDied(RuntimeError):
     pass
 
 
-def _first_worker(parent: int, preload: Callable[[], None], worker_ends: list[Any], parent_ends: list[Any]) -> None:
+def _first_worker(
+    parent: int, preload: Callable[[], None], worker_ends: list[Connection], parent_ends: list[Connection]
+) -> None:
     die_with_parent(parent)
     for end in parent_ends:
         end.close()
@@ -153,7 +271,7 @@ def _first_worker(parent: int, preload: Callable[[], None], worker_ends: list[An
         os.wait()
 
 
-def _serve(end: Any) -> None:
+def _serve(end: Connection) -> None:
     while True:
         try:
             task = end.recv()
@@ -219,11 +337,8 @@ class Forked(Generic[_T]):
     unpickle): the caller then does the work itself, so a failure here never changes what is made."""
 
     def __init__(self, function: Callable[[], _T]) -> None:
-        import multiprocessing
-
-        context = multiprocessing.get_context("fork")
-        self.end, child_end = context.Pipe(duplex=False)
-        self.process: Any = context.Process(target=_answer, args=(os.getpid(), function, child_end), daemon=True)
+        self.end, child_end = pipe(duplex=False)
+        self.process: Process | None = Process(_answer, (os.getpid(), function, child_end))
         try:
             self.process.start()
         except OSError:  # no process to be had (a limit on processes, no memory to fork)
@@ -247,7 +362,7 @@ class Forked(Generic[_T]):
         return answer[1] if answer[0] == "ok" else None
 
 
-def _answer(parent: int, function: Callable[[], Any], end: Any) -> None:
+def _answer(parent: int, function: Callable[[], Any], end: Connection) -> None:
     die_with_parent(parent)
     import gc
 

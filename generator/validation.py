@@ -32,7 +32,7 @@ from .documents import Documents, Location, join_pointer
 from .errors import SpecError, display_path
 from .ir import Diagnostic
 from .loader import LoadedSpec
-from .processes import can_fork, die_with_parent
+from .processes import Connection, Process, can_fork, die_with_parent, pipe
 
 # A value that breaks its own schema is a slip wherever it sits under one of these keys.
 _VALUE_KEYS = frozenset({"default", "example", "examples", "enum", "pattern", "const", "x-example"})
@@ -1097,18 +1097,13 @@ class EarlyValidator:
     spec it is handed (``start_validation``), or is stopped (``stop``) when no validation is needed."""
 
     def __init__(self) -> None:
-        import multiprocessing
-
         _validator_key("")  # the child inherits what the parent needs anyway (the generator's fingerprint)
-        context = multiprocessing.get_context("fork")
-        spec_end, self.spec_sender = context.Pipe(duplex=False)
-        self.receiver, verdict_end = context.Pipe(duplex=False)
+        spec_end, self.spec_sender = pipe(duplex=False)
+        self.receiver, verdict_end = pipe(duplex=False)
         # The spec goes across in a file in memory both hold: through the pipe, a spec bigger than its
         # buffer held the parent until the child had imported the validator and read it (~80 ms).
         self.handover = _memory_file()
-        self.process = context.Process(
-            target=_validate_when_handed, args=(os.getpid(), spec_end, verdict_end, self.handover), daemon=True
-        )
+        self.process = Process(_validate_when_handed, (os.getpid(), spec_end, verdict_end, self.handover))
         self.process.start()
         spec_end.close()
         verdict_end.close()
@@ -1194,7 +1189,7 @@ def _read_all(descriptor: int, size: int) -> bytes:
     return b"".join(parts)
 
 
-def _validate_when_handed(parent: int, spec_end: Any, verdict_end: Any, handover: int | None) -> None:
+def _validate_when_handed(parent: int, spec_end: Connection, verdict_end: Connection, handover: int | None) -> None:
     """An early validator's child: imports the validator, waits for the spec, sends its verdict."""
     die_with_parent(parent)
     _settings_without_pydantic()
@@ -1222,12 +1217,12 @@ def _validate_when_handed(parent: int, spec_end: Any, verdict_end: Any, handover
     _send_verdict(verdict_end, LoadedSpec(path, data, documents, sha256, version))
 
 
-def _validate_forked(parent: int, verdict_end: Any, spec: LoadedSpec) -> None:
+def _validate_forked(parent: int, verdict_end: Connection, spec: LoadedSpec) -> None:
     die_with_parent(parent)
     _send_verdict(verdict_end, spec)
 
 
-def _send_verdict(verdict_end: Any, spec: LoadedSpec) -> None:
+def _send_verdict(verdict_end: Connection, spec: LoadedSpec) -> None:
     try:
         verdict_end.send(("ok", validate_spec(spec)))
     except SpecError as exc:
@@ -1251,11 +1246,8 @@ def start_validation(spec: LoadedSpec, early: EarlyValidator | None = None) -> C
         early.hand(spec)
         receiver, process = early.receiver, early.process
     elif can_fork():
-        import multiprocessing
-
-        context = multiprocessing.get_context("fork")
-        receiver, verdict_end = context.Pipe(duplex=False)
-        process = context.Process(target=_validate_forked, args=(os.getpid(), verdict_end, spec), daemon=True)
+        receiver, verdict_end = pipe(duplex=False)
+        process = Process(_validate_forked, (os.getpid(), verdict_end, spec))
         process.start()
         verdict_end.close()
     else:

@@ -6,13 +6,13 @@ so; the collector thresholds of a run are put back."""
 from __future__ import annotations
 
 import gc
-import multiprocessing
 from pathlib import Path
 
 import pytest
 
 from clientgen.errors import SpecError
 from clientgen.loader import LoadedSpec, load_spec
+from clientgen.processes import Process
 from clientgen.validation import EarlyValidator, start_validation, validate_spec
 from tests.conftest import MINIMAL, write
 from tests.test_validation_slips import HEAD
@@ -95,7 +95,7 @@ def test_a_child_not_needed_is_stopped(tmp_path: Path) -> None:
     assert early.process.exitcode is not None  # stopped, not left waiting for a spec
     early = EarlyValidator()
     early.stop()
-    assert early.process.exitcode is not None and not multiprocessing.active_children()
+    assert early.process.exitcode is not None and not Process.running()
 
 
 def test_generating_leaves_no_child_behind_whatever_the_outcome(tmp_path: Path) -> None:
@@ -112,7 +112,7 @@ def test_generating_leaves_no_child_behind_whatever_the_outcome(tmp_path: Path) 
     unreadable = Target(name="u", spec=write(tmp_path / "bad.yaml", "openapi: [\n"), output=tmp_path / "u", package="u")
     with pytest.raises(SpecError):
         generate(unreadable)
-    assert not multiprocessing.active_children()
+    assert not Process.running()
 
 
 def test_a_spec_over_the_early_size_is_validated_by_a_child_forked_after_reading(

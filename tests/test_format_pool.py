@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from clientgen.processes import FormatPool, WorkerDied, can_fork
+from clientgen.processes import Connection, FormatPool, Process, WorkerDied, can_fork, pipe, wait
 from tests.conftest import MINIMAL, ROOT, write
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="the pool forks its workers")
@@ -102,7 +102,9 @@ def test_a_pool_never_used_is_stopped_at_once_even_mid_import() -> None:
     assert pool.process.exitcode == -9  # killed, not waited for
 
 
-def test_the_cli_formats_on_its_early_pool_without_importing_black(tmp_path: Path) -> None:
+def test_the_cli_formats_on_its_early_pool_without_importing_black_or_multiprocessing(tmp_path: Path) -> None:
+    """black is imported by the workers alone; the processes are forked without ``multiprocessing`` (~11 ms of
+    imports before the first fork)."""
     spec = write(tmp_path / "spec.yaml", MINIMAL)
     probe = textwrap.dedent(f"""
         import sys
@@ -114,13 +116,13 @@ def test_the_cli_formats_on_its_early_pool_without_importing_black(tmp_path: Pat
             return original(self, function, texts, chunksize)
         processes.FormatPool.map = counted
         code = cli.main(["generate", {str(spec)!r}, "-o", {str(tmp_path / "out")!r}, "--package-name", "mini"])
-        print(code, bool(used), "black" in sys.modules)
+        print(code, bool(used), "black" in sys.modules, "multiprocessing" in sys.modules)
         """)
     environment = {**os.environ, "CLIENTGEN_CACHE_DIR": str(tmp_path / "cache")}
     result = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
     )
-    assert result.stdout.splitlines()[-1].split() == ["0", "True", "False"], result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1].split() == ["0", "True", "False", "False"], result.stdout + result.stderr
 
 
 def _running(group: int) -> list[str]:
@@ -233,3 +235,69 @@ def test_parallel_render_is_the_serial_render_and_survives_a_failed_fork(monkeyp
     monkeypatch.setattr(processes.Forked, "result", lambda self: (self.process.kill(), self.process.join(), None)[2])
     fallen_back = render.render_package(api, "airflow", "3.3.2", "package", parallel=True)
     assert list(fallen_back.items()) == list(serial.items())
+
+
+# -- the pipes and processes themselves (``processes.pipe``, ``processes.Process``) ----------------------------
+
+
+def _echo_back(end: Connection, other: Connection) -> None:
+    other.close()  # the parent's end: its closing is then this end's end of file
+    while True:
+        try:
+            value = end.recv()
+        except EOFError:
+            return
+        end.send(value)
+
+
+def _raise() -> None:
+    raise RuntimeError("a child's failure")
+
+
+def _send_half(end: Connection) -> None:
+    os.write(end._writing, (1000).to_bytes(8, "big") + b"x" * 10)  # type: ignore[arg-type]  # then dies
+
+
+def test_objects_of_megabytes_go_both_ways_whole_and_an_end_closed_is_said() -> None:
+    mine, theirs = pipe()
+    child = Process(_echo_back, (theirs, mine))
+    child.start()
+    theirs.close()
+    big = {"text": "é" * 3_000_000, "parts": list(range(100_000))}
+    for value in (None, big, ("small", 1), b"\x00" * (1 << 21)):
+        mine.send(value)
+        assert wait([mine]) == [mine] and mine.recv() == value
+    mine.close()  # the child reads an end of file and returns
+    child.join()
+    assert child.exitcode == 0 and child not in Process.running()
+    receiving, sending = pipe(duplex=False)
+    sending.close()
+    with pytest.raises(EOFError):
+        receiving.recv()
+    receiving.close()
+    receiving, sending = pipe(duplex=False)
+    receiving.close()
+    with pytest.raises(OSError):  # no reader left: a broken pipe, not a signal
+        sending.send("x" * 100_000)
+    sending.close()
+
+
+def test_a_message_cut_short_and_a_failing_or_killed_child_are_told() -> None:
+    receiving, sending = pipe(duplex=False)
+    child = Process(_send_half, (sending,))
+    child.start()
+    sending.close()
+    with pytest.raises(EOFError):
+        receiving.recv()
+    child.join()
+    receiving.close()
+    failing = Process(_raise, ())
+    failing.start()
+    failing.join()
+    assert failing.exitcode == 1  # and no traceback printed by the child
+    stalled = Process(stall, ())
+    stalled.start()
+    assert stalled in Process.running() and stalled.exitcode is None
+    stalled.kill()
+    stalled.join()
+    assert stalled.exitcode == -9 and not Process.running()
