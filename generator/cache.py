@@ -67,9 +67,10 @@ def _secret(folder: Path) -> bytes | None:
     return secret if len(secret) == _SECRET_BYTES else None
 
 
-def _tag(secret: bytes, kind: str, key: str, content: bytes | memoryview) -> bytes:
+def _tag(secret: bytes, kind: str, key: str, *content: bytes | memoryview) -> bytes:
     mac = hmac.new(secret, f"{kind}\0{key}\0".encode(), hashlib.sha256)
-    mac.update(content)  # not joined to the prefix: an entry of megabytes is not copied to be checked
+    for part in content:
+        mac.update(part)  # not joined to the prefix: an entry of megabytes is not copied to be checked
     return mac.hexdigest().encode()
 
 
@@ -125,21 +126,114 @@ def read_entries(kind: str, keys: list[str]) -> dict[str, bytes]:
 
 def write_entry(kind: str, key: str, content: bytes) -> None:
     """Store ``content`` under ``kind``/``key`` with its tag; an unwritable cache only costs time."""
-    if not enabled():
-        return
-    folder = cache_dir()
-    secret = _secret(folder)
+    secret = _usable_secret()
+    if secret is not None:
+        _write(kind, key, [_tag(secret, kind, key, content), b"\n", content])
+
+
+def write_parts(kind: str, key: str, head: bytes, tail: bytes) -> None:
+    """Store an entry read in two parts (``read_head``): ``head`` at once, ``tail`` only where asked for. Each
+    part has its tag; the tail's holds the head's, so that the two are one entry's."""
+    secret = _usable_secret()
     if secret is None:
         return
-    path = folder / kind / key
+    size = len(head).to_bytes(8, "big")
+    head_tag = _tag(secret, kind, key, size, head)
+    tail_tag = _tag(secret, f"{kind}\0tail", key, head_tag, tail)
+    _write(kind, key, [head_tag, b"\n", tail_tag, b"\n", size, head, tail])
+
+
+def _usable_secret() -> bytes | None:
+    return _secret(cache_dir()) if enabled() else None
+
+
+def _write(kind: str, key: str, parts: list[bytes]) -> None:
+    path = cache_dir() / kind / key
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(_tag(secret, kind, key, content) + b"\n" + content)
+        with open(temporary, "wb") as entry:
+            entry.writelines(parts)
         temporary.replace(path)
     except OSError:
         with contextlib.suppress(OSError):  # a full disk: what was written of it goes, nothing is left behind
             temporary.unlink(missing_ok=True)
+
+
+_PARTS_PREFIX = 2 * (_TAG_BYTES + 1) + 8  # the two tags, each with its line feed, and the head's size
+
+
+def read_head(kind: str, key: str) -> tuple[memoryview, Tail] | None:
+    """An entry written by ``write_parts``: its head, checked as ``read_entry`` checks an entry, and what reads its
+    tail when called (never, where it is not needed: GitHub's component state is 8.4 MB, 4.7 of them a part that a
+    regeneration seldom reads); None where there is no such entry."""
+    secret = _usable_secret()
+    if secret is None:
+        return None
+    try:
+        descriptor = os.open(cache_dir() / kind / key, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        prefix = _pread(descriptor, _PARTS_PREFIX, 0)
+        head_tag, tail_tag, size = prefix[:_TAG_BYTES], prefix[_TAG_BYTES + 1 : 2 * _TAG_BYTES + 1], prefix[-8:]
+        head_size = int.from_bytes(size, "big")
+        if head_size > os.fstat(descriptor).st_size - _PARTS_PREFIX:  # not such an entry: its "size" is whatever
+            raise EOFError
+        head = _pread(descriptor, head_size, _PARTS_PREFIX)
+    except (OSError, EOFError):
+        os.close(descriptor)
+        return None
+    if not hmac.compare_digest(head_tag, _tag(secret, kind, key, size, head)):
+        os.close(descriptor)
+        return None
+    return memoryview(head), Tail(descriptor, _PARTS_PREFIX + len(head), secret, kind, key, head_tag, tail_tag)
+
+
+class Tail:
+    """The tail of an entry whose head ``read_head`` read: read and checked when called, once, from the file the
+    head came from (kept open until then: an entry written under the key since, or the entry evicted, is another
+    file); None where it does not check."""
+
+    def __init__(
+        self, descriptor: int, start: int, secret: bytes, kind: str, key: str, head_tag: bytes, tail_tag: bytes
+    ) -> None:
+        self._descriptor: int | None = descriptor
+        self._start, self._secret, self._kind, self._key = start, secret, kind, key
+        self._head_tag, self._tail_tag = head_tag, tail_tag
+
+    def __call__(self) -> memoryview | None:
+        descriptor, self._descriptor = self._descriptor, None
+        if descriptor is None:
+            return None
+        try:
+            tail = _pread(descriptor, os.fstat(descriptor).st_size - self._start, self._start)
+        except (OSError, EOFError):
+            return None
+        finally:
+            os.close(descriptor)
+        expected = _tag(self._secret, f"{self._kind}\0tail", self._key, self._head_tag, tail)
+        return memoryview(tail) if hmac.compare_digest(self._tail_tag, expected) else None
+
+    def __del__(self) -> None:
+        if self._descriptor is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._descriptor)
+
+
+def _pread(descriptor: int, size: int, start: int) -> bytes:
+    """``size`` bytes of the file from ``start``; EOFError where it has fewer."""
+    if size < 0:
+        raise EOFError
+    parts: list[bytes] = []
+    done = 0
+    while done < size:
+        part = os.pread(descriptor, size - done, start + done)
+        if not part:
+            raise EOFError
+        parts.append(part)
+        done += len(part)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def newest_entries(kind: str, prefix: str, most: int) -> list[bytes]:

@@ -201,3 +201,43 @@ def test_an_entry_read_as_a_view_is_checked_as_one_read_whole(cache: Path) -> No
     assert cache_module.read_view("kind-test", "b" * 64) is None  # another key's name
     shutil.copy(entry, cache / "kind-test" / ("b" * 64))
     assert cache_module.read_view("kind-test", "b" * 64) is None  # copied under another key: its tag is the first's
+
+
+def test_an_entry_in_two_parts_reads_its_tail_only_when_asked_and_from_the_file_its_head_came_from(cache: Path) -> None:
+    """write_parts / read_head: each part checked; the tail read once, when called, from the file the head was read
+    from (a newer entry written under the key since, or the entry gone, does not change it); an edited head is no
+    entry, an edited tail no tail; the two kinds of entry are not taken for each other."""
+    from clientgen import cache as cache_module
+
+    key, head, tail = "c" * 64, b"head" * 1000, bytes(range(256)) * 100
+    cache_module.write_parts("parts-test", key, head, tail)
+    read = cache_module.read_head("parts-test", key)
+    assert read is not None and read[0] == head
+    cache_module.write_parts("parts-test", key, b"another head", b"another tail")  # written meanwhile
+    assert read[1]() == tail and read[1]() is None  # the first file's, once
+    read = cache_module.read_head("parts-test", key)
+    assert read is not None and read[0] == b"another head"
+    (cache / "parts-test" / key).unlink()  # evicted meanwhile
+    assert read[1]() == b"another tail"
+    assert cache_module.read_head("parts-test", key) is None
+    cache_module.write_parts("parts-test", key, head, tail)
+    entry = cache / "parts-test" / key
+    stored = entry.read_bytes()
+    for edited, head_read, tail_read in (
+        (stored[:-1] + bytes([stored[-1] ^ 1]), True, False),  # the tail edited
+        (stored[:-1], True, False),  # cut short in the tail
+        (stored.replace(b"headhead", b"headHead", 1), False, False),
+        (stored[:200], False, False),  # cut short in the head
+        (stored[:10], False, False),
+    ):
+        entry.write_bytes(edited)
+        got = cache_module.read_head("parts-test", key)
+        assert (got is not None) is head_read
+        if got is not None:
+            assert got[0] == head and (got[1]() is not None) is tail_read
+    entry.write_bytes(stored)
+    shutil.copy(entry, cache / "parts-test" / ("d" * 64))
+    assert cache_module.read_head("parts-test", "d" * 64) is None  # under another key
+    assert cache_module.read_entry("parts-test", key) is None  # not an entry of one part
+    cache_module.write_entry("parts-test", "e" * 64, stored)
+    assert cache_module.read_head("parts-test", "e" * 64) is None

@@ -570,13 +570,14 @@ def test_the_memo_below_the_components_is_read_back_only_when_typing_reaches_the
     from clientgen.normalise import kept
 
     read: list[int] = []
-    rest_of_memo = kept._rest_of_memo
+    call = kept.cache.Tail.__call__
 
-    def spy(blob: bytes) -> object:
-        read.append(len(blob))
-        return rest_of_memo(blob)
+    def spy(tail: kept.cache.Tail) -> object:  # the entry's tail, read from the file only here
+        content = call(tail)
+        read.append(len(content or b""))
+        return content
 
-    monkeypatch.setattr(kept, "_rest_of_memo", spy)
+    monkeypatch.setattr(kept.cache.Tail, "__call__", spy)
     spec = write(tmp_path / "spec.yaml", PETS)
     generate(spec, tmp_path / "out")
     for old, new, reads in (("List pets", "List every pet", 0), ("Put a pet", "Put one pet", 1)):
