@@ -633,9 +633,6 @@ def output_digests(out_dir: Path, base: bytes | None = None) -> dict[str, str]:
     for name in _listed(out):
         if name == MANIFEST:
             continue
-        if name == BASE and base is not None:
-            found[name] = sha256_bytes(base)
-            continue
         path = f"{folder}/{name}"
         try:
             kind = os.lstat(path).st_mode
@@ -644,16 +641,18 @@ def output_digests(out_dir: Path, base: bytes | None = None) -> dict[str, str]:
                 raise
             continue
         if stat.S_ISREG(kind):
-            found[name] = sha256_bytes(_read(path))
+            found[name] = sha256_bytes(base if name == BASE and base is not None else _read(path))
         elif stat.S_ISLNK(kind) and Path(path).is_file():
             found[name] = ""
     return found
 
 
-def _read(path: str | Path) -> bytes:
+def _read(path: str | Path, follow: bool = True) -> bytes:
     """``path.read_bytes()`` without the buffered file object: the output's files are read twice a run (hashed
-    for ``check_ownership``, compared by ``write_tree``), ~1 ms each time on GitHub's 235 files."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    for ``check_ownership``, compared by ``write_tree``), ~1 ms each time on GitHub's 235 files. Not ``follow``:
+    a symbolic link is not read (OSError)."""
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | (0 if follow else getattr(os, "O_NOFOLLOW", 0))
+    descriptor = os.open(path, flags)
     try:
         chunks = []
         size = os.fstat(descriptor).st_size + 1  # a read of a byte more than there is takes the file whole
@@ -728,9 +727,10 @@ class MergeBase(NamedTuple):
 
 def read_merge_base(out_dir: Path) -> bytes | None:
     """The output's ``BASE``, read, not mapped: a file mapped changes under its views, and one cut short kills the
-    process, when written meanwhile. None where there is none to read."""
+    process, when written meanwhile. None where there is none to read, or it is not a file of its own (a symbolic
+    link is an edit, as ``output_digests`` tells it)."""
     try:
-        return _read(output_dir(out_dir) / BASE)
+        return _read(output_dir(out_dir) / BASE, follow=False)
     except OSError:
         return None
 

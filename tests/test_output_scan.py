@@ -56,10 +56,10 @@ def test_a_file_whose_digest_is_the_one_on_disk_is_not_written_again_nor_read(
     parent, reads = os.getpid(), []
     read = writer._read
 
-    def spy(path: str | Path) -> bytes:
+    def spy(path: str | Path, follow: bool = True) -> bytes:
         if os.getpid() == parent and str(out) in str(path) and writer.MANIFEST not in str(path):
             reads.append(path)
-        return read(path)
+        return read(path, follow)
 
     monkeypatch.setattr(writer, "_read", spy)
     assert generate(capsys, spec, out)[0] == 0
