@@ -53,7 +53,7 @@ def can_fork() -> bool:
 
 
 # What the processes here need of ``multiprocessing`` (a forked process, pipes carrying pickled objects, a wait on
-# several), written out: importing it took ~11 ms of every run's start, before the first fork (its connections,
+# several), written out: importing it took ~8-11 ms of every run's start, before the first fork (its connections,
 # reductions and utilities import sockets, selectors, tempfile and subprocess).
 
 
@@ -71,9 +71,10 @@ class Connection:
         if self._writing is None:
             raise OSError("a receiving end")
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        view = memoryview(len(payload).to_bytes(8, "big") + payload)
-        while view:
-            view = view[os.write(self._writing, view) :]
+        for part in (len(payload).to_bytes(8, "big"), payload):  # one writer a pipe: nothing comes between
+            view = memoryview(part)
+            while view:
+                view = view[os.write(self._writing, view) :]
 
     def recv(self) -> Any:
         """The next object; EOFError where the other end closed before sending it whole."""
@@ -114,12 +115,8 @@ def wait(connections: list[Connection]) -> list[Connection]:
     """Those of ``connections`` with something to read (or closed at the other end), once one has."""
     import select
 
-    while True:
-        try:
-            ready, _, _ = select.select(connections, [], [])
-        except InterruptedError:  # pragma: no cover - retried by Python itself since 3.5
-            continue
-        return ready
+    ready: list[Connection] = select.select(connections, [], [])[0]
+    return ready
 
 
 class Process:
