@@ -222,13 +222,15 @@ class Tail:
 
 
 def _pread(descriptor: int, size: int, start: int) -> bytes:
-    """``size`` bytes of the file from ``start``; EOFError where it has fewer."""
+    """``size`` bytes of the file from ``start``; EOFError where it has fewer. (A seek and reads: ``os.pread`` is
+    not everywhere; the descriptor is this module's alone.)"""
     if size < 0:
         raise EOFError
+    os.lseek(descriptor, start, os.SEEK_SET)
     parts: list[bytes] = []
     done = 0
     while done < size:
-        part = os.pread(descriptor, size - done, start + done)
+        part = os.read(descriptor, size - done)
         if not part:
             raise EOFError
         parts.append(part)
