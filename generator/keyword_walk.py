@@ -61,7 +61,7 @@ _REPLAYED_FILES = {
 # What the replay steps through or reads: anything else (a YAML set, tuple or bytes, a dict subclass) is
 # left to the library, whose readers each treat it in their own way.
 _PLAIN = frozenset({list, str, int, float, bool, type(None)})
-OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")  # PathValidator.OPERATIONS
+_OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")  # PathValidator._OPERATIONS
 # What the walk reads of an operation (``OperationValidator``): its reference, when it is one.
 _READ_OF_OPERATION = ("$ref", "operationId", "responses", "parameters")
 _UNSEEN = object()
@@ -314,7 +314,7 @@ class _Replay:
         for field, operation in item.items():
             if type(field) is not str:
                 raise _Unreplayed("a path item's key")  # PathValidator asserts it is a string
-            if field not in OPERATIONS:
+            if field not in _OPERATIONS:
                 continue
             if in_url is None:
                 in_url = _parameters_in_url(url)
@@ -498,7 +498,7 @@ def walked_part(item: Any) -> Any:
     return [
         (key, value if key in ("$ref", "parameters") else _walked_operation(value))
         for key, value in item.items()
-        if key in ("$ref", "parameters") or key in OPERATIONS
+        if key in ("$ref", "parameters") or key in _OPERATIONS
     ]
 
 

@@ -241,8 +241,9 @@ def _generate_read(
                 finishing.callback(kept.store_beside(also=spec.store_walks()))
                 # the output's files as clientgen wrote them, where none is to be merged or compared
                 on_disk = ownership.on_disk if not (check or keep_edits) else None
+                base = ownership.merge_base if on_disk is not None else None
                 texts, reused, version, unchanged = _package_texts(
-                    api, target, version, previous is not None, on_stage, finishing, kept.digests, on_disk
+                    api, target, version, previous is not None, on_stage, finishing, kept.digests, on_disk, base
                 )
                 meta["package_version"] = version
             except Exception:
@@ -252,7 +253,7 @@ def _generate_read(
             made = {name: file_bytes(text, reused.get(name)) for name, text in sorted(texts.items())}
             files = {name: each.data for name, each in made.items()}
             left_to_exit(texts, made, kept)
-            # BASE as the scan read it, the manifest's (``_left_as_written``)
+            # the unchanged files' lines from BASE as the run read it, the manifest's (``_left_as_written``)
             files[BASE] = base_bytes(made, kept_escapes(target.output, unchanged, ownership.merge_base))
             on_stage("validate")
             slips = validation()
@@ -326,14 +327,16 @@ def _package_texts(
     finishing: ExitStack,
     known: Mapping[int, tuple[object, str]],
     on_disk: Mapping[str, str] | None = None,
+    merge_base: MergeBase | None = None,
 ) -> tuple[dict[str, str], Mapping[str, KeptText], str, dict[str, str]]:
     """The package's formatted files, those of them taken from the cache as it kept them, and the package's
     version: with ``follows_api`` (a ``semver`` target regenerated), ``version`` (the last one) bumped by what
     the package's API changed since. Files whose inputs an earlier run formatted are taken from the cache
     (``render.kept``; ``known``: digests of IR values read back with the component pass); what is formatted
     anew is kept for the next run by a process ``finishing`` waits for. ``on_disk``: ``output_digests``' answer
-    for the output; files made from a part whose inputs are those of the output's file, which is as clientgen
-    wrote it, are left as they are: the last of the four returned, by name with their sha256, not in the texts."""
+    for the output, and ``merge_base`` its ``BASE`` as read; files made from a part whose inputs are those of the
+    output's file, which is as clientgen wrote it, are left as they are: the last of the four returned, by name
+    with their sha256, not in the texts."""
     from . import cache
     from .render import Rendered, render_files
     from .render.kept import KeptTexts
@@ -342,7 +345,9 @@ def _package_texts(
     layout: Layout = "package" if target.layout == "package" else "project"
     kept = KeptTexts(target.output) if cache.enabled() else None
     parts = KeptParts() if kept is not None else None
-    written = _left_as_written(kept, on_disk, target.output) if kept is not None and not follows_api else None
+    written = None
+    if kept is not None and not follows_api:
+        written = _left_as_written(kept, on_disk, merge_base, target.output)
     gc.freeze()  # the IR, made since the last freeze (or read back from the cache: ~200k objects on GitHub's spec)
     rendered = render_files(
         api, target.package, version, layout, parallel=True, reuse=kept, known=known, parts=parts, written=written
@@ -370,12 +375,17 @@ def _package_texts(
     return texts, rendered.reused, version, rendered.unchanged
 
 
-def _left_as_written(kept: KeptTexts, on_disk: Mapping[str, str] | None, out: Path) -> dict[str, tuple[str, str]]:
+def _left_as_written(
+    kept: KeptTexts, on_disk: Mapping[str, str] | None, merge_base: MergeBase | None, out: Path
+) -> dict[str, tuple[str, str]]:
     """The files the last run on ``out`` made from a part (``KeptTexts.written``: the digest of their inputs and
     their sha256) that are there as it wrote them: the output's manifest lists that sha256, the file has it, and
-    so has ``BASE`` the digest the manifest lists (``kept_escapes`` takes their texts' lines from it)."""
-    listed = (read_manifest(output_dir(out)) or {}).get("files") if on_disk is not None else None
-    if on_disk is None or not isinstance(listed, dict) or not listed.get(BASE) or on_disk.get(BASE) != listed[BASE]:
+    ``BASE`` as the run read it (``merge_base``) has the digest the manifest lists (``kept_escapes`` takes their
+    texts' lines from it)."""
+    if on_disk is None or merge_base is None:
+        return {}
+    listed = (read_manifest(output_dir(out)) or {}).get("files")
+    if not isinstance(listed, dict) or merge_base.sha256 != listed.get(BASE):
         return {}
     return {name: kept for name, kept in kept.written().items() if on_disk.get(name) == kept[1] == listed.get(name)}
 
