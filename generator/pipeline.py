@@ -20,7 +20,7 @@ from .ir import Diagnostic
 from .loader import load_spec
 from .names import default_package_version, package_name_problem
 from .processes import left_to_exit
-from .render import KeptText, Layout
+from .render import KeptText, Layout, part_digests
 from .validation import EarlyValidator, start_validation
 from .writer import (
     BASE,
@@ -232,7 +232,7 @@ def _generate_read(
             on_stage("render")
             validation = start_validation(spec, early)  # runs beside the rendering below
             preload_formatter()
-            kept = KeptComponents()
+            kept = KeptComponents(part_digests)
             try:
                 with _collector_paused():
                     api = normalise(spec, kept)

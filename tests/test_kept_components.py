@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from clientgen import cache as cache_module
+from clientgen import ir
 from clientgen.cli import main
 from clientgen.loader import load_spec
 from clientgen.normalise import Normaliser
@@ -563,10 +564,11 @@ components:
 def test_the_memo_below_the_components_is_read_back_only_when_typing_reaches_there(
     cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The state's memo of the schemas inside components (97% of GitHub's 35k entries) is kept apart and read back
-    only when an item typed again looks one up: a changed operation that only names components by reference does
-    not (``listPets``: the state's entry for ``Pet`` answers); one that types a component in another shape does
-    (``putPet``'s request body). Each run writes what a run without any cache writes."""
+    """The state's memo of the schemas inside components (97% of GitHub's 35k entries) and the names it gave are kept
+    apart and read back only when an item typed again looks one up or names a schema: a changed operation that only
+    names components by reference does not (``listPets``: the state's entry for ``Pet`` answers); one that types a
+    component in another shape does (``putPet``'s request body). Each run writes what a run without any cache
+    writes."""
     from clientgen.normalise import kept
 
     read: list[int] = []
@@ -587,3 +589,70 @@ def test_the_memo_below_the_components_is_read_back_only_when_typing_reaches_the
         assert len(read) == reads, old
         generate(spec, tmp_path / "fresh", "--no-cache", "--force")
         assert tree(tmp_path / "out") == tree(tmp_path / "fresh")
+
+
+def _normalised(spec: Path) -> tuple[ir.Api, KeptComponents]:
+    from clientgen.render import part_digests
+
+    kept = KeptComponents(part_digests)
+    api = Normaliser(load_spec(spec), kept).build()
+    kept.store()
+    return api, kept
+
+
+def test_the_models_modules_are_read_back_with_their_digests_only_for_the_same_inputs(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``KeptComponents.model_modules``: a run whose models, enums, aliases and groups' references are an earlier
+    run's reads the modules back (made of this run's values), each with the digest the renderer takes of it where
+    every member's digest is known; a group referring to other models, or an entry that does not place every value
+    once, works them out again. Each answer is ``modules.model_modules``' own, each digest the renderer's."""
+    from clientgen.normalise import kept as kept_module
+    from clientgen.normalise.modules import model_modules
+    from clientgen.render import part_digests
+
+    worked_out: list[int] = []
+    work = kept_module.model_modules
+
+    def spy(*args: object) -> object:
+        worked_out.append(1)
+        return work(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(kept_module, "model_modules", spy)
+
+    def check(spec: Path, works: bool, digests: bool) -> None:
+        worked_out.clear()
+        api, kept = _normalised(spec)
+        assert bool(worked_out) is works
+        assert api.model_modules == model_modules(api.groups, api.models, api.enums, api.aliases)
+        values = {id(value) for value in (*api.models, *api.enums, *api.aliases)}
+        for module in api.model_modules:
+            assert all(id(value) in values for value in (*module.models, *module.enums, *module.aliases))
+            known = kept.digests.get(id(module))
+            assert (known is not None) is digests
+            if known is not None:
+                assert known[0] is module and known[1] == part_digests((module,), {})[0]
+
+    spec = write(tmp_path / "spec.yaml", SPEC)
+    with monkeypatch.context() as patched:  # a first run with more values than it digests for the key
+        patched.setattr(kept_module, "DIGESTED_HERE", 0)
+        check(spec, works=True, digests=False)  # nothing kept
+        check(spec, works=True, digests=False)  # kept by references (the first run read nothing back), now by digests
+        check(spec, works=False, digests=True)
+    write(spec, SPEC.replace("summary: List pets", "summary: List every pet"))
+    check(spec, works=False, digests=True)  # an item typed anew (its models digested), referring to what it did
+    shapes = SPEC.replace(
+        '        "204": {description: drawn}',
+        '        "200":\n          description: drawn\n          content:\n'
+        '            application/json:\n              schema: {$ref: "#/components/schemas/Kind"}',
+    )
+    write(spec, shapes)
+    check(spec, works=True, digests=False)  # ``shapes`` refers to ``Kind`` now: another module for it
+    check(spec, works=False, digests=True)
+    for entry in (cache / kept_module.MODULES_KIND).iterdir():  # each module placed twice
+        stored = cache_module.read_entry(kept_module.MODULES_KIND, entry.name)
+        assert stored is not None
+        kept_modules = pickle.loads(stored)
+        garbled = pickle.dumps(tuple(kept_modules) * 2)
+        cache_module.write_entry(kept_module.MODULES_KIND, entry.name, garbled)
+    check(spec, works=True, digests=False)

@@ -86,8 +86,10 @@ class Normaliser(Operations):
             diagnostics=tuple(
                 sorted({*self.spec.diagnostics, *self.diagnostics()}, key=lambda d: (d.file, d.pointer, d.message))
             ),
-            model_modules=model_modules(
-                built, models, enums, aliases, self.kept.references if self.kept is not None else None
+            model_modules=(
+                self.kept.model_modules(tuple(built), models, enums, aliases)
+                if self.kept is not None and key is not None
+                else model_modules(built, models, enums, aliases)
             ),
         )
 

@@ -98,7 +98,7 @@ class NormaliserBase:
         self.enums: dict[str, ir.EnumModel] = {}
         self.aliases: dict[str, ir.Alias] = {}
         self._memo: dict[tuple[Location, str], ir.TypeExpr] = {}
-        self._rest_of_memo: Callable[[], dict[tuple[Location, str], ir.TypeExpr]] | None = None
+        self._rest: Callable[[], KeptApart] | None = None  # ``ComponentState.rest``, until read
         self._names: dict[tuple[Location, str], str] = {}
         self._tags: dict[Location, tuple[str, str]] = {}  # filled by Discriminators
         self._merging: list[Location] = []
@@ -133,27 +133,37 @@ class NormaliserBase:
         """Start the operations from ``state``, as if the component pass had just left it."""
         self.models, self.enums, self.aliases = dict(state.models), dict(state.enums), dict(state.aliases)
         self._memo, self._names = dict(state.memo), dict(state.names)
-        self._rest_of_memo = state.rest_of_memo
+        self._rest = state.rest
         self.classes = state.classes.copy()
         self.warnings, self._recursive = list(state.warnings), set(state.recursive)
 
     def _memoised(self, key: tuple[Location, str]) -> ir.TypeExpr | None:
         """The type memoised for ``key``. Where the state was read back from the cache, the entries it keeps apart
-        (``kept_apart``) are read in before one of them is looked for (not as writes: no item wrote them)."""
+        (``kept_apart``) are read in before one of them is looked for."""
         found = self._memo.get(key)
         at = key[0]
         # the root's ``paths`` are never typed by the component pass (a reference there keeps no state)
         if (
             found is None
-            and self._rest_of_memo is not None
+            and self._rest is not None
             and kept_apart(key)
             and not (at.file == self.docs.root and at.pointer.startswith("/paths/"))
         ):
-            rest, self._rest_of_memo = self._rest_of_memo(), None
-            for entry, value in rest.items():
-                dict.setdefault(self._memo, entry, value)  # an entry written since is the newer
+            self._read_rest()
             found = self._memo.get(key)
         return found
+
+    def _read_rest(self) -> None:
+        """The memo entries and the names the state read back keeps apart (``ComponentState.rest``), read in (not as
+        writes: no item wrote them; an entry written since is the newer)."""
+        if self._rest is None:
+            return
+        memo, names = self._rest()
+        self._rest = None
+        for entry, value in memo.items():
+            dict.setdefault(self._memo, entry, value)
+        for place, name in names.items():
+            dict.setdefault(self._names, place, name)
 
     def _watched_state(self) -> State:
         """The state the operations pass writes, watched from now on so that ``replay.recording`` can list what
@@ -196,6 +206,7 @@ class NormaliserBase:
     def _name_for(self, at: Location, fallback: str, suffix: str = "") -> str:
         """Class name for the schema at ``at``: its component key, else the context's name."""
         key = (at, suffix)
+        self._read_rest()  # the names the component pass gave, where the state was read back
         if key not in self._names:
             tokens = at.pointer.rsplit("/", 2)
             base = tokens[-1] if len(tokens) == 3 and tokens[-2] in ("schemas", "parameters") else fallback
@@ -278,8 +289,13 @@ class ComponentState(NamedTuple):
     classes: NameAllocator
     warnings: list[tuple[str, Location]]
     recursive: set[Location]
-    # read back from the cache: the rest of ``memo`` (``kept``), read when typing looks up an entry it may hold
-    rest_of_memo: Callable[[], dict[tuple[Location, str], ir.TypeExpr]] | None = None
+    # read back from the cache: the rest of ``memo`` and ``names`` (``kept``), read when typing looks up an entry the
+    # rest of ``memo`` may hold, or names a schema
+    rest: Callable[[], KeptApart] | None = None
+
+
+# What a component state read back keeps apart: memo entries below components (``kept_apart``), and every name.
+KeptApart = tuple[dict[tuple[Location, str], ir.TypeExpr], dict[tuple[Location, str], str]]
 
 
 @dataclass

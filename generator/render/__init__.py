@@ -511,6 +511,13 @@ class _Digests:
         return digest
 
 
+def part_digests(parts: tuple[object, ...], known: Mapping[int, tuple[object, str]]) -> list[str]:
+    """Each part's digest as ``render_files`` keys the files made of it (a models module, a group), given the digests
+    ``known`` of IR values by identity."""
+    digests = _Digests(known)
+    return [digests.of_part(part) for part in parts]
+
+
 # The parts digested by their members: a models module's models, enums and aliases; a group's operations.
 _MEMBERS: dict[type, frozenset[str]] = {
     ir.ModelModule: frozenset({"models", "enums", "aliases"}),
