@@ -256,28 +256,28 @@ def _modules_key(
         return None, False
     from ..writer import fingerprint
 
-    def known(value: object) -> str | None:
-        found = kept.digests.get(id(value))
-        return found[1] if found is not None and found[0] is value else None
-
     def referred(value: object) -> frozenset[str]:
         found = kept.references.get(id(value))
         return found[1] if found is not None and found[0] is value else references(value)
 
-    unknown = [value for values in (models, aliases) for value in values if known(value) is None]
+    values: tuple[ir.Model | ir.Alias, ...] = (*models, *aliases)
+    held = kept.digests.get
+    digests = [found[1] if (found := held(id(value))) is not None and found[0] is value else None for value in values]
+    unknown = [index for index, digest in enumerate(digests) if digest is None]
     if len(unknown) <= DIGESTED_HERE:  # what an item typed anew made: digested here instead of by the renderer
-        for value in unknown:
-            kept._know(value, traits(value))
-    settled = True
-    named: list[tuple[str, str, object]] = []
-    for kind, values in (("model", models), ("alias", aliases)):
-        for value in values:
-            digest = known(value)
-            settled = settled and digest is not None
-            named.append((kind, value.name, digest if digest is not None else sorted(referred(value))))
+        for index in unknown:
+            kept._know(values[index], known := traits(values[index]))
+            digests[index] = known.digest
+    settled = None not in digests
+    named = [  # a name never holds a line feed or a NUL (a class name), a digest neither
+        f"{value.name}\0{digest if digest is not None else sorted(referred(value))!r}"
+        for value, digest in zip(values, digests, strict=True)
+    ]
     used = [(group.attr, sorted(frozenset().union(*map(referred, group.operations)))) for group in groups]
-    inputs = (fingerprint(), named, [enum.name for enum in enums], used)
-    return hashlib.sha256(repr(inputs).encode("utf-8", "surrogatepass")).hexdigest(), settled
+    key = hashlib.sha256(f"{fingerprint()}\0{len(models)}\0".encode())
+    key.update("\n".join(named).encode("utf-8", "surrogatepass"))
+    key.update(repr(([enum.name for enum in enums], used)).encode("utf-8", "surrogatepass"))
+    return key.hexdigest(), settled
 
 
 def _modules_from(
