@@ -641,6 +641,8 @@ def test_the_models_modules_are_read_back_with_their_digests_only_for_the_same_i
         check(spec, works=False, digests=True)
     write(spec, SPEC.replace("summary: List pets", "summary: List every pet"))
     check(spec, works=False, digests=True)  # an item typed anew (its models digested), referring to what it did
+    write(spec, SPEC.replace("summary: List pets", "summary: List every pet").replace("[cat, dog]", "[cat, dog, cow]"))
+    check(spec, works=True, digests=False)  # the same modules, but one of an enum changed: its digest is another
     shapes = SPEC.replace(
         '        "204": {description: drawn}',
         '        "200":\n          description: drawn\n          content:\n'

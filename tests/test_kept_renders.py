@@ -214,9 +214,12 @@ def test_a_first_run_takes_no_digest_before_its_files_are_made(
     assert "kept/models/_pets.py" in second.unchanged  # the output's file, as the first run wrote it: left as it is
 
 
-def _seen_by_a_regeneration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[object]:
-    """The values ``owner.name`` is called with while a spec changed in one summary is regenerated over its first
-    run's output and caches (the output checked against a run without any cache)."""
+def _seen_by_a_regeneration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, owner: object, name: str, *also: object
+) -> list[object]:
+    """The values ``owner.name`` (and the same function as the modules ``also`` import it) is called with while a
+    spec changed in one summary is regenerated over its first run's output and caches (the output checked against
+    a run without any cache)."""
     seen: list[object] = []
     original = getattr(owner, name)
 
@@ -226,7 +229,9 @@ def _seen_by_a_regeneration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own
 
     spec = write(tmp_path / "spec.yaml", SPEC)
     generate(spec, tmp_path / "out")
-    monkeypatch.setattr(owner, name, spy)
+    for each in (owner, *also):
+        assert getattr(each, name) is original
+        monkeypatch.setattr(each, name, spy)
     write(spec, CHANGED_SUMMARY)
     generate(spec, tmp_path / "out")
     monkeypatch.undo()
@@ -256,9 +261,9 @@ def test_the_references_of_what_was_read_back_are_not_walked_again(
     (``normalise.modules``): those of the models read back with the component pass, and of what a replayed item
     made, are kept with them by the keeper's process and not walked for again."""
     from clientgen import ir
-    from clientgen.normalise import modules
+    from clientgen.normalise import kept, modules, replay
 
-    walked = _seen_by_a_regeneration(tmp_path, monkeypatch, modules, "references")
+    walked = _seen_by_a_regeneration(tmp_path, monkeypatch, modules, "references", kept, replay)
     operations = {value.operation_id for value in walked if isinstance(value, ir.Operation)}
     assert operations == {"listPets", "createPet"}  # /pets changed: typed again; /shapes replayed
     models = {value.name for value in walked if isinstance(value, ir.Model)}

@@ -117,11 +117,10 @@ class KeptComponents:
         if loaded is None:
             return None
         state, known = loaded
-        for kind in (state.models, state.enums, state.aliases):
-            for name, value in kind.items():
-                found = known.get((type(value).__name__, name))
-                if found is not None:
-                    self._know(value, found)
+        digests, references = self.digests, self.references
+        for value, (digest, referred) in zip(_values(state), known, strict=True):
+            digests[id(value)] = (value, digest)
+            references[id(value)] = (value, referred)
         return state
 
     def renamed(self, operation: ir.Operation, final: ir.Operation, fields: tuple[str, ...]) -> None:
@@ -225,11 +224,7 @@ class KeptComponents:
             aliases=sharing.share_values(state.aliases),
             memo=sharing.share_values(state.memo),
         )
-        known = {
-            (type(value).__name__, name): traits(value)
-            for kind in (state.models, state.enums, state.aliases)
-            for name, value in kind.items()
-        }
+        known = tuple(tuple(traits(value)) for value in _values(state))  # plain tuples: read back in C
         up_front: dict[tuple[Location, str], ir.TypeExpr] = {}
         apart: dict[tuple[Location, str], ir.TypeExpr] = {}
         for entry, value in state.memo.items():
@@ -247,11 +242,12 @@ def _modules_key(
     enums: tuple[ir.EnumModel, ...],
     aliases: tuple[ir.Alias, ...],
 ) -> tuple[str | None, bool]:
-    """The key ``model_modules``' answer is kept under, and whether every model's and alias's digest is in it. The
-    answer depends on this generator's code, the names of the models, enums and aliases in order, what each model
-    and alias refers to and what each group's operations refer to: a model or alias is in the key by its digest
-    (which its references are a function of) where it is known, else by its references; a group by the names its
-    operations refer to. None where nothing is kept."""
+    """The key ``model_modules``' answer is kept under, and whether every member's digest is in it (then the digests
+    kept with the modules, which are of their members', hold too). The answer depends on this generator's code, the
+    names of the models, enums and aliases in order, what each model and alias refers to and what each group's
+    operations refer to: a model, alias or enum is in the key by its digest (which its references are a function
+    of) where it is known, else by its references; a group by the names its operations refer to. None where
+    nothing is kept."""
     if not cache.enabled():
         return None, False
     from ..writer import fingerprint
@@ -260,7 +256,7 @@ def _modules_key(
         found = kept.references.get(id(value))
         return found[1] if found is not None and found[0] is value else references(value)
 
-    values: tuple[ir.Model | ir.Alias, ...] = (*models, *aliases)
+    values: tuple[ir.Model | ir.Alias | ir.EnumModel, ...] = (*models, *aliases, *enums)
     held = kept.digests.get
     digests = [found[1] if (found := held(id(value))) is not None and found[0] is value else None for value in values]
     unknown = [index for index, digest in enumerate(digests) if digest is None]
@@ -274,9 +270,9 @@ def _modules_key(
         for value, digest in zip(values, digests, strict=True)
     ]
     used = [(group.attr, sorted(frozenset().union(*map(referred, group.operations)))) for group in groups]
-    key = hashlib.sha256(f"{fingerprint()}\0{len(models)}\0".encode())
+    key = hashlib.sha256(f"{fingerprint()}\0{len(models)}\0{len(aliases)}\0".encode())
     key.update("\n".join(named).encode("utf-8", "surrogatepass"))
-    key.update(repr(([enum.name for enum in enums], used)).encode("utf-8", "surrogatepass"))
+    key.update(repr(used).encode("utf-8", "surrogatepass"))
     return key.hexdigest(), settled
 
 
@@ -314,13 +310,21 @@ def _modules_from(
     return tuple(modules), digests
 
 
-def _loaded(head: memoryview, tail: cache.Tail) -> tuple[ComponentState, dict[tuple[str, str], Traits]] | None:
+def _values(state: ComponentState) -> list[object]:
+    """The state's models, enums and aliases, in order: their traits are kept in it."""
+    return [*state.models.values(), *state.enums.values(), *state.aliases.values()]
+
+
+def _loaded(head: memoryview, tail: cache.Tail) -> tuple[ComponentState, tuple[tuple[str, frozenset[str]], ...]] | None:
     """The state in an entry and its values' traits, or None where it does not read as such. The memo entries and
     the names kept apart, the entry's tail, are read when first needed (``NormaliserBase._read_rest``): not read at
     all by a regeneration that types and names no schema anew (GitHub's: 5.6 of the entry's 8.4 MB)."""
     try:
-        state, known = _unpickled(head)
-        return ComponentState(*state)._replace(rest=partial(_rest, tail)), dict(known)
+        kept, known = _unpickled(head)
+        state = ComponentState(*kept)._replace(rest=partial(_rest, tail))
+        if type(known) is not tuple or len(known) != len(_values(state)) or {type(k) for k in known} - {tuple}:
+            return None
+        return state, known
     except Exception:  # an entry of another shape: the pass runs
         return None
 
