@@ -28,8 +28,8 @@ from .writer import (
     MergeBase,
     OutputFiles,
     Reapplied,
-    base_bytes,
     base_lines,
+    base_parts,
     changes,
     check_ownership,
     file_bytes,
@@ -45,7 +45,7 @@ from .writer import (
     read_merge_base,
     reapply_edits,
     recover,
-    sha256_bytes,
+    sha256_parts,
     write_tree,
 )
 
@@ -254,7 +254,7 @@ def _generate_read(
             files = {name: each.data for name, each in made.items()}
             left_to_exit(texts, made, kept)
             # the unchanged files' lines from BASE as the run read it, the manifest's (``_left_as_written``)
-            files[BASE] = base_bytes(made, kept_escapes(target.output, unchanged, ownership.merge_base))
+            base_file = base_parts(made, kept_escapes(target.output, unchanged, ownership.merge_base))
             on_stage("validate")
             slips = validation()
         finally:
@@ -267,13 +267,13 @@ def _generate_read(
         summary: dict[str, object] = {
             "operations": len(api.operations),
             "models": models,
-            "files": len(files) + len(unchanged) + 1,
+            "files": len(files) + len(unchanged) + 2,  # BASE and the manifest too
         }
         if diagnostics:  # kept so an unchanged target still says them
             summary["warnings"] = [_recorded(d, target.spec.parent) for d in diagnostics]
-        digests = {name: each.sha256 for name, each in made.items()} | unchanged | {BASE: sha256_bytes(files[BASE])}
+        digests = {name: each.sha256 for name, each in made.items()} | unchanged | {BASE: sha256_parts(base_file)}
         files[MANIFEST] = manifest_text(digests, {**meta, "summary": summary}).encode("utf-8")
-        output = OutputFiles(target.output, files, unchanged)
+        output = OutputFiles(target.output, files, unchanged, {BASE: base_file})
         result = Result(target, "written", len(api.operations), models, len(output), 0.0, warnings=warnings)
         on_stage("compare" if check else "write")
         if keep_edits and not force:

@@ -21,7 +21,7 @@ import os
 import re
 import shutil
 import stat
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from json.encoder import encode_basestring
@@ -699,21 +699,37 @@ def escapes_controls(data: bytes) -> bool:
 
 
 def base_bytes(files: Mapping[str, FileBytes], escaped: Mapping[str, bytes | memoryview] | None = None) -> bytes:
+    """``base_parts`` joined."""
+    return b"".join(base_parts(files, escaped))
+
+
+def base_parts(
+    files: Mapping[str, FileBytes], escaped: Mapping[str, bytes | memoryview] | None = None
+) -> list[bytes | memoryview]:
     """The ``BASE`` file for an output of ``files`` and of the files ``escaped`` gives the ``escaped`` text of
-    (``kept_escapes``): each one's text, for a later three-way merge. Its bytes are
-    ``json.dumps(texts, indent=0, sort_keys=True, ensure_ascii=False) + "\\n"``, joined from each file's
-    ``escaped`` text: json's encoder escapes and joins one string of every text (~55 ms on GitHub's client, where
-    one text past ASCII makes all 8.5 MB of it wide), the joined bytes ~5 ms (most of it new memory)."""
+    (``kept_escapes``), in parts: each one's text, for a later three-way merge. Its bytes are
+    ``json.dumps(texts, indent=0, sort_keys=True, ensure_ascii=False) + "\\n"``, made of each file's ``escaped``
+    text: json's encoder escapes and joins one string of every text (~55 ms on GitHub's client, where one text past
+    ASCII makes all 8.5 MB of it wide); the parts are hashed and written as they are (``OutputFiles``), never joined
+    (~5 ms of new memory on GitHub's)."""
     more = escaped or {}
     names = sorted(name for name in [*files, *more] if name not in (MANIFEST, BASE))
     if not names:
-        return b"{}\n"
+        return [b"{}\n"]
     parts: list[bytes | memoryview] = [b"{\n"]
     for name in names:
         text = files[name].escaped if name in files else more[name]
         parts += (encode_basestring(name).encode("utf-8"), b': "', text, b'",\n')
     parts[-1] = b'"\n}\n'
-    return b"".join(parts)
+    return parts
+
+
+def sha256_parts(parts: Iterable[bytes | memoryview]) -> str:
+    """``sha256_bytes`` of the parts joined."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
+    return digest.hexdigest()
 
 
 class MergeBase(NamedTuple):
@@ -782,29 +798,73 @@ def _as_written(out: Path, name: str, sha256: str) -> bytes:
 
 
 class OutputFiles(Mapping[str, bytes]):
-    """The files to write: ``made`` as bytes, and those of the output ``written`` names (with their sha256),
-    as they are there: read only where asked for (``write_tree`` writes none of them: their digests are the
-    ones on disk)."""
+    """The files to write: ``made`` as bytes, those ``joined`` as parts (``BASE``: written part by part, joined
+    only where asked for), and those of the output ``written`` names (with their sha256), as they are there: read
+    only where asked for (``write_tree`` writes none of them: their digests are the ones on disk)."""
 
-    def __init__(self, out_dir: Path, made: dict[str, bytes], written: Mapping[str, str]) -> None:
-        self.out, self.made, self.written = out_dir, made, written
+    def __init__(
+        self,
+        out_dir: Path,
+        made: dict[str, bytes],
+        written: Mapping[str, str],
+        joined: Mapping[str, Sequence[bytes | memoryview]] | None = None,
+    ) -> None:
+        self.out, self.made, self.written, self.joined = out_dir, made, written, joined or {}
 
     def __getitem__(self, name: str) -> bytes:
         if name in self.made:
             return self.made[name]
+        if name in self.joined:
+            return b"".join(self.joined[name])
         if name in self.written:
             return _as_written(output_dir(self.out), name, self.written[name])
         raise KeyError(name)
 
     def __contains__(self, name: object) -> bool:  # Mapping's would read the file
-        return name in self.made or name in self.written
+        return name in self.made or name in self.joined or name in self.written
 
     def __iter__(self) -> Iterator[str]:
         yield from self.made
-        yield from (name for name in self.written if name not in self.made)
+        yield from (name for name in self.joined if name not in self.made)
+        yield from (name for name in self.written if name not in self.made and name not in self.joined)
 
     def __len__(self) -> int:
-        return len(self.made) + sum(name not in self.made for name in self.written)
+        return sum(1 for _ in self)
+
+    def write(self, name: str, path: Path) -> None:
+        """Writes the file ``name`` at ``path``."""
+        parts = self.joined.get(name) if name not in self.made else None
+        if parts is None or not hasattr(os, "writev"):
+            path.write_bytes(self[name])
+            return
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o666)
+        try:
+            _write_all(descriptor, parts)
+        finally:
+            os.close(descriptor)
+
+
+def _write_all(descriptor: int, parts: Sequence[bytes | memoryview]) -> None:
+    """Every part written, in order: ``os.writev`` takes at most ``SC_IOV_MAX`` at once, and may write less."""
+    views = [memoryview(part) for part in parts if len(part)]
+    most, at = _iov_max(), 0
+    while at < len(views):
+        done = os.writev(descriptor, views[at : at + most])
+        if done <= 0:
+            raise OSError(errno.EIO, "nothing written")
+        while done:
+            size = len(views[at])
+            if done >= size:
+                done, at = done - size, at + 1
+            else:
+                views[at], done = views[at][done:], 0
+
+
+def _iov_max() -> int:
+    try:
+        return max(16, int(os.sysconf("SC_IOV_MAX")))
+    except (ValueError, OSError, AttributeError):
+        return 16
 
 
 @dataclass
@@ -911,7 +971,10 @@ def write_tree(
             for name in writes:
                 target = staging / name
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(files[name])
+                if isinstance(files, OutputFiles):
+                    files.write(name, target)
+                else:
+                    target.write_bytes(files[name])
             removals = sorted(name for name in listed if name in existing and name not in files)
             if writes or removals:
                 _write_atomic(out / JOURNAL, json.dumps({"write": writes, "remove": removals}).encode())

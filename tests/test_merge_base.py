@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
 
@@ -86,3 +88,31 @@ def test_what_the_cache_kept_of_a_text_is_taken_only_with_that_very_text() -> No
     assert equal == text and equal is not text
     assert writer.file_bytes(equal, kept) == writer.file_bytes(text)
     assert writer.file_bytes("\t", KeptText("\t", "0" * 64, escapes_controls=True)).escaped == b"\\t"
+
+
+@pytest.mark.parametrize("most_at_once", [None, 1, 7, 4096])
+def test_the_merge_base_is_written_and_hashed_from_its_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, most_at_once: int | None
+) -> None:
+    """``OutputFiles`` writes a file given in parts part by part (``os.writev``, at most ``SC_IOV_MAX`` parts at a
+    time, each call writing what it may: here as little as a byte at a time), never joined; its digest is taken
+    over the parts. The file's bytes and digest are the joined bytes'."""
+    texts = {f"m/{i:04d}.py": f"value_{i} = {'x' * (i % 97)!r}\n" * (i % 5 + 1) for i in range(3000)}
+    texts["README.md"] = "Café 😀\n"
+    files = {name: writer.file_bytes(text) for name, text in texts.items()}
+    parts = writer.base_parts(files)
+    assert len(parts) > 3 * 1024
+    whole = b"".join(parts)
+    assert whole == dumped(texts) and writer.sha256_parts(parts) == writer.sha256_bytes(whole)
+    if most_at_once is not None:
+        writev = os.writev
+
+        def short(descriptor: int, buffers: list[memoryview]) -> int:  # a short write: a few bytes of the first
+            return writev(descriptor, [buffers[0][: most_at_once or 1]])
+
+        monkeypatch.setattr(os, "writev", short)
+    output = writer.OutputFiles(tmp_path, {"a.py": b"a\n"}, {}, {writer.BASE: parts})
+    assert set(output) == {"a.py", writer.BASE} and len(output) == 2 and output[writer.BASE] == whole
+    output.write(writer.BASE, tmp_path / "base.json")
+    output.write("a.py", tmp_path / "a.py")
+    assert (tmp_path / "base.json").read_bytes() == whole and (tmp_path / "a.py").read_bytes() == b"a\n"

@@ -205,6 +205,26 @@ def test_a_write_error_is_one_line_and_leaves_the_previous_output(
     assert tree(out) == before and sorted(os.listdir(tmp_path)) == ["out", "spec.yaml"]
 
 
+def test_a_write_error_in_the_merge_base_is_one_line_and_leaves_the_previous_output(
+    capsys: pytest.CaptureFixture[str], spec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The merge base is written part by part (``os.writev``): a disk that fills up there is the same one line."""
+    out = tmp_path / "out"
+    assert generate(capsys, spec, out)[0] == 0
+    before = tree(out)
+    spec.write_text(spec.read_text().replace("title: Mini", "title: Mini Two"))
+    written = []
+
+    def disk_full(descriptor: int, buffers: object) -> int:
+        written.append(descriptor)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "writev", disk_full)
+    code, err = generate(capsys, spec, out)
+    assert written and code == 2 and len(err.strip().splitlines()) == 1 and "No space left on device" in err, err
+    assert tree(out) == before and sorted(os.listdir(tmp_path)) == ["out", "spec.yaml"]
+
+
 def test_a_read_only_parent_is_one_line_and_leaves_nothing(
     capsys: pytest.CaptureFixture[str], spec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
