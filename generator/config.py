@@ -8,8 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .compiled import DataclassMethods
 from .errors import SpecError
 from .names import package_name_problem, pep440_version
+
+# the methods ``dataclasses`` makes for the classes below, compiled once and kept (``compiled``)
+_METHODS = DataclassMethods(__file__)
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,9 @@ class Target:
     # The package version follows its API: each regeneration bumps the last one by what changed
     # (``semver.bump``); ``package_version`` (or the spec's) is the first.
     semver: bool = False
+
+
+_METHODS.keep()
 
 
 def package_version(value: object, file: Path | None = None, option: str = "--package-version") -> str:

@@ -22,6 +22,7 @@ from typing import Any
 
 from . import __version__
 from .cache import read_entry, write_entry
+from .compiled import DataclassMethods
 from .errors import SpecError, display_path
 
 DEFAULT_INDEX = "https://pypi.org/simple"
@@ -33,6 +34,10 @@ MAX_SPEC_BYTES = 64 * 1024 * 1024
 TIMEOUT_SECONDS = 60.0
 
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*==\s*([A-Za-z0-9][A-Za-z0-9.+!_-]*)\s*$")
+
+
+# the methods ``dataclasses`` makes for the classes below, compiled once and kept (``compiled``)
+_METHODS = DataclassMethods(__file__)
 
 
 @dataclass(frozen=True)
@@ -183,6 +188,9 @@ class _Artifact:
     filename: str
     url: str
     sha256: str | None
+
+
+_METHODS.keep()
 
 
 def _pick_artifact(index: str, distribution: str, version: str) -> _Artifact:

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
+from .compiled import DataclassMethods
 from .render import LINE_LENGTH
 from .writer import _black_mode, split_for_black
 
@@ -88,6 +89,10 @@ Token = tuple[str, str]  # group, text
 Unit = tuple[str, Any, Any, str]
 
 
+# the methods ``dataclasses`` makes for the classes below, compiled once and kept (``compiled``)
+_METHODS = DataclassMethods(__file__)
+
+
 @dataclass(frozen=True)
 class _Proof:
     units: tuple[Unit, ...]
@@ -100,6 +105,9 @@ class Known:
 
     units: set[Unit] = field(default_factory=set)
     skeletons: set[str] = field(default_factory=set)
+
+
+_METHODS.keep()
 
 
 def proven_pieces(

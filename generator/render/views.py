@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import ir
+from ..compiled import DataclassMethods
 from ..render.docs import op_doc
 from ..render.methods import (
     _OPTIONS_ARG,
@@ -19,6 +20,9 @@ from ..render.methods import (
     op_args,
 )
 from ..render.text import py_literal
+
+# the methods ``dataclasses`` makes for the classes below, compiled once and kept (``compiled``)
+_METHODS = DataclassMethods(__file__)
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,9 @@ class MethodView:
     # the body may be sent as other media types: the method passes its content_type= on
     chooses_content_type: bool
     helpers: tuple[HelperView, ...]
+
+
+_METHODS.keep()
 
 
 def method_view(op: ir.Operation) -> MethodView:
