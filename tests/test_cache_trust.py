@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -241,3 +243,44 @@ def test_an_entry_in_two_parts_reads_its_tail_only_when_asked_and_from_the_file_
     assert cache_module.read_entry("parts-test", key) is None  # not an entry of one part
     cache_module.write_entry("parts-test", "e" * 64, stored)
     assert cache_module.read_head("parts-test", "e" * 64) is None
+
+
+def test_the_fingerprint_is_read_back_only_while_no_source_file_changed(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``writer.fingerprint`` is the digest of the generator's files; kept under their stats, it is read back until
+    one of them is written (even to the same size and modification time: its change time moves), added or removed.
+    Bytecode beside them does not count."""
+    from clientgen import cache as cache_module
+    from clientgen import writer
+
+    package, templates = tmp_path / "clientgen", tmp_path / "templates"
+    (package / "__pycache__").mkdir(parents=True)
+    templates.mkdir()
+    (package / "a.py").write_text("A = 1\n")
+    (templates / "t.jinja").write_text("{{ a }}\n")
+    taken: list[str] = []
+    original = writer._fingerprint_of
+
+    def spy(*args: Any) -> str:
+        taken.append(original(*args))
+        return taken[-1]
+
+    monkeypatch.setattr(writer, "_fingerprint_of", spy)
+    first = writer._kept_fingerprint(package, templates)
+    assert writer._kept_fingerprint(package, templates) == first and len(taken) == 1
+    (package / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"bytecode")
+    assert writer._kept_fingerprint(package, templates) == first and len(taken) == 1
+    facts = (package / "a.py").stat()
+    time.sleep(0.01)
+    (package / "a.py").write_text("A = 2\n")  # the same size, then the same modification time
+    os.utime(package / "a.py", ns=(facts.st_atime_ns, facts.st_mtime_ns))
+    second = writer._kept_fingerprint(package, templates)
+    assert second != first and len(taken) == 2
+    (templates / "u.jinja").write_text("more\n")
+    assert writer._kept_fingerprint(package, templates) not in (first, second) and len(taken) == 3
+    cache_module.use_cache(False)
+    try:
+        assert writer._kept_fingerprint(package, templates) == taken[-1] and len(taken) == 4  # no cache: taken anew
+    finally:
+        cache_module.use_cache(True)

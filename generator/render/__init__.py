@@ -140,6 +140,7 @@ def _environment() -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # an environment per package rendered: a template is loaded once, not stat'ed per file
     )
     env.filters.update(
         py=py_literal,
