@@ -468,6 +468,14 @@ def digest(value: object) -> str:
     return hashlib.sha256(repr(value).encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def renamed_digest(digest_of_typed: str, named: tuple[object, ...]) -> str:
+    """The digest of an operation given its final names (``normalise.api``'s ``NAMED_FIELDS``, ``named``) from that of
+    the operation as typed: equal digests, equal operations (the rest of it is the typed one's). Taken where the
+    typed one's digest is known without its ``repr`` (``normalise.kept``), and alike where it is not (``render``), so
+    a file's inputs have one digest whichever run took it."""
+    return hashlib.sha256(f"{digest_of_typed}\0{named!r}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 _SCALARS = frozenset({str, int, bool, type(None)})

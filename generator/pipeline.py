@@ -50,6 +50,7 @@ from .writer import (
 )
 
 if TYPE_CHECKING:
+    from .normalise.kept import KeptComponents
     from .render.kept import KeptTexts
 
 Status = Literal["written", "unchanged", "up to date", "would change"]
@@ -243,7 +244,7 @@ def _generate_read(
                 on_disk = ownership.on_disk if not (check or keep_edits) else None
                 base = ownership.merge_base if on_disk is not None else None
                 texts, reused, version, unchanged = _package_texts(
-                    api, target, version, previous is not None, on_stage, finishing, kept.digests, on_disk, base
+                    api, target, version, previous is not None, on_stage, finishing, kept, on_disk, base
                 )
                 meta["package_version"] = version
             except Exception:
@@ -325,14 +326,14 @@ def _package_texts(
     follows_api: bool,
     on_stage: StageHook,
     finishing: ExitStack,
-    known: Mapping[int, tuple[object, str]],
+    known: KeptComponents,
     on_disk: Mapping[str, str] | None = None,
     merge_base: MergeBase | None = None,
 ) -> tuple[dict[str, str], Mapping[str, KeptText], str, dict[str, str]]:
     """The package's formatted files, those of them taken from the cache as it kept them, and the package's
     version: with ``follows_api`` (a ``semver`` target regenerated), ``version`` (the last one) bumped by what
     the package's API changed since. Files whose inputs an earlier run formatted are taken from the cache
-    (``render.kept``; ``known``: digests of IR values read back with the component pass); what is formatted
+    (``render.kept``; ``known``: the digests of IR values read back with the component pass); what is formatted
     anew is kept for the next run by a process ``finishing`` waits for. ``on_disk``: ``output_digests``' answer
     for the output, and ``merge_base`` its ``BASE`` as read; files made from a part whose inputs are those of the
     output's file, which is as clientgen wrote it, are left as they are: the last of the four returned, by name
@@ -350,7 +351,16 @@ def _package_texts(
         written = _left_as_written(kept, on_disk, merge_base, target.output)
     gc.freeze()  # the IR, made since the last freeze (or read back from the cache: ~200k objects on GitHub's spec)
     rendered = render_files(
-        api, target.package, version, layout, parallel=True, reuse=kept, known=known, parts=parts, written=written
+        api,
+        target.package,
+        version,
+        layout,
+        parallel=True,
+        reuse=kept,
+        known=known.digests,
+        parts=parts,
+        written=written,
+        renamed_from=known.renamed_from,
     )
     gc.freeze()
     on_stage("format")
@@ -367,7 +377,15 @@ def _package_texts(
         if implied.level != "none":
             version = next_version(version, implied.level)
             rendered = render_files(
-                api, target.package, version, layout, parallel=True, reuse=kept, known=known, parts=parts
+                api,
+                target.package,
+                version,
+                layout,
+                parallel=True,
+                reuse=kept,
+                known=known.digests,
+                parts=parts,
+                renamed_from=known.renamed_from,
             )
             texts = formatted(rendered)
     if kept is not None and parts is not None:

@@ -346,3 +346,39 @@ def test_a_regeneration_looks_every_file_up_first_and_splits_only_what_is_left_t
     monkeypatch.undo()
     generate(spec, tmp_path / "fresh", "--no-cache")
     assert tree(tmp_path / "out") == tree(tmp_path / "fresh")
+
+
+PAGED = SPEC.replace(
+    "components:\n",
+    """  /owners:
+    get:
+      operationId: listOwners
+      tags: [owners]
+      responses:
+        "200":
+          description: a page of them, the next one linked
+          headers: {Link: {schema: {type: string}}}
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: "#/components/schemas/Pet"}}
+components:
+""",
+    1,
+)
+
+
+def test_a_first_regeneration_renders_only_what_changed_when_operations_were_renamed(
+    cache: Path, tmp_path: Path, rendered: list[set[str]]
+) -> None:
+    """An operation named after typing (``listOwners``: its pages' iterator named) is digested from the operation as
+    typed (``ir.renamed_digest``) by a first run as by the runs that read it back: the regeneration after a first
+    run renders the changed group alone, not every group holding such an operation."""
+    spec = write(tmp_path / "spec.yaml", PAGED)
+    generate(spec, tmp_path / "out")
+    write(spec, PAGED.replace("summary: List pets", "summary: List every pet"))
+    generate(spec, tmp_path / "out")
+    generate(spec, tmp_path / "fresh", "--no-cache")
+    assert tree(tmp_path / "out") == tree(tmp_path / "fresh")
+    first, second, _ = rendered
+    assert "kept/resources/_owners.py" in first
+    assert not {name for name in second if "owners" in name}, second

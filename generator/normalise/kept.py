@@ -69,6 +69,8 @@ def inputs_key(spec: LoadedSpec, tags: dict[Location, tuple[str, str]]) -> str |
 # The digest of each model, enum and alias read back, and of what each replayed item made, by the identity of
 # the object (``KeptComponents.digests``).
 Digests = dict[int, tuple[object, str]]
+# An operation as named, by identity: itself, the operation as typed, and its names (``ir.renamed_digest``).
+RenamedFrom = dict[int, tuple[object, object, tuple[object, ...]]]
 
 
 class KeptComponents:
@@ -83,6 +85,8 @@ class KeptComponents:
         self._pending: tuple[str, ComponentState] | None = None
         self.digests: Digests = {}  # of the values read back: each value is held, so no id is met twice
         self.references: dict[int, tuple[object, frozenset[str]]] = {}  # of them too (``modules.model_modules``)
+        # operations renamed whose digest is not known (``renamed``), each with the one it was typed as and its names
+        self.renamed_from: RenamedFrom = {}
         self._pending_items: tuple[str, tuple[ItemRecord, ...]] | None = None
         self._pending_modules: tuple[str, tuple[ir.ModelModule, ...], bool] | None = None
         self.digest_parts = digest_parts
@@ -128,12 +132,14 @@ class KeptComponents:
         typed): where the traits of ``operation`` are known, so are its. Its digest is made from ``operation``'s
         and those fields (equal digests, equal operations: the rest of it is ``operation``'s); its references are
         ``operation``'s (names refer to no model)."""
+        named = tuple(getattr(final, field) for field in fields)
         digest, references = self.digests.get(id(operation)), self.references.get(id(operation))
         if digest is None or references is None or digest[0] is not operation or references[0] is not operation:
+            # digested by the renderer the same way, from ``operation``'s digest once it takes it: the next run, which
+            # knows it, finds the files made of it unchanged
+            self.renamed_from[id(final)] = (final, operation, named)
             return
-        named = tuple(getattr(final, field) for field in fields)
-        derived = hashlib.sha256(f"{digest[1]}\0{named!r}".encode("utf-8", "surrogatepass")).hexdigest()
-        self._know(final, Traits(derived, references[1]))
+        self._know(final, Traits(ir.renamed_digest(digest[1], named), references[1]))
 
     def _know(self, value: object, known: Traits) -> None:
         self.digests[id(value)] = (value, known.digest)

@@ -296,6 +296,7 @@ def render_files(
     known: Mapping[int, tuple[object, str]] | None = None,
     parts: KeptParts | None = None,
     written: Mapping[str, tuple[str, str]] | None = None,
+    renamed_from: Mapping[int, tuple[object, object, tuple[object, ...]]] | None = None,
 ) -> Rendered:
     """``render_package``, and where ``reuse`` is given, a file made from a part of the API alone (a group's
     modules: its operations; a models module: its models and the API's title) is not rendered when ``reuse``
@@ -305,8 +306,9 @@ def render_files(
     taken from the last run's (``render.parts``). ``written``: files of the output as they are, each with the
     digest of the inputs it was made from and its sha256 (``render.kept.KeptTexts.written``, the output's files
     checked against it); a regeneration that finds a file's inputs the same leaves it out of ``texts`` (it is
-    ``unchanged``): its text is neither read back nor made."""
-    jobs = _project_jobs(api, package, package_version, layout, known, parts)
+    ``unchanged``): its text is neither read back nor made. ``renamed_from``: operations renamed whose digest is
+    not ``known``, digested from the operation as typed (``normalise.kept.KeptComponents.renamed``)."""
+    jobs = _project_jobs(api, package, package_version, layout, known, parts, renamed_from)
     return _rendered(jobs, parallel, reuse, settled=bool(known), written=written)
 
 
@@ -332,6 +334,7 @@ def _project_jobs(
     layout: Layout,
     known: Mapping[int, tuple[object, str]] | None = None,
     parts: KeptParts | None = None,
+    renamed_from: Mapping[int, tuple[object, object, tuple[object, ...]]] | None = None,
 ) -> list[_Job]:
     env = _environment()
     version = package_version or pep440(api.version)
@@ -347,7 +350,7 @@ def _project_jobs(
     }
     operations = len(api.operations)
     jobs = _Jobs(package, layout)
-    digests = _Digests(known or {})
+    digests = _Digests(known or {}, renamed_from)
     # README and testing.py: laid out with a part per group, made of their parts where ``parts`` keeps them
     by_group = ByGroup(env, context, parts, digests.of_part, api.groups, f"{package}\0{layout}\0{api.title}")
 
@@ -475,8 +478,13 @@ class _Digests:
     API, so no id is met twice). A models module is digested by its members and a group by its operations,
     those ``known`` (read back with the component pass or replayed, by identity) not again."""
 
-    def __init__(self, known: Mapping[int, tuple[object, str]]) -> None:
+    def __init__(
+        self,
+        known: Mapping[int, tuple[object, str]],
+        renamed_from: Mapping[int, tuple[object, object, tuple[object, ...]]] | None = None,
+    ) -> None:
         self._parts: dict[int, tuple[object, str]] = dict(known)
+        self._renamed_from = renamed_from or {}
 
     def of_file(self, template: str, layout: Layout, where: str, inputs: dict[str, Any]) -> str:
         parts = [f"{name}={self._of(value)}" for name, value in sorted(inputs.items())]
@@ -492,6 +500,11 @@ class _Digests:
         known = self._parts.get(id(value))
         if known is not None and known[0] is value:
             return known[1]
+        renamed = self._renamed_from.get(id(value))
+        if renamed is not None and renamed[0] is value:
+            digest = ir.renamed_digest(self._of(renamed[1]), renamed[2])
+            self._parts[id(value)] = (value, digest)
+            return digest
         members = _MEMBERS.get(type(value))
         if members is not None:  # each field as it is, but its members' by their digests
             digest = _sha256(
