@@ -136,6 +136,7 @@ class KeptWalks:
         self.parsed_by_units = False
         self.checked: list[tuple[str, ...]] = []  # the units parsed with the duplicate-key check, in order
         self._skeleton_digest: bytes | None = None
+        self._parsed_whole: bytes | None = None  # the file's bytes, where a first run parsed it whole (``parse``)
 
     def parse(self, text: str, raw: bytes) -> dict[str, Any] | None:
         """The root file's data (its text ``text``, its bytes ``raw``: JSON's) parsed by units: the objects down
@@ -149,7 +150,10 @@ class KeptWalks:
         records, known = self._stored()
         if not records:
             # A first run: parsed whole, which costs no more, and where one scan shares each key's text across
-            # the file (by units, each unit holds its own: ~13 MB more of GitHub's). The next run finds the texts.
+            # the file (by units, each unit holds its own: ~13 MB more of GitHub's). Its keeper reads the units'
+            # texts again for their digests (``_texts``): the next run parses by units, the check only where a
+            # unit's text is new.
+            self._parsed_whole = raw
             return None
         parser = _UnitParser(text, raw, known)
         try:
@@ -236,12 +240,26 @@ class KeptWalks:
         cache.keep_newest(KIND, KEPT_ENTRIES)
 
     def _texts(self) -> dict[bytes, bytes]:
-        """Each unit's digest by the digest of its place and text (where the file was parsed by units)."""
-        texts: dict[bytes, bytes] = {}
-        for unit in self.units if self._parsed is not None else ():
-            if unit.text_digest is None or unit.digest is None:
+        """Each unit's digest by the digest of its place and text: where the file was parsed by units, as it was;
+        where a first run parsed it whole (the duplicate-key check on every object), its texts found again here, in
+        the keeper's process (GitHub's: ~60 ms, beside a first run's rendering)."""
+        if self._parsed is None and self._parsed_whole is not None:
+            try:
+                again = _UnitParser(self._parsed_whole.decode("utf-8"), self._parsed_whole, {}, checked_before=True)
+                again.parse()
+            except Exception:
                 return {}
-            texts[unit.text_digest] = unit.digest
+            digests = again.text_digests
+        elif self._parsed is not None:
+            digests = {unit.place: unit.text_digest for unit in self.units if unit.text_digest is not None}
+        else:
+            return {}
+        texts: dict[bytes, bytes] = {}
+        for unit in self.units:
+            text_digest = digests.get(unit.place)
+            if text_digest is None or unit.digest is None:
+                return {}
+            texts[text_digest] = unit.digest
         return texts
 
     def _stored(self) -> tuple[dict[bytes, Record], dict[bytes, bytes]]:
@@ -400,10 +418,13 @@ class _UnitParser:
     it. Anything invalid, or a duplicate key, fails the parse (``_NotByUnits``, or the scanner's own error):
     the file is then parsed whole."""
 
-    def __init__(self, text: str, raw: bytes, known: dict[bytes, bytes]) -> None:
+    def __init__(self, text: str, raw: bytes, known: dict[bytes, bytes], checked_before: bool = False) -> None:
+        """``checked_before``: the whole text was parsed with the check already (a first run's, read again for its
+        units' texts): each unit without it."""
         self.text = text
         self.raw = memoryview(raw) if text.isascii() else None  # its offsets are the text's
         self.known = known
+        self.checked_before = checked_before
         self.spans: dict[tuple[str, ...], tuple[int, int]] = {}  # each unit's text, by its place
         self.text_digests: dict[tuple[str, ...], bytes] = {}
         self.checked: list[tuple[str, ...]] = []
@@ -478,10 +499,10 @@ class _UnitParser:
         if name == "$ref" or not text.startswith(("{", "["), start):  # no unit: a scalar, or read by the walk
             return _CHECKED(text, start)
         here = (*place, name)
-        value, end = (_PLAIN if self.known else _CHECKED)(text, start)
+        value, end = (_PLAIN if self.known or self.checked_before else _CHECKED)(text, start)
         self.spans[here] = (start, end)
         digest = self.text_digests[here] = self.text_digest(here)
-        if digest not in self.known:
+        if digest not in self.known and not self.checked_before:
             if self.known:
                 value, end = _CHECKED(text, start)
             self.checked.append(here)
