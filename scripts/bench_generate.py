@@ -233,13 +233,20 @@ def regenerate_github(work: Path, env: dict[str, str]) -> str:
     operation = next(op for item in data["paths"].values() for key, op in item.items() if key == "get")
     summary = operation.get("summary", "")
     warm = []
-    for turn in range(3):  # three changes in a row, each over the last output: the median
+    # The first change is written by json.dumps, which lays the whole file out anew (the package's file is
+    # indented, with its non-ASCII as it is): every unit's text is new to the caches. It is shown apart; the median
+    # is of the three after it, each one operation's text changed, as a user's edit of the file changes it.
+    for turn in range(4):
         operation["summary"] = f"{summary} (changed {turn})"
         spec.write_text(json.dumps(data), encoding="utf-8")
         warm.append(measured(command, cache)[0])
-    middle = statistics.median(warm)
-    shown = ", ".join(f"{seconds:.2f}" for seconds in warm)
-    return f"{middle:.2f} s (median of {shown}) after {cold:.2f} s cold: {middle / cold:.0%} (target <= 10%)"
+    relaid, changes = warm[0], warm[1:]
+    middle = statistics.median(changes)
+    shown = ", ".join(f"{seconds:.2f}" for seconds in changes)
+    return (
+        f"{middle:.2f} s (median of {shown}) after {cold:.2f} s cold: {middle / cold:.0%} (target <= 10%); "
+        f"the first change, which also re-laid the whole file out: {relaid:.2f} s"
+    )
 
 
 def main() -> int:
