@@ -241,9 +241,11 @@ class KeptWalks:
 
     def _texts(self) -> dict[bytes, bytes]:
         """Each unit's digest by the digest of its place and text: where the file was parsed by units, as it was;
-        where a first run parsed it whole (the duplicate-key check on every object), its texts found again here, in
-        the keeper's process (GitHub's: ~60 ms, beside a first run's rendering)."""
+        where a first run parsed an ASCII file whole (the duplicate-key check on every object), its texts found again
+        here, in the keeper's process (GitHub's: ~60 ms, beside a first run's rendering)."""
         if self._parsed is None and self._parsed_whole is not None:
+            if not self._parsed_whole.isascii():  # its text would be 2-4 bytes a character: GitHub's published file
+                return {}  # (one emoji in 13 MB) 44 MB more in the keeper: the next run checks every unit instead
             try:
                 again = _UnitParser(self._parsed_whole.decode("utf-8"), self._parsed_whole, {}, checked_before=True)
                 again.parse()
@@ -502,7 +504,9 @@ class _UnitParser:
         value, end = (_PLAIN if self.known or self.checked_before else _CHECKED)(text, start)
         self.spans[here] = (start, end)
         digest = self.text_digests[here] = self.text_digest(here)
-        if digest not in self.known and not self.checked_before:
+        if self.checked_before:  # read for its text's digest alone: the data is let go at once (a first run's
+            return None, end  # keeper would hold all of it again: GitHub's peaked at 210 MiB instead of ~170)
+        if digest not in self.known:
             if self.known:
                 value, end = _CHECKED(text, start)
             self.checked.append(here)
