@@ -350,18 +350,22 @@ def _package_texts(
     if kept is not None and not follows_api:
         written = _left_as_written(kept, on_disk, merge_base, target.output)
     gc.freeze()  # the IR, made since the last freeze (or read back from the cache: ~200k objects on GitHub's spec)
-    rendered = render_files(
-        api,
-        target.package,
-        version,
-        layout,
-        parallel=True,
-        reuse=kept,
-        known=known.digests,
-        parts=parts,
-        written=written,
-        renamed_from=known.renamed_from,
-    )
+
+    def rendered_as(version: str, written: dict[str, tuple[str, str]] | None = None) -> Rendered:
+        return render_files(
+            api,
+            target.package,
+            version,
+            layout,
+            parallel=True,
+            reuse=kept,
+            known=known.digests,
+            parts=parts,
+            written=written,
+            renamed_from=known.renamed_from,
+        )
+
+    rendered = rendered_as(version, written)
     gc.freeze()
     on_stage("format")
 
@@ -376,17 +380,7 @@ def _package_texts(
         implied = bump(previous_package(target.output), texts)
         if implied.level != "none":
             version = next_version(version, implied.level)
-            rendered = render_files(
-                api,
-                target.package,
-                version,
-                layout,
-                parallel=True,
-                reuse=kept,
-                known=known.digests,
-                parts=parts,
-                renamed_from=known.renamed_from,
-            )
+            rendered = rendered_as(version)
             texts = formatted(rendered)
     if kept is not None and parts is not None:
         finishing.callback(kept.store_beside(texts, rendered, also=parts.store))

@@ -12,7 +12,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -183,45 +183,33 @@ def test_output_dot(capsys: pytest.CaptureFixture[str], spec: Path, tmp_path: Pa
     assert code == 2 and len(err.strip().splitlines()) == 1 and sorted(os.listdir(busy)) == ["mine.txt"]
 
 
+@pytest.mark.parametrize("where", ["a file", "the merge base"])
 def test_a_write_error_is_one_line_and_leaves_the_previous_output(
-    capsys: pytest.CaptureFixture[str], spec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], spec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
+    """A disk that fills up while a file is written (the third ``write_bytes``), or the merge base (written part by
+    part: ``os.writev``), is one line, and the output is the one before."""
     out = tmp_path / "out"
     assert generate(capsys, spec, out)[0] == 0
     before = tree(out)
     spec.write_text(spec.read_text().replace("title: Mini", "title: Mini Two"))
-    real_write = Path.write_bytes
-    calls = []
+    calls: list[object] = []
 
-    def disk_full(self: Path, data: bytes) -> int:
-        calls.append(self)
-        if len(calls) == 3:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real_write(self, data)
+    def full_at(call: int, write: Callable[..., int]) -> Callable[..., int]:
+        def disk_full(*args: Any) -> int:
+            calls.append(args[0])
+            if len(calls) == call:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return write(*args)
 
-    monkeypatch.setattr(Path, "write_bytes", disk_full)
+        return disk_full
+
+    if where == "a file":
+        monkeypatch.setattr(Path, "write_bytes", full_at(3, Path.write_bytes))
+    else:
+        monkeypatch.setattr(os, "writev", full_at(1, os.writev))
     code, err = generate(capsys, spec, out)
-    assert code == 2 and len(err.strip().splitlines()) == 1 and "No space left on device" in err, err
-    assert tree(out) == before and sorted(os.listdir(tmp_path)) == ["out", "spec.yaml"]
-
-
-def test_a_write_error_in_the_merge_base_is_one_line_and_leaves_the_previous_output(
-    capsys: pytest.CaptureFixture[str], spec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The merge base is written part by part (``os.writev``): a disk that fills up there is the same one line."""
-    out = tmp_path / "out"
-    assert generate(capsys, spec, out)[0] == 0
-    before = tree(out)
-    spec.write_text(spec.read_text().replace("title: Mini", "title: Mini Two"))
-    written = []
-
-    def disk_full(descriptor: int, buffers: object) -> int:
-        written.append(descriptor)
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    monkeypatch.setattr(os, "writev", disk_full)
-    code, err = generate(capsys, spec, out)
-    assert written and code == 2 and len(err.strip().splitlines()) == 1 and "No space left on device" in err, err
+    assert calls and code == 2 and len(err.strip().splitlines()) == 1 and "No space left on device" in err, err
     assert tree(out) == before and sorted(os.listdir(tmp_path)) == ["out", "spec.yaml"]
 
 
