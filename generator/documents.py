@@ -209,6 +209,8 @@ class Documents:
         if walks.deeper_than(MAX_DEPTH) if walks is not None else _deeper_than(data, MAX_DEPTH):
             if by_units:  # parsed a few levels down: what the whole parse could not read (Python's stack), it says
                 self._parse_json(path, text)
+            if walks is not None:
+                walks.parse_all()
             pointer = _deep_pointer(data, MAX_DEPTH)
             raise self.error(f"nesting deeper than {MAX_DEPTH} levels", Location(path, pointer))
         if _may_hold_lone_surrogates(text, is_json, walks.parsed_before if walks is not None and by_units else None):
@@ -353,15 +355,32 @@ class Documents:
 
     # -- references ----------------------------------------------------------------------------
 
-    def resolve(self, ref: Any, at: Location) -> tuple[Any, Location]:
+    def resolve(self, ref: Any, at: Location, unparsed: bool = False) -> tuple[Any, Location]:
         """The node a ``$ref`` (found at ``at``) points to, and where that node lives: the same for every
-        use of that ``$ref`` in that file (GitHub's spec: 9k uses of 1.5k references)."""
+        use of that ``$ref`` in that file (GitHub's spec: 9k uses of 1.5k references). A unit of the root file
+        left unparsed (``Unparsed``) is parsed on the way, and where the node is one, unless ``unparsed``
+        (a reader that knows it: ``check_refs``), which then gets it as it is (and so is it kept, until a reader
+        that does not know it asks)."""
         if not isinstance(ref, str):
             raise self.error("$ref must be a string", at)
         known = self._resolved.get((at.file, ref))
         if known is None:
             known = self._resolved[(at.file, ref)] = self._resolve(ref, at)
+        if type(known[0]) is Unparsed and not unparsed:
+            known = self._resolved[(at.file, ref)] = (self.parsed(known[0]), known[1])
         return known
+
+    def parsed(self, node: Any) -> Any:
+        """``node``, or the data of the root file's unit it stands for (``walks.KeptWalks.value``)."""
+        if type(node) is Unparsed:
+            assert self._walks is not None, "units are left unparsed only where the root file is cut"
+            return self._walks.value(node)
+        return node
+
+    def parse_all(self) -> None:
+        """Every unit of the root file left unparsed is parsed now: for a reader of the whole data."""
+        if self._walks is not None:
+            self._walks.parse_all()
 
     def _resolve(self, ref: str, at: Location) -> tuple[Any, Location]:
         file_part, _, fragment = ref.partition("#")
@@ -374,37 +393,53 @@ class Documents:
                 raise self.error(f"$ref {ref!r} leaves the spec's directory", at)
             if not target.is_file():
                 raise self.error(f"$ref {ref!r}: file {file_part!r} does not exist", at)
-        node = self.get(target)
         pointer = unquote(fragment)
         try:
             tokens = split_pointer(pointer)
         except ValueError:
             raise self.error(f"$ref {ref!r} has a malformed JSON pointer", at) from None
+        node = self._node_at(target, tokens, ref, at)
+        if target == self.root and (not tokens or tokens[0] == "paths"):
+            self._into_paths = True
+        return node, Location(target, pointer)
+
+    def _node_at(self, file: Path, tokens: list[str], ref: str, at: Location) -> Any:
+        """The node of ``file`` at ``tokens`` (``ref``'s, found at ``at``): a unit left unparsed on the way is
+        parsed."""
+        node = self.get(file)
         for token in tokens:
+            if type(node) is Unparsed:
+                node = self.parsed(node)
             if isinstance(node, dict) and token in node:
                 node = node[token]
             elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
                 node = node[int(token)]
             else:
                 raise self.error(f"$ref target {ref!r} does not exist", at)
-        if target == self.root and (not tokens or tokens[0] == "paths"):
-            self._into_paths = True
-        return node, Location(target, pointer)
+        return node
 
-    def deref(self, node: Any, at: Location) -> tuple[Any, Location]:
+    def deref(self, node: Any, at: Location, unparsed: bool = False) -> tuple[Any, Location]:
         """Follow a chain of ``{$ref: ...}`` objects to the first node that is not a reference.
 
-        Every link's end is remembered, so resolving each link of a chain of n costs n steps in all."""
+        Every link's end is remembered, so resolving each link of a chain of n costs n steps in all. With
+        ``unparsed``, a unit of the root file left unparsed is followed by its summary and given as it is
+        (``resolve``)."""
+        if not unparsed:
+            node = self.parsed(node)
         links: list[tuple[Location, str]] = []
         seen = [at]
         seen_set = {at}
-        while isinstance(node, dict) and "$ref" in node:
-            ref = node["$ref"]
+        while (isinstance(node, dict) and "$ref" in node) or (type(node) is Unparsed and node.summary.ref is not None):
+            ref: Any
+            if isinstance(node, Unparsed):
+                ref = node.summary.ref
+            else:
+                ref = node["$ref"]
             known = self._derefs.get((at, ref)) if isinstance(ref, str) else None
             if known is not None:
                 node, at = known
                 break
-            node, target = self.resolve(ref, at)
+            node, target = self.resolve(ref, at, unparsed)
             if target in seen_set:
                 chain = " -> ".join(f"#{loc.pointer}" for loc in [*seen, target])
                 raise self.error(f"$ref cycle: {chain}", seen[0])
@@ -414,7 +449,7 @@ class Documents:
             at = target
         for link in links:
             self._derefs[link] = (node, at)
-        return node, at
+        return (node if unparsed else self.parsed(node)), at
 
     def check_refs(self) -> None:
         """Resolve every ``$ref`` reachable from the root, so a missing target, a pure reference
@@ -432,6 +467,7 @@ class Documents:
             except Exception:
                 self._put_back(before)
                 walks.abandon()
+        self.parse_all()  # walked whole
         self._check_refs(None)
 
     def _check_refs(self, walks: KeptWalks | None) -> None:
@@ -452,6 +488,7 @@ class Documents:
                 if walks.replaying:
                     node = walks.skeleton
                 else:  # no unit is known: the file is walked whole, its uses kept for the units' records
+                    walks.parse_all()
                     uses = walks.uses = []
                     walks.compositions = refs.compositions
             self._follow(refs, _iter_refs(node, refs.compositions), uses)
@@ -470,7 +507,7 @@ class Documents:
             if target is None or under_all_of:
                 at = Location(path, join_pointer("", *tokens_of(way)))
                 if target is None:
-                    _, target = self.deref({"$ref": ref}, at)
+                    _, target = self.deref({"$ref": ref}, at, unparsed=True)
                     if isinstance(ref, str):
                         targets[ref] = target
                 if under_all_of:
@@ -485,6 +522,7 @@ class Documents:
         (``walks.WalkRecord``), or the unit walked now (its uses and compositions kept for its record)."""
         unit = cut.unit
         if unit.walked is None:
+            self.parsed(unit.value)
             start = len(refs.compositions)
             unit.uses = []
             self._follow(refs, _iter_refs(unit.value, refs.compositions, way, cut.names, cut.within), unit.uses)
@@ -494,7 +532,7 @@ class Documents:
         path, targets, pointer = refs.file, refs.targets, unit.pointer
         for ref, below in firsts:
             if ref not in targets:
-                _, targets[ref] = self.deref({"$ref": ref}, Location(path, pointer + below))
+                _, targets[ref] = self.deref({"$ref": ref}, Location(path, pointer + below), unparsed=True)
         for ref, below in all_of:
             at = Location(path, pointer + below)
             refs.extends.setdefault(Location(path, at.pointer.rsplit("/", 2)[0]), []).append((targets[ref], at))
@@ -550,6 +588,20 @@ class Documents:
         ``check_refs``, which walks every file a spec reaches."""
         return self._compositions.get(path.resolve(), [])
 
+    def references_union_at(self, tokens: list[str | int]) -> tuple[str, tuple[Any, ...]] | None:
+        """``references_union`` of the root file's node at ``tokens`` (a way of ``compositions``): in a unit left
+        unparsed, from its summary."""
+        node = self.get(self.root)
+        for index in range(len(tokens) + 1):
+            if type(node) is Unparsed:
+                union = node.unit.union_at(tuple(tokens[index:]))
+                if union is not False:
+                    return union  # type: ignore[no-any-return]
+                node = self.parsed(node)
+            if index < len(tokens):
+                node = node[tokens[index]]
+        return references_union(node)
+
     def _check_extension_cycles(self, extends: dict[Location, list[tuple[Location, Location]]]) -> None:
         done: set[Location] = set()
 
@@ -569,14 +621,21 @@ class Documents:
         seen: dict[str, Location] = {}
         paths = self.get(self.root).get("paths") or {}
         for path, item in paths.items() if isinstance(paths, dict) else []:
-            for method, operation in item.items() if isinstance(item, dict) else []:
-                if not isinstance(operation, dict) or "operationId" not in operation:
-                    continue
+            for method, op_id in _operation_ids(item):
                 at = Location(self.root, join_pointer("", "paths", str(path), str(method), "operationId"))
-                op_id = str(operation["operationId"])
                 if op_id in seen:
                     raise self.error(f"duplicate operationId {op_id!r} (first used at #{seen[op_id].pointer})", at)
                 seen[op_id] = at
+
+
+def _operation_ids(item: Any) -> Iterator[tuple[str, str]]:
+    """A path item's members' operationIds, as text, in order (a unit left unparsed: from its summary)."""
+    if type(item) is Unparsed:
+        yield from item.summary.operation_ids
+    elif isinstance(item, dict):
+        for method, operation in item.items():
+            if isinstance(operation, dict) and "operationId" in operation:
+                yield method, str(operation["operationId"])
 
 
 class _YamlShape:
@@ -916,6 +975,65 @@ class Cut(list[Any]):
         self.unit = unit
         self.names = False
         self.within = ""
+
+
+class Summary(NamedTuple):
+    """What the loader and the normaliser read of a unit of the root file left ``Unparsed``, kept with the unit's
+    record (``walks``) and made where the unit was last parsed."""
+
+    is_object: bool  # else a list
+    ref: str | None  # its own ``$ref``, where it is an object holding one (a text)
+    operation_ids: tuple[tuple[str, str], ...]  # a path item's members' operationIds, as text, in order
+    discriminated: bool  # it holds a ``discriminator`` object
+    string_consts: tuple[tuple[str, str], ...]  # ``string_consts``' of it
+    unions: tuple[tuple[str, tuple[Any, ...]] | None, ...]  # ``references_union`` of each composition of its record
+
+
+class Unparsed:
+    """A unit of the root file left as text: the very text an earlier run parsed at its place (found by its
+    length and the digest of its place and text), whose record and summary the cache holds. It stands in the
+    root's data where the unit's value would, until something asks for the value (``KeptWalks.value``): the
+    loader's and the normaliser's readers that know it read the summary instead; ``LoadedSpec.data`` parses every
+    unit left so first, so that no other reader meets one."""
+
+    __slots__ = ("end", "start", "unit")
+
+    def __init__(self, start: int, end: int) -> None:
+        self.start, self.end = start, end
+        self.unit: Any = None  # the ``walks.Unit`` it stands for, once the data is cut
+
+    @property
+    def summary(self) -> Summary:
+        assert self.unit is not None and self.unit.summary is not None, "a unit is left unparsed with its summary"
+        return self.unit.summary  # type: ignore[no-any-return]
+
+
+def references_union(node: Any) -> tuple[str, tuple[Any, ...]] | None:
+    """A ``oneOf`` (else an ``anyOf``) of two or more objects each holding a ``$ref``, in a node without a
+    ``discriminator``: its keyword and the references (the const-tagged unions ``normalise.discriminators``
+    looks for)."""
+    if not isinstance(node, dict):
+        return None
+    keyword = "oneOf" if "oneOf" in node else "anyOf" if "anyOf" in node else None
+    options = node.get(keyword) if keyword else None
+    if not isinstance(options, list) or len(options) < 2 or "discriminator" in node:
+        return None
+    if not all(isinstance(option, dict) and "$ref" in option for option in options):
+        return None
+    return keyword, tuple(option["$ref"] for option in options)  # type: ignore[return-value]
+
+
+def string_consts(node: Any) -> dict[str, str]:
+    """A schema's properties whose ``const`` is a text, with it (a unit left unparsed: from its summary)."""
+    if type(node) is Unparsed:
+        return dict(node.summary.string_consts)
+    if not isinstance(node, dict):
+        return {}
+    return {
+        key: value["const"]
+        for key, value in (node.get("properties") or {}).items()
+        if isinstance(value, dict) and isinstance(value.get("const"), str)
+    }
 
 
 def _iter_refs(

@@ -23,7 +23,9 @@ class LoadedSpec:
     """A parsed, overlaid, reference-checked and validated spec."""
 
     path: Path
-    data: dict[str, Any]
+    # The root file's data, where units of it may be left unparsed (``documents.Unparsed``): for the readers that
+    # know them (``part``, ``Documents.resolve``, the summaries); every other reader takes ``data``.
+    tree: dict[str, Any]
     documents: Documents
     sha256: str
     openapi_version: str
@@ -48,6 +50,25 @@ class LoadedSpec:
     @property
     def root(self) -> Location:
         return Location(self.documents.root, "")
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The root file's data, every unit of it parsed (those left unparsed, now: once)."""
+        self.documents.parse_all()
+        return self.tree
+
+    def part(self, *tokens: str) -> Any:
+        """The root's data at ``tokens`` (a top-level key, or one and a key below it: ``components``,
+        ``securitySchemes``), every unit there parsed; None where it is not there."""
+        walks = self.documents.walks()
+        if walks is not None:
+            walks.parse_under(tokens)
+        node: Any = self.tree
+        for token in tokens:
+            if not isinstance(node, dict):
+                return None
+            node = walks.value(node.get(token)) if walks is not None else node.get(token)
+        return node
 
 
 def load_spec(

@@ -200,7 +200,7 @@ def _generate_read(
     with _collector_paused():  # the parsed spec lives as long as the run
         spec = load_spec(target.spec, target.overlays, validate=False, keep_walks=True)
     ownership.check()
-    version, previous = _starting_version(target, spec.data)
+    version, previous = _starting_version(target, spec.part("info"))
     meta = {"spec_sha256": spec.sha256, "package": target.package, "package_version": version, "layout": target.layout}
 
     left_to_exit(spec)  # the parsed spec: ~70k containers on GitHub's
@@ -307,10 +307,9 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _starting_version(target: Target, data: object) -> tuple[str, dict[str, object] | None]:
-    """The package version to render with, and for a ``semver`` target the manifest of its last
-    output (whose version is the start, bumped by ``_package_texts``)."""
-    info = data.get("info") if isinstance(data, dict) else None
+def _starting_version(target: Target, info: object) -> tuple[str, dict[str, object] | None]:
+    """The package version to render with (the spec's ``info``), and for a ``semver`` target the manifest of
+    its last output (whose version is the start, bumped by ``_package_texts``)."""
     spec_version = str(info.get("version") or "") if isinstance(info, dict) else ""
     version = target.package_version or default_package_version(spec_version)
     previous = read_manifest(target.output) if target.semver and target.output.exists() else None

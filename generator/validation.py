@@ -506,10 +506,12 @@ class _KnownClean:
             place = unit.place
             if place[0] != "paths" or len(changed) == _UNITS_CHECKED_ALONE:
                 return False
-            if walked.get(place[1]) != _walked_digest(unit.value):
+            value = self.walks.value(unit.value)  # a unit left unparsed, whose last clean verdict is older
+            if walked.get(place[1]) != _walked_digest(value):
                 return False
-            changed.append(unit)
-        return _clean_to_rust_by_unit(self.spec.data, [(unit.place[1], unit.value) for unit in changed])
+            changed.append((place[1], value))
+        frame: dict[str, Any] = {key: self.spec.part(key) for key in ("openapi", "info") if key in self.spec.tree}
+        return _clean_to_rust_by_unit(frame, changed)
 
     def remember(self) -> None:
         """The document is clean: its units are kept for the next run on this spec file. A path item whose digest is
@@ -524,7 +526,7 @@ class _KnownClean:
             if unit.place[0] == "paths":
                 path = unit.place[1]
                 known = walked_before.get(path) if digest == unit.digest else None
-                walked[path] = known if type(known) is bytes else _walked_digest(unit.value)
+                walked[path] = known if type(known) is bytes else _walked_digest(self.walks.value(unit.value))
         entry = (self.walks.skeleton_digest(), [unit.digest for unit in units], walked)
         write_entry(self.KIND, self._key(), marshal.dumps(entry))
         keep_newest(self.KIND, _KNOWN_CLEAN_ENTRIES)
@@ -567,15 +569,14 @@ def _outside_paths(ref: str) -> bool:
     return ref.startswith("#/") and ref != "#/paths" and not ref.startswith("#/paths/")
 
 
-def _clean_to_rust_by_unit(data: dict[str, Any], items: list[tuple[str, Any]]) -> bool:
+def _clean_to_rust_by_unit(frame: dict[str, Any], items: list[tuple[str, Any]]) -> bool:
     """Whether each path item of ``items``, as a document of its own (``_SchemaUnits``' unit: the whole's
-    ``openapi`` and ``info``), is clean against the OAS 3.0 schema, told by jsonschema-rs."""
+    ``openapi`` and ``info``, ``frame``), is clean against the OAS 3.0 schema, told by jsonschema-rs."""
     if not items:
         return True
     schema = _oas_30_schema_as_shipped()
     if schema is None:
         return False
-    frame = {key: data[key] for key in ("openapi", "info") if key in data}
     return all(_clean_to_rust(schema, {**frame, "paths": {path: item}}) for path, item in items)
 
 

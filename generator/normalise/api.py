@@ -63,7 +63,7 @@ class Normaliser(Operations):
             built.append(
                 ir.Group(attr, pascal_case(attr) + "Api", group, tuple(sorted(renamed, key=lambda o: o.py_name)))
             )
-        info = self.spec.data.get("info") or {}
+        info = self.spec.part("info") or {}
         security = self._security()
         self._webhook_payloads()
         models = tuple(sorted(self.models.values(), key=lambda m: m.name))
@@ -126,7 +126,7 @@ class Normaliser(Operations):
         ``/v1``, ``@otherhost:8080/api`` -> ``/@otherhost:8080/api``, never glued onto the caller's host
         as ``http://caller@otherhost:8080/api``). Every server URL (its variables at their defaults) is
         checked for userinfo first."""
-        servers = self.spec.data.get("servers") or []
+        servers = self.spec.part("servers") or []
         if not isinstance(servers, list):
             return ""
         urls = []
@@ -201,7 +201,7 @@ class Normaliser(Operations):
     def _webhook_payloads(self) -> None:
         """OpenAPI 3.1 webhooks are requests the server sends: no client method, but each JSON payload
         becomes a model (``<Webhook>WebhookPayload`` when inline) a receiver can decode into."""
-        webhooks = self.spec.data.get("webhooks")
+        webhooks = self.spec.part("webhooks")
         if not isinstance(webhooks, dict) or not webhooks:
             return
         at = self.spec.root.child("webhooks")
@@ -228,7 +228,7 @@ class Normaliser(Operations):
         )
 
     def _security(self) -> tuple[ir.SecurityScheme, ...]:
-        schemes = (self.spec.data.get("components") or {}).get("securitySchemes") or {}
+        schemes = self.spec.part("components", "securitySchemes") or {}
         out = []
         for key, node in sorted(schemes.items()):
             node, node_at = self.docs.deref(node, self.spec.root.child("components", "securitySchemes", key))
@@ -254,7 +254,7 @@ class Normaliser(Operations):
     def _auth_options(self) -> tuple[ir.AuthOption, ...]:
         """Each security scheme as the runtime auth that sends it (``ir.AuthOption``); a scheme no
         runtime auth sends (HTTP digest or negotiate, an API key where no key can go) is a warning."""
-        schemes = (self.spec.data.get("components") or {}).get("securitySchemes") or {}
+        schemes = self.spec.part("components", "securitySchemes") or {}
         names = NameAllocator(CLIENT_MEMBERS)
         options: list[ir.AuthOption] = []
         for key, node in sorted(schemes.items()):

@@ -214,8 +214,9 @@ class NormaliserBase:
             self._names[key] = self.classes.take(class_name(base.replace("~1", "/").replace("~0", "~")) + suffix)
         return self._names[key]
 
-    def _component_schemas(self) -> Iterable[tuple[str, Any, Location]]:
-        schemas = self.spec.data.get("components", {}).get("schemas", {}) or {}
+    def _component_schemas(self, unparsed: bool = False) -> Iterable[tuple[str, Any, Location]]:
+        """Each component schema, by name. ``unparsed``: one left unparsed (``documents.Unparsed``) as it is."""
+        schemas = (self.spec.tree if unparsed else self.spec.data).get("components", {}).get("schemas", {}) or {}
         for key, schema in sorted(schemas.items()):  # names must not depend on the spec's order
             yield key, schema, self.spec.root.child("components", "schemas", key)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..documents import Location, tokens_of
+from ..documents import Location, Unparsed, string_consts, tokens_of
 from ..errors import SpecError
 from ..loader import LoadedSpec
 from ..normalise.base import NormaliserBase
@@ -23,8 +23,10 @@ class Discriminators(NormaliserBase):
         it through ``allOf`` (Snowflake's TaskSchedule, tags from ``mapping``).
         """
         tags: dict[Location, tuple[str, str]] = {}
-        components = list(self._component_schemas())
+        components = list(self._component_schemas(unparsed=True))
         for key, schema, at in components:
+            if type(schema) is Unparsed and schema.summary[3]:  # it holds a discriminator object
+                schema = self.docs.parsed(schema)
             if not isinstance(schema, dict) or not isinstance(schema.get("discriminator"), dict):
                 continue
             for variant_at, value in self._variants(key, schema, at, components):
@@ -39,29 +41,16 @@ class Discriminators(NormaliserBase):
         a discriminator in all but name."""
         found: list[tuple[Location, tuple[str, str]]] = []
         for way in self.docs.compositions(self.spec.root.file):
-            node: Any = self.spec.data
-            for token in tokens_of(way):
-                node = node[token]
-            keyword = "oneOf" if "oneOf" in node else "anyOf" if "anyOf" in node else None
-            options = node.get(keyword) if keyword else None
-            if not isinstance(options, list) or len(options) < 2 or "discriminator" in node:
+            tokens = tokens_of(way)
+            union = self.docs.references_union_at(tokens)  # units left unparsed: read from their summaries
+            if union is None:
                 continue
-            if not all(isinstance(o, dict) and "$ref" in o for o in options):
-                continue
-            at = self.spec.root.child(*tokens_of(way))
-            targets = [self.docs.deref(o, at.child(keyword, i)) for i, o in enumerate(options)]  # type: ignore[arg-type]
-            consts = [
-                (
-                    {
-                        k: v["const"]
-                        for k, v in (t.get("properties") or {}).items()
-                        if isinstance(v, dict) and isinstance(v.get("const"), str)
-                    }
-                    if isinstance(t, dict)
-                    else {}
-                )
-                for t, _ in targets
+            keyword, refs = union
+            at = self.spec.root.child(*tokens)
+            targets = [
+                self.docs.deref({"$ref": ref}, at.child(keyword, i), unparsed=True) for i, ref in enumerate(refs)
             ]
+            consts = [string_consts(t) for t, _ in targets]
             shared = set.intersection(*(set(c) for c in consts))
             for field in sorted(shared):
                 values = [c[field] for c in consts]
@@ -80,7 +69,7 @@ class Discriminators(NormaliserBase):
             found = []
             for i, option in enumerate(options):
                 if isinstance(option, dict) and "$ref" in option:
-                    _, target = self.docs.deref(option, at.child(keyword, i))
+                    _, target = self.docs.deref(option, at.child(keyword, i), unparsed=True)
                     found.append((target, by_target.get(target, target.pointer.rsplit("/", 1)[-1])))
             return found
         if by_target:
@@ -106,11 +95,12 @@ class Discriminators(NormaliserBase):
         """A base schema without mapping: its subtypes are the schemas that extend it via allOf."""
         found = []
         for sub_key, sub, sub_at in components:
+            sub = self.docs.parsed(sub)
             for i, part in enumerate(sub.get("allOf", []) if isinstance(sub, dict) else []):
                 if (
                     isinstance(part, dict)
                     and "$ref" in part
-                    and self.docs.deref(part, sub_at.child("allOf", i))[1] == base
+                    and self.docs.deref(part, sub_at.child("allOf", i), unparsed=True)[1] == base
                 ):
                     found.append((sub_at, sub_key))
         return found

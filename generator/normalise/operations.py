@@ -29,7 +29,7 @@ class Operations(Conventions):
         typed from the same state is replayed (``normalise.replay``), and each item is recorded for the next."""
         ops: list[ir.Operation] = []
         seen_ids: dict[str, Location] = {}
-        paths = self.spec.data.get("paths") or {}
+        paths = self.spec.tree.get("paths") or {}  # its items parsed as typed
         state = self._watched_state() if replay is not None else None
         json_data = from_json(self.spec)
         walks = self.docs.walks() if replay is not None else None
@@ -206,14 +206,14 @@ class Operations(Conventions):
         """The operation's ``security`` (else the spec's) as alternatives of scheme keys (``ir.Operation``);
         an alternative naming a scheme the spec does not define is left out with a warning."""
         own = "security" in operation
-        declared = operation["security"] if own else self.spec.data.get("security")
+        declared = operation["security"] if own else self.spec.part("security")
         where = at.child("security") if own else self.spec.root.child("security")
         if declared is None:
             return ()
         if not isinstance(declared, list):
             self.warn("security is not a list of requirements: ignored", where)
             return ()
-        schemes = (self.spec.data.get("components") or {}).get("securitySchemes") or {}
+        schemes = self.spec.part("components", "securitySchemes") or {}
         alternatives: list[str] = []
         for i, requirement in enumerate(declared):
             if not isinstance(requirement, dict):

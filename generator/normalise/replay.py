@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from .. import ir
-from ..documents import Location
+from ..documents import Location, Unparsed
 from ..loader import LoadedSpec
 from ..names import NameAllocator
 from .modules import references
@@ -219,6 +219,10 @@ def item_digest(path: str, item: Any, from_json: bool, digested: dict[str, str] 
     """The digest of a path item's content, or None: a path item given by a reference (what it means is
     elsewhere), or one ``content`` cannot write. ``digested``: the loader's digests of the path items, by path
     (``walks.KeptWalks.path_item_digests``), taken instead where there is one."""
+    if type(item) is Unparsed:  # what it is told by its summary; its digest is the loader's
+        if not item.summary.is_object or item.summary.ref is not None or digested is None or path not in digested:
+            return None
+        return digested[path]
     if not isinstance(item, dict) or "$ref" in item:
         return None
     if digested is not None and path in digested:
