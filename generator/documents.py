@@ -529,19 +529,24 @@ class Documents:
             unit.compositions = refs.compositions[start:]
             return
         firsts, lasts, all_of, compositions = unit.walked
-        path, targets, pointer = refs.file, refs.targets, unit.pointer
+        path, targets, visited = refs.file, refs.targets, refs.visited
+        files: set[Path] = set()  # the files its references lead to
         for ref, below in firsts:
-            if ref not in targets:
-                _, targets[ref] = self.deref({"$ref": ref}, Location(path, pointer + below), unparsed=True)
+            target = targets.get(ref)
+            if target is None:
+                _, target = self.deref({"$ref": ref}, Location(path, unit.pointer + below), unparsed=True)
+                targets[ref] = target
+            files.add(target.file)
         for ref, below in all_of:
-            at = Location(path, pointer + below)
+            at = Location(path, unit.pointer + below)
             refs.extends.setdefault(Location(path, at.pointer.rsplit("/", 2)[0]), []).append((targets[ref], at))
         # the files to walk after this one: pushed at each one's last use, which is all the stack's order
         # depends on (an earlier push of a file is popped after the last one, when the file is done)
-        for index in lasts if lasts is not None else range(len(firsts)):
-            file = targets[firsts[index][0]].file
-            if file not in refs.visited:
-                refs.pending.append(file)
+        if not files <= visited:
+            for index in lasts if lasts is not None else range(len(firsts)):
+                file = targets[firsts[index][0]].file
+                if file not in visited:
+                    refs.pending.append(file)
         for tokens in compositions:
             below_way = way
             for token in tokens:
