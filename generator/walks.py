@@ -30,8 +30,9 @@ On GitHub's spec: the parse ~70-80 -> ~60 ms, the digests ~25 -> ~5, the screen 
 ``json.dumps``, its emoji escaped as pairs).
 
 A unit is not parsed at all where its text at its place is the one an earlier run parsed there: the length of each
-unit's text is kept by its place, and a text that long whose digest is known is left ``documents.Unparsed`` (an
-ASCII file's alone, whose offsets are its bytes'). It stands in the data where the unit would, until something
+unit's text is kept by its place, and a text that long whose digest is known is left ``documents.Unparsed`` (the
+file's text is then kept until the run ends: GitHub's published file, one emoji in 13 MB, is 52 MB as text). It
+stands in the data where the unit would, until something
 asks for the unit's data (``KeptWalks.value``, ``Documents.parsed``): the readers that know it read its
 ``documents.Summary`` instead, kept with its record (its own ``$ref`` for ``Documents.deref``, a path item's
 operationIds for ``check_operation_ids``, a discriminator, string consts and unions of references for
@@ -170,7 +171,7 @@ class KeptWalks:
         self.checked: list[tuple[str, ...]] = []  # the units parsed with the duplicate-key check, in order
         self._skeleton_digest: bytes | None = None
         self._parsed_whole: bytes | None = None  # the file's bytes, where a first run parsed it whole (``parse``)
-        self._raw: bytes | None = None  # the file's bytes, where units were left unparsed (an ASCII file's)
+        self._text: str | None = None  # the file's text, where units were left unparsed
         self.unparsed = 0  # units left unparsed, not yet asked for
         self._unfit = False  # a unit's recorded summary did not fit (``cut``)
         self._parsed_under: set[tuple[str, ...]] = set()  # places ``parse_under`` has parsed everything under
@@ -200,7 +201,7 @@ class KeptWalks:
         parser.done()
         self._parsed, self.parsed_by_units, self.checked = parser, True, parser.checked
         if parser.unparsed:
-            self._raw = raw
+            self._text = text
         return data
 
     def parsed_before(self, at: int) -> bool:
@@ -213,7 +214,7 @@ class KeptWalks:
         records, or says the file is to be walked whole without keeping anything (too small to pay, no cache, a
         digest that cannot be had: every unit left unparsed is then parsed). A unit parsed from a text an earlier
         run digested is not digested again; a unit left unparsed keeps its record's summary, or is parsed now."""
-        if self._raw is None and (size < MIN_BYTES or not cache.enabled() or type(data) is not dict):
+        if self._text is None and (size < MIN_BYTES or not cache.enabled() or type(data) is not dict):
             return False
         skeleton, units = _cut(data)
         self.data, self.units = data, units
@@ -271,9 +272,9 @@ class KeptWalks:
         if type(node) is not Unparsed:
             return node
         unit = node.unit
-        assert unit is not None and self._raw is not None, "an unparsed unit is cut from an ASCII file's bytes"
+        assert unit is not None and self._text is not None, "an unparsed unit is cut from the file's text"
         if type(unit.value) is Unparsed:
-            text = self._raw[node.start : node.end].decode("ascii")
+            text = self._text[node.start : node.end]
             value, end = _PLAIN(text, 0)
             if end != len(text):  # the digest of its text is one an earlier run parsed whole: never so
                 raise ValueError(f"unit {unit.pointer} does not read as it did")
@@ -333,7 +334,7 @@ class KeptWalks:
         if len(texts) != len(self.units) or any(unit.text_digest not in texts for unit in self.units):
             return True
         spans = parsed.spans
-        return parsed.ascii and any(lengths.get(place) != end - start for place, (start, end) in spans.items())
+        return any(lengths.get(place) != end - start for place, (start, end) in spans.items())
 
     def store(self) -> None:
         """Writes every unit's record, this run's findings included, and the digests of the units' texts."""
@@ -596,14 +597,13 @@ class _UnitParser:
     ) -> None:
         """``checked_before``: the whole text was parsed with the check already (a first run's, read again for its
         units' texts): each unit without it. ``lengths``: each unit's text's length when an earlier run parsed it,
-        by its place: a unit whose text at its place is that long and ``known`` is left ``Unparsed`` (an ASCII
-        text's alone, whose offsets are its bytes')."""
+        by its place (in characters): a unit whose text at its place is that long and ``known`` is left
+        ``Unparsed``."""
         self.text = text
         self.raw = memoryview(raw) if text.isascii() else None  # its offsets are the text's
-        self.ascii = self.raw is not None
         self.known = known
         self.checked_before = checked_before
-        self.lengths = lengths if lengths and self.raw is not None else {}
+        self.lengths = lengths or {}
         self.unparsed = 0
         self.spans: dict[tuple[str, ...], tuple[int, int]] = {}  # each unit's text, by its place
         self.text_digests: dict[tuple[str, ...], bytes] = {}
@@ -630,7 +630,8 @@ class _UnitParser:
         return index >= 0 and at < self._known_spans[index][1]
 
     def done(self) -> None:
-        """The text is let go (a file's text past ASCII is 4 bytes a character: GitHub's ~44 MB)."""
+        """The parser lets the text go (a file's text past ASCII is up to 4 bytes a character: GitHub's ~52 MB); the
+        walks keep it where units were left unparsed."""
         self.text, self.raw = "", None
 
     def text_digest(self, place: tuple[str, ...]) -> bytes:

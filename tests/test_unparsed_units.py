@@ -121,13 +121,18 @@ def test_a_unit_no_summary_tells_is_parsed_at_every_run(kept: list[str], tmp_pat
     assert left == [place for place in places(first) if place != ("components", "schemas", "Odd")]
 
 
-def test_a_text_past_ascii_leaves_nothing_unparsed(kept: list[str], tmp_path: Path) -> None:
+def test_a_text_past_ascii_leaves_its_units_unparsed_from_its_third_run(kept: list[str], tmp_path: Path) -> None:
     first = document()
     first["info"]["title"] = "Kept \u00e9"
+    first["components"]["schemas"]["Kind"]["description"] = "A kind \U0001f600"  # 4 bytes a character as text
+    first["paths"]["/pets"]["get"]["description"] = "Lists pets \u2014 all of them"
     text = json.dumps(first, indent=1, ensure_ascii=False)
-    loaded(tmp_path, first, text)
-    left, _ = loaded(tmp_path, first, text)
-    assert left == []  # its offsets are not its bytes': parsed by units, each from its text
+    assert loaded(tmp_path, first, text)[0] == []  # parsed whole: its keeper does not read its 4-byte text again
+    assert loaded(tmp_path, first, text)[0] == []  # each unit checked, its text and length kept
+    assert loaded(tmp_path, first, text)[0] == places(first)
+    second = changed(first, "paths", "/errors", "get", "summary", value="Errors \u00e9\U0001f600")
+    left, _ = loaded(tmp_path, second, json.dumps(second, indent=1, ensure_ascii=False))
+    assert left == [place for place in places(second) if place != ("paths", "/errors")]
 
 
 @pytest.mark.parametrize("damage", ["lengths", "summaries"])
