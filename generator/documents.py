@@ -194,27 +194,26 @@ class Documents:
         except OSError as exc:
             raise SpecError(f"cannot read spec file: {exc.strerror}", file=path) from None
         self._raw[path] = raw
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise SpecError(f"not UTF-8 text (byte {exc.start})", file=path) from None
         is_json = path.suffix.lower() == ".json"
         walks = self._walks if path == self.root else None
-        data = walks.parse(text, raw) if walks is not None and is_json else None
+        data = walks.parse(raw) if walks is not None and is_json else None  # by units: its bytes checked there
         by_units = data is not None
+        text = walks.text if walks is not None and by_units else _utf8(path, raw)  # offsets: bytes', by units
         if data is None:
             data = self._parse_json(path, text) if is_json else self._parse_yaml(path, text)
         if walks is not None and not (is_json and walks.cut(data, len(raw))):
             walks = self._walks = None  # YAML's data is not digested (``walks``): the file is walked whole
         if walks.deeper_than(MAX_DEPTH) if walks is not None else _deeper_than(data, MAX_DEPTH):
             if by_units:  # parsed a few levels down: what the whole parse could not read (Python's stack), it says
-                self._parse_json(path, text)
+                self._parse_json(path, _utf8(path, raw))
             if walks is not None:
                 walks.parse_all()
             pointer = _deep_pointer(data, MAX_DEPTH)
             raise self.error(f"nesting deeper than {MAX_DEPTH} levels", Location(path, pointer))
         if _may_hold_lone_surrogates(text, is_json, walks.parsed_before if walks is not None and by_units else None):
             self._refuse_lone_surrogates(path, data)
+        if walks is not None:
+            walks.text = ""  # read: let go
         return data
 
     def _parse_json(self, path: Path, text: str) -> Any:
@@ -693,6 +692,13 @@ class _YamlShape:
         tokens = [str(key) if is_mapping else str(children) for _, _, is_mapping, children, key in self.stack]
         line = mark.line + 1 if mark is not None else None
         return SpecError(message, file=self.path, line=line, pointer=join_pointer("", *tokens))
+
+
+def _utf8(path: Path, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"not UTF-8 text (byte {exc.start})", file=path) from None
 
 
 def _may_hold_lone_surrogates(text: str, is_json: bool, parsed_before: Callable[[int], bool] | None = None) -> bool:

@@ -30,9 +30,9 @@ On GitHub's spec: the parse ~70-80 -> ~60 ms, the digests ~25 -> ~5, the screen 
 ``json.dumps``, its emoji escaped as pairs).
 
 A unit is not parsed at all where its text at its place is the one an earlier run parsed there: the length of each
-unit's text is kept by its place, and a text that long whose digest is known is left ``documents.Unparsed`` (the
-file's text is then kept until the run ends: GitHub's published file, one emoji in 13 MB, is 52 MB as text). It
-stands in the data where the unit would, until something
+unit's text is kept by its place, and a text that long whose digest is known is left ``documents.Unparsed`` (its
+bytes are kept until the run ends; the file is read a byte a character, so offsets are bytes', ``_UnitParser``).
+It stands in the data where the unit would, until something
 asks for the unit's data (``KeptWalks.value``, ``Documents.parsed``): the readers that know it read its
 ``documents.Summary`` instead, kept with its record (its own ``$ref`` for ``Documents.deref``, a path item's
 operationIds for ``check_operation_ids``, a discriminator, string consts and unions of references for
@@ -171,18 +171,18 @@ class KeptWalks:
         self.checked: list[tuple[str, ...]] = []  # the units parsed with the duplicate-key check, in order
         self._skeleton_digest: bytes | None = None
         self._parsed_whole: bytes | None = None  # the file's bytes, where a first run parsed it whole (``parse``)
-        self._text: str | None = None  # the file's text, where units were left unparsed
+        self._raw: bytes | None = None  # the file's bytes, where units were left unparsed
+        self.text = ""  # the file as the parse by units read it, a character a byte (``_UnitParser``)
         self.unparsed = 0  # units left unparsed, not yet asked for
         self._unfit = False  # a unit's recorded summary did not fit (``cut``)
         self._parsed_under: set[tuple[str, ...]] = set()  # places ``parse_under`` has parsed everything under
 
-    def parse(self, text: str, raw: bytes) -> dict[str, Any] | None:
-        """The root file's data (its text ``text``, its bytes ``raw``: JSON's) parsed by units: the objects down
-        to them key by key, each unit whose text at its place an earlier run checked without the duplicate-key
-        check, everything else with it (``_UnitParser``); None where the file is not read this way (too small
-        to pay, no cache) or the way fails (not a JSON object, invalid anywhere): it is then parsed whole, which
-        says the error. JSON's parser takes ~50 ms of GitHub's 13 MB with no hook for its objects, ~70-90 with
-        the check."""
+    def parse(self, raw: bytes) -> dict[str, Any] | None:
+        """The root file's data (its bytes ``raw``: JSON's) parsed by units: the objects down to them key by key,
+        each unit whose text at its place an earlier run checked without the duplicate-key check, everything else
+        with it (``_UnitParser``); None where the file is not read this way (too small to pay, no cache) or the way
+        fails (not a JSON object, invalid anywhere, not UTF-8): it is then parsed whole, which says the error.
+        ``text``: the file as read here (a character a byte), until the loader's screen has read it."""
         if len(raw) < MIN_BYTES or not cache.enabled():
             return None
         records, known, lengths = self._stored()
@@ -193,15 +193,16 @@ class KeptWalks:
             # unit's text is new.
             self._parsed_whole = raw
             return None
-        parser = _UnitParser(text, raw, known, lengths=lengths)
+        parser = _UnitParser(raw, known, lengths=lengths)
         try:
             data = parser.parse()
-        except Exception:  # any failure (invalid text, a duplicate, Python's stack): parsed whole
+        except Exception:  # any failure (invalid text, not UTF-8, a duplicate, Python's stack): parsed whole
             return None
+        self.text = parser.text
         parser.done()
         self._parsed, self.parsed_by_units, self.checked = parser, True, parser.checked
         if parser.unparsed:
-            self._text = text
+            self._raw = raw
         return data
 
     def parsed_before(self, at: int) -> bool:
@@ -214,7 +215,7 @@ class KeptWalks:
         records, or says the file is to be walked whole without keeping anything (too small to pay, no cache, a
         digest that cannot be had: every unit left unparsed is then parsed). A unit parsed from a text an earlier
         run digested is not digested again; a unit left unparsed keeps its record's summary, or is parsed now."""
-        if self._text is None and (size < MIN_BYTES or not cache.enabled() or type(data) is not dict):
+        if self._raw is None and (size < MIN_BYTES or not cache.enabled() or type(data) is not dict):
             return False
         skeleton, units = _cut(data)
         self.data, self.units = data, units
@@ -272,9 +273,9 @@ class KeptWalks:
         if type(node) is not Unparsed:
             return node
         unit = node.unit
-        assert unit is not None and self._text is not None, "an unparsed unit is cut from the file's text"
+        assert unit is not None and self._raw is not None, "an unparsed unit is cut from the file's bytes"
         if type(unit.value) is Unparsed:
-            text = self._text[node.start : node.end]
+            text = self._raw[node.start : node.end].decode("utf-8")
             value, end = _PLAIN(text, 0)
             if end != len(text):  # the digest of its text is one an earlier run parsed whole: never so
                 raise ValueError(f"unit {unit.pointer} does not read as it did")
@@ -355,14 +356,12 @@ class KeptWalks:
 
     def _texts(self) -> tuple[dict[bytes, bytes], dict[tuple[str, ...], int]]:
         """Each unit's digest by the digest of its place and text, and the length of its text by its place: where
-        the file was parsed by units, as it was; where a first run parsed an ASCII file whole (the duplicate-key
-        check on every object), its texts found again here, in the keeper's process (GitHub's: ~60 ms, beside a
-        first run's rendering)."""
+        the file was parsed by units, as it was; where a first run parsed the file whole (the duplicate-key check
+        on every object), its texts found again here, in the keeper's process (GitHub's: ~60 ms, beside a first
+        run's rendering)."""
         if self._parsed is None and self._parsed_whole is not None:
-            if not self._parsed_whole.isascii():  # its text would be 2-4 bytes a character: GitHub's published file
-                return {}, {}  # (one emoji in 13 MB) 44 MB more in the keeper: the next run checks every unit instead
             try:
-                again = _UnitParser(self._parsed_whole.decode("utf-8"), self._parsed_whole, {}, checked_before=True)
+                again = _UnitParser(self._parsed_whole, {}, checked_before=True)
                 again.parse()
             except Exception:
                 return {}, {}
@@ -584,23 +583,29 @@ class _UnitParser:
     objects that hold units (``_cut``'s: the top object, its object members, ``components``' kinds) key by key
     here, as JSON's parser steps through an object; a unit by JSON's scanner without the check where the digest
     of its place and text is ``known`` (a text parsed with the check before), else with it; everything else with
-    it. Anything invalid, or a duplicate key, fails the parse (``_NotByUnits``, or the scanner's own error):
-    the file is then parsed whole."""
+    it. Anything invalid (not UTF-8 either), or a duplicate key, fails the parse (``_NotByUnits``, or the
+    scanner's own error): the file is then parsed whole.
+
+    The file is read as Latin-1, a character a byte, so that every offset is its bytes' (a unit's span, its
+    length, its digest over the very bytes) and a text past ASCII is not made 2-4 bytes a character (GitHub's
+    published file, one emoji in 13 MB: 52 MB): JSON's structure is ASCII, so the scanner steps through it
+    alike, and a key, a value or a unit whose bytes are past ASCII is read again from its bytes as UTF-8, the
+    scanner's error or a duplicate said there as on the whole text."""
 
     def __init__(
         self,
-        text: str,
         raw: bytes,
         known: dict[bytes, bytes],
         checked_before: bool = False,
         lengths: dict[tuple[str, ...], int] | None = None,
     ) -> None:
         """``checked_before``: the whole text was parsed with the check already (a first run's, read again for its
-        units' texts): each unit without it. ``lengths``: each unit's text's length when an earlier run parsed it,
-        by its place (in characters): a unit whose text at its place is that long and ``known`` is left
+        units' texts): each unit without it. ``lengths``: each unit's text's length in bytes when an earlier run
+        parsed it, by its place: a unit whose text at its place is that long and ``known`` is left
         ``Unparsed``."""
-        self.text = text
-        self.raw = memoryview(raw) if text.isascii() else None  # its offsets are the text's
+        self.text = raw.decode("latin-1")
+        self.raw = memoryview(raw)
+        self.ascii = raw.isascii()  # no value read again from its bytes
         self.known = known
         self.checked_before = checked_before
         self.lengths = lengths or {}
@@ -630,9 +635,8 @@ class _UnitParser:
         return index >= 0 and at < self._known_spans[index][1]
 
     def done(self) -> None:
-        """The parser lets the text go (a file's text past ASCII is up to 4 bytes a character: GitHub's ~52 MB); the
-        walks keep it where units were left unparsed."""
-        self.text, self.raw = "", None
+        """The text and bytes are let go (the walks keep the bytes where units were left unparsed)."""
+        self.text, self.raw = "", memoryview(b"")
 
     def text_digest(self, place: tuple[str, ...]) -> bytes:
         """The digest of a unit's place and text. Its first byte, 0xFE, is neither a unit digest's (0xFF) nor any
@@ -640,8 +644,17 @@ class _UnitParser:
         start, end = self.spans[place]
         digest = hashlib.sha256(b"\xfe")
         digest.update(marshal.dumps(place, 0))
-        digest.update(self.raw[start:end] if self.raw is not None else self.text[start:end].encode("utf-8"))
+        digest.update(self.raw[start:end])
         return digest.digest()
+
+    def _value(self, start: int, scan: Scanner) -> tuple[Any, int]:
+        """The value at ``start`` scanned by ``scan``, read again from its bytes where they are past ASCII."""
+        value, end = scan(self.text, start)
+        if not self.ascii:
+            piece = bytes(self.raw[start:end])
+            if not piece.isascii():
+                value = scan(piece.decode("utf-8"), 0)[0]
+        return value, end
 
     def _object(self, start: int, place: tuple[str, ...], member: Member) -> tuple[dict[str, Any], int]:
         """The object at ``start``, each member's value read by ``member``; where it ends."""
@@ -653,8 +666,10 @@ class _UnitParser:
         while True:
             if not text.startswith('"', at):
                 raise _NotByUnits
-            key, at = _STRING(text, at + 1, True)
-            at = _SPACE(text, at).end()
+            key, end = _STRING(text, at + 1, True)
+            if not key.isascii():  # read again from its bytes
+                key = _STRING(bytes(self.raw[at:end]).decode("utf-8"), 1, True)[0]
+            at = _SPACE(text, end).end()
             if not text.startswith(":", at) or key in found:
                 raise _NotByUnits
             found[key], at = member(_SPACE(text, at + 1).end(), place, key)
@@ -668,17 +683,17 @@ class _UnitParser:
     def _top_member(self, start: int, place: tuple[str, ...], key: str) -> tuple[Any, int]:
         if key != "$ref" and self.text.startswith("{", start):
             return self._object(start, (key,), self._kind if key == "components" else self._unit)
-        return _CHECKED(self.text, start)
+        return self._value(start, _CHECKED)
 
     def _kind(self, start: int, place: tuple[str, ...], kind: str) -> tuple[Any, int]:
         if kind != "$ref" and self.text.startswith("{", start):
             return self._object(start, (*place, kind), self._unit)
-        return _CHECKED(self.text, start)
+        return self._value(start, _CHECKED)
 
     def _unit(self, start: int, place: tuple[str, ...], name: str) -> tuple[Any, int]:
         text = self.text
         if name == "$ref" or not text.startswith(("{", "["), start):  # no unit: a scalar, or read by the walk
-            return _CHECKED(text, start)
+            return self._value(start, _CHECKED)
         here = (*place, name)
         length = self.lengths.get(here)
         if length is not None:  # the text an earlier run parsed here, if its digest is known: no need to read it
@@ -689,13 +704,16 @@ class _UnitParser:
                 self.text_digests[here] = digest
                 self.unparsed += 1
                 return Unparsed(start, end), end
-        value, end = (_PLAIN if self.known or self.checked_before else _CHECKED)(text, start)
+        if self.checked_before:  # read for its text's digest alone: the data is let go at once (a first run's
+            value, end = _PLAIN(text, start)  # keeper would hold all of it again: GitHub's peaked at 210 MiB)
+            self.spans[here] = (start, end)
+            self.text_digests[here] = self.text_digest(here)
+            return None, end
+        value, end = self._value(start, _PLAIN if self.known else _CHECKED)
         self.spans[here] = (start, end)
         digest = self.text_digests[here] = self.text_digest(here)
-        if self.checked_before:  # read for its text's digest alone: the data is let go at once (a first run's
-            return None, end  # keeper would hold all of it again: GitHub's peaked at 210 MiB instead of ~170)
         if digest not in self.known:
             if self.known:
-                value, end = _CHECKED(text, start)
+                value, end = self._value(start, _CHECKED)
             self.checked.append(here)
         return value, end

@@ -5,7 +5,9 @@ and Snowflake's again converted to JSON, whose roots refer across files): a firs
 then a reference to another component added, then a component others use removed (an error through kept units),
 then the first text again. Each is loaded by units after the one before (its records kept, as a regeneration
 does) and whole, and the two ``Documents`` states (``tests/test_loader_kept.documents_state``) or errors compared.
-Every root file is cut, whatever its size. With ``--generate N``, the first N specs are also generated after the
+Every root file is cut, whatever its size, and written with its text past ASCII as it is (read a byte a
+character by the parse by units). The data of each load by units, every unit left unparsed parsed, is compared
+with the whole load's too. With ``--generate N``, the first N specs are also generated after the
 summary change with the cache and without (GitHub's too), and the packages compared byte for byte.
 
     python scripts/compare_walks.py [--only SUBSTRING] [--generate N]
@@ -107,7 +109,7 @@ def compare(spec: Path, work: Path) -> tuple[int, list[str], list[tuple[int, int
     compared, differences, replays = 0, [], []
     for step, data in steps:
         if data is not None:
-            spec.write_text(json.dumps(data, indent=1), encoding="utf-8")
+            spec.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")  # as it came
         by_units, whole = load(spec, kept=True), load(spec, kept=False)
         compared += 1
         if isinstance(whole, Exception) or isinstance(by_units, Exception):
@@ -136,12 +138,12 @@ def generated_alike(spec: Path, work: Path) -> bool:
 
     copied = work / f"gen-{spec.name}"
     data = json.loads(spec.read_text(encoding="utf-8"))
-    copied.write_text(json.dumps(data), encoding="utf-8")
+    copied.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     argv = ["generate", str(copied), "--package-name", "compared"]
     if main([*argv, "-o", str(work / "out")]) != 0:
         return True  # refused alike below, or not at all: nothing to compare
     changed = versions(data)[1][1]
-    copied.write_text(json.dumps(changed), encoding="utf-8")
+    copied.write_text(json.dumps(changed, ensure_ascii=False), encoding="utf-8")
     codes = main([*argv, "-o", str(work / "out")]), main([*argv, "-o", str(work / "fresh"), "--no-cache"])
     use_cache(True)  # as the last command left it: off
     return codes[0] == codes[1] and tree(work / "out") == tree(work / "fresh")

@@ -20,7 +20,7 @@ from clientgen.documents import Unparsed
 from clientgen.errors import SpecError
 from clientgen.loader import LoadedSpec
 from tests.test_kept_components import generate, tree
-from tests.test_loader_kept import changed, document, documents_state, load, ref, schema
+from tests.test_loader_kept import changed, document, documents_state, load, operation, ref, schema
 
 
 def loaded(tmp_path: Path, data: dict[str, Any], text: str | None = None) -> tuple[list[tuple[str, ...]], LoadedSpec]:
@@ -121,14 +121,16 @@ def test_a_unit_no_summary_tells_is_parsed_at_every_run(kept: list[str], tmp_pat
     assert left == [place for place in places(first) if place != ("components", "schemas", "Odd")]
 
 
-def test_a_text_past_ascii_leaves_its_units_unparsed_from_its_third_run(kept: list[str], tmp_path: Path) -> None:
+def test_a_text_past_ascii_leaves_its_units_unparsed_alike(kept: list[str], tmp_path: Path) -> None:
+    """Read a byte a character, its offsets its bytes': a unit, a key or a value past ASCII read again as UTF-8."""
     first = document()
     first["info"]["title"] = "Kept \u00e9"
     first["components"]["schemas"]["Kind"]["description"] = "A kind \U0001f600"  # 4 bytes a character as text
     first["paths"]["/pets"]["get"]["description"] = "Lists pets \u2014 all of them"
+    first["paths"]["/caf\u00e9s"] = {"get": operation("listCaf\u00e9s", {"type": "string"})}  # a key past ASCII
+    first["x-note"] = "\u00fcber"  # a value of the skeleton past ASCII
     text = json.dumps(first, indent=1, ensure_ascii=False)
-    assert loaded(tmp_path, first, text)[0] == []  # parsed whole: its keeper does not read its 4-byte text again
-    assert loaded(tmp_path, first, text)[0] == []  # each unit checked, its text and length kept
+    assert loaded(tmp_path, first, text)[0] == []  # parsed whole; its keeper keeps the units' texts and lengths
     assert loaded(tmp_path, first, text)[0] == places(first)
     second = changed(first, "paths", "/errors", "get", "summary", value="Errors \u00e9\U0001f600")
     left, _ = loaded(tmp_path, second, json.dumps(second, indent=1, ensure_ascii=False))
@@ -229,3 +231,28 @@ def test_a_regeneration_reads_summaries_parses_little_and_writes_what_a_run_with
     if parsed is not None:
         assert parsed_by_the_regeneration == parsed
     assert not kept
+
+
+@pytest.mark.parametrize(
+    ("where", "old", "new"),
+    [
+        ("a key written raw and escaped, in a unit", '"operationId": "listPets"', '"caf\\u00e9": 1, "café": 2'),
+        ("a path written raw and escaped", '"/pets": {', '"/caf\\u00e9": {}, "/café": {}, "/pets": {'),
+        ("bytes that are not UTF-8, in a unit", '"summary": "List pets"', '"summary": "List \udcff pets"'),
+    ],
+)
+def test_an_error_past_ascii_after_a_kept_run_is_said_as_the_whole_file_says_it(
+    kept: list[str], tmp_path: Path, where: str, old: str, new: str
+) -> None:
+    first = document()
+    first["info"]["title"] = "Kept \u00e9"
+    text = json.dumps(first, indent=1, ensure_ascii=False)
+    loaded(tmp_path, first, text)
+    loaded(tmp_path, first, text)
+    assert old in text, where
+    spec = tmp_path / "spec.json"
+    spec.write_bytes(text.replace(old, new, 1).encode("utf-8", "surrogateescape"))  # \udcff: the byte 0xff
+    by_units, whole = load(spec, kept=True), load(spec, kept=False)
+    assert isinstance(whole, SpecError), where
+    assert isinstance(by_units, SpecError) and str(by_units) == str(whole), where
+    assert (by_units.line, by_units.pointer) == (whole.line, whole.pointer), where
