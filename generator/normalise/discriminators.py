@@ -25,7 +25,7 @@ class Discriminators(NormaliserBase):
         tags: dict[Location, tuple[str, str]] = {}
         components = list(self._component_schemas(unparsed=True))
         for key, schema, at in components:
-            if type(schema) is Unparsed and schema.summary[3]:  # it holds a discriminator object
+            if type(schema) is Unparsed and schema.summary.discriminated:
                 schema = self.docs.parsed(schema)
             if not isinstance(schema, dict) or not isinstance(schema.get("discriminator"), dict):
                 continue
