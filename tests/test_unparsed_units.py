@@ -18,7 +18,7 @@ from clientgen import cache as cache_module
 from clientgen import validation, walks
 from clientgen.documents import Unparsed
 from clientgen.errors import SpecError
-from clientgen.loader import LoadedSpec
+from clientgen.loader import LoadedSpec, load_spec
 from tests.test_kept_components import generate, tree
 from tests.test_loader_kept import changed, document, documents_state, load, operation, ref, schema
 
@@ -256,3 +256,48 @@ def test_an_error_past_ascii_after_a_kept_run_is_said_as_the_whole_file_says_it(
     assert isinstance(whole, SpecError), where
     assert isinstance(by_units, SpecError) and str(by_units) == str(whole), where
     assert (by_units.line, by_units.pointer) == (whole.line, whole.pointer), where
+
+
+def test_a_unit_left_unparsed_that_changed_since_the_last_clean_verdict_is_validated_from_its_data(
+    kept: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last clean verdict on the file (``validation._KnownClean``) can be older than the units' texts kept: a run
+    with a slip keeps the texts, not a verdict. A path item changed since that verdict is then left unparsed, and
+    the verdict by units reads its data."""
+    whole_runs: list[str] = []
+    whole = validation._validated_whole
+
+    def counted(spec: LoadedSpec, followed: set[str] | None) -> Any:
+        whole_runs.append(str(spec.path))
+        return whole(spec, followed)
+
+    monkeypatch.setattr(validation, "_validated_whole", counted)
+    spec = tmp_path / "spec.json"
+
+    def verdict(data: dict[str, Any]) -> tuple[Any, ...]:
+        spec.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        loaded_spec = load_spec(spec, validate=False, keep_walks=True)
+        found = validation.validate_spec(loaded_spec)
+        store = loaded_spec.store_walks()
+        if store is not None:
+            store()
+        return found
+
+    first = document()
+    assert verdict(first) == ()  # clean: its units kept for the verdicts after it
+    renamed = changed(first, "paths", "/pets", "get", "summary", value="Every pet")
+    slipped = changed(renamed, "paths", "/errors", "get", "description", value="x")
+    slipped["paths"]["/errors"]["get"]["responses"]["200"] = {
+        "description": "ok",
+        "content": {"application/json": {"schema": {"type": "string", "default": 7}}},  # a slip: no new verdict kept
+    }
+    assert verdict(slipped) != ()
+    runs_before = len(whole_runs)
+    spec.write_text(json.dumps(renamed, indent=1), encoding="utf-8")
+    again = load_spec(spec, validate=False, keep_walks=True)
+    kept_walks = again.documents.walks()
+    assert kept_walks is not None
+    left = [unit.place for unit in kept_walks.units if type(unit.value) is Unparsed]
+    assert ("paths", "/pets") in left and ("paths", "/errors") not in left
+    assert validation.validate_spec(again) == ()
+    assert len(whole_runs) == runs_before  # told by units: /pets read from its data, checked alone
