@@ -316,6 +316,31 @@ def test_path_parameters_are_one_segment(pkg: ModuleType, value: str, segment: b
     assert sent[-1].url.raw_path == b"/api/v1/jobs/" + segment
 
 
+@pytest.mark.parametrize(
+    ("given", "segment"),
+    [
+        (lambda pkg: 7, b"7"),
+        (lambda pkg: True, b"true"),
+        (lambda pkg: pkg.models.JobState.QUEUED, b"queued"),  # a str enum is not type str
+        (lambda pkg: "q\u00e9", b"q%C3%A9"),
+    ],
+)
+def test_path_parameters_not_plain_strings_are_written_as_text(
+    pkg: ModuleType, given: Callable[[ModuleType], object], segment: bytes
+) -> None:
+    sent, handler = recorder(httpx.Response(204))
+    make(pkg, handler).job.delete_job(given(pkg))
+    assert sent[-1].url.raw_path == b"/api/v1/jobs/" + segment
+
+
+@pytest.mark.parametrize("missing", [None, "UNSET"])
+def test_missing_path_parameter_refused_before_sending(pkg: ModuleType, missing: object) -> None:
+    sent, handler = recorder(httpx.Response(204))
+    with pytest.raises(ValueError, match="path parameter 'job_id' is required"):
+        make(pkg, handler).job.delete_job(pkg.UNSET if missing == "UNSET" else missing)
+    assert sent == []
+
+
 def test_empty_path_parameter_refused_before_sending(pkg: ModuleType) -> None:
     sent, handler = recorder(httpx.Response(204))
     with pytest.raises(ValueError, match="must not be empty"):

@@ -1745,13 +1745,16 @@ def cookie_header(values: Mapping[str, Any]) -> str | None:
 def encode_segment(name: str, value: Any) -> str:
     """One path segment, fully percent-encoded: ``/``, ``+``, ``:``, ``%``, spaces and
     dot-segments can never change the path."""
-    if value is UNSET or value is None:
+    if type(value) is str:
+        text = value
+    elif value is UNSET or value is None:
         raise ValueError(f"path parameter {name!r} is required")
-    text = to_text(value)
-    if text == "":
-        raise ValueError(f"path parameter {name!r} must not be empty")
+    else:
+        text = to_text(value)
     if _UNRESERVED.fullmatch(text) and text not in (".", ".."):
         return text  # what quote() would give, without encoding it to bytes and back
+    if text == "":
+        raise ValueError(f"path parameter {name!r} must not be empty")
     encoded = quote(text, safe="")
     if encoded in (".", ".."):
         encoded = encoded.replace(".", "%2E")
@@ -1762,7 +1765,7 @@ def build_path(template: str, values: Mapping[str, Any]) -> str:
     layout, names = _path_layout(template)
     if not names:
         return template
-    return layout % tuple(encode_segment(name, values[name]) for name in names)
+    return layout % tuple([encode_segment(name, values[name]) for name in names])
 
 
 @functools.lru_cache(maxsize=1024)
@@ -2605,17 +2608,19 @@ class _BaseClient(Generic[H]):
                 f"deadline must be a positive number of seconds, not {options.deadline!r}"
             )
         url = self.base_url + build_path(endpoint.path, path or {})
-        query = dict(query or {})
         mask = endpoint.update_mask
         if (
             mask
-            and query.get(mask, UNSET) is UNSET
             and isinstance(body, msgspec.Struct)
+            and (query or {}).get(mask, UNSET) is UNSET
         ):
             names = endpoint.mask_names
-            query[mask] = [
-                names.get(f, f) for f in set_fields(body, path, endpoint.identity)
-            ]
+            query = {
+                **(query or {}),
+                mask: [
+                    names.get(f, f) for f in set_fields(body, path, endpoint.identity)
+                ],
+            }
         accept = accept or endpoint.accept
         send_headers = {"Accept": accept}
         # a caller's header values (not kept with the operation's own: see _headers_for)
@@ -2684,7 +2689,11 @@ class _BaseClient(Generic[H]):
         reauthorised = False
         while True:
             started = time.perf_counter()
-            left = _remaining(call, request.method, request.url)
+            left = (
+                None
+                if call.deadline is None
+                else _remaining(call, request.method, request.url)
+            )
             outcome = yield (
                 request
                 if left is None
@@ -2731,7 +2740,7 @@ class _BaseClient(Generic[H]):
             ):
                 reauthorised = True
                 continue
-            if should_retry(
+            if outcome.status in RETRY_STATUSES and should_retry(
                 request.method, attempt, call.max_retries, status=outcome.status
             ):
                 url = redact_url(outcome.request.url)
@@ -2775,7 +2784,8 @@ class _BaseClient(Generic[H]):
 
     def _whole(self, call: _Call, received: _Received) -> _Answer:
         """An answer that arrived read and decoded (``received.content``), bounded like any."""
-        _remaining(call, call.request.method, call.request.url)
+        if call.deadline is not None:
+            _remaining(call, call.request.method, call.request.url)
         response, content = received.response, received.content or b""
         if len(content) > call.max_bytes:
             with _Translating(self, call, response):
@@ -3045,7 +3055,7 @@ class _BaseClient(Generic[H]):
             if self._request_id_header
             else None
         )
-        with _Translating(self, call, answer):
+        try:  # what _Translating does, without making one for every call
             data = decode_answer(
                 endpoint.responses,
                 status,
@@ -3055,6 +3065,8 @@ class _BaseClient(Generic[H]):
                 wants_bytes=call.wants_bytes,
                 strict=call.strict,
             )
+        except (_TooLarge, _Mismatch) as problem:
+            raise self._translated(call, answer, problem) from None
         return ApiResponse(status, answer.headers, data, request_id)
 
     def _same_origin(
@@ -3340,16 +3352,22 @@ class BaseSyncClient(_BaseClient[httpx.Client]):
 
     def _run(self, plan: Plan[T]) -> T:
         """What a plan that emits nothing (one call, a download) returns."""
-        stepper = _Stepper(plan)
+        # _Stepper's loop, inlined: this is every single call's path
+        opened: list[httpx.Response] = []
+        outcome: Any = None
         try:
-            while (step := stepper.step()) is not None:
+            while True:
+                try:
+                    step = plan.send(outcome)
+                except StopIteration as done:
+                    result: T = done.value
+                    return result
                 if isinstance(step, _Emit):
                     raise TypeError("a plan run for its result emitted a value")
-                stepper.outcome = self._perform(step, stepper.opened)
-            result: T = stepper.result
-            return result
+                outcome = self._perform(step, opened)
         finally:
-            for response in stepper.finish():
+            plan.close()
+            for response in opened:
                 response.close()
 
     def send(self, endpoint: Endpoint[T], **call: Any) -> ApiResponse[T]:
@@ -3457,16 +3475,22 @@ class BaseAsyncClient(_BaseClient[httpx.AsyncClient]):
 
     async def _run(self, plan: Plan[T]) -> T:
         """What a plan that emits nothing (one call, a download) returns."""
-        stepper = _Stepper(plan)
+        # _Stepper's loop, inlined: this is every single call's path
+        opened: list[httpx.Response] = []
+        outcome: Any = None
         try:
-            while (step := stepper.step()) is not None:
+            while True:
+                try:
+                    step = plan.send(outcome)
+                except StopIteration as done:
+                    result: T = done.value
+                    return result
                 if isinstance(step, _Emit):
                     raise TypeError("a plan run for its result emitted a value")
-                stepper.outcome = await self._perform(step, stepper.opened)
-            result: T = stepper.result
-            return result
+                outcome = await self._perform(step, opened)
         finally:
-            for response in stepper.finish():
+            plan.close()
+            for response in opened:
                 await response.aclose()
 
     def send(self, endpoint: Endpoint[T], **call: Any) -> Awaitable[ApiResponse[T]]:
