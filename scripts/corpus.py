@@ -232,6 +232,11 @@ def table(results: list[Result], peer: bool) -> str:
             f"openapi-python-client: {peer_ok} generated; specs where we have fewer operations: {fewer}; "
             f"seconds on specs both generate: clientgen {ours:.0f}, openapi-python-client {theirs:.0f}"
         )
+        if os.environ.get("CLIENTGEN_CHECK_PROOFS"):  # the writer checks every proof: not a speed comparison
+            rows.append(
+                "  (clientgen ran with CLIENTGEN_CHECK_PROOFS=1: black formatted every piece again to check the"
+                " layout proofs; the speed comparison is scripts/bench.py's)"
+            )
     return "\n".join(rows)
 
 
