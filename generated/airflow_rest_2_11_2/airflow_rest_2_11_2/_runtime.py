@@ -107,6 +107,31 @@ S = TypeVar("S", bound=msgspec.Struct)
 logger = logging.getLogger(__name__.rsplit(".", 1)[0])
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+def _checked_timeout(timeout: Any) -> httpx.Timeout | None:
+    """A timeout as httpx takes it (None: none at all, as httpx's). A number of seconds that is not
+    finite and above 0 is refused where it is given, not met at the first call as the socket
+    layer's error (``inf``: an ``OverflowError``; ``-1``, ``nan``: a ``ValueError``)."""
+    if timeout is None:
+        return None
+    made = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+    for phase, seconds in made.as_dict().items():
+        if seconds is None:
+            continue
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, (int, float))
+            or not math.isfinite(seconds)
+            or seconds <= 0
+        ):
+            raise ValueError(
+                f"timeout: {phase} must be a finite number of seconds above 0 (or None), "
+                f"not {seconds!r}"
+            )
+    return made
+
+
 # A stream may be quiet between lines by design (Airflow 3's wait endpoint sends its first line
 # after ``interval`` seconds), so its read timeout is its own: the longest silence accepted.
 DEFAULT_STREAM_READ_TIMEOUT = 600.0
@@ -442,7 +467,8 @@ class OAuth2Auth(httpx.Auth):
                 response.status_code,
                 response.headers,
                 content,
-                self.secrets(),
+                # the token request's own credentials too (a client's Basic header, its parts)
+                sent_secrets(response.request, self.secrets()),
             )
         try:
             answer = msgspec.json.decode(content)
@@ -759,7 +785,15 @@ def _jwt_expiry(token: str) -> float | None:
             base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
         )
         expiry = float(claims["exp"])
-    except (IndexError, ValueError, KeyError, TypeError, msgspec.DecodeError):
+    except (
+        IndexError,
+        ValueError,
+        KeyError,
+        TypeError,
+        OverflowError,  # an exp of 400 digits
+        RecursionError,  # claims nested past the decoder's depth
+        msgspec.DecodeError,
+    ):
         return None
     return expiry if math.isfinite(expiry) else None
 
@@ -823,6 +857,20 @@ class ApiKeyAuth(httpx.Auth):
 
 class ClientError(Exception):
     """Base of every error this client raises."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickle and copy remake an exception as ``cls(*args)``, which keyword-only constructors
+        # refuse: rebuilt from its message and attributes instead (for a process pool's results)
+        return (_rebuilt_error, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuilt_error(
+    cls: type[ClientError], args: tuple[Any, ...], state: dict[str, Any]
+) -> ClientError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class SpecDriftWarning(UserWarning):
@@ -1038,7 +1086,11 @@ def redact(value: Any, secrets: tuple[str, ...]) -> Any:
 def _redact_headers(headers: httpx.Headers, secrets: tuple[str, ...]) -> httpx.Headers:
     if not secrets:
         return headers
-    return httpx.Headers([(k, redact(v, secrets)) for k, v in headers.multi_items()])
+    # in the encoding the values were read in: a server's header past ASCII is kept as it came
+    return httpx.Headers(
+        [(k, redact(v, secrets)) for k, v in headers.multi_items()],
+        encoding=headers.encoding,
+    )
 
 
 def _text(content: bytes, headers: httpx.Headers) -> str:
@@ -2056,12 +2108,22 @@ class _Decompressor:
         self.gzip = coding != "deflate"
         self.obj = self._new(zlib.MAX_WBITS | 16 if self.gzip else zlib.MAX_WBITS)
         self.started = False
+        self.fed = False
+        # deflate's first bytes, until there are two: zlib's header, which tells the wrapped kind
+        # from the raw one, is two bytes, and a first chunk of one byte would pass for either
+        self.head = b""
 
     @staticmethod
     def _new(wbits: int) -> Any:
         return zlib.decompressobj(wbits)
 
     def decompress(self, data: bytes, room: int) -> bytes:
+        self.fed = self.fed or bool(data)
+        if not self.gzip and not self.started:
+            data, self.head = self.head + data, b""
+            if len(data) < 2:
+                self.head = data
+                return b""
         out = bytearray()
         while data and len(out) <= room:
             try:
@@ -2080,6 +2142,14 @@ class _Decompressor:
                     raise _Mismatch("$", "data after the end of the deflate stream")
                 data, self.obj = self.obj.unused_data, self._new(zlib.MAX_WBITS | 16)
         return bytes(out)
+
+    def finish(self) -> None:
+        """At the body's end: a compressed stream not at its own end is a body cut short, whose bytes
+        so far would pass for all of it (a body of no bytes at all is no body)."""
+        if self.fed and not self.obj.eof:
+            raise _Mismatch(
+                "$", "the compressed body ends before its compressed stream does"
+            )
 
 
 class _Inflater:
@@ -2110,7 +2180,13 @@ class _Inflater:
             self._stages.append(_Decompressor(coding))
         # A HEAD, 204 or 304 answer has no body whatever size its Content-Length announces.
         length = "" if bodiless else headers.get("content-length", "")
-        if cumulative and not self._stages and length.isdigit() and int(length) > limit:
+        if (
+            cumulative
+            and not self._stages
+            and length.isascii()  # "²".isdigit(), but int() refuses it
+            and length.isdigit()
+            and int(length) > limit
+        ):
             raise _TooLarge
 
     def feed(self, data: bytes) -> bytes:
@@ -2123,6 +2199,11 @@ class _Inflater:
             raise _TooLarge
         self.size += len(data) if self.cumulative else 0
         return data
+
+    def finish(self) -> None:
+        """At the body's end (raises ``_Mismatch`` for a compressed body cut short)."""
+        for stage in self._stages:
+            stage.finish()
 
 
 def _bodiless(response: httpx.Response) -> bool:
@@ -2196,6 +2277,14 @@ def should_retry(
             exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
         )
     return status in RETRY_STATUSES and method in IDEMPOTENT_METHODS
+
+
+def _unreadable_location(exc: httpx.TransportError) -> bool:
+    """httpx reads a 3xx's ``Location`` even when it follows no redirect, and one it cannot parse
+    fails the send itself (before the answer reaches the client) with this error."""
+    return isinstance(exc, httpx.RemoteProtocolError) and str(exc).startswith(
+        "Invalid URL in location header"
+    )
 
 
 def _transport_error(
@@ -2472,11 +2561,7 @@ class _BaseClient(Generic[H]):
         self._auth = auth
         # what each request is sent with: ours, else whatever the http client was given
         self._auth_arg: Any = auth if auth is not None else httpx.USE_CLIENT_DEFAULT
-        self._timeout = (
-            timeout
-            if isinstance(timeout, httpx.Timeout) or timeout is None
-            else httpx.Timeout(timeout)
-        )
+        self._timeout = _checked_timeout(timeout)
         self._headers = {
             "User-Agent": user_agent,
             "Accept": default_accept,
@@ -2638,9 +2723,11 @@ class _BaseClient(Generic[H]):
             send_headers.update(payload.headers)
         if options.headers:
             send_headers.update(options.headers)
-        timeout = self._timeout if options.timeout is UNSET else options.timeout
-        if isinstance(timeout, (int, float)):
-            timeout = httpx.Timeout(timeout)
+        timeout = (
+            self._timeout
+            if options.timeout is UNSET
+            else _checked_timeout(options.timeout)
+        )
         if stream:
             read = options.stream_read_timeout or self.stream_read_timeout
             timeout = httpx.Timeout(
@@ -2711,6 +2798,14 @@ class _BaseClient(Generic[H]):
                 else:
                     outcome = self._whole(call, outcome)
             if isinstance(outcome, httpx.TransportError):
+                if _unreadable_location(outcome):
+                    # no retry changes a server's answer: refused as any Location is that
+                    # this client will not follow
+                    raise UnsafeLocationError(
+                        redact(
+                            f"refusing a redirect: {outcome}", self._secrets(call, None)
+                        )
+                    ) from None
                 _remaining(call, request.method, request.url)
                 if should_retry(request.method, attempt, call.max_retries, exc=outcome):
                     yield from _wait(
@@ -2770,17 +2865,25 @@ class _BaseClient(Generic[H]):
         status = response.status_code
         body = bytearray()
         with _Translating(self, call, response):
-            inflater = _Inflater(
-                response.headers,
-                call.max_bytes,
-                decoded=received.decoded,
-                bodiless=_bodiless(response),
-            )
-            while chunk := (yield _Read(received)):
-                if isinstance(chunk, httpx.TransportError):
-                    return chunk
-                _remaining(call, call.request.method, call.request.url)
-                body += inflater.feed(chunk)
+            try:
+                inflater = _Inflater(
+                    response.headers,
+                    call.max_bytes,
+                    decoded=received.decoded,
+                    bodiless=_bodiless(response),
+                )
+                while chunk := (yield _Read(received)):
+                    if isinstance(chunk, httpx.TransportError):
+                        return chunk
+                    _remaining(call, call.request.method, call.request.url)
+                    body += inflater.feed(chunk)
+                inflater.finish()
+            except _Mismatch:
+                if 200 <= status < 300:
+                    raise
+                # an error answer keeps its status (its class, its retries); a body that cannot be
+                # read is none
+                body = bytearray()
         return _Answer(status, response.headers, bytes(body), response.request)
 
     def _whole(self, call: _Call, received: _Received) -> _Answer:
@@ -2943,6 +3046,7 @@ class _BaseClient(Generic[H]):
                 if len(buffer) > call.max_bytes:
                     raise _TooLarge
                 if not chunk:
+                    inflater.finish()
                     for value in reader.end():
                         yield _Emit(value)
                     return
@@ -2982,6 +3086,7 @@ class _BaseClient(Generic[H]):
                         )
                     _remaining(call, call.request.method, call.request.url)
                     sink.write(inflater.feed(chunk))
+                inflater.finish()
             return sink.finish()
         except BaseException:
             sink.abort()
