@@ -46,6 +46,13 @@ RESERVED_VALUE_NAMES = frozenset(
         "overload",
         # the paging helper's own argument
         "page_size",
+        # what a group's class body calls to make its raw and async twins (an operation named like
+        # one would replace it for every operation after it), and the module the async twins come from
+        "raw_method",
+        "async_raw_method",
+        "awaitable_method",
+        "async_iterator_method",
+        "resources",
     }
 )
 
@@ -79,6 +86,9 @@ CLIENT_MEMBERS = frozenset(
         "with_raw_response",
     }
 )
+# What the generated client classes' bodies use (``@cached_property`` for each group, ``@staticmethod`` for each
+# auth): a group or auth named like one would replace it for every one after it.
+CLASS_BODY_NAMES = frozenset({"cached_property", "staticmethod"})
 # Methods of the generated models' base class: a field named like one would hide it.
 MODEL_MEMBERS = frozenset({"to_dict"})
 
@@ -128,13 +138,23 @@ def field_name(wire: str) -> str:
 def group_name(tag: str) -> str:
     """Attribute of a client holding one tag's operations: an identifier (``2fa`` -> ``group_2fa``,
     ``class`` -> ``class_``) that no member of the client has."""
-    return safe_identifier(snake_case(tag), "group", CLIENT_MEMBERS)
+    return safe_identifier(snake_case(tag), "group", CLIENT_MEMBERS | CLASS_BODY_NAMES)
 
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
 # Names the generated modules import next to the model classes.
 _RESERVED_CLASS_NAMES = frozenset(
-    {"Model", "OpenEnum", "OpenIntEnum", "Endpoint", "FieldsUnion", "annotations", "File", "BinaryContent"}
+    {
+        "Model",
+        "OpenEnum",
+        "OpenIntEnum",
+        "Endpoint",
+        "FieldsUnion",
+        "annotations",
+        "File",
+        "BinaryContent",
+        "ClassVar",  # the models' own class variables are annotated with it (``__secret_fields__``)
+    }
 )
 
 

@@ -11,7 +11,7 @@ from .. import ir
 from ..documents import Location
 from ..errors import SpecError
 from ..loader import LoadedSpec
-from ..names import CLIENT_MEMBERS, NameAllocator, class_name, pascal_case, value_name
+from ..names import CLASS_BODY_NAMES, CLIENT_MEMBERS, NameAllocator, class_name, pascal_case, value_name
 from ..normalise.base import HTTP_METHODS
 from ..normalise.kept import KeptComponents, inputs_key
 from ..normalise.modules import model_modules
@@ -42,7 +42,7 @@ class Normaliser(Operations):
             self.kept.remember_items(key, tuple(replay.records))
         groups: dict[str, list[ir.Operation]] = {}
         tags: dict[str, str] = {}
-        group_names = NameAllocator(CLIENT_MEMBERS)
+        group_names = NameAllocator(CLIENT_MEMBERS | CLASS_BODY_NAMES)
         for op in operations:
             if op.group not in tags:
                 tags[op.group] = group_names.take(op.group)
@@ -255,7 +255,7 @@ class Normaliser(Operations):
         """Each security scheme as the runtime auth that sends it (``ir.AuthOption``); a scheme no
         runtime auth sends (HTTP digest or negotiate, an API key where no key can go) is a warning."""
         schemes = self.spec.part("components", "securitySchemes") or {}
-        names = NameAllocator(CLIENT_MEMBERS)
+        names = NameAllocator(CLIENT_MEMBERS | CLASS_BODY_NAMES)
         options: list[ir.AuthOption] = []
         for key, node in sorted(schemes.items()):
             at = self.spec.root.child("components", "securitySchemes", key)

@@ -104,7 +104,8 @@ class Operations(Conventions):
         raw_params: list[tuple[dict[str, Any], Location]],
     ) -> ir.Operation:
         op_class = pascal_case(op_id)
-        arg_names = NameAllocator({"self", "options", "body", "accept"})
+        # and the arguments the renderer adds: the body's media type where it has several, a download's file
+        arg_names = NameAllocator({"self", "options", "body", "accept", "content_type", "destination"})
         params: list[ir.Parameter] = []
         # Path parameters in the order they appear in the path, then the rest in spec order.
         order = {

@@ -192,6 +192,11 @@ class Schemas(Unions):
         t = self._union([*options, ir.NONE] if nullable else options, tag_field)
         if is_component and isinstance(t, ir.UnionOf):
             self.aliases[alias] = ir.Alias(alias, self.source(at), t, schema.get("description", "") or "")
+            if t.by_fields:
+                # msgspec decodes no union of untagged structs, named or not: a reference takes the union
+                # itself, which a field keeps as its JSON object and an answer chooses by fields, as an inline
+                # oneOf; the alias stays, for annotations
+                return t
             return ir.Ref(alias, "alias")
         return t
 
