@@ -241,3 +241,30 @@ def test_a_timeout_that_is_not_a_finite_positive_number_is_refused_when_given(af
     handler: Handler = lambda request: httpx.Response(200, json={"dag_id": "x"})  # noqa: E731
     with pytest.raises(ValueError, match="timeout"):
         client(af, handler).dag.get_dag("x", options=af.RequestOptions(timeout=timeout))
+
+
+# -- paging --------------------------------------------------------------------------------------------------
+
+
+def _runs_server(total: int, cap: int, ignore_offset: bool = False) -> Handler:
+    """Airflow's dag runs list with its page cap; with ``fields=["state"]`` every run reads the same."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        limit = min(int(request.url.params["limit"]), cap)
+        offset = 0 if ignore_offset else int(request.url.params["offset"])
+        runs = range(offset, min(offset + limit, total))
+        fields = request.url.params.get_list("fields")
+        items = [{"state": "success"} if fields == ["state"] else {"dag_run_id": f"r{i}", "state": "ok"} for i in runs]
+        return httpx.Response(200, json={"dag_runs": items, "total_entries": total})
+
+    return handler
+
+
+def test_paging_with_fields_that_make_items_look_alike_yields_every_item(af: ModuleType) -> None:
+    runs = list(client(af, _runs_server(250, cap=100)).dag_run.iter_dag_runs("d", fields=["state"]))
+    assert len(runs) == 250 and {run.state for run in runs} == {"success"}
+
+
+def test_a_server_ignoring_the_offset_is_still_caught(af: ModuleType) -> None:
+    with pytest.raises(af.PagingError, match="repeats only items already seen"):
+        list(client(af, _runs_server(250, cap=100, ignore_offset=True)).dag_run.iter_dag_runs("d"))
