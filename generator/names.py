@@ -170,6 +170,8 @@ def class_name(wire: str) -> str:
 def enum_member_name(value: str | int) -> str:
     text = str(value)
     name = "_".join(w.upper() for w in words(text))
+    if text[:1] == "-" and text[1:2].isdigit():
+        name = f"MINUS_{name}"  # words() drops the sign: -1 would be V_1, and 1 then V_1_2
     if not name:
         name = "EMPTY" if text == "" else "VALUE"
     if name[0].isdigit():

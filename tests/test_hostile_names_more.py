@@ -56,6 +56,12 @@ SPEC = """paths:
       operationId: get_owner
       tags: [pets]
       responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Owner'}}}}}
+  /level:
+    get:
+      operationId: get_level
+      tags: [levels]
+      parameters: [{name: at, in: query, schema: {$ref: '#/components/schemas/Level'}}]
+      responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Level'}}}}}
   /users:
     post:
       operationId: create_user
@@ -74,6 +80,7 @@ components:
     Dog: {type: object, required: [bark], properties: {bark: {type: string}}}
     Owner: {type: object, properties: {name: {type: string}, pet: {$ref: '#/components/schemas/Pet'}}}
     ClassVar: {type: object, properties: {name: {type: string}}}
+    Level: {type: integer, enum: [-1, 0, 1, 2]}
     User: {type: object, properties: {name: {type: string}, password: {type: string, format: password}}}
 """
 
@@ -172,6 +179,21 @@ def test_a_schema_named_classvar_leaves_the_models_own_class_variables_alone(gen
     users = next(g for g in groups_of(_client(pkg, handler)).values() if hasattr(g, "create_user"))
     users.create_user(name="a", password="secretpw")
     assert json.loads(sent[-1].content) == {"name": "a", "password": "secretpw"}
+
+
+def test_negative_enum_values_keep_their_sign_in_their_names(generated: tuple[Path, Any]) -> None:
+    _, pkg = generated
+    level = pkg.models.Level
+    assert {member.name: member.value for member in level} == {"MINUS_1": -1, "V_0": 0, "V_1": 1, "V_2": 2}
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json=-1)
+
+    levels = next(g for g in groups_of(_client(pkg, handler)).values() if hasattr(g, "get_level"))
+    assert levels.get_level(at=level.V_1) is level.MINUS_1
+    assert sent[-1].url.params["at"] == "1"
 
 
 def test_the_package_type_checks(generated: tuple[Path, Any]) -> None:
