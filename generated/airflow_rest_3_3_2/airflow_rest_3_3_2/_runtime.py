@@ -2421,19 +2421,19 @@ Plan = Generator[Step, Any, T]
 
 
 class _Stepper:
-    """Feeds a plan the outcome of its last step and asks for the next; keeps what was opened."""
+    """Feeds an iterator's plan (it returns nothing: what it has, it emits) the outcome of its last
+    step and asks for the next; keeps what was opened. ``_run`` steps a plan that returns inline.
+    """
 
     def __init__(self, plan: Plan[Any]) -> None:
         self.plan = plan
         self.outcome: Any = None
-        self.result: Any = None  # what the plan returned, once it has
         self.opened: list[httpx.Response] = []
 
     def step(self) -> Step | None:
         try:
             step = self.plan.send(self.outcome)
-        except StopIteration as done:
-            self.result = done.value
+        except StopIteration:
             return None
         self.outcome = None
         return step
